@@ -1,0 +1,75 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ArtifactRef } from '../contract/values';
+import type { ArtifactAccess, PutArtifactOptions } from '../contract/context';
+
+const HASH_RE = /^[a-f0-9]{64}$/;
+
+/** Content-addressed files under one directory: <dir>/<h0h1>/<h2h3>/<sha256>. */
+export class LocalArtifactStore {
+  constructor(readonly dir: string) {}
+
+  static isHash(value: string): boolean {
+    return HASH_RE.test(value);
+  }
+
+  pathOf(hash: string): string {
+    if (!HASH_RE.test(hash)) throw new Error(`not an artifact hash: ${hash.slice(0, 80)}`);
+    return join(this.dir, hash.slice(0, 2), hash.slice(2, 4), hash);
+  }
+
+  async put(bytes: Buffer, options: PutArtifactOptions): Promise<ArtifactRef> {
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    const path = this.pathOf(hash);
+    if (!(await exists(path))) {
+      await mkdir(join(this.dir, hash.slice(0, 2), hash.slice(2, 4)), { recursive: true });
+      // Write-then-rename so a reader never sees a half-written file.
+      const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+      await writeFile(tmp, bytes);
+      await rename(tmp, path);
+    }
+    const ref: ArtifactRef = { hash, mime: options.mime, bytes: bytes.length };
+    if (options.width !== undefined) ref.width = options.width;
+    if (options.height !== undefined) ref.height = options.height;
+    if (options.meta) ref.meta = options.meta;
+    return ref;
+  }
+
+  async get(hash: string): Promise<Buffer> {
+    try {
+      return await readFile(this.pathOf(hash));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`artifact ${hash} is missing from the store`);
+      throw err;
+    }
+  }
+
+  async has(hash: string): Promise<boolean> {
+    return exists(this.pathOf(hash));
+  }
+
+  /** An ArtifactAccess for one node execution; remembers what it wrote so hosts can record it. */
+  access(): ArtifactAccess & { written: ArtifactRef[] } {
+    const written: ArtifactRef[] = [];
+    return {
+      written,
+      get: (ref) => this.get(typeof ref === 'string' ? ref : ref.hash),
+      path: async (ref) => this.pathOf(typeof ref === 'string' ? ref : ref.hash),
+      put: async (bytes, options) => {
+        const ref = await this.put(bytes, options);
+        written.push(ref);
+        return ref;
+      },
+    };
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,71 @@
+import type { Static, TObject } from '@sinclair/typebox';
+import type { NodeTypeDescriptor, ParamSchema, PortSpec, Resource } from '../graph/types';
+import type { NodeContext } from './context';
+import type { PortValue, PortValues } from './values';
+
+export interface NodeDefinition<P = Record<string, unknown>> {
+  type: string;
+  version: number;
+  title: string;
+  category: string;
+  description: string;
+  resource: Resource;
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+  params: TObject;
+  /** False for nodes whose output is not a function of their inputs (random seed, human review). */
+  cacheable: boolean;
+  /** Default per-attempt timeout; the runtime aborts ctx.signal when it passes. */
+  timeoutMs?: number;
+  run(ctx: NodeContext, inputs: Record<string, PortValue | undefined>, params: P): Promise<PortValues>;
+}
+
+/** Declares a node type: one schema gives the params' TypeScript type and their JSON Schema. */
+export function defineNode<S extends TObject>(def: Omit<NodeDefinition<Static<S>>, 'params'> & { params: S }): NodeDefinition<Static<S>> {
+  return def;
+}
+
+/** The JSON form served at GET /api/node-types and used by the validator and the editor. */
+export function describeNode(def: NodeDefinition<any>): NodeTypeDescriptor {
+  const params = JSON.parse(JSON.stringify(def.params)) as ParamSchema;
+  return {
+    type: def.type,
+    version: def.version,
+    title: def.title,
+    category: def.category,
+    description: def.description,
+    resource: def.resource,
+    inputs: def.inputs,
+    outputs: def.outputs,
+    params: { additionalProperties: false, ...params },
+    cacheable: def.cacheable,
+  };
+}
+
+/** A lookup of node definitions by type, with their descriptors. */
+export class NodeCatalog {
+  private readonly byType = new Map<string, NodeDefinition<any>>();
+  readonly descriptors: NodeTypeDescriptor[];
+
+  constructor(definitions: readonly NodeDefinition<any>[]) {
+    for (const d of definitions) {
+      if (this.byType.has(d.type)) throw new Error(`node type "${d.type}" is defined twice`);
+      this.byType.set(d.type, d);
+    }
+    this.descriptors = definitions.map(describeNode);
+  }
+
+  get(type: string): NodeDefinition<any> {
+    const def = this.byType.get(type);
+    if (!def) throw new Error(`unknown node type "${type}"`);
+    return def;
+  }
+
+  has(type: string): boolean {
+    return this.byType.has(type);
+  }
+
+  list(): NodeDefinition<any>[] {
+    return [...this.byType.values()];
+  }
+}

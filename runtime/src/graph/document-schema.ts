@@ -1,0 +1,27 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Node ids end up in BullMQ job ids and URLs: keep them short and free of ':' and '/'. */
+export const NODE_ID_PATTERN = '^[A-Za-z][A-Za-z0-9_-]{0,63}$';
+
+export const GraphNodeSchema = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64 }),
+  type: Type.String({ minLength: 1, maxLength: 100 }),
+  params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  position: Type.Optional(Type.Object({ x: Type.Number(), y: Type.Number() })),
+  label: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+export const GraphEdgeSchema = Type.Object({
+  id: Type.Optional(Type.String({ maxLength: 200 })),
+  source: Type.String({ minLength: 1 }),
+  sourceHandle: Type.String({ minLength: 1 }),
+  target: Type.String({ minLength: 1 }),
+  targetHandle: Type.String({ minLength: 1 }),
+});
+
+export const GraphDocSchema = Type.Object({
+  nodes: Type.Array(GraphNodeSchema, { maxItems: 2000 }),
+  edges: Type.Array(GraphEdgeSchema, { maxItems: 10000 }),
+});
+
+export type GraphDocInput = Static<typeof GraphDocSchema>;

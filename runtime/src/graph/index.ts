@@ -1,0 +1,6 @@
+/** Browser-safe graph model: the editor imports exactly this code. No Node APIs here. */
+export * from './ports';
+export * from './types';
+export * from './document-schema';
+export * from './validate';
+export * from './topology';
