@@ -1,0 +1,20 @@
+import IORedis, { type Redis, type RedisOptions } from 'ioredis';
+
+export interface RedisConfig {
+  url: string;
+  /** Key prefix for every queue and channel, so tests and tenants of Redis never collide. */
+  prefix: string;
+}
+
+/** BullMQ workers need maxRetriesPerRequest: null (blocking commands must not time out). */
+export function createRedis(config: RedisConfig, extra: RedisOptions = {}): Redis {
+  return new IORedis(config.url, { maxRetriesPerRequest: null, enableAutoPipelining: true, ...extra });
+}
+
+export function eventsChannel(prefix: string): string {
+  return `${prefix}:events`;
+}
+
+export function controlChannel(prefix: string): string {
+  return `${prefix}:control`;
+}

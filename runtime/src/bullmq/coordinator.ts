@@ -1,0 +1,88 @@
+import type { Redis } from 'ioredis';
+import { resolveInputs, type RunSnapshot } from '../scheduler';
+import { PgRunStore, jobIdFor, type ApplyResult, type JobSpec, type NewRun, type RunEventItem } from '../store';
+import { GroupCommitter } from './batcher';
+import { NoticePublisher } from './notices';
+import { NodeQueues } from './queues';
+
+/**
+ * Ties the durable store to the queues: apply events in a transaction, then enqueue what became
+ * ready and publish notices. Used by the API (start, cancel) and by workers (completions).
+ */
+export class RunCoordinator {
+  private readonly committer: GroupCommitter<RunEventItem>;
+
+  constructor(
+    readonly store: PgRunStore,
+    readonly queues: NodeQueues,
+    readonly notices: NoticePublisher,
+  ) {
+    this.committer = new GroupCommitter((items) => this.applyNow(items));
+  }
+
+  static create(store: PgRunStore, redis: Redis, prefix: string, queues?: NodeQueues): RunCoordinator {
+    return new RunCoordinator(store, queues ?? new NodeQueues(redis, prefix), new NoticePublisher(redis, prefix));
+  }
+
+  async startRuns(runs: NewRun[]): Promise<void> {
+    const result = await this.store.createRuns(runs);
+    await this.dispatch(result);
+  }
+
+  /** Records an event; resolves once it is committed and its consequences are enqueued. */
+  submit(item: RunEventItem): Promise<void> {
+    return this.committer.submit(item);
+  }
+
+  async cancel(runId: string, reason = 'cancelled by user'): Promise<void> {
+    await this.submit({ runId, event: { kind: 'cancel', reason } });
+  }
+
+  /**
+   * Re-adds every job PostgreSQL says should exist (after a Redis restart or a crash between commit
+   * and enqueue). Deterministic job ids make this safe to run any time.
+   */
+  async reconcile(): Promise<number> {
+    const nodes = await this.store.dispatchedNodes();
+    const jobs: JobSpec[] = [];
+    for (const n of nodes) {
+      const def = await this.store.definition(n.runId);
+      if (!def) continue;
+      const rows = await this.store.pool.query(
+        `SELECT node_id, state, generation, outputs FROM node_runs WHERE run_id = $1`,
+        [n.runId],
+      );
+      const snapshot: RunSnapshot = { status: 'running', nodes: {}, seedInputs: def.seedInputs };
+      for (const r of rows.rows) snapshot.nodes[r.node_id] = { state: r.state, generation: r.generation, outputs: r.outputs ?? undefined };
+      const planNode = def.plan.nodes[n.nodeId];
+      const inputs = resolveInputs(def.plan, snapshot, n.nodeId);
+      jobs.push({
+        queue: planNode.resource,
+        jobId: jobIdFor(n.runId, n.nodeId, n.generation),
+        data: {
+          runId: n.runId,
+          tenantId: def.tenantId,
+          nodeId: n.nodeId,
+          type: planNode.type,
+          generation: n.generation,
+          params: planNode.params,
+          inputs,
+          run: def.info,
+        },
+      });
+    }
+    await this.queues.enqueue(jobs);
+    return jobs.length;
+  }
+
+  private async applyNow(items: RunEventItem[]): Promise<void> {
+    const result = await this.store.applyEvents(items);
+    await this.dispatch(result);
+  }
+
+  private async dispatch(result: ApplyResult): Promise<void> {
+    await this.queues.enqueue(result.jobs);
+    this.notices.publish(result.notices);
+    this.notices.abort(result.aborts);
+  }
+}

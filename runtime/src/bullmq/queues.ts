@@ -1,0 +1,51 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Resource } from '../graph';
+import type { JobSpec, NodeJobData } from '../store';
+
+export const RESOURCES: readonly Resource[] = ['cpu', 'gpu', 'cloud'];
+
+export interface RetryPolicy {
+  attempts: number;
+  backoffMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, backoffMs: 1000 };
+
+/** One BullMQ queue per resource kind; jobs carry refs, never pixels. */
+export class NodeQueues {
+  readonly queues: Record<Resource, Queue<NodeJobData>>;
+
+  constructor(connection: Redis, prefix: string, private readonly retry: RetryPolicy = DEFAULT_RETRY) {
+    this.queues = {
+      cpu: new Queue<NodeJobData>('cpu', { connection, prefix }),
+      gpu: new Queue<NodeJobData>('gpu', { connection, prefix }),
+      cloud: new Queue<NodeJobData>('cloud', { connection, prefix }),
+    };
+  }
+
+  jobOptions(jobId: string): JobsOptions {
+    return {
+      jobId,
+      attempts: this.retry.attempts,
+      backoff: { type: 'exponential', delay: this.retry.backoffMs, jitter: 0.5 },
+      removeOnComplete: { count: 2000 },
+      removeOnFail: { count: 5000 },
+    };
+  }
+
+  /** Adds jobs in one round trip per queue; a deterministic jobId makes a repeated add a no-op. */
+  async enqueue(jobs: readonly JobSpec[]): Promise<void> {
+    const byQueue = new Map<Resource, JobSpec[]>();
+    for (const j of jobs) byQueue.set(j.queue, [...(byQueue.get(j.queue) ?? []), j]);
+    await Promise.all(
+      [...byQueue].map(([q, list]) =>
+        this.queues[q].addBulk(list.map((j) => ({ name: j.data.type, data: j.data, opts: this.jobOptions(j.jobId) }))),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.queues).map((q) => q.close()));
+  }
+}

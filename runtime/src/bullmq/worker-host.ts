@@ -1,0 +1,114 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { isPermanentError, type NodeCatalog, type NodeContext, type NodeLogger } from '../contract';
+import type { LocalArtifactStore } from '../artifacts';
+import type { Resource } from '../graph';
+import type { NodeJobData } from '../store';
+import { controlChannel } from './connection';
+import type { RunCoordinator } from './coordinator';
+import { runWithTimeout } from './timeout';
+
+export interface WorkerHostOptions {
+  connection: Redis;
+  /** A separate connection for the control channel (a subscribed client can do nothing else). */
+  subscriber: Redis;
+  prefix: string;
+  resources: readonly Resource[];
+  concurrency: Partial<Record<Resource, number>>;
+  catalog: NodeCatalog;
+  artifacts: LocalArtifactStore;
+  coordinator: RunCoordinator;
+  log: NodeLogger & { child?: unknown };
+  defaultTimeoutMs?: number;
+}
+
+/** Runs node jobs from the resource queues; a completion counts only once it is committed to PostgreSQL. */
+export class NodeWorkerHost {
+  private readonly workers: Worker<NodeJobData>[] = [];
+  private readonly active = new Map<string, AbortController>();
+
+  constructor(private readonly options: WorkerHostOptions) {}
+
+  async start(): Promise<void> {
+    const o = this.options;
+    await o.subscriber.subscribe(controlChannel(o.prefix));
+    o.subscriber.on('message', (_channel, message) => {
+      const msg = JSON.parse(message) as { kind: string; runId: string; nodeId: string; generation: number };
+      if (msg.kind === 'abort') this.active.get(`${msg.runId}.${msg.nodeId}.${msg.generation}`)?.abort(new Error('cancelled'));
+    });
+    for (const resource of o.resources) {
+      const worker = new Worker<NodeJobData>(resource, (job) => this.process(job), {
+        connection: o.connection,
+        prefix: o.prefix,
+        concurrency: o.concurrency[resource] ?? 1,
+        autorun: true,
+      });
+      worker.on('error', (err) => o.log.error('worker error', { resource, error: String(err) }));
+      this.workers.push(worker);
+    }
+  }
+
+  /** Stops taking jobs and waits for the active ones to finish (graceful shutdown). */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await this.options.subscriber.unsubscribe().catch(() => undefined);
+  }
+
+  private async process(job: Job<NodeJobData>): Promise<void> {
+    const o = this.options;
+    const d = job.data;
+    const def = o.catalog.get(d.type);
+    const key = `${d.runId}.${d.nodeId}.${d.generation}`;
+    const controller = new AbortController();
+    this.active.set(key, controller);
+    const startedAt = new Date();
+    const artifacts = o.artifacts.access();
+    const notice = { runId: d.runId, tenantId: d.tenantId, nodeId: d.nodeId };
+    o.coordinator.notices.publish([{ type: 'node.started', ...notice, attempt: job.attemptsMade + 1 }]);
+    let lastProgress = 0;
+    const ctx: NodeContext = {
+      run: d.run,
+      nodeId: d.nodeId,
+      attempt: job.attemptsMade + 1,
+      artifacts,
+      signal: controller.signal,
+      log: o.log,
+      progress: (fraction, message) => {
+        const now = Date.now();
+        if (now - lastProgress < 100 && fraction < 1) return; // throttle socket traffic
+        lastProgress = now;
+        o.coordinator.notices.publish([{ type: 'node.progress', ...notice, progress: Math.max(0, Math.min(1, fraction)), message }]);
+      },
+    };
+    try {
+      const timeoutMs = def.timeoutMs ?? o.defaultTimeoutMs ?? 60_000;
+      const outputs = await runWithTimeout(() => def.run(ctx, d.inputs, d.params), timeoutMs, controller);
+      await o.coordinator.submit({
+        runId: d.runId,
+        event: { kind: 'node_succeeded', nodeId: d.nodeId, generation: d.generation, outputs },
+        startedAt,
+        finishedAt: new Date(),
+        attempts: job.attemptsMade + 1,
+        artifacts: artifacts.written,
+      });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const permanent = isPermanentError(err) || controller.signal.aborted;
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (permanent || lastAttempt) {
+        await o.coordinator.submit({
+          runId: d.runId,
+          event: { kind: 'node_failed', nodeId: d.nodeId, generation: d.generation, error: message },
+          startedAt,
+          finishedAt: new Date(),
+          attempts: job.attemptsMade + 1,
+        });
+        throw new UnrecoverableError(message);
+      }
+      o.log.warn('node attempt failed; will retry', { runId: d.runId, nodeId: d.nodeId, attempt: job.attemptsMade + 1, error: message });
+      throw err;
+    } finally {
+      this.active.delete(key);
+    }
+  }
+}

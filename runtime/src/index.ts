@@ -1,0 +1,3 @@
+export * from './graph';
+export * from './contract';
+export * from './scheduler';

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import type { LocalArtifactStore } from '../artifacts';
+import type { NodeCatalog, NodeContext, NodeLogger, PortValues, RunInfo } from '../contract';
+import type { GraphDoc } from '../graph';
+import { compilePlan, decide, initialSnapshot, type Decision, type RunSnapshot } from '../scheduler';
+import { runWithTimeout } from '../bullmq/timeout';
+
+export interface LocalRunOptions {
+  catalog: NodeCatalog;
+  artifacts: LocalArtifactStore;
+  seedInputs?: Record<string, PortValues>;
+  concurrency?: number;
+  log?: NodeLogger;
+  onEvent?: (event: LocalRunEvent) => void;
+  timeoutMs?: number;
+}
+
+export type LocalRunEvent =
+  | { type: 'node.started'; nodeId: string }
+  | { type: 'node.progress'; nodeId: string; progress: number; message?: string }
+  | { type: 'node.completed'; nodeId: string; durationMs: number; outputs: PortValues }
+  | { type: 'node.failed'; nodeId: string; error: string };
+
+export interface LocalRunResult {
+  runId: string;
+  snapshot: RunSnapshot;
+  /** Outputs of the sink nodes when the run completed. */
+  outputs: Record<string, PortValues>;
+  error?: string;
+}
+
+const silent: NodeLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** The same pure scheduler, driven in-process with no PostgreSQL or Redis: for the CLI and tests. */
+export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): Promise<LocalRunResult> {
+  const plan = compilePlan(doc, options.catalog.descriptors);
+  const runId = randomUUID();
+  const info: RunInfo = { runId, tenantId: 'local' };
+  let snapshot = initialSnapshot(plan, options.seedInputs ?? {});
+  const ready: Array<Extract<Decision, { kind: 'enqueue' }>> = [];
+  const result: LocalRunResult = { runId, snapshot, outputs: {} };
+  const controller = new AbortController();
+
+  const apply = (event: Parameters<typeof decide>[2]): void => {
+    const outcome = decide(plan, snapshot, event);
+    snapshot = outcome.snapshot;
+    for (const d of outcome.decisions) {
+      if (d.kind === 'enqueue') ready.push(d);
+      if (d.kind === 'run_status' && d.status === 'completed') result.outputs = d.outputs ?? {};
+      if (d.kind === 'run_status' && d.status === 'failed') result.error = d.error;
+      if (d.kind === 'abort') controller.abort(new Error('run failed'));
+    }
+  };
+
+  const execute = async (job: Extract<Decision, { kind: 'enqueue' }>): Promise<void> => {
+    const node = plan.nodes[job.nodeId];
+    const def = options.catalog.get(node.type);
+    const ctx: NodeContext = {
+      run: info,
+      nodeId: job.nodeId,
+      attempt: 1,
+      artifacts: options.artifacts.access(),
+      signal: controller.signal,
+      log: options.log ?? silent,
+      progress: (progress, message) => options.onEvent?.({ type: 'node.progress', nodeId: job.nodeId, progress, message }),
+    };
+    const started = Date.now();
+    options.onEvent?.({ type: 'node.started', nodeId: job.nodeId });
+    try {
+      const outputs = await runWithTimeout(() => def.run(ctx, job.inputs, node.params), def.timeoutMs ?? options.timeoutMs ?? 120_000, new AbortController());
+      options.onEvent?.({ type: 'node.completed', nodeId: job.nodeId, durationMs: Date.now() - started, outputs });
+      apply({ kind: 'node_succeeded', nodeId: job.nodeId, generation: job.generation, outputs });
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      options.onEvent?.({ type: 'node.failed', nodeId: job.nodeId, error });
+      apply({ kind: 'node_failed', nodeId: job.nodeId, generation: job.generation, error });
+    }
+  };
+
+  apply({ kind: 'start' });
+  const limit = Math.max(1, options.concurrency ?? 2);
+  const running = new Set<Promise<void>>();
+  while (ready.length || running.size) {
+    while (ready.length && running.size < limit) {
+      const p: Promise<void> = execute(ready.shift()!).finally(() => running.delete(p));
+      running.add(p);
+    }
+    if (running.size) await Promise.race(running);
+  }
+  result.snapshot = snapshot;
+  return result;
+}

@@ -1,0 +1,5 @@
+/** The pure scheduling core: no I/O, no Nest, no BullMQ, no pg. */
+export * from './plan';
+export * from './state';
+export * from './events';
+export * from './decide';

@@ -1,0 +1,154 @@
+import type { Decision } from '../scheduler';
+import { jobIdFor, type ApplyResult, type RunDefinition, type RunEventItem } from './types';
+
+/** One row of node_runs to update, keyed by (run, node); later decisions in a batch override earlier ones. */
+export interface NodeWrite {
+  run_id: string;
+  node_id: string;
+  state: string;
+  generation: number;
+  set_outputs: boolean;
+  outputs: unknown;
+  error: string | null;
+  attempts: number | null;
+  queued_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+}
+
+export interface RunWrite {
+  id: string;
+  status: string;
+  outputs: unknown;
+  error: string | null;
+  started: boolean;
+  finished: boolean;
+}
+
+export interface RefundWrite {
+  run_id: string;
+  tenant_id: string;
+  amount: number;
+  reason: string;
+}
+
+/** Collects the writes and side effects of a batch of decisions; pure bookkeeping, no I/O. */
+export class WriteSet {
+  readonly nodes = new Map<string, NodeWrite>();
+  readonly runs = new Map<string, RunWrite>();
+  readonly refunds = new Map<string, RefundWrite>();
+  readonly result: ApplyResult = { jobs: [], notices: [], aborts: [] };
+
+  add(def: RunDefinition, item: RunEventItem | null, decisions: Decision[], generations: Record<string, number>): void {
+    const now = new Date().toISOString();
+    const { runId, tenantId } = def;
+    for (const d of decisions) {
+      switch (d.kind) {
+        case 'enqueue': {
+          const node = def.plan.nodes[d.nodeId];
+          this.result.jobs.push({
+            queue: node.resource,
+            jobId: jobIdFor(runId, d.nodeId, d.generation),
+            data: {
+              runId,
+              tenantId,
+              nodeId: d.nodeId,
+              type: node.type,
+              generation: d.generation,
+              params: node.params,
+              inputs: d.inputs,
+              run: def.info,
+            },
+          });
+          break;
+        }
+        case 'node_state': {
+          const key = `${runId}/${d.nodeId}`;
+          const prev = this.nodes.get(key);
+          const event = item?.event;
+          const isSubject = !!event && 'nodeId' in event && event.nodeId === d.nodeId;
+          const finished = d.state === 'done' || d.state === 'cached' || d.state === 'failed';
+          const started = isSubject ? item?.startedAt ?? null : null;
+          const ended = isSubject && finished ? item?.finishedAt ?? new Date() : null;
+          this.nodes.set(key, {
+            run_id: runId,
+            node_id: d.nodeId,
+            state: d.state,
+            generation: generations[d.nodeId] ?? prev?.generation ?? 0,
+            set_outputs: d.outputs !== undefined || (prev?.set_outputs ?? false),
+            outputs: d.outputs ?? prev?.outputs ?? null,
+            error: d.error ?? null,
+            attempts: isSubject ? item?.attempts ?? null : prev?.attempts ?? null,
+            queued_at: d.state === 'queued' ? now : prev?.queued_at ?? null,
+            started_at: started ? started.toISOString() : prev?.started_at ?? null,
+            finished_at: ended ? ended.toISOString() : prev?.finished_at ?? null,
+            duration_ms: started && ended ? ended.getTime() - started.getTime() : prev?.duration_ms ?? null,
+          });
+          this.result.notices.push(nodeNotice(def, d.nodeId, d.state, d.outputs, d.error, started, ended));
+          break;
+        }
+        case 'abort':
+          this.result.aborts.push({ runId, nodeId: d.nodeId, generation: d.generation });
+          break;
+        case 'run_status': {
+          const prev = this.runs.get(runId);
+          const terminal = d.status === 'completed' || d.status === 'failed' || d.status === 'cancelled';
+          this.runs.set(runId, {
+            id: runId,
+            status: d.status,
+            outputs: d.outputs ?? prev?.outputs ?? null,
+            error: d.error ?? prev?.error ?? null,
+            started: d.status === 'running' || (prev?.started ?? false),
+            finished: terminal,
+          });
+          this.result.notices.push({
+            type: d.status === 'running' ? 'run.started' : (`run.${d.status}` as 'run.completed'),
+            runId,
+            tenantId,
+            ...(d.outputs ? { outputs: d.outputs } : {}),
+            ...(d.error ? { error: d.error } : {}),
+          });
+          break;
+        }
+        case 'refund':
+          if (def.priceCredits > 0) {
+            this.refunds.set(runId, { run_id: runId, tenant_id: tenantId, amount: def.priceCredits, reason: d.reason });
+          }
+          break;
+      }
+    }
+  }
+}
+
+function nodeNotice(
+  def: RunDefinition,
+  nodeId: string,
+  state: string,
+  outputs: unknown,
+  error: string | undefined,
+  started: Date | null,
+  ended: Date | null,
+): ApplyResult['notices'][number] {
+  const type =
+    state === 'done' || state === 'cached'
+      ? 'node.completed'
+      : state === 'failed'
+        ? 'node.failed'
+        : state === 'queued'
+          ? 'node.queued'
+          : state === 'skipped'
+            ? 'node.skipped'
+            : 'node.cancelled';
+  return {
+    type,
+    runId: def.runId,
+    tenantId: def.tenantId,
+    nodeId,
+    state,
+    ...(outputs ? { outputs } : {}),
+    ...(error ? { error } : {}),
+    ...(state === 'cached' ? { cached: true } : {}),
+    ...(started && ended ? { durationMs: ended.getTime() - started.getTime() } : {}),
+  };
+}

@@ -1,0 +1,3 @@
+export * from './types';
+export * from './pg-run-store';
+export * from './lru';
