@@ -5,3 +5,4 @@ export * from './batcher';
 export * from './coordinator';
 export * from './worker-host';
 export * from './timeout';
+export * from './worker-process';

@@ -1,0 +1,141 @@
+import type { GraphDoc, GraphProblem, NodeTypeDescriptor } from '@studioflow/runtime/graph';
+import type {
+  GraphDetail,
+  GraphSummary,
+  GraphVersion,
+  PublishBody,
+  SaveDraftResult,
+  Shoot,
+} from './types';
+
+const KEY_STORAGE = 'studioflow.apiKey';
+export const DEFAULT_API_KEY = 'sf_staff_dev';
+
+export function getApiKey(): string {
+  try {
+    return localStorage.getItem(KEY_STORAGE) || DEFAULT_API_KEY;
+  } catch {
+    return DEFAULT_API_KEY;
+  }
+}
+
+export function setApiKey(key: string): void {
+  try {
+    localStorage.setItem(KEY_STORAGE, key.trim());
+  } catch {
+    /* private mode: the key lives for this page only */
+  }
+}
+
+/** Why a request failed: the UI shows a different state for each. */
+export type ApiErrorKind = 'unreachable' | 'unauthorized' | 'invalid' | 'not_found' | 'http';
+
+export class ApiError extends Error {
+  constructor(
+    readonly kind: ApiErrorKind,
+    message: string,
+    readonly status = 0,
+    readonly problems: GraphProblem[] = [],
+    readonly body: unknown = null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type Listener = (reachable: 'ok' | 'unreachable' | 'unauthorized') => void;
+const listeners = new Set<Listener>();
+/** The app shows an "API unreachable" banner from these reports. */
+export function onApiHealth(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+function report(state: 'ok' | 'unreachable' | 'unauthorized'): void {
+  for (const l of listeners) l(state);
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${getApiKey()}`, Accept: 'application/json' };
+  let payload: BodyInit | undefined;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(`/api${path}`, { method, headers, body: payload });
+  } catch (err) {
+    report('unreachable');
+    throw new ApiError('unreachable', `API unreachable (${(err as Error).message})`);
+  }
+  const text = await res.text();
+  const isJson = (res.headers.get('content-type') ?? '').includes('json');
+  let data: unknown = null;
+  if (text && isJson) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  // A static host without the API answers /api/* with index.html or a proxy error page.
+  if ((!isJson && text && res.ok) || res.status === 502 || res.status === 503 || res.status === 504) {
+    report('unreachable');
+    throw new ApiError('unreachable', `API unreachable (HTTP ${res.status} from /api${path})`, res.status);
+  }
+  if (res.status === 401 || res.status === 403) {
+    report('unauthorized');
+    throw new ApiError('unauthorized', messageOf(data) ?? 'API key rejected', res.status, [], data);
+  }
+  report('ok');
+  if (!res.ok) {
+    const problems = Array.isArray((data as { problems?: unknown })?.problems)
+      ? ((data as { problems: GraphProblem[] }).problems)
+      : [];
+    const kind: ApiErrorKind = res.status === 422 || res.status === 400 ? 'invalid' : res.status === 404 ? 'not_found' : 'http';
+    throw new ApiError(kind, messageOf(data) ?? `HTTP ${res.status}`, res.status, problems, data);
+  }
+  return data as T;
+}
+
+function messageOf(data: unknown): string | null {
+  const m = (data as { message?: unknown } | null)?.message;
+  if (typeof m === 'string') return m;
+  if (Array.isArray(m)) return m.map(String).join('; ');
+  return null;
+}
+
+export const api = {
+  nodeTypes: () => request<NodeTypeDescriptor[]>('GET', '/node-types'),
+  listGraphs: () => request<GraphSummary[]>('GET', '/graphs'),
+  createGraph: (name: string, draft: GraphDoc, description?: string) =>
+    request<GraphDetail>('POST', '/graphs', { name, description, draft }),
+  getGraph: (id: string) => request<GraphDetail>('GET', `/graphs/${encodeURIComponent(id)}`),
+  saveDraft: (id: string, draft: GraphDoc) =>
+    request<SaveDraftResult>('PUT', `/graphs/${encodeURIComponent(id)}/draft`, { draft }),
+  commit: (id: string, message: string) =>
+    request<{ id: string; version: number }>('POST', `/graphs/${encodeURIComponent(id)}/versions`, { message }),
+  getVersion: (id: string, version: number) =>
+    request<GraphVersion>('GET', `/graphs/${encodeURIComponent(id)}/versions/${version}`),
+  publish: (body: PublishBody) => request<{ id: string; slug: string }>('POST', '/templates', body),
+  listTemplates: () => request<unknown[]>('GET', '/templates'),
+  startRun: (graphVersionId: string, image: File) => {
+    const form = new FormData();
+    form.append('graphVersionId', graphVersionId);
+    form.append('image', image, image.name);
+    return request<{ taskId: string }>('POST', '/runs', form);
+  },
+  getShoot: (id: string) => request<Shoot>('GET', `/shoots/${encodeURIComponent(id)}`),
+};
+
+/** <img src> cannot send headers: the server accepts ?key= on artifact URLs. */
+export function artifactUrl(hash: string): string {
+  return `/api/artifacts/${encodeURIComponent(hash)}?key=${encodeURIComponent(getApiKey())}`;
+}
+
+/** Adds ?key= to same-origin API URLs handed back by the server (run results). */
+export function withKey(url: string): string {
+  if (!url.startsWith('/api/') || /[?&]key=/.test(url)) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}key=${encodeURIComponent(getApiKey())}`;
+}

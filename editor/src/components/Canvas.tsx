@@ -1,0 +1,151 @@
+import { useCallback, useRef, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react';
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  useReactFlow,
+  type FinalConnectionState,
+  type InternalNode,
+} from '@xyflow/react';
+import { useShallow } from 'zustand/react/shallow';
+import { portColor, type FlowNode } from '../lib/flow';
+import { selectReadOnly, useEditor } from '../store/editor';
+import { useUi } from '../store/ui';
+import { FlowNodeView } from './FlowNodeView';
+import { FlowEdgeView } from './FlowEdgeView';
+import { AddNodePopup } from './AddNodePopup';
+
+const nodeTypes = { sf: FlowNodeView };
+const edgeTypes = { sf: FlowEdgeView };
+export const DRAG_MIME = 'application/x-studioflow-node';
+const SNAP: [number, number] = [16, 16];
+const DELETE_KEYS = ['Delete', 'Backspace'];
+const MULTI_KEYS = ['Meta', 'Control'];
+
+function miniMapColor(node: FlowNode): string {
+  const s = useEditor.getState();
+  if (s.problemCounts[node.id]) return '#ef4444';
+  const d = s.catalog[node.data.type];
+  return portColor(d?.outputs[0]?.type ?? d?.inputs[0]?.type);
+}
+
+export function Canvas() {
+  const { nodes, edges, onNodesChange, onEdgesChange, onConnect, isValidConnection, snapToGrid, readOnly, empty } = useEditor(
+    useShallow((s) => ({
+      nodes: s.nodes,
+      edges: s.edges,
+      onNodesChange: s.onNodesChange,
+      onEdgesChange: s.onEdgesChange,
+      onConnect: s.onConnect,
+      isValidConnection: s.isValidConnection,
+      snapToGrid: s.snapToGrid,
+      readOnly: selectReadOnly(s),
+      empty: s.nodes.length === 0,
+    })),
+  );
+  const setAddPopup = useUi((s) => s.setAddPopup);
+  const rf = useReactFlow<FlowNode>();
+  const wrapper = useRef<HTMLDivElement>(null);
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    if (!e.dataTransfer.types.includes(DRAG_MIME)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const type = e.dataTransfer.getData(DRAG_MIME);
+      if (!type) return;
+      e.preventDefault();
+      const pos = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      useEditor.getState().addNode(type, { x: pos.x - 100, y: pos.y - 30 });
+    },
+    [rf],
+  );
+
+  const onDoubleClick = useCallback(
+    (e: ReactMouseEvent) => {
+      const target = e.target as HTMLElement;
+      if (!target.classList.contains('react-flow__pane') || useEditor.getState().view.kind !== 'draft') return;
+      setAddPopup({ screen: { x: e.clientX, y: e.clientY }, flow: rf.screenToFlowPosition({ x: e.clientX, y: e.clientY }) });
+    },
+    [rf, setAddPopup],
+  );
+
+  // Dropping a connection on empty canvas opens the add popup, filtered to compatible node types.
+  const onConnectEnd = useCallback(
+    (event: MouseEvent | TouchEvent, state: FinalConnectionState<InternalNode>) => {
+      if (state.isValid || !state.fromNode || !state.fromHandle?.id || state.toNode) return;
+      const target = event.target as HTMLElement | null;
+      if (!target?.classList.contains('react-flow__pane')) return;
+      const point = 'changedTouches' in event ? event.changedTouches[0] : event;
+      const s = useEditor.getState();
+      const d = s.catalog[(state.fromNode as unknown as FlowNode).data.type];
+      const ports = state.fromHandle.type === 'source' ? d?.outputs : d?.inputs;
+      const portType = ports?.find((p) => p.name === state.fromHandle!.id)?.type;
+      setAddPopup({
+        screen: { x: point.clientX, y: point.clientY },
+        flow: rf.screenToFlowPosition({ x: point.clientX, y: point.clientY }),
+        connect: { nodeId: state.fromNode.id, handleId: state.fromHandle.id, handleType: state.fromHandle.type },
+        portType,
+      });
+    },
+    [rf, setAddPopup],
+  );
+
+  const onBeforeDelete = useCallback(async () => {
+    if (useEditor.getState().view.kind !== 'draft') return false;
+    useEditor.getState().pushHistory();
+    return true;
+  }, []);
+  const onDragStart = useCallback(() => useEditor.getState().pushHistory(), []);
+
+  return (
+    <div className="sf-canvas" ref={wrapper} onDragOver={onDragOver} onDrop={onDrop} onDoubleClick={onDoubleClick} data-testid="canvas">
+      <ReactFlow<FlowNode>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        onBeforeDelete={onBeforeDelete}
+        onNodeDragStart={onDragStart}
+        onSelectionDragStart={onDragStart}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
+        edgesReconnectable={false}
+        deleteKeyCode={readOnly ? null : DELETE_KEYS}
+        multiSelectionKeyCode={MULTI_KEYS}
+        selectionKeyCode="Shift"
+        snapToGrid={snapToGrid}
+        snapGrid={SNAP}
+        zoomOnDoubleClick={false}
+        minZoom={0.1}
+        maxZoom={2.5}
+        fitView
+        fitViewOptions={{ maxZoom: 1.1, padding: 0.2 }}
+        colorMode="dark"
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={SNAP[0]} size={1.2} />
+        <MiniMap<FlowNode> pannable zoomable nodeColor={miniMapColor} nodeStrokeWidth={2} data-testid="minimap" />
+        <Controls showInteractive={!readOnly} />
+      </ReactFlow>
+      {empty && !readOnly ? (
+        <div className="sf-canvas-hint" data-testid="canvas-empty-hint">
+          Drag a node from the palette, or double-click the canvas to search and add one.
+          <br />
+          Press <kbd>?</kbd> for keyboard shortcuts.
+        </div>
+      ) : null}
+      <AddNodePopup />
+    </div>
+  );
+}

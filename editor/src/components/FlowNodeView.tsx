@@ -1,0 +1,110 @@
+import { memo } from 'react';
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import type { PortSpec } from '@studioflow/runtime/graph';
+import { portColor, type FlowNode } from '../lib/flow';
+import { useEditor } from '../store/editor';
+import { useRun } from '../store/run';
+import { formatDuration, formatValue } from '../lib/format';
+
+function PortRow({ nodeId, port, kind }: { nodeId: string; port: PortSpec; kind: 'in' | 'out' }) {
+  const color = portColor(port.type);
+  const label = port.label ?? port.name;
+  return (
+    <div className={`sf-port sf-port-${kind}`} title={`${label} (${port.type})${port.description ? ` — ${port.description}` : ''}`}>
+      <Handle
+        id={port.name}
+        type={kind === 'in' ? 'target' : 'source'}
+        position={kind === 'in' ? Position.Left : Position.Right}
+        className="sf-handle"
+        style={{ background: color, borderColor: color }}
+        data-testid={`handle-${nodeId}-${kind}-${port.name}`}
+        data-porttype={port.type}
+        data-portname={port.name}
+      />
+      <span className="sf-port-label">
+        {label}
+        {kind === 'in' && port.optional ? <span className="sf-port-opt">?</span> : null}
+        {kind === 'in' && port.multiple ? <span className="sf-port-opt">[ ]</span> : null}
+      </span>
+    </div>
+  );
+}
+
+function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
+  const descriptor = useEditor((s) => s.catalog[data.type]);
+  const problemCount = useEditor((s) => s.problemCounts[id] ?? 0);
+  const run = useRun((s) => s.nodes[id]);
+  const state = run?.state ?? 'idle';
+  const paramEntries = Object.entries(data.params ?? {}).slice(0, 4);
+  const classes = [
+    'sf-node',
+    `sf-node-${descriptor?.category ?? 'unknown'}`.replace(/[^\w-]/g, '_'),
+    selected ? 'is-selected' : '',
+    problemCount ? 'has-problem' : '',
+    `run-${state}`,
+    data.diff ? `diff-${data.diff}` : '',
+  ].join(' ');
+
+  return (
+    <div className={classes} data-testid={`node-${id}`} data-nodetype={data.type} data-state={state} data-diff={data.diff}>
+      <div className="sf-node-header" title={descriptor?.description}>
+        <div className="sf-node-title">
+          <span className="sf-node-name">{data.label || descriptor?.title || data.type}</span>
+          <span className="sf-node-id">{id}</span>
+        </div>
+        <span className={`sf-badge sf-badge-${state}`} data-testid={`node-status-${id}`} data-state={state}>
+          {state === 'awaiting_review' ? 'review' : state}
+        </span>
+      </div>
+      {data.diff && data.diff !== 'same' ? <div className={`sf-diff-tag diff-${data.diff}`}>{data.diff}</div> : null}
+      {!descriptor ? <div className="sf-node-warn">unknown node type “{data.type}”</div> : null}
+      {descriptor ? (
+        <div className="sf-node-ports">
+          <div className="sf-port-col">
+            {descriptor.inputs.map((p) => (
+              <PortRow key={p.name} nodeId={id} port={p} kind="in" />
+            ))}
+          </div>
+          <div className="sf-port-col sf-port-col-out">
+            {descriptor.outputs.map((p) => (
+              <PortRow key={p.name} nodeId={id} port={p} kind="out" />
+            ))}
+          </div>
+        </div>
+      ) : null}
+      {paramEntries.length ? (
+        <div className="sf-node-params">
+          {paramEntries.map(([k, v]) => (
+            <div key={k} className="sf-node-param">
+              <span>{k}</span>
+              <span className="sf-node-param-value">
+                {typeof v === 'string' && /^#[0-9a-f]{3,8}$/i.test(v) ? <i className="sf-swatch" style={{ background: v }} /> : null}
+                {formatValue(v)}
+              </span>
+            </div>
+          ))}
+        </div>
+      ) : null}
+      {state === 'running' ? (
+        <div className="sf-progress" data-testid={`node-progress-${id}`} title={run?.message}>
+          <div className="sf-progress-bar" style={{ width: `${Math.round((run?.progress ?? 0) * 100)}%` }} />
+          <span>{run?.progress !== undefined ? `${Math.round(run.progress * 100)}%` : ''} {run?.message ?? ''}</span>
+        </div>
+      ) : null}
+      {run?.durationMs != null && (state === 'done' || state === 'cached' || state === 'failed') ? (
+        <div className="sf-node-footer" data-testid={`node-duration-${id}`}>
+          {state === 'cached' ? 'cached · ' : ''}
+          {formatDuration(run.durationMs)}
+          {run.attempts && run.attempts > 1 ? ` · ${run.attempts} attempts` : ''}
+        </div>
+      ) : null}
+      {state === 'failed' && run?.error ? (
+        <div className="sf-node-error" data-testid={`node-error-${id}`} title={run.error}>
+          {run.error}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+export const FlowNodeView = memo(FlowNodeViewImpl);

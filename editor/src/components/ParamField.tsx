@@ -1,0 +1,177 @@
+import { useEffect, useState } from 'react';
+import { fieldKind, toHex6 } from '../lib/params';
+
+interface Props {
+  name: string;
+  schema: Record<string, unknown>;
+  value: unknown;
+  required: boolean;
+  errors: string[];
+  disabled: boolean;
+  onChange(value: unknown): void;
+}
+
+/** One param widget generated from its JSON Schema. `undefined` means "unset" (default applies). */
+export function ParamField({ name, schema, value, required, errors, disabled, onChange }: Props) {
+  const kind = fieldKind(schema);
+  const title = typeof schema.title === 'string' ? schema.title : name;
+  const description = typeof schema.description === 'string' ? schema.description : '';
+  const hasDefault = schema.default !== undefined;
+  const shown = value === undefined ? schema.default : value;
+  const isDefault = hasDefault && JSON.stringify(value) === JSON.stringify(schema.default);
+  const id = `param-${name}`;
+
+  let control: React.ReactNode;
+  switch (kind.kind) {
+    case 'slider': {
+      const n = typeof shown === 'number' ? shown : kind.min;
+      control = (
+        <div className="sf-slider">
+          <input
+            type="range"
+            min={kind.min}
+            max={kind.max}
+            step={kind.step}
+            value={n}
+            disabled={disabled}
+            onChange={(e) => onChange(Number(e.target.value))}
+            data-testid={`param-${name}-slider`}
+            aria-label={`${title} slider`}
+          />
+          <NumberInput id={id} value={shown} integer={kind.integer} min={kind.min} max={kind.max} step={kind.step} disabled={disabled} onChange={onChange} />
+        </div>
+      );
+      break;
+    }
+    case 'number':
+      control = <NumberInput id={id} value={shown} integer={kind.integer} min={kind.min} max={kind.max} step={kind.step} disabled={disabled} onChange={onChange} />;
+      break;
+    case 'enum': {
+      const idx = kind.options.findIndex((o) => JSON.stringify(o.value) === JSON.stringify(shown));
+      control = (
+        <select id={id} data-testid={id} value={idx < 0 ? '' : String(idx)} disabled={disabled} onChange={(e) => onChange(e.target.value === '' ? undefined : kind.options[Number(e.target.value)].value)}>
+          {idx < 0 ? <option value="">{shown === undefined ? '— choose —' : `invalid: ${String(shown)}`}</option> : null}
+          {kind.options.map((o, i) => (
+            <option key={i} value={String(i)}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      );
+      break;
+    }
+    case 'color': {
+      const hex = toHex6(shown);
+      control = (
+        <div className="sf-color">
+          <input type="color" value={hex ?? '#000000'} disabled={disabled} onChange={(e) => onChange(e.target.value)} data-testid={`param-${name}-picker`} aria-label={`${title} colour`} />
+          <TextInput id={id} value={shown} disabled={disabled} onChange={onChange} placeholder="#rrggbb" />
+        </div>
+      );
+      break;
+    }
+    case 'boolean':
+      control = (
+        <input id={id} data-testid={id} type="checkbox" checked={shown === true} disabled={disabled} onChange={(e) => onChange(e.target.checked)} />
+      );
+      break;
+    case 'text':
+      control = <TextInput id={id} value={shown} disabled={disabled} onChange={onChange} multiline={kind.multiline} />;
+      break;
+    default:
+      control = <JsonInput id={id} value={shown} disabled={disabled} onChange={onChange} />;
+  }
+
+  return (
+    <div className={`sf-field ${errors.length ? 'has-error' : ''} sf-field-${kind.kind}`} data-testid={`field-${name}`}>
+      <div className="sf-field-head">
+        <label htmlFor={id}>
+          {title}
+          {required ? <span className="sf-req" title="required">*</span> : null}
+        </label>
+        {hasDefault && !isDefault && !disabled ? (
+          <button className="sf-link sf-small" onClick={() => onChange(structuredClone(schema.default))} title={`Reset to ${JSON.stringify(schema.default)}`} data-testid={`param-${name}-reset`}>
+            reset
+          </button>
+        ) : null}
+      </div>
+      {control}
+      {description ? <div className="sf-help">{description}</div> : null}
+      {errors.map((e) => (
+        <div key={e} className="sf-field-error" data-testid={`param-error-${name}`}>
+          {e}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** Keeps its own text so "0." or "-" can be typed; empty means unset. */
+function NumberInput(props: { id: string; value: unknown; integer: boolean; min?: number; max?: number; step?: number; disabled: boolean; onChange(v: unknown): void }) {
+  const { id, value, integer, min, max, step, disabled, onChange } = props;
+  const [text, setText] = useState(value === undefined ? '' : String(value));
+  useEffect(() => {
+    setText((t) => (Number(t) === value && t !== '' ? t : value === undefined ? '' : String(value)));
+  }, [value]);
+  return (
+    <input
+      id={id}
+      data-testid={id}
+      type="number"
+      value={text}
+      min={min}
+      max={max}
+      step={step ?? (integer ? 1 : 'any')}
+      disabled={disabled}
+      onChange={(e) => {
+        setText(e.target.value);
+        if (e.target.value.trim() === '') onChange(undefined);
+        else if (Number.isFinite(Number(e.target.value))) onChange(Number(e.target.value));
+      }}
+    />
+  );
+}
+
+function TextInput(props: { id: string; value: unknown; disabled: boolean; onChange(v: unknown): void; multiline?: boolean; placeholder?: string }) {
+  const { id, value, disabled, onChange, multiline, placeholder } = props;
+  const v = value === undefined || value === null ? '' : String(value);
+  return multiline ? (
+    <textarea id={id} data-testid={id} value={v} rows={3} disabled={disabled} onChange={(e) => onChange(e.target.value)} placeholder={placeholder} />
+  ) : (
+    <input id={id} data-testid={id} type="text" value={v} disabled={disabled} onChange={(e) => onChange(e.target.value)} placeholder={placeholder} />
+  );
+}
+
+/** Fallback for arrays/objects: edit as JSON, applied once it parses. */
+function JsonInput(props: { id: string; value: unknown; disabled: boolean; onChange(v: unknown): void }) {
+  const { id, value, disabled, onChange } = props;
+  const [text, setText] = useState(value === undefined ? '' : JSON.stringify(value, null, 1));
+  const [bad, setBad] = useState(false);
+  return (
+    <>
+      <textarea
+        id={id}
+        data-testid={id}
+        className="sf-mono"
+        rows={3}
+        value={text}
+        disabled={disabled}
+        onChange={(e) => {
+          setText(e.target.value);
+          if (!e.target.value.trim()) {
+            setBad(false);
+            onChange(undefined);
+            return;
+          }
+          try {
+            onChange(JSON.parse(e.target.value));
+            setBad(false);
+          } catch {
+            setBad(true);
+          }
+        }}
+      />
+      {bad ? <div className="sf-field-error">not valid JSON yet</div> : null}
+    </>
+  );
+}

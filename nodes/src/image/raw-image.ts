@@ -1,0 +1,54 @@
+import sharp from 'sharp';
+import { decoding, openImage } from './decode';
+
+/** Interleaved 8-bit pixels; the form pixel code works on inside a node. */
+export interface RawImage {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+}
+
+/**
+ * Intermediate artifacts are PNGs so the server can show them as they are. Level 0 (stored deflate
+ * blocks, no filter) costs about what a raw copy costs (5 ms for 3 MP vs 30 ms encode + 22 ms decode
+ * at level 1), at 2.3x the bytes; STUDIOFLOW_INTERMEDIATE_PNG_LEVEL trades bytes back for CPU.
+ */
+export function intermediatePngOptions(): sharp.PngOptions {
+  const env = Number(process.env.STUDIOFLOW_INTERMEDIATE_PNG_LEVEL);
+  const level = Number.isInteger(env) && env >= 0 && env <= 9 ? env : 0;
+  return { compressionLevel: level, adaptiveFiltering: level > 0 };
+}
+
+export const INTERMEDIATE_MIME = 'image/png';
+
+export function rawInput(img: RawImage): { raw: { width: number; height: number; channels: 1 | 2 | 3 | 4 } } {
+  return { raw: { width: img.width, height: img.height, channels: img.channels } };
+}
+
+export function encodeIntermediate(img: RawImage): Promise<Buffer> {
+  return sharp(img.data, rawInput(img)).png(intermediatePngOptions()).toBuffer();
+}
+
+/** Decodes an image artifact to 8-bit sRGB raw pixels, keeping its alpha channel if it has one. */
+export async function decodeToRaw(bytes: Buffer, what: string): Promise<RawImage> {
+  return decoding(what, async () => {
+    const { data, info } = await openImage(bytes).toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: info.channels as RawImage['channels'] };
+  });
+}
+
+/** Removes an alpha channel that is fully opaque everywhere (it would only cost bytes and time). */
+export function dropOpaqueAlpha(img: RawImage): RawImage {
+  if (img.channels !== 4) return img;
+  const { data } = img;
+  for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return img;
+  const n = img.width * img.height;
+  const rgb = Buffer.allocUnsafe(n * 3);
+  for (let i = 0, j = 0; j < rgb.length; i += 4, j += 3) {
+    rgb[j] = data[i];
+    rgb[j + 1] = data[i + 1];
+    rgb[j + 2] = data[i + 2];
+  }
+  return { data: rgb, width: img.width, height: img.height, channels: 3 };
+}

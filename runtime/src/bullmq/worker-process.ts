@@ -1,0 +1,67 @@
+import { Pool } from 'pg';
+import pino from 'pino';
+import { LocalArtifactStore } from '../artifacts';
+import type { NodeCatalog, NodeLogger } from '../contract';
+import type { Resource } from '../graph';
+import { PgRunStore } from '../store';
+import { createRedis } from './connection';
+import { RunCoordinator } from './coordinator';
+import { NodeQueues } from './queues';
+import { NodeWorkerHost } from './worker-host';
+
+export interface WorkerProcessOptions {
+  name: string;
+  catalog: NodeCatalog;
+  databaseUrl: string;
+  redisUrl: string;
+  prefix: string;
+  storageDir: string;
+  resources: readonly Resource[];
+  concurrency: Partial<Record<Resource, number>>;
+  /** How long SIGTERM waits for active nodes before exiting anyway. */
+  shutdownGraceMs?: number;
+}
+
+/** Boots a worker process (used by the server's worker entry and by gpu-runtime) with graceful shutdown. */
+export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ host: NodeWorkerHost; stop: () => Promise<void> }> {
+  const logger = pino({ name: o.name });
+  const log: NodeLogger = {
+    info: (msg, extra) => logger.info(extra ?? {}, msg),
+    warn: (msg, extra) => logger.warn(extra ?? {}, msg),
+    error: (msg, extra) => logger.error(extra ?? {}, msg),
+  };
+  const pool = new Pool({ connectionString: o.databaseUrl, max: 6 });
+  const connection = createRedis({ url: o.redisUrl, prefix: o.prefix });
+  const subscriber = createRedis({ url: o.redisUrl, prefix: o.prefix });
+  const coordinator = RunCoordinator.create(new PgRunStore(pool), connection, o.prefix, new NodeQueues(connection, o.prefix));
+  const host = new NodeWorkerHost({
+    connection,
+    subscriber,
+    prefix: o.prefix,
+    resources: o.resources,
+    concurrency: o.concurrency,
+    catalog: o.catalog,
+    artifacts: new LocalArtifactStore(o.storageDir),
+    coordinator,
+    log,
+  });
+  await host.start();
+  log.info('worker started', { resources: o.resources, concurrency: o.concurrency });
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const grace = new Promise<void>((r) => setTimeout(r, o.shutdownGraceMs ?? 30_000).unref());
+      await Promise.race([host.close(), grace]);
+      await coordinator.queues.close().catch(() => undefined);
+      connection.disconnect();
+      subscriber.disconnect();
+      await pool.end().catch(() => undefined);
+    })());
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.info('shutting down: letting active nodes finish', { signal });
+      void stop().then(() => process.exit(0));
+    });
+  }
+  return { host, stop };
+}

@@ -1,0 +1,37 @@
+import { ForbiddenException, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import type { Role } from '../db/entities';
+import { ApiKeyService } from './api-keys';
+import { PUBLIC_KEY, ROLES_KEY } from './decorators';
+
+/** Reads `Authorization: Bearer <key>`, `x-api-key`, or `?key=` (for <img src>), then checks roles. */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector, private readonly keys: ApiKeyService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const req = context.switchToHttp().getRequest<Request & { principal?: unknown }>();
+    const key = extractKey(req);
+    if (!key) throw new UnauthorizedException('an API key is required (Authorization: Bearer <key>)');
+    const principal = await this.keys.resolve(key);
+    if (!principal) throw new UnauthorizedException('unknown or revoked API key');
+    req.principal = principal;
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
+    if (roles && principal.role !== 'staff' && !roles.includes(principal.role)) {
+      throw new ForbiddenException(`this needs one of the roles: ${['staff', ...roles].join(', ')}`);
+    }
+    return true;
+  }
+}
+
+export function extractKey(req: Request): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  const header = req.headers['x-api-key'];
+  if (typeof header === 'string') return header;
+  const query = (req.query as Record<string, unknown> | undefined)?.key;
+  return typeof query === 'string' ? query : undefined;
+}

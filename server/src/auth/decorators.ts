@@ -1,0 +1,15 @@
+import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import type { Role } from '../db/entities';
+import type { Principal } from './principal';
+
+export const ROLES_KEY = 'roles';
+export const PUBLIC_KEY = 'public';
+
+/** Only these roles may call the handler (staff can always). */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+/** No API key needed. */
+export const Public = () => SetMetadata(PUBLIC_KEY, true);
+
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
+  return ctx.switchToHttp().getRequest().principal;
+});

@@ -1,0 +1,43 @@
+import { PayloadTooLargeException, UnprocessableEntityException, UnsupportedMediaTypeException } from '@nestjs/common';
+import sharp from 'sharp';
+
+const ACCEPTED = new Set(['jpeg', 'png', 'webp', 'tiff', 'gif', 'avif', 'heif']);
+
+export interface CheckedImage {
+  format: string;
+  width: number;
+  height: number;
+  mime: string;
+}
+
+/**
+ * Rejects an upload before anything is charged or enqueued: empty, not an image, over the pixel
+ * limit (decompression bombs), or corrupt (a full decode at 1/8 scale catches truncated files cheaply).
+ */
+export async function checkUploadedImage(bytes: Buffer | undefined, maxPixels: number): Promise<CheckedImage> {
+  if (!bytes || bytes.length === 0) throw new UnprocessableEntityException('the image file is empty');
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch {
+    throw new UnsupportedMediaTypeException('the upload is not an image we can read (JPEG, PNG, WebP, TIFF, GIF, AVIF)');
+  }
+  if (!meta.format || !ACCEPTED.has(meta.format) || !meta.width || !meta.height) {
+    throw new UnsupportedMediaTypeException(`unsupported image format "${meta.format ?? 'unknown'}"`);
+  }
+  const pixels = meta.width * meta.height;
+  if (pixels > maxPixels) {
+    throw new PayloadTooLargeException(
+      `the image is ${meta.width}×${meta.height} (${(pixels / 1e6).toFixed(1)} MP); the limit is ${(maxPixels / 1e6).toFixed(0)} MP`,
+    );
+  }
+  try {
+    await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })
+      .resize(256, 256, { fit: 'inside', fastShrinkOnLoad: true })
+      .raw()
+      .toBuffer();
+  } catch (err) {
+    throw new UnprocessableEntityException(`the image is corrupt: ${(err as Error).message}`);
+  }
+  return { format: meta.format, width: meta.width, height: meta.height, mime: `image/${meta.format}` };
+}

@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+
+/** All runtime configuration, from the environment, with defaults that work on a dev machine. */
+export interface AppConfig {
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  storageDir: string;
+  editorDir: string;
+  templatesDir: string;
+  maxUploadBytes: number;
+  maxInputPixels: number;
+  devKeys: { staff: string; reviewer: string; endUser: string };
+  workerConcurrency: { cpu: number; gpu: number; cloud: number };
+}
+
+const repoRoot = resolve(__dirname, '../../../..');
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
+  return {
+    port: num('PORT', 3000),
+    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/studioflow',
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    queuePrefix: env.QUEUE_PREFIX ?? 'studioflow',
+    storageDir: resolve(env.STORAGE_DIR ?? resolve(repoRoot, '.storage')),
+    editorDir: resolve(env.EDITOR_DIR ?? resolve(repoRoot, 'editor/dist')),
+    templatesDir: resolve(env.TEMPLATES_DIR ?? resolve(repoRoot, 'templates')),
+    maxUploadBytes: num('MAX_UPLOAD_BYTES', 40 * 1024 * 1024),
+    maxInputPixels: num('STUDIOFLOW_MAX_PIXELS', 50_000_000),
+    devKeys: {
+      staff: env.STUDIOFLOW_STAFF_KEY ?? 'sf_staff_dev',
+      reviewer: env.STUDIOFLOW_REVIEWER_KEY ?? 'sf_reviewer_dev',
+      endUser: env.STUDIOFLOW_USER_KEY ?? 'sf_user_dev',
+    },
+    workerConcurrency: { cpu: num('CPU_CONCURRENCY', 2), gpu: num('GPU_CONCURRENCY', 1), cloud: num('CLOUD_CONCURRENCY', 16) },
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,149 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { GraphDoc } from '@studioflow/runtime/graph';
+
+/** TypeORM mappings of the tables created by migrations/ (synchronize is always off). */
+@Entity('tenants')
+export class TenantEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column() name!: string;
+  @Column({ name: 'credit_balance', type: 'int' }) creditBalance!: number;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}
+
+export type Role = 'staff' | 'reviewer' | 'end_user';
+
+@Entity('users')
+export class UserEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
+  @Column() email!: string;
+  @Column({ type: 'text' }) role!: Role;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}
+
+@Entity('api_keys')
+export class ApiKeyEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ name: 'user_id', type: 'uuid' }) userId!: string;
+  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
+  @Column({ name: 'key_hash' }) keyHash!: string;
+  @Column() label!: string;
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt!: Date | null;
+}
+
+@Entity('graphs')
+export class GraphEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
+  @Column() name!: string;
+  @Column() description!: string;
+  @Column({ type: 'jsonb' }) draft!: GraphDoc;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+}
+
+@Entity('graph_versions')
+export class GraphVersionEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ name: 'graph_id', type: 'uuid' }) graphId!: string;
+  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
+  @Column({ type: 'int' }) version!: number;
+  @Column({ type: 'jsonb' }) doc!: GraphDoc;
+  @Column() message!: string;
+  @Column({ name: 'created_by', type: 'uuid', nullable: true }) createdBy!: string | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}
+
+export interface ExposedParam {
+  nodeId: string;
+  param: string;
+  label: string;
+  allowed?: unknown[];
+}
+
+@Entity('templates')
+export class TemplateEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
+  @Column() slug!: string;
+  @Column() name!: string;
+  @Column() description!: string;
+  @Column({ name: 'graph_version_id', type: 'uuid' }) graphVersionId!: string;
+  @Column({ name: 'exposed_params', type: 'jsonb' }) exposedParams!: ExposedParam[];
+  @Column({ name: 'price_credits', type: 'int' }) priceCredits!: number;
+  @Column({ name: 'is_public' }) isPublic!: boolean;
+  @CreateDateColumn({ name: 'published_at', type: 'timestamptz' }) publishedAt!: Date;
+}
+
+@Entity('runs')
+export class RunEntity {
+  @PrimaryColumn('uuid') id!: string;
+  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
+  @Column({ name: 'user_id', type: 'uuid', nullable: true }) userId!: string | null;
+  @Column() kind!: string;
+  @Column({ name: 'graph_version_id', type: 'uuid' }) graphVersionId!: string;
+  @Column({ name: 'template_id', type: 'uuid', nullable: true }) templateId!: string | null;
+  @Column({ name: 'parent_run_id', type: 'uuid', nullable: true }) parentRunId!: string | null;
+  @Column() status!: string;
+  @Column({ type: 'jsonb', nullable: true }) outputs!: Record<string, Record<string, unknown>> | null;
+  @Column({ type: 'text', nullable: true }) error!: string | null;
+  @Column({ type: 'jsonb' }) params!: Record<string, unknown>;
+  @Column({ name: 'price_credits', type: 'int' }) priceCredits!: number;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+}
+
+@Entity('node_runs')
+export class NodeRunEntity {
+  @PrimaryColumn({ name: 'run_id', type: 'uuid' }) runId!: string;
+  @PrimaryColumn({ name: 'node_id' }) nodeId!: string;
+  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
+  @Column({ name: 'node_type' }) nodeType!: string;
+  @Column() state!: string;
+  @Column({ type: 'int' }) generation!: number;
+  @Column({ type: 'int' }) attempts!: number;
+  @Column({ type: 'jsonb', nullable: true }) outputs!: Record<string, unknown> | null;
+  @Column({ type: 'text', nullable: true }) error!: string | null;
+  @Column({ name: 'queued_at', type: 'timestamptz', nullable: true }) queuedAt!: Date | null;
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+  @Column({ name: 'duration_ms', type: 'int', nullable: true }) durationMs!: number | null;
+}
+
+@Entity('artifacts')
+export class ArtifactEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
+  @PrimaryColumn({ type: 'char', length: 64 }) hash!: string;
+  @Column() mime!: string;
+  @Column({ type: 'bigint' }) bytes!: string;
+  @Column({ type: 'int', nullable: true }) width!: number | null;
+  @Column({ type: 'int', nullable: true }) height!: number | null;
+  @Column({ name: 'run_id', type: 'uuid', nullable: true }) runId!: string | null;
+  @Column({ name: 'node_id', type: 'text', nullable: true }) nodeId!: string | null;
+}
+
+@Entity('credit_ledger')
+export class LedgerEntryEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
+  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
+  @Column({ name: 'run_id', type: 'uuid', nullable: true }) runId!: string | null;
+  @Column() kind!: 'grant' | 'charge' | 'refund';
+  @Column({ type: 'int' }) amount!: number;
+  @Column() reason!: string;
+  @Column({ name: 'idempotency_key' }) idempotencyKey!: string;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}
+
+export const ENTITIES = [
+  TenantEntity,
+  UserEntity,
+  ApiKeyEntity,
+  GraphEntity,
+  GraphVersionEntity,
+  TemplateEntity,
+  RunEntity,
+  NodeRunEntity,
+  ArtifactEntity,
+  LedgerEntryEntity,
+];

@@ -1,0 +1,60 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Pool } from 'pg';
+import type { Redis } from 'ioredis';
+import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
+import { createRedis, RunCoordinator } from '@studioflow/runtime/bullmq';
+import { PgRunStore } from '@studioflow/runtime/store';
+import type { NodeCatalog } from '@studioflow/runtime/contract';
+import { createProductCatalog } from '@studioflow/nodes';
+import { APP_CONFIG, loadConfig, type AppConfig } from '../config/config';
+import { ENTITIES } from './entities';
+
+export const PG_POOL = Symbol('PG_POOL');
+export const REDIS = Symbol('REDIS');
+export const CATALOG = Symbol('CATALOG');
+
+/** Shared infrastructure: config, TypeORM, the hot-path pg pool, Redis, artifact store, run coordinator. */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      useFactory: () => ({
+        type: 'postgres',
+        url: loadConfig().databaseUrl,
+        entities: ENTITIES,
+        synchronize: false,
+        migrationsRun: false,
+        poolSize: 10,
+      }),
+    }),
+    TypeOrmModule.forFeature(ENTITIES),
+  ],
+  providers: [
+    { provide: APP_CONFIG, useFactory: () => loadConfig() },
+    { provide: PG_POOL, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new Pool({ connectionString: c.databaseUrl, max: 10 }) },
+    { provide: REDIS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createRedis({ url: c.redisUrl, prefix: c.queuePrefix }) },
+    { provide: CATALOG, useFactory: (): NodeCatalog => createProductCatalog() },
+    { provide: LocalArtifactStore, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new LocalArtifactStore(c.storageDir) },
+    { provide: PgRunStore, inject: [PG_POOL], useFactory: (pool: Pool) => new PgRunStore(pool) },
+    {
+      provide: RunCoordinator,
+      inject: [PgRunStore, REDIS, APP_CONFIG],
+      useFactory: (store: PgRunStore, redis: Redis, c: AppConfig) => RunCoordinator.create(store, redis, c.queuePrefix),
+    },
+  ],
+  exports: [TypeOrmModule, APP_CONFIG, PG_POOL, REDIS, CATALOG, LocalArtifactStore, PgRunStore, RunCoordinator],
+})
+export class InfraModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly coordinator: RunCoordinator,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.coordinator.queues.close().catch(() => undefined);
+    this.redis.disconnect();
+    await this.pool.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,97 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import type { DataSource, Repository } from 'typeorm';
+import type { NodeCatalog } from '@studioflow/runtime/contract';
+import { validateGraph, type GraphDoc, type GraphProblem } from '@studioflow/runtime/graph';
+import type { Principal } from '../auth/principal';
+import { GraphProblemsException, isUuid } from '../common/errors';
+import { GraphEntity, GraphVersionEntity } from '../db/entities';
+import { CATALOG } from '../db/infra.module';
+
+const EMPTY: GraphDoc = { nodes: [], edges: [] };
+
+/** Graphs: a mutable draft plus immutable numbered versions. */
+@Injectable()
+export class GraphsService {
+  constructor(
+    @InjectRepository(GraphEntity) private readonly graphs: Repository<GraphEntity>,
+    @InjectRepository(GraphVersionEntity) private readonly versions: Repository<GraphVersionEntity>,
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(CATALOG) private readonly catalog: NodeCatalog,
+  ) {}
+
+  validate(doc: unknown): { ok: boolean; problems: GraphProblem[] } {
+    return validateGraph(doc, this.catalog.descriptors);
+  }
+
+  async list(p: Principal) {
+    const rows = await this.db.query(
+      `SELECT g.id, g.name, g.description, g.updated_at AS "updatedAt",
+              (SELECT max(version) FROM graph_versions v WHERE v.graph_id = g.id) AS "latestVersion"
+       FROM graphs g WHERE g.tenant_id = $1 ORDER BY g.updated_at DESC LIMIT 500`,
+      [p.tenantId],
+    );
+    return rows;
+  }
+
+  async create(p: Principal, name: string, description: string, draft: GraphDoc = EMPTY): Promise<GraphEntity> {
+    return this.graphs.save(this.graphs.create({ tenantId: p.tenantId, name, description, draft }));
+  }
+
+  async get(p: Principal, id: string): Promise<GraphEntity> {
+    const g = isUuid(id) ? await this.graphs.findOne({ where: { id, tenantId: p.tenantId } }) : null;
+    if (!g) throw new NotFoundException(`graph ${id} not found`);
+    return g;
+  }
+
+  async detail(p: Principal, id: string) {
+    const g = await this.get(p, id);
+    const versions = await this.versions.find({
+      where: { graphId: g.id },
+      order: { version: 'DESC' },
+      select: ['id', 'version', 'message', 'createdAt'],
+    });
+    return { ...g, versions };
+  }
+
+  async saveDraft(p: Principal, id: string, draft: GraphDoc, name?: string) {
+    const g = await this.get(p, id);
+    g.draft = draft;
+    if (name) g.name = name;
+    const saved = await this.graphs.save(g);
+    return { id: saved.id, updatedAt: saved.updatedAt, problems: this.validate(draft).problems };
+  }
+
+  /** Freezes the current draft as the next version; refuses (422) an invalid graph. */
+  async commit(p: Principal, id: string, message: string): Promise<GraphVersionEntity> {
+    const g = await this.get(p, id);
+    const result = this.validate(g.draft);
+    if (!result.ok) throw new GraphProblemsException(result.problems, 'the draft is invalid and cannot be committed');
+    return this.db.transaction(async (m) => {
+      await m.query(`SELECT id FROM graphs WHERE id = $1 FOR UPDATE`, [g.id]);
+      const [{ next }] = await m.query(`SELECT coalesce(max(version), 0) + 1 AS next FROM graph_versions WHERE graph_id = $1`, [g.id]);
+      const v = m.create(GraphVersionEntity, {
+        graphId: g.id,
+        tenantId: p.tenantId,
+        version: next,
+        doc: g.draft,
+        message,
+        createdBy: p.userId,
+      });
+      return m.save(v);
+    });
+  }
+
+  async version(p: Principal, id: string, version: number): Promise<GraphVersionEntity> {
+    const g = await this.get(p, id);
+    const v = await this.versions.findOne({ where: { graphId: g.id, version } });
+    if (!v) throw new NotFoundException(`graph ${id} has no version ${version}`);
+    return v;
+  }
+
+  async versionById(p: Principal, versionId: string): Promise<GraphVersionEntity> {
+    const v = isUuid(versionId) ? await this.versions.findOne({ where: { id: versionId, tenantId: p.tenantId } }) : null;
+    if (!v) throw new NotFoundException(`graph version ${versionId} not found`);
+    return v;
+  }
+}

@@ -1,0 +1,100 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { NodeCatalog } from '@studioflow/runtime/contract';
+import { validateGraph, type GraphDoc } from '@studioflow/runtime/graph';
+import { hashKey } from '../auth/api-keys';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import type { ExposedParam } from '../db/entities';
+import { CATALOG, PG_POOL } from '../db/infra.module';
+
+export interface TemplateFile {
+  slug: string;
+  name: string;
+  description?: string;
+  priceCredits?: number;
+  exposedParams?: ExposedParam[];
+  graph: GraphDoc;
+}
+
+export const DEMO_TENANT = 'Demo studio';
+
+/** First-start data: the demo tenant, its dev users and keys, and the shipped templates (published). */
+@Injectable()
+export class SeedService {
+  private readonly log = new Logger('seed');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CATALOG) private readonly catalog: NodeCatalog,
+  ) {}
+
+  async seed(): Promise<{ tenantId: string }> {
+    const tenantId = await this.ensureTenant(DEMO_TENANT, 1000);
+    const { staff, reviewer, endUser } = this.config.devKeys;
+    const staffId = await this.ensureUser(tenantId, 'staff@studioflow.local', 'staff', staff);
+    await this.ensureUser(tenantId, 'reviewer@studioflow.local', 'reviewer', reviewer);
+    await this.ensureUser(tenantId, 'seller@studioflow.local', 'end_user', endUser);
+    for (const file of await this.templateFiles()) await this.ensureTemplate(tenantId, staffId, file);
+    return { tenantId };
+  }
+
+  private async ensureTenant(name: string, credits: number): Promise<string> {
+    const found = await this.pool.query(`SELECT id FROM tenants WHERE name = $1`, [name]);
+    if (found.rows[0]) return found.rows[0].id;
+    const created = await this.pool.query(`INSERT INTO tenants (name, credit_balance) VALUES ($1, $2) RETURNING id`, [name, credits]);
+    const id = created.rows[0].id;
+    await this.pool.query(
+      `INSERT INTO credit_ledger (tenant_id, kind, amount, reason, idempotency_key) VALUES ($1, 'grant', $2, 'welcome credits', 'grant:welcome:' || $1)`,
+      [id, credits],
+    );
+    return id;
+  }
+
+  private async ensureUser(tenantId: string, email: string, role: string, key: string): Promise<string> {
+    const res = await this.pool.query(
+      `INSERT INTO users (tenant_id, email, role) VALUES ($1, $2, $3)
+       ON CONFLICT (email) DO UPDATE SET role = EXCLUDED.role RETURNING id`,
+      [tenantId, email, role],
+    );
+    const userId = res.rows[0].id;
+    await this.pool.query(
+      `INSERT INTO api_keys (user_id, tenant_id, key_hash, label) VALUES ($1, $2, $3, 'dev key') ON CONFLICT (key_hash) DO NOTHING`,
+      [userId, tenantId, hashKey(key)],
+    );
+    return userId;
+  }
+
+  private async templateFiles(): Promise<TemplateFile[]> {
+    const names = (await readdir(this.config.templatesDir).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort();
+    const files: TemplateFile[] = [];
+    for (const name of names) files.push(JSON.parse(await readFile(join(this.config.templatesDir, name), 'utf8')));
+    return files;
+  }
+
+  /** Publishes a shipped template once; a later start leaves it (and its versions) alone. */
+  private async ensureTemplate(tenantId: string, staffId: string, t: TemplateFile): Promise<void> {
+    if ((await this.pool.query(`SELECT 1 FROM templates WHERE slug = $1`, [t.slug])).rowCount) return;
+    const check = validateGraph(t.graph, this.catalog.descriptors);
+    if (!check.ok) {
+      this.log.error(`template ${t.slug} is invalid: ${check.problems.map((p) => p.message).join('; ')}`);
+      return;
+    }
+    const graph = await this.pool.query(
+      `INSERT INTO graphs (tenant_id, name, description, draft) VALUES ($1, $2, $3, $4) RETURNING id`,
+      [tenantId, t.name, t.description ?? '', JSON.stringify(t.graph)],
+    );
+    const version = await this.pool.query(
+      `INSERT INTO graph_versions (graph_id, tenant_id, version, doc, message, created_by) VALUES ($1, $2, 1, $3, 'shipped template', $4) RETURNING id`,
+      [graph.rows[0].id, tenantId, JSON.stringify(t.graph), staffId],
+    );
+    await this.pool.query(
+      `INSERT INTO templates (tenant_id, slug, name, description, graph_version_id, exposed_params, price_credits)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (slug) DO NOTHING`,
+      [tenantId, t.slug, t.name, t.description ?? '', version.rows[0].id, JSON.stringify(t.exposedParams ?? []), t.priceCredits ?? 1],
+    );
+    this.log.log(`published template ${t.slug}`);
+  }
+}

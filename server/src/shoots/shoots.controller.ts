@@ -1,0 +1,75 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Roles } from '../auth/decorators';
+import type { Principal } from '../auth/principal';
+import { loadConfig } from '../config/config';
+import { ShootsService } from './shoots.service';
+
+const upload = FileInterceptor('image', { limits: { fileSize: loadConfig().maxUploadBytes, files: 1 } });
+
+@ApiTags('shoots')
+@Controller('api')
+export class ShootsController {
+  constructor(private readonly shoots: ShootsService) {}
+
+  @Post('shoots')
+  @HttpCode(202)
+  @UseInterceptors(upload)
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['image', 'templateId'],
+      properties: {
+        image: { type: 'string', format: 'binary' },
+        templateId: { type: 'string', description: 'template id or slug, e.g. white-studio' },
+        params: { type: 'string', description: 'JSON object of exposed params, e.g. {"composite.fill":0.8}' },
+      },
+    },
+  })
+  @ApiOperation({ summary: 'Submit a product photo to a template; answers 202 {taskId} at once' })
+  submit(
+    @CurrentPrincipal() p: Principal,
+    @UploadedFile() file: Express.Multer.File | undefined,
+    @Body() body: { templateId?: string; params?: string },
+  ) {
+    return this.shoots.submitShoot(p, body?.templateId, body?.params, file?.buffer);
+  }
+
+  @Post('runs')
+  @HttpCode(202)
+  @Roles('staff')
+  @UseInterceptors(upload)
+  @ApiConsumes('multipart/form-data')
+  @ApiOperation({ summary: 'Staff test run of a graph version (no credits)' })
+  testRun(
+    @CurrentPrincipal() p: Principal,
+    @UploadedFile() file: Express.Multer.File | undefined,
+    @Body() body: { graphVersionId?: string },
+  ) {
+    return this.shoots.submitTestRun(p, body?.graphVersionId, file?.buffer);
+  }
+
+  @Get('shoots')
+  list(@CurrentPrincipal() p: Principal, @Query('limit') limit?: string) {
+    return this.shoots.list(p, limit ? Number(limit) || 50 : 50);
+  }
+
+  @Get('shoots/:id')
+  @ApiOperation({ summary: 'Status, per-node states and result URLs' })
+  get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+    return this.shoots.get(p, id);
+  }
+
+  @Get('runs/:id')
+  getRun(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+    return this.shoots.get(p, id);
+  }
+
+  @Post('shoots/:id/cancel')
+  @HttpCode(202)
+  cancel(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+    return this.shoots.cancel(p, id);
+  }
+}

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { GraphsModule } from '../graphs/graphs.module';
+import { TemplatesModule } from '../templates/templates.module';
+import { ShootsController } from './shoots.controller';
+import { ShootsService } from './shoots.service';
+
+@Module({ imports: [GraphsModule, TemplatesModule], controllers: [ShootsController], providers: [ShootsService] })
+export class ShootsModule {}

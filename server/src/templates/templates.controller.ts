@@ -1,0 +1,43 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { CurrentPrincipal, Roles } from '../auth/decorators';
+import type { Principal } from '../auth/principal';
+import { ZodPipe } from '../common/zod-pipe';
+import { TemplatesService } from './templates.service';
+
+const PublishBody = z.object({
+  graphVersionId: z.string(),
+  slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes'),
+  name: z.string().min(1).max(200),
+  description: z.string().max(5000).optional(),
+  exposedParams: z
+    .array(z.object({ nodeId: z.string(), param: z.string(), label: z.string().max(200), allowed: z.array(z.unknown()).optional() }))
+    .default([]),
+  priceCredits: z.number().int().min(0).max(10_000).default(1),
+});
+type PublishBody = z.infer<typeof PublishBody>;
+
+@ApiTags('templates')
+@Controller('api/templates')
+export class TemplatesController {
+  constructor(private readonly templates: TemplatesService) {}
+
+  @Post()
+  @Roles('staff')
+  @ApiOperation({ summary: 'Publish a graph version as a template' })
+  async publish(@CurrentPrincipal() p: Principal, @Body(new ZodPipe(PublishBody)) body: PublishBody) {
+    const t = await this.templates.publish(p, body);
+    return { id: t.id, slug: t.slug };
+  }
+
+  @Get()
+  list(@CurrentPrincipal() p: Principal) {
+    return this.templates.list(p);
+  }
+
+  @Get(':idOrSlug')
+  get(@CurrentPrincipal() p: Principal, @Param('idOrSlug') idOrSlug: string) {
+    return this.templates.findUsable(p, idOrSlug);
+  }
+}

@@ -1,0 +1,23 @@
+import { startWorkerProcess } from '@studioflow/runtime/bullmq';
+import { createProductCatalog } from '@studioflow/nodes';
+import { loadConfig } from '../config/config';
+
+/** The CPU + cloud worker process. Scale out by starting more of them. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  await startWorkerProcess({
+    name: 'studioflow-worker',
+    catalog: createProductCatalog(),
+    databaseUrl: config.databaseUrl,
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    storageDir: config.storageDir,
+    resources: (process.env.WORKER_RESOURCES ?? 'cpu,cloud').split(',') as Array<'cpu' | 'cloud'>,
+    concurrency: config.workerConcurrency,
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,182 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Pool } from 'pg';
+import sharp from 'sharp';
+import { createHash } from 'node:crypto';
+import { io, type Socket } from 'socket.io-client';
+import { makeProductPhoto } from '@studioflow/nodes';
+import { api, startTestApp, type TestApp } from './support/test-app';
+
+let t: TestApp;
+let finishedShoot = '';
+let finishedArtifact = '';
+before(async () => {
+  t = await startTestApp('shootapi');
+});
+after(async () => t?.stop());
+
+function form(image: Buffer | null, fields: Record<string, string>): FormData {
+  const f = new FormData();
+  if (image) f.set('image', new Blob([new Uint8Array(image)], { type: 'image/jpeg' }), 'photo.jpg');
+  for (const [k, v] of Object.entries(fields)) f.set(k, v);
+  return f;
+}
+
+async function balance(): Promise<number> {
+  return (await sql(`SELECT credit_balance FROM tenants WHERE name = 'Demo studio'`))[0].credit_balance;
+}
+
+async function sql(text: string, params: unknown[] = []): Promise<any[]> {
+  const pool = new Pool({ connectionString: t.config.databaseUrl, max: 1 });
+  try {
+    return (await pool.query(text, params)).rows;
+  } finally {
+    await pool.end();
+  }
+}
+
+async function runCount(): Promise<number> {
+  const list = await api(t, '/api/shoots?limit=200');
+  return list.body.length;
+}
+
+function connect(key: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = io(t.baseUrl, { auth: { token: key }, transports: ['websocket'] });
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+test('catalog lists the product nodes with JSON Schema params', async () => {
+  const res = await fetch(`${t.baseUrl}/api/node-types`);
+  const types = (await res.json()) as Array<{ type: string; params: { type: string } }>;
+  for (const type of ['input-image', 'segment', 'studio-composite', 'deliver']) {
+    const d = types.find((x) => x.type === type);
+    assert.ok(d, `${type} in catalog`);
+    assert.equal(d!.params.type, 'object');
+  }
+});
+
+test('white-studio is seeded and published on first start', async () => {
+  const res = await api(t, '/api/templates', { key: t.userKey });
+  assert.equal(res.status, 200);
+  assert.ok(res.body.some((x: { slug: string }) => x.slug === 'white-studio'));
+});
+
+test('a seller uploads a phone photo and receives a studio shot, through the socket and the poll', async () => {
+  const photo = await makeProductPhoto({ seed: 7, width: 1600, height: 1200, kind: 'bottle' });
+  const before = await balance();
+  const socket = await connect(t.userKey);
+  const events: Array<{ type: string; payload: any }> = [];
+  for (const type of ['run.started', 'node.started', 'node.progress', 'node.completed', 'node.failed', 'run.completed', 'run.failed']) {
+    socket.on(type, (payload) => events.push({ type, payload }));
+  }
+  const res = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form(photo.jpeg, { templateId: 'white-studio', params: '{"composite.fill":0.85}' }) });
+  assert.equal(res.status, 202, JSON.stringify(res.body));
+  const taskId = res.body.taskId as string;
+  const completed = new Promise<any>((resolve, reject) => {
+    socket.on('run.completed', (p) => p.runId === taskId && resolve(p));
+    socket.on('run.failed', (p) => p.runId === taskId && reject(new Error(p.error)));
+    socket.on('run.snapshot', (s) => s.id === taskId && s.status === 'completed' && resolve(s));
+  });
+  const ack = await socket.emitWithAck('subscribe', { runId: taskId });
+  assert.equal(ack.ok, true);
+  await Promise.race([completed, new Promise((_, r) => setTimeout(() => r(new Error('no run.completed within 60 s')), 60_000))]);
+  socket.disconnect();
+
+  const mine = events.filter((e) => e.payload.runId === taskId).map((e) => e.type);
+  assert.ok(mine.includes('node.completed'), `socket events: ${mine.join(', ')}`);
+
+  const poll = await api(t, `/api/shoots/${taskId}`, { key: t.userKey });
+  assert.equal(poll.status, 200);
+  assert.equal(poll.body.status, 'completed');
+  assert.deepEqual(poll.body.nodes.map((n: { nodeId: string }) => n.nodeId), ['input', 'segment', 'composite', 'deliver']);
+  assert.ok(poll.body.nodes.every((n: { state: string }) => n.state === 'done'));
+  for (const kind of ['jpeg', 'webp', 'thumbnail']) assert.match(poll.body.results[kind], /^\/api\/artifacts\/[a-f0-9]{64}$/);
+
+  const image = await fetch(`${t.baseUrl}${poll.body.results.jpeg}?key=${t.userKey}`);
+  assert.equal(image.headers.get('content-type'), 'image/jpeg');
+  const bytes = Buffer.from(await image.arrayBuffer());
+  const meta = await sharp(bytes).metadata();
+  assert.equal(meta.width, 2048);
+  assert.equal(meta.height, 2048);
+  const { data } = await sharp(bytes).extract({ left: 0, top: 0, width: 16, height: 16 }).raw().toBuffer({ resolveWithObject: true });
+  assert.ok(data.every((v) => v >= 250), 'the backdrop is white');
+  assert.equal(before - (await balance()), 1, 'charged exactly the template price');
+
+  const other = await api(t, `/api/shoots/${taskId}`, { key: 'sf_nobody' });
+  assert.equal(other.status, 401);
+  finishedShoot = taskId;
+  finishedArtifact = poll.body.results.jpeg;
+});
+
+test('bad uploads get a clear 4xx, and nothing is enqueued or charged', async () => {
+  const startBalance = await balance();
+  const startRuns = await runCount();
+  const good = (await makeProductPhoto({ seed: 3, width: 400, height: 300 })).jpeg;
+  const bomb = await sharp({ create: { width: 9000, height: 9000, channels: 3, background: '#fff' } }).png({ compressionLevel: 9 }).toBuffer();
+  const cases: Array<{ name: string; body: FormData; status: number; message: RegExp }> = [
+    { name: 'no file', body: form(null, { templateId: 'white-studio' }), status: 422, message: /empty/ },
+    { name: 'not an image', body: form(Buffer.from('hello, I am text'), { templateId: 'white-studio' }), status: 415, message: /not an image/ },
+    { name: 'truncated JPEG', body: form(good.subarray(0, Math.floor(good.length / 2)), { templateId: 'white-studio' }), status: 422, message: /corrupt/ },
+    { name: 'decompression bomb', body: form(bomb, { templateId: 'white-studio' }), status: 413, message: /limit is 50 MP/ },
+    { name: 'unknown template', body: form(good, { templateId: 'no-such-template' }), status: 404, message: /unknown template/ },
+    { name: 'missing template', body: form(good, {}), status: 400, message: /templateId is required/ },
+    { name: 'param not exposed', body: form(good, { templateId: 'white-studio', params: '{"deliver.jpegQuality": 5}' }), status: 422, message: /not exposed/ },
+    { name: 'param of the wrong type', body: form(good, { templateId: 'white-studio', params: '{"composite.fill": "huge"}' }), status: 422, message: /invalid/ },
+    { name: 'params not JSON', body: form(good, { templateId: 'white-studio', params: '{oops' }), status: 400, message: /JSON object/ },
+  ];
+  for (const c of cases) {
+    const res = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: c.body });
+    assert.equal(res.status, c.status, `${c.name}: ${JSON.stringify(res.body)}`);
+    assert.match(JSON.stringify(res.body.message), c.message, c.name);
+  }
+  assert.equal(await balance(), startBalance, 'nothing charged');
+  assert.equal(await runCount(), startRuns, 'nothing created');
+});
+
+test('an invalid graph cannot be committed: 422 with every problem', async () => {
+  const created = await api(t, '/api/graphs', {
+    method: 'POST',
+    body: JSON.stringify({
+      name: 'broken',
+      draft: {
+        nodes: [
+          { id: 'a', type: 'input-image' },
+          { id: 'b', type: 'studio-composite' },
+          { id: 'c', type: 'warp-drive' },
+        ],
+        edges: [{ source: 'a', sourceHandle: 'image', target: 'b', targetHandle: 'cutout' }],
+      },
+    }),
+  });
+  assert.equal(created.status, 201);
+  const commit = await api(t, `/api/graphs/${created.body.id}/versions`, { method: 'POST', body: JSON.stringify({ message: 'v1' }) });
+  assert.equal(commit.status, 422);
+  const codes = commit.body.problems.map((p: { code: string }) => p.code).sort();
+  assert.deepEqual(codes, ['ill_typed_edge', 'unknown_node_type']);
+  const forbidden = await api(t, '/api/graphs', { key: t.userKey });
+  assert.equal(forbidden.status, 403, 'end users cannot edit graphs');
+});
+
+test('other tenants cannot see a shoot, its artifacts or a graph', async () => {
+  assert.ok(finishedShoot, 'needs the shoot from the earlier test');
+  const [tenant] = await sql(`INSERT INTO tenants (name, credit_balance) VALUES ('Rival', 0) RETURNING id`);
+  const [user] = await sql(`INSERT INTO users (tenant_id, email, role) VALUES ($1, 'rival@x.test', 'staff') RETURNING id`, [tenant.id]);
+  const key = 'sf_rival_key';
+  await sql(`INSERT INTO api_keys (user_id, tenant_id, key_hash) VALUES ($1, $2, $3)`, [user.id, tenant.id, createHash('sha256').update(key).digest('hex')]);
+  assert.equal((await api(t, `/api/shoots/${finishedShoot}`, { key })).status, 404);
+  assert.equal((await api(t, finishedArtifact, { key })).status, 404);
+  assert.equal((await api(t, finishedArtifact, { key: t.userKey })).status, 200);
+  const graphs = await api(t, '/api/graphs', { key });
+  assert.deepEqual(graphs.body, []);
+  const [g] = await sql(`SELECT id FROM graphs LIMIT 1`);
+  assert.equal((await api(t, `/api/graphs/${g.id}`, { key })).status, 404);
+  const poor = await api(t, '/api/shoots', {
+    method: 'POST',
+    key,
+    body: form((await makeProductPhoto({ seed: 1, width: 300, height: 300 })).jpeg, { templateId: 'white-studio' }),
+  });
+  assert.equal(poor.status, 402, 'no credits: payment required');
+});
