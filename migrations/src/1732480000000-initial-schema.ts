@@ -91,6 +91,8 @@ export class InitialSchema1732480000000 implements MigrationInterface {
         outputs jsonb,
         error text,
         price_credits integer NOT NULL DEFAULT 0,
+        billing_round integer NOT NULL DEFAULT 0,
+        replay_from text,
         created_at timestamptz NOT NULL DEFAULT now(),
         started_at timestamptz,
         finished_at timestamptz
@@ -112,8 +114,39 @@ export class InitialSchema1732480000000 implements MigrationInterface {
         started_at timestamptz,
         finished_at timestamptz,
         duration_ms integer,
+        params_override jsonb,
+        cache_key text,
+        source_run_id uuid,
         PRIMARY KEY (run_id, node_id)
       )`);
+    await q.query(`CREATE INDEX node_runs_active ON node_runs (state) WHERE state IN ('queued', 'running', 'awaiting_review')`);
+    await q.query(`
+      CREATE TABLE node_cache (
+        tenant_id uuid NOT NULL,
+        cache_key text NOT NULL,
+        node_type text NOT NULL,
+        outputs jsonb NOT NULL,
+        run_id uuid NOT NULL,
+        node_id text NOT NULL,
+        hits integer NOT NULL DEFAULT 0,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, cache_key)
+      )`);
+    await q.query(`
+      CREATE TABLE dead_letters (
+        id bigserial PRIMARY KEY,
+        tenant_id uuid NOT NULL,
+        run_id uuid NOT NULL REFERENCES runs(id),
+        node_id text NOT NULL,
+        node_type text NOT NULL,
+        error text NOT NULL,
+        attempts integer NOT NULL,
+        status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'redriven', 'discarded')),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        resolved_at timestamptz,
+        UNIQUE (run_id, node_id, created_at)
+      )`);
+    await q.query(`CREATE INDEX dead_letters_open ON dead_letters (tenant_id, created_at DESC) WHERE status = 'open'`);
     await q.query(`
       CREATE TABLE artifacts (
         tenant_id uuid NOT NULL REFERENCES tenants(id),
@@ -143,7 +176,7 @@ export class InitialSchema1732480000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['credit_ledger', 'artifacts', 'node_runs', 'runs', 'templates', 'graph_versions', 'graphs', 'api_keys', 'users', 'tenants']) {
+    for (const t of ['dead_letters', 'node_cache', 'credit_ledger', 'artifacts', 'node_runs', 'runs', 'templates', 'graph_versions', 'graphs', 'api_keys', 'users', 'tenants']) {
       await q.query(`DROP TABLE IF EXISTS ${t} CASCADE`);
     }
     await q.query(`DROP FUNCTION IF EXISTS refuse_change()`);

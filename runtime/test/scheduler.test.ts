@@ -41,7 +41,7 @@ test('fan-out then fan-in: D is dispatched once, after both B and C, with both i
   s = r.snapshot;
   r = decide(plan, s, { kind: 'node_succeeded', nodeId: 'C', generation: 1, outputs: out(3) });
   const d = r.decisions.find((x) => x.kind === 'enqueue');
-  assert.deepEqual(d, { kind: 'enqueue', nodeId: 'D', generation: 1, inputs: { a: out(2).out, b: out(3).out } });
+  assert.deepEqual(d, { kind: 'enqueue', nodeId: 'D', generation: 1, inputs: { a: out(2).out, b: out(3).out }, params: {} });
   s = r.snapshot;
   const dup = decide(plan, s, { kind: 'node_succeeded', nodeId: 'C', generation: 1, outputs: out(3) });
   assert.deepEqual(dup.decisions, [], 'a duplicate completion changes nothing');

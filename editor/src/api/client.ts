@@ -80,7 +80,8 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     }
   }
   // A static host without the API answers /api/* with index.html or a proxy error page.
-  if ((!isJson && text && res.ok) || res.status === 502 || res.status === 503 || res.status === 504) {
+  // A dev proxy with no server behind it answers 5xx with a non-JSON body (or 502/503/504).
+  if ((!isJson && text && res.ok) || (!isJson && res.status >= 500) || res.status === 502 || res.status === 503 || res.status === 504) {
     report('unreachable');
     throw new ApiError('unreachable', `API unreachable (HTTP ${res.status} from /api${path})`, res.status);
   }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { fieldKind, toHex6 } from '../lib/params';
 
 interface Props {
@@ -21,7 +21,7 @@ export function ParamField({ name, schema, value, required, errors, disabled, on
   const isDefault = hasDefault && JSON.stringify(value) === JSON.stringify(schema.default);
   const id = `param-${name}`;
 
-  let control: React.ReactNode;
+  let control: ReactNode;
   switch (kind.kind) {
     case 'slider': {
       const n = typeof shown === 'number' ? shown : kind.min;

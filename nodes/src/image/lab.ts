@@ -1,4 +1,4 @@
-/** sRGB (8-bit) to CIE Lab (D65), planar Float32 output. Lookup tables keep it cheap per pixel. */
+/** sRGB (8-bit) to CIE Lab (D65). Lookup tables keep it cheap enough to run per pixel. */
 
 const LINEAR = new Float32Array(256);
 for (let i = 0; i < 256; i++) {
@@ -8,36 +8,29 @@ for (let i = 0; i < 256; i++) {
 
 const EPS = 216 / 24389;
 const KAPPA = 24389 / 27;
+/** f(t) tabulated on [0, 1.1] (X/Xn and Z/Zn can slightly exceed 1); linear interpolation. */
+const F_STEPS = 8192;
+const F_MAX = 1.1;
+const F_TABLE = new Float32Array(F_STEPS + 2);
+for (let i = 0; i <= F_STEPS + 1; i++) {
+  const t = (i / F_STEPS) * F_MAX;
+  F_TABLE[i] = t > EPS ? Math.cbrt(t) : (KAPPA * t + 16) / 116;
+}
 
 function f(t: number): number {
-  return t > EPS ? Math.cbrt(t) : (KAPPA * t + 16) / 116;
+  const s = (t / F_MAX) * F_STEPS;
+  const i = s | 0;
+  const k = s - i;
+  return F_TABLE[i] + (F_TABLE[i + 1] - F_TABLE[i]) * k;
 }
 
-export interface LabPlanes {
-  L: Float32Array;
-  a: Float32Array;
-  b: Float32Array;
-}
-
-export function rgbToLab(r: number, g: number, b: number, out: Float32Array | number[], o = 0): void {
+/** Writes L, a, b of one 8-bit sRGB colour into out[o..o+2]. */
+export function rgbToLab(r: number, g: number, b: number, out: Float32Array | Float64Array, o = 0): void {
   const R = LINEAR[r], G = LINEAR[g], B = LINEAR[b];
-  const fx = f((0.4124564 * R + 0.3575761 * G + 0.1804375 * B) / 0.95047);
+  const fx = f((0.4124564 * R + 0.3575761 * G + 0.1804375 * B) * (1 / 0.95047));
   const fy = f(0.2126729 * R + 0.7151522 * G + 0.072175 * B);
-  const fz = f((0.0193339 * R + 0.119192 * G + 0.9503041 * B) / 1.08883);
+  const fz = f((0.0193339 * R + 0.119192 * G + 0.9503041 * B) * (1 / 1.08883));
   out[o] = 116 * fy - 16;
   out[o + 1] = 500 * (fx - fy);
   out[o + 2] = 200 * (fy - fz);
-}
-
-/** Converts interleaved RGB(A) pixels to Lab planes. */
-export function toLabPlanes(data: Uint8Array, pixels: number, channels: number): LabPlanes {
-  const L = new Float32Array(pixels), a = new Float32Array(pixels), b = new Float32Array(pixels);
-  const tmp = new Float32Array(3);
-  for (let i = 0, p = 0; i < pixels; i++, p += channels) {
-    rgbToLab(data[p], data[p + 1], data[p + 2], tmp);
-    L[i] = tmp[0];
-    a[i] = tmp[1];
-    b[i] = tmp[2];
-  }
-  return { L, a, b };
 }

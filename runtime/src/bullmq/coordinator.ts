@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { resolveInputs, type RunSnapshot } from '../scheduler';
+import { effectiveParams, resolveInputs } from '../scheduler';
 import { PgRunStore, jobIdFor, type ApplyResult, type JobSpec, type NewRun, type RunEventItem } from '../store';
 import { GroupCommitter } from './batcher';
 import { NoticePublisher } from './notices';
@@ -46,28 +46,25 @@ export class RunCoordinator {
     const nodes = await this.store.dispatchedNodes();
     const jobs: JobSpec[] = [];
     for (const n of nodes) {
-      const def = await this.store.definition(n.runId);
-      if (!def) continue;
-      const rows = await this.store.pool.query(
-        `SELECT node_id, state, generation, outputs FROM node_runs WHERE run_id = $1`,
-        [n.runId],
-      );
-      const snapshot: RunSnapshot = { status: 'running', nodes: {}, seedInputs: def.seedInputs };
-      for (const r of rows.rows) snapshot.nodes[r.node_id] = { state: r.state, generation: r.generation, outputs: r.outputs ?? undefined };
+      const loaded = await this.store.snapshot(n.runId);
+      if (!loaded) continue;
+      const { def, snapshot } = loaded;
       const planNode = def.plan.nodes[n.nodeId];
-      const inputs = resolveInputs(def.plan, snapshot, n.nodeId);
       jobs.push({
         queue: planNode.resource,
         jobId: jobIdFor(n.runId, n.nodeId, n.generation),
+        attempts: planNode.attempts,
+        backoffMs: planNode.backoffMs,
         data: {
           runId: n.runId,
           tenantId: def.tenantId,
           nodeId: n.nodeId,
           type: planNode.type,
           generation: n.generation,
-          params: planNode.params,
-          inputs,
+          params: effectiveParams(def.plan, snapshot, n.nodeId),
+          inputs: resolveInputs(def.plan, snapshot, n.nodeId),
           run: def.info,
+          timeoutMs: planNode.timeoutMs,
         },
       });
     }

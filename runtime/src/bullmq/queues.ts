@@ -10,6 +10,7 @@ export interface RetryPolicy {
   backoffMs: number;
 }
 
+/** attempts: 0 disables retries everywhere (benchmarks compare with and without). */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, backoffMs: 1000 };
 
 /** One BullMQ queue per resource kind; jobs carry refs, never pixels. */
@@ -24,11 +25,11 @@ export class NodeQueues {
     };
   }
 
-  jobOptions(jobId: string): JobsOptions {
+  jobOptions(job: Pick<JobSpec, 'jobId' | 'attempts' | 'backoffMs'>): JobsOptions {
     return {
-      jobId,
-      attempts: this.retry.attempts,
-      backoff: { type: 'exponential', delay: this.retry.backoffMs, jitter: 0.5 },
+      jobId: job.jobId,
+      attempts: Math.max(1, this.retry.attempts === 0 ? 1 : job.attempts),
+      backoff: { type: 'exponential', delay: job.backoffMs, jitter: 0.5 },
       removeOnComplete: { count: 2000 },
       removeOnFail: { count: 5000 },
     };
@@ -40,7 +41,7 @@ export class NodeQueues {
     for (const j of jobs) byQueue.set(j.queue, [...(byQueue.get(j.queue) ?? []), j]);
     await Promise.all(
       [...byQueue].map(([q, list]) =>
-        this.queues[q].addBulk(list.map((j) => ({ name: j.data.type, data: j.data, opts: this.jobOptions(j.jobId) }))),
+        this.queues[q].addBulk(list.map((j) => ({ name: j.data.type, data: j.data, opts: this.jobOptions(j) }))),
       ),
     );
   }

@@ -26,6 +26,8 @@ export interface WorkerHostOptions {
 export class NodeWorkerHost {
   private readonly workers: Worker<NodeJobData>[] = [];
   private readonly active = new Map<string, AbortController>();
+  /** Jobs aborted on purpose (cancel, re-run): never retried. Timeouts are retried. */
+  private readonly cancelled = new Set<string>();
 
   constructor(private readonly options: WorkerHostOptions) {}
 
@@ -34,7 +36,12 @@ export class NodeWorkerHost {
     await o.subscriber.subscribe(controlChannel(o.prefix));
     o.subscriber.on('message', (_channel, message) => {
       const msg = JSON.parse(message) as { kind: string; runId: string; nodeId: string; generation: number };
-      if (msg.kind === 'abort') this.active.get(`${msg.runId}.${msg.nodeId}.${msg.generation}`)?.abort(new Error('cancelled'));
+      const key = `${msg.runId}.${msg.nodeId}.${msg.generation}`;
+      const controller = this.active.get(key);
+      if (msg.kind === 'abort' && controller) {
+        this.cancelled.add(key);
+        controller.abort(new Error('cancelled'));
+      }
     });
     for (const resource of o.resources) {
       const worker = new Worker<NodeJobData>(resource, (job) => this.process(job), {
@@ -81,7 +88,7 @@ export class NodeWorkerHost {
       },
     };
     try {
-      const timeoutMs = def.timeoutMs ?? o.defaultTimeoutMs ?? 60_000;
+      const timeoutMs = d.timeoutMs ?? def.timeoutMs ?? o.defaultTimeoutMs ?? 60_000;
       const outputs = await runWithTimeout(() => def.run(ctx, d.inputs, d.params), timeoutMs, controller);
       await o.coordinator.submit({
         runId: d.runId,
@@ -93,7 +100,7 @@ export class NodeWorkerHost {
       });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const permanent = isPermanentError(err) || controller.signal.aborted;
+      const permanent = isPermanentError(err) || this.cancelled.has(key);
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (permanent || lastAttempt) {
         await o.coordinator.submit({
@@ -109,6 +116,7 @@ export class NodeWorkerHost {
       throw err;
     } finally {
       this.active.delete(key);
+      this.cancelled.delete(key);
     }
   }
 }

@@ -17,6 +17,10 @@ export interface NodeDefinition<P = Record<string, unknown>> {
   cacheable: boolean;
   /** Default per-attempt timeout; the runtime aborts ctx.signal when it passes. */
   timeoutMs?: number;
+  /** Default attempts including the first (runtime default 3). */
+  retries?: number;
+  /** Parks the run for a person's decision instead of running on a worker (human review). */
+  parks?: boolean;
   run(ctx: NodeContext, inputs: Record<string, PortValue | undefined>, params: P): Promise<PortValues>;
 }
 
@@ -39,6 +43,9 @@ export function describeNode(def: NodeDefinition<any>): NodeTypeDescriptor {
     outputs: def.outputs,
     params: { additionalProperties: false, ...params },
     cacheable: def.cacheable,
+    ...(def.retries !== undefined ? { retries: def.retries } : {}),
+    ...(def.timeoutMs !== undefined ? { timeoutMs: def.timeoutMs } : {}),
+    ...(def.parks ? { parks: true } : {}),
   };
 }
 

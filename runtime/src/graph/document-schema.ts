@@ -9,6 +9,13 @@ export const GraphNodeSchema = Type.Object({
   params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   position: Type.Optional(Type.Object({ x: Type.Number(), y: Type.Number() })),
   label: Type.Optional(Type.String({ maxLength: 200 })),
+  retry: Type.Optional(
+    Type.Object({
+      attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
+      backoffMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+    }),
+  ),
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
 });
 
 export const GraphEdgeSchema = Type.Object({

@@ -7,6 +7,10 @@ export interface GraphNode {
   params?: Record<string, unknown>;
   position?: { x: number; y: number };
   label?: string;
+  /** Per-node override of the node type's retry policy. */
+  retry?: { attempts?: number; backoffMs?: number };
+  /** Per-node override of the per-attempt timeout. */
+  timeoutMs?: number;
 }
 
 export interface GraphEdge {
@@ -57,6 +61,12 @@ export interface NodeTypeDescriptor {
   outputs: PortSpec[];
   params: ParamSchema;
   cacheable: boolean;
+  /** Default attempts (including the first) for this node type. */
+  retries?: number;
+  /** Default per-attempt timeout. */
+  timeoutMs?: number;
+  /** A node that parks the run until a person decides (human review); never sent to a worker. */
+  parks?: boolean;
 }
 
 export type ProblemCode =

@@ -1,6 +1,6 @@
 import type { PortValue, PortValues } from '../contract/values';
 import type { Decision, SchedulerEvent } from './events';
-import type { RunPlan } from './plan';
+import { descendantsOf, isUpstreamOf, type RunPlan } from './plan';
 import { FINISHED_NODE, TERMINAL_RUN, type NodeStatus, type RunSnapshot } from './state';
 
 export interface Outcome {
@@ -8,57 +8,77 @@ export interface Outcome {
   decisions: Decision[];
 }
 
-/** A fresh snapshot for a new run: every node pending. */
-export function initialSnapshot(plan: RunPlan, seedInputs: Record<string, PortValues> = {}): RunSnapshot {
+/** A fresh snapshot for a new run: every node pending unless given (replays seed finished nodes). */
+export function initialSnapshot(
+  plan: RunPlan,
+  seedInputs: Record<string, PortValues> = {},
+  given: Record<string, NodeStatus> = {},
+): RunSnapshot {
   const nodes: Record<string, NodeStatus> = {};
-  for (const id of plan.order) nodes[id] = { state: 'pending', generation: 0 };
+  for (const id of plan.order) nodes[id] = given[id] ?? { state: 'pending', generation: 0 };
   return { status: 'queued', nodes, seedInputs };
 }
 
 /**
  * The scheduler's whole brain: (plan, snapshot, event) → (next snapshot, decisions). Pure and
- * deterministic; duplicate or late events are ignored, which is what makes completion handling
- * idempotent when the store applies them under the run's lock.
+ * deterministic; duplicate, stale or late events change nothing, which is what makes completion
+ * handling idempotent when the store applies events under the run's lock.
  */
 export function decide(plan: RunPlan, snapshot: RunSnapshot, event: SchedulerEvent): Outcome {
   const next: RunSnapshot = { ...snapshot, nodes: { ...snapshot.nodes } };
   const decisions: Decision[] = [];
+  if (event.kind === 'redrive') {
+    if (next.status === 'failed') redrive(plan, next, decisions, event.reason);
+    return { snapshot: next, decisions };
+  }
+  if (TERMINAL_RUN.has(next.status)) return { snapshot: next, decisions };
   switch (event.kind) {
     case 'start':
       if (snapshot.status !== 'queued') break;
       next.status = 'running';
       decisions.push({ kind: 'run_status', status: 'running' });
-      for (const id of plan.order) if (plan.nodes[id].upstream.length === 0) dispatch(plan, next, id, decisions);
-      finishIfDone(plan, next, decisions);
+      dispatchReady(plan, next, decisions);
       break;
     case 'node_succeeded': {
       const node = next.nodes[event.nodeId];
-      if (!node || node.generation !== event.generation || FINISHED_NODE.has(node.state)) break;
-      if (TERMINAL_RUN.has(next.status)) break;
-      const state = event.cached ? 'cached' : 'done';
-      next.nodes[event.nodeId] = { ...node, state, outputs: event.outputs, error: undefined };
-      decisions.push({ kind: 'node_state', nodeId: event.nodeId, state, outputs: event.outputs });
-      for (const d of plan.nodes[event.nodeId].downstream) {
-        if (next.nodes[d].state !== 'pending') continue;
-        if (plan.nodes[d].upstream.every((u) => FINISHED_NODE.has(next.nodes[u].state))) dispatch(plan, next, d, decisions);
-      }
-      finishIfDone(plan, next, decisions);
+      if (!node || node.generation !== event.generation || !isActive(node)) break;
+      succeed(plan, next, decisions, event.nodeId, event.outputs, event.cached);
       break;
     }
     case 'node_failed': {
       const node = next.nodes[event.nodeId];
-      if (!node || node.generation !== event.generation || TERMINAL_RUN.has(next.status)) break;
-      if (FINISHED_NODE.has(node.state) || node.state === 'failed') break;
+      if (!node || node.generation !== event.generation || !isActive(node)) break;
       next.nodes[event.nodeId] = { ...node, state: 'failed', error: event.error };
       decisions.push({ kind: 'node_state', nodeId: event.nodeId, state: 'failed', error: event.error });
       stopRun(plan, next, decisions, 'failed', `${event.nodeId}: ${event.error}`);
       break;
     }
+    case 'review_decided': {
+      const node = next.nodes[event.nodeId];
+      if (!node || node.generation !== event.generation || node.state !== 'awaiting_review') break;
+      if (event.decision === 'approve') {
+        succeed(plan, next, decisions, event.nodeId, reviewOutputs(plan, next, event.nodeId, event.note));
+      } else if (event.decision === 'reject') {
+        const error = `rejected by reviewer${event.note ? `: ${event.note}` : ''}`;
+        next.nodes[event.nodeId] = { ...node, state: 'failed', error };
+        decisions.push({ kind: 'node_state', nodeId: event.nodeId, state: 'failed', error });
+        stopRun(plan, next, decisions, 'failed', `${event.nodeId}: ${error}`);
+      } else {
+        const from = event.rerunFrom ?? plan.nodes[event.nodeId].upstream[0] ?? event.nodeId;
+        if (!isUpstreamOf(plan, from, event.nodeId)) break;
+        rerun(plan, next, decisions, from, event.params);
+      }
+      break;
+    }
+    case 'rerun':
+      if (!plan.nodes[event.fromNodeId] || next.status === 'queued') break;
+      rerun(plan, next, decisions, event.fromNodeId, event.params);
+      break;
     case 'cancel':
-      if (TERMINAL_RUN.has(next.status)) break;
       stopRun(plan, next, decisions, 'cancelled', event.reason);
       break;
   }
+  if (!TERMINAL_RUN.has(next.status)) settleStatus(plan, next, decisions);
   return { snapshot: next, decisions };
 }
 
@@ -73,20 +93,103 @@ export function resolveInputs(plan: RunPlan, snapshot: RunSnapshot, nodeId: stri
   return inputs;
 }
 
-function dispatch(plan: RunPlan, snap: RunSnapshot, nodeId: string, decisions: Decision[]): void {
-  const node = snap.nodes[nodeId];
-  const generation = node.generation + 1;
-  snap.nodes[nodeId] = { state: 'queued', generation };
-  decisions.push({ kind: 'node_state', nodeId, state: 'queued' });
-  decisions.push({ kind: 'enqueue', nodeId, generation, inputs: resolveInputs(plan, snap, nodeId) });
+/** A node's params for this run: the plan's, with the run's overrides on top. */
+export function effectiveParams(plan: RunPlan, snapshot: RunSnapshot, nodeId: string): Record<string, unknown> {
+  const override = snapshot.nodes[nodeId].params;
+  return override ? { ...plan.nodes[nodeId].params, ...override } : plan.nodes[nodeId].params;
 }
 
-function finishIfDone(plan: RunPlan, snap: RunSnapshot, decisions: Decision[]): void {
-  if (!plan.order.every((id) => FINISHED_NODE.has(snap.nodes[id].state))) return;
-  snap.status = 'completed';
-  const outputs: Record<string, PortValues> = {};
-  for (const id of plan.sinks) outputs[id] = snap.nodes[id].outputs ?? {};
-  decisions.push({ kind: 'run_status', status: 'completed', outputs });
+function isActive(node: NodeStatus): boolean {
+  return node.state === 'queued' || node.state === 'running';
+}
+
+function succeed(plan: RunPlan, snap: RunSnapshot, decisions: Decision[], nodeId: string, outputs: PortValues, cached?: boolean): void {
+  const state = cached ? 'cached' : 'done';
+  snap.nodes[nodeId] = { ...snap.nodes[nodeId], state, outputs, error: undefined };
+  decisions.push({ kind: 'node_state', nodeId, state, outputs });
+  dispatchReady(plan, snap, decisions, plan.nodes[nodeId].downstream);
+}
+
+/** Dispatches pending nodes whose upstream nodes have all finished; completes the run when all have. */
+function dispatchReady(plan: RunPlan, snap: RunSnapshot, decisions: Decision[], candidates: readonly string[] = plan.order): void {
+  for (const id of candidates) {
+    if (snap.nodes[id].state !== 'pending') continue;
+    if (plan.nodes[id].upstream.every((u) => FINISHED_NODE.has(snap.nodes[u].state))) dispatch(plan, snap, id, decisions);
+  }
+  if (plan.order.every((id) => FINISHED_NODE.has(snap.nodes[id].state))) {
+    snap.status = 'completed';
+    const outputs: Record<string, PortValues> = {};
+    for (const id of plan.sinks) outputs[id] = snap.nodes[id].outputs ?? {};
+    decisions.push({ kind: 'run_status', status: 'completed', outputs });
+  }
+}
+
+function dispatch(plan: RunPlan, snap: RunSnapshot, nodeId: string, decisions: Decision[]): void {
+  const generation = snap.nodes[nodeId].generation + 1;
+  const params = snap.nodes[nodeId].params;
+  if (plan.nodes[nodeId].parks) {
+    // A review parks here: no job, no worker held, until review_decided arrives.
+    snap.nodes[nodeId] = { state: 'awaiting_review', generation, ...(params ? { params } : {}) };
+    decisions.push({ kind: 'node_state', nodeId, state: 'awaiting_review' });
+    return;
+  }
+  snap.nodes[nodeId] = { state: 'queued', generation, ...(params ? { params } : {}) };
+  decisions.push({ kind: 'node_state', nodeId, state: 'queued' });
+  decisions.push({
+    kind: 'enqueue',
+    nodeId,
+    generation,
+    inputs: resolveInputs(plan, snap, nodeId),
+    params: effectiveParams(plan, snap, nodeId),
+  });
+}
+
+/** Resets a node and its descendants to pending (bumping generations so late results are ignored). */
+function rerun(plan: RunPlan, snap: RunSnapshot, decisions: Decision[], from: string, params?: Record<string, unknown>): void {
+  for (const id of descendantsOf(plan, from)) {
+    const node = snap.nodes[id];
+    if (isActive(node)) decisions.push({ kind: 'abort', nodeId: id, generation: node.generation });
+    const override = id === from && params ? { ...(node.params ?? {}), ...params } : node.params;
+    snap.nodes[id] = { state: 'pending', generation: node.generation + 1, ...(override ? { params: override } : {}) };
+    decisions.push({ kind: 'node_state', nodeId: id, state: 'pending', ...(override && id === from ? { params: override } : {}) });
+  }
+  dispatchReady(plan, snap, decisions);
+}
+
+/** Re-opens a failed run: failed, skipped and cancelled nodes go back to pending; a new billing round. */
+function redrive(plan: RunPlan, snap: RunSnapshot, decisions: Decision[], reason: string): void {
+  snap.status = 'running';
+  decisions.push({ kind: 'charge', reason });
+  decisions.push({ kind: 'run_status', status: 'running' });
+  for (const id of plan.order) {
+    const node = snap.nodes[id];
+    if (node.state !== 'failed' && node.state !== 'skipped' && node.state !== 'cancelled') continue;
+    snap.nodes[id] = { state: 'pending', generation: node.generation + 1, ...(node.params ? { params: node.params } : {}) };
+    decisions.push({ kind: 'node_state', nodeId: id, state: 'pending' });
+  }
+  dispatchReady(plan, snap, decisions);
+}
+
+/** A review node passes its inputs through to same-named outputs and reports the decision. */
+function reviewOutputs(plan: RunPlan, snap: RunSnapshot, nodeId: string, note?: string): PortValues {
+  const inputs = resolveInputs(plan, snap, nodeId);
+  const outputs: PortValues = {};
+  for (const port of plan.nodes[nodeId].outputs) if (port in inputs) outputs[port] = inputs[port];
+  if (plan.nodes[nodeId].outputs.includes('decision')) outputs.decision = { decision: 'approve', note: note ?? '' };
+  return outputs;
+}
+
+/** running while work is queued or running; awaiting_review when only reviews remain open. */
+function settleStatus(plan: RunPlan, snap: RunSnapshot, decisions: Decision[]): void {
+  if (snap.status !== 'running' && snap.status !== 'awaiting_review') return;
+  const states = plan.order.map((id) => snap.nodes[id].state);
+  const busy = states.some((s) => s === 'queued' || s === 'running');
+  const parked = states.includes('awaiting_review');
+  const status = !busy && parked ? 'awaiting_review' : 'running';
+  if (status !== snap.status) {
+    snap.status = status;
+    decisions.push({ kind: 'run_status', status });
+  }
 }
 
 function stopRun(
@@ -101,10 +204,10 @@ function stopRun(
     if (node.state === 'pending') {
       snap.nodes[id] = { ...node, state: 'skipped' };
       decisions.push({ kind: 'node_state', nodeId: id, state: 'skipped' });
-    } else if (node.state === 'queued' || node.state === 'running' || node.state === 'awaiting_review') {
+    } else if (isActive(node) || node.state === 'awaiting_review') {
       snap.nodes[id] = { ...node, state: 'cancelled' };
       decisions.push({ kind: 'node_state', nodeId: id, state: 'cancelled' });
-      decisions.push({ kind: 'abort', nodeId: id, generation: node.generation });
+      if (isActive(node)) decisions.push({ kind: 'abort', nodeId: id, generation: node.generation });
     }
   }
   snap.status = status;

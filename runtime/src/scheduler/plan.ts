@@ -16,10 +16,20 @@ export interface PlanNode {
   resource: Resource;
   params: Record<string, unknown>;
   inputs: PlanInput[];
+  outputs: string[];
   upstream: string[];
   downstream: string[];
   cacheable: boolean;
+  /** Attempts including the first, backoff base and per-attempt timeout: node overrides, else type defaults. */
+  attempts: number;
+  backoffMs: number;
+  timeoutMs: number;
+  parks: boolean;
 }
+
+export const DEFAULT_ATTEMPTS = 3;
+export const DEFAULT_BACKOFF_MS = 1000;
+export const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** A compiled, immutable run plan. Stored with each run so a run never depends on later edits. */
 export interface RunPlan {
@@ -27,6 +37,19 @@ export interface RunPlan {
   order: string[];
   /** Nodes nothing depends on: their outputs are the run's outputs. */
   sinks: string[];
+}
+
+/** A node and everything downstream of it, in plan order. */
+export function descendantsOf(plan: RunPlan, nodeId: string): string[] {
+  const seen = new Set<string>([nodeId]);
+  const stack = [nodeId];
+  while (stack.length) for (const d of plan.nodes[stack.pop()!].downstream) if (!seen.has(d)) seen.add(d), stack.push(d);
+  return plan.order.filter((id) => seen.has(id));
+}
+
+/** True when `ancestor` is upstream (transitively) of `nodeId`, or the same node. */
+export function isUpstreamOf(plan: RunPlan, ancestor: string, nodeId: string): boolean {
+  return !!plan.nodes[ancestor] && descendantsOf(plan, ancestor).includes(nodeId);
 }
 
 export class GraphInvalidError extends Error {
@@ -68,9 +91,14 @@ export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[
       resource: d.resource,
       params: checked.params,
       inputs: d.inputs.map((p) => ({ port: p.name, multiple: !!p.multiple, sources: [] })),
+      outputs: d.outputs.map((p) => p.name),
       upstream: [],
       downstream: [],
       cacheable: d.cacheable,
+      attempts: n.retry?.attempts ?? d.retries ?? DEFAULT_ATTEMPTS,
+      backoffMs: n.retry?.backoffMs ?? DEFAULT_BACKOFF_MS,
+      timeoutMs: n.timeoutMs ?? d.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      parks: !!d.parks,
     };
   }
   for (const e of doc.edges) {

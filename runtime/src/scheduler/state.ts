@@ -19,6 +19,8 @@ export interface NodeStatus {
   generation: number;
   outputs?: PortValues;
   error?: string;
+  /** Param overrides for this node in this run (reviewer adjustments, retry gates). */
+  params?: Record<string, unknown>;
 }
 
 /** Everything the scheduler needs to decide, loaded from the store (or kept in memory locally). */

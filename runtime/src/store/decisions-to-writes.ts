@@ -1,5 +1,5 @@
 import type { Decision } from '../scheduler';
-import { jobIdFor, type ApplyResult, type RunDefinition, type RunEventItem } from './types';
+import { jobIdFor, type ApplyResult, type RunDefinition, type RunEventItem, type RunNotice } from './types';
 
 /** One row of node_runs to update, keyed by (run, node); later decisions in a batch override earlier ones. */
 export interface NodeWrite {
@@ -11,6 +11,8 @@ export interface NodeWrite {
   outputs: unknown;
   error: string | null;
   attempts: number | null;
+  set_params: boolean;
+  params_override: unknown;
   queued_at: string | null;
   started_at: string | null;
   finished_at: string | null;
@@ -26,18 +28,29 @@ export interface RunWrite {
   finished: boolean;
 }
 
-export interface RefundWrite {
+export interface LedgerWrite {
   run_id: string;
   tenant_id: string;
   amount: number;
   reason: string;
 }
 
+export interface DeadLetterWrite {
+  tenant_id: string;
+  run_id: string;
+  node_id: string;
+  node_type: string;
+  error: string;
+  attempts: number;
+}
+
 /** Collects the writes and side effects of a batch of decisions; pure bookkeeping, no I/O. */
 export class WriteSet {
   readonly nodes = new Map<string, NodeWrite>();
   readonly runs = new Map<string, RunWrite>();
-  readonly refunds = new Map<string, RefundWrite>();
+  readonly refunds = new Map<string, LedgerWrite>();
+  readonly charges = new Map<string, LedgerWrite>();
+  readonly deadLetters: DeadLetterWrite[] = [];
   readonly result: ApplyResult = { jobs: [], notices: [], aborts: [] };
 
   add(def: RunDefinition, item: RunEventItem | null, decisions: Decision[], generations: Record<string, number>): void {
@@ -50,15 +63,18 @@ export class WriteSet {
           this.result.jobs.push({
             queue: node.resource,
             jobId: jobIdFor(runId, d.nodeId, d.generation),
+            attempts: node.attempts,
+            backoffMs: node.backoffMs,
             data: {
               runId,
               tenantId,
               nodeId: d.nodeId,
               type: node.type,
               generation: d.generation,
-              params: node.params,
+              params: d.params,
               inputs: d.inputs,
               run: def.info,
+              timeoutMs: node.timeoutMs,
             },
           });
           break;
@@ -69,22 +85,35 @@ export class WriteSet {
           const event = item?.event;
           const isSubject = !!event && 'nodeId' in event && event.nodeId === d.nodeId;
           const finished = d.state === 'done' || d.state === 'cached' || d.state === 'failed';
-          const started = isSubject ? item?.startedAt ?? null : null;
+          const started = isSubject && item?.startedAt ? item.startedAt : null;
           const ended = isSubject && finished ? item?.finishedAt ?? new Date() : null;
+          const reset = d.state === 'pending' || d.state === 'queued';
           this.nodes.set(key, {
             run_id: runId,
             node_id: d.nodeId,
             state: d.state,
             generation: generations[d.nodeId] ?? prev?.generation ?? 0,
-            set_outputs: d.outputs !== undefined || (prev?.set_outputs ?? false),
-            outputs: d.outputs ?? prev?.outputs ?? null,
+            set_outputs: d.outputs !== undefined || reset || (prev?.set_outputs ?? false),
+            outputs: d.outputs ?? (reset ? null : prev?.outputs ?? null),
             error: d.error ?? null,
             attempts: isSubject ? item?.attempts ?? null : prev?.attempts ?? null,
+            set_params: d.params !== undefined || (prev?.set_params ?? false),
+            params_override: d.params ?? prev?.params_override ?? null,
             queued_at: d.state === 'queued' ? now : prev?.queued_at ?? null,
             started_at: started ? started.toISOString() : prev?.started_at ?? null,
             finished_at: ended ? ended.toISOString() : prev?.finished_at ?? null,
             duration_ms: started && ended ? ended.getTime() - started.getTime() : prev?.duration_ms ?? null,
           });
+          if (d.state === 'failed' && isSubject && event?.kind === 'node_failed') {
+            this.deadLetters.push({
+              tenant_id: tenantId,
+              run_id: runId,
+              node_id: d.nodeId,
+              node_type: def.plan.nodes[d.nodeId].type,
+              error: d.error ?? 'failed',
+              attempts: item?.attempts ?? 1,
+            });
+          }
           this.result.notices.push(nodeNotice(def, d.nodeId, d.state, d.outputs, d.error, started, ended));
           break;
         }
@@ -98,12 +127,12 @@ export class WriteSet {
             id: runId,
             status: d.status,
             outputs: d.outputs ?? prev?.outputs ?? null,
-            error: d.error ?? prev?.error ?? null,
+            error: d.status === 'running' ? null : d.error ?? prev?.error ?? null,
             started: d.status === 'running' || (prev?.started ?? false),
             finished: terminal,
           });
           this.result.notices.push({
-            type: d.status === 'running' ? 'run.started' : (`run.${d.status}` as 'run.completed'),
+            type: d.status === 'running' ? 'run.started' : (`run.${d.status}` as RunNotice['type']),
             runId,
             tenantId,
             ...(d.outputs ? { outputs: d.outputs } : {}),
@@ -112,14 +141,26 @@ export class WriteSet {
           break;
         }
         case 'refund':
-          if (def.priceCredits > 0) {
-            this.refunds.set(runId, { run_id: runId, tenant_id: tenantId, amount: def.priceCredits, reason: d.reason });
-          }
+          if (def.priceCredits > 0) this.refunds.set(runId, { run_id: runId, tenant_id: tenantId, amount: def.priceCredits, reason: d.reason });
+          break;
+        case 'charge':
+          if (def.priceCredits > 0) this.charges.set(runId, { run_id: runId, tenant_id: tenantId, amount: def.priceCredits, reason: d.reason });
           break;
       }
     }
   }
 }
+
+const NOTICE_BY_STATE: Record<string, RunNotice['type']> = {
+  done: 'node.completed',
+  cached: 'node.completed',
+  failed: 'node.failed',
+  queued: 'node.queued',
+  skipped: 'node.skipped',
+  cancelled: 'node.cancelled',
+  awaiting_review: 'node.awaiting_review',
+  pending: 'node.pending',
+};
 
 function nodeNotice(
   def: RunDefinition,
@@ -129,19 +170,9 @@ function nodeNotice(
   error: string | undefined,
   started: Date | null,
   ended: Date | null,
-): ApplyResult['notices'][number] {
-  const type =
-    state === 'done' || state === 'cached'
-      ? 'node.completed'
-      : state === 'failed'
-        ? 'node.failed'
-        : state === 'queued'
-          ? 'node.queued'
-          : state === 'skipped'
-            ? 'node.skipped'
-            : 'node.cancelled';
+): RunNotice {
   return {
-    type,
+    type: NOTICE_BY_STATE[state] ?? 'node.queued',
     runId: def.runId,
     tenantId: def.tenantId,
     nodeId,

@@ -1,3 +1,4 @@
 export * from './types';
 export * from './pg-run-store';
 export * from './lru';
+export * from './cache-key';

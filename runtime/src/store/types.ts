@@ -19,6 +19,8 @@ export interface NewRun extends RunDefinition {
   templateId?: string | null;
   parentRunId?: string | null;
   params?: Record<string, unknown>;
+  /** Nodes that start finished (a replay reuses upstream outputs of its parent run). */
+  initialNodes?: Record<string, { outputs: PortValues; sourceRunId: string }>;
 }
 
 /** The payload of one BullMQ job: everything a worker needs, with images as artifact refs only. */
@@ -31,12 +33,15 @@ export interface NodeJobData {
   params: Record<string, unknown>;
   inputs: Record<string, PortValue>;
   run: RunInfo;
+  timeoutMs: number;
 }
 
 export interface JobSpec {
   queue: Resource;
   jobId: string;
   data: NodeJobData;
+  attempts: number;
+  backoffMs: number;
 }
 
 /** A scheduler event plus the facts the store records with it. */
@@ -56,7 +61,10 @@ export interface RunNotice {
     | 'run.completed'
     | 'run.failed'
     | 'run.cancelled'
+    | 'run.awaiting_review'
     | 'node.queued'
+    | 'node.awaiting_review'
+    | 'node.pending'
     | 'node.started'
     | 'node.progress'
     | 'node.completed'

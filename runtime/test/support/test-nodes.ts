@@ -6,7 +6,7 @@ export interface ExecutionLog {
   calls: Array<{ runId: string; nodeId: string; at: number }>;
 }
 
-export function testCatalog(log: ExecutionLog = { calls: [] }, delayMs = 0): NodeCatalog {
+export function testCatalog(log: ExecutionLog = { calls: [] }, delayMs = 0, cacheable = false): NodeCatalog {
   const record = (runId: string, nodeId: string) => log.calls.push({ runId, nodeId, at: Date.now() });
   const wait = async () => {
     if (delayMs) await new Promise((r) => setTimeout(r, Math.random() * delayMs));
@@ -22,7 +22,7 @@ export function testCatalog(log: ExecutionLog = { calls: [] }, delayMs = 0): Nod
       inputs: [],
       outputs: [{ name: 'out', type: 'report' }],
       params: Type.Object({ value: Type.Number({ default: 1 }) }),
-      cacheable: true,
+      cacheable,
       async run(ctx, _inputs, params) {
         record(ctx.run.runId, ctx.nodeId);
         await wait();
@@ -39,7 +39,7 @@ export function testCatalog(log: ExecutionLog = { calls: [] }, delayMs = 0): Nod
       inputs: [{ name: 'in', type: 'report' }],
       outputs: [{ name: 'out', type: 'report' }],
       params: Type.Object({ fail: Type.Boolean({ default: false }) }),
-      cacheable: true,
+      cacheable,
       async run(ctx, inputs, params) {
         record(ctx.run.runId, ctx.nodeId);
         await wait();
@@ -61,12 +61,31 @@ export function testCatalog(log: ExecutionLog = { calls: [] }, delayMs = 0): Nod
       ],
       outputs: [{ name: 'out', type: 'report' }],
       params: Type.Object({}),
-      cacheable: true,
+      cacheable,
       async run(ctx, inputs) {
         record(ctx.run.runId, ctx.nodeId);
         const a = inputs.a as { value: number; path: string[] };
         const b = inputs.b as { value: number; path: string[] };
         return { out: { value: a.value + b.value, path: [...a.path, ...b.path, ctx.nodeId] } };
+      },
+    }),
+    defineNode({
+      type: 'review',
+      version: 1,
+      title: 'Review',
+      category: 'test',
+      description: 'Parks the run for a person',
+      resource: 'cpu',
+      inputs: [{ name: 'value', type: 'report' }],
+      outputs: [
+        { name: 'value', type: 'report' },
+        { name: 'decision', type: 'review-decision' },
+      ],
+      params: Type.Object({}),
+      cacheable: false,
+      parks: true,
+      async run() {
+        throw new Error('a parking node never runs on a worker');
       },
     }),
   ];

@@ -1,0 +1,143 @@
+import { useEffect, useMemo, useState } from 'react';
+import { selectDirty, useEditor } from '../store/editor';
+import { useRun } from '../store/run';
+import { formatDuration } from '../lib/format';
+import { ResultImage } from './Artifact';
+import { useFocusNode } from './ProblemsPanel';
+
+export function RunPanel() {
+  const versions = useEditor((s) => s.graph.versions);
+  const graphId = useEditor((s) => s.graph.id);
+  const dirty = useEditor(selectDirty);
+  const view = useEditor((s) => s.view);
+  const run = useRun();
+  const [file, setFile] = useState<File | null>(null);
+  const [preview, setPreview] = useState<string | null>(null);
+  const sorted = useMemo(() => [...versions].sort((a, b) => b.version - a.version), [versions]);
+  const [picked, setPicked] = useState<number | null>(null);
+  const focus = useFocusNode();
+
+  const defaultVersion = view.kind === 'version' ? view.version : sorted[0]?.version ?? null;
+  const version = sorted.find((v) => v.version === (picked ?? defaultVersion)) ?? sorted[0];
+
+  useEffect(() => {
+    if (!file) return setPreview(null);
+    const url = URL.createObjectURL(file);
+    setPreview(url);
+    return () => URL.revokeObjectURL(url);
+  }, [file]);
+
+  const busy = run.phase === 'starting' || run.phase === 'queued' || run.phase === 'running';
+  const hint = !graphId
+    ? 'Save and commit the graph to run it.'
+    : !version
+      ? 'Commit a version first: runs execute committed versions.'
+      : !file
+        ? 'Pick a product photo.'
+        : null;
+
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!busy) return;
+    const t = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(t);
+  }, [busy]);
+  const elapsed = run.startedAt ? (run.finishedAt ?? now) - run.startedAt : null;
+  const results = run.results
+    ? Object.entries(run.results).filter((e): e is [string, string] => typeof e[1] === 'string')
+    : [];
+
+  return (
+    <div className="sf-run sf-pad" data-testid="run-panel">
+      <div className="sf-field">
+        <label htmlFor="run-file">Product photo</label>
+        <input
+          id="run-file"
+          type="file"
+          accept="image/png,image/jpeg,image/webp,image/heic,image/*"
+          onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+          data-testid="run-file-input"
+        />
+        {preview ? <img className="sf-run-preview" src={preview} alt="input preview" data-testid="run-file-preview" /> : null}
+      </div>
+      <div className="sf-field">
+        <label htmlFor="run-version">Version</label>
+        <select
+          id="run-version"
+          value={version?.version ?? ''}
+          onChange={(e) => setPicked(Number(e.target.value))}
+          disabled={!sorted.length}
+          data-testid="run-version-select"
+        >
+          {!sorted.length ? <option value="">no committed versions</option> : null}
+          {sorted.map((v) => (
+            <option key={v.id} value={v.version}>
+              v{v.version} — {v.message || 'no message'}
+            </option>
+          ))}
+        </select>
+        {dirty && version ? <div className="sf-help">The draft has unsaved changes; the run uses committed v{version.version}.</div> : null}
+      </div>
+      <div className="sf-btn-row">
+        <button
+          className="sf-btn sf-btn-primary"
+          disabled={!!hint || busy}
+          onClick={() => file && version && void run.start(file, version.id, version.version)}
+          data-testid="btn-run"
+        >
+          {busy ? 'Running…' : '▶ Run'}
+        </button>
+        {run.phase !== 'idle' ? (
+          <button className="sf-btn" onClick={() => run.clear()} data-testid="btn-run-clear">
+            Clear
+          </button>
+        ) : null}
+      </div>
+      {hint ? (
+        <div className="sf-muted sf-small" data-testid="run-hint">
+          {hint}
+        </div>
+      ) : null}
+
+      {run.phase !== 'idle' ? (
+        <div className="sf-section">
+          <div className="sf-run-status" data-testid="run-status" data-phase={run.phase}>
+            <span className={`sf-badge sf-badge-${run.phase}`}>{run.phase}</span>
+            {run.version ? <span className="sf-small">v{run.version}</span> : null}
+            {elapsed != null ? <span className="sf-small sf-muted">{formatDuration(elapsed)}</span> : null}
+            <span className="sf-small sf-muted" title="live updates">
+              live: {run.socket === 'connected' ? 'socket' : busy ? 'polling' : '—'}
+            </span>
+          </div>
+          {run.runId ? <div className="sf-muted sf-small sf-mono">task {run.runId}</div> : null}
+          {run.error ? (
+            <pre className="sf-error-box sf-small" data-testid="run-error">
+              {run.error}
+            </pre>
+          ) : null}
+          <ul className="sf-run-nodes">
+            {Object.entries(run.nodes).map(([id, n]) => (
+              <li key={id}>
+                <button className="sf-run-node" onClick={() => focus(id)} data-testid={`run-node-${id}`} data-state={n.state}>
+                  <span className={`sf-badge sf-badge-${n.state}`}>{n.state}</span>
+                  <span className="sf-mono sf-small">{id}</span>
+                  <span className="sf-muted sf-small">
+                    {n.state === 'running' && n.progress !== undefined ? `${Math.round(n.progress * 100)}%` : formatDuration(n.durationMs)}
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
+          {results.length ? (
+            <div className="sf-results" data-testid="run-results">
+              {results.map(([label, url]) => (
+                <ResultImage key={label} label={label} url={url} />
+              ))}
+            </div>
+          ) : null}
+          <div className="sf-muted sf-small">Click a node to see its outputs in the inspector.</div>
+        </div>
+      ) : null}
+    </div>
+  );
+}
