@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module';
 import { ArtifactsModule } from './artifacts/artifacts.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogController } from './catalog/catalog.controller';
@@ -10,7 +11,7 @@ import { ShootsModule } from './shoots/shoots.module';
 import { TemplatesModule } from './templates/templates.module';
 
 @Module({
-  imports: [InfraModule, AuthModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule],
+  imports: [InfraModule, AuthModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule],
   controllers: [CatalogController],
   providers: [SeedService],
 })

@@ -7,9 +7,11 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { ensureDatabase, runMigrations } from '@studioflow/migrations';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
+import { mountBullBoard } from './admin/bull-board';
 import { AppModule } from './app.module';
 import { loadConfig, type AppConfig } from './config/config';
 import { SeedService } from './seed/seed.service';
+import { InfraModule } from './db/infra.module';
 
 /** Builds the API app: migrations applied, templates seeded, lost jobs re-enqueued. Not yet listening. */
 export async function createApp(config: AppConfig = loadConfig(), options: { logger?: false } = {}): Promise<NestExpressApplication> {
@@ -27,9 +29,15 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
     .addBearerAuth()
     .build();
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, docs));
+  mountBullBoard(app);
   serveEditor(app, config.editorDir);
   await app.get(SeedService).seed();
-  await app.get(RunCoordinator).reconcile();
+  const coordinator = app.get(RunCoordinator);
+  await coordinator.reconcile();
+  // Redis keeps nothing on disk: re-enqueue from PostgreSQL periodically, not only at start.
+  const timer = setInterval(() => void coordinator.reconcile().catch(() => undefined), config.reconcileEveryMs);
+  timer.unref();
+  app.get(InfraModule).onClose(() => clearInterval(timer));
   return app;
 }
 
@@ -39,7 +47,7 @@ function serveEditor(app: NestExpressApplication, dir: string): void {
   if (!existsSync(index)) return;
   app.useStaticAssets(dir, { index: 'index.html' });
   app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' || req.path.startsWith('/api') || req.path.startsWith('/socket.io')) return next();
+    if (req.method !== 'GET' || /^\/(api|socket\.io|admin|metrics)(\/|$)/.test(req.path)) return next();
     res.sendFile(index);
   });
 }

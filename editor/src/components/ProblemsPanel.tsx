@@ -27,8 +27,8 @@ export function ProblemsPanel() {
     <section className={`sf-problems ${open ? 'is-open' : ''}`} data-testid="problems" data-count={problems.length}>
       <button className="sf-problems-head" onClick={() => useUi.getState().setProblemsOpen(!open)} data-testid="problems-toggle">
         <span>{open ? '▾' : '▸'} Problems</span>
-        <span className={`sf-count ${problems.length ? 'is-bad' : 'is-good'}`} data-testid="problems-count">
-          {problems.length}
+        <span className={`sf-count ${problems.length ? 'is-bad' : catalogOk ? 'is-good' : ''}`} data-testid="problems-count">
+          {catalogOk || problems.length ? problems.length : '—'}
         </span>
         {!catalogOk ? <span className="sf-muted sf-small">validation needs the node catalog (API)</span> : null}
         {viewKind === 'diff' ? <span className="sf-muted sf-small">not validated in diff view</span> : null}

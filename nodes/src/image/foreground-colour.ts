@@ -1,64 +1,46 @@
-import { boxBlur } from './mask-ops';
+import { boxBlur, boxCount } from './mask-ops';
 
 /**
- * The product's local colour just inside its edge, on the reduced grid: a normalised convolution of
- * the colours of eroded product pixels. Used to matte edges and to remove backdrop colour from
- * semi-transparent edge pixels (no light halo on a dark backdrop).
+ * The product's local colour just inside its edge, on the reduced grid: a normalised convolution
+ * of the colours of eroded product pixels. Used to matte edges and to take the backdrop colour out
+ * of semi-transparent edge pixels (no halo once the product sits on a new background).
  */
 export class ForegroundColour {
   private constructor(
-    private readonly rgb: Float32Array,
-    private readonly weight: Float32Array,
+    /** Interleaved blurred sums: r·w, g·w, b·w, w. */
+    private readonly sums: Float32Array,
     private readonly width: number,
     private readonly height: number,
   ) {}
 
   static estimate(small: Uint8Array, fg: Uint8Array, w: number, h: number, radius = 4): ForegroundColour {
     const n = w * h;
-    // Erode by 2 so edge pixels (already mixed with the backdrop) do not feed the estimate.
-    const core = boxBlur(Float32Array.from(fg), w, h, 2);
-    const wgt = new Float32Array(n);
-    for (let i = 0; i < n; i++) wgt[i] = core[i] > 0.999 ? 1 : 0;
-    const planes = [0, 1, 2].map((c) => {
-      const p = new Float32Array(n);
-      for (let i = 0; i < n; i++) p[i] = small[i * 3 + c] * wgt[i];
-      return boxBlur(p, w, h, radius);
-    });
-    const wsum = boxBlur(wgt, w, h, radius);
-    const rgb = new Float32Array(n * 3);
-    for (let i = 0; i < n; i++) {
-      const s = wsum[i];
-      if (s > 1e-3) for (let c = 0; c < 3; c++) rgb[i * 3 + c] = planes[c][i] / s;
+    // Only pixels 2 px inside the product: edge pixels are already mixed with the backdrop.
+    const core = boxCount(fg, w, h, 2);
+    const sums = new Float32Array(n * 4);
+    for (let i = 0, o = 0, q = 0; i < n; i++, o += 4, q += 3) {
+      if (core[i] !== 25) continue;
+      sums[o] = small[q];
+      sums[o + 1] = small[q + 1];
+      sums[o + 2] = small[q + 2];
+      sums[o + 3] = 1;
     }
-    return new ForegroundColour(rgb, wsum, w, h);
+    return new ForegroundColour(boxBlur(sums, w, h, radius, 4), w, h);
   }
 
-  /** Bilinear sample at normalised (u, v) in [0,1]; false where no product pixel is near. */
+  /** Bilinear sample at normalised (u, v) in [0,1] into out[0..2]; false where no product is near. */
   sample(u: number, v: number, out: Float64Array): boolean {
-    const { width: w, height: h } = this;
+    const w = this.width, h = this.height, s = this.sums;
     const fx = Math.min(Math.max(u * w - 0.5, 0), w - 1);
     const fy = Math.min(Math.max(v * h - 0.5, 0), h - 1);
-    const x0 = Math.floor(fx), y0 = Math.floor(fy);
-    const x1 = Math.min(x0 + 1, w - 1), y1 = Math.min(y0 + 1, h - 1);
+    const x0 = fx | 0, y0 = fy | 0;
+    const x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
     const tx = fx - x0, ty = fy - y0;
-    let r = 0, g = 0, b = 0, wt = 0;
-    const corners = [
-      [y0 * w + x0, (1 - tx) * (1 - ty)],
-      [y0 * w + x1, tx * (1 - ty)],
-      [y1 * w + x0, (1 - tx) * ty],
-      [y1 * w + x1, tx * ty],
-    ] as const;
-    for (const [i, k] of corners) {
-      if (this.weight[i] <= 1e-3 || k === 0) continue;
-      r += this.rgb[i * 3] * k;
-      g += this.rgb[i * 3 + 1] * k;
-      b += this.rgb[i * 3 + 2] * k;
-      wt += k;
-    }
-    if (wt < 1e-6) return false;
-    out[0] = r / wt;
-    out[1] = g / wt;
-    out[2] = b / wt;
+    const i00 = (y0 * w + x0) * 4, i01 = (y0 * w + x1) * 4, i10 = (y1 * w + x0) * 4, i11 = (y1 * w + x1) * 4;
+    const k00 = (1 - tx) * (1 - ty), k01 = tx * (1 - ty), k10 = (1 - tx) * ty, k11 = tx * ty;
+    const wt = s[i00 + 3] * k00 + s[i01 + 3] * k01 + s[i10 + 3] * k10 + s[i11 + 3] * k11;
+    if (wt < 1e-3) return false;
+    for (let c = 0; c < 3; c++) out[c] = (s[i00 + c] * k00 + s[i01 + c] * k01 + s[i10 + c] * k10 + s[i11 + c] * k11) / wt;
     return true;
   }
 }

@@ -34,8 +34,21 @@ export class RunCoordinator {
     return this.committer.submit(item);
   }
 
-  async cancel(runId: string, reason = 'cancelled by user'): Promise<void> {
-    await this.submit({ runId, event: { kind: 'cancel', reason } });
+  /** Applies events now (not batched) and reports what they changed: for API calls that must answer 409. */
+  async applyDirect(items: RunEventItem[]): Promise<ApplyResult> {
+    const result = await this.store.applyEvents(items);
+    await this.dispatch(result);
+    return result;
+  }
+
+  async cancel(runId: string, reason = 'cancelled by user'): Promise<ApplyResult> {
+    return this.applyDirect([{ runId, event: { kind: 'cancel', reason } }]);
+  }
+
+  /** A new run re-executing `fromNodeId` and its descendants, reusing every other output of the parent. */
+  async replay(parentRunId: string, fromNodeId: string, params: Record<string, unknown> | undefined, newRunId: string, userId: string | null): Promise<void> {
+    const result = await this.store.replay(parentRunId, fromNodeId, params, newRunId, { kind: 'test', priceCredits: 0, userId });
+    await this.dispatch(result);
   }
 
   /**

@@ -18,7 +18,9 @@ export interface WorkerHostOptions {
   catalog: NodeCatalog;
   artifacts: LocalArtifactStore;
   coordinator: RunCoordinator;
-  log: NodeLogger & { child?: unknown };
+  log: NodeLogger;
+  /** A logger whose every line carries the run and node ids. */
+  logFor?: (bindings: { runId: string; nodeId: string; type: string }) => NodeLogger;
   defaultTimeoutMs?: number;
 }
 
@@ -79,7 +81,7 @@ export class NodeWorkerHost {
       attempt: job.attemptsMade + 1,
       artifacts,
       signal: controller.signal,
-      log: o.log,
+      log: o.logFor?.({ runId: d.runId, nodeId: d.nodeId, type: d.type }) ?? o.log,
       progress: (fraction, message) => {
         const now = Date.now();
         if (now - lastProgress < 100 && fraction < 1) return; // throttle socket traffic

@@ -24,12 +24,13 @@ export interface WorkerProcessOptions {
 
 /** Boots a worker process (used by the server's worker entry and by gpu-runtime) with graceful shutdown. */
 export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ host: NodeWorkerHost; stop: () => Promise<void> }> {
-  const logger = pino({ name: o.name });
-  const log: NodeLogger = {
-    info: (msg, extra) => logger.info(extra ?? {}, msg),
-    warn: (msg, extra) => logger.warn(extra ?? {}, msg),
-    error: (msg, extra) => logger.error(extra ?? {}, msg),
-  };
+  const logger = pino({ name: o.name, level: process.env.LOG_LEVEL ?? 'info' });
+  const wrap = (l: pino.Logger): NodeLogger => ({
+    info: (msg, extra) => l.info(extra ?? {}, msg),
+    warn: (msg, extra) => l.warn(extra ?? {}, msg),
+    error: (msg, extra) => l.error(extra ?? {}, msg),
+  });
+  const log = wrap(logger);
   const pool = new Pool({ connectionString: o.databaseUrl, max: 6 });
   const connection = createRedis({ url: o.redisUrl, prefix: o.prefix });
   const subscriber = createRedis({ url: o.redisUrl, prefix: o.prefix });
@@ -44,6 +45,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ hos
     artifacts: new LocalArtifactStore(o.storageDir),
     coordinator,
     log,
+    logFor: (bindings) => wrap(logger.child(bindings)),
   });
   await host.start();
   log.info('worker started', { resources: o.resources, concurrency: o.concurrency });

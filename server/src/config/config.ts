@@ -13,6 +13,7 @@ export interface AppConfig {
   maxInputPixels: number;
   devKeys: { staff: string; reviewer: string; endUser: string };
   workerConcurrency: { cpu: number; gpu: number; cloud: number };
+  reconcileEveryMs: number;
 }
 
 const repoRoot = resolve(__dirname, '../../../..');
@@ -34,6 +35,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       reviewer: env.STUDIOFLOW_REVIEWER_KEY ?? 'sf_reviewer_dev',
       endUser: env.STUDIOFLOW_USER_KEY ?? 'sf_user_dev',
     },
+    reconcileEveryMs: num('RECONCILE_EVERY_MS', 30_000),
     workerConcurrency: { cpu: num('CPU_CONCURRENCY', 2), gpu: num('GPU_CONCURRENCY', 1), cloud: num('CLOUD_CONCURRENCY', 16) },
   };
 }

@@ -109,6 +109,8 @@ export class NodeRunEntity {
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
   @Column({ name: 'duration_ms', type: 'int', nullable: true }) durationMs!: number | null;
+  /** Set when a replay reused this node's outputs from an earlier run. */
+  @Column({ name: 'source_run_id', type: 'uuid', nullable: true }) sourceRunId!: string | null;
 }
 
 @Entity('artifacts')

@@ -46,6 +46,12 @@ export const CATALOG = Symbol('CATALOG');
   exports: [TypeOrmModule, APP_CONFIG, PG_POOL, REDIS, CATALOG, LocalArtifactStore, PgRunStore, RunCoordinator],
 })
 export class InfraModule implements OnApplicationShutdown {
+  private readonly closers: Array<() => void> = [];
+
+  onClose(fn: () => void): void {
+    this.closers.push(fn);
+  }
+
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(REDIS) private readonly redis: Redis,
@@ -53,6 +59,7 @@ export class InfraModule implements OnApplicationShutdown {
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    for (const fn of this.closers) fn();
     await this.coordinator.queues.close().catch(() => undefined);
     this.redis.disconnect();
     await this.pool.end().catch(() => undefined);

@@ -5,6 +5,11 @@ import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { loadConfig } from '../config/config';
 import { ShootsService } from './shoots.service';
+import { z } from 'zod';
+import { ZodPipe } from '../common/zod-pipe';
+
+const ReplayBody = z.object({ fromNodeId: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() });
+type ReplayBody = z.infer<typeof ReplayBody>;
 
 const upload = FileInterceptor('image', { limits: { fileSize: loadConfig().maxUploadBytes, files: 1 } });
 
@@ -65,6 +70,14 @@ export class ShootsController {
   @Get('runs/:id')
   getRun(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.shoots.get(p, id);
+  }
+
+  @Post('runs/:id/replay')
+  @HttpCode(202)
+  @Roles('staff')
+  @ApiOperation({ summary: 'Replay from a node: re-run it and everything downstream, reusing upstream artifacts' })
+  replay(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body(new ZodPipe(ReplayBody)) body: ReplayBody) {
+    return this.shoots.replay(p, id, body.fromNodeId, body.params);
   }
 
   @Post('shoots/:id/cancel')

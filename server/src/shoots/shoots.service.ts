@@ -14,6 +14,7 @@ import type { Repository } from 'typeorm';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { isArtifactRef, type NodeCatalog } from '@studioflow/runtime/contract';
+import { checkParams } from '@studioflow/runtime/graph';
 import { applyOverrides, compilePlan, GraphInvalidError, type RunPlan } from '@studioflow/runtime/scheduler';
 import { InsufficientCreditsError } from '@studioflow/runtime/store';
 import type { Principal } from '../auth/principal';
@@ -140,6 +141,7 @@ export class ShootsService {
       templateId: run.templateId,
       graphVersionId: run.graphVersionId,
       params: run.params,
+      parentRunId: run.parentRunId,
       priceCredits: run.priceCredits,
       error: run.error,
       createdAt: run.createdAt,
@@ -154,6 +156,7 @@ export class ShootsService {
         durationMs: n.durationMs,
         error: n.error,
         outputs: n.outputs ?? {},
+        sourceRunId: n.sourceRunId,
         startedAt: n.startedAt,
         finishedAt: n.finishedAt,
       })),
@@ -163,6 +166,27 @@ export class ShootsService {
   async list(p: Principal, limit = 50) {
     const rows = await this.runs.find({ where: { tenantId: p.tenantId }, order: { createdAt: 'DESC' }, take: Math.min(limit, 200) });
     return rows.map((r) => ({ id: r.id, kind: r.kind, status: r.status, createdAt: r.createdAt, finishedAt: r.finishedAt, results: resultUrls(r.outputs) }));
+  }
+
+  /** Replays a run from one node (staff): a new linked run re-executing that node and what follows. */
+  async replay(p: Principal, id: string, fromNodeId: string, params: Record<string, unknown> | undefined) {
+    const run = isUuid(id) ? await this.runs.findOne({ where: { id, tenantId: p.tenantId } }) : null;
+    if (!run) throw new NotFoundException(`run ${id} not found`);
+    const node = await this.nodeRuns.findOne({ where: { runId: id, nodeId: fromNodeId } });
+    if (!node) throw new UnprocessableEntityException(`run ${id} has no node "${fromNodeId}"`);
+    if (params) {
+      const descriptor = this.catalog.descriptors.find((d) => d.type === node.nodeType)!;
+      const def = await this.pool.query(`SELECT plan->'nodes'->$2->'params' AS params FROM runs WHERE id = $1`, [id, fromNodeId]);
+      const checked = checkParams(descriptor, { ...def.rows[0].params, ...params });
+      if (!checked.ok) throw new GraphProblemsException(checked.errors.map((message) => ({ code: 'invalid_params', nodeId: fromNodeId, message })), 'invalid params');
+    }
+    const taskId = randomUUID();
+    try {
+      await this.coordinator.replay(id, fromNodeId, params, taskId, p.userId);
+    } catch (err) {
+      throw new UnprocessableEntityException((err as Error).message);
+    }
+    return { taskId, parentRunId: id, fromNodeId };
   }
 
   async cancel(p: Principal, id: string) {

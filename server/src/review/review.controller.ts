@@ -1,0 +1,58 @@
+import { Body, ConflictException, Controller, Get, Inject, NotFoundException, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import { RunCoordinator } from '@studioflow/runtime/bullmq';
+import { CurrentPrincipal, Roles } from '../auth/decorators';
+import type { Principal } from '../auth/principal';
+import { isUuid } from '../common/errors';
+import { ZodPipe } from '../common/zod-pipe';
+import { PG_POOL } from '../db/infra.module';
+
+const DecisionBody = z.object({
+  decision: z.enum(['approve', 'reject', 'retry']),
+  note: z.string().max(2000).optional(),
+  rerunFrom: z.string().optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+type DecisionBody = z.infer<typeof DecisionBody>;
+
+/** The reviewer console's API: runs parked at a review node, and the decision that resumes them. */
+@ApiTags('review')
+@Roles('reviewer')
+@Controller('api/reviews')
+export class ReviewController {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool, private readonly coordinator: RunCoordinator) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Nodes awaiting a review decision, oldest first' })
+  async list(@CurrentPrincipal() p: Principal) {
+    const res = await this.pool.query(
+      `SELECT n.run_id AS "runId", n.node_id AS "nodeId", n.generation, r.template_id AS "templateId", n.queued_at AS "since"
+       FROM node_runs n JOIN runs r ON r.id = n.run_id
+       WHERE n.tenant_id = $1 AND n.state = 'awaiting_review' ORDER BY r.created_at LIMIT 200`,
+      [p.tenantId],
+    );
+    return res.rows;
+  }
+
+  @Post(':runId/:nodeId')
+  @ApiOperation({ summary: 'Approve, reject (refunds) or retry from an upstream node with adjusted params' })
+  async decide(
+    @CurrentPrincipal() p: Principal,
+    @Param('runId') runId: string,
+    @Param('nodeId') nodeId: string,
+    @Body(new ZodPipe(DecisionBody)) body: DecisionBody,
+  ) {
+    const row = isUuid(runId)
+      ? (await this.pool.query(`SELECT generation, state FROM node_runs WHERE run_id = $1 AND node_id = $2 AND tenant_id = $3`, [runId, nodeId, p.tenantId])).rows[0]
+      : undefined;
+    if (!row) throw new NotFoundException(`no node ${nodeId} in run ${runId}`);
+    if (row.state !== 'awaiting_review') throw new ConflictException(`node ${nodeId} is ${row.state}, not awaiting review`);
+    const result = await this.coordinator.applyDirect([
+      { runId, event: { kind: 'review_decided', nodeId, generation: row.generation, ...body } },
+    ]);
+    if (result.notices.length === 0) throw new ConflictException('the decision changed nothing (was it already decided, or is rerunFrom not upstream?)');
+    return { ok: true, jobs: result.jobs.length };
+  }
+}
