@@ -51,6 +51,13 @@ export class OursSide implements BenchSide {
     this.db = await createScratchDatabase('bench');
     this.apiPool = new Pool({ connectionString: this.db.url, max: 4 });
     this.workerPool = new Pool({ connectionString: this.db.url, max: 6 }); // as startWorkerProcess
+    // pg's Pool.end() resolves before its clients have closed, so DROP DATABASE … FORCE can still hit one
+    // (57P01); an idle client's error is re-emitted on the pool and crashes the process if unheard.
+    for (const p of [this.apiPool, this.workerPool]) {
+      p.on('error', (err: Error & { code?: string }) => {
+        if (err.code !== '57P01') console.error('pg pool error', err);
+      });
+    }
     const conn = () => {
       const r = createRedis({ url: this.redisUrl, prefix: this.prefix });
       this.redis.push(r);

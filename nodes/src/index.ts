@@ -1,1 +1,18 @@
-export * from './testing/synthetic-product';
+import { NodeCatalog, type NodeDefinition } from '@studioflow/runtime/contract';
+import { deliverNode } from './deliver';
+import { inputImageNode } from './input-image';
+import { segmentNode } from './segment';
+import { studioCompositeNode } from './studio-composite';
+
+export { deliverNode, inputImageNode, segmentNode, studioCompositeNode };
+export { FRAME_SIZES, type FrameSize } from './studio-composite';
+export { DEFAULT_MAX_PIXELS, maxInputPixels } from './image/decode';
+export { STUDIOFLOW_XMP_NS, DIGITAL_SOURCE_TYPES, type DigitalSourceType } from './image/xmp';
+export * from './testing';
+
+/** Every node type this package provides, in catalog order. */
+export const productNodes: readonly NodeDefinition<any>[] = [inputImageNode, segmentNode, studioCompositeNode, deliverNode];
+
+export function createProductCatalog(): NodeCatalog {
+  return new NodeCatalog(productNodes);
+}

@@ -64,11 +64,12 @@ export const inputImageNode = defineNode({
       meta: {
         channels,
         hasAlpha: channels === 4,
-        sourceWidth: srcW,
-        sourceHeight: srcH,
-        sourceFormat: meta.format,
-        sourceSpace: meta.space,
-        sourceDepth: meta.depth,
+        originalWidth: srcW,
+        originalHeight: srcH,
+        originalFormat: meta.format,
+        originalSpace: meta.space,
+        originalDepth: meta.depth,
+        digitalSourceType: 'digitalCapture',
       },
     });
     return { image };

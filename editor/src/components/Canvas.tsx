@@ -78,10 +78,12 @@ export function Canvas() {
   // Dropping a connection on empty canvas opens the add popup, filtered to compatible node types.
   const onConnectEnd = useCallback(
     (event: MouseEvent | TouchEvent, state: FinalConnectionState<InternalNode>) => {
-      if (state.isValid || !state.fromNode || !state.fromHandle?.id || state.toNode) return;
-      const target = event.target as HTMLElement | null;
-      if (!target?.classList.contains('react-flow__pane')) return;
+      if (state.isValid || !state.fromNode || !state.fromHandle?.id || state.toNode || state.toHandle) return;
+      if (useEditor.getState().view.kind !== 'draft') return;
       const point = 'changedTouches' in event ? event.changedTouches[0] : event;
+      // Only a drop on empty canvas (not on a node or outside the canvas) opens the popup.
+      const under = document.elementFromPoint(point.clientX, point.clientY);
+      if (!under?.closest('.react-flow__pane, .react-flow__edges, .react-flow__connectionline') || under.closest('.react-flow__node')) return;
       const s = useEditor.getState();
       const d = s.catalog[(state.fromNode as unknown as FlowNode).data.type];
       const ports = state.fromHandle.type === 'source' ? d?.outputs : d?.inputs;

@@ -33,7 +33,8 @@ function PortRow({ nodeId, port, kind }: { nodeId: string; port: PortSpec; kind:
 function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
   const descriptor = useEditor((s) => s.catalog[data.type]);
   const problemCount = useEditor((s) => s.problemCounts[id] ?? 0);
-  const run = useRun((s) => s.nodes[id]);
+  // The diff view shows two documents at once: the last run's states would not belong to either.
+  const run = useRun((s) => (data.diff ? undefined : s.nodes[id]));
   const state = run?.state ?? 'idle';
   const paramEntries = Object.entries(data.params ?? {}).slice(0, 4);
   const classes = [

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { checkParams, type NodeTypeDescriptor } from '@studioflow/runtime/graph';
 import { errorsFor } from '../lib/params';
-import type { FlowNode } from '../lib/flow';
+import type { FlowNodeData } from '../lib/flow';
 import { selectReadOnly, selectSelectedId, useEditor } from '../store/editor';
 import { ParamField } from './ParamField';
 import { NodeRunDetails } from './NodeRunDetails';
@@ -9,10 +9,11 @@ import { NodeRunDetails } from './NodeRunDetails';
 export function Inspector() {
   const selectedId = useEditor(selectSelectedId);
   const selectedCount = useEditor((s) => s.nodes.reduce((n, x) => n + (x.selected ? 1 : 0), 0));
-  const node = useEditor((s) => (selectedId ? s.nodes.find((n) => n.id === selectedId) : undefined));
-  const descriptor = useEditor((s) => (node ? s.catalog[node.data.type] : undefined));
+  // Select the data object, not the node: dragging replaces the node but keeps its data.
+  const data = useEditor((s) => (selectedId ? s.nodes.find((n) => n.id === selectedId)?.data : undefined));
+  const descriptor = useEditor((s) => (data ? s.catalog[data.type] : undefined));
 
-  if (!node) {
+  if (!selectedId || !data) {
     return (
       <div className="sf-inspector sf-pad" data-testid="inspector">
         {selectedCount > 1 ? (
@@ -33,7 +34,7 @@ export function Inspector() {
       </div>
     );
   }
-  return <NodeInspector key={node.id} node={node} descriptor={descriptor} />;
+  return <NodeInspector key={selectedId} id={selectedId} data={data} descriptor={descriptor} />;
 }
 
 function GraphSummary() {
@@ -49,9 +50,9 @@ function GraphSummary() {
   );
 }
 
-function NodeInspector({ node, descriptor }: { node: FlowNode; descriptor: NodeTypeDescriptor | undefined }) {
+function NodeInspector({ id, data, descriptor }: { id: string; data: FlowNodeData; descriptor: NodeTypeDescriptor | undefined }) {
   const readOnly = useEditor(selectReadOnly);
-  const params = node.data.params;
+  const params = data.params;
   const check = useMemo(() => (descriptor ? checkParams(descriptor, params) : null), [descriptor, params]);
   const errors = check && !check.ok ? check.errors : [];
   const properties = descriptor?.params.properties ?? {};
@@ -60,26 +61,26 @@ function NodeInspector({ node, descriptor }: { node: FlowNode; descriptor: NodeT
   const stray = errors.filter((e) => !names.some((n) => errorsFor(n, [e]).length));
 
   return (
-    <div className="sf-inspector" data-testid="inspector" data-nodeid={node.id}>
+    <div className="sf-inspector" data-testid="inspector" data-nodeid={id}>
       <div className="sf-pad sf-inspector-head">
-        <div className="sf-h3">{descriptor?.title ?? node.data.type}</div>
+        <div className="sf-h3">{descriptor?.title ?? data.type}</div>
         <div className="sf-muted sf-small">
-          {node.data.type}
+          {data.type}
           {descriptor ? ` v${descriptor.version} · ${descriptor.category} · ${descriptor.resource}${descriptor.cacheable ? '' : ' · not cached'}` : ' · unknown type'}
         </div>
         {descriptor?.description ? <p className="sf-small">{descriptor.description}</p> : null}
       </div>
       <div className="sf-pad sf-section">
-        <NodeIdField id={node.id} disabled={readOnly} />
+        <NodeIdField id={id} disabled={readOnly} />
         <div className="sf-field">
           <label htmlFor="inspector-label">Label</label>
           <input
             id="inspector-label"
             data-testid="inspector-label"
-            value={node.data.label ?? ''}
+            value={data.label ?? ''}
             placeholder={descriptor?.title ?? ''}
             disabled={readOnly}
-            onChange={(e) => useEditor.getState().setLabel(node.id, e.target.value)}
+            onChange={(e) => useEditor.getState().setLabel(id, e.target.value)}
           />
         </div>
       </div>
@@ -95,7 +96,7 @@ function NodeInspector({ node, descriptor }: { node: FlowNode; descriptor: NodeT
             required={required.has(name)}
             errors={errorsFor(name, errors)}
             disabled={readOnly}
-            onChange={(v) => useEditor.getState().setParam(node.id, name, v)}
+            onChange={(v) => useEditor.getState().setParam(id, name, v)}
           />
         ))}
         {stray.map((e) => (
@@ -104,7 +105,7 @@ function NodeInspector({ node, descriptor }: { node: FlowNode; descriptor: NodeT
           </div>
         ))}
       </div>
-      <NodeRunDetails nodeId={node.id} />
+      <NodeRunDetails nodeId={id} />
     </div>
   );
 }

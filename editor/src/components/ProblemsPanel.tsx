@@ -18,7 +18,7 @@ export function useFocusNode() {
 
 export function ProblemsPanel() {
   const problems = useEditor((s) => s.problems);
-  const catalogOk = useEditor((s) => s.catalogStatus === 'ok');
+  const catalogOk = useEditor((s) => s.catalogStatus === 'ok' && s.view.kind !== 'diff');
   const viewKind = useEditor((s) => s.view.kind);
   const open = useUi((s) => s.problemsOpen);
   const focus = useFocusNode();
@@ -30,13 +30,13 @@ export function ProblemsPanel() {
         <span className={`sf-count ${problems.length ? 'is-bad' : catalogOk ? 'is-good' : ''}`} data-testid="problems-count">
           {catalogOk || problems.length ? problems.length : '—'}
         </span>
-        {!catalogOk ? <span className="sf-muted sf-small">validation needs the node catalog (API)</span> : null}
+        {!catalogOk && viewKind !== 'diff' ? <span className="sf-muted sf-small">validation needs the node catalog (API)</span> : null}
         {viewKind === 'diff' ? <span className="sf-muted sf-small">not validated in diff view</span> : null}
       </button>
       {open ? (
         <ul className="sf-problems-list">
           {problems.length === 0 && catalogOk && viewKind !== 'diff' ? (
-            <li className="sf-muted sf-small sf-ok">✓ No problems — this graph can be committed.</li>
+            <li className="sf-muted sf-small sf-ok">{viewKind === 'draft' ? '✓ No problems — this graph can be committed.' : '✓ No problems.'}</li>
           ) : null}
           {problems.map((p, i) => (
             <li key={`${p.code}-${i}`}>

@@ -27,7 +27,7 @@ export function RunPanel() {
     return () => URL.revokeObjectURL(url);
   }, [file]);
 
-  const busy = run.phase === 'starting' || run.phase === 'queued' || run.phase === 'running';
+  const busy = run.phase === 'starting' || run.phase === 'queued' || run.phase === 'running' || run.phase === 'awaiting_review';
   const hint = !graphId
     ? 'Save and commit the graph to run it.'
     : !version

@@ -88,20 +88,28 @@ function ApiKeyField() {
     void loadCatalog();
   };
   return (
-    <label className="sf-apikey" title="API key sent as Authorization: Bearer …">
+    <form
+      className="sf-apikey"
+      title="API key sent as Authorization: Bearer …"
+      onSubmit={(e) => {
+        e.preventDefault();
+        apply();
+      }}
+    >
       <span className="sf-muted sf-small">key</span>
       <input
         type={show ? 'text' : 'password'}
         value={value}
         onChange={(e) => setValue(e.target.value)}
         onBlur={apply}
-        onKeyDown={(e) => e.key === 'Enter' && apply()}
         data-testid="api-key-input"
+        aria-label="API key"
+        autoComplete="current-password"
         spellCheck={false}
       />
       <button type="button" className="sf-link sf-small" onClick={() => setShow((s) => !s)}>
         {show ? 'hide' : 'show'}
       </button>
-    </label>
+    </form>
   );
 }

@@ -14,7 +14,7 @@ export interface NodeRunInfo {
   attempts?: number;
 }
 
-export type RunPhase = 'idle' | 'starting' | 'queued' | 'running' | 'completed' | 'failed';
+export type RunPhase = 'idle' | 'starting' | 'queued' | 'running' | 'awaiting_review' | 'completed' | 'failed' | 'cancelled';
 
 interface RunState {
   runId: string | null;
@@ -31,7 +31,7 @@ interface RunState {
   clear(): void;
 }
 
-const TERMINAL: RunPhase[] = ['completed', 'failed'];
+const TERMINAL: RunPhase[] = ['completed', 'failed', 'cancelled'];
 const DONE_STATES: NodeRunState[] = ['done', 'cached', 'failed', 'skipped'];
 let stopSocket: (() => void) | null = null;
 let pollTimer: ReturnType<typeof setTimeout> | null = null;
@@ -45,7 +45,9 @@ function stopWatching() {
 
 function phaseOf(status: string): RunPhase {
   if (status === 'completed' || status === 'succeeded' || status === 'done') return 'completed';
-  if (status === 'failed' || status === 'error' || status === 'cancelled' || status === 'rejected') return 'failed';
+  if (status === 'cancelled' || status === 'canceled') return 'cancelled';
+  if (status === 'failed' || status === 'error' || status === 'rejected') return 'failed';
+  if (status === 'awaiting_review') return 'awaiting_review';
   if (status === 'queued' || status === 'pending') return 'queued';
   return 'running';
 }
@@ -78,6 +80,11 @@ export const useRun = create<RunState>()((set, get) => {
       return;
     }
     if (get().runId !== runId) return;
+    applyShoot(shoot);
+    if (!last && !TERMINAL.includes(get().phase)) schedulePoll(get().socket === 'connected' ? 4000 : 1500, false);
+  };
+  /** Merges a server snapshot (poll or `run.snapshot`) with what the socket already told us. */
+  const applyShoot = (shoot: Shoot) => {
     const nodes = { ...get().nodes };
     for (const n of shoot.nodes ?? []) {
       const prev = nodes[n.nodeId];
@@ -94,13 +101,13 @@ export const useRun = create<RunState>()((set, get) => {
       };
     }
     const phase = phaseOf(String(shoot.status));
-    set({ nodes, results: shoot.results ?? get().results, error: shoot.error ?? get().error });
+    const results = shoot.results && Object.keys(shoot.results).length ? shoot.results : get().results;
+    set({ nodes, results, error: shoot.error ?? get().error });
     if (TERMINAL.includes(phase)) {
       if (!TERMINAL.includes(get().phase)) finish(phase, {});
       return;
     }
     if (get().phase !== phase && !TERMINAL.includes(get().phase)) set({ phase });
-    if (!last) schedulePoll(get().socket === 'connected' ? 4000 : 1500, false);
   };
   const schedulePoll = (ms: number, last: boolean) => {
     if (pollTimer) clearTimeout(pollTimer);
@@ -150,6 +157,10 @@ export const useRun = create<RunState>()((set, get) => {
           'node.failed': (e) => patchNode(e.nodeId, { state: 'failed', error: e.error ?? 'failed' }),
           'run.completed': (e) => finish('completed', { results: (e.results as RunResults) ?? get().results }),
           'run.failed': (e) => finish('failed', { error: e.error ?? 'run failed' }),
+          'run.cancelled': (e) => finish('cancelled', { error: e.error ?? 'run cancelled' }),
+          'run.awaiting_review': () => set({ phase: 'awaiting_review' }),
+          'run.snapshot': (shoot) => applyShoot(shoot),
+          'node.state': (e) => patchNode(e.nodeId, { state: e.state, ...(e.error ? { error: e.error } : {}) }),
         },
         (state) => set({ socket: state }),
       );

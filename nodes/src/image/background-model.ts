@@ -97,9 +97,7 @@ export function fitBackground(rgb: Uint8Array, channels: number, width: number, 
     solveWeighted(xs, ys, vals, weights, terms, coef);
   }
   residuals(coef, xs, ys, vals, resid);
-  const inlierResid: number[] = [];
-  for (let i = 0; i < n; i++) if (weights[i] > 0) inlierResid.push(resid[i]);
-  inlierResid.sort((a, b) => a - b);
+  const inlierResid = resid.filter((_, i) => weights[i] > 0).sort();
   const noise = inlierResid.length ? inlierResid[Math.floor(0.95 * (inlierResid.length - 1))] : 3;
   return { coef, noise: Math.max(0.5, noise), inliers, samples: n };
 }
@@ -175,8 +173,29 @@ function gaussSolve(A: Float64Array, B: Float64Array, n: number, m: number): Flo
   return b;
 }
 
+/** Median by quickselect (reorders `values`; callers pass a scratch copy). */
 function median(values: Float64Array): number {
-  if (values.length === 0) return 0;
-  const s = values.sort();
-  return s[Math.floor((s.length - 1) / 2)];
+  const n = values.length;
+  if (n === 0) return 0;
+  const k = (n - 1) >> 1;
+  let lo = 0, hi = n - 1;
+  while (hi > lo) {
+    const pivot = values[(lo + hi) >> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const t = values[i];
+        values[i] = values[j];
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return values[k];
 }

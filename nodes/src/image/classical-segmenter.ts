@@ -3,6 +3,7 @@ import { fitBackground, rowPolynomials, type BackgroundModel } from './backgroun
 import { rgbToLab } from './lab';
 import { boxCount, floodFromBorder, labelComponents } from './mask-ops';
 import { ForegroundColour } from './foreground-colour';
+import { upsampleAndRefine } from './edge-refine';
 import type { RawImage } from './raw-image';
 
 /**
@@ -52,29 +53,47 @@ export async function classicalMatte(img: RawImage, opts: ClassicalOptions): Pro
   const dist = distanceToBackdrop(small, model, aw, ah, opts.shadowTolerance);
   const threshold = chooseThreshold(model.noise, opts.sensitivity);
 
-  const passable = new Uint8Array(n);
-  for (let i = 0; i < n; i++) passable[i] = dist[i] < threshold ? 1 : 0;
-  const backdrop = floodFromBorder(passable, aw, ah);
-  for (let i = 0; i < n; i++) backdrop[i] ^= 1; // now: not reachable backdrop
-  let fg = majority(backdrop, aw, ah);
+  // Each pixel loop lives in its own small function: V8 optimises a loop it is in the middle of
+  // (on-stack replacement) far better in a small function, which matters for the first jobs.
+  const backdrop = floodFromBorder(below(dist, threshold), aw, ah);
+  let fg = majority(invert(backdrop), aw, ah);
   fg = keepMainComponents(fg, aw, ah);
   if (opts.holes === 'auto') reopenHoles(fg, dist, threshold, model.noise, aw, ah);
 
-  let area = 0;
-  for (let i = 0; i < n; i++) area += fg[i];
+  const area = countSet(fg);
   if (area < Math.max(4, n * 0.001)) throw new NoProductError('no product found: nothing stands out from the backdrop');
 
   // Soft coarse mask: its ramp (5 reduced pixels) is the band refined at full resolution.
-  const counts = boxCount(fg, aw, ah, 2);
-  const soft = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) soft[i] = Math.round((counts[i] * 255) / 25);
+  const soft = softMask(fg, aw, ah);
   const foreground = ForegroundColour.estimate(small, fg, aw, ah);
 
-  const prior: Uint8Array = scale < 1
-    ? await sharp(soft, { raw: { width: aw, height: ah, channels: 1 } }).resize(W, H, { fit: 'fill', kernel: 'linear' }).toColourspace('b-w').raw().toBuffer()
-    : soft;
-  const alpha = refineBand(img, prior, model, foreground);
+  const alpha = upsampleAndRefine(img, soft, aw, ah, model, foreground);
   return { alpha, foreground, backdrop: model, stats: { threshold, noise: model.noise, analysisWidth: aw, analysisHeight: ah, productFraction: area / n } };
+}
+
+function below(dist: Float32Array, threshold: number): Uint8Array {
+  const out = new Uint8Array(dist.length);
+  for (let i = 0; i < dist.length; i++) out[i] = dist[i] < threshold ? 1 : 0;
+  return out;
+}
+
+function invert(mask: Uint8Array): Uint8Array {
+  for (let i = 0; i < mask.length; i++) mask[i] ^= 1;
+  return mask;
+}
+
+function countSet(mask: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += mask[i];
+  return n;
+}
+
+/** 5×5 box average of a 0/1 mask, as 0..255. */
+function softMask(fg: Uint8Array, w: number, h: number): Uint8Array {
+  const counts = boxCount(fg, w, h, 2);
+  const soft = new Uint8Array(fg.length);
+  for (let i = 0; i < fg.length; i++) soft[i] = (counts[i] * 255 + 12) / 25;
+  return soft;
 }
 
 async function reduce(img: RawImage, aw: number, ah: number): Promise<Uint8Array> {
@@ -138,70 +157,30 @@ function keepMainComponents(mask: Uint8Array, w: number, h: number): Uint8Array 
  * that is sizeable and as close to the backdrop as its border noise is a see-through hole.
  */
 function reopenHoles(fg: Uint8Array, dist: Float32Array, threshold: number, noise: number, w: number, h: number): void {
-  const pocket = new Uint8Array(fg.length);
-  let fgArea = 0;
-  for (let i = 0; i < fg.length; i++) {
-    fgArea += fg[i];
-    pocket[i] = fg[i] && dist[i] < threshold ? 1 : 0;
-  }
+  const pocket = pockets(fg, dist, threshold);
   const { labels, areas } = labelComponents(pocket, w, h);
   if (areas.length === 1) return;
-  const sums = new Float64Array(areas.length);
-  for (let i = 0; i < fg.length; i++) if (labels[i]) sums[labels[i]] += dist[i];
+  const sums = sumsById(labels, dist, areas.length);
   const level = Math.max(1.5 * noise, 0.5 * threshold);
-  const minArea = Math.max(16, fgArea * 0.003);
-  for (let i = 0; i < fg.length; i++) {
-    const id = labels[i];
-    if (id && areas[id] >= minArea && sums[id] / areas[id] < level) fg[i] = 0;
-  }
+  const minArea = Math.max(16, countSet(fg) * 0.003);
+  const open = new Uint8Array(areas.length);
+  for (let id = 1; id < areas.length; id++) open[id] = areas[id] >= minArea && sums[id] / areas[id] < level ? 1 : 0;
+  clearWhere(fg, labels, open);
 }
 
-/**
- * Full-resolution alpha. Outside the band the coarse prior is already 0 or 255. Inside, the pixel
- * is projected onto the backdrop→product colour line; the prior bounds the result near the band
- * edges so detail inside the product (a label near the edge) cannot punch holes.
- */
-function refineBand(img: RawImage, prior: Uint8Array, m: BackgroundModel, fgc: ForegroundColour): Uint8Array {
-  const { width: W, height: H, channels: C, data } = img;
-  const alpha = new Uint8Array(W * H);
-  const poly = new Float64Array(18);
-  const f = new Float64Array(3);
-  for (let y = 0; y < H; y++) {
-    let rowReady = false;
-    for (let x = 0, i = y * W; x < W; x++, i++) {
-      const a0 = prior[i];
-      if (a0 === 0 || a0 === 255) {
-        alpha[i] = a0;
-        continue;
-      }
-      if (!rowReady) {
-        rowPolynomials(m, H > 1 ? y / (H - 1) : 0.5, poly);
-        rowReady = true;
-      }
-      const p = a0 / 255;
-      let a = p;
-      if (fgc.sample((x + 0.5) / W, (y + 0.5) / H, f)) {
-        const u = W > 1 ? (2 * x) / (W - 1) - 1 : 0;
-        const bR = poly[9] + u * (poly[10] + u * poly[11]);
-        const bG = poly[12] + u * (poly[13] + u * poly[14]);
-        const bB = poly[15] + u * (poly[16] + u * poly[17]);
-        const fr = f[0] - bR, fg = f[1] - bG, fb = f[2] - bB;
-        const denom = fr * fr + fg * fg + fb * fb;
-        if (denom > 144) {
-          const q = i * C;
-          const am = ((data[q] - bR) * fr + (data[q + 1] - bG) * fg + (data[q + 2] - bB) * fb) / denom;
-          const matte = clamp01((am - 0.15) / 0.7);
-          const trust = clamp01((Math.sqrt(denom) - 12) / 20);
-          const lo = clamp01((p - 0.75) / 0.25), hi = clamp01(p / 0.25);
-          a = trust * Math.min(hi, Math.max(lo, matte)) + (1 - trust) * p;
-        }
-      }
-      alpha[i] = Math.round(a * 255);
-    }
-  }
-  return alpha;
+function pockets(fg: Uint8Array, dist: Float32Array, threshold: number): Uint8Array {
+  const out = new Uint8Array(fg.length);
+  for (let i = 0; i < fg.length; i++) out[i] = fg[i] && dist[i] < threshold ? 1 : 0;
+  return out;
 }
 
-function clamp01(v: number): number {
-  return v < 0 ? 0 : v > 1 ? 1 : v;
+function sumsById(labels: Int32Array, values: Float32Array, ids: number): Float64Array {
+  const sums = new Float64Array(ids);
+  for (let i = 0; i < labels.length; i++) if (labels[i]) sums[labels[i]] += values[i];
+  return sums;
 }
+
+function clearWhere(mask: Uint8Array, labels: Int32Array, clear: Uint8Array): void {
+  for (let i = 0; i < mask.length; i++) if (clear[labels[i]]) mask[i] = 0;
+}
+

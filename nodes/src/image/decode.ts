@@ -10,9 +10,19 @@ export function maxInputPixels(): number {
   return Number.isFinite(fromEnv) && fromEnv > 0 ? Math.floor(fromEnv) : DEFAULT_MAX_PIXELS;
 }
 
+/**
+ * 'error' (default) rejects broken structure and truncation but accepts files libjpeg only warns
+ * about (extraneous bytes, some damaged entropy data), which phone uploads occasionally are;
+ * STUDIOFLOW_DECODE_FAIL_ON=warning rejects those too.
+ */
+export function decodeFailOn(): 'error' | 'warning' | 'truncated' {
+  const v = process.env.STUDIOFLOW_DECODE_FAIL_ON;
+  return v === 'warning' || v === 'truncated' ? v : 'error';
+}
+
 /** Every decode goes through here: pixel limit, and corrupt data throws instead of decoding garbage. */
 export function openImage(input: Buffer, extra: sharp.SharpOptions = {}): sharp.Sharp {
-  return sharp(input, { limitInputPixels: maxInputPixels(), failOn: 'error', ...extra });
+  return sharp(input, { limitInputPixels: maxInputPixels(), failOn: decodeFailOn(), ...extra });
 }
 
 /** Turns a sharp decode failure into a permanent error a seller can act on. */
@@ -23,7 +33,9 @@ export function decodeError(err: unknown, what: string): PermanentNodeError {
     return new PermanentNodeError(`${what} is not a supported image (use JPEG, PNG, WebP, HEIC/AVIF, TIFF or GIF)`);
   }
   if (/pixel limit/i.test(msg)) {
-    return new PermanentNodeError(`${what} is too large: more than ${(maxInputPixels() / 1e6).toFixed(0)} megapixels`);
+    const limit = maxInputPixels();
+    const size = limit >= 1e6 ? `${+(limit / 1e6).toFixed(1)} megapixels` : `${limit} pixels`;
+    return new PermanentNodeError(`${what} is too large: more than ${size}`);
   }
   return new PermanentNodeError(`${what} is corrupt or truncated and cannot be decoded (${msg.trim()})`);
 }

@@ -1,9 +1,9 @@
 import { boxBlur, boxCount } from './mask-ops';
 
 /**
- * The product's local colour just inside its edge, on the reduced grid: a normalised convolution
- * of the colours of eroded product pixels. Used to matte edges and to take the backdrop colour out
- * of semi-transparent edge pixels (no halo once the product sits on a new background).
+ * The product's local colour just inside its edge: a normalised convolution of the colours of
+ * eroded product pixels, on a grid half the size of the analysis copy (colour varies slowly).
+ * Used to matte edges and to take the backdrop colour out of semi-transparent edge pixels.
  */
 export class ForegroundColour {
   private constructor(
@@ -13,19 +13,23 @@ export class ForegroundColour {
     private readonly height: number,
   ) {}
 
-  static estimate(small: Uint8Array, fg: Uint8Array, w: number, h: number, radius = 4): ForegroundColour {
-    const n = w * h;
+  static estimate(small: Uint8Array, fg: Uint8Array, w: number, h: number): ForegroundColour {
     // Only pixels 2 px inside the product: edge pixels are already mixed with the backdrop.
     const core = boxCount(fg, w, h, 2);
-    const sums = new Float32Array(n * 4);
-    for (let i = 0, o = 0, q = 0; i < n; i++, o += 4, q += 3) {
-      if (core[i] !== 25) continue;
-      sums[o] = small[q];
-      sums[o + 1] = small[q + 1];
-      sums[o + 2] = small[q + 2];
-      sums[o + 3] = 1;
+    const gw = Math.max(1, w >> 1), gh = Math.max(1, h >> 1);
+    const sums = new Float32Array(gw * gh * 4);
+    for (let y = 0; y < h; y++) {
+      const gy = Math.min(gh - 1, y >> 1);
+      for (let x = 0, i = y * w; x < w; x++, i++) {
+        if (core[i] !== 25) continue;
+        const o = (gy * gw + Math.min(gw - 1, x >> 1)) * 4;
+        sums[o] += small[i * 3];
+        sums[o + 1] += small[i * 3 + 1];
+        sums[o + 2] += small[i * 3 + 2];
+        sums[o + 3] += 1;
+      }
     }
-    return new ForegroundColour(boxBlur(sums, w, h, radius, 4), w, h);
+    return new ForegroundColour(boxBlur(sums, gw, gh, 2, 4), gw, gh);
   }
 
   /** Bilinear sample at normalised (u, v) in [0,1] into out[0..2]; false where no product is near. */

@@ -3,6 +3,7 @@
 /** Separable box blur (window 2r+1, edges clamped) of a float plane with `channels` interleaved channels. */
 export function boxBlur(src: Float32Array, width: number, height: number, r: number, channels = 1): Float32Array {
   if (r <= 0) return src.slice();
+  if (channels === 1) return boxBlur1(src, width, height, r);
   const C = channels;
   const tmp = new Float32Array(src.length);
   const out = new Float32Array(src.length);
@@ -42,10 +43,42 @@ export function boxBlur(src: Float32Array, width: number, height: number, r: num
   return out;
 }
 
+/** boxBlur for one channel: the common case, kept free of the per-channel inner loop. */
+function boxBlur1(src: Float32Array, width: number, height: number, r: number): Float32Array {
+  const tmp = new Float32Array(src.length);
+  const out = new Float32Array(src.length);
+  const norm = 1 / (2 * r + 1);
+  const last = width - 1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let acc = 0;
+    for (let k = -r; k <= r; k++) acc += src[row + (k < 0 ? 0 : k > last ? last : k)];
+    for (let x = 0; x < width; x++) {
+      tmp[row + x] = acc * norm;
+      const add = x + r + 1, sub = x - r;
+      acc += src[row + (add > last ? last : add)] - src[row + (sub < 0 ? 0 : sub)];
+    }
+  }
+  const lastRow = height - 1;
+  for (let x = 0; x < width; x++) {
+    let acc = 0;
+    for (let k = -r; k <= r; k++) acc += tmp[(k < 0 ? 0 : k > lastRow ? lastRow : k) * width + x];
+    for (let y = 0; y < height; y++) {
+      out[y * width + x] = acc * norm;
+      const add = y + r + 1, sub = y - r;
+      acc += tmp[(add > lastRow ? lastRow : add) * width + x] - tmp[(sub < 0 ? 0 : sub) * width + x];
+    }
+  }
+  return out;
+}
+
 /** Count of set pixels in the (2r+1)² window around each pixel; outside the image counts as unset. */
 export function boxCount(mask: Uint8Array, width: number, height: number, r: number): Uint16Array {
-  const tmp = new Uint16Array(mask.length);
-  const out = new Uint16Array(mask.length);
+  return boxSum(mask, width, height, r, new Uint16Array(mask.length), new Uint16Array(mask.length));
+}
+
+/** Sum of an 8-bit plane over the (2r+1)² window around each pixel (zero outside the image). */
+export function boxSum<T extends Uint16Array | Uint32Array>(mask: Uint8Array, width: number, height: number, r: number, tmp: T, out: T): T {
   for (let y = 0; y < height; y++) {
     const row = y * width;
     let acc = 0;
@@ -131,22 +164,31 @@ export function labelComponents(set: Uint8Array, width: number, height: number):
   return { labels, areas };
 }
 
-/** Tight bounding box of the pixels above a threshold, or null if none. */
+/**
+ * Tight bounding box of the pixels above a threshold, or null if none. Rows are scanned inwards
+ * from both ends, skipping all-zero 32-bit words: most of a mask is exactly zero.
+ */
 export function boundingBox(plane: Uint8Array, width: number, height: number, threshold = 0): { x: number; y: number; width: number; height: number } | null {
+  const words = plane.byteOffset % 4 === 0 ? new Uint32Array(plane.buffer, plane.byteOffset, plane.length >> 2) : null;
   let x0 = width, y0 = height, x1 = -1, y1 = -1;
   for (let y = 0; y < height; y++) {
-    const row = y * width;
-    let first = -1, last = -1;
-    for (let x = 0; x < width; x++) {
-      if (plane[row + x] > threshold) {
-        if (first < 0) first = x;
-        last = x;
+    const row = y * width, end = row + width;
+    let i = row;
+    // forwards to the first hit
+    while (i < end) {
+      if (words && (i & 3) === 0 && i + 4 <= end && words[i >> 2] === 0) {
+        i += 4;
+        continue;
       }
+      if (plane[i] > threshold) break;
+      i++;
     }
-    if (first < 0) continue;
-    if (first < x0) x0 = first;
-    if (last > x1) x1 = last;
-    if (y < y0) y0 = y;
+    if (i === end) continue;
+    let j = end - 1;
+    while (j > i && plane[j] <= threshold) j--;
+    if (i - row < x0) x0 = i - row;
+    if (j - row > x1) x1 = j - row;
+    if (y0 === height) y0 = y;
     y1 = y;
   }
   return x1 < 0 ? null : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };

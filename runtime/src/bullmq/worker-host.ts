@@ -22,6 +22,9 @@ export interface WorkerHostOptions {
   /** A logger whose every line carries the run and node ids. */
   logFor?: (bindings: { runId: string; nodeId: string; type: string }) => NodeLogger;
   defaultTimeoutMs?: number;
+  /** BullMQ lock and stalled-check timing: how fast a job of a killed worker is picked up again. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
 }
 
 /** Runs node jobs from the resource queues; a completion counts only once it is committed to PostgreSQL. */
@@ -51,6 +54,9 @@ export class NodeWorkerHost {
         prefix: o.prefix,
         concurrency: o.concurrency[resource] ?? 1,
         autorun: true,
+        ...(o.lockDurationMs ? { lockDuration: o.lockDurationMs } : {}),
+        ...(o.stalledIntervalMs ? { stalledInterval: o.stalledIntervalMs } : {}),
+        maxStalledCount: 3,
       });
       worker.on('error', (err) => o.log.error('worker error', { resource, error: String(err) }));
       this.workers.push(worker);

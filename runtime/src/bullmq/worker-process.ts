@@ -20,6 +20,8 @@ export interface WorkerProcessOptions {
   concurrency: Partial<Record<Resource, number>>;
   /** How long SIGTERM waits for active nodes before exiting anyway. */
   shutdownGraceMs?: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
 }
 
 /** Boots a worker process (used by the server's worker entry and by gpu-runtime) with graceful shutdown. */
@@ -46,6 +48,8 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ hos
     coordinator,
     log,
     logFor: (bindings) => wrap(logger.child(bindings)),
+    lockDurationMs: o.lockDurationMs ?? numberEnv('LOCK_DURATION_MS'),
+    stalledIntervalMs: o.stalledIntervalMs ?? numberEnv('STALLED_INTERVAL_MS'),
   });
   await host.start();
   log.info('worker started', { resources: o.resources, concurrency: o.concurrency });
@@ -66,4 +70,9 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ hos
     });
   }
   return { host, stop };
+}
+
+function numberEnv(name: string): number | undefined {
+  const v = process.env[name];
+  return v ? Number(v) : undefined;
 }

@@ -6,7 +6,11 @@ import { findCycle } from './topology';
 
 /** Ajv with defaults filled in, shared by the server, the runtime and the editor. */
 export function createAjv(): Ajv {
-  return new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+  // Formats our param schemas use; ajv ignores unknown formats, which would let bad colours through.
+  ajv.addFormat('color', /^#([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i);
+  ajv.addFormat('uri-reference', true);
+  return ajv;
 }
 
 const ajv = createAjv();

@@ -1,0 +1,87 @@
+/**
+ * Child process for the image section: runs the white-studio graph once on one 12 MP JPEG with
+ * runGraphLocally, sharp on one thread, and prints one `BENCH_RESULT <json>` line. A separate
+ * process so peak RSS is this work's alone (plus Node itself, which a worker pays too).
+ *
+ *   node bench/dist/src/image-child.js <photo.jpg> <template.json> <artifactDir>
+ */
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import sharp from 'sharp';
+import * as nodesLib from '@studioflow/nodes';
+import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
+import { isArtifactRef, type ArtifactRef, type NodeCatalog, type PortValues } from '@studioflow/runtime/contract';
+import type { GraphDoc } from '@studioflow/runtime/graph';
+import { runGraphLocally } from '@studioflow/runtime/local';
+
+export interface ImageChildResult {
+  skipped?: string;
+  error?: string;
+  cpuS?: number;
+  wallS?: number;
+  peakRssMb?: number;
+  /** A second run in the same process (warm caches, JIT), for reference. */
+  warmWallS?: number;
+  warmCpuS?: number;
+  nodeMs?: Record<string, number>;
+  outputs?: Array<{ node: string; port: string; mime: string; width?: number; height?: number; bytes: number }>;
+}
+
+function emit(r: ImageChildResult): void {
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(r)}\n`);
+}
+
+function refsOf(outputs: Record<string, PortValues>): NonNullable<ImageChildResult['outputs']> {
+  const out: NonNullable<ImageChildResult['outputs']> = [];
+  for (const [node, ports] of Object.entries(outputs)) {
+    for (const [port, v] of Object.entries(ports)) {
+      const list = Array.isArray(v) ? v : [v];
+      for (const x of list) if (isArtifactRef(x)) out.push({ node, port, mime: x.mime, width: x.width, height: x.height, bytes: x.bytes });
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const [photoPath, templatePath, artifactDir] = process.argv.slice(2);
+  const createProductCatalog = (nodesLib as Record<string, unknown>).createProductCatalog as ((...a: unknown[]) => NodeCatalog) | undefined;
+  if (typeof createProductCatalog !== 'function') return emit({ skipped: 'nodes not built' });
+  sharp.concurrency(1);
+  sharp.cache(false);
+  const catalog = createProductCatalog();
+  const graph = (JSON.parse(await readFile(templatePath, 'utf8')) as { graph: GraphDoc }).graph;
+  const inputNode = graph.nodes.find((n) => n.type === 'input-image');
+  if (!inputNode) return emit({ error: 'template has no input-image node' });
+  const artifacts = new LocalArtifactStore(artifactDir);
+  // The upload is already in the artifact store when a run starts: not part of the measurement.
+  const upload: ArtifactRef = await artifacts.put(await readFile(photoPath), { mime: 'image/jpeg' });
+
+  const once = async () => {
+    const nodeMs: Record<string, number> = {};
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const result = await runGraphLocally(graph, {
+      catalog,
+      artifacts,
+      seedInputs: { [inputNode.id]: { upload } },
+      concurrency: 1,
+      onEvent: (e) => {
+        if (e.type === 'node.completed') nodeMs[e.nodeId] = e.durationMs;
+      },
+    });
+    const wallS = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    if (result.error) throw new Error(result.error);
+    return { wallS, cpuS: (cpu.user + cpu.system) / 1e6, nodeMs, outputs: refsOf(result.outputs) };
+  };
+
+  const cold = await once();
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const warm = await once();
+  emit({ cpuS: cold.cpuS, wallS: cold.wallS, peakRssMb, warmWallS: warm.wallS, warmCpuS: warm.cpuS, nodeMs: cold.nodeMs, outputs: cold.outputs });
+}
+
+main().catch((err) => {
+  emit({ error: err instanceof Error ? err.stack ?? err.message : String(err) });
+  process.exitCode = 1;
+});

@@ -1,0 +1,190 @@
+/**
+ * npm run bench: one report from one run.
+ *   1. throughput: our runtime vs raw BullMQ (chains and diamond DAGs)
+ *   2. latency: added scheduling latency per node over raw BullMQ
+ *   3. image path: white-studio graph on a 12 MP JPEG vs ImageMagick
+ * Env: BENCH_SECTIONS=throughput,latency,image (default all), BENCH_RUNS (default 500),
+ *      BENCH_SIDES=raw,ours (default both), REDIS_URL.
+ */
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { chainShape, describeShape, diamondShape, type BenchShape } from './graphs';
+import { imageMagickArgs } from './imagemagick';
+import { runImagePath, type ImagePathResult } from './image-path';
+import { noopCatalog } from './noop-nodes';
+import { OursSide } from './ours-side';
+import { RawSide } from './raw-side';
+import { measureLatency, measureThroughput, stats, type LatencyResult, type ThroughputResult } from './scheduling';
+import type { BenchSide } from './side';
+import { fmt, heading, table } from './table';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const RUNS = Number(process.env.BENCH_RUNS ?? 500);
+const CONCURRENCY = 100;
+const LATENCY_RUNS = 30;
+const WARMUP_RUNS = 100;
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,image').split(','));
+const SIDES = new Set((process.env.BENCH_SIDES ?? 'raw,ours').split(','));
+const ROOT = resolve(__dirname, '../../..');
+
+interface SideResults {
+  throughput: ThroughputResult[];
+  latency?: LatencyResult;
+  note?: string;
+}
+
+/** Runs every scheduling measurement on one side, then closes it, so the two sides never overlap. */
+async function benchSide(side: BenchSide, shapes: BenchShape[], chain: BenchShape): Promise<SideResults> {
+  const out: SideResults = { throughput: [] };
+  process.stdout.write(`  ${side.name}: starting… `);
+  await side.start();
+  try {
+    // Warm-up (JIT, connection pools, Lua script loading, definition caches): not reported.
+    for (const s of shapes) await side.runBatch(s, Math.min(WARMUP_RUNS, RUNS));
+    if (SECTIONS.has('throughput')) {
+      for (const s of shapes) {
+        const r = await measureThroughput(side, s, RUNS);
+        out.throughput.push(r);
+        process.stdout.write(`${s.name} ${fmt(r.rate)}/s… `);
+      }
+    }
+    if (SECTIONS.has('latency')) {
+      for (let i = 0; i < 5; i++) await side.runOne(chain); // warm the single-run path
+      out.latency = await measureLatency(side, chain, LATENCY_RUNS);
+      process.stdout.write('latency done… ');
+    }
+    if (side instanceof OursSide) out.note = `${fmt(await side.creditsCharged())} credits charged in PostgreSQL`;
+  } finally {
+    await side.close();
+    console.log('closed');
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const chain = chainShape(10);
+  const diamond = diamondShape();
+  const shapes = [chain, diamond];
+  const summary: string[] = [];
+
+  console.log('Studioflow bench');
+  console.log(`  machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}`);
+  console.log(`  one process for everything (this one): both sides' workers live here, run one side at a time;`);
+  console.log(`  PostgreSQL and Redis are separate processes on the same machine (loopback).`);
+
+  let raw: SideResults | undefined;
+  let ours: SideResults | undefined;
+  if (SECTIONS.has('throughput') || SECTIONS.has('latency')) {
+    heading('Setup');
+    console.log(`  shapes:`);
+    for (const s of shapes) console.log(`    ${s.name.padEnd(11)} ${describeShape(s)}`);
+    console.log(`  worker concurrency ${CONCURRENCY} on both sides; ${RUNS} runs started at once per shape (after a ${Math.min(WARMUP_RUNS, RUNS)}-run warm-up)`);
+    console.log(`  raw:  BullMQ Worker; the processor adds the next job(s) itself (addBulk), joins count with HINCRBY`);
+    console.log(`  ours: createRuns (credits, one tx) → BullMQ → NodeWorkerHost (defineNode no-ops, report ports)`);
+    console.log(`        → RunCoordinator group commit → PgRunStore.applyEvents → enqueue next; separate API/worker pools`);
+    console.log(`  both: same Redis, ioredis with auto-pipelining, same job options (jobId, 3 attempts, removeOnComplete 2000)`);
+    const catalog = noopCatalog();
+    if (SIDES.has('raw')) raw = await benchSide(new RawSide(REDIS_URL, CONCURRENCY), shapes, chain);
+    if (SIDES.has('ours')) ours = await benchSide(new OursSide(REDIS_URL, CONCURRENCY, catalog), shapes, chain);
+  }
+
+  if (SECTIONS.has('throughput') && raw && ours) {
+    heading('1. Throughput (node executions per second, higher is better)');
+    const rows: Array<Array<string | number>> = [['shape', 'side', 'runs', 'executions', 'seconds', 'exec/s', 'ours/raw']];
+    for (const [i, s] of shapes.entries()) {
+      const r = raw.throughput[i];
+      const o = ours.throughput[i];
+      rows.push([s.name, 'raw BullMQ', r.runs, r.executions, fmt(r.seconds, 2), r.rate, '']);
+      rows.push([s.name, 'ours', o.runs, o.executions, fmt(o.seconds, 2), o.rate, `${fmt(o.rate / r.rate, 2)}×`]);
+      const ok = o.rate / r.rate >= 0.4 ? 'meets' : 'MISSES';
+      summary.push(`${s.name === 'chain-10' ? 'chains  ' : 'diamonds'} ${RUNS}×10 nodes: ${fmt(o.rate)} node exec/s vs raw BullMQ ${fmt(r.rate)}/s = ${fmt(o.rate / r.rate, 2)}× (${ok} ≥ 0.4×)`);
+    }
+    console.log(table(rows));
+    const failed = ours.throughput.reduce((n, t) => n + t.failed, 0);
+    console.log(`  ours: ${failed} runs failed; ${ours.note ?? ''}`);
+  }
+
+  if (SECTIONS.has('latency') && raw?.latency && ours?.latency) {
+    heading('2. Latency (one 10-node chain at a time, 30 chains, ms)');
+    const rs = stats(raw.latency.steps);
+    const os = stats(ours.latency.steps);
+    const rf = stats(raw.latency.firsts);
+    const of = stats(ours.latency.firsts);
+    const rw = stats(raw.latency.walls);
+    const ow = stats(ours.latency.walls);
+    console.log('  per node = start of a node → start of the next one (no-op work, so this is all scheduling)');
+    console.log(table([
+      ['metric', 'raw p50', 'raw p95', 'ours p50', 'ours p95', 'added p50', 'added p95'],
+      ['per node (270 steps)', fmt(rs.p50, 2), fmt(rs.p95, 2), fmt(os.p50, 2), fmt(os.p95, 2), fmt(os.p50 - rs.p50, 2), fmt(os.p95 - rs.p95, 2)],
+      ['submit → first node', fmt(rf.p50, 2), fmt(rf.p95, 2), fmt(of.p50, 2), fmt(of.p95, 2), fmt(of.p50 - rf.p50, 2), fmt(of.p95 - rf.p95, 2)],
+      ['whole chain', fmt(rw.p50, 2), fmt(rw.p95, 2), fmt(ow.p50, 2), fmt(ow.p95, 2), fmt(ow.p50 - rw.p50, 2), fmt(ow.p95 - rw.p95, 2)],
+    ]));
+    const added = os.p50 - rs.p50;
+    console.log(`  target: added ≤ 2 ms per node at p50 → ${added <= 2 ? 'met' : 'MISSED'}`);
+    summary.push(`latency: +${fmt(added, 2)} ms per node p50 (+${fmt(os.p95 - rs.p95, 2)} ms p95) over raw BullMQ (${fmt(rs.p50, 2)} ms); a 10-node chain ${fmt(ow.p50, 1)} ms vs ${fmt(rw.p50, 1)} ms`);
+  }
+
+  if (SECTIONS.has('image')) {
+    heading('3. Image path: 12 MP JPEG → white-studio graph vs ImageMagick (one core)');
+    const img = await runImagePath(join(ROOT, 'templates/white-studio.json'), join(__dirname, 'image-child.js'));
+    printImage(img, summary);
+  }
+
+  heading('Summary (paste into the release note)');
+  console.log(`  Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version},`);
+  console.log(`  Redis + PostgreSQL on loopback; one worker process per side, concurrency ${CONCURRENCY}.`);
+  for (const line of summary) console.log(`  - ${line}`);
+  console.log(`\n  (bench took ${fmt((performance.now() - started) / 1000, 1)} s)`);
+}
+
+function printImage(img: ImagePathResult, summary: string[]): void {
+  console.log(`  photo: ${img.photo.width}×${img.photo.height} JPEG, ${fmt(img.photo.bytes / 1e6, 2)} MB (makeProductPhoto seed 7)`);
+  const rows: Array<Array<string | number>> = [['side', 'CPU s', 'wall s', 'peak RSS MB', 'how']];
+  const o = img.ours;
+  let oursOk = false;
+  if ('skipped' in o && o.skipped) {
+    console.log(`  ours: skipped: ${o.skipped}`);
+  } else if ('error' in o && o.error) {
+    console.log(`  ours: FAILED: ${o.error}`);
+  } else if ('cpuS' in o && o.cpuS !== undefined) {
+    oursOk = true;
+    rows.push(['ours (runGraphLocally, sharp 1 thread)', fmt(o.cpuS, 2), fmt(o.wallS!, 2), fmt(o.peakRssMb!, 0), 'in-process cpuUsage, maxRSS; taskset -c 0']);
+    if (o.warmWallS !== undefined) rows.push(['ours, 2nd run same process (warm)', fmt(o.warmCpuS!, 2), fmt(o.warmWallS, 2), '', '']);
+    if (o.process) rows.push(['ours, whole child process', fmt(o.process.cpuS, 2), fmt(o.process.wallS, 2), fmt(o.process.peakRssMb, 0), 'incl. Node start + 2 runs']);
+  }
+  const im = img.im;
+  let imOk = false;
+  if ('skipped' in im) console.log(`  ImageMagick: skipped: ${im.skipped}`);
+  else {
+    imOk = true;
+    rows.push(['ImageMagick 6 (convert, 1 thread)', fmt(im.cpuS, 2), fmt(im.wallS, 2), fmt(im.peakRssMb, 0), `${im.method}; taskset -c 0`]);
+  }
+  if (rows.length > 1) console.log(table(rows));
+  if (oursOk && 'cpuS' in o && o.nodeMs) {
+    console.log(`  ours per node (ms): ${Object.entries(o.nodeMs).map(([k, v]) => `${k} ${fmt(v, 0)}`).join(', ')}`);
+    console.log(`  ours delivered: ${(o.outputs ?? []).map((x) => `${x.node}.${x.port} ${x.mime} ${x.width ?? '?'}×${x.height ?? '?'} ${fmt(x.bytes / 1024, 0)} KB`).join('; ') || '(no artifacts)'}`);
+  }
+  if (imOk && !('skipped' in im)) {
+    console.log(`  ImageMagick wrote: ${im.outputs.map((x) => `${x.file} ${fmt(x.bytes / 1024, 0)} KB`).join(', ')}`);
+    console.log(`  ImageMagick command: convert ${imageMagickArgs('photo.jpg', '.').map((a) => (/[ ()>%]/.test(a) ? `'${a}'` : a)).join(' ')}`);
+  }
+  if (oursOk && imOk && 'cpuS' in o && !('skipped' in im)) {
+    const wall = im.wallS / o.wallS!;
+    const cpu = im.cpuS / o.cpuS!;
+    const rss = im.peakRssMb / o.peakRssMb!;
+    console.log(`  ratio IM/ours: wall ${fmt(wall, 2)}×, CPU ${fmt(cpu, 2)}×, peak RSS ${fmt(rss, 2)}×`);
+    summary.push(
+      `image: 12 MP JPEG → white-studio (JPEG + WebP) on one core: ${fmt(o.wallS!, 2)} s wall, ${fmt(o.cpuS!, 2)} s CPU, ${fmt(o.peakRssMb!, 0)} MB peak; ` +
+        `ImageMagick ${fmt(im.wallS, 2)} s, ${fmt(im.peakRssMb, 0)} MB → ${fmt(wall, 1)}× faster`,
+    );
+  } else {
+    summary.push(`image: ${oursOk ? '' : 'ours skipped (nodes not built)'}${!oursOk && !imOk ? ', ' : ''}${imOk ? '' : 'ImageMagick skipped'}`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

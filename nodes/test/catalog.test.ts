@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import sharp from 'sharp';
+import { validateGraph, type GraphDoc } from '@studioflow/runtime/graph';
+import { runGraphLocally } from '@studioflow/runtime/local';
+import type { ArtifactRef } from '@studioflow/runtime/contract';
+import { createProductCatalog, makeProductPhoto, NodeHarness, productNodes } from '../src';
+
+const templatePath = join(__dirname, '..', '..', '..', 'templates', 'white-studio.json');
+
+describe('catalog', () => {
+  it('lists the four product nodes with JSON-schema params and defaults', () => {
+    const catalog = createProductCatalog();
+    assert.deepEqual(catalog.descriptors.map((d) => d.type), ['input-image', 'segment', 'studio-composite', 'deliver']);
+    assert.equal(productNodes.length, 4);
+    for (const d of catalog.descriptors) {
+      assert.equal(d.params.type, 'object');
+      assert.equal(d.params.additionalProperties, false);
+      for (const [name, schema] of Object.entries(d.params.properties)) assert.ok('default' in schema, `${d.type}.${name} has a default`);
+    }
+  });
+
+  it('validates and runs the white-studio template end to end with the local runner', async () => {
+    const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { graph: GraphDoc };
+    const catalog = createProductCatalog();
+    const result = validateGraph(template.graph, catalog.descriptors);
+    assert.deepEqual(result.problems, []);
+    const h = await NodeHarness.create();
+    try {
+      const photo = await makeProductPhoto({ seed: 21, width: 1600, height: 1200 });
+      const upload = await h.put(photo.jpeg, 'image/jpeg');
+      const run = await runGraphLocally(template.graph, { catalog, artifacts: h.store, seedInputs: { input: { upload } } });
+      assert.equal(run.error, undefined);
+      const jpeg = run.outputs.deliver?.jpeg as ArtifactRef;
+      const meta = await sharp(await h.get(jpeg)).metadata();
+      assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 2048, 2048]);
+      assert.ok(meta.xmp?.toString().includes(run.runId));
+    } finally {
+      await h.close();
+    }
+  });
+});
