@@ -25,7 +25,8 @@ async function main() {
   const port = Number(process.env.PORT ?? 3000);
   const children = [];
   const launch = (name, file) => {
-    const child = spawn(process.execPath, [join(root, file)], { stdio: 'inherit', env: process.env });
+    // glibc arenas per sharp thread make RSS grow over jobs; two arenas keep workers near 230 MB.
+    const child = spawn(process.execPath, [join(root, file)], { stdio: 'inherit', env: { MALLOC_ARENA_MAX: '2', ...process.env } });
     child.on('exit', (code, signal) => {
       if (!stopping) {
         console.error(`${name} exited (${signal ?? code}); stopping`);

@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { createRedis } from '@studioflow/runtime/bullmq';
+import IORedis, { type Redis } from 'ioredis';
 import type { BenchShape } from './graphs';
 import { probe } from './probe';
 import { deleteKeys } from './redis-keys';
@@ -17,11 +16,12 @@ interface RawJob {
 /**
  * The baseline: a plain BullMQ Worker whose processor, on completion, adds the next job(s) itself.
  * Fan-in joins count arrivals with one HINCRBY per (run, join) and enqueue the join on the last one.
- * Same Redis, same connection options (ioredis, auto-pipelining), same job options as ours
- * (deterministic jobId, 3 attempts with backoff, removeOnComplete 2000), same concurrency.
+ * Same Redis, same job options as ours (deterministic jobId, 3 attempts with backoff,
+ * removeOnComplete 2000), same concurrency. Connections are plain ioredis as BullMQ documents them
+ * (maxRetriesPerRequest: null); `autoPipelining` turns on what the runtime's createRedis adds.
  */
 export class RawSide implements BenchSide {
-  readonly name = 'raw BullMQ';
+  readonly name: string;
   readonly prefix = `sfbench-raw-${randomBytes(4).toString('hex')}`;
   private readonly shapes = new Map<string, BenchShape>();
   private readonly pendingSinks = new Map<string, number>();
@@ -35,11 +35,15 @@ export class RawSide implements BenchSide {
   constructor(
     private readonly redisUrl: string,
     private readonly concurrency: number,
-  ) {}
+    private readonly autoPipelining = false,
+  ) {
+    this.name = autoPipelining ? 'raw + auto-pipelining' : 'raw BullMQ';
+  }
 
   async start(): Promise<void> {
-    this.apiConn = createRedis({ url: this.redisUrl, prefix: this.prefix });
-    this.workerConn = createRedis({ url: this.redisUrl, prefix: this.prefix });
+    const options = { maxRetriesPerRequest: null, enableAutoPipelining: this.autoPipelining };
+    this.apiConn = new IORedis(this.redisUrl, options);
+    this.workerConn = new IORedis(this.redisUrl, options);
     this.apiQueue = new Queue<RawJob>('raw', { connection: this.apiConn, prefix: this.prefix });
     this.workerQueue = new Queue<RawJob>('raw', { connection: this.workerConn, prefix: this.prefix });
     this.worker = new Worker<RawJob>('raw', (job) => this.process(job), {

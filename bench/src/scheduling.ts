@@ -5,6 +5,8 @@ import type { BenchSide } from './side';
 
 export interface ThroughputResult {
   side: string;
+  /** Rates of every repetition (exec/s), in order; `rate` is their median. */
+  rates?: number[];
   shape: string;
   runs: number;
   executions: number;
@@ -34,21 +36,26 @@ export interface LatencyResult {
   walls: number[];
 }
 
-/** Chains run one at a time; the probe timestamps every node start with performance.now(). */
-export async function measureLatency(side: BenchSide, chain: BenchShape, runs: number): Promise<LatencyResult> {
+/**
+ * Chains run one at a time, alternating between the sides (raw, ours, raw, ours, …) so both see the
+ * same machine state; the probe timestamps every node start with performance.now().
+ */
+export async function measureLatency(sides: BenchSide[], chain: BenchShape, runs: number): Promise<LatencyResult[]> {
   const ids = chain.doc.nodes.map((n) => n.id);
-  const out: LatencyResult = { side: side.name, runs, steps: [], firsts: [], walls: [] };
+  const out: LatencyResult[] = sides.map((s) => ({ side: s.name, runs, steps: [], firsts: [], walls: [] }));
   for (let i = 0; i < runs; i++) {
-    probe.arm();
-    const submitted = performance.now();
-    const r = await side.runOne(chain);
-    const starts = probe.disarm();
-    const t = ids.map((id) => starts.get(`${r.runId}/${id}`));
-    if (t.some((x) => x === undefined)) throw new Error(`${side.name}: run ${r.runId} did not start every node`);
-    const ts = t as number[];
-    out.firsts.push(ts[0] - submitted);
-    for (let k = 1; k < ts.length; k++) out.steps.push(ts[k] - ts[k - 1]);
-    out.walls.push(r.wallMs);
+    for (const [k, side] of sides.entries()) {
+      probe.arm();
+      const submitted = performance.now();
+      const r = await side.runOne(chain);
+      const starts = probe.disarm();
+      const t = ids.map((id) => starts.get(`${r.runId}/${id}`));
+      if (t.some((x) => x === undefined)) throw new Error(`${side.name}: run ${r.runId} did not start every node`);
+      const ts = t as number[];
+      out[k].firsts.push(ts[0] - submitted);
+      for (let j = 1; j < ts.length; j++) out[k].steps.push(ts[j] - ts[j - 1]);
+      out[k].walls.push(r.wallMs);
+    }
   }
   return out;
 }
@@ -56,4 +63,11 @@ export async function measureLatency(side: BenchSide, chain: BenchShape, runs: n
 export function stats(xs: number[]): { p50: number; p95: number; mean: number; max: number } {
   const s = sortNumbers(xs);
   return { p50: percentile(s, 50), p95: percentile(s, 95), mean: s.reduce((a, b) => a + b, 0) / (s.length || 1), max: s[s.length - 1] };
+}
+
+/** Median of the repetitions (by rate); keeps the list of rates for the report. */
+export function medianOf(reps: ThroughputResult[]): ThroughputResult {
+  const sorted = [...reps].sort((a, b) => a.rate - b.rate);
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)];
+  return { ...mid, rates: reps.map((r) => r.rate), failed: reps.reduce((n, r) => n + r.failed, 0) };
 }

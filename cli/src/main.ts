@@ -1,4 +1,5 @@
-import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, stat } from 'node:fs/promises';
+import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -50,8 +51,11 @@ export async function main(argv: string[]): Promise<number> {
       console.error('the graph produced no image output');
       return 1;
     }
-    await copyFile(store.pathOf(ref.hash), resolve(values.out));
-    console.log(`${values.out} (${ref.width ?? '?'}×${ref.height ?? '?'}, ${ref.mime}, ${(ref.bytes / 1024).toFixed(0)} KiB)`);
+    const wanted = mimeFor(extname(values.out).toLowerCase());
+    if (ref.mime === wanted) await copyFile(store.pathOf(ref.hash), resolve(values.out));
+    else await sharp(store.pathOf(ref.hash)).toFormat(wanted === 'image/png' ? 'png' : wanted === 'image/webp' ? 'webp' : 'jpeg').toFile(resolve(values.out));
+    const bytes = (await stat(resolve(values.out))).size;
+    console.log(`${values.out} (${ref.width ?? '?'}×${ref.height ?? '?'}, ${wanted}, ${(bytes / 1024).toFixed(0)} KiB)`);
     return 0;
   } catch (err) {
     view.done();
@@ -64,9 +68,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+function mimeFor(ext: string): string {
+  return ext === '.webp' ? 'image/webp' : ext === '.png' ? 'image/png' : 'image/jpeg';
+}
+
 /** Chooses the sink output matching the requested extension (jpeg/webp/png), else the first image. */
 function pickOutput(outputs: Record<string, Record<string, unknown>>, ext: string): ArtifactRef | undefined {
   const refs = Object.values(outputs).flatMap((ports) => Object.entries(ports)).filter(([, v]) => isArtifactRef(v)) as Array<[string, ArtifactRef]>;
-  const wanted = ext === '.webp' ? 'image/webp' : ext === '.png' ? 'image/png' : 'image/jpeg';
+  const wanted = mimeFor(ext);
   return (refs.find(([port, r]) => r.mime === wanted && port !== 'thumbnail') ?? refs.find(([, r]) => r.mime === wanted) ?? refs[0])?.[1];
 }

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runtime/contract';
-import { decoding, openImage } from './image/decode';
+import { decoding, isHeic, openImage } from './image/decode';
 import { dropOpaqueAlpha, encodeIntermediate, INTERMEDIATE_MIME, intermediatePngOptions } from './image/raw-image';
 
 /** Smaller than this there is no product photo to work with. */
@@ -27,6 +27,9 @@ export const inputImageNode = defineNode({
     if (!isArtifactRef(upload)) throw new PermanentNodeError('no image uploaded');
     const bytes = await ctx.artifacts.get(upload);
     if (bytes.length === 0) throw new PermanentNodeError(`${UPLOAD} is empty (0 bytes)`);
+    if (isHeic(bytes)) {
+      throw new PermanentNodeError(`${UPLOAD} is HEIC, which is not supported yet: upload a JPEG (iPhone: Settings > Camera > Formats > Most Compatible)`);
+    }
     const maxSide = params.maxSide ?? 2048;
 
     const meta = await decoding(UPLOAD, () => openImage(bytes).metadata());
@@ -35,6 +38,11 @@ export const inputImageNode = defineNode({
     const srcH = (rotated ? meta.width : meta.height) ?? 0;
     if (srcW < MIN_SIDE || srcH < MIN_SIDE) {
       throw new PermanentNodeError(`${UPLOAD} is too small (${srcW}x${srcH}); it needs at least ${MIN_SIDE} px on each side`);
+    }
+    // A panorama strip would shrink below anything segmentable at the working size.
+    const scale = Math.min(1, maxSide / Math.max(srcW, srcH));
+    if (Math.min(srcW, srcH) * scale < MIN_SIDE) {
+      throw new PermanentNodeError(`${UPLOAD} is too elongated (${srcW}x${srcH}): at ${maxSide} px its short side would be under ${MIN_SIDE} px`);
     }
     ctx.progress(0.1, 'decoding');
 

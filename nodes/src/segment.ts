@@ -58,10 +58,11 @@ export const segmentNode = defineNode({
     ctx.signal.throwIfAborted();
     ctx.progress(0.6, 'cutting out');
 
-    const feather = method === 'classical' ? Math.max(0, Math.round((params.feather ?? 1) / 2 + 0.25)) : 0;
-    const found = cutoutRegion(alpha, W, H, feather + Math.max(2, Math.round(0.01 * Math.max(W, H))));
+    // feather px → box radius (a ramp of 2r+1 px); a given alpha channel is used as it is.
+    const featherRadius = method === 'classical' ? Math.max(0, Math.round((params.feather ?? 1) / 2 + 0.25)) : 0;
+    const found = cutoutRegion(alpha, W, H, featherRadius + Math.max(2, Math.round(0.01 * Math.max(W, H))));
     if (!found) throw new PermanentNodeError('no product found: the image is fully transparent');
-    featherAlpha(alpha, W, found.region, feather);
+    featherAlpha(alpha, W, found.region, featherRadius);
     const cut = cropRgba(img, alpha, found.region, unmix);
     const [cutoutPng, maskPng] = await Promise.all([
       encodeIntermediate(cut),

@@ -45,6 +45,11 @@ describe('deliver', () => {
     assert.equal(jpeg.meta?.runId, 'run-7f3c');
   });
 
+  it('rejects a non-image input with a permanent error', async () => {
+    const junk = await h.put(Buffer.alloc(0), 'image/png');
+    await assert.rejects(h.runNode(deliverNode, { image: junk }), (e: Error & { permanent?: boolean }) => e.permanent === true && /image to deliver is empty/.test(e.message));
+  });
+
   it('flattens a transparent input onto white for JPEG and keeps alpha in WebP', async () => {
     const rgba = await sharp({ create: { width: 100, height: 50, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
     const out = await h.runNode(deliverNode, { image: await h.put(rgba, 'image/png') }, { thumbnailSize: 64, digitalSourceType: 'trainedAlgorithmicMedia' });

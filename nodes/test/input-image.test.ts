@@ -104,6 +104,9 @@ describe('input-image', () => {
     badHeader.fill(0xff, dht + 5, dht + 40);
     await rejectsPermanent(run(badHeader), /corrupt or truncated.*Huffman/);
     await rejectsPermanent(run(await sharp({ create: { width: 15, height: 200, channels: 3, background: '#fff' } }).png().toBuffer()), /too small \(15x200\)/);
+    await rejectsPermanent(run(await sharp({ create: { width: 4000, height: 20, channels: 3, background: '#fff' } }).png().toBuffer()), /too elongated \(4000x20\)/);
+    const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic', 'latin1'), Buffer.alloc(40)]);
+    await rejectsPermanent(run(heic), /HEIC, which is not supported yet/);
     const bomb = pngClaiming(20000, 20000);
     assert.ok(bomb.length < 100);
     await rejectsPermanent(run(bomb), /too large: more than 50 megapixels/);

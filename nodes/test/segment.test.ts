@@ -126,6 +126,13 @@ describe('segment', () => {
     }
   });
 
+  it('turns a corrupt or non-image input artifact into a permanent error, not a crash', async () => {
+    const text = await h.put(Buffer.from('not an image'), 'image/png');
+    await rejectsPermanent(segment(text), /input image is not a supported image/);
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#abcdef' } }).png().toBuffer();
+    await rejectsPermanent(segment(await h.put(png.subarray(0, 60), 'image/png')), /input image is corrupt or truncated/);
+  });
+
   it('fails with "no product found" on a blank photo, and on a fully transparent one', async () => {
     const blank = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#e8e6e1' } })
       .linear(1, 0)

@@ -100,6 +100,11 @@ describe('studio-composite', () => {
     assert.ok(corner < nearCentreLeft && corner <= 0x90, `gradient corner ${corner}, centre-left ${nearCentreLeft}`);
   });
 
+  it('rejects a non-image cut-out with a permanent error', async () => {
+    const junk = await h.put(Buffer.from('junk'), 'image/png');
+    await assert.rejects(h.runNode(studioCompositeNode, { cutout: junk }), (e: Error & { permanent?: boolean }) => e.permanent === true && /cut-out is not a supported image/.test(e.message));
+  });
+
   it('rejects a fully transparent cut-out', async () => {
     const empty = await h.put(await sharp({ create: { width: 20, height: 20, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer(), 'image/png');
     await assert.rejects(h.runNode(studioCompositeNode, { cutout: empty }), (e: Error & { permanent?: boolean }) => e.permanent === true && /fully transparent/.test(e.message));

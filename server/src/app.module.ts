@@ -1,8 +1,9 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { ArtifactsModule } from './artifacts/artifacts.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogController } from './catalog/catalog.controller';
+import type { AppConfig } from './config/config';
 import { InfraModule } from './db/infra.module';
 import { GraphsModule } from './graphs/graphs.module';
 import { RealtimeModule } from './realtime/realtime.module';
@@ -10,9 +11,14 @@ import { SeedService } from './seed/seed.service';
 import { ShootsModule } from './shoots/shoots.module';
 import { TemplatesModule } from './templates/templates.module';
 
-@Module({
-  imports: [InfraModule, AuthModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule],
-  controllers: [CatalogController],
-  providers: [SeedService],
-})
-export class AppModule {}
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [InfraModule.forRoot(config), AuthModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule],
+      controllers: [CatalogController],
+      providers: [SeedService],
+    };
+  }
+}

@@ -17,7 +17,7 @@ import { InfraModule } from './db/infra.module';
 export async function createApp(config: AppConfig = loadConfig(), options: { logger?: false } = {}): Promise<NestExpressApplication> {
   await ensureDatabase(config.databaseUrl);
   await runMigrations(config.databaseUrl);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: options.logger === false ? ['error'] : ['log', 'warn', 'error'],
     bodyParser: false,
   });

@@ -72,25 +72,39 @@ export interface Unmixing {
  * a is small and the solve is noisy), so no backdrop-coloured fringe follows the product.
  */
 export function cropRgba(img: RawImage, alpha: Uint8Array, region: Rect, unmix?: Unmixing): RawImage {
-  const { width: W, height: H, channels: C, data } = img;
+  const out = copyRgba(img, alpha, region);
+  if (unmix) decontaminate(out, img.width, img.height, region, unmix);
+  return { data: out, width: region.width, height: region.height, channels: 4 };
+}
+
+/** The plain copy: one tight loop (it runs over every pixel of the crop). */
+function copyRgba(img: RawImage, alpha: Uint8Array, region: Rect): Buffer {
+  const { width: W, channels: C, data } = img;
   const out = Buffer.allocUnsafe(region.width * region.height * 4);
+  const grey = C < 3;
+  for (let y = 0, o = 0; y < region.height; y++) {
+    let i = (region.y + y) * W + region.x;
+    for (let x = 0; x < region.width; x++, i++, o += 4) {
+      const q = i * C;
+      out[o] = data[q];
+      out[o + 1] = grey ? data[q] : data[q + 1];
+      out[o + 2] = grey ? data[q] : data[q + 2];
+      out[o + 3] = alpha[i];
+    }
+  }
+  return out;
+}
+
+/** Only the semi-transparent edge pixels: a few percent of the crop. */
+function decontaminate(out: Buffer, W: number, H: number, region: Rect, unmix: Unmixing): void {
   const f = new Float64Array(3);
   const bg = new Float64Array(6);
-  for (let y = 0; y < region.height; y++) {
+  for (let y = 0, o = 0; y < region.height; y++) {
     const sy = region.y + y;
-    for (let x = 0; x < region.width; x++) {
+    for (let x = 0; x < region.width; x++, o += 4) {
+      const a = out[o + 3];
+      if (a === 255 || a === 0) continue;
       const sx = region.x + x;
-      const i = sy * W + sx, q = i * C, o = (y * region.width + x) * 4;
-      const a = alpha[i];
-      out[o + 3] = a;
-      if (C >= 3) {
-        out[o] = data[q];
-        out[o + 1] = data[q + 1];
-        out[o + 2] = data[q + 2];
-      } else {
-        out[o] = out[o + 1] = out[o + 2] = data[q];
-      }
-      if (!unmix || a === 255 || a === 0) continue;
       const al = a / 255;
       const local = unmix.foreground.sample((sx + 0.5) / W, (sy + 0.5) / H, f);
       if (al < 0.3 && !local) continue;
@@ -102,7 +116,6 @@ export function cropRgba(img: RawImage, alpha: Uint8Array, region: Rect, unmix?:
       }
     }
   }
-  return { data: out, width: region.width, height: region.height, channels: 4 };
 }
 
 function clamp01(v: number): number {

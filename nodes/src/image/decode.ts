@@ -30,7 +30,7 @@ export function decodeError(err: unknown, what: string): PermanentNodeError {
   const msg = err instanceof Error ? err.message : String(err);
   if (/buffer is empty/i.test(msg)) return new PermanentNodeError(`${what} is empty (0 bytes)`);
   if (/unsupported image format/i.test(msg)) {
-    return new PermanentNodeError(`${what} is not a supported image (use JPEG, PNG, WebP, HEIC/AVIF, TIFF or GIF)`);
+    return new PermanentNodeError(`${what} is not a supported image (use JPEG, PNG, WebP, AVIF, TIFF or GIF)`);
   }
   if (/pixel limit/i.test(msg)) {
     const limit = maxInputPixels();
@@ -47,4 +47,10 @@ export async function decoding<T>(what: string, op: () => Promise<T>): Promise<T
   } catch (err) {
     throw decodeError(err, what);
   }
+}
+
+/** HEIC (HEVC in HEIF) needs a patent-encumbered decoder that sharp's prebuilt libvips leaves out. */
+export function isHeic(bytes: Buffer): boolean {
+  if (bytes.length < 12 || bytes.toString('latin1', 4, 8) !== 'ftyp') return false;
+  return ['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis'].includes(bytes.toString('latin1', 8, 12));
 }

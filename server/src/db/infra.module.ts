@@ -1,4 +1,4 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Pool } from 'pg';
 import type { Redis } from 'ioredis';
@@ -14,24 +14,7 @@ export const PG_POOL = Symbol('PG_POOL');
 export const REDIS = Symbol('REDIS');
 export const CATALOG = Symbol('CATALOG');
 
-/** Shared infrastructure: config, TypeORM, the hot-path pg pool, Redis, artifact store, run coordinator. */
-@Global()
-@Module({
-  imports: [
-    TypeOrmModule.forRootAsync({
-      useFactory: () => ({
-        type: 'postgres',
-        url: loadConfig().databaseUrl,
-        entities: ENTITIES,
-        synchronize: false,
-        migrationsRun: false,
-        poolSize: 10,
-      }),
-    }),
-    TypeOrmModule.forFeature(ENTITIES),
-  ],
-  providers: [
-    { provide: APP_CONFIG, useFactory: () => loadConfig() },
+const INFRA_PROVIDERS = [
     { provide: PG_POOL, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new Pool({ connectionString: c.databaseUrl, max: 10 }) },
     { provide: REDIS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createRedis({ url: c.redisUrl, prefix: c.queuePrefix }) },
     { provide: CATALOG, useFactory: (): NodeCatalog => createProductCatalog() },
@@ -42,10 +25,31 @@ export const CATALOG = Symbol('CATALOG');
       inject: [PgRunStore, REDIS, APP_CONFIG],
       useFactory: (store: PgRunStore, redis: Redis, c: AppConfig) => RunCoordinator.create(store, redis, c.queuePrefix),
     },
-  ],
-  exports: [TypeOrmModule, APP_CONFIG, PG_POOL, REDIS, CATALOG, LocalArtifactStore, PgRunStore, RunCoordinator],
-})
+];
+
+/** Shared infrastructure: config, TypeORM, the hot-path pg pool, Redis, artifact store, run coordinator. */
+@Global()
+@Module({})
 export class InfraModule implements OnApplicationShutdown {
+  static forRoot(config: AppConfig = loadConfig()): DynamicModule {
+    return {
+      module: InfraModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: config.databaseUrl,
+          entities: ENTITIES,
+          synchronize: false,
+          migrationsRun: false,
+          poolSize: 10,
+        }),
+        TypeOrmModule.forFeature(ENTITIES),
+      ],
+      providers: [{ provide: APP_CONFIG, useValue: config }, ...INFRA_PROVIDERS],
+      exports: [TypeOrmModule, APP_CONFIG, PG_POOL, REDIS, CATALOG, LocalArtifactStore, PgRunStore, RunCoordinator],
+    };
+  }
+
   private readonly closers: Array<() => void> = [];
 
   onClose(fn: () => void): void {

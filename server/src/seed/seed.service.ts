@@ -47,8 +47,8 @@ export class SeedService {
     const created = await this.pool.query(`INSERT INTO tenants (name, credit_balance) VALUES ($1, $2) RETURNING id`, [name, credits]);
     const id = created.rows[0].id;
     await this.pool.query(
-      `INSERT INTO credit_ledger (tenant_id, kind, amount, reason, idempotency_key) VALUES ($1, 'grant', $2, 'welcome credits', 'grant:welcome:' || $1)`,
-      [id, credits],
+      `INSERT INTO credit_ledger (tenant_id, kind, amount, reason, idempotency_key) VALUES ($1, 'grant', $2, 'welcome credits', $3)`,
+      [id, credits, `grant:welcome:${id}`],
     );
     return id;
   }

@@ -1,10 +1,15 @@
 import { startWorkerProcess } from '@studioflow/runtime/bullmq';
-import { createProductCatalog } from '@studioflow/nodes';
+import sharp from 'sharp';
+import { createProductCatalog, warmUpProductNodes } from '@studioflow/nodes';
 import { loadConfig } from '../config/config';
 
 /** The CPU + cloud worker process. Scale out by starting more of them. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // One libvips thread per job and no operation cache: jobs run in parallel, memory stays flat.
+  sharp.concurrency(1);
+  sharp.cache(false);
+  await warmUpProductNodes();
   await startWorkerProcess({
     name: 'studioflow-worker',
     catalog: createProductCatalog(),

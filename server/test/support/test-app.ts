@@ -37,7 +37,7 @@ export async function startTestApp(label: string, options: { workers?: number } 
 
   async function startWorker(extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
     const child = spawn(process.execPath, [resolve(__dirname, '../../src/worker/main.js')], {
-      env: { ...process.env, ...env, ...extraEnv, LOG_LEVEL: 'warn' },
+      env: { MALLOC_ARENA_MAX: '2', ...process.env, ...env, ...extraEnv, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     workers.push(child);
