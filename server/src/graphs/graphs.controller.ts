@@ -49,6 +49,12 @@ export class GraphsController {
     return { id: v.id, version: v.version, createdAt: v.createdAt };
   }
 
+  @Get(':id/runs')
+  @ApiOperation({ summary: 'Run history of this graph (all versions)' })
+  runs(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+    return this.graphs.runs(p, id);
+  }
+
   @Get(':id/versions/:version')
   version(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Param('version', ParseIntPipe) version: number) {
     return this.graphs.version(p, id, version);

@@ -82,6 +82,18 @@ export class GraphsService {
     });
   }
 
+  /** Runs of any version of this graph, newest first (the editor's run history). */
+  async runs(p: Principal, id: string) {
+    const g = await this.get(p, id);
+    return this.db.query(
+      `SELECT r.id, r.kind, r.status, v.version, r.parent_run_id AS "parentRunId", r.replay_from AS "replayFrom",
+              r.created_at AS "createdAt", r.finished_at AS "finishedAt", r.error
+       FROM runs r JOIN graph_versions v ON v.id = r.graph_version_id
+       WHERE v.graph_id = $1 AND r.tenant_id = $2 ORDER BY r.created_at DESC LIMIT 100`,
+      [g.id, p.tenantId],
+    );
+  }
+
   async version(p: Principal, id: string, version: number): Promise<GraphVersionEntity> {
     const g = await this.get(p, id);
     const v = await this.versions.findOne({ where: { graphId: g.id, version } });
