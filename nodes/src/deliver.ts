@@ -29,7 +29,8 @@ export const deliverNode = defineNode({
       description: "IPTC DigitalSourceType; auto takes the input's meta.digitalSourceType, else compositeSynthetic",
     }),
   }),
-  cacheable: true,
+  // Not cacheable: the files carry this run's id (traceability), so another run's output is wrong here.
+  cacheable: false,
   timeoutMs: 60_000,
   async run(ctx, inputs, params) {
     const input = inputs.image;

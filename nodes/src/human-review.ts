@@ -1,0 +1,32 @@
+import { Type } from '@sinclair/typebox';
+import { defineNode } from '@studioflow/runtime/contract';
+
+/**
+ * Human review: the scheduler parks the run here (state awaiting_review, no worker held) until a
+ * reviewer approves (the image passes through), rejects (the run fails and is refunded) or asks
+ * for a retry from an upstream node with adjusted params. It never runs on a worker.
+ */
+export const humanReviewNode = defineNode({
+  type: 'human-review',
+  version: 1,
+  title: 'Human review',
+  category: 'quality',
+  description: 'Parks the run until a reviewer approves, rejects (refund) or retries an upstream node with new params.',
+  resource: 'cpu',
+  inputs: [
+    { name: 'image', type: 'image', label: 'Image' },
+    { name: 'score', type: 'score', label: 'Score', optional: true, description: 'Shown to the reviewer' },
+  ],
+  outputs: [
+    { name: 'image', type: 'image', label: 'Image' },
+    { name: 'decision', type: 'review-decision', label: 'Decision' },
+  ],
+  params: Type.Object({
+    instructions: Type.String({ default: 'Check that the product is unchanged and the shot is usable.', maxLength: 2000, description: 'Shown to the reviewer' }),
+  }),
+  cacheable: false,
+  parks: true,
+  async run() {
+    throw new Error('human-review parks the run; the scheduler never dispatches it to a worker');
+  },
+});
