@@ -4,6 +4,8 @@ import type {
   GraphSummary,
   GraphVersion,
   PublishBody,
+  ReplayResult,
+  RunSummary,
   SaveDraftResult,
   Shoot,
 } from './types';
@@ -128,6 +130,10 @@ export const api = {
     return request<{ taskId: string }>('POST', '/runs', form);
   },
   getShoot: (id: string) => request<Shoot>('GET', `/shoots/${encodeURIComponent(id)}`),
+  /** Re-runs `fromNodeId` and everything downstream in a new linked run, reusing upstream artifacts. */
+  replay: (runId: string, fromNodeId: string, params?: Record<string, unknown>) =>
+    request<ReplayResult>('POST', `/runs/${encodeURIComponent(runId)}/replay`, params ? { fromNodeId, params } : { fromNodeId }),
+  graphRuns: (graphId: string) => request<RunSummary[]>('GET', `/graphs/${encodeURIComponent(graphId)}/runs`),
 };
 
 /** <img src> cannot send headers: the server accepts ?key= on artifact URLs. */

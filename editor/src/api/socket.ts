@@ -6,7 +6,16 @@ export interface RunEvents {
   'run.started': (e: { runId: string }) => void;
   'node.started': (e: { runId: string; nodeId: string }) => void;
   'node.progress': (e: { runId: string; nodeId: string; progress: number; message?: string }) => void;
-  'node.completed': (e: { runId: string; nodeId: string; outputs?: Record<string, unknown>; durationMs?: number; cached?: boolean }) => void;
+  'node.completed': (e: {
+    runId: string;
+    nodeId: string;
+    outputs?: Record<string, unknown>;
+    durationMs?: number;
+    cached?: boolean;
+    sourceRunId?: string | null;
+    costUsd?: number | null;
+    cost?: number | null;
+  }) => void;
   'node.failed': (e: { runId: string; nodeId: string; error?: string }) => void;
   'run.completed': (e: { runId: string; results?: Record<string, unknown> }) => void;
   'run.failed': (e: { runId: string; error?: string }) => void;

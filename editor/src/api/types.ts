@@ -82,6 +82,13 @@ export interface ShootNode {
   durationMs?: number | null;
   error?: string | null;
   outputs?: Record<string, unknown> | null;
+  /** Set when a replay reused this node's outputs from an earlier run (the node shows state `cached`). */
+  sourceRunId?: string | null;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  /** Cost of this node's execution in USD, when the node reports one (cloud nodes). */
+  costUsd?: number | null;
+  cost?: number | null;
 }
 
 export interface RunResults {
@@ -93,10 +100,37 @@ export interface RunResults {
 
 export interface Shoot {
   id: string;
+  kind?: string;
   status: RunStatus;
   nodes: ShootNode[];
   results?: RunResults | null;
   error?: string | null;
+  graphVersionId?: string;
+  /** The run this one replays (POST /api/runs/:id/replay), if any. */
+  parentRunId?: string | null;
+  createdAt?: string;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+}
+
+/** One row of GET /api/graphs/:id/runs (newest first). */
+export interface RunSummary {
+  id: string;
+  kind: string;
+  status: RunStatus;
+  version: number;
+  parentRunId: string | null;
+  /** The node a replay started from. */
+  replayFrom: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+export interface ReplayResult {
+  taskId: string;
+  parentRunId: string;
+  fromNodeId: string;
 }
 
 export function isArtifactRef(value: unknown): value is ArtifactRef {

@@ -1,4 +1,4 @@
-import { useCallback, useRef, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react';
+import { useCallback, useEffect, useRef, type DragEvent, type MouseEvent as ReactMouseEvent } from 'react';
 import {
   Background,
   BackgroundVariant,
@@ -23,12 +23,21 @@ export const DRAG_MIME = 'application/x-studioflow-node';
 const SNAP: [number, number] = [16, 16];
 const DELETE_KEYS = ['Delete', 'Backspace'];
 const MULTI_KEYS = ['Meta', 'Control'];
+const FIT_VIEW = { maxZoom: 1.1, padding: 0.2 };
 
-function miniMapColor(node: FlowNode): string {
-  const s = useEditor.getState();
-  if (s.problemCounts[node.id]) return '#ef4444';
-  const d = s.catalog[node.data.type];
-  return portColor(d?.outputs[0]?.type ?? d?.inputs[0]?.type);
+/** The minimap colours nodes by type, red while they have problems (recoloured when problems change). */
+function FlowMiniMap() {
+  const problemCounts = useEditor((s) => s.problemCounts);
+  const catalog = useEditor((s) => s.catalog);
+  const nodeColor = useCallback(
+    (node: FlowNode) => {
+      if (problemCounts[node.id]) return '#ef4444';
+      const d = catalog[node.data.type];
+      return portColor(d?.outputs[0]?.type ?? d?.inputs[0]?.type);
+    },
+    [problemCounts, catalog],
+  );
+  return <MiniMap<FlowNode> pannable zoomable nodeColor={nodeColor} nodeStrokeWidth={2} data-testid="minimap" />;
 }
 
 export function Canvas() {
@@ -48,6 +57,12 @@ export function Canvas() {
   const setAddPopup = useUi((s) => s.setAddPopup);
   const rf = useReactFlow<FlowNode>();
   const wrapper = useRef<HTMLDivElement>(null);
+  const fitRequest = useEditor((s) => s.fitRequest);
+  // Fit a freshly shown document once its nodes are measured (React Flow queues the fit until then).
+  // Not React Flow's `fitView` prop: on an empty canvas it would fire on the first node dropped.
+  useEffect(() => {
+    if (fitRequest) void rf.fitView(FIT_VIEW);
+  }, [fitRequest, rf]);
 
   const onDragOver = useCallback((e: DragEvent) => {
     if (!e.dataTransfer.types.includes(DRAG_MIME)) return;
@@ -131,14 +146,13 @@ export function Canvas() {
         zoomOnDoubleClick={false}
         minZoom={0.1}
         maxZoom={2.5}
-        fitView
-        fitViewOptions={{ maxZoom: 1.1, padding: 0.2 }}
+        fitViewOptions={FIT_VIEW}
         colorMode="dark"
         proOptions={{ hideAttribution: true }}
       >
         <Background variant={BackgroundVariant.Dots} gap={SNAP[0]} size={1.2} />
-        <MiniMap<FlowNode> pannable zoomable nodeColor={miniMapColor} nodeStrokeWidth={2} data-testid="minimap" />
-        <Controls showInteractive={!readOnly} />
+        <FlowMiniMap />
+        <Controls showInteractive={!readOnly} fitViewOptions={FIT_VIEW} />
       </ReactFlow>
       {empty && !readOnly ? (
         <div className="sf-canvas-hint" data-testid="canvas-empty-hint">

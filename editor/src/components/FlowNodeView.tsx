@@ -3,8 +3,10 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { PortSpec } from '@studioflow/runtime/graph';
 import { portColor, type FlowNode } from '../lib/flow';
 import { useEditor } from '../store/editor';
-import { useRun } from '../store/run';
-import { formatDuration, formatValue } from '../lib/format';
+import { REPLAYABLE_STATES, selectCanReplay, useRun } from '../store/run';
+import { formatCost, formatDuration, formatValue, shortId } from '../lib/format';
+import { countNodeRender } from '../lib/perf';
+import { replayFrom } from '../store/actions';
 
 function PortRow({ nodeId, port, kind }: { nodeId: string; port: PortSpec; kind: 'in' | 'out' }) {
   const color = portColor(port.type);
@@ -31,11 +33,14 @@ function PortRow({ nodeId, port, kind }: { nodeId: string; port: PortSpec; kind:
 }
 
 function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
+  countNodeRender();
   const descriptor = useEditor((s) => s.catalog[data.type]);
   const problemCount = useEditor((s) => s.problemCounts[id] ?? 0);
   // The diff view shows two documents at once: the last run's states would not belong to either.
   const run = useRun((s) => (data.diff ? undefined : s.nodes[id]));
+  const canReplay = useRun((s) => !data.diff && selectCanReplay(s));
   const state = run?.state ?? 'idle';
+  const reused = !!run?.sourceRunId && state === 'cached';
   const paramEntries = Object.entries(data.params ?? {}).slice(0, 4);
   const classes = [
     'sf-node',
@@ -44,17 +49,28 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
     problemCount ? 'has-problem' : '',
     `run-${state}`,
     data.diff ? `diff-${data.diff}` : '',
+    reused ? 'is-reused' : '',
   ].join(' ');
+  const finished = state === 'done' || state === 'cached' || state === 'failed';
+  const hasTiming = run?.durationMs != null || run?.costUsd != null;
+  const replayable = canReplay && !!run && REPLAYABLE_STATES.includes(state);
 
   return (
-    <div className={classes} data-testid={`node-${id}`} data-nodetype={data.type} data-state={state} data-diff={data.diff}>
+    <div
+      className={classes}
+      data-testid={`node-${id}`}
+      data-nodetype={data.type}
+      data-state={state}
+      data-diff={data.diff}
+      data-reused={reused ? 'true' : undefined}
+    >
       <div className="sf-node-header" title={descriptor?.description}>
         <div className="sf-node-title">
           <span className="sf-node-name">{data.label || descriptor?.title || data.type}</span>
           <span className="sf-node-id">{id}</span>
         </div>
         <span className={`sf-badge sf-badge-${state}`} data-testid={`node-status-${id}`} data-state={state}>
-          {state === 'awaiting_review' ? 'review' : state}
+          {state === 'awaiting_review' ? 'review' : reused ? 'reused' : state}
         </span>
       </div>
       {data.diff && data.diff !== 'same' ? <div className={`sf-diff-tag diff-${data.diff}`}>{data.diff}</div> : null}
@@ -92,11 +108,38 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
           <span>{run?.progress !== undefined ? `${Math.round(run.progress * 100)}%` : ''} {run?.message ?? ''}</span>
         </div>
       ) : null}
-      {run?.durationMs != null && (state === 'done' || state === 'cached' || state === 'failed') ? (
-        <div className="sf-node-footer" data-testid={`node-duration-${id}`}>
-          {state === 'cached' ? 'cached · ' : ''}
-          {formatDuration(run.durationMs)}
-          {run.attempts && run.attempts > 1 ? ` · ${run.attempts} attempts` : ''}
+      {run && ((finished && hasTiming) || reused || replayable) ? (
+        <div className="sf-node-footer">
+          {reused ? (
+            <span className="sf-reused" data-testid={`node-reused-${id}`} title={`Outputs reused from run ${run.sourceRunId}: not executed in this run`}>
+              ↺ reused from {shortId(run.sourceRunId)}
+            </span>
+          ) : null}
+          {finished && !reused && run.durationMs != null ? (
+            <span data-testid={`node-duration-${id}`} title="Execution time">
+              {state === 'cached' ? 'cached · ' : ''}
+              {formatDuration(run.durationMs)}
+              {run.attempts && run.attempts > 1 ? ` · ${run.attempts} attempts` : ''}
+            </span>
+          ) : null}
+          {finished && run.costUsd != null ? (
+            <span className="sf-cost" data-testid={`node-cost-${id}`} title="Cost of this execution">
+              {formatCost(run.costUsd)}
+            </span>
+          ) : null}
+          {replayable ? (
+            <button
+              className="sf-node-replay nodrag nopan"
+              title="Replay from here: re-run this node and everything downstream, reusing the upstream outputs"
+              onClick={(e) => {
+                e.stopPropagation();
+                void replayFrom(id);
+              }}
+              data-testid={`btn-node-replay-${id}`}
+            >
+              ↻ replay
+            </button>
+          ) : null}
         </div>
       ) : null}
       {state === 'failed' && run?.error ? (

@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import { selectDirty, useEditor } from '../store/editor';
 import { useRun } from '../store/run';
-import { formatDuration } from '../lib/format';
+import { useUi } from '../store/ui';
+import { formatBytes, formatCost, formatDuration, shortId } from '../lib/format';
 import { ResultImage } from './Artifact';
 import { useFocusNode } from './ProblemsPanel';
+import { RunHistory } from './RunHistory';
 
 export function RunPanel() {
   const versions = useEditor((s) => s.graph.versions);
@@ -11,7 +13,9 @@ export function RunPanel() {
   const dirty = useEditor(selectDirty);
   const view = useEditor((s) => s.view);
   const run = useRun();
-  const [file, setFile] = useState<File | null>(null);
+  // The chosen photo outlives the panel (switching to the inspector and back keeps it).
+  const file = useUi((s) => s.runFile);
+  const setFile = useUi((s) => s.setRunFile);
   const [preview, setPreview] = useState<string | null>(null);
   const sorted = useMemo(() => [...versions].sort((a, b) => b.version - a.version), [versions]);
   const [picked, setPicked] = useState<number | null>(null);
@@ -46,6 +50,14 @@ export function RunPanel() {
   const results = run.results
     ? Object.entries(run.results).filter((e): e is [string, string] => typeof e[1] === 'string')
     : [];
+  const rank = (id: string) => {
+    const i = run.order.indexOf(id);
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  const nodeList = Object.entries(run.nodes).sort(([a], [b]) => rank(a) - rank(b));
+  const reusedCount = nodeList.filter(([, n]) => n.state === 'cached' && n.sourceRunId).length;
+  const costs = nodeList.map(([, n]) => n.costUsd).filter((c): c is number => typeof c === 'number');
+  const totalCost = costs.length ? costs.reduce((a, b) => a + b, 0) : null;
 
   return (
     <div className="sf-run sf-pad" data-testid="run-panel">
@@ -58,6 +70,11 @@ export function RunPanel() {
           onChange={(e) => setFile(e.target.files?.[0] ?? null)}
           data-testid="run-file-input"
         />
+        {file ? (
+          <div className="sf-muted sf-small" data-testid="run-file-name">
+            {file.name} · {formatBytes(file.size)}
+          </div>
+        ) : null}
         {preview ? <img className="sf-run-preview" src={preview} alt="input preview" data-testid="run-file-preview" /> : null}
       </div>
       <div className="sf-field">
@@ -110,23 +127,54 @@ export function RunPanel() {
             </span>
           </div>
           {run.runId ? <div className="sf-muted sf-small sf-mono">task {run.runId}</div> : null}
+          {run.parentRunId ? (
+            <div className="sf-small sf-run-parent" data-testid="run-parent" data-parent={run.parentRunId}>
+              ↻ replay of run <span className="sf-mono">{shortId(run.parentRunId)}</span>
+              {run.replayFrom ? (
+                <>
+                  {' '}
+                  from <b>{run.replayFrom}</b>
+                </>
+              ) : null}
+              {reusedCount ? ` · ${reusedCount} node${reusedCount > 1 ? 's' : ''} reused` : ''}
+            </div>
+          ) : null}
+          {totalCost != null ? (
+            <div className="sf-small" data-testid="run-cost">
+              cost {formatCost(totalCost)}
+            </div>
+          ) : null}
           {run.error ? (
             <pre className="sf-error-box sf-small" data-testid="run-error">
               {run.error}
             </pre>
           ) : null}
           <ul className="sf-run-nodes">
-            {Object.entries(run.nodes).map(([id, n]) => (
-              <li key={id}>
-                <button className="sf-run-node" onClick={() => focus(id)} data-testid={`run-node-${id}`} data-state={n.state}>
-                  <span className={`sf-badge sf-badge-${n.state}`}>{n.state}</span>
-                  <span className="sf-mono sf-small">{id}</span>
-                  <span className="sf-muted sf-small">
-                    {n.state === 'running' && n.progress !== undefined ? `${Math.round(n.progress * 100)}%` : formatDuration(n.durationMs)}
-                  </span>
-                </button>
-              </li>
-            ))}
+            {nodeList.map(([id, n]) => {
+              const reused = n.state === 'cached' && !!n.sourceRunId;
+              return (
+                <li key={id}>
+                  <button
+                    className="sf-run-node"
+                    onClick={() => focus(id)}
+                    data-testid={`run-node-${id}`}
+                    data-state={n.state}
+                    data-reused={reused ? 'true' : undefined}
+                    title={reused ? `outputs reused from run ${n.sourceRunId}` : undefined}
+                  >
+                    <span className={`sf-badge sf-badge-${n.state}`}>{reused ? 'reused' : n.state}</span>
+                    <span className="sf-mono sf-small">{id}</span>
+                    <span className="sf-muted sf-small">
+                      {n.state === 'running' && n.progress !== undefined
+                        ? `${Math.round(n.progress * 100)}%`
+                        : reused
+                          ? `from ${shortId(n.sourceRunId)}`
+                          : [formatDuration(n.durationMs), formatCost(n.costUsd)].filter(Boolean).join(' · ')}
+                    </span>
+                  </button>
+                </li>
+              );
+            })}
           </ul>
           {results.length ? (
             <div className="sf-results" data-testid="run-results">
@@ -135,9 +183,10 @@ export function RunPanel() {
               ))}
             </div>
           ) : null}
-          <div className="sf-muted sf-small">Click a node to see its outputs in the inspector.</div>
+          <div className="sf-muted sf-small">Click a node to see its outputs in the inspector; replay from any node there.</div>
         </div>
       ) : null}
+      <RunHistory />
     </div>
   );
 }

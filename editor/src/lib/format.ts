@@ -25,3 +25,15 @@ export function formatTime(iso: string | null | undefined): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
 }
+
+/** USD with enough digits for per-image prices ($0.02, $0.0035). */
+export function formatCost(usd: number | null | undefined): string {
+  if (usd == null || !Number.isFinite(usd)) return '';
+  if (usd === 0) return '$0';
+  return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toPrecision(2).replace(/0+$/, '')}`;
+}
+
+/** The first 8 characters of a UUID, enough to tell runs apart. */
+export function shortId(id: string | null | undefined): string {
+  return id ? id.slice(0, 8) : '';
+}

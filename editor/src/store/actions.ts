@@ -1,10 +1,11 @@
 /** Async operations that talk to the API and update the stores. Components call these. */
 import { validateGraph, type GraphDoc, type GraphProblem } from '@studioflow/runtime/graph';
 import { api, ApiError } from '../api/client';
-import type { PublishBody } from '../api/types';
+import type { PublishBody, RunSummary } from '../api/types';
 import { flowToDoc } from '../lib/flow';
 import { useEditor } from './editor';
 import { toast, useUi } from './ui';
+import { useRun } from './run';
 
 const LAST_GRAPH = 'studioflow.lastGraph';
 
@@ -229,4 +230,24 @@ export async function importJson(file: File): Promise<void> {
   } catch (err) {
     fail('Import failed', err);
   }
+}
+
+/**
+ * "Replay from here": a new run re-executes `nodeId` and everything downstream (optionally with new
+ * params for that node), reusing the upstream artifacts of the run on screen; the Run tab follows it.
+ */
+export async function replayFrom(nodeId: string, params?: Record<string, unknown>): Promise<boolean> {
+  const run = useRun.getState();
+  if (!run.runId) return false;
+  const ok = await run.replay(nodeId, params);
+  if (ok) toast('info', `Replaying from ${nodeId}${params ? ' with the draft parameters' : ''}`);
+  else toast('error', useRun.getState().error ?? `Replay from ${nodeId} failed`);
+  return ok;
+}
+
+/** Loads a run from the graph's run history onto the canvas. */
+export async function openRun(summary: RunSummary): Promise<boolean> {
+  const ok = await useRun.getState().load(summary.id, summary);
+  if (!ok) toast('error', useRun.getState().error ?? 'Could not load the run');
+  return ok;
 }

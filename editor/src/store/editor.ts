@@ -75,6 +75,11 @@ export interface EditorState {
   view: View;
   stash: Snapshot & { past: Snapshot[]; future: Snapshot[] } | null;
   snapToGrid: boolean;
+  /**
+   * Bumped when a whole document is shown (graph opened, import, version or diff view): the canvas
+   * fits it into view then. Not on the first node added to an empty canvas, which must stay where dropped.
+   */
+  fitRequest: number;
 
   setCatalog(list: NodeTypeDescriptor[]): void;
   setCatalogError(message: string): void;
@@ -142,6 +147,7 @@ export const useEditor = create<EditorState>()((set, get) => {
     view: { kind: 'draft' },
     stash: null,
     snapToGrid: true,
+    fitRequest: 0,
 
     setCatalog(list) {
       const catalog: Catalog = Object.fromEntries(list.map((d) => [d.type, d]));
@@ -366,7 +372,8 @@ export const useEditor = create<EditorState>()((set, get) => {
     loadDoc(doc, opts) {
       const flow = docToFlow(doc, get().catalog);
       const revision = get().revision + 1;
-      set({ ...flow, past: [], future: [], revision, view: { kind: 'draft' }, stash: null });
+      const fitRequest = get().fitRequest + (flow.nodes.length ? 1 : 0);
+      set({ ...flow, past: [], future: [], revision, view: { kind: 'draft' }, stash: null, fitRequest });
       if (opts?.markSaved) set({ savedRevision: revision });
       get().revalidate();
     },
@@ -388,7 +395,7 @@ export const useEditor = create<EditorState>()((set, get) => {
     enterVersionView(v, doc) {
       const s = get();
       const stash = s.stash ?? { nodes: s.nodes, edges: s.edges, past: s.past, future: s.future };
-      set({ ...docToFlow(doc, s.catalog), stash, view: { kind: 'version', ...v }, past: [], future: [] });
+      set({ ...docToFlow(doc, s.catalog), stash, view: { kind: 'version', ...v }, past: [], future: [], fitRequest: s.fitRequest + 1 });
       get().revalidate();
     },
     enterDiffView(labelA, a, labelB, b) {
@@ -402,7 +409,7 @@ export const useEditor = create<EditorState>()((set, get) => {
         const state = diff.edges.get(key) ?? 'same';
         return { ...e, data: { ...e.data, diff: state }, className: `diff-${state}` };
       });
-      set({ nodes, edges, stash, view: { kind: 'diff', labelA, labelB, diff }, past: [], future: [], problems: [], problemCounts: {} });
+      set({ nodes, edges, stash, view: { kind: 'diff', labelA, labelB, diff }, past: [], future: [], problems: [], problemCounts: {}, fitRequest: s.fitRequest + 1 });
     },
     exitView() {
       const { stash } = get();

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import { api, ApiError } from '../api/client';
 import { watchRun } from '../api/socket';
-import type { NodeRunState, RunResults, Shoot } from '../api/types';
+import type { NodeRunState, RunResults, RunSummary, Shoot, ShootNode } from '../api/types';
 
 export interface NodeRunInfo {
   state: NodeRunState;
@@ -12,6 +12,10 @@ export interface NodeRunInfo {
   outputs?: Record<string, unknown> | null;
   cached?: boolean;
   attempts?: number;
+  /** The earlier run whose outputs a replay reused for this node (it did not execute here). */
+  sourceRunId?: string | null;
+  /** USD, when the node reports a cost. */
+  costUsd?: number | null;
 }
 
 export type RunPhase = 'idle' | 'starting' | 'queued' | 'running' | 'awaiting_review' | 'completed' | 'failed' | 'cancelled';
@@ -23,18 +27,38 @@ interface RunState {
   error: string | null;
   results: RunResults | null;
   nodes: Record<string, NodeRunInfo>;
+  /** Node ids in execution-plan order (from the server snapshot), for listing. */
+  order: string[];
   socket: 'off' | 'connected' | 'disconnected' | 'error';
   startedAt: number | null;
   finishedAt: number | null;
+  /** Set when the current run is a replay of another run. */
+  parentRunId: string | null;
+  replayFrom: string | null;
+
+  /** Run history of the open graph (GET /api/graphs/:id/runs), newest first. */
+  history: RunSummary[];
+  historyGraphId: string | null;
+  historyStatus: 'idle' | 'loading' | 'ok' | 'error';
+  historyError: string | null;
+
   start(file: File, versionId: string, version: number): Promise<void>;
   watch(runId: string, version: number | null): void;
+  /** Re-runs `fromNodeId` and what follows in a new run (POST /api/runs/:id/replay) and follows it live. */
+  replay(fromNodeId: string, params?: Record<string, unknown>): Promise<boolean>;
+  /** Shows a past run's node states and artifacts on the canvas; follows it live if it is still going. */
+  load(runId: string, summary?: Pick<RunSummary, 'version' | 'replayFrom'>): Promise<boolean>;
+  loadHistory(graphId: string | null): Promise<void>;
   clear(): void;
 }
 
-const TERMINAL: RunPhase[] = ['completed', 'failed', 'cancelled'];
+export const TERMINAL_PHASES: readonly RunPhase[] = ['completed', 'failed', 'cancelled'];
 const DONE_STATES: NodeRunState[] = ['done', 'cached', 'failed', 'skipped'];
+/** Node states a replay can start from once the run is over (the server checks the upstream nodes). */
+export const REPLAYABLE_STATES: readonly string[] = ['done', 'cached', 'failed', 'skipped', 'cancelled'];
 let stopSocket: (() => void) | null = null;
 let pollTimer: ReturnType<typeof setTimeout> | null = null;
+let historySeq = 0;
 
 function stopWatching() {
   stopSocket?.();
@@ -52,13 +76,27 @@ function phaseOf(status: string): RunPhase {
   return 'running';
 }
 
+function costOf(n: { costUsd?: number | null; cost?: number | null }): number | null | undefined {
+  const c = n.costUsd ?? n.cost;
+  return typeof c === 'number' && Number.isFinite(c) ? c : undefined;
+}
+
+function time(iso: string | null | undefined): number | null {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? null : t;
+}
+
+/** Selector: the run is over and a node may be replayed from. */
+export const selectCanReplay = (s: RunState) => !!s.runId && TERMINAL_PHASES.includes(s.phase);
+
 export const useRun = create<RunState>()((set, get) => {
   const patchNode = (nodeId: string, patch: Partial<NodeRunInfo>) => {
     const prev = get().nodes[nodeId] ?? { state: 'pending' as NodeRunState };
     set({ nodes: { ...get().nodes, [nodeId]: { ...prev, ...patch } } });
   };
   const finish = (phase: RunPhase, patch: Partial<RunState>) => {
-    set({ phase, finishedAt: Date.now(), ...patch });
+    set({ phase, finishedAt: get().finishedAt ?? Date.now(), ...patch });
     // Keep polling once more so final node outputs/durations arrive even if an event was missed.
     schedulePoll(0, true);
     stopSocket?.();
@@ -81,15 +119,16 @@ export const useRun = create<RunState>()((set, get) => {
     }
     if (get().runId !== runId) return;
     applyShoot(shoot);
-    if (!last && !TERMINAL.includes(get().phase)) schedulePoll(get().socket === 'connected' ? 4000 : 1500, false);
+    if (!last && !TERMINAL_PHASES.includes(get().phase)) schedulePoll(get().socket === 'connected' ? 4000 : 1500, false);
   };
   /** Merges a server snapshot (poll or `run.snapshot`) with what the socket already told us. */
   const applyShoot = (shoot: Shoot) => {
+    if (shoot.id && shoot.id !== get().runId) return;
     const nodes = { ...get().nodes };
     for (const n of shoot.nodes ?? []) {
       const prev = nodes[n.nodeId];
       const live = prev?.state === 'running' && n.state === 'running';
-      nodes[n.nodeId] = {
+      const next: NodeRunInfo = {
         ...prev,
         state: n.state,
         attempts: n.attempts,
@@ -97,22 +136,49 @@ export const useRun = create<RunState>()((set, get) => {
         error: n.error ?? prev?.error,
         outputs: n.outputs ?? prev?.outputs,
         cached: n.state === 'cached' || prev?.cached,
+        sourceRunId: n.sourceRunId ?? prev?.sourceRunId ?? null,
+        costUsd: costOf(n as ShootNode) ?? prev?.costUsd,
         progress: live ? prev?.progress : DONE_STATES.includes(n.state) ? 1 : prev?.progress,
       };
+      // Keep the object when nothing changed, so only the nodes that changed re-render.
+      nodes[n.nodeId] = prev && sameInfo(prev, next) ? prev : next;
     }
     const phase = phaseOf(String(shoot.status));
     const results = shoot.results && Object.keys(shoot.results).length ? shoot.results : get().results;
-    set({ nodes, results, error: shoot.error ?? get().error });
-    if (TERMINAL.includes(phase)) {
-      if (!TERMINAL.includes(get().phase)) finish(phase, {});
+    const order = (shoot.nodes ?? []).map((n) => n.nodeId);
+    set({
+      nodes,
+      results,
+      ...(order.length && order.join() !== get().order.join() ? { order } : {}),
+      error: shoot.error ?? get().error,
+      ...(shoot.parentRunId !== undefined ? { parentRunId: shoot.parentRunId } : {}),
+    });
+    if (TERMINAL_PHASES.includes(phase)) {
+      if (!TERMINAL_PHASES.includes(get().phase)) finish(phase, {});
       return;
     }
-    if (get().phase !== phase && !TERMINAL.includes(get().phase)) set({ phase });
+    if (get().phase !== phase && !TERMINAL_PHASES.includes(get().phase)) set({ phase });
   };
   const schedulePoll = (ms: number, last: boolean) => {
     if (pollTimer) clearTimeout(pollTimer);
     pollTimer = setTimeout(() => void poll(last), ms);
   };
+  const reset = (patch: Partial<RunState>) =>
+    set({
+      runId: null,
+      version: null,
+      phase: 'idle',
+      error: null,
+      results: null,
+      nodes: {},
+      order: [],
+      socket: 'off',
+      startedAt: null,
+      finishedAt: null,
+      parentRunId: null,
+      replayFrom: null,
+      ...patch,
+    });
 
   return {
     runId: null,
@@ -121,13 +187,20 @@ export const useRun = create<RunState>()((set, get) => {
     error: null,
     results: null,
     nodes: {},
+    order: [],
     socket: 'off',
     startedAt: null,
     finishedAt: null,
+    parentRunId: null,
+    replayFrom: null,
+    history: [],
+    historyGraphId: null,
+    historyStatus: 'idle',
+    historyError: null,
 
     async start(file, versionId, version) {
       stopWatching();
-      set({ runId: null, version, phase: 'starting', error: null, results: null, nodes: {}, startedAt: Date.now(), finishedAt: null });
+      reset({ version, phase: 'starting', startedAt: Date.now() });
       try {
         const { taskId } = await api.startRun(versionId, file);
         get().watch(taskId, version);
@@ -142,7 +215,9 @@ export const useRun = create<RunState>()((set, get) => {
       stopSocket = watchRun(
         runId,
         {
-          'run.started': () => set({ phase: 'running' }),
+          'run.started': () => {
+            if (!TERMINAL_PHASES.includes(get().phase)) set({ phase: 'running' });
+          },
           'node.started': (e) => patchNode(e.nodeId, { state: 'running', progress: 0, error: null }),
           'node.progress': (e) =>
             patchNode(e.nodeId, { state: 'running', progress: Math.max(0, Math.min(1, e.progress)), message: e.message }),
@@ -153,6 +228,8 @@ export const useRun = create<RunState>()((set, get) => {
               progress: 1,
               outputs: e.outputs ?? null,
               durationMs: e.durationMs ?? null,
+              ...(e.sourceRunId ? { sourceRunId: e.sourceRunId } : {}),
+              ...(costOf(e) !== undefined ? { costUsd: costOf(e) } : {}),
             }),
           'node.failed': (e) => patchNode(e.nodeId, { state: 'failed', error: e.error ?? 'failed' }),
           'run.completed': (e) => finish('completed', { results: (e.results as RunResults) ?? get().results }),
@@ -167,9 +244,69 @@ export const useRun = create<RunState>()((set, get) => {
       schedulePoll(800, false);
     },
 
+    async replay(fromNodeId, params) {
+      const { runId: parent, version } = get();
+      if (!parent) return false;
+      stopWatching();
+      reset({ version, phase: 'starting', startedAt: Date.now(), parentRunId: parent, replayFrom: fromNodeId });
+      try {
+        const res = await api.replay(parent, fromNodeId, params);
+        get().watch(res.taskId, version);
+        return true;
+      } catch (err) {
+        set({ phase: 'failed', error: `Replay from ${fromNodeId} refused: ${(err as Error).message}`, finishedAt: Date.now() });
+        return false;
+      }
+    },
+
+    async load(runId, summary) {
+      stopWatching();
+      reset({ runId, version: summary?.version ?? null, phase: 'starting', replayFrom: summary?.replayFrom ?? null });
+      let shoot: Shoot;
+      try {
+        shoot = await api.getShoot(runId);
+      } catch (err) {
+        if (get().runId === runId) set({ phase: 'failed', error: `Could not load run: ${(err as Error).message}` });
+        return false;
+      }
+      if (get().runId !== runId) return false;
+      set({ startedAt: time(shoot.createdAt) ?? time(shoot.startedAt), finishedAt: time(shoot.finishedAt) });
+      applyShoot(shoot);
+      // A run still going is followed live; a finished one is shown as it ended.
+      if (!TERMINAL_PHASES.includes(phaseOf(String(shoot.status)))) get().watch(runId, get().version);
+      return true;
+    },
+
+    async loadHistory(graphId) {
+      const seq = ++historySeq;
+      if (!graphId) {
+        set({ history: [], historyGraphId: null, historyStatus: 'idle', historyError: null });
+        return;
+      }
+      if (get().historyGraphId !== graphId) set({ history: [], historyGraphId: graphId });
+      set({ historyStatus: 'loading' });
+      try {
+        const list = await api.graphRuns(graphId);
+        if (seq !== historySeq) return;
+        set({ history: Array.isArray(list) ? list : [], historyStatus: 'ok', historyError: null });
+      } catch (err) {
+        if (seq !== historySeq) return;
+        set({ historyStatus: 'error', historyError: (err as Error).message });
+      }
+    },
+
     clear() {
       stopWatching();
-      set({ runId: null, version: null, phase: 'idle', error: null, results: null, nodes: {}, socket: 'off', startedAt: null, finishedAt: null });
+      reset({});
     },
   };
 });
+
+function sameInfo(a: NodeRunInfo, b: NodeRunInfo): boolean {
+  for (const k of Object.keys(b) as Array<keyof NodeRunInfo>) {
+    if (k === 'outputs') {
+      if (JSON.stringify(a.outputs ?? null) !== JSON.stringify(b.outputs ?? null)) return false;
+    } else if (a[k] !== b[k]) return false;
+  }
+  return Object.keys(a).length === Object.keys(b).length;
+}

@@ -29,6 +29,8 @@ interface UiState {
   apiHealth: 'unknown' | 'ok' | 'unreachable' | 'unauthorized';
   busy: string | null;
   problemsOpen: boolean;
+  /** The product photo picked in the Run tab. */
+  runFile: File | null;
   openDialog(d: Dialog): void;
   setSideTab(t: SideTab): void;
   setAddPopup(p: AddPopup | null): void;
@@ -37,6 +39,7 @@ interface UiState {
   setApiHealth(h: UiState['apiHealth']): void;
   setBusy(b: string | null): void;
   setProblemsOpen(open: boolean): void;
+  setRunFile(file: File | null): void;
 }
 
 let nextToast = 1;
@@ -49,6 +52,7 @@ export const useUi = create<UiState>()((set, get) => ({
   apiHealth: 'unknown',
   busy: null,
   problemsOpen: true,
+  runFile: null,
   openDialog: (dialog) => set({ dialog }),
   setSideTab: (sideTab) => set({ sideTab }),
   setAddPopup: (addPopup) => set({ addPopup }),
@@ -63,6 +67,7 @@ export const useUi = create<UiState>()((set, get) => ({
   },
   setBusy: (busy) => set({ busy }),
   setProblemsOpen: (problemsOpen) => set({ problemsOpen }),
+  setRunFile: (runFile) => set({ runFile }),
 }));
 
 export const toast = (kind: Toast['kind'], text: string) => useUi.getState().toast(kind, text);

@@ -59,7 +59,7 @@ export class PgRunStore {
               graph_version_id: r.graphVersionId,
               template_id: r.templateId ?? null,
               parent_run_id: r.parentRunId ?? null,
-              replay_from: r.parentRunId ? Object.keys(r.plan.nodes).find((id) => !r.initialNodes?.[id]) ?? null : null,
+              replay_from: r.replayFrom ?? null,
               plan: { ...r.plan, info: r.info },
               seed_inputs: r.seedInputs,
               params: r.params ?? {},
@@ -177,6 +177,7 @@ export class PgRunStore {
         seedInputs: row.seed_inputs,
         params: row.params,
         priceCredits: extra.priceCredits,
+        replayFrom: fromNodeId,
         initialNodes,
       },
     ]);

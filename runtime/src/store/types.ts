@@ -19,6 +19,8 @@ export interface NewRun extends RunDefinition {
   templateId?: string | null;
   parentRunId?: string | null;
   params?: Record<string, unknown>;
+  /** The node a replay starts from (recorded on the run for the history). */
+  replayFrom?: string;
   /** Nodes that start finished (a replay reuses upstream outputs of its parent run). */
   initialNodes?: Record<string, { outputs: PortValues; sourceRunId: string }>;
 }

@@ -1,0 +1,77 @@
+import { useEffect } from 'react';
+import { useEditor } from '../store/editor';
+import { TERMINAL_PHASES, useRun } from '../store/run';
+import { openRun } from '../store/actions';
+import { formatDuration, formatTime, shortId } from '../lib/format';
+
+/** The open graph's runs (GET /api/graphs/:id/runs); clicking one shows it on the canvas. */
+export function RunHistory() {
+  const graphId = useEditor((s) => s.graph.id);
+  const history = useRun((s) => (s.historyGraphId === graphId ? s.history : []));
+  const status = useRun((s) => s.historyStatus);
+  const error = useRun((s) => s.historyError);
+  const currentId = useRun((s) => s.runId);
+  const finished = useRun((s) => TERMINAL_PHASES.includes(s.phase));
+
+  // Reload when the graph changes, a run starts (new id) and when it ends.
+  useEffect(() => {
+    void useRun.getState().loadHistory(graphId);
+  }, [graphId, currentId, finished]);
+
+  if (!graphId) return null;
+  return (
+    <div className="sf-section sf-run-history" data-testid="run-history" data-count={history.length}>
+      <div className="sf-section-title">
+        Run history{' '}
+        <button className="sf-link sf-small" onClick={() => void useRun.getState().loadHistory(graphId)} data-testid="btn-refresh-runs">
+          refresh
+        </button>
+      </div>
+      {status === 'error' ? (
+        <div className="sf-error-box sf-small" data-testid="run-history-error">
+          {error}
+        </div>
+      ) : null}
+      {status !== 'loading' && status !== 'error' && !history.length ? <div className="sf-muted sf-small">No runs of this graph yet.</div> : null}
+      <ul className="sf-history-runs">
+        {history.map((r) => {
+          const current = r.id === currentId;
+          const took = r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.createdAt) : null;
+          return (
+            <li key={r.id}>
+              <button
+                className={`sf-history-run ${current ? 'is-current' : ''}`}
+                onClick={() => void openRun(r)}
+                title={r.error ?? `Show run ${r.id} on the canvas`}
+                data-testid={`run-history-item-${r.id}`}
+                data-status={r.status}
+                data-current={current ? 'true' : undefined}
+              >
+                <span className={`sf-badge sf-badge-${r.status}`}>{r.status}</span>
+                <span className="sf-small">
+                  v{r.version} <span className="sf-mono sf-muted">{shortId(r.id)}</span>
+                </span>
+                <span className="sf-small sf-muted">{formatDuration(took)}</span>
+                <span className="sf-small sf-muted sf-history-when">
+                  {formatTime(r.createdAt)}
+                  {r.kind === 'shoot' ? ' · shoot' : ''}
+                </span>
+                {r.parentRunId ? (
+                  <span className="sf-small sf-history-replay" data-testid={`run-history-replay-${r.id}`}>
+                    ↻ replay of <span className="sf-mono">{shortId(r.parentRunId)}</span>
+                    {r.replayFrom ? (
+                      <>
+                        {' '}
+                        from <b>{r.replayFrom}</b>
+                      </>
+                    ) : null}
+                  </span>
+                ) : null}
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
