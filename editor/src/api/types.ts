@@ -38,11 +38,6 @@ export interface SaveDraftResult {
   problems: GraphProblem[];
 }
 
-export interface ExposedParam {
-  nodeId: string;
-  param: string;
-  label: string;
-}
 
 export interface PublishBody {
   graphVersionId: string;
@@ -53,26 +48,10 @@ export interface PublishBody {
   priceCredits: number;
 }
 
-export interface ArtifactRef {
-  hash: string;
-  mime: string;
-  bytes: number;
-  width?: number;
-  height?: number;
-  meta?: Record<string, unknown>;
-}
+import type { ExposedParam, NodeRunState, RunStatus } from '@studioflow/runtime/graph';
 
-export type NodeRunState =
-  | 'pending'
-  | 'queued'
-  | 'running'
-  | 'done'
-  | 'cached'
-  | 'failed'
-  | 'skipped'
-  | 'awaiting_review';
-
-export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | (string & {});
+// Wire types shared with the server live in the runtime's browser-safe graph module.
+export { isArtifactRef, type ArtifactRef, type ExposedParam, type NodeRunState, type RunStatus } from '@studioflow/runtime/graph';
 
 export interface ShootNode {
   nodeId: string;
@@ -133,11 +112,3 @@ export interface ReplayResult {
   fromNodeId: string;
 }
 
-export function isArtifactRef(value: unknown): value is ArtifactRef {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { hash?: unknown }).hash === 'string' &&
-    typeof (value as { mime?: unknown }).mime === 'string'
-  );
-}

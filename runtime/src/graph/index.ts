@@ -4,3 +4,4 @@ export * from './types';
 export * from './document-schema';
 export * from './validate';
 export * from './topology';
+export * from './wire-types';

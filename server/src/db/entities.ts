@@ -54,12 +54,8 @@ export class GraphVersionEntity {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 
-export interface ExposedParam {
-  nodeId: string;
-  param: string;
-  label: string;
-  allowed?: unknown[];
-}
+export type { ExposedParam } from '@studioflow/runtime/graph';
+import type { ExposedParam } from '@studioflow/runtime/graph';
 
 @Entity('templates')
 export class TemplateEntity {

@@ -1,0 +1,14 @@
+/**
+ * Types that cross the API boundary, shared by the server and the editor (type-only re-exports
+ * and pure helpers, so this stays browser-safe).
+ */
+export { isArtifactRef, type ArtifactRef, type PortValue, type PortValues } from '../contract/values';
+export type { NodeRunState, RunStatus } from '../scheduler/state';
+
+/** A template param an end user may set: `<nodeId>.<param>` with a label and optional allowed values. */
+export interface ExposedParam {
+  nodeId: string;
+  param: string;
+  label: string;
+  allowed?: unknown[];
+}
