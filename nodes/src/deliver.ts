@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runtime/contract';
 import { embedIccInJpeg, embedIccInWebp, srgbIcc } from './image/icc-embed';
 import { decodeToRaw, rawInput } from './image/raw-image';
+import { putDelivery, s3Target } from './image/s3-delivery';
 import { DIGITAL_SOURCE_TYPES, traceabilityXmp, type DigitalSourceType } from './image/xmp';
 
 export const deliverNode = defineNode({
@@ -10,7 +11,8 @@ export const deliverNode = defineNode({
   version: 1,
   title: 'Deliver',
   category: 'io',
-  description: 'Final files: JPEG and WebP in sRGB with run traceability (XMP, IPTC digital source type), plus a thumbnail. Other metadata is stripped.',
+  description: 'Final files: JPEG and WebP in sRGB with run traceability (XMP, IPTC digital source type), plus a thumbnail. Other metadata is stripped. '
+    + 'Uploaded to an S3 bucket as well when STUDIOFLOW_S3_BUCKET is set.',
   resource: 'cpu',
   inputs: [{ name: 'image', type: 'image', label: 'Image' }],
   outputs: [
@@ -59,6 +61,18 @@ export const deliverNode = defineNode({
     const jpegRef = await ctx.artifacts.put(jpeg, { mime: 'image/jpeg', width: img.width, height: img.height, meta: { quality: params.jpegQuality ?? 90, ...trace } });
     const webpRef = await ctx.artifacts.put(webp, { mime: 'image/webp', width: img.width, height: img.height, meta: { quality: params.webpQuality ?? 85, ...trace } });
     const thumbRef = await ctx.artifacts.put(thumb.data, { mime: 'image/jpeg', width: thumb.info.width, height: thumb.info.height });
+    const s3 = s3Target();
+    let delivery: Record<string, unknown> | undefined;
+    if (s3) {
+      ctx.progress(0.95, 'uploading');
+      const metadata = Object.fromEntries(Object.entries({ 'run-id': trace.runId, 'graph-id': trace.graphId, 'node-id': ctx.nodeId }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+      const [j, w, t] = await Promise.all([
+        putDelivery(s3, jpeg, 'jpg', 'image/jpeg', metadata),
+        putDelivery(s3, webp, 'webp', 'image/webp', metadata),
+        putDelivery(s3, thumb.data, 'thumb.jpg', 'image/jpeg', metadata),
+      ]);
+      delivery = { bucket: s3.bucket, endpoint: s3.endpoint, objects: { jpeg: j, webp: w, thumbnail: t } };
+    }
     return {
       jpeg: jpegRef,
       webp: webpRef,
@@ -71,6 +85,7 @@ export const deliverNode = defineNode({
         thumbnail: { width: thumb.info.width, height: thumb.info.height, bytes: thumb.data.length },
         colourSpace: 'sRGB',
         ...trace,
+        ...(delivery ? { s3: delivery } : {}),
       },
     };
   },

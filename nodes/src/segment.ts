@@ -3,7 +3,9 @@ import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runti
 import { meaningfulAlpha } from './image/alpha-mask';
 import { classicalMatte, NoProductError } from './image/classical-segmenter';
 import { cropRgba, cutoutRegion, featherAlpha, type Unmixing } from './image/cutout';
-import { decodeToRaw, encodeIntermediate, INTERMEDIATE_MIME } from './image/raw-image';
+import { MODEL_CONFIG_HINT, modelConfigFingerprint, resolveModel } from './image/model-registry';
+import { onnxMatte } from './image/onnx-matte';
+import { decodeToRaw, encodeIntermediate, INTERMEDIATE_MIME, type RawImage } from './image/raw-image';
 
 export const segmentNode = defineNode({
   type: 'segment',
@@ -11,7 +13,8 @@ export const segmentNode = defineNode({
   title: 'Segment product',
   category: 'segmentation',
   description:
-    'Separates the product from a plain backdrop (classical, model-free): a cut-out cropped to the product and a full-size mask. '
+    'Separates the product from its backdrop: a cut-out cropped to the product and a full-size mask. With a segmentation model '
+    + 'configured (ONNX: BiRefNet, RMBG) it runs the model; otherwise the classical model-free matte for plain backdrops. '
     + 'Shadows on the backdrop are left out; an image that already has transparency keeps its own alpha.',
   resource: 'cpu',
   inputs: [{ name: 'image', type: 'image', label: 'Image' }],
@@ -20,13 +23,22 @@ export const segmentNode = defineNode({
     { name: 'mask', type: 'mask', label: 'Mask', description: 'Full-size single-channel alpha, 255 = product' },
   ],
   params: Type.Object({
-    method: Type.Union([Type.Literal('auto'), Type.Literal('classical')], { default: 'auto', description: 'auto is classical until a model preset exists' }),
+    method: Type.Union([Type.Literal('auto'), Type.Literal('classical'), Type.Literal('onnx')], {
+      default: 'auto',
+      description: 'auto: the ONNX model if one is configured, else classical; onnx fails when no model is configured',
+    }),
+    model: Type.String({
+      default: 'auto',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+      description: 'Model preset: auto (STUDIOFLOW_DEFAULT_MODEL, else the first configured commercial-use preset), birefnet (MIT), rmbg-1.4 (non-commercial), rmbg-2.0 (CC BY-NC 4.0, opt-in)',
+    }),
     sensitivity: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Higher keeps fainter product parts (and more backdrop noise)' }),
     shadowTolerance: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'How much neutral darkening of the backdrop counts as shadow (share of its lightness)' }),
     holes: Type.Union([Type.Literal('auto'), Type.Literal('fill')], { default: 'auto', description: 'auto: enclosed backdrop-coloured areas (a mug handle) become transparent' }),
     feather: Type.Number({ minimum: 0, maximum: 16, default: 1, description: 'Extra edge softening in px' }),
   }),
   cacheable: true,
+  cacheSalt: modelConfigFingerprint,
   timeoutMs: 60_000,
   async run(ctx, inputs, params) {
     const input = inputs.image;
@@ -38,21 +50,25 @@ export const segmentNode = defineNode({
     let alpha = meaningfulAlpha(img);
     let unmix: Unmixing | undefined;
     let method = 'alpha';
-    let stats: Record<string, number> = {};
+    let stats: Record<string, unknown> = {};
     if (!alpha) {
-      try {
-        const matte = await classicalMatte(img, {
-          sensitivity: params.sensitivity ?? 0.5,
-          shadowTolerance: params.shadowTolerance ?? 0.5,
-          holes: params.holes ?? 'auto',
-        });
+      const requested = params.method ?? 'auto';
+      const model = requested === 'classical' ? null : resolveModel(params.model ?? 'auto');
+      if (requested === 'onnx' && !model) {
+        throw new PermanentNodeError(`model not configured: set up "${params.model ?? 'auto'}" (${MODEL_CONFIG_HINT}), or use method classical`);
+      }
+      if (model) {
+        ctx.progress(0.2, `running ${model.preset.id}`);
+        const matte = await onnxMatte(img, model, ctx.log);
+        alpha = matte.alpha;
+        method = 'onnx';
+        stats = { ...matte.stats, licence: model.preset.licence };
+      } else {
+        const matte = await classical(img, params);
         alpha = matte.alpha;
         unmix = { foreground: matte.foreground, backdrop: matte.backdrop };
         method = 'classical';
         stats = matte.stats;
-      } catch (err) {
-        if (err instanceof NoProductError) throw new PermanentNodeError(err.message);
-        throw err;
       }
     }
     ctx.signal.throwIfAborted();
@@ -61,7 +77,7 @@ export const segmentNode = defineNode({
     // feather px → box radius (a ramp of 2r+1 px); a given alpha channel is used as it is.
     const featherRadius = method === 'classical' ? Math.max(0, Math.round((params.feather ?? 1) / 2 + 0.25)) : 0;
     const found = cutoutRegion(alpha, W, H, featherRadius + Math.max(2, Math.round(0.01 * Math.max(W, H))));
-    if (!found) throw new PermanentNodeError('no product found: the image is fully transparent');
+    if (!found) throw new PermanentNodeError(method === 'onnx' ? 'no product found: the model marked nothing as foreground' : 'no product found: the image is fully transparent');
     featherAlpha(alpha, W, found.region, featherRadius);
     const cut = cropRgba(img, alpha, found.region, unmix);
     const [cutoutPng, maskPng] = await Promise.all([
@@ -84,3 +100,16 @@ export const segmentNode = defineNode({
     return { cutout, mask };
   },
 });
+
+async function classical(img: RawImage, params: { sensitivity?: number; shadowTolerance?: number; holes?: 'auto' | 'fill' }) {
+  try {
+    return await classicalMatte(img, {
+      sensitivity: params.sensitivity ?? 0.5,
+      shadowTolerance: params.shadowTolerance ?? 0.5,
+      holes: params.holes ?? 'auto',
+    });
+  } catch (err) {
+    if (err instanceof NoProductError) throw new PermanentNodeError(err.message);
+    throw err;
+  }
+}

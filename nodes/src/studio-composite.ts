@@ -4,7 +4,7 @@ import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runti
 import { decoding } from './image/decode';
 import { HEX_COLOUR_PATTERN, parseHex } from './image/hex-colour';
 import { boundingBox } from './image/mask-ops';
-import { applyReflection, blendOver, footprint, type PlacedProduct } from './image/placed-product';
+import { applyReflection, blendOver, footprint, placedAlpha, type PlacedProduct } from './image/placed-product';
 import { decodeToRaw, encodeIntermediate, INTERMEDIATE_MIME } from './image/raw-image';
 import { makeBackdrop } from './image/studio-backdrop';
 import { applyStudioShadow } from './image/studio-shadow';
@@ -26,7 +26,10 @@ export const studioCompositeNode = defineNode({
   description: 'Places the cut-out on a studio backdrop at a marketplace fill ratio, with a soft contact shadow and an optional floor reflection.',
   resource: 'cpu',
   inputs: [{ name: 'cutout', type: 'cutout', label: 'Cut-out' }],
-  outputs: [{ name: 'image', type: 'image', label: 'Image', description: 'RGB, frame size' }],
+  outputs: [
+    { name: 'image', type: 'image', label: 'Image', description: 'RGB, frame size' },
+    { name: 'mask', type: 'mask', label: 'Mask', description: 'Where the product was placed (its alpha on the frame): downstream nodes need not re-segment' },
+  ],
   params: Type.Object({
     background: Type.Union([Type.Literal('white'), Type.Literal('solid'), Type.Literal('sweep'), Type.Literal('gradient')], {
       default: 'white',
@@ -89,7 +92,10 @@ export const studioCompositeNode = defineNode({
     blendOver(canvas, FW, FH, product);
 
     // A product on a plain backdrop compresses well and cheaply; a gradient backdrop does not.
-    const png = await encodeIntermediate({ data: canvas, width: FW, height: FH, channels: 3 }, kind === 'white' || kind === 'solid' ? 'flat' : 'photo');
+    const [png, maskPng] = await Promise.all([
+      encodeIntermediate({ data: canvas, width: FW, height: FH, channels: 3 }, kind === 'white' || kind === 'solid' ? 'flat' : 'photo'),
+      encodeIntermediate({ data: placedAlpha(FW, FH, product), width: FW, height: FH, channels: 1 }, 'flat'),
+    ]);
     const image = await ctx.artifacts.put(png, {
       mime: INTERMEDIATE_MIME,
       width: FW,
@@ -102,7 +108,8 @@ export const studioCompositeNode = defineNode({
         digitalSourceType: 'compositeSynthetic',
       },
     });
-    return { image };
+    const mask = await ctx.artifacts.put(maskPng, { mime: INTERMEDIATE_MIME, width: FW, height: FH, meta: { channels: 1, productBbox: bodyBox } });
+    return { image, mask };
   },
 });
 

@@ -24,23 +24,7 @@ describe('segment', () => {
     return { cutout: out.cutout as ArtifactRef, mask: out.mask as ArtifactRef };
   };
 
-  it('reaches a mean IoU of at least 0.95 on 24 synthetic product photos', async () => {
-    const scores: string[] = [];
-    let sum = 0, worst = 1;
-    const n = 24;
-    for (let seed = 1; seed <= n; seed++) {
-      const photo = await makeProductPhoto({ seed, width: 1200, height: 900 });
-      const { mask } = await segment(await prepare(photo.jpeg));
-      const score = iou(await maskOf(h, mask), photo.mask);
-      sum += score;
-      worst = Math.min(worst, score);
-      scores.push(`${photo.kind}:${score.toFixed(3)}`);
-    }
-    const mean = sum / n;
-    console.log(`segment: mean IoU ${mean.toFixed(4)} over ${n} images (worst ${worst.toFixed(4)})\n  ${scores.join(' ')}`);
-    assert.ok(mean >= 0.95, `mean IoU ${mean}`);
-    assert.ok(worst >= 0.9, `worst IoU ${worst}`);
-  });
+  // The IoU figure over 50 varied photos lives in segment-quality.test.ts.
 
   it('cuts out an RGBA PNG cropped to the product, placed by meta.bbox in the source', async () => {
     const photo = await makeProductPhoto({ seed: 5, width: 1000, height: 750 });

@@ -164,8 +164,32 @@ function reopenHoles(fg: Uint8Array, dist: Float32Array, threshold: number, nois
   const level = Math.max(1.5 * noise, 0.5 * threshold);
   const minArea = Math.max(16, countSet(fg) * 0.003);
   const open = new Uint8Array(areas.length);
-  for (let id = 1; id < areas.length; id++) open[id] = areas[id] >= minArea && sums[id] / areas[id] < level ? 1 : 0;
+  for (let id = 1; id < areas.length; id++) open[id] = areas[id] >= minArea && sums[id] / areas[id] < level && !enclosesIslands(labels, id, w, h) ? 1 : 0;
   clearWhere(fg, labels, open);
+}
+
+/**
+ * Whether pocket `id` surrounds pixels that are not part of it (a logo on a pale label): a
+ * see-through hole shows only backdrop, a printed label carries its print inside.
+ */
+function enclosesIslands(labels: Int32Array, id: number, w: number, h: number): boolean {
+  let x0 = w, y0 = h, x1 = -1, y1 = -1, area = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] !== id) continue;
+    const x = i % w, y = (i - x) / w;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+    area++;
+  }
+  const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+  const passable = new Uint8Array(bw * bh);
+  for (let y = 0; y < bh; y++) for (let x = 0; x < bw; x++) passable[y * bw + x] = labels[(y0 + y) * w + x0 + x] === id ? 0 : 1;
+  const outside = floodFromBorder(passable, bw, bh);
+  let enclosed = 0;
+  for (let i = 0; i < passable.length; i++) if (passable[i] && !outside[i]) enclosed++;
+  return enclosed > Math.max(4, 0.01 * area);
 }
 
 function pockets(fg: Uint8Array, dist: Float32Array, threshold: number): Uint8Array {

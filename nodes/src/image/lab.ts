@@ -34,3 +34,31 @@ export function rgbToLab(r: number, g: number, b: number, out: Float32Array | Fl
   out[o + 1] = 500 * (fx - fy);
   out[o + 2] = 200 * (fy - fz);
 }
+
+/** Linear light [0,1] to 8-bit sRGB, tabulated finely enough that the round trip is exact. */
+const ENCODE_STEPS = 16384;
+const ENCODE = new Uint8Array(ENCODE_STEPS + 1);
+for (let i = 0; i <= ENCODE_STEPS; i++) {
+  const c = i / ENCODE_STEPS;
+  ENCODE[i] = Math.round(255 * (c <= 0.0031308 ? 12.92 * c : 1.055 * Math.pow(c, 1 / 2.4) - 0.055));
+}
+
+function encode(linear: number): number {
+  return linear <= 0 ? 0 : linear >= 1 ? 255 : ENCODE[Math.round(linear * ENCODE_STEPS)];
+}
+
+function finv(t: number): number {
+  const t3 = t * t * t;
+  return t3 > EPS ? t3 : (116 * t - 16) / KAPPA;
+}
+
+/** Writes the 8-bit sRGB colour (clipped to the gamut) of L, a, b (D65) into out[o..o+2]. */
+export function labToRgb(L: number, a: number, b: number, out: Uint8Array | Buffer, o = 0): void {
+  const fy = (L + 16) / 116;
+  const X = 0.95047 * finv(fy + a / 500);
+  const Y = L > KAPPA * EPS ? fy * fy * fy : L / KAPPA;
+  const Z = 1.08883 * finv(fy - b / 200);
+  out[o] = encode(3.2404542 * X - 1.5371385 * Y - 0.4985314 * Z);
+  out[o + 1] = encode(-0.969266 * X + 1.8760108 * Y + 0.041556 * Z);
+  out[o + 2] = encode(0.0556434 * X - 0.2040259 * Y + 1.0572252 * Z);
+}

@@ -82,3 +82,18 @@ export function applyReflection(canvas: Buffer, W: number, H: number, p: PlacedP
     }
   }
 }
+
+/** The product's alpha on a W × H frame: the composite's exact product mask (no re-segmentation needed downstream). */
+export function placedAlpha(W: number, H: number, p: PlacedProduct): Buffer {
+  const out = Buffer.alloc(W * H);
+  const { rgba, width: w, height: h, left, top } = p;
+  for (let y = 0; y < h; y++) {
+    const fy = top + y;
+    if (fy < 0 || fy >= H) continue;
+    for (let x = 0; x < w; x++) {
+      const fx = left + x;
+      if (fx >= 0 && fx < W) out[fy * W + fx] = rgba[(y * w + x) * 4 + 3];
+    }
+  }
+  return out;
+}

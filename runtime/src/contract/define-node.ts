@@ -21,6 +21,11 @@ export interface NodeDefinition<P = Record<string, unknown>> {
   retries?: number;
   /** Parks the run for a person's decision instead of running on a worker (human review). */
   parks?: boolean;
+  /**
+   * Facts outside params and inputs that change the output (e.g. which model file is configured):
+   * folded into the execution-cache key so a new model never serves an old result.
+   */
+  cacheSalt?: () => string;
   run(ctx: NodeContext, inputs: Record<string, PortValue | undefined>, params: P): Promise<PortValues>;
 }
 
@@ -46,6 +51,7 @@ export function describeNode(def: NodeDefinition<any>): NodeTypeDescriptor {
     ...(def.retries !== undefined ? { retries: def.retries } : {}),
     ...(def.timeoutMs !== undefined ? { timeoutMs: def.timeoutMs } : {}),
     ...(def.parks ? { parks: true } : {}),
+    ...(def.cacheSalt ? { cacheSalt: shortHash(def.cacheSalt()) } : {}),
   };
 }
 
@@ -75,4 +81,11 @@ export class NodeCatalog {
   list(): NodeDefinition<any>[] {
     return [...this.byType.values()];
   }
+}
+
+/** FNV-1a: a short, stable, browser-safe fingerprint (the salt may name local file paths). */
+function shortHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
 }

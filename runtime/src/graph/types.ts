@@ -67,6 +67,8 @@ export interface NodeTypeDescriptor {
   timeoutMs?: number;
   /** A node that parks the run until a person decides (human review); never sent to a worker. */
   parks?: boolean;
+  /** Fingerprint of configuration that changes outputs (e.g. the model file); part of the cache key. */
+  cacheSalt?: string;
 }
 
 export type ProblemCode =

@@ -25,6 +25,7 @@ export interface PlanNode {
   backoffMs: number;
   timeoutMs: number;
   parks: boolean;
+  cacheSalt?: string;
 }
 
 export const DEFAULT_ATTEMPTS = 3;
@@ -99,6 +100,7 @@ export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[
       backoffMs: n.retry?.backoffMs ?? DEFAULT_BACKOFF_MS,
       timeoutMs: n.timeoutMs ?? d.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       parks: !!d.parks,
+      ...(d.cacheSalt ? { cacheSalt: d.cacheSalt } : {}),
     };
   }
   for (const e of doc.edges) {

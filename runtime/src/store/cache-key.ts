@@ -5,11 +5,11 @@ import { isArtifactRef, type PortValue } from '../contract';
  * The execution-cache key: node type + version + params + input values, with artifacts reduced to
  * their content hashes. Scoped by tenant in the table, so one tenant's outputs never serve another.
  */
-export function cacheKey(type: string, version: number, params: Record<string, unknown>, inputs: Record<string, PortValue>): string {
+export function cacheKey(type: string, version: number, params: Record<string, unknown>, inputs: Record<string, PortValue>, salt = ''): string {
   const normalisedInputs: Record<string, unknown> = {};
   for (const k of Object.keys(inputs).sort()) normalisedInputs[k] = normalise(inputs[k]);
   return createHash('sha256')
-    .update(stableJson({ type, version, params, inputs: normalisedInputs }))
+    .update(stableJson({ type, version, salt, params, inputs: normalisedInputs }))
     .digest('hex');
 }
 
