@@ -6,7 +6,7 @@
  * Env: BENCH_SECTIONS=throughput,latency,image (default all), BENCH_RUNS (default 500),
  *      BENCH_REPS (default 3), REDIS_URL, BENCH_KEEP_IMAGES=1 (keep the image outputs).
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chainShape, describeShape, diamondShape, type BenchShape } from './graphs';
@@ -86,6 +86,8 @@ async function main(): Promise<void> {
   console.log(`  machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}`);
   console.log(`  one Node process for everything (this one): both sides' workers live here, measured one side at a time;`);
   console.log(`  PostgreSQL and Redis are separate processes on the same machine (loopback).`);
+  const load0 = loadavg()[0];
+  console.log(`  load average (1 min) at start: ${fmt(load0, 2)}${load0 > 1 ? '  ← the machine is busy: expect noisy numbers' : ''}`);
 
   let sched: SchedulingResults | undefined;
   if (SECTIONS.has('throughput') || SECTIONS.has('latency')) {
@@ -152,7 +154,7 @@ async function main(): Promise<void> {
   console.log(`  Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version},`);
   console.log(`  Redis + PostgreSQL on loopback; one worker process per side, concurrency ${CONCURRENCY}.`);
   for (const line of summary) console.log(`  - ${line}`);
-  console.log(`\n  (bench took ${fmt((performance.now() - started) / 1000, 1)} s)`);
+  console.log(`\n  (bench took ${fmt((performance.now() - started) / 1000, 1)} s; load average at start ${fmt(load0, 2)}, at end ${fmt(loadavg()[0], 2)})`);
 }
 
 function printImage(img: ImagePathResult, summary: string[]): void {

@@ -7,7 +7,7 @@ import { Pool } from 'pg';
 import type { Redis } from 'ioredis';
 import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import { createRedis, eventsChannel, NodeQueues, NodeWorkerHost, RunCoordinator } from '@studioflow/runtime/bullmq';
+import { createRedis, eventsChannel, NodeQueues, NodeWorkerHost, parseBatch, RunCoordinator } from '@studioflow/runtime/bullmq';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import { compilePlan, type RunPlan } from '@studioflow/runtime/scheduler';
 import { PgRunStore, type NewRun } from '@studioflow/runtime/store';
@@ -137,10 +137,11 @@ export class OursSide implements BenchSide {
       const sub = createRedis({ url: this.redisUrl, prefix: this.prefix });
       this.redis.push(sub);
       sub.on('message', (_ch, message: string) => {
-        if (!message.startsWith('{"type":"run.')) return;
-        const n = JSON.parse(message) as { type: string; runId: string };
-        const status = n.type.slice(4);
-        if (TERMINAL.includes(status)) this.waiters.get(n.runId)?.(status);
+        if (!message.includes('"type":"run.')) return;
+        for (const n of parseBatch<{ type: string; runId: string }>(message)) {
+          const status = n.type.startsWith('run.') ? n.type.slice(4) : '';
+          if (TERMINAL.includes(status)) this.waiters.get(n.runId)?.(status);
+        }
       });
       await sub.subscribe(eventsChannel(this.prefix));
       this.subscriber = sub;

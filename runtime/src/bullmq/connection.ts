@@ -6,9 +6,13 @@ export interface RedisConfig {
   prefix: string;
 }
 
-/** BullMQ workers need maxRetriesPerRequest: null (blocking commands must not time out). */
+/**
+ * BullMQ workers need maxRetriesPerRequest: null (blocking commands must not time out).
+ * No auto-pipelining: it copies BullMQ's Lua commands into a new pipeline per flush and measured
+ * 0.5–0.8× the throughput of plain connections.
+ */
 export function createRedis(config: RedisConfig, extra: RedisOptions = {}): Redis {
-  return new IORedis(config.url, { maxRetriesPerRequest: null, enableAutoPipelining: true, ...extra });
+  return new IORedis(config.url, { maxRetriesPerRequest: null, ...extra });
 }
 
 export function eventsChannel(prefix: string): string {

@@ -5,4 +5,5 @@ export * from './batcher';
 export * from './coordinator';
 export * from './worker-host';
 export * from './timeout';
+export * from './semaphore';
 export * from './worker-process';

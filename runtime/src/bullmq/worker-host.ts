@@ -5,6 +5,8 @@ import type { LocalArtifactStore } from '../artifacts';
 import type { Resource } from '../graph';
 import type { NodeJobData } from '../store';
 import { controlChannel } from './connection';
+import { parseBatch } from './notices';
+import { Semaphore } from './semaphore';
 import type { RunCoordinator } from './coordinator';
 import { runWithTimeout } from './timeout';
 
@@ -40,19 +42,25 @@ export class NodeWorkerHost {
     const o = this.options;
     await o.subscriber.subscribe(controlChannel(o.prefix));
     o.subscriber.on('message', (_channel, message) => {
-      const msg = JSON.parse(message) as { kind: string; runId: string; nodeId: string; generation: number };
-      const key = `${msg.runId}.${msg.nodeId}.${msg.generation}`;
-      const controller = this.active.get(key);
-      if (msg.kind === 'abort' && controller) {
-        this.cancelled.add(key);
-        controller.abort(new Error('cancelled'));
+      for (const msg of parseBatch<{ kind: string; runId: string; nodeId: string; generation: number }>(message)) {
+        const key = `${msg.runId}.${msg.nodeId}.${msg.generation}`;
+        const controller = this.active.get(key);
+        if (msg.kind === 'abort' && controller) {
+          this.cancelled.add(key);
+          controller.abort(new Error('cancelled'));
+        }
       }
     });
     for (const resource of o.resources) {
-      const worker = new Worker<NodeJobData>(resource, (job) => this.process(job), {
+      const limit = o.concurrency[resource] ?? 1;
+      const slots = new Semaphore(limit);
+      // A job keeps its BullMQ slot until its completion is committed (group commit, ~10 ms under
+      // load). Extra BullMQ slots let the next nodes start meanwhile; the semaphore still caps the
+      // node work itself at the configured concurrency.
+      const worker = new Worker<NodeJobData>(resource, (job) => this.process(job, slots), {
         connection: o.connection,
         prefix: o.prefix,
-        concurrency: o.concurrency[resource] ?? 1,
+        concurrency: limit * 3,
         autorun: true,
         ...(o.lockDurationMs ? { lockDuration: o.lockDurationMs } : {}),
         ...(o.stalledIntervalMs ? { stalledInterval: o.stalledIntervalMs } : {}),
@@ -69,7 +77,7 @@ export class NodeWorkerHost {
     await this.options.subscriber.unsubscribe().catch(() => undefined);
   }
 
-  private async process(job: Job<NodeJobData>): Promise<void> {
+  private async process(job: Job<NodeJobData>, slots: Semaphore): Promise<void> {
     const o = this.options;
     const d = job.data;
     const def = o.catalog.get(d.type);
@@ -97,7 +105,7 @@ export class NodeWorkerHost {
     };
     try {
       const timeoutMs = d.timeoutMs ?? def.timeoutMs ?? o.defaultTimeoutMs ?? 60_000;
-      const outputs = await runWithTimeout(() => def.run(ctx, d.inputs, d.params), timeoutMs, controller);
+      const outputs = await slots.use(() => runWithTimeout(() => def.run(ctx, d.inputs, d.params), timeoutMs, controller));
       await o.coordinator.submit({
         runId: d.runId,
         event: { kind: 'node_succeeded', nodeId: d.nodeId, generation: d.generation, outputs },

@@ -34,6 +34,8 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ hos
   });
   const log = wrap(logger);
   const pool = new Pool({ connectionString: o.databaseUrl, max: 6 });
+  // An idle connection dropped by PostgreSQL (restart, admin kill) must not crash the worker.
+  pool.on('error', (err) => log.warn('idle PostgreSQL connection lost', { error: err.message }));
   const connection = createRedis({ url: o.redisUrl, prefix: o.prefix });
   const subscriber = createRedis({ url: o.redisUrl, prefix: o.prefix });
   const coordinator = RunCoordinator.create(new PgRunStore(pool), connection, o.prefix, new NodeQueues(connection, o.prefix));

@@ -15,7 +15,16 @@ export const REDIS = Symbol('REDIS');
 export const CATALOG = Symbol('CATALOG');
 
 const INFRA_PROVIDERS = [
-    { provide: PG_POOL, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new Pool({ connectionString: c.databaseUrl, max: 10 }) },
+    {
+      provide: PG_POOL,
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig) => {
+        const pool = new Pool({ connectionString: c.databaseUrl, max: 10 });
+        // An idle connection dropped by PostgreSQL must not crash the API.
+        pool.on('error', (err) => console.warn(`idle PostgreSQL connection lost: ${err.message}`));
+        return pool;
+      },
+    },
     { provide: REDIS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createRedis({ url: c.redisUrl, prefix: c.queuePrefix }) },
     { provide: CATALOG, useFactory: (): NodeCatalog => createProductCatalog() },
     { provide: LocalArtifactStore, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new LocalArtifactStore(c.storageDir) },

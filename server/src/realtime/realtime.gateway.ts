@@ -9,7 +9,7 @@ import {
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import type { Redis } from 'ioredis';
-import { eventsChannel } from '@studioflow/runtime/bullmq';
+import { eventsChannel, parseBatch } from '@studioflow/runtime/bullmq';
 import type { RunNotice } from '@studioflow/runtime/store';
 import { ApiKeyService } from '../auth/api-keys';
 import type { Principal } from '../auth/principal';
@@ -39,9 +39,10 @@ export class RealtimeGateway implements OnGatewayConnection, OnModuleInit, OnMod
     this.subscriber = this.redis.duplicate();
     await this.subscriber.subscribe(eventsChannel(this.config.queuePrefix));
     this.subscriber.on('message', (_channel, message) => {
-      const notice = JSON.parse(message) as RunNotice;
-      const { type, ...payload } = notice;
-      this.server?.to(`run:${notice.runId}`).to(`tenant:${notice.tenantId}`).emit(type, payload);
+      for (const notice of parseBatch<RunNotice>(message)) {
+        const { type, ...payload } = notice;
+        this.server?.to(`run:${notice.runId}`).to(`tenant:${notice.tenantId}`).emit(type, payload);
+      }
     });
   }
 
