@@ -1,6 +1,6 @@
 /**
- * Child process for the image section: runs the white-studio graph once on one 12 MP JPEG with
- * runGraphLocally, sharp on one thread, and prints one `BENCH_RESULT <json>` line. A separate
+ * Child process for the image section: runs one template's graph (white-studio, marketplace-studio)
+ * on one 12 MP JPEG with runGraphLocally, sharp on one thread, and prints one `BENCH_RESULT <json>` line. A separate
  * process so peak RSS is this work's alone (plus Node itself, which a worker pays too).
  *
  *   node bench/dist/src/image-child.js <photo.jpg> <template.json> <artifactDir>
@@ -23,7 +23,12 @@ export interface ImageChildResult {
   /** A second run in the same process (warm caches, JIT), for reference. */
   warmWallS?: number;
   warmCpuS?: number;
+  /** Per node of the cold run: wall ms (node.started → node.completed) and process CPU ms in that span. */
   nodeMs?: Record<string, number>;
+  nodeCpuMs?: Record<string, number>;
+  /** The same per node for the warm run. */
+  warmNodeMs?: Record<string, number>;
+  warmNodeCpuMs?: Record<string, number>;
   outputs?: Array<{ node: string; port: string; mime: string; width?: number; height?: number; bytes: number }>;
 }
 
@@ -56,8 +61,16 @@ async function main(): Promise<void> {
   // The upload is already in the artifact store when a run starts: not part of the measurement.
   const upload: ArtifactRef = await artifacts.put(await readFile(photoPath), { mime: 'image/jpeg' });
 
+  // concurrency 1: nodes run one after another, so the process CPU between a node's start and
+  // completion events is that node's (libvips runs on this one thread pool of size 1).
+  const cpuMsNow = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   const once = async () => {
     const nodeMs: Record<string, number> = {};
+    const nodeCpuMs: Record<string, number> = {};
+    const startedAt = new Map<string, [number, number]>();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const result = await runGraphLocally(graph, {
@@ -66,19 +79,35 @@ async function main(): Promise<void> {
       seedInputs: { [inputNode.id]: { upload } },
       concurrency: 1,
       onEvent: (e) => {
-        if (e.type === 'node.completed') nodeMs[e.nodeId] = e.durationMs;
+        if (e.type === 'node.started') startedAt.set(e.nodeId, [performance.now(), cpuMsNow()]);
+        if (e.type === 'node.completed') {
+          const [w, c] = startedAt.get(e.nodeId) ?? [NaN, NaN];
+          nodeMs[e.nodeId] = performance.now() - w;
+          nodeCpuMs[e.nodeId] = cpuMsNow() - c;
+        }
       },
     });
     const wallS = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     if (result.error) throw new Error(result.error);
-    return { wallS, cpuS: (cpu.user + cpu.system) / 1e6, nodeMs, outputs: refsOf(result.outputs) };
+    return { wallS, cpuS: (cpu.user + cpu.system) / 1e6, nodeMs, nodeCpuMs, outputs: refsOf(result.outputs) };
   };
 
   const cold = await once();
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const warm = await once();
-  emit({ cpuS: cold.cpuS, wallS: cold.wallS, peakRssMb, warmWallS: warm.wallS, warmCpuS: warm.cpuS, nodeMs: cold.nodeMs, outputs: cold.outputs });
+  emit({
+    cpuS: cold.cpuS,
+    wallS: cold.wallS,
+    peakRssMb,
+    warmWallS: warm.wallS,
+    warmCpuS: warm.cpuS,
+    nodeMs: cold.nodeMs,
+    nodeCpuMs: cold.nodeCpuMs,
+    warmNodeMs: warm.nodeMs,
+    warmNodeCpuMs: warm.nodeCpuMs,
+    outputs: cold.outputs,
+  });
 }
 
 main().catch((err) => {

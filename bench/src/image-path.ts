@@ -6,9 +6,12 @@ import type { ImageChildResult } from './image-child';
 import { imageMagickAvailable, runImageMagick, type ImageMagickResult } from './imagemagick';
 import { measureProcess, onOneCore, type ProcessMeasure } from './measure-process';
 
+export type OursImageResult = (ImageChildResult & { process?: ProcessMeasure }) | { skipped: string };
+
 export interface ImagePathResult {
   photo: { width: number; height: number; bytes: number };
-  ours: (ImageChildResult & { process?: ProcessMeasure }) | { skipped: string };
+  /** Per template name (white-studio, marketplace-studio), in the order given. */
+  ours: Record<string, OursImageResult>;
   im: ImageMagickResult | { skipped: string };
 }
 
@@ -16,8 +19,11 @@ export function nodesBuilt(): boolean {
   return typeof (nodesLib as Record<string, unknown>).createProductCatalog === 'function';
 }
 
-/** One 12 MP product photo through the white-studio graph (child process) and through ImageMagick. */
-export async function runImagePath(templatePath: string, childScript: string): Promise<ImagePathResult> {
+/**
+ * One 12 MP product photo through each template's graph (one fresh child process per template, one
+ * core) and through ImageMagick.
+ */
+export async function runImagePath(templates: Array<{ name: string; path: string }>, childScript: string): Promise<ImagePathResult> {
   const dir = await mkdtemp(join(tmpdir(), 'sfbench-image-'));
   try {
     const photo = await nodesLib.makeProductPhoto({ seed: 7, width: 4000, height: 3000 });
@@ -25,16 +31,18 @@ export async function runImagePath(templatePath: string, childScript: string): P
     await writeFile(photoPath, photo.jpeg);
     const result: ImagePathResult = {
       photo: { width: photo.width, height: photo.height, bytes: photo.jpeg.length },
-      ours: { skipped: 'nodes not built' },
+      ours: Object.fromEntries(templates.map((t) => [t.name, { skipped: 'nodes not built' }])),
       im: { skipped: 'ImageMagick not installed (/usr/bin/convert missing)' },
     };
 
     if (nodesBuilt()) {
-      const [cmd, args] = onOneCore(process.execPath, [childScript, photoPath, templatePath, join(dir, 'artifacts')]);
-      const m = await measureProcess(cmd, args, { ...process.env, VIPS_CONCURRENCY: '1' });
-      const line = m.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-      const child: ImageChildResult = line ? JSON.parse(line.slice('BENCH_RESULT '.length)) : { error: `no result (exit ${m.code}): ${m.stderr.slice(0, 800)}` };
-      result.ours = { ...child, process: m };
+      for (const t of templates) {
+        const [cmd, args] = onOneCore(process.execPath, [childScript, photoPath, t.path, join(dir, `artifacts-${t.name}`)]);
+        const m = await measureProcess(cmd, args, { ...process.env, VIPS_CONCURRENCY: '1' });
+        const line = m.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+        const child: ImageChildResult = line ? JSON.parse(line.slice('BENCH_RESULT '.length)) : { error: `no result (exit ${m.code}): ${m.stderr.slice(0, 800)}` };
+        result.ours[t.name] = { ...child, process: m };
+      }
     }
 
     if (imageMagickAvailable()) {

@@ -7,7 +7,7 @@ import { Pool } from 'pg';
 import type { Redis } from 'ioredis';
 import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import { createRedis, eventsChannel, NodeQueues, NodeWorkerHost, parseBatch, RunCoordinator } from '@studioflow/runtime/bullmq';
+import { createRedis, DEFAULT_RETRY, eventsChannel, NodeQueues, NodeWorkerHost, parseBatch, RunCoordinator, type RetryPolicy } from '@studioflow/runtime/bullmq';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import { compilePlan, type RunPlan } from '@studioflow/runtime/scheduler';
 import { PgRunStore, type NewRun } from '@studioflow/runtime/store';
@@ -23,9 +23,11 @@ const TERMINAL = ['completed', 'failed', 'cancelled'];
  * pool + Redis connection, RunCoordinator.startRuns → PgRunStore.createRuns with credits) and a
  * "worker" half (its own pg pool, PgRunStore with a cold definition cache, Redis connections and a
  * NodeWorkerHost whose completions go through a RunCoordinator's group commit into PostgreSQL).
+ * `retry` is the NodeQueues retry policy of both halves (default: 3 attempts with backoff;
+ * `{ attempts: 0, backoffMs: 0 }` turns retries off).
  */
 export class OursSide implements BenchSide {
-  readonly name = 'ours';
+  readonly name: string;
   readonly prefix = `sfbench-ours-${randomBytes(4).toString('hex')}`;
   private db!: ScratchDatabase;
   private apiPool!: Pool;
@@ -45,7 +47,11 @@ export class OursSide implements BenchSide {
     private readonly redisUrl: string,
     private readonly concurrency: number,
     private readonly catalog: NodeCatalog,
-  ) {}
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    name = 'ours',
+  ) {
+    this.name = name;
+  }
 
   async start(): Promise<void> {
     this.db = await createScratchDatabase('bench');
@@ -64,9 +70,9 @@ export class OursSide implements BenchSide {
       return r;
     };
     const apiRedis = conn();
-    this.api = RunCoordinator.create(new PgRunStore(this.apiPool), apiRedis, this.prefix);
+    this.api = RunCoordinator.create(new PgRunStore(this.apiPool), apiRedis, this.prefix, new NodeQueues(apiRedis, this.prefix, this.retry));
     const workerRedis = conn();
-    this.workerCoordinator = RunCoordinator.create(new PgRunStore(this.workerPool), workerRedis, this.prefix, new NodeQueues(workerRedis, this.prefix));
+    this.workerCoordinator = RunCoordinator.create(new PgRunStore(this.workerPool), workerRedis, this.prefix, new NodeQueues(workerRedis, this.prefix, this.retry));
     this.artifactsDir = await mkdtemp(join(tmpdir(), 'sfbench-artifacts-'));
     this.host = new NodeWorkerHost({
       connection: workerRedis,

@@ -18,10 +18,10 @@ interface RawJob {
  * Fan-in joins count arrivals with one HINCRBY per (run, join) and enqueue the join on the last one.
  * Same Redis, same job options as ours (deterministic jobId, 3 attempts with backoff,
  * removeOnComplete 2000), same concurrency. Connections are plain ioredis as BullMQ documents them
- * (maxRetriesPerRequest: null); `autoPipelining` turns on what the runtime's createRedis adds.
+ * (maxRetriesPerRequest: null).
  */
 export class RawSide implements BenchSide {
-  readonly name: string;
+  readonly name = 'raw BullMQ';
   readonly prefix = `sfbench-raw-${randomBytes(4).toString('hex')}`;
   private readonly shapes = new Map<string, BenchShape>();
   private readonly pendingSinks = new Map<string, number>();
@@ -35,13 +35,10 @@ export class RawSide implements BenchSide {
   constructor(
     private readonly redisUrl: string,
     private readonly concurrency: number,
-    private readonly autoPipelining = false,
-  ) {
-    this.name = autoPipelining ? 'raw + auto-pipelining' : 'raw BullMQ';
-  }
+  ) {}
 
   async start(): Promise<void> {
-    const options = { maxRetriesPerRequest: null, enableAutoPipelining: this.autoPipelining };
+    const options = { maxRetriesPerRequest: null };
     this.apiConn = new IORedis(this.redisUrl, options);
     this.workerConn = new IORedis(this.redisUrl, options);
     this.apiQueue = new Queue<RawJob>('raw', { connection: this.apiConn, prefix: this.prefix });

@@ -5,9 +5,10 @@ import sharp from 'sharp';
 import { createHash } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import { makeProductPhoto } from '@studioflow/nodes';
-import { api, startTestApp, type TestApp } from './support/test-app';
+import { api, deadline, startTestApp, type TestApp } from './support/test-app';
 
 let t: TestApp;
+
 let finishedShoot = '';
 let finishedArtifact = '';
 before(async () => {
@@ -82,7 +83,7 @@ test('a seller uploads a phone photo and receives a studio shot, through the soc
   });
   const ack = await socket.emitWithAck('subscribe', { runId: taskId });
   assert.equal(ack.ok, true);
-  await Promise.race([completed, new Promise((_, r) => setTimeout(() => r(new Error('no run.completed within 60 s')), 60_000))]);
+  await Promise.race([completed, deadline(60_000, 'no run.completed within 60 s')]);
   socket.disconnect();
 
   const mine = events.filter((e) => e.payload.runId === taskId).map((e) => e.type);

@@ -136,3 +136,31 @@ test('(5) replay from a middle node gives the same output and reuses upstream ar
     await h.stop();
   }
 });
+
+test('(6) SIGTERM lets active nodes finish, takes no new work, and exits', async () => {
+  const h = await FaultHarness.start('fault6');
+  try {
+    const worker = h.startWorker(10);
+    const started = Date.now();
+    const ids = await h.submit(chain(1, 'step', { ms: 1500 }), 10);
+    const deadline = Date.now() + 20_000;
+    while ((await h.coordinator.queues.queues.cpu.getActiveCount()) < 10) {
+      if (Date.now() > deadline) throw new Error('the 10 nodes never became active');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
+    worker.kill('SIGTERM');
+    const late = await h.submit(chain(1, 'step', { ms: 10 }), 5);
+    const code = await exited;
+    const finishedAtExit = await h.pool.query(`SELECT count(*)::int AS n FROM runs WHERE id = ANY($1) AND status = 'completed'`, [ids]);
+    const lateDone = await h.pool.query(`SELECT count(*)::int AS n FROM runs WHERE id = ANY($1) AND status = 'completed'`, [late]);
+    assert.equal(code, 0, 'clean exit');
+    assert.equal(finishedAtExit.rows[0].n, 10, 'every active node finished and was committed before exit');
+    assert.equal(lateDone.rows[0].n, 0, 'no new work taken after SIGTERM');
+    h.startWorker(10);
+    await h.waitTerminal(late, 30_000);
+    table.push({ ...(await h.figures('SIGTERM graceful shutdown', [...ids, ...late], started)), extra: '10 active finished, 5 left for the next worker' });
+  } finally {
+    await h.stop();
+  }
+});

@@ -16,6 +16,8 @@ export interface TestApp {
   userKey: string;
   workers: ChildProcess[];
   startWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
+  /** Stops the API (workers keep running), waits, then starts a new API on the same port and data. */
+  restartApi(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export async function startTestApp(label: string, options: { workers?: number } 
   }
   for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
 
-  return {
+  const t: TestApp = {
     app,
     config,
     baseUrl: `http://127.0.0.1:${address.port}`,
@@ -53,13 +55,20 @@ export async function startTestApp(label: string, options: { workers?: number } 
     userKey: config.devKeys.endUser,
     workers,
     startWorker,
+    async restartApi(downMs = 500) {
+      await t.app.close();
+      await new Promise((r) => setTimeout(r, downMs));
+      t.app = await createApp(config, { logger: false });
+      await t.app.listen(address.port, '127.0.0.1');
+    },
     async stop() {
       for (const w of workers) if (w.exitCode === null) w.kill('SIGTERM');
       await Promise.all(workers.map((w) => (w.exitCode !== null ? undefined : new Promise((r) => w.once('exit', r)))));
-      await app.close();
+      await t.app.close();
       await db.drop();
     },
   };
+  return t;
 }
 
 export async function api(t: TestApp, path: string, init: RequestInit & { key?: string } = {}): Promise<{ status: number; body: any }> {
@@ -73,4 +82,9 @@ export async function api(t: TestApp, path: string, init: RequestInit & { key?: 
     body = JSON.parse(text);
   } catch {}
   return { status: res.status, body };
+}
+
+/** Rejects after ms; unref'd so a finished test file does not wait for it. */
+export function deadline(ms: number, message: string): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(message)), ms).unref());
 }
