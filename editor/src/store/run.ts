@@ -90,6 +90,25 @@ function time(iso: string | null | undefined): number | null {
 /** Selector: the run is over and a node may be replayed from. */
 export const selectCanReplay = (s: RunState) => !!s.runId && TERMINAL_PHASES.includes(s.phase);
 
+
+/** The per-run fields of a store with no run loaded. */
+function idleRun() {
+  return {
+    runId: null,
+    version: null,
+    phase: 'idle' as const,
+    error: null,
+    results: null,
+    nodes: {},
+    order: [] as string[],
+    socket: 'off' as const,
+    startedAt: null,
+    finishedAt: null,
+    parentRunId: null,
+    replayFrom: null,
+  };
+}
+
 export const useRun = create<RunState>()((set, get) => {
   const patchNode = (nodeId: string, patch: Partial<NodeRunInfo>) => {
     const prev = get().nodes[nodeId] ?? { state: 'pending' as NodeRunState };
@@ -163,36 +182,10 @@ export const useRun = create<RunState>()((set, get) => {
     if (pollTimer) clearTimeout(pollTimer);
     pollTimer = setTimeout(() => void poll(last), ms);
   };
-  const reset = (patch: Partial<RunState>) =>
-    set({
-      runId: null,
-      version: null,
-      phase: 'idle',
-      error: null,
-      results: null,
-      nodes: {},
-      order: [],
-      socket: 'off',
-      startedAt: null,
-      finishedAt: null,
-      parentRunId: null,
-      replayFrom: null,
-      ...patch,
-    });
+  const reset = (patch: Partial<RunState>) => set({ ...idleRun(), ...patch });
 
   return {
-    runId: null,
-    version: null,
-    phase: 'idle',
-    error: null,
-    results: null,
-    nodes: {},
-    order: [],
-    socket: 'off',
-    startedAt: null,
-    finishedAt: null,
-    parentRunId: null,
-    replayFrom: null,
+    ...idleRun(),
     history: [],
     historyGraphId: null,
     historyStatus: 'idle',
