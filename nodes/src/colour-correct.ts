@@ -86,8 +86,8 @@ async function matchProduct(img: RawImage, original: RawImage, maskRef: unknown,
   };
   const ratio = aspect(product.alpha, img.width, img.height) / aspect(target.alpha, original.width, original.height);
   if (!(Math.abs(Math.log(ratio)) <= 0.08)) return { applied: false, reason: `the product outline in the image differs from the original (aspect ratio x${round(ratio)}); connect the product mask` };
-  const want = labStats(original, target.alpha);
-  const have = labStats(img, product.alpha);
+  const want = labStats(original, target.alpha, 250, original.width);
+  const have = labStats(img, product.alpha, 250, img.width);
   if (!want || !have) return { applied: false, reason: 'too few product pixels' };
   transferLab(img, product.alpha, have, want);
   return { applied: true, maskSource: product.source, from: { mean: have.mean.map(round), std: have.std.map(round) }, to: { mean: want.mean.map(round), std: want.std.map(round) } };

@@ -6,11 +6,19 @@ import type { RawImage } from './raw-image';
  */
 export function meaningfulAlpha(img: RawImage): Uint8Array | null {
   if (img.channels !== 4 && img.channels !== 2) return null;
-  const n = img.width * img.height, C = img.channels;
-  let transparent = 0;
-  for (let i = C - 1; i < img.data.length; i += C) if (img.data[i] < 128) transparent++;
-  if (transparent < n * 0.005) return null;
+  const n = img.width * img.height;
   const alpha = new Uint8Array(n);
-  for (let i = 0, q = C - 1; i < n; i++, q += C) alpha[i] = img.data[q];
-  return alpha;
+  const transparent = copyAlpha(img.data, img.channels, alpha);
+  return transparent < n * 0.005 ? null : alpha;
+}
+
+/** One pass: copies the alpha plane and counts its transparent (< 128) pixels. */
+function copyAlpha(data: Buffer, C: number, alpha: Uint8Array): number {
+  let transparent = 0;
+  for (let i = 0, q = C - 1; i < alpha.length; i++, q += C) {
+    const a = data[q];
+    alpha[i] = a;
+    transparent += a < 128 ? 1 : 0;
+  }
+  return transparent;
 }

@@ -47,14 +47,7 @@ export function rowPolynomials(m: BackgroundModel, v: number, out: Float64Array)
 
 export function fitBackground(rgb: Uint8Array, channels: number, width: number, height: number): BackgroundModel {
   const strip = Math.max(2, Math.round(0.015 * Math.min(width, height)));
-  const idx: number[] = [];
-  for (let y = 0; y < height; y++) {
-    const edgeRow = y < strip || y >= height - strip;
-    for (let x = 0; x < width; x++) {
-      // Every other pixel is plenty for a 6-term fit.
-      if ((x + y) % 2 === 0 && (edgeRow || x < strip || x >= width - strip)) idx.push(y * width + x);
-    }
-  }
+  const idx = borderSamples(width, height, strip);
   const n = idx.length;
   const xs = new Float64Array(n), ys = new Float64Array(n);
   const vals = new Float64Array(n * MODEL_CHANNELS);
@@ -100,6 +93,25 @@ export function fitBackground(rgb: Uint8Array, channels: number, width: number, 
   const inlierResid = resid.filter((_, i) => weights[i] > 0).sort();
   const noise = inlierResid.length ? inlierResid[Math.floor(0.95 * (inlierResid.length - 1))] : 3;
   return { coef, noise: Math.max(0.5, noise), inliers, samples: n };
+}
+
+/** Indices of every other pixel (checkerboard) in the border strip, row by row; only the strip is visited. */
+function borderSamples(width: number, height: number, strip: number): Int32Array {
+  const out = new Int32Array(width * height);
+  let n = 0;
+  for (let y = 0; y < height; y++) {
+    const edgeRow = y < strip || y >= height - strip;
+    const row = y * width;
+    // Every other pixel is plenty for a 6-term fit.
+    if (edgeRow || 2 * strip >= width) {
+      for (let x = y & 1; x < width; x += 2) out[n++] = row + x;
+    } else {
+      for (let x = y & 1; x < strip; x += 2) out[n++] = row + x;
+      const from = width - strip;
+      for (let x = from + ((from + y) & 1); x < width; x += 2) out[n++] = row + x;
+    }
+  }
+  return out.subarray(0, n);
 }
 
 function basis(x: number, y: number, out: Float64Array): void {

@@ -63,15 +63,32 @@ function line(img: RawImage, length: number, offset: (i: number) => number): { m
   const { data, channels: C } = img;
   const grey = C < 3;
   const step = Math.max(1, Math.floor(length / 400));
-  const vals: number[][] = [[], [], []];
-  for (let i = 0; i < length; i += step) {
+  const n = Math.ceil(length / step);
+  const v0 = new Uint8Array(n), v1 = new Uint8Array(n), v2 = new Uint8Array(n);
+  for (let i = 0, j = 0; i < length; i += step, j++) {
     const q = offset(i);
-    for (let c = 0; c < 3; c++) vals[c].push(data[q + (grey ? 0 : c)]);
+    v0[j] = data[q];
+    v1[j] = data[q + (grey ? 0 : 1)];
+    v2[j] = data[q + (grey ? 0 : 2)];
   }
-  const median = vals.map((v) => [...v].sort((a, b) => a - b)[v.length >> 1]) as [number, number, number];
+  const median: [number, number, number] = [middle(v0), middle(v1), middle(v2)];
+  const m0 = median[0], m1 = median[1], m2 = median[2];
   let close = 0;
-  for (let j = 0; j < vals[0].length; j++) if (Math.max(...[0, 1, 2].map((c) => Math.abs(vals[c][j] - median[c]))) <= UNIFORM_TOL) close++;
-  return { median, uniform: close >= 0.9 * vals[0].length };
+  for (let j = 0; j < n; j++) {
+    const d0 = v0[j] - m0, d1 = v1[j] - m1, d2 = v2[j] - m2;
+    if ((d0 < 0 ? -d0 : d0) <= UNIFORM_TOL && (d1 < 0 ? -d1 : d1) <= UNIFORM_TOL && (d2 < 0 ? -d2 : d2) <= UNIFORM_TOL) close++;
+  }
+  return { median, uniform: close >= 0.9 * n };
+}
+
+/** The upper median (element n/2 of the sorted values), by counting. */
+function middle(v: Uint8Array): number {
+  const hist = new Uint32Array(256);
+  for (let j = 0; j < v.length; j++) hist[v[j]]++;
+  const want = v.length >> 1;
+  let acc = 0;
+  for (let x = 0; x < 256; x++) if ((acc += hist[x]) > want) return x;
+  return 255;
 }
 
 function distance(a: readonly number[], b: readonly number[]): number {

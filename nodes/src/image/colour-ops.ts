@@ -98,22 +98,50 @@ export interface LabStats {
   count: number;
 }
 
-/** Mean and standard deviation of L, a, b over the pixels whose weight is at least `minWeight`. */
-export function labStats(img: RawImage, weight: Uint8Array, minWeight = 250): LabStats | null {
+/**
+ * Mean and standard deviation of L, a, b over the pixels whose weight is at least `minWeight`.
+ * With `width`, a large region is sampled on a regular grid (about `maxSamples` pixels): these are
+ * global statistics, and a hundred thousand samples pin them far below any visible difference.
+ */
+export function labStats(img: RawImage, weight: Uint8Array, minWeight = 250, width = 0, maxSamples = 131_072): LabStats | null {
   const { data, channels: C } = img;
-  const sum = [0, 0, 0], sq = [0, 0, 0];
-  const lab = new Float64Array(3);
+  let step = 1;
+  if (width > 0) {
+    const total = countAtLeast(weight, minWeight);
+    if (total > 2 * maxSamples) step = Math.max(2, Math.floor(Math.sqrt(total / maxSamples)));
+  }
+  const acc = new Float64Array(7);
+  if (step === 1) labSums(data, C, weight, minWeight, 0, weight.length, 1, acc);
+  else {
+    const H = Math.floor(weight.length / width);
+    for (let y = step >> 1; y < H; y += step) labSums(data, C, weight, minWeight, y * width + (step >> 1), (y + 1) * width, step, acc);
+  }
+  const n = acc[6];
+  if (n < 64) return null;
+  const mean = [acc[0] / n, acc[1] / n, acc[2] / n] as [number, number, number];
+  const std = [0, 1, 2].map((c) => Math.sqrt(Math.max(0, acc[3 + c] / n - mean[c] * mean[c]))) as [number, number, number];
+  return { mean, std, count: n };
+}
+
+function countAtLeast(weight: Uint8Array, min: number): number {
   let n = 0;
-  for (let i = 0, q = 0; i < weight.length; i++, q += C) {
+  for (let i = 0; i < weight.length; i++) n += weight[i] >= min ? 1 : 0;
+  return n;
+}
+
+function labSums(data: Buffer, C: number, weight: Uint8Array, minWeight: number, from: number, to: number, step: number, acc: Float64Array): void {
+  const lab = new Float64Array(3);
+  let s0 = 0, s1 = 0, s2 = 0, q0 = 0, q1 = 0, q2 = 0, n = 0;
+  for (let i = from; i < to; i += step) {
     if (weight[i] < minWeight) continue;
+    const q = i * C;
     rgbToLab(data[q], data[q + 1], data[q + 2], lab);
-    for (let c = 0; c < 3; c++) (sum[c] += lab[c]), (sq[c] += lab[c] * lab[c]);
+    const L = lab[0], a = lab[1], b = lab[2];
+    s0 += L; s1 += a; s2 += b;
+    q0 += L * L; q1 += a * a; q2 += b * b;
     n++;
   }
-  if (n < 64) return null;
-  const mean = sum.map((s) => s / n) as [number, number, number];
-  const std = sq.map((s, c) => Math.sqrt(Math.max(0, s / n - mean[c] * mean[c]))) as [number, number, number];
-  return { mean, std, count: n };
+  acc[0] += s0; acc[1] += s1; acc[2] += s2; acc[3] += q0; acc[4] += q1; acc[5] += q2; acc[6] += n;
 }
 
 /**
@@ -125,18 +153,37 @@ export function transferLab(img: RawImage, weight: Uint8Array, from: LabStats, t
   // Contrast ratios are bounded: a near-flat product would otherwise amplify noise without limit.
   const k = from.std.map((s, c) => Math.max(0.5, Math.min(2, (target.std[c] + 1e-3) / (s + 1e-3))));
   const lab = new Float64Array(3);
-  const rgb = new Uint8Array(3);
+  // The transfer is a function of the colour alone: a direct-mapped cache of colour → result
+  // skips both Lab conversions for the many repeated colours of a product.
+  const keys = new Int32Array(CACHE_SIZE).fill(-1);
+  const vals = new Uint8Array(CACHE_SIZE * 4);
+  const m0 = from.mean[0], m1 = from.mean[1], m2 = from.mean[2];
+  const t0 = target.mean[0], t1 = target.mean[1], t2 = target.mean[2];
+  const k0 = k[0], k1 = k[1], k2 = k[2];
   for (let i = 0, q = 0; i < weight.length; i++, q += C) {
     const w = weight[i];
     if (!w) continue;
-    rgbToLab(data[q], data[q + 1], data[q + 2], lab);
-    labToRgb(
-      (lab[0] - from.mean[0]) * k[0] + target.mean[0],
-      (lab[1] - from.mean[1]) * k[1] + target.mean[1],
-      (lab[2] - from.mean[2]) * k[2] + target.mean[2],
-      rgb,
-    );
-    const a = w / 255;
-    for (let c = 0; c < 3; c++) data[q + c] = Math.round(a * rgb[c] + (1 - a) * data[q + c]);
+    const r = data[q], g = data[q + 1], b = data[q + 2];
+    const key = (r << 16) | (g << 8) | b;
+    const slot = (Math.imul(key, 0x9e3779b1) >>> (32 - CACHE_BITS));
+    const v = slot * 4;
+    if (keys[slot] !== key) {
+      rgbToLab(r, g, b, lab);
+      labToRgb((lab[0] - m0) * k0 + t0, (lab[1] - m1) * k1 + t1, (lab[2] - m2) * k2 + t2, vals, v);
+      keys[slot] = key;
+    }
+    if (w === 255) {
+      data[q] = vals[v];
+      data[q + 1] = vals[v + 1];
+      data[q + 2] = vals[v + 2];
+    } else {
+      const a = w / 255;
+      data[q] = Math.round(a * vals[v] + (1 - a) * r);
+      data[q + 1] = Math.round(a * vals[v + 1] + (1 - a) * g);
+      data[q + 2] = Math.round(a * vals[v + 2] + (1 - a) * b);
+    }
   }
 }
+
+const CACHE_BITS = 18;
+const CACHE_SIZE = 1 << CACHE_BITS;

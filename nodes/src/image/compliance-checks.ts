@@ -87,20 +87,19 @@ function measureBackdrop(img: RawImage, box: Rect | null): Facts['backdrop'] {
   const band = Math.max(1, Math.round(0.02 * Math.max(W, H)));
   const floor = box ? floorZone(box, W, H) : null;
   const hist = [new Uint32Array(256), new Uint32Array(256), new Uint32Array(256)];
-  let white = 0, n = 0;
+  const counts = new Float64Array(2); // white, n
+  const skip = new Uint8Array(W);
   for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const onBand = x < band || y < band || x >= W - band || y >= H - band;
-      const nearProduct = box && x >= box.x - m && x < box.x + box.width + m && y >= box.y - m && y < box.y + box.height + m;
-      const onFloor = floor && x >= floor.x && x < floor.x + floor.width && y >= floor.y;
-      if (onFloor || (nearProduct && !onBand)) continue;
-      if (box && x >= box.x && x < box.x + box.width && y >= box.y && y < box.y + box.height) continue; // a product touching the edge
-      const q = (y * W + x) * C;
-      if (data[q] === 255 && data[q + 1] === 255 && data[q + 2] === 255) white++;
-      for (let c = 0; c < 3; c++) hist[c][data[q + c]]++;
-      n++;
+    // The excluded columns of this row (floor zone, near the product off the band, the product's box).
+    skip.fill(0);
+    if (floor && y >= floor.y) skip.fill(1, clampCol(floor.x, W), clampCol(floor.x + floor.width, W));
+    if (box && y >= box.y - m && y < box.y + box.height + m) {
+      if (!(y < band || y >= H - band)) skip.fill(1, clampCol(Math.max(band, box.x - m), W), clampCol(Math.min(W - band, box.x + box.width + m), W));
+      if (y >= box.y && y < box.y + box.height) skip.fill(1, clampCol(box.x, W), clampCol(box.x + box.width, W));
     }
+    backdropRow(data, (y * W) * C, C, skip, W, hist[0], hist[1], hist[2], counts);
   }
+  const white = counts[0], n = counts[1];
   if (!n) return null;
   const typical = hist.map((h) => {
     let acc = 0;
@@ -108,6 +107,25 @@ function measureBackdrop(img: RawImage, box: Rect | null): Facts['backdrop'] {
     return 255;
   }) as [number, number, number];
   return { whiteShare: white / n, typical, samples: n };
+}
+
+function clampCol(x: number, W: number): number {
+  return x < 0 ? 0 : x > W ? W : x;
+}
+
+function backdropRow(data: Buffer, q0: number, C: number, skip: Uint8Array, W: number, h0: Uint32Array, h1: Uint32Array, h2: Uint32Array, counts: Float64Array): void {
+  let white = 0, n = 0;
+  for (let x = 0, q = q0; x < W; x++, q += C) {
+    if (skip[x]) continue;
+    const r = data[q], g = data[q + 1], b = data[q + 2];
+    if (r === 255 && g === 255 && b === 255) white++;
+    h0[r]++;
+    h1[g]++;
+    h2[b]++;
+    n++;
+  }
+  counts[0] += white;
+  counts[1] += n;
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;

@@ -35,9 +35,9 @@ export function blendOver(canvas: Buffer, W: number, H: number, p: PlacedProduct
   for (let y = 0; y < h; y++) {
     const fy = top + y;
     if (fy < 0 || fy >= H) continue;
-    for (let x = 0; x < w; x++) {
+    const xa = Math.max(0, -left), xb = Math.min(w, W - left);
+    for (let x = xa; x < xb; x++) {
       const fx = left + x;
-      if (fx < 0 || fx >= W) continue;
       const s = (y * w + x) * 4, a = rgba[s + 3];
       if (a === 0) continue;
       const o = (fy * W + fx) * 3;
@@ -90,10 +90,8 @@ export function placedAlpha(W: number, H: number, p: PlacedProduct): Buffer {
   for (let y = 0; y < h; y++) {
     const fy = top + y;
     if (fy < 0 || fy >= H) continue;
-    for (let x = 0; x < w; x++) {
-      const fx = left + x;
-      if (fx >= 0 && fx < W) out[fy * W + fx] = rgba[(y * w + x) * 4 + 3];
-    }
+    const xa = Math.max(0, -left), xb = Math.min(w, W - left);
+    for (let x = xa, o = fy * W + left + xa, q = (y * w + xa) * 4 + 3; x < xb; x++, o++, q += 4) out[o] = rgba[q];
   }
   return out;
 }

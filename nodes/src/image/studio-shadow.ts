@@ -39,10 +39,14 @@ export function applyStudioShadow(canvas: Buffer, W: number, H: number, p: Place
   // Silhouette coverage per grid cell (also tells which cells the opaque product hides anyway).
   const sil = new Float32Array(gw * gh);
   const opaque = new Uint16Array(gw * gh);
-  const colOf = new Int32Array(tw);
+  // Product columns per grid column: colOf is monotonic, so each grid column is one run of x.
+  const runStart = new Int32Array(gw + 1).fill(-1);
+  const runEnd = new Int32Array(gw + 1);
   for (let x = 0; x < tw; x++) {
     const gx = Math.floor((left + x - rx0) / GRID);
-    colOf[x] = gx >= 0 && gx < gw ? gx : -1;
+    if (gx < 0 || gx >= gw) continue;
+    if (runStart[gx] < 0) runStart[gx] = x;
+    runEnd[gx] = x + 1;
   }
   const unit = 1 / (255 * GRID * GRID);
   for (let y = 0; y < th; y++) {
@@ -50,13 +54,8 @@ export function applyStudioShadow(canvas: Buffer, W: number, H: number, p: Place
     const cy = Math.floor((top + y - ry0) / GRID);
     const silRow = gy >= 0 && gy < gh ? gy * gw : -1;
     const opRow = cy >= 0 && cy < gh ? cy * gw : -1;
-    for (let x = 0, q = y * tw * 4 + 3; x < tw; x++, q += 4) {
-      const a = rgba[q];
-      const gx = colOf[x];
-      if (a === 0 || gx < 0) continue;
-      if (silRow >= 0) sil[silRow + gx] += a * unit;
-      if (a === 255 && opRow >= 0) opaque[opRow + gx]++;
-    }
+    if (silRow < 0 && opRow < 0) continue;
+    coverageRow(rgba, y * tw * 4 + 3, runStart, runEnd, gw, sil, silRow, opaque, opRow, unit);
   }
   const map = gaussian(sil, gw, gh, dropSigma / GRID);
   // The silhouette shadow only shows low down, where the product nears the floor (light from the
@@ -112,6 +111,23 @@ export function applyStudioShadow(canvas: Buffer, W: number, H: number, p: Place
         }
       }
     }
+  }
+}
+
+/** One product row into the grid: summed alpha (coverage) and fully opaque pixel counts per cell. */
+function coverageRow(rgba: Buffer, q0: number, runStart: Int32Array, runEnd: Int32Array, gw: number, sil: Float32Array, silRow: number, opaque: Uint16Array, opRow: number, unit: number): void {
+  for (let gx = 0; gx < gw; gx++) {
+    const xs = runStart[gx];
+    if (xs < 0) continue;
+    const xe = runEnd[gx];
+    let sum = 0, full = 0;
+    for (let x = xs, q = q0 + xs * 4; x < xe; x++, q += 4) {
+      const a = rgba[q];
+      sum += a;
+      full += a === 255 ? 1 : 0;
+    }
+    if (silRow >= 0 && sum) sil[silRow + gx] += sum * unit;
+    if (opRow >= 0) opaque[opRow + gx] += full;
   }
 }
 
