@@ -13,7 +13,7 @@
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_RETRY, type RetryPolicy } from '@studioflow/runtime/bullmq';
+import { DEFAULT_RETRY, NO_RETRY } from '@studioflow/runtime/bullmq';
 import { runCacheSection, type CacheResult } from './cache-section';
 import { chainShape, describeShape, diamondShape, type BenchShape } from './graphs';
 import { imageMagickArgs } from './imagemagick';
@@ -42,7 +42,6 @@ const IOU_N = Math.max(50, Number(process.env.BENCH_IOU_N ?? 60));
 const CACHE_RERUNS = Math.max(1, Number(process.env.BENCH_CACHE_RERUNS ?? 3));
 /** The cold photo's seed: used nowhere else in this bench (the scratch database's cache starts empty anyway). */
 const CACHE_SEED = 4242;
-const NO_RETRY: RetryPolicy = { attempts: 0, backoffMs: 0 };
 const ROOT = resolve(__dirname, '../../..');
 
 interface SchedulingResults {
@@ -147,7 +146,7 @@ async function main(): Promise<void> {
     console.log(`        → RunCoordinator group commit → PgRunStore.applyEvents → enqueue next; separate API/worker pools`);
     console.log(`  both: same Redis, same job options (jobId, 3 attempts with backoff, removeOnComplete 2000)`);
     if (SECTIONS.has('retries')) {
-      console.log(`  retries: two more "ours" (own databases and prefixes), NodeQueues with the default retry policy vs { attempts: 0, backoffMs: 0 }`);
+      console.log(`  retries: two more "ours" (own databases and prefixes), NodeQueues with retries on (per-node attempts and backoff) vs NO_RETRY`);
       console.log(`           (jobs with 1 attempt); chain-10 only,`);
       console.log(`           ${RETRY_REPS} on/off pairs measured back to back, order alternating (the first ${REPS} interleaved with the throughput reps)`);
     }
@@ -234,7 +233,7 @@ function printRetries(r: NonNullable<SchedulingResults['retries']>, summary: str
   console.log(table([
     ['configuration', 'runs', 'executions', 'seconds', 'exec/s', `all ${r.pairedCosts.length} reps`],
     ['retries on: 3 attempts, exponential backoff 1 s (default)', r.on.runs, r.on.executions, fmt(r.on.seconds, 2), r.on.rate, reps(r.on)],
-    ['retries off: NodeQueues { attempts: 0, backoffMs: 0 }', r.off.runs, r.off.executions, fmt(r.off.seconds, 2), r.off.rate, reps(r.off)],
+    ['retries off: NodeQueues NO_RETRY (1 attempt per job)', r.off.runs, r.off.executions, fmt(r.off.seconds, 2), r.off.rate, reps(r.off)],
   ]));
   console.log(`  nodes never fail here: this is the bookkeeping cost of retryable jobs; ${r.on.failed + r.off.failed} runs failed`);
   console.log(`  cost = 1 − on/off on the median rates: ${pct(cost)} %`);

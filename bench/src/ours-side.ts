@@ -24,7 +24,7 @@ const TERMINAL = ['completed', 'failed', 'cancelled'];
  * "worker" half (its own pg pool, PgRunStore with a cold definition cache, Redis connections and a
  * NodeWorkerHost whose completions go through a RunCoordinator's group commit into PostgreSQL).
  * `retry` is the NodeQueues retry policy of both halves (default: 3 attempts with backoff;
- * `{ attempts: 0, backoffMs: 0 }` turns retries off).
+ * NO_RETRY turns retries off).
  */
 export class OursSide implements BenchSide {
   readonly name: string;

@@ -1,5 +1,6 @@
 import { startWorkerProcess } from '@studioflow/runtime/bullmq';
 import { createProductCatalog } from '@studioflow/nodes';
+import { serviceEnv } from '@studioflow/runtime/config';
 import { gpuSlots } from './slots';
 
 /**
@@ -8,13 +9,14 @@ import { gpuSlots } from './slots';
  */
 async function main(): Promise<void> {
   const slots = gpuSlots();
+  const env = serviceEnv();
   await startWorkerProcess({
     name: 'studioflow-gpu-runtime',
     catalog: createProductCatalog(),
-    databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/studioflow',
-    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    prefix: process.env.QUEUE_PREFIX ?? 'studioflow',
-    storageDir: process.env.STORAGE_DIR ?? `${__dirname}/../../../.storage`,
+    databaseUrl: env.databaseUrl,
+    redisUrl: env.redisUrl,
+    prefix: env.queuePrefix,
+    storageDir: env.storageDir,
     resources: ['gpu'],
     concurrency: { gpu: slots.length },
   });

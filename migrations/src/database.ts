@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { migrations } from './index';
-
-export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/studioflow';
 
 /** Applies pending migrations; the schema never changes any other way. */
 export async function runMigrations(url: string): Promise<string[]> {
@@ -35,6 +33,8 @@ export async function ensureDatabase(url: string): Promise<void> {
 
 export interface ScratchDatabase {
   url: string;
+  /** A pool on this database that drop() ends first; its idle clients may not outlive the drop. */
+  pool(max?: number): Pool;
   drop(): Promise<void>;
 }
 
@@ -46,9 +46,18 @@ export async function createScratchDatabase(label = 'test'): Promise<ScratchData
   url.pathname = `/${name}`;
   await ensureDatabase(url.toString());
   await runMigrations(url.toString());
+  const pools: Pool[] = [];
   return {
     url: url.toString(),
+    pool: (max = 8) => {
+      const pool = new Pool({ connectionString: url.toString(), max });
+      // DROP … WITH (FORCE) terminates any connection still open; that is expected at teardown.
+      pool.on('error', () => undefined);
+      pools.push(pool);
+      return pool;
+    },
     drop: async () => {
+      await Promise.all(pools.map((p) => (p.ended ? undefined : p.end().catch(() => undefined))));
       const admin = new URL(base);
       admin.pathname = '/postgres';
       const client = new Client({ connectionString: admin.toString() });

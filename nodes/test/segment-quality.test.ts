@@ -4,27 +4,14 @@ import type { ArtifactRef } from '@studioflow/runtime/contract';
 import { inputImageNode } from '../src/input-image';
 import { segmentNode } from '../src/segment';
 import { NodeHarness } from '../src/testing/node-harness';
-import { makeProductPhoto, PRODUCT_KINDS, type ProductPhotoOptions } from '../src/testing/synthetic-product';
+import { makeProductPhoto } from '../src/testing/synthetic-product';
+import { qualityScene } from '../src/testing/segmentation-quality';
 import { iou, maskOf } from './support';
 
-/** Colours beyond the generator's palette: saturated, dark, and mid-tones close to a shadow's lightness. */
-const EXTRA_COLOURS = ['#e63946', '#ffb703', '#023047', '#8338ec', '#3a5a40', '#6c757d', '#9c6644', '#118ab2'];
 const SIZES: Array<[number, number]> = [[960, 720], [800, 600], [720, 960], [800, 800], [1024, 576]];
 
 /** 50 varied scenes: every kind, palette and extra colours, noise 0-6, JPEG quality 60-95 or PNG. */
-function scene(i: number): ProductPhotoOptions {
-  const [width, height] = SIZES[i % SIZES.length];
-  return {
-    seed: 100 + i,
-    width,
-    height,
-    kind: PRODUCT_KINDS[i % PRODUCT_KINDS.length],
-    color: i % 3 === 0 ? EXTRA_COLOURS[(i / 3) % EXTRA_COLOURS.length] : undefined,
-    noise: [0, 1.5, 2.5, 4, 6][Math.floor(i / 5) % 5],
-    quality: 60 + ((i * 7) % 36),
-    format: i % 10 === 9 ? 'png' : 'jpeg',
-  };
-}
+const scene = (i: number) => qualityScene(i, { seedBase: 100, sizes: SIZES });
 
 describe('segment quality', () => {
   let h: NodeHarness;

@@ -4,16 +4,7 @@ import type { ArtifactRef } from '@studioflow/runtime/contract';
 import { NodeHarness } from '../src/testing/node-harness';
 
 /** IoU of two single-channel masks (alpha ≥ 128 counts as product). */
-export function iou(a: Uint8Array, b: Uint8Array): number {
-  if (a.length !== b.length) throw new Error(`mask sizes differ: ${a.length} vs ${b.length}`);
-  let inter = 0, union = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] >= 128, y = b[i] >= 128;
-    if (x && y) inter++;
-    if (x || y) union++;
-  }
-  return union === 0 ? 1 : inter / union;
-}
+export { maskIoU as iou } from '../src/testing/segmentation-quality';
 
 /** Decodes an artifact to raw pixels. */
 export async function rawOf(h: NodeHarness, ref: ArtifactRef) {

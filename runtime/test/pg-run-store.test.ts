@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations';
 import { compilePlan } from '../src/scheduler';
 import { PgRunStore, type NewRun } from '../src/store';
@@ -17,16 +17,13 @@ const plainCatalog = testCatalog().descriptors;
 
 before(async () => {
   db = await createScratchDatabase('store');
-  pool = new Pool({ connectionString: db.url, max: 6 });
+  pool = db.pool(6);
   store = new PgRunStore(pool);
   tenantId = (await pool.query(`INSERT INTO tenants (name, credit_balance) VALUES ('t', 100) RETURNING id`)).rows[0].id;
   const g = (await pool.query(`INSERT INTO graphs (tenant_id, name, draft) VALUES ($1, 'g', '{}') RETURNING id`, [tenantId])).rows[0].id;
   versionId = (await pool.query(`INSERT INTO graph_versions (graph_id, tenant_id, version, doc) VALUES ($1, $2, 1, '{}') RETURNING id`, [g, tenantId])).rows[0].id;
 });
-after(async () => {
-  await pool.end();
-  await db.drop();
-});
+after(async () => db.drop());
 
 function run(catalog = plainCatalog, price = 3, value = 1): NewRun {
   const doc = structuredClone(diamond);

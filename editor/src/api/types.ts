@@ -39,16 +39,9 @@ export interface SaveDraftResult {
 }
 
 
-export interface PublishBody {
-  graphVersionId: string;
-  slug: string;
-  name: string;
-  description?: string;
-  exposedParams: ExposedParam[];
-  priceCredits: number;
-}
+export type PublishBody = PublishTemplateBody;
 
-import type { ExposedParam, NodeRunState, RunStatus } from '@studioflow/runtime/graph';
+import type { NodeRunState, PublishTemplateBody, RunStatus } from '@studioflow/runtime/graph';
 
 // Wire types shared with the server live in the runtime's browser-safe graph module.
 export { isArtifactRef, type ArtifactRef, type ExposedParam, type NodeRunState, type RunStatus } from '@studioflow/runtime/graph';

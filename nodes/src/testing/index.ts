@@ -2,3 +2,4 @@
 export * from './synthetic-product';
 export * from './node-harness';
 export * from './pipeline-bench';
+export * from './segmentation-quality';

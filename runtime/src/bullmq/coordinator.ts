@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { effectiveParams, resolveInputs } from '../scheduler';
-import { PgRunStore, jobIdFor, type ApplyResult, type JobSpec, type NewRun, type RunEventItem } from '../store';
+import { PgRunStore, jobFor, type ApplyResult, type JobSpec, type NewRun, type RunEventItem } from '../store';
 import { GroupCommitter } from './batcher';
 import { NoticePublisher } from './notices';
 import { NodeQueues } from './queues';
@@ -56,30 +56,12 @@ export class RunCoordinator {
    * and enqueue). Deterministic job ids make this safe to run any time.
    */
   async reconcile(): Promise<number> {
-    const nodes = await this.store.dispatchedNodes();
     const jobs: JobSpec[] = [];
-    for (const n of nodes) {
-      const loaded = await this.store.snapshot(n.runId);
-      if (!loaded) continue;
-      const { def, snapshot } = loaded;
-      const planNode = def.plan.nodes[n.nodeId];
-      jobs.push({
-        queue: planNode.resource,
-        jobId: jobIdFor(n.runId, n.nodeId, n.generation),
-        attempts: planNode.attempts,
-        backoffMs: planNode.backoffMs,
-        data: {
-          runId: n.runId,
-          tenantId: def.tenantId,
-          nodeId: n.nodeId,
-          type: planNode.type,
-          generation: n.generation,
-          params: effectiveParams(def.plan, snapshot, n.nodeId),
-          inputs: resolveInputs(def.plan, snapshot, n.nodeId),
-          run: def.info,
-          timeoutMs: planNode.timeoutMs,
-        },
-      });
+    for (const { def, snapshot } of await this.store.activeRuns()) {
+      for (const [nodeId, node] of Object.entries(snapshot.nodes)) {
+        if (node.state !== 'queued' && node.state !== 'running') continue;
+        jobs.push(jobFor(def, nodeId, node.generation, resolveInputs(def.plan, snapshot, nodeId), effectiveParams(def.plan, snapshot, nodeId)));
+      }
     }
     await this.queues.enqueue(jobs);
     return jobs.length;

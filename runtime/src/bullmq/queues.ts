@@ -5,13 +5,16 @@ import type { JobSpec, NodeJobData } from '../store';
 
 export const RESOURCES: readonly Resource[] = ['cpu', 'gpu', 'cloud'];
 
+/**
+ * Attempts and backoff come per node from the plan; this switch only turns retries off everywhere
+ * (the bench compares the bookkeeping cost with and without).
+ */
 export interface RetryPolicy {
-  attempts: number;
-  backoffMs: number;
+  enabled: boolean;
 }
 
-/** attempts: 0 disables retries everywhere (benchmarks compare with and without). */
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, backoffMs: 1000 };
+export const DEFAULT_RETRY: RetryPolicy = { enabled: true };
+export const NO_RETRY: RetryPolicy = { enabled: false };
 
 /** One BullMQ queue per resource kind; jobs carry refs, never pixels. */
 export class NodeQueues {
@@ -28,7 +31,7 @@ export class NodeQueues {
   jobOptions(job: Pick<JobSpec, 'jobId' | 'attempts' | 'backoffMs'>): JobsOptions {
     return {
       jobId: job.jobId,
-      attempts: Math.max(1, this.retry.attempts === 0 ? 1 : job.attempts),
+      attempts: this.retry.enabled ? Math.max(1, job.attempts) : 1,
       backoff: { type: 'exponential', delay: job.backoffMs, jitter: 0.5 },
       removeOnComplete: { count: 2000 },
       removeOnFail: { count: 5000 },
@@ -38,7 +41,11 @@ export class NodeQueues {
   /** Adds jobs in one round trip per queue; a deterministic jobId makes a repeated add a no-op. */
   async enqueue(jobs: readonly JobSpec[]): Promise<void> {
     const byQueue = new Map<Resource, JobSpec[]>();
-    for (const j of jobs) byQueue.set(j.queue, [...(byQueue.get(j.queue) ?? []), j]);
+    for (const j of jobs) {
+      const list = byQueue.get(j.queue);
+      if (list) list.push(j);
+      else byQueue.set(j.queue, [j]);
+    }
     await Promise.all(
       [...byQueue].map(([q, list]) =>
         this.queues[q].addBulk(list.map((j) => ({ name: j.data.type, data: j.data, opts: this.jobOptions(j) }))),

@@ -9,7 +9,6 @@ export function createAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
   // Formats our param schemas use; ajv ignores unknown formats, which would let bad colours through.
   ajv.addFormat('color', /^#([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i);
-  ajv.addFormat('uri-reference', true);
   return ajv;
 }
 

@@ -12,3 +12,13 @@ export interface ExposedParam {
   label: string;
   allowed?: unknown[];
 }
+
+/** POST /api/templates: publish a graph version as a template. */
+export interface PublishTemplateBody {
+  graphVersionId: string;
+  slug: string;
+  name: string;
+  description?: string;
+  exposedParams: ExposedParam[];
+  priceCredits: number;
+}

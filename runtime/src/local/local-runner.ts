@@ -55,25 +55,31 @@ export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): 
   const execute = async (job: Extract<Decision, { kind: 'enqueue' }>): Promise<void> => {
     const node = plan.nodes[job.nodeId];
     const def = options.catalog.get(node.type);
+    // Per node: a timeout aborts this node's signal; a failed run aborts every running node.
+    const nodeController = new AbortController();
+    const abortNode = () => nodeController.abort(controller.signal.reason);
+    controller.signal.addEventListener('abort', abortNode, { once: true });
     const ctx: NodeContext = {
       run: info,
       nodeId: job.nodeId,
       attempt: 1,
       artifacts: options.artifacts.access(),
-      signal: controller.signal,
+      signal: nodeController.signal,
       log: options.log ?? silent,
       progress: (progress, message) => options.onEvent?.({ type: 'node.progress', nodeId: job.nodeId, progress, message }),
     };
     const started = Date.now();
     options.onEvent?.({ type: 'node.started', nodeId: job.nodeId });
     try {
-      const outputs = await runWithTimeout(() => def.run(ctx, job.inputs, node.params), def.timeoutMs ?? options.timeoutMs ?? 120_000, new AbortController());
+      const outputs = await runWithTimeout(() => def.run(ctx, job.inputs, job.params), options.timeoutMs ?? node.timeoutMs, nodeController);
       options.onEvent?.({ type: 'node.completed', nodeId: job.nodeId, durationMs: Date.now() - started, outputs });
       apply({ kind: 'node_succeeded', nodeId: job.nodeId, generation: job.generation, outputs });
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       options.onEvent?.({ type: 'node.failed', nodeId: job.nodeId, error });
       apply({ kind: 'node_failed', nodeId: job.nodeId, generation: job.generation, error });
+    } finally {
+      controller.signal.removeEventListener('abort', abortNode);
     }
   };
 

@@ -1,5 +1,6 @@
 import type { Decision } from '../scheduler';
-import { jobIdFor, type ApplyResult, type RunDefinition, type RunEventItem, type RunNotice } from './types';
+import { jobFor } from './job-spec';
+import { type ApplyResult, type RunDefinition, type RunEventItem, type RunNotice } from './types';
 
 /** One row of node_runs to update, keyed by (run, node); later decisions in a batch override earlier ones. */
 export interface NodeWrite {
@@ -58,27 +59,9 @@ export class WriteSet {
     const { runId, tenantId } = def;
     for (const d of decisions) {
       switch (d.kind) {
-        case 'enqueue': {
-          const node = def.plan.nodes[d.nodeId];
-          this.result.jobs.push({
-            queue: node.resource,
-            jobId: jobIdFor(runId, d.nodeId, d.generation),
-            attempts: node.attempts,
-            backoffMs: node.backoffMs,
-            data: {
-              runId,
-              tenantId,
-              nodeId: d.nodeId,
-              type: node.type,
-              generation: d.generation,
-              params: d.params,
-              inputs: d.inputs,
-              run: def.info,
-              timeoutMs: node.timeoutMs,
-            },
-          });
+        case 'enqueue':
+          this.result.jobs.push(jobFor(def, d.nodeId, d.generation, d.inputs, d.params));
           break;
-        }
         case 'node_state': {
           const key = `${runId}/${d.nodeId}`;
           const prev = this.nodes.get(key);

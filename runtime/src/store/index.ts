@@ -2,3 +2,4 @@ export * from './types';
 export * from './pg-run-store';
 export * from './lru';
 export * from './cache-key';
+export * from './job-spec';

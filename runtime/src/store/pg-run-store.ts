@@ -193,24 +193,26 @@ export class PgRunStore {
     return this.remember(row);
   }
 
-  /** Loads a run's current snapshot (no lock): for reconciliation and read models. */
-  async snapshot(runId: string): Promise<{ def: RunDefinition; snapshot: RunSnapshot } | null> {
-    const def = await this.definition(runId);
-    if (!def) return null;
-    const run = await this.pool.query(`SELECT status FROM runs WHERE id = $1`, [runId]);
-    const rows = await this.pool.query(`SELECT node_id, state, generation, outputs, params_override FROM node_runs WHERE run_id = $1`, [runId]);
-    const snapshot: RunSnapshot = { status: run.rows[0].status, nodes: {}, seedInputs: def.seedInputs };
-    for (const r of rows.rows) snapshot.nodes[r.node_id] = nodeStatus(r);
-    return { def, snapshot };
-  }
-
-  /** Nodes that should be in a queue (queued or running) for runs still active: for reconciliation. */
-  async dispatchedNodes(): Promise<Array<{ runId: string; nodeId: string; generation: number }>> {
-    const res = await this.pool.query(
-      `SELECT n.run_id, n.node_id, n.generation FROM node_runs n JOIN runs r ON r.id = n.run_id
-       WHERE r.status = 'running' AND n.state IN ('queued', 'running')`,
+  /**
+   * Every running run that has nodes queued or running, with its snapshot (no lock): what
+   * reconciliation needs to re-add their jobs. Two queries however many runs are active.
+   */
+  async activeRuns(): Promise<Array<{ def: RunDefinition; snapshot: RunSnapshot }>> {
+    const runs = await this.pool.query(
+      `SELECT id, tenant_id, price_credits, plan, seed_inputs FROM runs r
+       WHERE status = 'running' AND EXISTS (SELECT 1 FROM node_runs n WHERE n.run_id = r.id AND n.state IN ('queued', 'running'))`,
     );
-    return res.rows.map((r) => ({ runId: r.run_id, nodeId: r.node_id, generation: r.generation }));
+    if (runs.rowCount === 0) return [];
+    const loaded = new Map(runs.rows.map((row) => {
+      const def = this.remember(row);
+      return [row.id as string, { def, snapshot: { status: 'running', nodes: {}, seedInputs: def.seedInputs } as RunSnapshot }];
+    }));
+    const nodes = await this.pool.query(
+      `SELECT run_id, node_id, state, generation, outputs, params_override FROM node_runs WHERE run_id = ANY($1::uuid[])`,
+      [[...loaded.keys()]],
+    );
+    for (const r of nodes.rows) loaded.get(r.run_id)!.snapshot.nodes[r.node_id] = nodeStatus(r);
+    return [...loaded.values()];
   }
 
   private remember(row: { id: string; tenant_id: string; plan: RunPlan & { info: RunInfo }; seed_inputs: Record<string, PortValues> | null; price_credits: number }): RunDefinition {

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pool } from 'pg';
 import { createScratchDatabase } from '@studioflow/migrations';
 import type { Redis } from 'ioredis';
 import { LocalArtifactStore } from '../../src/artifacts';
@@ -15,7 +14,7 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Real PostgreSQL (a scratch database) + real Redis (a unique prefix) for one test file. */
 export async function startInfra(label: string) {
   const db = await createScratchDatabase(label);
-  const pool = new Pool({ connectionString: db.url, max: 8 });
+  const pool = db.pool(8);
   const prefix = `sftest-${label}-${randomBytes(4).toString('hex')}`;
   const redis = createRedis({ url: REDIS_URL, prefix });
   const store = new PgRunStore(pool);
@@ -57,7 +56,6 @@ export async function startInfra(label: string) {
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
     for (const c of connections) c.disconnect();
-    await pool.end();
     await db.drop();
   }
 

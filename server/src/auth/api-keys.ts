@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
+import { LruCache } from '@studioflow/runtime/store';
 import { PG_POOL } from '../db/infra.module';
 import type { Principal } from './principal';
 
@@ -15,7 +16,8 @@ export function newApiKey(): string {
 /** Resolves API keys to principals; keys are stored only as sha256 hashes. */
 @Injectable()
 export class ApiKeyService {
-  private readonly cache = new Map<string, { principal: Principal | null; at: number }>();
+  /** Bounded: a flood of made-up keys must not grow memory. */
+  private readonly cache = new LruCache<string, { principal: Principal | null; at: number }>(10_000);
 
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 

@@ -1,12 +1,10 @@
 import { resolve } from 'node:path';
+import { serviceEnv, type ServiceEnv } from '@studioflow/runtime/config';
+import { DEFAULT_MAX_PIXELS } from '@studioflow/nodes';
 
 /** All runtime configuration, from the environment, with defaults that work on a dev machine. */
-export interface AppConfig {
+export interface AppConfig extends ServiceEnv {
   port: number;
-  databaseUrl: string;
-  redisUrl: string;
-  queuePrefix: string;
-  storageDir: string;
   editorDir: string;
   templatesDir: string;
   maxUploadBytes: number;
@@ -22,14 +20,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
   return {
     port: num('PORT', 3000),
-    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/studioflow',
-    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    queuePrefix: env.QUEUE_PREFIX ?? 'studioflow',
-    storageDir: resolve(env.STORAGE_DIR ?? resolve(repoRoot, '.storage')),
+    ...serviceEnv(env),
     editorDir: resolve(env.EDITOR_DIR ?? resolve(repoRoot, 'editor/dist')),
     templatesDir: resolve(env.TEMPLATES_DIR ?? resolve(repoRoot, 'templates')),
     maxUploadBytes: num('MAX_UPLOAD_BYTES', 40 * 1024 * 1024),
-    maxInputPixels: num('STUDIOFLOW_MAX_PIXELS', 50_000_000),
+    maxInputPixels: num('STUDIOFLOW_MAX_PIXELS', DEFAULT_MAX_PIXELS),
     devKeys: {
       staff: env.STUDIOFLOW_STAFF_KEY ?? 'sf_staff_dev',
       reviewer: env.STUDIOFLOW_REVIEWER_KEY ?? 'sf_reviewer_dev',

@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
-import { GraphsModule } from '../graphs/graphs.module';
-import { ShootsService } from '../shoots/shoots.service';
-import { TemplatesModule } from '../templates/templates.module';
+import { ShootsModule } from '../shoots/shoots.module';
 import { RealtimeGateway } from './realtime.gateway';
 
-@Module({ imports: [GraphsModule, TemplatesModule], providers: [RealtimeGateway, ShootsService] })
+@Module({ imports: [ShootsModule], providers: [RealtimeGateway] })
 export class RealtimeModule {}

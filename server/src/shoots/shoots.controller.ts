@@ -3,7 +3,6 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
-import { loadConfig } from '../config/config';
 import { ShootsService } from './shoots.service';
 import { z } from 'zod';
 import { ZodPipe } from '../common/zod-pipe';
@@ -11,7 +10,8 @@ import { ZodPipe } from '../common/zod-pipe';
 const ReplayBody = z.object({ fromNodeId: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() });
 type ReplayBody = z.infer<typeof ReplayBody>;
 
-const upload = FileInterceptor('image', { limits: { fileSize: loadConfig().maxUploadBytes, files: 1 } });
+// Size limits come from the injected config (MulterModule in ShootsModule).
+const upload = FileInterceptor('image');
 
 @ApiTags('shoots')
 @Controller('api')

@@ -2,19 +2,11 @@ import { ConflictException, Inject, Injectable, NotFoundException, Unprocessable
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
+import type { PublishTemplateBody } from '@studioflow/runtime/graph';
 import type { Principal } from '../auth/principal';
 import { isUuid } from '../common/errors';
-import { TemplateEntity, type ExposedParam, GraphVersionEntity } from '../db/entities';
+import { TemplateEntity, GraphVersionEntity } from '../db/entities';
 import { CATALOG } from '../db/infra.module';
-
-export interface PublishInput {
-  graphVersionId: string;
-  slug: string;
-  name: string;
-  description?: string;
-  exposedParams: ExposedParam[];
-  priceCredits: number;
-}
 
 /** Templates: a published graph version plus the params end users may set, and a price. */
 @Injectable()
@@ -25,7 +17,7 @@ export class TemplatesService {
     @Inject(CATALOG) private readonly catalog: NodeCatalog,
   ) {}
 
-  async publish(p: Principal, input: PublishInput): Promise<TemplateEntity> {
+  async publish(p: Principal, input: PublishTemplateBody): Promise<TemplateEntity> {
     const version = isUuid(input.graphVersionId)
       ? await this.versions.findOne({ where: { id: input.graphVersionId, tenantId: p.tenantId } })
       : null;

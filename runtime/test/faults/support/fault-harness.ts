@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations';
 import { createRedis, NodeQueues, RunCoordinator } from '../../../src/bullmq';
 import type { GraphDoc } from '../../../src/graph';
@@ -93,7 +93,7 @@ export class FaultHarness {
 
   static async start(label: string): Promise<FaultHarness> {
     const db = await createScratchDatabase(label);
-    const pool = new Pool({ connectionString: db.url, max: 8 });
+    const pool = db.pool(8);
     const redis = await PrivateRedis.start();
     const prefix = `sffault-${randomBytes(3).toString('hex')}`;
     const connection = createRedis({ url: redis.url, prefix });
@@ -170,7 +170,6 @@ export class FaultHarness {
     await this.coordinator.queues.close().catch(() => undefined);
     this.connection.disconnect();
     await this.redis.kill();
-    await this.pool.end();
     await this.db.drop();
   }
 }
