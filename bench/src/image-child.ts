@@ -4,6 +4,9 @@
  * process so peak RSS is this work's alone (plus Node itself, which a worker pays too).
  *
  *   node bench/dist/src/image-child.js <photo.jpg> <template.json> <artifactDir>
+ *
+ * BENCH_WARM_UP=1 first does what a worker process does at start (warmUpProductNodes on small
+ * photos), so the measured runs are the first jobs of a started worker.
  */
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -93,6 +96,10 @@ async function main(): Promise<void> {
     return { wallS, cpuS: (cpu.user + cpu.system) / 1e6, nodeMs, nodeCpuMs, outputs: refsOf(result.outputs) };
   };
 
+  if (process.env.BENCH_WARM_UP === '1') {
+    const warmUp = (nodesLib as Record<string, unknown>).warmUpProductNodes as () => Promise<void>;
+    await warmUp();
+  }
   const cold = await once();
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const warm = await once();

@@ -10,8 +10,10 @@ export type OursImageResult = (ImageChildResult & { process?: ProcessMeasure }) 
 
 export interface ImagePathResult {
   photo: { width: number; height: number; bytes: number };
-  /** Per template name (white-studio, marketplace-studio), in the order given. */
+  /** Per template name (white-studio, marketplace-studio), in the order given: a fresh process's first jobs. */
   ours: Record<string, OursImageResult>;
+  /** The same, in a process that first warmed up as a worker does at start (warmUpProductNodes). */
+  oursWorker: Record<string, OursImageResult>;
   im: ImageMagickResult | { skipped: string };
 }
 
@@ -32,23 +34,30 @@ export async function runImagePath(templates: Array<{ name: string; path: string
     const result: ImagePathResult = {
       photo: { width: photo.width, height: photo.height, bytes: photo.jpeg.length },
       ours: Object.fromEntries(templates.map((t) => [t.name, { skipped: 'nodes not built' }])),
+      oursWorker: Object.fromEntries(templates.map((t) => [t.name, { skipped: 'nodes not built' }])),
       im: { skipped: 'ImageMagick not installed (/usr/bin/convert missing)' },
     };
 
     if (nodesBuilt()) {
-      for (const t of templates) {
-        const [cmd, args] = onOneCore(process.execPath, [childScript, photoPath, t.path, join(dir, `artifacts-${t.name}`)]);
-        const m = await measureProcess(cmd, args, { ...process.env, VIPS_CONCURRENCY: '1' });
-        const line = m.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-        const child: ImageChildResult = line ? JSON.parse(line.slice('BENCH_RESULT '.length)) : { error: `no result (exit ${m.code}): ${m.stderr.slice(0, 800)}` };
-        result.ours[t.name] = { ...child, process: m };
+      for (const warmUp of [false, true]) {
+        for (const t of templates) {
+          const [cmd, args] = onOneCore(process.execPath, [childScript, photoPath, t.path, join(dir, `artifacts-${t.name}-${warmUp ? 'w' : 'f'}`)]);
+          // The worker's own environment (scripts/start.js): two malloc arenas keep libvips threads from growing RSS.
+          const m = await measureProcess(cmd, args, { MALLOC_ARENA_MAX: '2', ...process.env, VIPS_CONCURRENCY: '1', BENCH_WARM_UP: warmUp ? '1' : '0' });
+          const line = m.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+          const child: ImageChildResult = line ? JSON.parse(line.slice('BENCH_RESULT '.length)) : { error: `no result (exit ${m.code}): ${m.stderr.slice(0, 800)}` };
+          (warmUp ? result.oursWorker : result.ours)[t.name] = { ...child, process: m };
+        }
       }
     }
 
     if (imageMagickAvailable()) {
       const out = join(dir, 'im');
       await import('node:fs/promises').then((fs) => fs.mkdir(out));
-      result.im = await runImageMagick(photoPath, out);
+      // Median of three by CPU: one run of a 2 s process is noisy on a shared 2-core machine.
+      const runs = [];
+      for (let i = 0; i < 3; i++) runs.push(await runImageMagick(photoPath, out));
+      result.im = runs.sort((a, b) => a.cpuS - b.cpuS)[1];
     }
     return result;
   } finally {

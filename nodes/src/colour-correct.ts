@@ -2,8 +2,9 @@ import { Type } from '@sinclair/typebox';
 import { defineNode, isArtifactRef, PermanentNodeError, type NodeContext } from '@studioflow/runtime/contract';
 import { applyLuts, labStats, levelsLut, measureBackdrop, transferLab, whiteBalanceLuts } from './image/colour-ops';
 import { boundingBox } from './image/mask-ops';
-import { decodeMask, findProduct } from './image/product-mask';
-import { decodeToRaw, encodeIntermediate, INTERMEDIATE_MIME, type RawImage } from './image/raw-image';
+import { loadImage, loadMask, storeImage } from './image/image-artifacts';
+import { findProduct } from './image/product-mask';
+import type { RawImage } from './image/raw-image';
 
 export const colourCorrectNode = defineNode({
   type: 'colour-correct',
@@ -31,7 +32,8 @@ export const colourCorrectNode = defineNode({
   async run(ctx, inputs, params) {
     const input = inputs.image;
     if (!isArtifactRef(input)) throw new PermanentNodeError('colour-correct needs an image input');
-    const img = toColour(await decodeToRaw(await ctx.artifacts.get(input), 'image'));
+    // Edited in place below: a private copy.
+    const img = toColour(await loadImage(ctx, input, 'image', { writable: true }));
     const report: Record<string, unknown> = {};
 
     if (params.whiteBalance ?? true) {
@@ -54,24 +56,20 @@ export const colourCorrectNode = defineNode({
 
     if ((params.matchProduct ?? true) && isArtifactRef(inputs.original)) {
       ctx.progress(0.4, 'matching the product colour');
-      report.matchProduct = await matchProduct(img, await decodeToRaw(await ctx.artifacts.get(inputs.original), 'original cut-out'), inputs.mask, ctx);
+      report.matchProduct = await matchProduct(img, await loadImage(ctx, inputs.original, 'original cut-out'), inputs.mask, ctx);
     } else {
       report.matchProduct = { applied: false, reason: params.matchProduct === false ? 'off' : 'no original cut-out connected' };
     }
 
-    const png = await encodeIntermediate(img);
-    const image = await ctx.artifacts.put(png, {
-      mime: INTERMEDIATE_MIME,
-      width: img.width,
-      height: img.height,
-      meta: { ...(input.meta ?? {}), colourCorrection: report },
-    });
+    // A plain studio backdrop stays plain after correction: cheap to compress.
+    const plain = input.meta?.background === 'white' || input.meta?.background === 'solid';
+    const image = await storeImage(ctx, img, plain ? 'flat' : 'photo', { ...(input.meta ?? {}), colourCorrection: report });
     return { image };
   },
 });
 
 async function matchProduct(img: RawImage, original: RawImage, maskRef: unknown, ctx: NodeContext) {
-  let given = isArtifactRef(maskRef) ? await decodeMask(await ctx.artifacts.get(maskRef), 'product mask') : null;
+  let given = isArtifactRef(maskRef) ? await loadMask(ctx, maskRef, 'product mask') : null;
   if (given && (given.width !== img.width || given.height !== img.height)) {
     // A mask of another picture (the source photo before compositing): find the product here instead.
     ctx.log.warn('colour-correct: the mask does not match the image size, segmenting the image instead', { mask: [given.width, given.height], image: [img.width, img.height] });

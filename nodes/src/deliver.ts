@@ -2,7 +2,8 @@ import sharp from 'sharp';
 import { Type } from '@sinclair/typebox';
 import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runtime/contract';
 import { embedIccInJpeg, embedIccInWebp, srgbIcc } from './image/icc-embed';
-import { decodeToRaw, rawInput } from './image/raw-image';
+import { loadImage } from './image/image-artifacts';
+import { rawInput } from './image/raw-image';
 import { putDelivery, s3Target } from './image/s3-delivery';
 import { DIGITAL_SOURCE_TYPES, traceabilityXmp, type DigitalSourceType } from './image/xmp';
 
@@ -37,7 +38,7 @@ export const deliverNode = defineNode({
   async run(ctx, inputs, params) {
     const input = inputs.image;
     if (!isArtifactRef(input)) throw new PermanentNodeError('deliver needs an image input');
-    const img = await decodeToRaw(await ctx.artifacts.get(input), 'image to deliver');
+    const img = await loadImage(ctx, input, 'image to deliver');
     const sourceType = pickSourceType(params.digitalSourceType ?? 'auto', input.meta?.digitalSourceType);
     const xmp = traceabilityXmp(ctx.run, ctx.nodeId, sourceType);
     const base = () => {

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runtime/contract';
 import { decoding, isHeic, openImage } from './image/decode';
-import { dropOpaqueAlpha, encodeIntermediate, INTERMEDIATE_MIME, intermediatePngOptions } from './image/raw-image';
+import { storeImage } from './image/image-artifacts';
+import { dropOpaqueAlpha } from './image/raw-image';
 
 /** Smaller than this there is no product photo to work with. */
 const MIN_SIDE = 16;
@@ -50,35 +51,18 @@ export const inputImageNode = defineNode({
     const pipeline = openImage(bytes, { autoOrient: true })
       .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb');
-    let png: Buffer;
-    let width: number;
-    let height: number;
-    let channels: number;
-    if (meta.hasAlpha) {
-      const { data, info } = await decoding(UPLOAD, () => pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
-      const img = dropOpaqueAlpha({ data, width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 });
-      png = await encodeIntermediate(img);
-      ({ width, height, channels } = img);
-    } else {
-      const out = await decoding(UPLOAD, () => pipeline.png(intermediatePngOptions()).toBuffer({ resolveWithObject: true }));
-      png = out.data;
-      ({ width, height, channels } = out.info);
-    }
+    const { data, info } = await decoding(UPLOAD, () => pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
+    const img = dropOpaqueAlpha({ data, width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 });
     ctx.progress(0.9, 'storing');
-    const image = await ctx.artifacts.put(png, {
-      mime: INTERMEDIATE_MIME,
-      width,
-      height,
-      meta: {
-        channels,
-        hasAlpha: channels === 4,
-        originalWidth: srcW,
-        originalHeight: srcH,
-        originalFormat: meta.format,
-        originalSpace: meta.space,
-        originalDepth: meta.depth,
-        digitalSourceType: 'digitalCapture',
-      },
+    const image = await storeImage(ctx, img, 'photo', {
+      channels: img.channels,
+      hasAlpha: img.channels === 4,
+      originalWidth: srcW,
+      originalHeight: srcH,
+      originalFormat: meta.format,
+      originalSpace: meta.space,
+      originalDepth: meta.depth,
+      digitalSourceType: 'digitalCapture',
     });
     return { image };
   },

@@ -6,8 +6,8 @@ import { decoding, openImage } from './image/decode';
 import { estimateJpegQuality } from './image/jpeg-quality';
 import { MARKETPLACE_RULES, MARKETPLACES, type Marketplace, type MarketplaceRules } from './image/marketplace-rules';
 import { boundingBox } from './image/mask-ops';
-import { decodeMask } from './image/product-mask';
-import { decodeToRaw, encodeIntermediate, INTERMEDIATE_MIME, type RawImage } from './image/raw-image';
+import { hasPixels, loadImage, loadMask, storeImage } from './image/image-artifacts';
+import type { RawImage } from './image/raw-image';
 
 export const marketplaceComplianceNode = defineNode({
   type: 'marketplace-compliance',
@@ -38,12 +38,13 @@ export const marketplaceComplianceNode = defineNode({
     if (!isArtifactRef(input)) throw new PermanentNodeError('marketplace-compliance needs an image input');
     const marketplace = (params.marketplace ?? 'amazon') as Marketplace;
     const rules = MARKETPLACE_RULES[marketplace];
-    const bytes = await ctx.artifacts.get(input);
-    const format = (await decoding('image', () => openImage(bytes).metadata())).format ?? 'unknown';
-    const img = await decodeToRaw(bytes, 'image');
-    const given = isArtifactRef(inputs.mask) ? await decodeMask(await ctx.artifacts.get(inputs.mask), 'product mask') : null;
+    // An intermediate whose pixels are at hand is a PNG; anything else is probed for its format (and JPEG quality).
+    const bytes = hasPixels(input) && input.mime === 'image/png' ? null : await ctx.artifacts.get(input);
+    const format = bytes ? (await decoding('image', () => openImage(bytes).metadata())).format ?? 'unknown' : 'png';
+    const img = await loadImage(ctx, input, 'image');
+    const given = isArtifactRef(inputs.mask) ? await loadMask(ctx, inputs.mask, 'product mask') : null;
     ctx.progress(0.1, 'checking');
-    const first = await inspect(img, format, format === 'jpeg' ? estimateJpegQuality(bytes) : null, given);
+    const first = await inspect(img, format, bytes && format === 'jpeg' ? estimateJpegQuality(bytes) : null, given);
     const checks = evaluate(rules, first.facts);
     const report = (cs: Check[], fixed: string[]) => ({
       pass: cs.every((c) => c.pass || c.severity !== 'required'),
@@ -63,12 +64,11 @@ export const marketplaceComplianceNode = defineNode({
     ctx.signal.throwIfAborted();
     const after = await inspect(fixedImg, 'png', null, fixedMask && { plane: fixedMask.data, width: fixedMask.width, height: fixedMask.height });
     const finalChecks = evaluate(rules, after.facts);
-    const png = await encodeIntermediate(fixedImg, rules.whiteBackground ? 'flat' : 'photo');
-    const image = await ctx.artifacts.put(png, {
-      mime: INTERMEDIATE_MIME,
-      width: fixedImg.width,
-      height: fixedImg.height,
-      meta: { ...(input.meta ?? {}), productBox: after.facts.product, fill: after.facts.fill, compliance: { marketplace, fixed } },
+    const image = await storeImage(ctx, fixedImg, rules.whiteBackground ? 'flat' : 'photo', {
+      ...(input.meta ?? {}),
+      productBox: after.facts.product,
+      fill: after.facts.fill,
+      compliance: { marketplace, fixed },
     });
     return { image, mask: await storeMask(ctx, after, fixedImg), report: report(finalChecks, fixed) };
   },
@@ -80,8 +80,7 @@ async function storeMask(ctx: NodeContext, seen: Inspected, img: RawImage): Prom
   const plane = Buffer.alloc(img.width * img.height);
   const { x, y } = seen.innerOffset, w = seen.inner.width;
   for (let r = 0; r < seen.inner.height; r++) plane.set(seen.product.alpha.subarray(r * w, (r + 1) * w), (r + y) * img.width + x);
-  const png = await encodeIntermediate({ data: plane, width: img.width, height: img.height, channels: 1 }, 'flat');
-  return ctx.artifacts.put(png, { mime: INTERMEDIATE_MIME, width: img.width, height: img.height, meta: { channels: 1, productBbox: seen.facts.product, source: seen.product.source } });
+  return storeImage(ctx, { data: plane, width: img.width, height: img.height, channels: 1 }, 'flat', { channels: 1, productBbox: seen.facts.product, source: seen.product.source });
 }
 
 /** Applies the repairs the failing checks call for, in an order where each keeps the others valid. */

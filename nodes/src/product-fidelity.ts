@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runtime/contract';
 import { fidelityParts, type FidelityParts } from './image/fidelity-metrics';
 import { alignProducts } from './image/product-alignment';
-import { decodeMask, findProduct } from './image/product-mask';
-import { decodeToRaw } from './image/raw-image';
+import { loadImage, loadMask } from './image/image-artifacts';
+import { findProduct } from './image/product-mask';
 
 /**
  * Each part maps linearly from a clearly-changed value (score 0) to a faithful one (score 1).
@@ -44,9 +44,9 @@ export const productFidelityNode = defineNode({
     const { original, candidate, candidateMask } = inputs;
     if (!isArtifactRef(original) || !isArtifactRef(candidate)) throw new PermanentNodeError('product-fidelity needs an original cut-out and a candidate image');
     const [orig, cand, given] = await Promise.all([
-      ctx.artifacts.get(original).then((b) => decodeToRaw(b, 'original cut-out')),
-      ctx.artifacts.get(candidate).then((b) => decodeToRaw(b, 'candidate image')),
-      isArtifactRef(candidateMask) ? ctx.artifacts.get(candidateMask).then((b) => decodeMask(b, 'candidate mask')) : Promise.resolve(null),
+      loadImage(ctx, original, 'original cut-out'),
+      loadImage(ctx, candidate, 'candidate image'),
+      isArtifactRef(candidateMask) ? loadMask(ctx, candidateMask, 'candidate mask') : Promise.resolve(null),
     ]);
     ctx.progress(0.1, 'finding the product');
     const [p0, p1] = await Promise.all([findProduct(orig, null, 'original cut-out'), findProduct(cand, given, 'candidate image')]);

@@ -5,7 +5,8 @@ import { classicalMatte, NoProductError } from './image/classical-segmenter';
 import { cropRgba, cutoutRegion, featherAlpha, type Unmixing } from './image/cutout';
 import { MODEL_CONFIG_HINT, modelConfigFingerprint, resolveModel } from './image/model-registry';
 import { onnxMatte } from './image/onnx-matte';
-import { decodeToRaw, encodeIntermediate, INTERMEDIATE_MIME, type RawImage } from './image/raw-image';
+import { loadImage, storeImage } from './image/image-artifacts';
+import type { RawImage } from './image/raw-image';
 
 export const segmentNode = defineNode({
   type: 'segment',
@@ -43,7 +44,7 @@ export const segmentNode = defineNode({
   async run(ctx, inputs, params) {
     const input = inputs.image;
     if (!isArtifactRef(input)) throw new PermanentNodeError('segment needs an image input');
-    const img = await decodeToRaw(await ctx.artifacts.get(input), 'input image');
+    const img = await loadImage(ctx, input, 'input image');
     const { width: W, height: H } = img;
     ctx.progress(0.1, 'finding the product');
 
@@ -80,23 +81,16 @@ export const segmentNode = defineNode({
     if (!found) throw new PermanentNodeError(method === 'onnx' ? 'no product found: the model marked nothing as foreground' : 'no product found: the image is fully transparent');
     featherAlpha(alpha, W, found.region, featherRadius);
     const cut = cropRgba(img, alpha, found.region, unmix);
-    const [cutoutPng, maskPng] = await Promise.all([
-      encodeIntermediate(cut),
-      encodeIntermediate({ data: Buffer.from(alpha.buffer, alpha.byteOffset, alpha.length), width: W, height: H, channels: 1 }, 'flat'),
-    ]);
     const productFraction = (found.product.width * found.product.height) / (W * H);
-    const cutout = await ctx.artifacts.put(cutoutPng, {
-      mime: INTERMEDIATE_MIME,
-      width: cut.width,
-      height: cut.height,
-      meta: { bbox: found.region, productBbox: found.product, sourceSize: { width: W, height: H }, method, ...stats },
-    });
-    const mask = await ctx.artifacts.put(maskPng, {
-      mime: INTERMEDIATE_MIME,
-      width: W,
-      height: H,
-      meta: { channels: 1, method, productBbox: found.product, productBoxFraction: productFraction },
-    });
+    const [cutout, mask] = await Promise.all([
+      storeImage(ctx, cut, 'photo', { bbox: found.region, productBbox: found.product, sourceSize: { width: W, height: H }, method, ...stats }),
+      storeImage(ctx, { data: Buffer.from(alpha.buffer, alpha.byteOffset, alpha.length), width: W, height: H, channels: 1 }, 'flat', {
+        channels: 1,
+        method,
+        productBbox: found.product,
+        productBoxFraction: productFraction,
+      }),
+    ]);
     return { cutout, mask };
   },
 });

@@ -5,7 +5,7 @@ import { decoding } from './image/decode';
 import { HEX_COLOUR_PATTERN, parseHex } from './image/hex-colour';
 import { boundingBox } from './image/mask-ops';
 import { applyReflection, blendOver, footprint, placedAlpha, type PlacedProduct } from './image/placed-product';
-import { decodeToRaw, encodeIntermediate, INTERMEDIATE_MIME } from './image/raw-image';
+import { loadImage, storeImage } from './image/image-artifacts';
 import { makeBackdrop } from './image/studio-backdrop';
 import { applyStudioShadow } from './image/studio-shadow';
 
@@ -48,7 +48,7 @@ export const studioCompositeNode = defineNode({
   async run(ctx, inputs, params) {
     const input = inputs.cutout;
     if (!isArtifactRef(input)) throw new PermanentNodeError('studio-composite needs a cut-out input');
-    const cut = await decodeToRaw(await ctx.artifacts.get(input), 'cut-out');
+    const cut = await loadImage(ctx, input, 'cut-out');
     const alphaOf = cut.channels === 4 || cut.channels === 2 ? extractAlpha(cut.data, cut.channels) : null;
     const whole = { x: 0, y: 0, width: cut.width, height: cut.height };
     // Resample everything visible (soft edge tails too) but measure and place by the product body.
@@ -92,23 +92,16 @@ export const studioCompositeNode = defineNode({
     blendOver(canvas, FW, FH, product);
 
     // A product on a plain backdrop compresses well and cheaply; a gradient backdrop does not.
-    const [png, maskPng] = await Promise.all([
-      encodeIntermediate({ data: canvas, width: FW, height: FH, channels: 3 }, kind === 'white' || kind === 'solid' ? 'flat' : 'photo'),
-      encodeIntermediate({ data: placedAlpha(FW, FH, product), width: FW, height: FH, channels: 1 }, 'flat'),
-    ]);
-    const image = await ctx.artifacts.put(png, {
-      mime: INTERMEDIATE_MIME,
-      width: FW,
-      height: FH,
-      meta: {
+    const [image, mask] = await Promise.all([
+      storeImage(ctx, { data: canvas, width: FW, height: FH, channels: 3 }, kind === 'white' || kind === 'solid' ? 'flat' : 'photo', {
         background: kind,
         size: params.size ?? '1:1-2048',
         productBox: bodyBox,
         fill: Math.max(bodyBox.width / FW, bodyBox.height / FH),
         digitalSourceType: 'compositeSynthetic',
-      },
-    });
-    const mask = await ctx.artifacts.put(maskPng, { mime: INTERMEDIATE_MIME, width: FW, height: FH, meta: { channels: 1, productBbox: bodyBox } });
+      }),
+      storeImage(ctx, { data: placedAlpha(FW, FH, product), width: FW, height: FH, channels: 1 }, 'flat', { channels: 1, productBbox: bodyBox }),
+    ]);
     return { image, mask };
   },
 });

@@ -1,6 +1,9 @@
 import sharp from 'sharp';
 import type { ArtifactRef, PortValues } from '@studioflow/runtime/contract';
+import { colourCorrectNode } from '../colour-correct';
 import { deliverNode } from '../deliver';
+import { marketplaceComplianceNode } from '../marketplace-compliance';
+import { productFidelityNode } from '../product-fidelity';
 import { inputImageNode } from '../input-image';
 import { segmentNode } from '../segment';
 import { studioCompositeNode } from '../studio-composite';
@@ -47,15 +50,22 @@ export async function timeProductPipeline(h: NodeHarness, jpeg: Buffer): Promise
 }
 
 /**
- * Runs the pipeline a few times on small synthetic photos so V8 has optimised the pixel loops
+ * Runs the product nodes a few times on small synthetic photos so V8 has optimised the pixel loops
  * before the first real job (the first run of a fresh process is ~1.5x slower). For worker start-up.
+ * Covers both shipped chains: white-studio and marketplace-studio (colour-correct, compliance).
  */
 export async function warmUpProductNodes(runs = 4): Promise<void> {
   const h = await NodeHarness.create();
   try {
     for (let i = 0; i < runs; i++) {
       const photo = await makeProductPhoto({ seed: 100 + i, width: 640, height: 480 });
-      await timeProductPipeline(h, photo.jpeg);
+      const a = await h.runNode(inputImageNode, { upload: await h.put(photo.jpeg, 'image/jpeg') });
+      const b = await h.runNode(segmentNode, { image: a.image as ArtifactRef });
+      const c = await h.runNode(studioCompositeNode, { cutout: b.cutout as ArtifactRef });
+      const d = await h.runNode(colourCorrectNode, { image: c.image as ArtifactRef, original: b.cutout as ArtifactRef, mask: c.mask as ArtifactRef });
+      const e = await h.runNode(marketplaceComplianceNode, { image: d.image as ArtifactRef, mask: c.mask as ArtifactRef }, { autoFix: true });
+      await h.runNode(deliverNode, { image: e.image as ArtifactRef });
+      await h.runNode(productFidelityNode, { original: b.cutout as ArtifactRef, candidate: e.image as ArtifactRef, candidateMask: e.mask as ArtifactRef });
     }
   } finally {
     await h.close();
