@@ -24,9 +24,11 @@ async function main() {
   if (!process.argv.includes('--no-build')) build();
   const port = Number(process.env.PORT ?? 3000);
   const children = [];
-  const launch = (name, file) => {
-    // glibc arenas per sharp thread make RSS grow over jobs; two arenas keep workers near 230 MB.
-    const child = spawn(process.execPath, [join(root, file)], { stdio: 'inherit', env: { MALLOC_ARENA_MAX: '2', ...process.env } });
+  // Required after the build: the one description of how worker processes are launched.
+  const { workerProcessLaunch } = require('@studioflow/runtime/config');
+  const launch = (name, file, asWorker) => {
+    const tuning = asWorker ? workerProcessLaunch() : { execArgv: [], env: {} };
+    const child = spawn(process.execPath, [...tuning.execArgv, join(root, file)], { stdio: 'inherit', env: { ...process.env, ...tuning.env } });
     child.on('exit', (code, signal) => {
       if (!stopping) {
         console.error(`${name} exited (${signal ?? code}); stopping`);
@@ -44,10 +46,10 @@ async function main() {
   };
   process.on('SIGINT', () => stop(0));
   process.on('SIGTERM', () => stop(0));
-  launch('api', 'server/dist/src/main.js');
+  launch('api', 'server/dist/src/main.js', false);
   await waitForHealth(port, 120000);
-  launch('worker', 'server/dist/src/worker/main.js');
-  launch('gpu-runtime', 'gpu-runtime/dist/src/main.js');
+  launch('worker', 'server/dist/src/worker/main.js', true);
+  launch('gpu-runtime', 'gpu-runtime/dist/src/main.js', true);
   console.log(`\nStudioflow is up: editor http://localhost:${port}/  API docs http://localhost:${port}/api/docs\n`);
 }
 

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nodesLib from '@studioflow/nodes';
+import { workerProcessLaunch } from '@studioflow/runtime/config';
 import type { ImageChildResult } from './image-child';
 import { imageMagickAvailable, runImageMagick, type ImageMagickResult } from './imagemagick';
 import { measureProcess, onOneCore, type ProcessMeasure } from './measure-process';
@@ -41,9 +42,10 @@ export async function runImagePath(templates: Array<{ name: string; path: string
     if (nodesBuilt()) {
       for (const warmUp of [false, true]) {
         for (const t of templates) {
-          const [cmd, args] = onOneCore(process.execPath, [childScript, photoPath, t.path, join(dir, `artifacts-${t.name}-${warmUp ? 'w' : 'f'}`)]);
-          // The worker's own environment (scripts/start.js): two malloc arenas keep libvips threads from growing RSS.
-          const m = await measureProcess(cmd, args, { MALLOC_ARENA_MAX: '2', ...process.env, VIPS_CONCURRENCY: '1', BENCH_WARM_UP: warmUp ? '1' : '0' });
+          // Launched as npm start launches a worker (Node flags, malloc arenas).
+          const tuning = workerProcessLaunch();
+          const [cmd, args] = onOneCore(process.execPath, [...tuning.execArgv, childScript, photoPath, t.path, join(dir, `artifacts-${t.name}-${warmUp ? 'w' : 'f'}`)]);
+          const m = await measureProcess(cmd, args, { ...process.env, ...tuning.env, VIPS_CONCURRENCY: '1', BENCH_WARM_UP: warmUp ? '1' : '0' });
           const line = m.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
           const child: ImageChildResult = line ? JSON.parse(line.slice('BENCH_RESULT '.length)) : { error: `no result (exit ${m.code}): ${m.stderr.slice(0, 800)}` };
           (warmUp ? result.oursWorker : result.ours)[t.name] = { ...child, process: m };

@@ -3,8 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runtime/contract';
 import { decoding } from './image/decode';
 import { HEX_COLOUR_PATTERN, parseHex } from './image/hex-colour';
-import { boundingBox } from './image/mask-ops';
-import { applyReflection, blendOver, footprint, placedAlpha, type PlacedProduct } from './image/placed-product';
+import { alphaBoxes, applyReflection, blendOver, footprint, type PlacedProduct } from './image/placed-product';
 import { loadImage, storeImage } from './image/image-artifacts';
 import { makeBackdrop } from './image/studio-backdrop';
 import { applyStudioShadow } from './image/studio-shadow';
@@ -49,12 +48,12 @@ export const studioCompositeNode = defineNode({
     const input = inputs.cutout;
     if (!isArtifactRef(input)) throw new PermanentNodeError('studio-composite needs a cut-out input');
     const cut = await loadImage(ctx, input, 'cut-out');
-    const alphaOf = cut.channels === 4 || cut.channels === 2 ? extractAlpha(cut.data, cut.channels) : null;
     const whole = { x: 0, y: 0, width: cut.width, height: cut.height };
     // Resample everything visible (soft edge tails too) but measure and place by the product body.
-    const visible = alphaOf ? boundingBox(alphaOf, cut.width, cut.height, 3) : whole;
-    if (!visible) throw new PermanentNodeError('the cut-out is fully transparent: no product to place');
-    const body = (alphaOf && boundingBox(alphaOf, cut.width, cut.height, 127)) || visible;
+    const boxes = cut.channels === 4 || cut.channels === 2 ? alphaBoxes(cut.data, cut.width, cut.height, cut.channels) : { visible: whole, body: whole };
+    if (!boxes) throw new PermanentNodeError('the cut-out is fully transparent: no product to place');
+    const visible = boxes.visible;
+    const body = boxes.body ?? visible;
 
     const [FW, FH] = FRAME_SIZES[(params.size ?? '1:1-2048') as FrameSize] ?? FRAME_SIZES['1:1-2048'];
     const fill = params.fill ?? 0.85;
@@ -89,10 +88,11 @@ export const studioCompositeNode = defineNode({
     });
     applyStudioShadow(canvas, FW, FH, product, params.shadow ?? 0.35);
     applyReflection(canvas, FW, FH, product, footprint(product).baseRow, params.reflection ?? 0);
-    blendOver(canvas, FW, FH, product);
+    const mask = Buffer.alloc(FW * FH);
+    blendOver(canvas, FW, FH, product, mask);
 
     // A product on a plain backdrop compresses well and cheaply; a gradient backdrop does not.
-    const [image, mask] = await Promise.all([
+    const [image, maskRef] = await Promise.all([
       storeImage(ctx, { data: canvas, width: FW, height: FH, channels: 3 }, kind === 'white' || kind === 'solid' ? 'flat' : 'photo', {
         background: kind,
         size: params.size ?? '1:1-2048',
@@ -100,9 +100,9 @@ export const studioCompositeNode = defineNode({
         fill: Math.max(bodyBox.width / FW, bodyBox.height / FH),
         digitalSourceType: 'compositeSynthetic',
       }),
-      storeImage(ctx, { data: placedAlpha(FW, FH, product), width: FW, height: FH, channels: 1 }, 'flat', { channels: 1, productBbox: bodyBox }),
+      storeImage(ctx, { data: mask, width: FW, height: FH, channels: 1 }, 'flat', { channels: 1, productBbox: bodyBox }),
     ]);
-    return { image, mask };
+    return { image, mask: maskRef };
   },
 });
 
@@ -112,11 +112,4 @@ function placeX(placement: 'center' | 'thirds', FW: number, bodyW: number): numb
   if (placement === 'center') return centred;
   const margin = 0.025 * FW;
   return Math.min(Math.max(FW / 3 - bodyW / 2, margin), Math.max(margin, FW - margin - bodyW));
-}
-
-function extractAlpha(data: Buffer, channels: number): Uint8Array {
-  const n = data.length / channels;
-  const a = new Uint8Array(n);
-  for (let i = 0, q = channels - 1; i < n; i++, q += channels) a[i] = data[q];
-  return a;
 }

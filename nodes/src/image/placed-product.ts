@@ -1,3 +1,4 @@
+import type { Rect } from './cutout';
 import { edgeWindow } from './edge-window';
 
 /** A straight-alpha RGBA product image placed on a frame at (left, top). */
@@ -29,28 +30,38 @@ export function footprint(p: PlacedProduct): { baseRow: number; x0: number; x1: 
   return x1 < 0 ? { baseRow, x0: 0, x1: w - 1 } : { baseRow, x0, x1 };
 }
 
-/** Straight-alpha "over" of the product onto an RGB canvas. */
-export function blendOver(canvas: Buffer, W: number, H: number, p: PlacedProduct): void {
+/**
+ * Straight-alpha "over" of the product onto an RGB canvas. With `mask` (W × H, zeroed), also writes
+ * the product's alpha there: the composite's exact product mask, in the same pass.
+ */
+export function blendOver(canvas: Buffer, W: number, H: number, p: PlacedProduct, mask?: Buffer): void {
   const { rgba, width: w, height: h, left, top } = p;
   for (let y = 0; y < h; y++) {
     const fy = top + y;
     if (fy < 0 || fy >= H) continue;
     const xa = Math.max(0, -left), xb = Math.min(w, W - left);
-    for (let x = xa; x < xb; x++) {
-      const fx = left + x;
-      const s = (y * w + x) * 4, a = rgba[s + 3];
-      if (a === 0) continue;
-      const o = (fy * W + fx) * 3;
-      if (a === 255) {
-        canvas[o] = rgba[s];
-        canvas[o + 1] = rgba[s + 1];
-        canvas[o + 2] = rgba[s + 2];
-      } else {
-        const k = a / 255, j = 1 - k;
-        canvas[o] = Math.round(rgba[s] * k + canvas[o] * j);
-        canvas[o + 1] = Math.round(rgba[s + 1] * k + canvas[o + 1] * j);
-        canvas[o + 2] = Math.round(rgba[s + 2] * k + canvas[o + 2] * j);
-      }
+    if (mask) copyAlphaRow(rgba, (y * w + xa) * 4 + 3, mask, fy * W + left + xa, xb - xa);
+    blendRow(canvas, (fy * W + left + xa) * 3, rgba, (y * w + xa) * 4, xb - xa);
+  }
+}
+
+function copyAlphaRow(rgba: Buffer, q: number, mask: Buffer, o: number, n: number): void {
+  for (let k = 0; k < n; k++, q += 4) mask[o + k] = rgba[q];
+}
+
+function blendRow(canvas: Buffer, o: number, rgba: Buffer, s: number, n: number): void {
+  for (let k = 0; k < n; k++, s += 4, o += 3) {
+    const a = rgba[s + 3];
+    if (a === 0) continue;
+    if (a === 255) {
+      canvas[o] = rgba[s];
+      canvas[o + 1] = rgba[s + 1];
+      canvas[o + 2] = rgba[s + 2];
+    } else {
+      const k1 = a / 255, j = 1 - k1;
+      canvas[o] = Math.round(rgba[s] * k1 + canvas[o] * j);
+      canvas[o + 1] = Math.round(rgba[s + 1] * k1 + canvas[o + 1] * j);
+      canvas[o + 2] = Math.round(rgba[s + 2] * k1 + canvas[o + 2] * j);
     }
   }
 }
@@ -83,15 +94,36 @@ export function applyReflection(canvas: Buffer, W: number, H: number, p: PlacedP
   }
 }
 
-/** The product's alpha on a W × H frame: the composite's exact product mask (no re-segmentation needed downstream). */
-export function placedAlpha(W: number, H: number, p: PlacedProduct): Buffer {
-  const out = Buffer.alloc(W * H);
-  const { rgba, width: w, height: h, left, top } = p;
-  for (let y = 0; y < h; y++) {
-    const fy = top + y;
-    if (fy < 0 || fy >= H) continue;
-    const xa = Math.max(0, -left), xb = Math.min(w, W - left);
-    for (let x = xa, o = fy * W + left + xa, q = (y * w + xa) * 4 + 3; x < xb; x++, o++, q += 4) out[o] = rgba[q];
+/**
+ * Bounding boxes of the alpha channel (the last of `channels`) above `lo` (everything visible) and
+ * above `hi` (the product body), in one pass that scans each row inwards from both ends only.
+ */
+export function alphaBoxes(data: Buffer, width: number, height: number, channels: number, lo = 3, hi = 127): { visible: Rect; body: Rect | null } | null {
+  const C = channels;
+  let vx0 = width, vx1 = -1, vy0 = -1, vy1 = -1;
+  let bx0 = width, bx1 = -1, by0 = -1, by1 = -1;
+  for (let y = 0; y < height; y++) {
+    const a0 = (y * width) * C + C - 1;
+    let l = 0;
+    while (l < width && data[a0 + l * C] <= lo) l++;
+    if (l === width) continue;
+    let r = width - 1;
+    while (r > l && data[a0 + r * C] <= lo) r--;
+    if (l < vx0) vx0 = l;
+    if (r > vx1) vx1 = r;
+    if (vy0 < 0) vy0 = y;
+    vy1 = y;
+    let bl = l;
+    while (bl <= r && data[a0 + bl * C] <= hi) bl++;
+    if (bl > r) continue;
+    let br = r;
+    while (br > bl && data[a0 + br * C] <= hi) br--;
+    if (bl < bx0) bx0 = bl;
+    if (br > bx1) bx1 = br;
+    if (by0 < 0) by0 = y;
+    by1 = y;
   }
-  return out;
+  if (vx1 < 0) return null;
+  const visible = { x: vx0, y: vy0, width: vx1 - vx0 + 1, height: vy1 - vy0 + 1 };
+  return { visible, body: bx1 < 0 ? null : { x: bx0, y: by0, width: bx1 - bx0 + 1, height: by1 - by0 + 1 } };
 }

@@ -1,1 +1,2 @@
 export * from './service-env';
+export * from './worker-process';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations';
+import { workerProcessLaunch } from '@studioflow/runtime/config';
 import { createApp } from '../../src/app';
 import { loadConfig, type AppConfig } from '../../src/config/config';
 
@@ -38,8 +39,9 @@ export async function startTestApp(label: string, options: { workers?: number } 
   const workers: ChildProcess[] = [];
 
   async function startWorker(extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
-    const child = spawn(process.execPath, [resolve(__dirname, '../../src/worker/main.js')], {
-      env: { MALLOC_ARENA_MAX: '2', ...process.env, ...env, ...extraEnv, LOG_LEVEL: 'warn' },
+    const tuning = workerProcessLaunch();
+    const child = spawn(process.execPath, [...tuning.execArgv, resolve(__dirname, '../../src/worker/main.js')], {
+      env: { ...process.env, ...tuning.env, ...env, ...extraEnv, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     workers.push(child);
