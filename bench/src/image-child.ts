@@ -9,7 +9,7 @@
  * photos), so the measured runs are the first jobs of a started worker.
  */
 import { readFile } from 'node:fs/promises';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import sharp from 'sharp';
 import * as nodesLib from '@studioflow/nodes';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
@@ -32,6 +32,9 @@ export interface ImageChildResult {
   /** The same per node for the warm run. */
   warmNodeMs?: Record<string, number>;
   warmNodeCpuMs?: Record<string, number>;
+  /** Garbage-collector pauses per node, ms (1st and 2nd job). */
+  nodeGcMs?: Record<string, number>;
+  warmNodeGcMs?: Record<string, number>;
   outputs?: Array<{ node: string; port: string; mime: string; width?: number; height?: number; bytes: number }>;
 }
 
@@ -70,10 +73,16 @@ async function main(): Promise<void> {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
   };
+  // GC pauses on the main thread (with --single-threaded-gc, all of the collector's work).
+  let gcMs = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcMs += e.duration;
+  }).observe({ entryTypes: ['gc'] });
   const once = async () => {
     const nodeMs: Record<string, number> = {};
     const nodeCpuMs: Record<string, number> = {};
-    const startedAt = new Map<string, [number, number]>();
+    const nodeGcMs: Record<string, number> = {};
+    const startedAt = new Map<string, [number, number, number]>();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const result = await runGraphLocally(graph, {
@@ -82,18 +91,19 @@ async function main(): Promise<void> {
       seedInputs: { [inputNode.id]: { upload } },
       concurrency: 1,
       onEvent: (e) => {
-        if (e.type === 'node.started') startedAt.set(e.nodeId, [performance.now(), cpuMsNow()]);
+        if (e.type === 'node.started') startedAt.set(e.nodeId, [performance.now(), cpuMsNow(), gcMs]);
         if (e.type === 'node.completed') {
-          const [w, c] = startedAt.get(e.nodeId) ?? [NaN, NaN];
+          const [w, c, g] = startedAt.get(e.nodeId) ?? [NaN, NaN, NaN];
           nodeMs[e.nodeId] = performance.now() - w;
           nodeCpuMs[e.nodeId] = cpuMsNow() - c;
+          nodeGcMs[e.nodeId] = gcMs - g;
         }
       },
     });
     const wallS = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     if (result.error) throw new Error(result.error);
-    return { wallS, cpuS: (cpu.user + cpu.system) / 1e6, nodeMs, nodeCpuMs, outputs: refsOf(result.outputs) };
+    return { wallS, cpuS: (cpu.user + cpu.system) / 1e6, nodeMs, nodeCpuMs, nodeGcMs, outputs: refsOf(result.outputs) };
   };
 
   if (process.env.BENCH_WARM_UP === '1') {
@@ -113,6 +123,8 @@ async function main(): Promise<void> {
     nodeCpuMs: cold.nodeCpuMs,
     warmNodeMs: warm.nodeMs,
     warmNodeCpuMs: warm.nodeCpuMs,
+    nodeGcMs: cold.nodeGcMs,
+    warmNodeGcMs: warm.nodeGcMs,
     outputs: cold.outputs,
   });
 }

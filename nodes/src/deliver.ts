@@ -48,11 +48,16 @@ export const deliverNode = defineNode({
     // JPEG has no alpha: a cut-out delivered directly lands on white, the marketplace default.
     const opaque = () => (img.channels === 4 || img.channels === 2 ? base().flatten({ background: '#ffffff' }) : base());
     const tSize = params.thumbnailSize ?? 384;
-    const [icc, jpegPlain, webpPlain, thumb] = await Promise.all([
+    const jpegAndThumb = async () => {
+      const jpeg = await opaque().jpeg({ quality: params.jpegQuality ?? 90, mozjpeg: false }).withXmp(xmp).toBuffer();
+      // From the JPEG: libjpeg decodes it at 1/4 scale, cheaper than resampling the full frame.
+      const thumb = await sharp(jpeg).resize(tSize, tSize, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer({ resolveWithObject: true });
+      return [jpeg, thumb] as const;
+    };
+    const [icc, [jpegPlain, thumb], webpPlain] = await Promise.all([
       srgbIcc(),
-      opaque().jpeg({ quality: params.jpegQuality ?? 90, mozjpeg: false }).withXmp(xmp).toBuffer(),
+      jpegAndThumb(),
       base().webp({ quality: params.webpQuality ?? 85, effort: params.webpEffort ?? 0 }).withXmp(xmp).toBuffer(),
-      opaque().resize(tSize, tSize, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer({ resolveWithObject: true }),
     ]);
     // The pixels are sRGB already (input-image converted them): tag, do not transform.
     const jpeg = embedIccInJpeg(jpegPlain, icc);

@@ -42,7 +42,7 @@ export class NoProductError extends Error {}
 
 export async function classicalMatte(img: RawImage, opts: ClassicalOptions): Promise<Matte> {
   const { width: W, height: H } = img;
-  const side = opts.analysisSide ?? 640;
+  const side = opts.analysisSide ?? 512;
   const scale = Math.min(1, side / Math.max(W, H));
   const aw = Math.max(1, Math.round(W * scale));
   const ah = Math.max(1, Math.round(H * scale));
