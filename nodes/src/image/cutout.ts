@@ -77,22 +77,26 @@ export function cropRgba(img: RawImage, alpha: Uint8Array, region: Rect, unmix?:
   return { data: out, width: region.width, height: region.height, channels: 4 };
 }
 
-/** The plain copy: one tight loop (it runs over every pixel of the crop). */
+/** The plain copy: one tight loop (it runs over every pixel of the crop), one 32-bit store per pixel. */
 function copyRgba(img: RawImage, alpha: Uint8Array, region: Rect): Buffer {
   const { width: W, channels: C, data } = img;
-  const out = Buffer.allocUnsafe(region.width * region.height * 4);
-  const grey = C < 3;
+  const out = Buffer.allocUnsafeSlow(region.width * region.height * 4);
+  const out32 = new Uint32Array(out.buffer, out.byteOffset, out.length >> 2);
+  const greyStep = C < 3 ? 0 : 1;
   for (let y = 0, o = 0; y < region.height; y++) {
-    let i = (region.y + y) * W + region.x;
-    for (let x = 0; x < region.width; x++, i++, o += 4) {
-      const q = i * C;
-      out[o] = data[q];
-      out[o + 1] = grey ? data[q] : data[q + 1];
-      out[o + 2] = grey ? data[q] : data[q + 2];
-      out[o + 3] = alpha[i];
-    }
+    const i0 = (region.y + y) * W + region.x;
+    copyRgbaRow(data, i0 * C, C, greyStep, alpha, i0, out32, o, region.width);
+    o += region.width;
   }
   return out;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** RGBA in one word (byte order of the host). */
+function copyRgbaRow(data: Buffer, q: number, C: number, step: number, alpha: Uint8Array, i: number, out32: Uint32Array, o: number, n: number): void {
+  if (LITTLE_ENDIAN) for (let k = 0; k < n; k++, q += C) out32[o + k] = (data[q] | (data[q + step] << 8) | (data[q + 2 * step] << 16) | (alpha[i + k] << 24)) >>> 0;
+  else for (let k = 0; k < n; k++, q += C) out32[o + k] = ((data[q] << 24) | (data[q + step] << 16) | (data[q + 2 * step] << 8) | alpha[i + k]) >>> 0;
 }
 
 /** Only the semi-transparent edge pixels: a few percent of the crop. */
