@@ -8,7 +8,8 @@ import type { RawImage } from './raw-image';
  * exact pixels of that artifact; a miss falls back to decoding. Entries are shared and read-only:
  * a node that edits pixels in place asks for a private copy (see loadImage).
  */
-const DEFAULT_BUDGET_MB = 64;
+/** Room for the last few hand-offs of a 2048 px chain (a frame is 12 MB) while peak RSS stays under 300 MB. */
+const DEFAULT_BUDGET_MB = 32;
 
 function budgetBytes(): number {
   const mb = Number(process.env.STUDIOFLOW_PIXEL_CACHE_MB);

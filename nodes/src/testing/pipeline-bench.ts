@@ -49,11 +49,11 @@ export async function timeProductPipeline(h: NodeHarness, jpeg: Buffer): Promise
   };
 }
 
-const FULL_SIZE_WARM_UPS = 2;
+const FULL_SIZE_WARM_UPS = 4;
 
 /**
  * Runs the product nodes a few times on small synthetic photos so V8 has optimised the pixel loops
- * before the first real job (the first run of a fresh process is ~1.5x slower). For worker start-up.
+ * before the first real job (the first run of a fresh process is ~1.7x slower). For worker start-up (~4 s).
  * Covers both shipped chains: white-studio and marketplace-studio (colour-correct, compliance).
  */
 export async function warmUpProductNodes(runs = 4): Promise<void> {
@@ -61,8 +61,9 @@ export async function warmUpProductNodes(runs = 4): Promise<void> {
   try {
     for (let i = 0; i < runs + FULL_SIZE_WARM_UPS; i++) {
       const photo = await makeProductPhoto({ seed: 100 + i, width: 640, height: 480 });
-      // The last runs at the working size, so the pixel loops have seen real trip counts (the first
-      // 12 MP job is then ~20 % faster); upscaled, because generating a large photo costs memory.
+      // The last runs at the working size, one per product kind, so the pixel loops have seen real
+      // trip counts and every branch (the first 12 MP job is then ~25 % faster, near steady state);
+      // upscaled, because generating a large photo costs memory.
       const jpeg = i < runs ? photo.jpeg : await sharp(photo.jpeg).resize(2048, 1536).jpeg({ quality: 90 }).toBuffer();
       const a = await h.runNode(inputImageNode, { upload: await h.put(jpeg, 'image/jpeg') });
       const b = await h.runNode(segmentNode, { image: a.image as ArtifactRef });
