@@ -10,6 +10,27 @@ export function imageMagickAvailable(): boolean {
   return existsSync(CONVERT);
 }
 
+/** Background removal as ImageMagick users do it: fuzz flood-fill from the top-left corner to transparent. */
+const FLOOD_FILL_BACKDROP = ['-alpha', 'set', '-fuzz', '12%', '-fill', 'none', '-draw', 'color 0,0 floodfill'];
+
+/**
+ * The product mask ImageMagick's flood-fill leaves (its alpha, upright), one byte per pixel: what
+ * the bench compares with segment's mask.
+ */
+export async function imageMagickMask(input: string): Promise<{ data: Buffer; width: number; height: number }> {
+  const { execFile } = await import('node:child_process');
+  const args = ['-limit', 'thread', '1', input, '-auto-orient', ...FLOOD_FILL_BACKDROP, '-alpha', 'extract', '-depth', '8', 'gray:-'];
+  const size = await new Promise<string>((resolve, reject) =>
+    execFile(CONVERT, [input, '-auto-orient', '-format', '%w %h', 'info:'], (err, out) => (err ? reject(err) : resolve(out))),
+  );
+  const [width, height] = size.trim().split(' ').map(Number);
+  const data = await new Promise<Buffer>((resolve, reject) =>
+    execFile(CONVERT, args, { encoding: 'buffer', maxBuffer: 64 << 20 }, (err, out) => (err ? reject(err) : resolve(out))),
+  );
+  if (data.length !== width * height) throw new Error(`ImageMagick mask is ${data.length} bytes for ${width}×${height}`);
+  return { data, width, height };
+}
+
 /**
  * The white-studio steps in one ImageMagick 6 command, one thread, one core: auto-orient, resize to
  * 2048, fuzz flood-fill the background from the corner to transparent, trim, resize to 85 % of the
@@ -22,7 +43,7 @@ export function imageMagickArgs(input: string, outDir: string): string[] {
     input,
     '-auto-orient',
     '-resize', '2048x2048>',
-    '-alpha', 'set', '-fuzz', '12%', '-fill', 'none', '-draw', 'color 0,0 floodfill',
+    ...FLOOD_FILL_BACKDROP,
     '-trim', '+repage',
     '-resize', `${fit}x${fit}`,
     '(', '+clone', '-background', 'black', '-shadow', '35x24+0+24', ')',

@@ -390,20 +390,27 @@ function printIou(r: IouResult, summary: string[]): void {
   console.log(`  noise 0–6, JPEG quality 60–95 or PNG, EXIF orientations 1/3/6/8; input-image → segment { method: classical };`);
   console.log(`  IoU of the mask (≥ 128) against the generator's mask, as nodes/test/segment-quality.test.ts`);
   const kinds = [...new Set(r.samples.map((s) => s.kind))];
-  const rows: Array<Array<string | number>> = [['kind', 'photos', 'mean IoU', 'min IoU', '≥ 0.95', 'segment ms p50']];
+  const im = r.samples.every((s) => s.imIou !== undefined);
+  const rows: Array<Array<string | number>> = [['kind', 'photos', 'mean IoU', 'min IoU', '≥ 0.95', 'segment ms p50', ...(im ? ['IM flood-fill mean', 'IM min'] : [])]];
   for (const k of [...kinds, 'all']) {
     const xs = r.samples.filter((s) => k === 'all' || s.kind === k);
     const ms = xs.map((s) => s.segmentMs).sort((a, b) => a - b);
-    rows.push([k, String(xs.length), fmt(sum(xs.map((s) => s.iou)) / xs.length, 4), fmt(Math.min(...xs.map((s) => s.iou)), 4), `${xs.filter((s) => s.iou >= 0.95).length}/${xs.length}`, fmt(ms[Math.floor((ms.length - 1) / 2)], 0)]);
+    const imCols = im ? [fmt(sum(xs.map((s) => s.imIou!)) / xs.length, 4), fmt(Math.min(...xs.map((s) => s.imIou!)), 4)] : [];
+    rows.push([k, String(xs.length), fmt(sum(xs.map((s) => s.iou)) / xs.length, 4), fmt(Math.min(...xs.map((s) => s.iou)), 4), `${xs.filter((s) => s.iou >= 0.95).length}/${xs.length}`, fmt(ms[Math.floor((ms.length - 1) / 2)], 0), ...imCols]);
   }
+  if (im) console.log(`  IM flood-fill: the same photos through ImageMagick's background removal in the white-studio comparison (fuzz 12 % from the corner)`);
+  else console.log(`  (ImageMagick not installed: its flood-fill mask is not compared)`);
   console.log(table(rows));
   const worst = [...r.samples].sort((a, b) => a.iou - b.iou).slice(0, 5);
   console.log(`  lowest: ${worst.map((s) => `${s.label}: ${fmt(s.iou, 3)}`).join('; ')}`);
   const ok = r.mean >= 0.95;
   console.log(`  mean ${fmt(r.mean, 4)}, median ${fmt(r.median, 4)}, min ${fmt(r.min, 4)}, ${r.atLeast95}/${n} (${fmt((100 * r.atLeast95) / n, 0)} %) ≥ 0.95; ${fmt(r.seconds, 1)} s   target mean ≥ 0.95 → ${ok ? 'met' : 'MISSED'}`);
+  const imMean = r.samples.every((s) => s.imIou !== undefined) ? sum(r.samples.map((s) => s.imIou!)) / n : undefined;
+  if (imMean !== undefined) console.log(`  ImageMagick flood-fill on the same photos: mean IoU ${fmt(imMean, 4)}, min ${fmt(Math.min(...r.samples.map((s) => s.imIou!)), 4)}`);
   summary.push(
     `segmentation (classical) on ${n} generated product photos (~1200×900, known masks): mean IoU ${fmt(r.mean, 4)}, median ${fmt(r.median, 4)}, min ${fmt(r.min, 4)}, ` +
-      `${r.atLeast95}/${n} ≥ 0.95 (${ok ? 'meets' : 'MISSES'} the mean ≥ 0.95 target)`,
+      `${r.atLeast95}/${n} ≥ 0.95 (${ok ? 'meets' : 'MISSES'} the mean ≥ 0.95 target)` +
+      (imMean !== undefined ? `; ImageMagick's fuzz flood-fill on the same photos: mean IoU ${fmt(imMean, 4)}` : ''),
   );
 }
 

@@ -1,7 +1,10 @@
 import { performance } from 'node:perf_hooks';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { inputImageNode, makeProductPhoto, maskIoU, NodeHarness, qualityScene, segmentNode, type ProductPhotoOptions } from '@studioflow/nodes';
 import type { ArtifactRef } from '@studioflow/runtime/contract';
+import { imageMagickAvailable, imageMagickMask } from './imagemagick';
 
 /** Around 1200×900: landscape, portrait, square, 16:9. */
 const SIZES: Array<[number, number]> = [[1200, 900], [900, 1200], [1100, 1100], [1280, 720]];
@@ -19,6 +22,8 @@ export interface IouSample {
   kind: string;
   iou: number;
   segmentMs: number;
+  /** IoU of ImageMagick's fuzz flood-fill mask on the same photo (when ImageMagick is installed). */
+  imIou?: number;
 }
 
 export interface IouResult {
@@ -49,7 +54,13 @@ export async function runIouSection(n: number): Promise<IouResult> {
         throw new Error(`scene ${i}: mask is ${info.width}×${info.height}, photo ${photo.width}×${photo.height}`);
       }
       const label = `#${i} ${photo.kind} ${photo.width}×${photo.height} ${opts.color ?? 'palette'} noise ${opts.noise} ${opts.format === 'png' ? 'png' : `q${opts.quality}`} orient ${opts.orientation}`;
-      samples.push({ index: i, label, kind: photo.kind, iou: maskIoU(data, photo.mask), segmentMs });
+      const sample: IouSample = { index: i, label, kind: photo.kind, iou: maskIoU(data, photo.mask), segmentMs };
+      if (imageMagickAvailable()) {
+        const file = join(h.store.dir, `scene-${i}.${opts.format === 'png' ? 'png' : 'jpg'}`);
+        await writeFile(file, photo.jpeg);
+        sample.imIou = maskIoU((await imageMagickMask(file)).data, photo.mask);
+      }
+      samples.push(sample);
     }
   } finally {
     await h.close();
