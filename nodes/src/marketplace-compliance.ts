@@ -74,9 +74,9 @@ export const marketplaceComplianceNode = defineNode({
   },
 });
 
-/** The product mask on the full frame of `img` (zero over a border), or null when no product was found. */
+/** The product mask on the full frame of `img` (zero over a border); null when no product was found or nothing in the run uses it. */
 async function storeMask(ctx: NodeContext, seen: Inspected, img: RawImage): Promise<ArtifactRef | null> {
-  if (!seen.product) return null;
+  if (!seen.product || !ctx.wants('mask')) return null;
   const plane = Buffer.alloc(img.width * img.height);
   const { x, y } = seen.innerOffset, w = seen.inner.width;
   for (let r = 0; r < seen.inner.height; r++) plane.set(seen.product.alpha.subarray(r * w, (r + 1) * w), (r + y) * img.width + x);

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runtime/contract';
+import { defineNode, isArtifactRef, PermanentNodeError, type PortValues } from '@studioflow/runtime/contract';
 import { meaningfulAlpha } from './image/alpha-mask';
 import { classicalMatte, NoProductError } from './image/classical-segmenter';
 import { cropRgba, cutoutRegion, featherAlpha, type Unmixing } from './image/cutout';
@@ -82,16 +82,21 @@ export const segmentNode = defineNode({
     featherAlpha(alpha, W, found.region, featherRadius);
     const cut = cropRgba(img, alpha, found.region, unmix);
     const productFraction = (found.product.width * found.product.height) / (W * H);
+    // The full-frame mask costs a PNG encode: skipped when nothing in the run uses it.
     const [cutout, mask] = await Promise.all([
       storeImage(ctx, cut, 'photo', { bbox: found.region, productBbox: found.product, sourceSize: { width: W, height: H }, method, ...stats }),
-      storeImage(ctx, { data: Buffer.from(alpha.buffer, alpha.byteOffset, alpha.length), width: W, height: H, channels: 1 }, 'flat', {
-        channels: 1,
-        method,
-        productBbox: found.product,
-        productBoxFraction: productFraction,
-      }),
+      ctx.wants('mask')
+        ? storeImage(ctx, { data: Buffer.from(alpha.buffer, alpha.byteOffset, alpha.length), width: W, height: H, channels: 1 }, 'flat', {
+          channels: 1,
+          method,
+          productBbox: found.product,
+          productBoxFraction: productFraction,
+        })
+        : undefined,
     ]);
-    return { cutout, mask };
+    const out: PortValues = { cutout };
+    if (mask) out.mask = mask;
+    return out;
   },
 });
 

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runtime/contract';
+import { defineNode, isArtifactRef, PermanentNodeError, type PortValues } from '@studioflow/runtime/contract';
 import { decoding } from './image/decode';
 import { HEX_COLOUR_PATTERN, parseHex } from './image/hex-colour';
 import { alphaBoxes, applyReflection, blendOver, footprint, type PlacedProduct } from './image/placed-product';
@@ -88,7 +88,8 @@ export const studioCompositeNode = defineNode({
     });
     applyStudioShadow(canvas, FW, FH, product, params.shadow ?? 0.35);
     applyReflection(canvas, FW, FH, product, footprint(product).baseRow, params.reflection ?? 0);
-    const mask = Buffer.alloc(FW * FH);
+    // The product mask on the frame, unless nothing in the run uses it.
+    const mask = ctx.wants('mask') ? Buffer.alloc(FW * FH) : undefined;
     blendOver(canvas, FW, FH, product, mask);
 
     // A product on a plain backdrop compresses well and cheaply; a gradient backdrop does not.
@@ -100,9 +101,11 @@ export const studioCompositeNode = defineNode({
         fill: Math.max(bodyBox.width / FW, bodyBox.height / FH),
         digitalSourceType: 'compositeSynthetic',
       }),
-      storeImage(ctx, { data: mask, width: FW, height: FH, channels: 1 }, 'flat', { channels: 1, productBbox: bodyBox }),
+      mask && storeImage(ctx, { data: mask, width: FW, height: FH, channels: 1 }, 'flat', { channels: 1, productBbox: bodyBox }),
     ]);
-    return { image, mask: maskRef };
+    const out: PortValues = { image };
+    if (maskRef) out.mask = maskRef;
+    return out;
   },
 });
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import type { ArtifactRef, NodeContext, NodeDefinition, PortValue, PortValues, RunInfo } from '@studioflow/runtime/contract';
+import { wantsFrom, type ArtifactRef, type NodeContext, type NodeDefinition, type PortValue, type PortValues, type RunInfo } from '@studioflow/runtime/contract';
 
 export interface ProgressEvent {
   nodeId: string;
@@ -41,7 +41,8 @@ export class NodeHarness {
     return this.store.get(typeof ref === 'string' ? ref : ref.hash);
   }
 
-  context(nodeId: string, signal: AbortSignal = new AbortController().signal): NodeContext {
+  /** A context for one node; `wants` lists the outputs the caller will use (default: all). */
+  context(nodeId: string, signal: AbortSignal = new AbortController().signal, wants?: readonly string[]): NodeContext {
     return {
       run: this.run,
       nodeId,
@@ -54,6 +55,7 @@ export class NodeHarness {
         warn: (msg, extra) => this.logs.push({ level: 'warn', msg, extra }),
         error: (msg, extra) => this.logs.push({ level: 'error', msg, extra }),
       },
+      wants: wantsFrom(wants),
     };
   }
 

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { isPermanentError, type NodeCatalog, type NodeContext, type NodeLogger } from '../contract';
+import { isPermanentError, wantsFrom, type NodeCatalog, type NodeContext, type NodeLogger } from '../contract';
 import type { LocalArtifactStore } from '../artifacts';
 import type { Resource } from '../graph';
 import type { NodeJobData } from '../store';
@@ -96,6 +96,7 @@ export class NodeWorkerHost {
       artifacts,
       signal: controller.signal,
       log: o.logFor?.({ runId: d.runId, nodeId: d.nodeId, type: d.type }) ?? o.log,
+      wants: wantsFrom(d.wants),
       progress: (fraction, message) => {
         const now = Date.now();
         if (now - lastProgress < 100 && fraction < 1) return; // throttle socket traffic

@@ -40,6 +40,19 @@ export interface NodeContext {
   /** Aborted on timeout or cancel: long work must check it or pass it on. */
   signal: AbortSignal;
   log: NodeLogger;
+  /**
+   * Whether anything in this run uses output `port`. False only when the run materialises consumed
+   * outputs alone (template runs) and nothing consumes it: a node may then skip producing an
+   * expensive optional artifact. Editor runs and a graph's last nodes want every output.
+   */
+  wants(port: string): boolean;
+}
+
+/** NodeContext.wants for a list of consumed outputs (undefined: all). */
+export function wantsFrom(ports: readonly string[] | undefined): (port: string) => boolean {
+  if (!ports) return () => true;
+  const set = new Set(ports);
+  return (port) => set.has(port);
 }
 
 /** Thrown for failures that retrying cannot fix (bad input, missing model): no further attempts. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { LocalArtifactStore } from '../artifacts';
-import type { NodeCatalog, NodeContext, NodeLogger, PortValues, RunInfo } from '../contract';
+import { wantsFrom, type NodeCatalog, type NodeContext, type NodeLogger, type PortValues, type RunInfo } from '../contract';
 import type { GraphDoc } from '../graph';
-import { compilePlan, decide, initialSnapshot, type Decision, type RunSnapshot } from '../scheduler';
+import { compilePlan, decide, initialSnapshot, type Decision, type Materialize, type RunSnapshot } from '../scheduler';
 import { runWithTimeout } from '../bullmq/timeout';
 
 export interface LocalRunOptions {
@@ -13,6 +13,8 @@ export interface LocalRunOptions {
   log?: NodeLogger;
   onEvent?: (event: LocalRunEvent) => void;
   timeoutMs?: number;
+  /** Default consumed: only the final nodes' outputs are returned, so nothing else needs every output. */
+  materialize?: Materialize;
 }
 
 export type LocalRunEvent =
@@ -33,7 +35,7 @@ const silent: NodeLogger = { info: () => undefined, warn: () => undefined, error
 
 /** The same pure scheduler, driven in-process with no PostgreSQL or Redis: for the CLI and tests. */
 export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): Promise<LocalRunResult> {
-  const plan = compilePlan(doc, options.catalog.descriptors);
+  const plan = compilePlan(doc, options.catalog.descriptors, { materialize: options.materialize ?? 'consumed' });
   const runId = randomUUID();
   const info: RunInfo = { runId, tenantId: 'local' };
   let snapshot = initialSnapshot(plan, options.seedInputs ?? {});
@@ -66,6 +68,7 @@ export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): 
       artifacts: options.artifacts.access(),
       signal: nodeController.signal,
       log: options.log ?? silent,
+      wants: wantsFrom(node.wants),
       progress: (progress, message) => options.onEvent?.({ type: 'node.progress', nodeId: job.nodeId, progress, message }),
     };
     const started = Date.now();

@@ -26,7 +26,15 @@ export interface PlanNode {
   timeoutMs: number;
   parks: boolean;
   cacheSalt?: string;
+  /**
+   * The outputs something in the graph consumes, when the run materialises only those (template
+   * runs: only the results matter). Absent: every output (editor runs, sinks, plans stored before).
+   */
+  wants?: string[];
 }
+
+/** all: every node output is produced (editor runs show them); consumed: non-sink nodes may skip outputs nothing consumes. */
+export type Materialize = 'all' | 'consumed';
 
 export const DEFAULT_ATTEMPTS = 3;
 export const DEFAULT_BACKOFF_MS = 1000;
@@ -76,7 +84,7 @@ export function applyOverrides(doc: GraphDoc, overrides: ParamOverrides): GraphD
 }
 
 /** Validates and compiles a graph document into a plan. Throws GraphInvalidError with every problem. */
-export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[]): RunPlan {
+export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[], options: { materialize?: Materialize } = {}): RunPlan {
   const result = validateGraph(doc, catalog);
   if (!result.ok) throw new GraphInvalidError(result.problems);
   const types = new Map(catalog.map((d) => [d.type, d]));
@@ -111,9 +119,13 @@ export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[
     if (!source.downstream.includes(e.target)) source.downstream.push(e.target);
   }
   const ids = doc.nodes.map((n) => n.id);
-  return {
-    nodes,
-    order: topologicalOrder(ids, doc.edges),
-    sinks: ids.filter((id) => nodes[id].downstream.length === 0),
-  };
+  const sinks = ids.filter((id) => nodes[id].downstream.length === 0);
+  if (options.materialize === 'consumed') {
+    for (const n of Object.values(nodes)) {
+      if (n.downstream.length === 0) continue; // a sink's outputs are the run's results
+      const used = new Set(doc.edges.filter((e) => e.source === n.id).map((e) => e.sourceHandle));
+      n.wants = n.outputs.filter((port) => used.has(port));
+    }
+  }
+  return { nodes, order: topologicalOrder(ids, doc.edges), sinks };
 }

@@ -4,12 +4,14 @@ import { isArtifactRef, type PortValue } from '../contract';
 /**
  * The execution-cache key: node type + version + params + input values, with artifacts reduced to
  * their content hashes. Scoped by tenant in the table, so one tenant's outputs never serve another.
+ * `wants` (the outputs a run consumes, when it skips the others) is part of the key: an entry
+ * missing an output must not serve a run that needs it.
  */
-export function cacheKey(type: string, version: number, params: Record<string, unknown>, inputs: Record<string, PortValue>, salt = ''): string {
+export function cacheKey(type: string, version: number, params: Record<string, unknown>, inputs: Record<string, PortValue>, salt = '', wants?: string[]): string {
   const normalisedInputs: Record<string, unknown> = {};
   for (const k of Object.keys(inputs).sort()) normalisedInputs[k] = normalise(inputs[k]);
   return createHash('sha256')
-    .update(stableJson({ type, version, salt, params, inputs: normalisedInputs }))
+    .update(stableJson({ type, version, salt, params, inputs: normalisedInputs, wants }))
     .digest('hex');
 }
 

@@ -25,6 +25,7 @@ export function jobFor(
       inputs,
       run: def.info,
       timeoutMs: node.timeoutMs,
+      ...(node.wants ? { wants: node.wants } : {}),
     },
   };
 }

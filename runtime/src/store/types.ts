@@ -36,6 +36,8 @@ export interface NodeJobData {
   inputs: Record<string, PortValue>;
   run: RunInfo;
   timeoutMs: number;
+  /** Outputs the run consumes (PlanNode.wants); absent: all. */
+  wants?: string[];
 }
 
 export interface JobSpec {

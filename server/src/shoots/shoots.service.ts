@@ -83,7 +83,8 @@ export class ShootsService {
     const checked = await checkUploadedImage(o.image, this.config.maxInputPixels);
     let plan: RunPlan;
     try {
-      plan = compilePlan(applyOverrides(o.version.doc, o.params), this.catalog.descriptors);
+      // A shoot needs its results only; an editor test run shows every node's outputs.
+      plan = compilePlan(applyOverrides(o.version.doc, o.params), this.catalog.descriptors, { materialize: o.kind === 'shoot' ? 'consumed' : 'all' });
     } catch (err) {
       if (err instanceof GraphInvalidError) throw new GraphProblemsException(err.problems, 'these params make the graph invalid');
       throw err;
