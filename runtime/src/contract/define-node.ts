@@ -1,5 +1,6 @@
 import type { Static, TObject } from '@sinclair/typebox';
 import type { NodeTypeDescriptor, ParamSchema, PortSpec, Resource } from '../graph/types';
+import { paramValidator } from '../graph/validate';
 import type { NodeContext } from './context';
 import type { PortValue, PortValues } from './values';
 
@@ -66,6 +67,9 @@ export class NodeCatalog {
       this.byType.set(d.type, d);
     }
     this.descriptors = definitions.map(describeNode);
+    // Compile every param validator now, once: compiled lazily on a process's first run, ajv's code
+    // generation makes V8 throw away the pixel loops a worker's warm-up has just optimised.
+    for (const d of this.descriptors) paramValidator(d);
   }
 
   get(type: string): NodeDefinition<any> {
