@@ -283,8 +283,14 @@ function nodeCpuS(perNode?: Record<string, number>): number {
   return perNode ? sum(Object.values(perNode)) / 1000 : NaN;
 }
 
-function chainNodes(r: OursImageResult): string[] {
-  return 'nodeCpuMs' in r && r.nodeCpuMs ? Object.keys(r.nodeCpuMs).filter((id) => id !== 'fidelity') : [];
+/** The marketplace chain: every node but the fidelity check. */
+function chainNodes(perNode?: Record<string, number>): string[] {
+  return Object.keys(perNode ?? {}).filter((id) => id !== 'fidelity');
+}
+
+/** The chain's CPU of one job, s. */
+function chainCpuS(perNode?: Record<string, number>): number {
+  return perNode ? sum(chainNodes(perNode).map((id) => perNode[id])) / 1000 : NaN;
 }
 
 function sum(xs: number[]): number {
@@ -332,19 +338,15 @@ function printImage(img: ImagePathResult, summary: string[]): void {
   }
 
   // Marketplace targets: the chain without the fidelity check (its CPU is the per-node sum), RSS of the whole graph.
-  const chainCpu = (o: OursImageResult, which?: Record<string, number>) => {
-    const ids = chainNodes(o);
-    return which ? sum(ids.map((id) => which[id] ?? 0)) / 1000 : NaN;
-  };
   const mf = img.ours['marketplace-studio'];
   const mw = img.oursWorker['marketplace-studio'];
   let marketLine = 'marketplace-studio: not measured';
   if (good(mf) && good(mw)) {
-    const ids = chainNodes(mw);
-    const fresh1 = chainCpu(mf, mf.nodeCpuMs);
-    const fresh2 = chainCpu(mf, mf.warmNodeCpuMs);
-    const worker1 = chainCpu(mw, mw.nodeCpuMs);
-    const worker2 = chainCpu(mw, mw.warmNodeCpuMs);
+    const ids = chainNodes(mw.nodeCpuMs);
+    const fresh1 = chainCpuS(mf.nodeCpuMs);
+    const fresh2 = chainCpuS(mf.warmNodeCpuMs);
+    const worker1 = chainCpuS(mw.nodeCpuMs);
+    const worker2 = chainCpuS(mw.warmNodeCpuMs);
     const rss = Math.max(mw.peakRssMb, mf.peakRssMb);
     const verdict = (v: number) => (v <= 0.6 ? 'met' : 'MISSED');
     console.log(`  marketplace chain ${ids.join(' → ')} (without fidelity, which took ${fmt(mw.nodeCpuMs?.fidelity ?? NaN, 0)} ms CPU):`);

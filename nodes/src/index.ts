@@ -15,6 +15,7 @@ export { MARKETPLACE_RULES, MARKETPLACES, type Marketplace, type MarketplaceRule
 export { FRAME_SIZES, type FrameSize } from './studio-composite';
 export { DEFAULT_MAX_PIXELS, maxInputPixels } from './image/decode';
 export { STUDIOFLOW_XMP_NS, DIGITAL_SOURCE_TYPES, type DigitalSourceType } from './image/xmp';
+export { warmUpProductNodes } from './warm-up';
 export * from './testing';
 
 /** Every node type this package provides, in catalog order. */

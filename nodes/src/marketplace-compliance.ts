@@ -6,8 +6,8 @@ import { decoding, openImage } from './image/decode';
 import { estimateJpegQuality } from './image/jpeg-quality';
 import { MARKETPLACE_RULES, MARKETPLACES, type Marketplace, type MarketplaceRules } from './image/marketplace-rules';
 import { boundingBox } from './image/mask-ops';
-import { hasPixels, loadImage, loadMask, storeImage } from './image/image-artifacts';
-import type { RawImage } from './image/raw-image';
+import { loadImage, loadMask, storeImage } from './image/image-artifacts';
+import { INTERMEDIATE_MIME, type RawImage } from './image/raw-image';
 
 export const marketplaceComplianceNode = defineNode({
   type: 'marketplace-compliance',
@@ -38,8 +38,8 @@ export const marketplaceComplianceNode = defineNode({
     if (!isArtifactRef(input)) throw new PermanentNodeError('marketplace-compliance needs an image input');
     const marketplace = (params.marketplace ?? 'amazon') as Marketplace;
     const rules = MARKETPLACE_RULES[marketplace];
-    // An intermediate whose pixels are at hand is a PNG; anything else is probed for its format (and JPEG quality).
-    const bytes = hasPixels(input) && input.mime === 'image/png' ? null : await ctx.artifacts.get(input);
+    // An intermediate is a PNG by construction; anything else is probed for its format (and JPEG quality).
+    const bytes = input.mime === INTERMEDIATE_MIME ? null : await ctx.artifacts.get(input);
     const format = bytes ? (await decoding('image', () => openImage(bytes).metadata())).format ?? 'unknown' : 'png';
     const img = await loadImage(ctx, input, 'image');
     const given = isArtifactRef(inputs.mask) ? await loadMask(ctx, inputs.mask, 'product mask') : null;

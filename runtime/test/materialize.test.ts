@@ -70,10 +70,11 @@ test('a template run materialises only consumed outputs of inner nodes; sinks an
 });
 
 test('the execution cache keeps partial and full outputs apart', () => {
-  const legacy = cacheKey('split', 1, {}, {}, '');
-  assert.equal(cacheKey('split', 1, {}, {}, '', undefined), legacy, 'runs that want everything keep their existing keys');
-  assert.notEqual(cacheKey('split', 1, {}, {}, '', ['a']), legacy);
-  assert.notEqual(cacheKey('split', 1, {}, {}, '', ['a']), cacheKey('split', 1, {}, {}, '', ['a', 'b']));
+  const node = { type: 'split', version: 1 };
+  const legacy = cacheKey(node, {}, {});
+  assert.equal(cacheKey({ ...node, cacheSalt: '', wants: undefined }, {}, {}), legacy, 'runs that want everything keep their existing keys');
+  assert.notEqual(cacheKey({ ...node, wants: ['a'] }, {}, {}), legacy);
+  assert.notEqual(cacheKey({ ...node, wants: ['a'] }, {}, {}), cacheKey({ ...node, wants: ['a', 'b'] }, {}, {}));
 });
 
 test('nodes see what the run wants: the local runner skips unconsumed outputs unless told to keep all', async () => {

@@ -21,11 +21,6 @@ export async function loadMask(ctx: NodeContext, ref: ArtifactRef, what: string)
   return mask;
 }
 
-/** Whether the artifact's pixels are at hand without reading it (its bytes are then not needed). */
-export function hasPixels(ref: ArtifactRef): boolean {
-  return pixelCache.get(ref.hash) !== undefined;
-}
-
 /**
  * Stores `img` as an intermediate PNG artifact and keeps its pixels for the next node in this
  * process. `img` must not be modified afterwards.

@@ -111,7 +111,9 @@ export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[
       ...(d.cacheSalt ? { cacheSalt: d.cacheSalt } : {}),
     };
   }
+  const consumed = new Map<string, Set<string>>();
   for (const e of doc.edges) {
+    consumed.set(e.source, (consumed.get(e.source) ?? new Set()).add(e.sourceHandle));
     const target = nodes[e.target];
     target.inputs.find((i) => i.port === e.targetHandle)!.sources.push({ node: e.source, port: e.sourceHandle });
     if (!target.upstream.includes(e.source)) target.upstream.push(e.source);
@@ -122,9 +124,8 @@ export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[
   const sinks = ids.filter((id) => nodes[id].downstream.length === 0);
   if (options.materialize === 'consumed') {
     for (const n of Object.values(nodes)) {
-      if (n.downstream.length === 0) continue; // a sink's outputs are the run's results
-      const used = new Set(doc.edges.filter((e) => e.source === n.id).map((e) => e.sourceHandle));
-      n.wants = n.outputs.filter((port) => used.has(port));
+      const used = consumed.get(n.id);
+      if (used) n.wants = n.outputs.filter((port) => used.has(port)); // a sink's outputs are the run's results
     }
   }
   return { nodes, order: topologicalOrder(ids, doc.edges), sinks };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isArtifactRef, type PortValue } from '../contract';
+import type { PlanNode } from '../scheduler/plan';
 
 /**
  * The execution-cache key: node type + version + params + input values, with artifacts reduced to
@@ -7,13 +8,17 @@ import { isArtifactRef, type PortValue } from '../contract';
  * `wants` (the outputs a run consumes, when it skips the others) is part of the key: an entry
  * missing an output must not serve a run that needs it.
  */
-export function cacheKey(type: string, version: number, params: Record<string, unknown>, inputs: Record<string, PortValue>, salt = '', wants?: string[]): string {
+export function cacheKey(node: CacheKeyNode, params: Record<string, unknown>, inputs: Record<string, PortValue>): string {
   const normalisedInputs: Record<string, unknown> = {};
   for (const k of Object.keys(inputs).sort()) normalisedInputs[k] = normalise(inputs[k]);
+  const { type, version, cacheSalt: salt = '', wants } = node;
   return createHash('sha256')
     .update(stableJson({ type, version, salt, params, inputs: normalisedInputs, wants }))
     .digest('hex');
 }
+
+/** The plan node's facts that identify its work. */
+export type CacheKeyNode = Pick<PlanNode, 'type' | 'version' | 'cacheSalt' | 'wants'>;
 
 function normalise(v: unknown): unknown {
   if (isArtifactRef(v)) return { artifact: v.hash };

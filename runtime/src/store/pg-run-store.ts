@@ -121,7 +121,7 @@ export class PgRunStore {
           const node = state.snapshot.nodes[e.nodeId];
           if (node && node.generation === e.generation && (node.state === 'queued' || node.state === 'running')) {
             const pn = def.plan.nodes[e.nodeId];
-            const key = cacheKey(pn.type, pn.version, effectiveParams(def.plan, state.snapshot, e.nodeId), resolveInputs(def.plan, state.snapshot, e.nodeId), pn.cacheSalt, pn.wants);
+            const key = cacheKey(pn, effectiveParams(def.plan, state.snapshot, e.nodeId), resolveInputs(def.plan, state.snapshot, e.nodeId));
             cacheWrites.push({ tenant_id: def.tenantId, cache_key: key, node_type: pn.type, outputs: e.outputs, run_id: def.runId, node_id: e.nodeId });
           }
         }
@@ -479,7 +479,7 @@ function collectCacheable(
         if (d.kind !== 'enqueue' || looked.has(d)) continue;
         const pn = def.plan.nodes[d.nodeId];
         if (!pn.cacheable) continue;
-        out.push({ runId, tenantId: def.tenantId, nodeId: d.nodeId, generation: d.generation, key: cacheKey(pn.type, pn.version, d.params, d.inputs, pn.cacheSalt, pn.wants), decision: d });
+        out.push({ runId, tenantId: def.tenantId, nodeId: d.nodeId, generation: d.generation, key: cacheKey(pn, d.params, d.inputs), decision: d });
       }
     }
   }
