@@ -6,7 +6,8 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   await app.listen(config.port, '0.0.0.0');
   console.log(`Studioflow API + editor on http://localhost:${config.port}/ (API docs at /api/docs)`);
-  console.log(`dev API keys: staff=${config.devKeys.staff} end-user=${config.devKeys.endUser}`);
+  const k = config.devKeys;
+  console.log(`dev API keys: staff=${k.staff} reviewer=${k.reviewer} end-user=${k.endUser} operator=${k.operator} (queues at /admin/queues, /metrics)`);
 }
 
 main().catch((err) => {

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { GraphDoc } from '@studioflow/runtime/graph';
+import type { GraphDoc, TemplateVisibility } from '@studioflow/runtime/graph';
 import { api } from '../api/client';
 import type { ExposedParam } from '../api/types';
 import { useEditor } from '../store/editor';
@@ -29,6 +29,7 @@ export function PublishDialog() {
   const [slugTouched, setSlugTouched] = useState(false);
   const [description, setDescription] = useState(graph.description);
   const [price, setPrice] = useState('1');
+  const [visibility, setVisibility] = useState<TemplateVisibility>('private');
   const [exposed, setExposed] = useState<Record<string, ExposedParam>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -76,6 +77,7 @@ export function PublishDialog() {
       name: name.trim(),
       description: description.trim() || undefined,
       priceCredits: priceNum,
+      visibility,
       exposedParams: Object.values(exposed),
     });
     setBusy(false);
@@ -140,6 +142,18 @@ export function PublishDialog() {
             />
             {!slugOk ? <div className="sf-field-error">lowercase letters, digits and "-"</div> : null}
           </div>
+        </div>
+        <div className="sf-field">
+          <label htmlFor="publish-visibility">Who can use it</label>
+          <select
+            id="publish-visibility"
+            value={visibility}
+            onChange={(e) => setVisibility(e.target.value as TemplateVisibility)}
+            data-testid="publish-visibility"
+          >
+            <option value="private">Private — this tenant's users only</option>
+            <option value="public">Public — listed for every tenant, price shown</option>
+          </select>
         </div>
         <div className="sf-field">
           <label htmlFor="publish-description">Description</label>

@@ -13,6 +13,9 @@ export interface ExposedParam {
   allowed?: unknown[];
 }
 
+/** `private`: only the owning tenant sees and uses it; `public`: listed for every tenant, price shown. */
+export type TemplateVisibility = 'private' | 'public';
+
 /** POST /api/templates: publish a graph version as a template. */
 export interface PublishTemplateBody {
   graphVersionId: string;
@@ -21,4 +24,6 @@ export interface PublishTemplateBody {
   description?: string;
   exposedParams: ExposedParam[];
   priceCredits: number;
+  /** Defaults to `private`. */
+  visibility?: TemplateVisibility;
 }

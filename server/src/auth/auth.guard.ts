@@ -1,7 +1,7 @@
 import { ForbiddenException, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import type { Role } from '../db/entities';
+import { admits, type Role } from './access-policy';
 import { ApiKeyService } from './api-keys';
 import { PUBLIC_KEY, ROLES_KEY } from './decorators';
 
@@ -20,11 +20,16 @@ export class AuthGuard implements CanActivate {
     if (!principal) throw new UnauthorizedException('unknown or revoked API key');
     req.principal = principal;
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
-    if (roles && principal.role !== 'staff' && !roles.includes(principal.role)) {
-      throw new ForbiddenException(`this needs one of the roles: ${['staff', ...roles].join(', ')}`);
+    if (!admits(roles, principal.role)) {
+      throw new ForbiddenException(`this needs one of the roles: ${describeRoles(roles)}`);
     }
     return true;
   }
+}
+
+function describeRoles(roles: readonly Role[] | undefined): string {
+  if (roles?.includes('operator')) return roles.join(', ');
+  return ['staff', ...(roles ?? ['reviewer', 'end_user'])].join(', ');
 }
 
 export function extractKey(req: Request): string | undefined {

@@ -1,11 +1,11 @@
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
-import type { Role } from '../db/entities';
+import type { Role } from './access-policy';
 import type { Principal } from './principal';
 
 export const ROLES_KEY = 'roles';
 export const PUBLIC_KEY = 'public';
 
-/** Only these roles may call the handler (staff can always). */
+/** Only these roles may call the handler; see `admits` in access-policy.ts (staff: every tenant route). */
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 /** No API key needed. */
 export const Public = () => SetMetadata(PUBLIC_KEY, true);

@@ -9,7 +9,9 @@ export interface AppConfig extends ServiceEnv {
   templatesDir: string;
   maxUploadBytes: number;
   maxInputPixels: number;
-  devKeys: { staff: string; reviewer: string; endUser: string };
+  devKeys: { operator: string; staff: string; reviewer: string; endUser: string };
+  /** Bearer token a Prometheus scraper presents at /metrics (the operator's API key works too). */
+  metricsToken: string | undefined;
   workerConcurrency: { cpu: number; gpu: number; cloud: number };
   reconcileEveryMs: number;
 }
@@ -26,10 +28,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxUploadBytes: num('MAX_UPLOAD_BYTES', 40 * 1024 * 1024),
     maxInputPixels: num('STUDIOFLOW_MAX_PIXELS', DEFAULT_MAX_PIXELS),
     devKeys: {
+      operator: env.STUDIOFLOW_OPERATOR_KEY ?? 'sf_operator_dev',
       staff: env.STUDIOFLOW_STAFF_KEY ?? 'sf_staff_dev',
       reviewer: env.STUDIOFLOW_REVIEWER_KEY ?? 'sf_reviewer_dev',
       endUser: env.STUDIOFLOW_USER_KEY ?? 'sf_user_dev',
     },
+    metricsToken: env.METRICS_TOKEN || undefined,
     reconcileEveryMs: num('RECONCILE_EVERY_MS', 30_000),
     workerConcurrency: { cpu: num('CPU_CONCURRENCY', 2), gpu: num('GPU_CONCURRENCY', 1), cloud: num('CLOUD_CONCURRENCY', 16) },
   };

@@ -10,7 +10,8 @@ export class TenantEntity {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 
-export type Role = 'staff' | 'reviewer' | 'end_user';
+export type { Role } from '../auth/access-policy';
+import type { Role } from '../auth/access-policy';
 
 @Entity('users')
 export class UserEntity {
@@ -55,7 +56,7 @@ export class GraphVersionEntity {
 }
 
 export type { ExposedParam } from '@studioflow/runtime/graph';
-import type { ExposedParam } from '@studioflow/runtime/graph';
+import type { ExposedParam, TemplateVisibility } from '@studioflow/runtime/graph';
 
 @Entity('templates')
 export class TemplateEntity {
@@ -67,7 +68,7 @@ export class TemplateEntity {
   @Column({ name: 'graph_version_id', type: 'uuid' }) graphVersionId!: string;
   @Column({ name: 'exposed_params', type: 'jsonb' }) exposedParams!: ExposedParam[];
   @Column({ name: 'price_credits', type: 'int' }) priceCredits!: number;
-  @Column({ name: 'is_public' }) isPublic!: boolean;
+  @Column({ type: 'text' }) visibility!: TemplateVisibility;
   @CreateDateColumn({ name: 'published_at', type: 'timestamptz' }) publishedAt!: Date;
 }
 

@@ -12,15 +12,17 @@ import type { Redis } from 'ioredis';
 import { eventsChannel, parseBatch } from '@studioflow/runtime/bullmq';
 import type { RunNotice } from '@studioflow/runtime/store';
 import { ApiKeyService } from '../auth/api-keys';
-import type { Principal } from '../auth/principal';
+import { watchesTenant, type Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { REDIS } from '../db/infra.module';
 import { ShootsService } from '../shoots/shoots.service';
 
 /**
  * Streams run notices from Redis pub/sub (published by any worker) to the Socket.IO rooms of a run
- * (`run:<id>`) and of a tenant's gallery (`tenant:<id>`). Subscribing answers with the current
- * snapshot, so a client that reconnects resumes from the present state.
+ * (`run:<id>`) and of a tenant's gallery (`tenant:<id>`, staff and reviewers only: an end user hears
+ * only the runs they subscribe to, and may subscribe only to their own). Subscribing answers with the
+ * current snapshot, so a client that reconnects resumes from the present state. A revoked key's
+ * sockets are disconnected at once.
  */
 @WebSocketGateway({ cors: { origin: true } })
 export class RealtimeGateway implements OnGatewayConnection, OnModuleInit, OnModuleDestroy {
@@ -36,6 +38,11 @@ export class RealtimeGateway implements OnGatewayConnection, OnModuleInit, OnMod
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.keys.onRevoked((keyHash) => {
+      for (const socket of this.server?.sockets.sockets.values() ?? []) {
+        if ((socket.data.principal as Principal | undefined)?.keyHash === keyHash) socket.disconnect(true);
+      }
+    });
     this.subscriber = this.redis.duplicate();
     await this.subscriber.subscribe(eventsChannel(this.config.queuePrefix));
     this.subscriber.on('message', (_channel, message) => {
@@ -58,8 +65,13 @@ export class RealtimeGateway implements OnGatewayConnection, OnModuleInit, OnMod
       client.disconnect(true);
       return;
     }
+    if (principal.role === 'operator') {
+      client.emit('error', { message: 'the operator key has no tenant events' });
+      client.disconnect(true);
+      return;
+    }
     client.data.principal = principal;
-    await client.join(`tenant:${principal.tenantId}`);
+    if (watchesTenant(principal)) await client.join(`tenant:${principal.tenantId}`);
   }
 
   @SubscribeMessage('subscribe')

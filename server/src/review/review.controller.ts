@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal';
 import { isUuid } from '../common/errors';
 import { ZodPipe } from '../common/zod-pipe';
 import { PG_POOL } from '../db/infra.module';
+import { ShootsService } from '../shoots/shoots.service';
 
 const DecisionBody = z.object({
   decision: z.enum(['approve', 'reject', 'retry']),
@@ -22,7 +23,11 @@ type DecisionBody = z.infer<typeof DecisionBody>;
 @Roles('reviewer')
 @Controller('api/reviews')
 export class ReviewController {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool, private readonly coordinator: RunCoordinator) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly coordinator: RunCoordinator,
+    private readonly shoots: ShootsService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Nodes awaiting a review decision, oldest first' })
@@ -45,10 +50,20 @@ export class ReviewController {
     @Body(new ZodPipe(DecisionBody)) body: DecisionBody,
   ) {
     const row = isUuid(runId)
-      ? (await this.pool.query(`SELECT generation, state FROM node_runs WHERE run_id = $1 AND node_id = $2 AND tenant_id = $3`, [runId, nodeId, p.tenantId])).rows[0]
+      ? (
+          await this.pool.query(
+            `SELECT n.generation, n.state, r.plan->'nodes'->$2->'upstream'->>0 AS upstream
+             FROM node_runs n JOIN runs r ON r.id = n.run_id WHERE n.run_id = $1 AND n.node_id = $2 AND n.tenant_id = $3`,
+            [runId, nodeId, p.tenantId],
+          )
+        ).rows[0]
       : undefined;
-    if (!row) throw new NotFoundException(`no node ${nodeId} in run ${runId}`);
+    if (!row) throw new NotFoundException(`no node ${nodeId.slice(0, 100)} in run ${runId.slice(0, 100)}`);
     if (row.state !== 'awaiting_review') throw new ConflictException(`node ${nodeId} is ${row.state}, not awaiting review`);
+    if (body.decision === 'retry' && body.params) {
+      // The same check a replay gets: the retried node's schema, over its current params.
+      await this.shoots.checkNodeParams(runId, body.rerunFrom ?? row.upstream ?? nodeId, body.params, { keepOverrides: true });
+    }
     const result = await this.coordinator.applyDirect([
       { runId, event: { kind: 'review_decided', nodeId, generation: row.generation, ...body } },
     ]);

@@ -19,6 +19,8 @@ export interface TemplateFile {
 }
 
 export const DEMO_TENANT = 'Demo studio';
+/** The operator's home tenant: it holds no shoots or credits; operators act on the platform. */
+export const PLATFORM_TENANT = 'Platform';
 
 /** First-start data: the demo tenant, its dev users and keys, and the shipped templates (published). */
 @Injectable()
@@ -33,7 +35,9 @@ export class SeedService {
 
   async seed(): Promise<{ tenantId: string }> {
     const tenantId = await this.ensureTenant(DEMO_TENANT, 1000);
-    const { staff, reviewer, endUser } = this.config.devKeys;
+    const { operator, staff, reviewer, endUser } = this.config.devKeys;
+    const platformId = await this.ensureTenant(PLATFORM_TENANT, 0);
+    await this.ensureUser(platformId, 'operator@studioflow.local', 'operator', operator);
     const staffId = await this.ensureUser(tenantId, 'staff@studioflow.local', 'staff', staff);
     await this.ensureUser(tenantId, 'reviewer@studioflow.local', 'reviewer', reviewer);
     await this.ensureUser(tenantId, 'seller@studioflow.local', 'end_user', endUser);
@@ -46,6 +50,7 @@ export class SeedService {
     if (found.rows[0]) return found.rows[0].id;
     const created = await this.pool.query(`INSERT INTO tenants (name, credit_balance) VALUES ($1, $2) RETURNING id`, [name, credits]);
     const id = created.rows[0].id;
+    if (credits === 0) return id;
     await this.pool.query(
       `INSERT INTO credit_ledger (tenant_id, kind, amount, reason, idempotency_key) VALUES ($1, 'grant', $2, 'welcome credits', $3)`,
       [id, credits, `grant:welcome:${id}`],
@@ -74,9 +79,9 @@ export class SeedService {
     return files;
   }
 
-  /** Publishes a shipped template once; a later start leaves it (and its versions) alone. */
+  /** Publishes a shipped template once (public); a later start leaves it (and its versions) alone. */
   private async ensureTemplate(tenantId: string, staffId: string, t: TemplateFile): Promise<void> {
-    if ((await this.pool.query(`SELECT 1 FROM templates WHERE slug = $1`, [t.slug])).rowCount) return;
+    if ((await this.pool.query(`SELECT 1 FROM templates WHERE tenant_id = $1 AND slug = $2`, [tenantId, t.slug])).rowCount) return;
     const check = validateGraph(t.graph, this.catalog.descriptors);
     if (!check.ok) {
       this.log.error(`template ${t.slug} is invalid: ${check.problems.map((p) => p.message).join('; ')}`);
@@ -91,8 +96,8 @@ export class SeedService {
       [graph.rows[0].id, tenantId, JSON.stringify(t.graph), staffId],
     );
     await this.pool.query(
-      `INSERT INTO templates (tenant_id, slug, name, description, graph_version_id, exposed_params, price_credits)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (slug) DO NOTHING`,
+      `INSERT INTO templates (tenant_id, slug, name, description, graph_version_id, exposed_params, price_credits, visibility)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'public') ON CONFLICT (tenant_id, slug) DO NOTHING`,
       [tenantId, t.slug, t.name, t.description ?? '', version.rows[0].id, JSON.stringify(t.exposedParams ?? []), t.priceCredits ?? 1],
     );
     this.log.log(`published template ${t.slug}`);

@@ -19,6 +19,7 @@ export class ShootsController {
   constructor(private readonly shoots: ShootsService) {}
 
   @Post('shoots')
+  @Roles('end_user')
   @HttpCode(202)
   @UseInterceptors(upload)
   @ApiConsumes('multipart/form-data')
@@ -81,6 +82,7 @@ export class ShootsController {
   }
 
   @Post('shoots/:id/cancel')
+  @Roles('end_user')
   @HttpCode(202)
   cancel(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.shoots.cancel(p, id);

@@ -17,7 +17,7 @@ import { isArtifactRef, type NodeCatalog } from '@studioflow/runtime/contract';
 import { checkParams } from '@studioflow/runtime/graph';
 import { applyOverrides, compilePlan, GraphInvalidError, type RunPlan } from '@studioflow/runtime/scheduler';
 import { InsufficientCreditsError } from '@studioflow/runtime/store';
-import type { Principal } from '../auth/principal';
+import { runScope, type Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { GraphProblemsException, isUuid } from '../common/errors';
 import { checkUploadedImage } from '../common/image-check';
@@ -128,9 +128,15 @@ export class ShootsService {
     return { taskId: runId };
   }
 
+  /** A run the caller may see (access-policy.ts: end users only their own); anything else is 404. */
+  private async visibleRun(p: Principal, id: string): Promise<RunEntity> {
+    const run = isUuid(id) ? await this.runs.findOne({ where: { id, ...runScope(p) } }) : null;
+    if (!run) throw new NotFoundException(`shoot ${quoted(id)} not found`);
+    return run;
+  }
+
   async get(p: Principal, id: string) {
-    const run = isUuid(id) ? await this.runs.findOne({ where: { id, tenantId: p.tenantId } }) : null;
-    if (!run) throw new NotFoundException(`shoot ${id} not found`);
+    const run = await this.visibleRun(p, id);
     const [orderRow] = await this.pool.query(`SELECT plan->'order' AS "order" FROM runs WHERE id = $1`, [id]).then((r) => r.rows);
     const order: string[] = orderRow?.order ?? [];
     const nodes = await this.nodeRuns.find({ where: { runId: id } });
@@ -165,21 +171,16 @@ export class ShootsService {
   }
 
   async list(p: Principal, limit = 50) {
-    const rows = await this.runs.find({ where: { tenantId: p.tenantId }, order: { createdAt: 'DESC' }, take: Math.min(limit, 200) });
+    const rows = await this.runs.find({ where: runScope(p), order: { createdAt: 'DESC' }, take: Math.min(limit, 200) });
     return rows.map((r) => ({ id: r.id, kind: r.kind, status: r.status, createdAt: r.createdAt, finishedAt: r.finishedAt, results: resultUrls(r.outputs) }));
   }
 
   /** Replays a run from one node (staff): a new linked run re-executing that node and what follows. */
   async replay(p: Principal, id: string, fromNodeId: string, params: Record<string, unknown> | undefined) {
-    const run = isUuid(id) ? await this.runs.findOne({ where: { id, tenantId: p.tenantId } }) : null;
-    if (!run) throw new NotFoundException(`run ${id} not found`);
-    const node = await this.nodeRuns.findOne({ where: { runId: id, nodeId: fromNodeId } });
-    if (!node) throw new UnprocessableEntityException(`run ${id} has no node "${fromNodeId}"`);
-    if (params) {
-      const descriptor = this.catalog.descriptors.find((d) => d.type === node.nodeType)!;
-      const def = await this.pool.query(`SELECT plan->'nodes'->$2->'params' AS params FROM runs WHERE id = $1`, [id, fromNodeId]);
-      const checked = checkParams(descriptor, { ...def.rows[0].params, ...params });
-      if (!checked.ok) throw new GraphProblemsException(checked.errors.map((message) => ({ code: 'invalid_params', nodeId: fromNodeId, message })), 'invalid params');
+    await this.visibleRun(p, id);
+    if (params) await this.checkNodeParams(id, fromNodeId, params, { keepOverrides: false });
+    else if (!(await this.nodeRuns.existsBy({ runId: id, nodeId: fromNodeId }))) {
+      throw new UnprocessableEntityException(`run ${id} has no node "${quoted(fromNodeId)}"`);
     }
     const taskId = randomUUID();
     try {
@@ -190,12 +191,36 @@ export class ShootsService {
     return { taskId, parentRunId: id, fromNodeId };
   }
 
+  /**
+   * The one check of new params for a node of an existing run (replay, a reviewer's retry): merged
+   * over the plan's params (and, inside the same run, over earlier overrides) they must satisfy the
+   * node's schema — unknown params and out-of-range values answer 422.
+   */
+  async checkNodeParams(runId: string, nodeId: string, params: Record<string, unknown>, o: { keepOverrides: boolean }): Promise<void> {
+    const row = (
+      await this.pool.query(
+        `SELECT r.plan->'nodes'->$2 AS node, n.params_override FROM runs r JOIN node_runs n ON n.run_id = r.id AND n.node_id = $2 WHERE r.id = $1`,
+        [runId, nodeId],
+      )
+    ).rows[0];
+    if (!row?.node) throw new UnprocessableEntityException(`run ${runId} has no node "${quoted(nodeId)}"`);
+    const descriptor = this.catalog.descriptors.find((d) => d.type === row.node.type);
+    if (!descriptor) throw new UnprocessableEntityException(`node ${quoted(nodeId)} has an unknown type`);
+    const merged = { ...row.node.params, ...(o.keepOverrides ? row.params_override : {}), ...params };
+    const checked = checkParams(descriptor, merged);
+    if (!checked.ok) throw new GraphProblemsException(checked.errors.map((message) => ({ code: 'invalid_params', nodeId, message })), 'invalid params');
+  }
+
   async cancel(p: Principal, id: string) {
-    const run = isUuid(id) ? await this.runs.findOne({ where: { id, tenantId: p.tenantId } }) : null;
-    if (!run) throw new NotFoundException(`shoot ${id} not found`);
+    await this.visibleRun(p, id);
     await this.coordinator.cancel(id, 'cancelled by user');
     return { id, cancelled: true };
   }
+}
+
+/** `s` shortened for echoing back in an error message. */
+function quoted(s: string): string {
+  return s.length > 100 ? `${s.slice(0, 100)}…` : s;
 }
 
 function parseParams(json: string | undefined): Record<string, unknown> {

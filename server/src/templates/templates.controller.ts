@@ -15,6 +15,7 @@ const PublishBody = z.object({
     .array(z.object({ nodeId: z.string(), param: z.string(), label: z.string().max(200), allowed: z.array(z.unknown()).optional() }))
     .default([]),
   priceCredits: z.number().int().min(0).max(10_000).default(1),
+  visibility: z.enum(['private', 'public']).default('private'),
 });
 type PublishBody = z.infer<typeof PublishBody>;
 

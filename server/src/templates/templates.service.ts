@@ -30,8 +30,9 @@ export class TemplatesService {
         throw new UnprocessableEntityException(`exposed param ${e.nodeId}.${e.param}: ${node.type} has no param "${e.param}"`);
       }
     }
-    if (await this.templates.findOne({ where: { slug: input.slug } })) {
-      throw new ConflictException(`a template with slug "${input.slug}" exists`);
+    // Slugs are unique per owner: the check never looks at (or reveals) other tenants' names.
+    if (await this.templates.findOne({ where: { tenantId: p.tenantId, slug: input.slug } })) {
+      throw new ConflictException(`your tenant already has a template with slug "${input.slug}"`);
     }
     return this.templates.save(
       this.templates.create({
@@ -42,7 +43,7 @@ export class TemplatesService {
         graphVersionId: version.id,
         exposedParams: input.exposedParams,
         priceCredits: input.priceCredits,
-        isPublic: true,
+        visibility: input.visibility ?? 'private',
       }),
     );
   }
@@ -50,15 +51,21 @@ export class TemplatesService {
   list(p: Principal): Promise<TemplateEntity[]> {
     return this.templates
       .createQueryBuilder('t')
-      .where('t.is_public OR t.tenant_id = :tenant', { tenant: p.tenantId })
+      .where(`t.tenant_id = :tenant OR t.visibility = 'public'`, { tenant: p.tenantId })
       .orderBy('t.published_at', 'DESC')
       .getMany();
   }
 
-  /** Finds a template a caller may use, by id or slug. */
+  /**
+   * Finds a template a caller may use, by id or slug: the caller's own tenant's first, then a public
+   * one (the first published under that slug keeps it). Another tenant's private template is unknown.
+   */
   async findUsable(p: Principal, idOrSlug: string): Promise<TemplateEntity> {
-    const t = await this.templates.findOne({ where: isUuid(idOrSlug) ? { id: idOrSlug } : { slug: idOrSlug } });
-    if (!t || (!t.isPublic && t.tenantId !== p.tenantId)) throw new NotFoundException(`unknown template "${idOrSlug}"`);
+    const ref = isUuid(idOrSlug) ? { id: idOrSlug } : { slug: idOrSlug };
+    const t =
+      (await this.templates.findOne({ where: { ...ref, tenantId: p.tenantId } })) ??
+      (await this.templates.findOne({ where: { ...ref, visibility: 'public' }, order: { publishedAt: 'ASC' } }));
+    if (!t) throw new NotFoundException(`unknown template "${idOrSlug.slice(0, 100)}"`);
     return t;
   }
 }
