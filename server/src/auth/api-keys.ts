@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
+import type { Redis } from 'ioredis';
 import { LruCache } from '@studioflow/runtime/store';
-import { PG_POOL } from '../db/infra.module';
-import type { Principal } from './principal';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { isUuid } from '../common/errors';
+import { PG_POOL, REDIS } from '../db/infra.module';
+import type { Principal } from './access-policy';
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
@@ -13,26 +16,109 @@ export function newApiKey(): string {
   return `sf_${randomBytes(24).toString('base64url')}`;
 }
 
-/** Resolves API keys to principals; keys are stored only as sha256 hashes. */
+/** How long a resolved key is trusted without asking PostgreSQL; a revocation through the API is immediate. */
+const CACHE_TTL_MS = 10_000;
+
+export interface ApiKeySummary {
+  id: string;
+  label: string;
+  userId: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+/**
+ * Resolves API keys to principals; keys are stored only as sha256 hashes. Every API process caches
+ * resolutions briefly, so a revocation is announced on Redis pub/sub and every process drops it at once.
+ */
 @Injectable()
-export class ApiKeyService {
+export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   /** Bounded: a flood of made-up keys must not grow memory. */
   private readonly cache = new LruCache<string, { principal: Principal | null; at: number }>(10_000);
+  private readonly revokedListeners: Array<(keyHash: string) => void> = [];
+  private subscriber?: Redis;
+  private readonly log = new Logger('api-keys');
 
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private get channel(): string {
+    return `${this.config.queuePrefix}:keys-revoked`;
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.subscriber = this.redis.duplicate();
+    this.subscriber.on('error', (err) => this.log.warn(`key revocation channel: ${err.message}`));
+    await this.subscriber.subscribe(this.channel);
+    this.subscriber.on('message', (_channel, keyHash: string) => this.forget(keyHash));
+  }
+
+  onModuleDestroy(): void {
+    this.subscriber?.disconnect();
+  }
+
+  /** Called with the hash of every key revoked anywhere (the realtime gateway drops its sockets). */
+  onRevoked(listener: (keyHash: string) => void): void {
+    this.revokedListeners.push(listener);
+  }
 
   async resolve(key: string): Promise<Principal | null> {
     const hash = hashKey(key);
     const hit = this.cache.get(hash);
-    if (hit && Date.now() - hit.at < 10_000) return hit.principal;
+    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.principal;
     const res = await this.pool.query(
       `SELECT u.id AS user_id, k.tenant_id, u.role FROM api_keys k JOIN users u ON u.id = k.user_id
        WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
       [hash],
     );
     const row = res.rows[0];
-    const principal: Principal | null = row ? { userId: row.user_id, tenantId: row.tenant_id, role: row.role } : null;
+    const principal: Principal | null = row ? { userId: row.user_id, tenantId: row.tenant_id, role: row.role, keyHash: hash } : null;
     this.cache.set(hash, { principal, at: Date.now() });
     return principal;
+  }
+
+  /** A new key for the caller; the plain key is returned once and never stored. */
+  async create(p: Principal, label: string): Promise<ApiKeySummary & { key: string }> {
+    const key = newApiKey();
+    const res = await this.pool.query(
+      `INSERT INTO api_keys (user_id, tenant_id, key_hash, label) VALUES ($1, $2, $3, $4)
+       RETURNING id, label, user_id AS "userId", created_at AS "createdAt", revoked_at AS "revokedAt"`,
+      [p.userId, p.tenantId, hashKey(key), label],
+    );
+    return { ...res.rows[0], key };
+  }
+
+  /** Tenant staff see the tenant's keys; everyone else their own. */
+  async list(p: Principal): Promise<ApiKeySummary[]> {
+    const res = await this.pool.query(
+      `SELECT id, label, user_id AS "userId", created_at AS "createdAt", revoked_at AS "revokedAt" FROM api_keys
+       WHERE tenant_id = $1 AND ($2::uuid IS NULL OR user_id = $2) ORDER BY created_at DESC LIMIT 500`,
+      [p.tenantId, p.role === 'staff' ? null : p.userId],
+    );
+    return res.rows;
+  }
+
+  /** Revokes a key the caller may manage; every API process stops accepting it before this returns. */
+  async revoke(p: Principal, id: string): Promise<{ id: string; revokedAt: Date }> {
+    const res = isUuid(id)
+      ? await this.pool.query(
+          `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
+           WHERE id = $1 AND tenant_id = $2 AND ($3::uuid IS NULL OR user_id = $3) RETURNING key_hash, revoked_at`,
+          [id, p.tenantId, p.role === 'staff' ? null : p.userId],
+        )
+      : { rows: [] };
+    const row = res.rows[0];
+    if (!row) throw new NotFoundException(`API key ${id.slice(0, 100)} not found`);
+    this.forget(row.key_hash);
+    await this.redis.publish(this.channel, row.key_hash);
+    return { id, revokedAt: row.revoked_at };
+  }
+
+  private forget(keyHash: string): void {
+    this.cache.delete(keyHash);
+    for (const listener of this.revokedListeners) listener(keyHash);
   }
 }
