@@ -1,61 +1,114 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
+import { Controller, ForbiddenException, Get, Header, Inject, Req, UnauthorizedException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
 import type { Pool } from 'pg';
 import { Gauge, Registry } from 'prom-client';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
+import { admits } from '../auth/access-policy';
+import { ApiKeyService } from '../auth/api-keys';
 import { Public } from '../auth/decorators';
+import { APP_CONFIG, type AppConfig } from '../config/config';
 import { PG_POOL } from '../db/infra.module';
 
 /**
- * Prometheus metrics. Workers are separate processes, so the figures are read at scrape time from
- * the sources of truth (PostgreSQL for node runs, ledger and cache; Redis for queue depth) rather
- * than from in-process counters that each worker would hold separately.
+ * Prometheus metrics for the platform operator: every tenant's credits and runs, so a scraper shows
+ * the scrape token (METRICS_TOKEN) or the operator's API key. Workers are separate processes, so the
+ * figures are read at scrape time from the sources of truth (PostgreSQL, Redis) by each gauge's
+ * collect callback: a callback queries first and then replaces its gauge's values in one synchronous
+ * step, so concurrent scrapes never see each other's half-reset series.
  */
 @ApiTags('admin')
 @Controller()
 export class MetricsController {
   private readonly registry = new Registry();
-  private readonly queueDepth = new Gauge({ name: 'studioflow_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'], registers: [this.registry] });
-  private readonly nodeRuns = new Gauge({ name: 'studioflow_node_runs', help: 'Node runs by type and state', labelNames: ['type', 'state'], registers: [this.registry] });
-  private readonly duration = new Gauge({ name: 'studioflow_node_duration_seconds', help: 'Node duration over the last hour', labelNames: ['type', 'quantile'], registers: [this.registry] });
-  private readonly retries = new Gauge({ name: 'studioflow_node_retries', help: 'Extra attempts by node type', labelNames: ['type'], registers: [this.registry] });
-  private readonly ledger = new Gauge({ name: 'studioflow_credits', help: 'Credit ledger totals by kind', labelNames: ['kind'], registers: [this.registry] });
-  private readonly ledgerCount = new Gauge({ name: 'studioflow_ledger_entries', help: 'Ledger entries by kind', labelNames: ['kind'], registers: [this.registry] });
-  private readonly cacheRatio = new Gauge({ name: 'studioflow_cache_hit_ratio', help: 'cached / (cached + done) node runs', registers: [this.registry] });
-  private readonly runs = new Gauge({ name: 'studioflow_runs', help: 'Runs by status', labelNames: ['status'], registers: [this.registry] });
-  private readonly deadLetters = new Gauge({ name: 'studioflow_dead_letters_open', help: 'Open dead letters', registers: [this.registry] });
 
-  constructor(@Inject(PG_POOL) private readonly pool: Pool, private readonly coordinator: RunCoordinator) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly coordinator: RunCoordinator,
+    private readonly keys: ApiKeyService,
+  ) {
+    const rows = (sql: string) => this.pool.query(sql).then((r) => r.rows);
+    this.gauge('studioflow_queue_jobs', 'Jobs per queue and state', ['queue', 'state'], async () => {
+      const out: Sample[] = [];
+      for (const [queue, q] of Object.entries(this.coordinator.queues.queues)) {
+        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+        for (const [state, n] of Object.entries(counts)) out.push([{ queue, state }, n]);
+      }
+      return out;
+    });
+    this.gauge('studioflow_node_runs', 'Node runs by type and state', ['type', 'state'], async () =>
+      (await rows(`SELECT node_type, state, count(*)::int AS n FROM node_runs GROUP BY 1, 2`)).map((r) => [{ type: r.node_type, state: r.state }, r.n]),
+    );
+    this.gauge('studioflow_node_retries', 'Extra attempts by node type', ['type'], async () =>
+      (await rows(`SELECT node_type, sum(greatest(attempts - 1, 0))::int AS n FROM node_runs GROUP BY 1`)).map((r) => [{ type: r.node_type }, r.n]),
+    );
+    this.gauge('studioflow_node_duration_seconds', 'Node duration over the last hour', ['type', 'quantile'], async () =>
+      (
+        await rows(`SELECT node_type, percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
+            percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95 FROM node_runs
+            WHERE duration_ms IS NOT NULL AND finished_at > now() - interval '1 hour' GROUP BY 1`)
+      ).flatMap((r): Sample[] => [
+        [{ type: r.node_type, quantile: '0.5' }, r.p50 / 1000],
+        [{ type: r.node_type, quantile: '0.95' }, r.p95 / 1000],
+      ]),
+    );
+    const ledger = () => rows(`SELECT kind, sum(amount)::int AS total, count(*)::int AS n FROM credit_ledger GROUP BY 1`);
+    this.gauge('studioflow_credits', 'Credit ledger totals by kind', ['kind'], async () => (await ledger()).map((r) => [{ kind: r.kind }, r.total]));
+    this.gauge('studioflow_ledger_entries', 'Ledger entries by kind', ['kind'], async () => (await ledger()).map((r) => [{ kind: r.kind }, r.n]));
+    this.gauge('studioflow_cache_hit_ratio', 'cached / (cached + done) node runs', [], async () => {
+      const [c] = await rows(`SELECT count(*) FILTER (WHERE state = 'cached')::float AS cached, count(*) FILTER (WHERE state IN ('cached', 'done'))::float AS total FROM node_runs`);
+      return [[{}, c.total ? c.cached / c.total : 0]];
+    });
+    this.gauge('studioflow_runs', 'Runs by status', ['status'], async () =>
+      (await rows(`SELECT status, count(*)::int AS n FROM runs GROUP BY 1`)).map((r) => [{ status: r.status }, r.n]),
+    );
+    this.gauge('studioflow_dead_letters_open', 'Open dead letters', [], async () => {
+      const [d] = await rows(`SELECT count(*)::int AS n FROM dead_letters WHERE status = 'open'`);
+      return [[{}, d.n]];
+    });
+  }
 
   @Public()
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4')
-  async metrics(): Promise<string> {
-    for (const g of [this.queueDepth, this.nodeRuns, this.duration, this.retries, this.ledger, this.ledgerCount, this.runs]) g.reset();
-    for (const [name, queue] of Object.entries(this.coordinator.queues.queues)) {
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
-      for (const [state, n] of Object.entries(counts)) this.queueDepth.set({ queue: name, state }, n);
-    }
-    const q = (sql: string) => this.pool.query(sql).then((r) => r.rows);
-    for (const r of await q(`SELECT node_type, state, count(*)::int AS n, sum(greatest(attempts - 1, 0))::int AS retries FROM node_runs GROUP BY 1, 2`)) {
-      this.nodeRuns.set({ type: r.node_type, state: r.state }, r.n);
-      this.retries.inc({ type: r.node_type }, r.retries ?? 0);
-    }
-    for (const r of await q(`SELECT node_type, percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
-        percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95 FROM node_runs
-        WHERE duration_ms IS NOT NULL AND finished_at > now() - interval '1 hour' GROUP BY 1`)) {
-      this.duration.set({ type: r.node_type, quantile: '0.5' }, r.p50 / 1000);
-      this.duration.set({ type: r.node_type, quantile: '0.95' }, r.p95 / 1000);
-    }
-    for (const r of await q(`SELECT kind, sum(amount)::int AS total, count(*)::int AS n FROM credit_ledger GROUP BY 1`)) {
-      this.ledger.set({ kind: r.kind }, r.total);
-      this.ledgerCount.set({ kind: r.kind }, r.n);
-    }
-    const [c] = await q(`SELECT count(*) FILTER (WHERE state = 'cached')::float AS cached, count(*) FILTER (WHERE state IN ('cached', 'done'))::float AS total FROM node_runs`);
-    this.cacheRatio.set(c.total ? c.cached / c.total : 0);
-    for (const r of await q(`SELECT status, count(*)::int AS n FROM runs GROUP BY 1`)) this.runs.set({ status: r.status }, r.n);
-    const [d] = await q(`SELECT count(*)::int AS n FROM dead_letters WHERE status = 'open'`);
-    this.deadLetters.set(d.n);
+  @Header('Cache-Control', 'no-store')
+  async metrics(@Req() req: Request): Promise<string> {
+    await this.authorize(req.headers.authorization);
     return this.registry.metrics();
   }
+
+  /** The scrape token, or an API key of the platform operator. */
+  private async authorize(header: string | undefined): Promise<void> {
+    const presented = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    if (!presented) throw new UnauthorizedException('metrics need the scrape token or the operator key (Authorization: Bearer …)');
+    if (this.config.metricsToken && sameSecret(presented, this.config.metricsToken)) return;
+    const principal = await this.keys.resolve(presented);
+    if (!principal) throw new UnauthorizedException('unknown scrape token or API key');
+    if (!admits(['operator'], principal.role)) throw new ForbiddenException('metrics cover every tenant: only the platform operator may read them');
+  }
+
+  private gauge(name: string, help: string, labelNames: string[], read: () => Promise<Sample[]>): void {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        const samples = await read();
+        // Reset and refill with no await in between: a concurrent scrape sees one whole reading.
+        this.reset();
+        for (const [labels, value] of samples) this.set(labels, value);
+      },
+    });
+  }
+}
+
+type Sample = [Record<string, string>, number];
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
