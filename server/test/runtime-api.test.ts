@@ -102,6 +102,26 @@ test('human review parks the run; a retry re-runs an upstream node with new para
   assert.equal(twice.status, 409, 'a decided review cannot be decided again');
 });
 
+test("a reviewer's retry gets the same param check as a replay: out-of-range or unknown params are refused, nothing changes", async () => {
+  const res = await api(t, '/api/runs', { method: 'POST', body: form(await photo(23), { graphVersionId: versionId }) });
+  assert.equal(res.status, 202);
+  const id = res.body.taskId;
+  await until(id, ['awaiting_review']);
+  const decide = (body: unknown) => api(t, `/api/reviews/${id}/review`, { method: 'POST', key: reviewerKey, body: JSON.stringify(body) });
+  const tooSmall = await decide({ decision: 'retry', rerunFrom: 'composite', params: { fill: 0.1 } });
+  assert.equal(tooSmall.status, 422, JSON.stringify(tooSmall.body));
+  assert.match(JSON.stringify(tooSmall.body.problems), /fill/);
+  const unknown = await decide({ decision: 'retry', rerunFrom: 'composite', params: { bogus: 1 } });
+  assert.equal(unknown.status, 422, 'unknown params are not stored');
+  // The default rerunFrom is the review's upstream node (composite): checked against its schema too.
+  const byDefault = await decide({ decision: 'retry', params: { fill: 2 } });
+  assert.equal(byDefault.status, 422);
+  const composite = (await pool.query(`SELECT generation, params_override FROM node_runs WHERE run_id = $1 AND node_id = 'composite'`, [id])).rows[0];
+  assert.equal(composite.params_override, null, 'no override was stored');
+  assert.equal(composite.generation, 1, 'composite was not re-run');
+  assert.equal((await decide({ decision: 'reject', note: 'done testing' })).status, 201, 'the review is still open');
+});
+
 test('a reviewer rejection fails the shoot and refunds its credits', async () => {
   const start = await balance();
   const res = await api(t, '/api/shoots', { method: 'POST', key: 'sf_user_dev', body: form(await photo(22), { templateId: 'reviewed-studio' }) });
@@ -167,15 +187,18 @@ test('cancel stops a shoot and refunds it once', async () => {
   assert.equal(refunds.rows[0].n, 1);
 });
 
-test('observability: Prometheus metrics and Bull Board for staff only', async () => {
-  const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+test('observability: Prometheus metrics and Bull Board for the platform operator only', async () => {
+  const operator = t.config.devKeys.operator;
+  const metrics = await (await fetch(`${t.baseUrl}/metrics`, { headers: { Authorization: `Bearer ${operator}` } })).text();
   for (const name of ['studioflow_queue_jobs', 'studioflow_node_runs', 'studioflow_credits', 'studioflow_cache_hit_ratio', 'studioflow_node_duration_seconds']) {
     assert.match(metrics, new RegExp(`^# HELP ${name}`, 'm'));
   }
   assert.match(metrics, /studioflow_runs\{status="completed"\} \d+/);
+  assert.equal((await fetch(`${t.baseUrl}/metrics`)).status, 401);
   assert.equal((await fetch(`${t.baseUrl}/admin/queues`)).status, 401);
-  assert.equal((await fetch(`${t.baseUrl}/admin/queues?key=sf_user_dev`)).status, 401);
-  const board = await fetch(`${t.baseUrl}/admin/queues?key=${t.staffKey}`);
+  assert.equal((await fetch(`${t.baseUrl}/admin/queues?key=sf_user_dev`)).status, 403);
+  assert.equal((await fetch(`${t.baseUrl}/admin/queues?key=${t.staffKey}`)).status, 403, "tenant staff cannot see the shared queues");
+  const board = await fetch(`${t.baseUrl}/admin/queues?key=${operator}`);
   assert.equal(board.status, 200);
   assert.match(await board.text(), /bull/i);
 });
