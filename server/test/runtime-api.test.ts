@@ -55,7 +55,7 @@ function form(image: Buffer, fields: Record<string, string>): FormData {
   return f;
 }
 
-async function until(id: string, statuses: string[], key = t.staffKey, timeoutMs = 60_000): Promise<any> {
+async function until(id: string, statuses: string[], key = t.staffKey, timeoutMs = 240_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await api(t, `/api/shoots/${id}`, { key });

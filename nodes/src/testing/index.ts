@@ -1,5 +1,4 @@
 /** Test helpers other packages may use: synthetic product photos and a node harness. */
 export * from './synthetic-product';
 export * from './node-harness';
-export * from './pipeline-bench';
 export * from './segmentation-quality';

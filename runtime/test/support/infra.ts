@@ -73,7 +73,7 @@ export async function startInfra(label: string) {
   };
 }
 
-export async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+export async function waitFor(check: () => Promise<boolean>, timeoutMs = 120_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
