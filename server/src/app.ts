@@ -41,13 +41,12 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
   return app;
 }
 
-/** The built editor at '/', with a fallback to index.html for client-side routes. */
+/** The built editor at '/', with a fallback to index.html for client-side routes (any dir, dot segments too). */
 function serveEditor(app: NestExpressApplication, dir: string): void {
-  const index = join(dir, 'index.html');
-  if (!existsSync(index)) return;
+  if (!existsSync(join(dir, 'index.html'))) return;
   app.useStaticAssets(dir, { index: 'index.html' });
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'GET' || /^\/(api|socket\.io|admin|metrics)(\/|$)/.test(req.path)) return next();
-    res.sendFile(index);
+    res.sendFile('index.html', { root: dir });
   });
 }

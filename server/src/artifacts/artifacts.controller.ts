@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { relative } from 'node:path';
 import type { Response } from 'express';
 import type { Pool } from 'pg';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
@@ -20,6 +21,7 @@ export class ArtifactsController {
     if (!row) throw new NotFoundException(`artifact ${hash} not found`);
     res.setHeader('Content-Type', row.mime);
     res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
-    res.sendFile(this.store.pathOf(hash));
+    // Relative to the store's root: `send` refuses an absolute path with a dot segment (the default `.storage`).
+    res.sendFile(relative(this.store.dir, this.store.pathOf(hash)), { root: this.store.dir });
   }
 }
