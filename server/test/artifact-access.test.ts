@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sep } from 'node:path';
+import { Pool } from 'pg';
 import sharp from 'sharp';
 import { makeProductPhoto } from '@studioflow/nodes';
 import { api, startTestApp, type TestApp } from './support/test-app';
@@ -35,6 +36,15 @@ before(async () => {
 });
 after(async () => t?.stop());
 
+async function sql(text: string, params: unknown[] = []): Promise<any[]> {
+  const pool = new Pool({ connectionString: t.config.databaseUrl, max: 1 });
+  try {
+    return (await pool.query(text, params)).rows;
+  } finally {
+    await pool.end();
+  }
+}
+
 /** The artifact path of a result URL, without any query. */
 const plain = (url: string) => url.split('?')[0];
 
@@ -46,4 +56,29 @@ test('a produced artifact downloads as a decodable image while the storage sits 
   const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
   assert.equal(meta.format, 'jpeg');
   assert.ok((meta.width ?? 0) > 0 && (meta.height ?? 0) > 0, `decoded ${meta.width}×${meta.height}`);
+});
+
+test('only a served artifact is cacheable: every refusal from the artifacts route is no-store', async () => {
+  const url = `${t.baseUrl}${plain(shoot.results.jpeg)}`;
+  const served = await fetch(url, { headers: { Authorization: `Bearer ${t.userKey}` } });
+  assert.equal(served.status, 200);
+  assert.equal(served.headers.get('cache-control'), 'private, max-age=31536000, immutable');
+  await served.arrayBuffer();
+  const refusals: Array<[string, string, Record<string, string>, number]> = [
+    ['no key', url, {}, 401],
+    ['an unknown key', url, { Authorization: 'Bearer sf_nobody' }, 401],
+    ['not a hash', `${t.baseUrl}/api/artifacts/not-a-hash`, { Authorization: `Bearer ${t.userKey}` }, 404],
+    ['an unknown hash', `${t.baseUrl}/api/artifacts/${'0'.repeat(64)}`, { Authorization: `Bearer ${t.userKey}` }, 404],
+    ['a known artifact whose file is gone', `${t.baseUrl}/api/artifacts/${'f'.repeat(64)}`, { Authorization: `Bearer ${t.userKey}` }, 404],
+  ];
+  await sql(
+    `INSERT INTO artifacts (tenant_id, hash, mime, bytes) SELECT tenant_id, $1, 'image/png', 1 FROM artifacts WHERE hash = $2`,
+    ['f'.repeat(64), plain(shoot.results.jpeg).split('/').pop()],
+  );
+  for (const [name, target, headers, status] of refusals) {
+    const res = await fetch(target, { headers });
+    assert.equal(res.status, status, name);
+    assert.equal(res.headers.get('cache-control'), 'no-store', name);
+    await res.arrayBuffer();
+  }
 });

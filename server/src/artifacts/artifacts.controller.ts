@@ -22,6 +22,11 @@ export class ArtifactsController {
     res.setHeader('Content-Type', row.mime);
     res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
     // Relative to the store's root: `send` refuses an absolute path with a dot segment (the default `.storage`).
-    res.sendFile(relative(this.store.dir, this.store.pathOf(hash)), { root: this.store.dir });
+    res.sendFile(relative(this.store.dir, this.store.pathOf(hash)), { root: this.store.dir }, (err) => {
+      if (!err || res.headersSent) return;
+      res.removeHeader('Content-Type');
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(404).json({ statusCode: 404, message: `artifact ${hash} not found` });
+    });
   }
 }

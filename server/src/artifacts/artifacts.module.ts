@@ -1,5 +1,16 @@
-import { Module } from '@nestjs/common';
+import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 import { ArtifactsController } from './artifacts.controller';
 
+/** Until an artifact is actually served, the answer (401, 403, 404, ...) must not be cached anywhere. */
+function noStoreUntilServed(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+}
+
 @Module({ controllers: [ArtifactsController] })
-export class ArtifactsModule {}
+export class ArtifactsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(noStoreUntilServed).forRoutes(ArtifactsController);
+  }
+}
