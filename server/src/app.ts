@@ -21,6 +21,12 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
     logger: options.logger === false ? ['error'] : ['log', 'warn', 'error'],
     bodyParser: false,
   });
+  app.disable('x-powered-by');
+  // Browsers must take every answer (artifacts above all) for the type it declares, never sniff one.
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   app.useBodyParser('json', { limit: '2mb' });
   app.enableShutdownHooks();
   const docs = new DocumentBuilder()

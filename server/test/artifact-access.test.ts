@@ -82,3 +82,22 @@ test('only a served artifact is cacheable: every refusal from the artifacts rout
     await res.arrayBuffer();
   }
 });
+
+test('every answer says nosniff and none names the framework', async () => {
+  const answers = [
+    await fetch(`${t.baseUrl}${plain(shoot.results.jpeg)}`, { headers: { Authorization: `Bearer ${t.userKey}` } }),
+    await fetch(`${t.baseUrl}/api/artifacts/${'0'.repeat(64)}`, { headers: { Authorization: `Bearer ${t.userKey}` } }),
+    await fetch(`${t.baseUrl}/api/health`),
+    await fetch(`${t.baseUrl}/api/shoots`),
+    await fetch(`${t.baseUrl}/api/no-such-route`),
+    await fetch(`${t.baseUrl}/`),
+    await fetch(`${t.baseUrl}/admin/queues`),
+    await fetch(`${t.baseUrl}/socket.io/?EIO=4&transport=polling`),
+  ];
+  for (const res of answers) {
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff', `${res.url} (${res.status})`);
+    assert.equal(res.headers.get('x-powered-by'), null, `${res.url} (${res.status})`);
+    await res.arrayBuffer();
+  }
+  assert.deepEqual(answers.map((r) => r.status), [200, 404, 200, 401, 404, 200, 401, 200]);
+});

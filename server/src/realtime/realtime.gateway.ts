@@ -6,6 +6,7 @@ import {
   WebSocketGateway,
   WebSocketServer,
   type OnGatewayConnection,
+  type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import type { Redis } from 'ioredis';
@@ -23,7 +24,7 @@ import { ShootsService } from '../shoots/shoots.service';
  * snapshot, so a client that reconnects resumes from the present state.
  */
 @WebSocketGateway({ cors: { origin: true } })
-export class RealtimeGateway implements OnGatewayConnection, OnModuleInit, OnModuleDestroy {
+export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnModuleInit, OnModuleDestroy {
   @WebSocketServer() server!: Server;
   private subscriber?: Redis;
   private readonly log = new Logger('realtime');
@@ -43,6 +44,13 @@ export class RealtimeGateway implements OnGatewayConnection, OnModuleInit, OnMod
         const { type, ...payload } = notice;
         this.server?.to(`run:${notice.runId}`).to(`tenant:${notice.tenantId}`).emit(type, payload);
       }
+    });
+  }
+
+  /** Engine.IO answers its HTTP long-polling requests itself, outside Express: same nosniff header. */
+  afterInit(server: Server): void {
+    server.engine.on('headers', (headers: Record<string, string>) => {
+      headers['X-Content-Type-Options'] = 'nosniff';
     });
   }
 
