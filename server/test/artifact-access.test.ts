@@ -1,6 +1,7 @@
 /**
  * Every result can be seen: a shoot's artifacts download as images from a storage directory under a
- * dot segment (like the default `.storage`).
+ * dot segment (like the default `.storage`), by the short-lived signed URLs the API hands out (no API
+ * key, so keys never travel in URLs), while forged, foreign and expired links are refused uncached.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +9,7 @@ import { sep } from 'node:path';
 import { Pool } from 'pg';
 import sharp from 'sharp';
 import { makeProductPhoto } from '@studioflow/nodes';
+import { ArtifactUrls } from '../src/artifacts/artifact-urls';
 import { api, startTestApp, type TestApp } from './support/test-app';
 
 let t: TestApp;
@@ -100,4 +102,67 @@ test('every answer says nosniff and none names the framework', async () => {
     await res.arrayBuffer();
   }
   assert.deepEqual(answers.map((r) => r.status), [200, 404, 200, 401, 404, 200, 401, 200]);
+});
+
+async function download(path: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${t.baseUrl}${path}`, { headers });
+  return { status: res.status, cacheControl: res.headers.get('cache-control'), type: res.headers.get('content-type'), bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+test('a signed URL from the API downloads with no key: image bytes, cacheable for good', async () => {
+  const result = await download(shoot.results.jpeg);
+  assert.equal(result.status, 200);
+  assert.equal(result.type, 'image/jpeg');
+  assert.equal(result.cacheControl, 'private, max-age=31536000, immutable');
+  assert.equal((await sharp(result.bytes).metadata()).format, 'jpeg');
+
+  // The node outputs the editor shows carry their own signed URLs, intermediate artifacts included.
+  const composite = shoot.nodes.find((n) => n.nodeId === 'composite')!;
+  const image = Object.values(composite.outputs).find((v) => v?.mime?.startsWith('image/'));
+  assert.match(image.url, /^\/api\/artifacts\/[a-f0-9]{64}\?t=[-a-f0-9]{36}&exp=\d+&sig=[\w-]{43}$/);
+  assert.ok(image.url.includes(image.hash));
+  const intermediate = await download(image.url);
+  assert.equal(intermediate.status, 200);
+  assert.ok(((await sharp(intermediate.bytes).metadata()).width ?? 0) > 0);
+
+  const list = await api(t, '/api/shoots', { key: t.userKey });
+  const listed = list.body.find((r: { id: string }) => r.id === shoot.id);
+  assert.equal((await download(listed.results.webp)).type, 'image/webp', 'the list hands out working URLs too');
+});
+
+test('forged, foreign and expired links are refused and never cached', async () => {
+  const signed = new URL(shoot.results.jpeg, t.baseUrl);
+  const hash = signed.pathname.split('/').pop()!;
+  const tenantId = signed.searchParams.get('t')!;
+  const [rival] = await sql(`INSERT INTO tenants (name, credit_balance) VALUES ('Rival', 0) RETURNING id`);
+  const urls = t.app.get(ArtifactUrls);
+  const ttlMs = t.config.artifactUrlTtlS * 1000;
+  const altered = (name: string, value: string) => {
+    const u = new URL(signed);
+    u.searchParams.set(name, value);
+    return `${u.pathname}${u.search}`;
+  };
+  const sig = signed.searchParams.get('sig')!;
+  const refusals: Array<[string, string, number]> = [
+    ['a tampered signature', altered('sig', `${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`), 404],
+    ['another tenant in t=', altered('t', rival.id), 404],
+    ['a later expiry', altered('exp', String(Number(signed.searchParams.get('exp')) + 86_400)), 404],
+    ['another hash under the same signature', `/api/artifacts/${'0'.repeat(64)}${signed.search}`, 404],
+    ['a well-signed link for a tenant that does not own the artifact', urls.url(hash, rival.id), 404],
+    ['an expired link', urls.url(hash, tenantId, Date.now() - 3 * ttlMs), 403],
+  ];
+  for (const [name, path, status] of refusals) {
+    const res = await download(path);
+    assert.equal(res.status, status, name);
+    assert.equal(res.cacheControl, 'no-store', name);
+    assert.equal(res.type?.startsWith('image/'), false, name);
+  }
+  assert.equal((await download(urls.url(hash, tenantId))).status, 200, 'a fresh link for the owner works');
+});
+
+test('a signed URL keeps working after the API restarts (the secret is stored, not drawn per process)', async () => {
+  await t.restartApi();
+  const res = await download(shoot.results.jpeg);
+  assert.equal(res.status, 200);
+  assert.equal(res.type, 'image/jpeg');
 });

@@ -1,5 +1,6 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { ArtifactUrls } from './artifact-urls';
 import { ArtifactsController } from './artifacts.controller';
 
 /** Until an artifact is actually served, the answer (401, 403, 404, ...) must not be cached anywhere. */
@@ -8,7 +9,7 @@ function noStoreUntilServed(_req: Request, res: Response, next: NextFunction): v
   next();
 }
 
-@Module({ controllers: [ArtifactsController] })
+@Module({ controllers: [ArtifactsController], providers: [ArtifactUrls], exports: [ArtifactUrls] })
 export class ArtifactsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(noStoreUntilServed).forRoutes(ArtifactsController);

@@ -12,6 +12,10 @@ export interface AppConfig extends ServiceEnv {
   devKeys: { staff: string; reviewer: string; endUser: string };
   workerConcurrency: { cpu: number; gpu: number; cloud: number };
   reconcileEveryMs: number;
+  /** Signs artifact URLs; unset, the random one drawn by the migration (table server_secrets) is used. */
+  artifactUrlSecret: string | undefined;
+  /** A signed artifact URL works for at least this long. */
+  artifactUrlTtlS: number;
 }
 
 const repoRoot = resolve(__dirname, '../../../..');
@@ -31,6 +35,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       endUser: env.STUDIOFLOW_USER_KEY ?? 'sf_user_dev',
     },
     reconcileEveryMs: num('RECONCILE_EVERY_MS', 30_000),
+    artifactUrlSecret: env.ARTIFACT_URL_SECRET || undefined,
+    artifactUrlTtlS: num('ARTIFACT_URL_TTL_S', 3600),
     workerConcurrency: { cpu: num('CPU_CONCURRENCY', 2), gpu: num('GPU_CONCURRENCY', 1), cloud: num('CLOUD_CONCURRENCY', 16) },
   };
 }

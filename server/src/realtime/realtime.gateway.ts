@@ -12,6 +12,7 @@ import type { Server, Socket } from 'socket.io';
 import type { Redis } from 'ioredis';
 import { eventsChannel, parseBatch } from '@studioflow/runtime/bullmq';
 import type { RunNotice } from '@studioflow/runtime/store';
+import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { ApiKeyService } from '../auth/api-keys';
 import type { Principal } from '../auth/principal';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -34,6 +35,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: ApiKeyService,
     private readonly shoots: ShootsService,
+    private readonly urls: ArtifactUrls,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -42,7 +44,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     this.subscriber.on('message', (_channel, message) => {
       for (const notice of parseBatch<RunNotice>(message)) {
         const { type, ...payload } = notice;
-        this.server?.to(`run:${notice.runId}`).to(`tenant:${notice.tenantId}`).emit(type, payload);
+        // Both rooms hold only this tenant's sockets: the outputs' artifact refs carry URLs signed for it.
+        this.server?.to(`run:${notice.runId}`).to(`tenant:${notice.tenantId}`).emit(type, this.urls.withUrls(payload, notice.tenantId));
       }
     });
   }
