@@ -160,6 +160,16 @@ test('forged, foreign and expired links are refused and never cached', async () 
   assert.equal((await download(urls.url(hash, tenantId))).status, 200, 'a fresh link for the owner works');
 });
 
+test('API keys never travel in URLs: ?key= is refused, a key in a header still works', async () => {
+  const path = plain(shoot.results.jpeg);
+  const inUrl = await download(`${path}?key=${t.userKey}`);
+  assert.equal(inUrl.status, 401);
+  assert.equal(inUrl.cacheControl, 'no-store');
+  assert.equal((await download(`/api/shoots/${shoot.id}?key=${t.userKey}`)).status, 401, 'nor anywhere else in the API');
+  assert.equal((await download(path, { Authorization: `Bearer ${t.userKey}` })).status, 200);
+  assert.equal((await download(path, { 'x-api-key': t.userKey })).status, 200);
+});
+
 test('a signed URL keeps working after the API restarts (the secret is stored, not drawn per process)', async () => {
   await t.restartApi();
   const res = await download(shoot.results.jpeg);
