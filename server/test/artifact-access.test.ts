@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { sep } from 'node:path';
 import { Pool } from 'pg';
 import sharp from 'sharp';
+import { io } from 'socket.io-client';
 import { makeProductPhoto } from '@studioflow/nodes';
 import { ArtifactUrls } from '../src/artifacts/artifact-urls';
-import { api, startTestApp, type TestApp } from './support/test-app';
+import { api, deadline, startTestApp, type TestApp } from './support/test-app';
 
 let t: TestApp;
 /** The finished shoot's detail as the end user sees it. */
@@ -168,6 +169,20 @@ test('API keys never travel in URLs: ?key= is refused, a key in a header still w
   assert.equal((await download(`/api/shoots/${shoot.id}?key=${t.userKey}`)).status, 401, 'nor anywhere else in the API');
   assert.equal((await download(path, { Authorization: `Bearer ${t.userKey}` })).status, 200);
   assert.equal((await download(path, { 'x-api-key': t.userKey })).status, 200);
+});
+
+test('the socket takes the key from the handshake payload, not from its URL', async () => {
+  const inUrl = io(t.baseUrl, { query: { token: t.userKey }, transports: ['websocket'] });
+  const dropped = new Promise<string>((resolve) => inUrl.on('disconnect', (reason) => resolve(reason)));
+  assert.equal(await Promise.race([dropped, deadline(30_000, 'a key in the socket URL was not refused')]), 'io server disconnect');
+  inUrl.close();
+  const inPayload = io(t.baseUrl, { auth: { token: t.userKey }, transports: ['websocket'] });
+  try {
+    const ack = await Promise.race([inPayload.emitWithAck('subscribe', { runId: shoot.id }), deadline(30_000, 'no subscribe answer')]);
+    assert.equal(ack.ok, true);
+  } finally {
+    inPayload.close();
+  }
 });
 
 test('a signed URL keeps working after the API restarts (the secret is stored, not drawn per process)', async () => {

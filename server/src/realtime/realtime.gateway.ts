@@ -62,7 +62,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   }
 
   async handleConnection(client: Socket): Promise<void> {
-    const token = (client.handshake.auth?.token as string | undefined) ?? (client.handshake.query?.token as string | undefined);
+    // From the handshake's auth payload only: a key in the query string would travel in the URL.
+    const token = client.handshake.auth?.token as string | undefined;
     const principal = token ? await this.keys.resolve(token) : null;
     if (!principal) {
       client.emit('error', { message: 'unknown or missing API key' });
