@@ -13,11 +13,12 @@ import { PG_POOL } from '../db/infra.module';
  */
 @Injectable()
 export class ArtifactUrls implements OnModuleInit {
-  private secret = Buffer.alloc(0);
+  private secret: Buffer | null = null;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, @Inject(PG_POOL) private readonly pool: Pool) {}
 
   async onModuleInit(): Promise<void> {
+    if (!(this.config.artifactUrlTtlS > 0)) throw new Error('ARTIFACT_URL_TTL_S must be a positive number of seconds');
     const stored = async () => (await this.pool.query(`SELECT value FROM server_secrets WHERE name = 'artifact_url'`)).rows[0]?.value as string;
     const secret = this.config.artifactUrlSecret ?? (await stored());
     if (!secret) throw new Error('no artifact URL secret: set ARTIFACT_URL_SECRET or apply the migrations');
@@ -67,6 +68,8 @@ export class ArtifactUrls implements OnModuleInit {
   }
 
   private sign(hash: string, tenantId: string, exp: string): string {
+    // Never sign with an empty key: such links could be forged by anyone.
+    if (!this.secret) throw new Error('artifact URL signer used before its secret was loaded');
     return createHmac('sha256', this.secret).update(`${hash}.${tenantId}.${exp}`).digest('base64url');
   }
 }

@@ -44,7 +44,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     this.subscriber.on('message', (_channel, message) => {
       for (const notice of parseBatch<RunNotice>(message)) {
         const { type, ...payload } = notice;
-        // Both rooms hold only this tenant's sockets: the outputs' artifact refs carry URLs signed for it.
+        // Artifact refs in the outputs get URLs signed for the run's tenant, which owns them.
         this.server?.to(`run:${notice.runId}`).to(`tenant:${notice.tenantId}`).emit(type, this.urls.withUrls(payload, notice.tenantId));
       }
     });
