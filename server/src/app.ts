@@ -21,6 +21,12 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
     logger: options.logger === false ? ['error'] : ['log', 'warn', 'error'],
     bodyParser: false,
   });
+  app.disable('x-powered-by');
+  // Browsers must take every answer (artifacts above all) for the type it declares, never sniff one.
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   app.useBodyParser('json', { limit: '2mb' });
   app.enableShutdownHooks();
   const docs = new DocumentBuilder()
@@ -41,13 +47,12 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
   return app;
 }
 
-/** The built editor at '/', with a fallback to index.html for client-side routes. */
+/** The built editor at '/', with a fallback to index.html for client-side routes (any dir, dot segments too). */
 function serveEditor(app: NestExpressApplication, dir: string): void {
-  const index = join(dir, 'index.html');
-  if (!existsSync(index)) return;
+  if (!existsSync(join(dir, 'index.html'))) return;
   app.useStaticAssets(dir, { index: 'index.html' });
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'GET' || /^\/(api|socket\.io|admin|metrics)(\/|$)/.test(req.path)) return next();
-    res.sendFile(index);
+    res.sendFile('index.html', { root: dir });
   });
 }

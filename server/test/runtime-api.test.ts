@@ -95,7 +95,7 @@ test('human review parks the run; a retry re-runs an upstream node with new para
   const approve = await api(t, `/api/reviews/${id}/review`, { method: 'POST', key: reviewerKey, body: JSON.stringify({ decision: 'approve' }) });
   assert.equal(approve.status, 201);
   const done = await until(id, ['completed']);
-  const jpeg = Buffer.from(await (await fetch(`${t.baseUrl}${done.results.jpeg}?key=${t.staffKey}`)).arrayBuffer());
+  const jpeg = Buffer.from(await (await fetch(`${t.baseUrl}${done.results.jpeg}`)).arrayBuffer());
   const { info } = await sharp(jpeg).trim({ background: '#ffffff', threshold: 30 }).toBuffer({ resolveWithObject: true });
   assert.ok(Math.max(info.width, info.height) < 2048 * 0.75, `the retried composite used fill 0.6 (product ${info.width}×${info.height})`);
   const twice = await api(t, `/api/reviews/${id}/review`, { method: 'POST', key: reviewerKey, body: JSON.stringify({ decision: 'approve' }) });

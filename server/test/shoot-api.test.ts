@@ -88,15 +88,20 @@ test('a seller uploads a phone photo and receives a studio shot, through the soc
 
   const mine = events.filter((e) => e.payload.runId === taskId).map((e) => e.type);
   assert.ok(mine.includes('node.completed'), `socket events: ${mine.join(', ')}`);
+  // The socket's artifact refs carry signed URLs too: the editor shows them in <img> with no key.
+  const delivered = events.find((e) => e.type === 'node.completed' && e.payload.runId === taskId && e.payload.nodeId === 'deliver');
+  const live = await fetch(`${t.baseUrl}${delivered?.payload.outputs.thumbnail.url}`);
+  assert.equal(live.status, 200);
+  assert.match(live.headers.get('content-type') ?? '', /^image\//);
 
   const poll = await api(t, `/api/shoots/${taskId}`, { key: t.userKey });
   assert.equal(poll.status, 200);
   assert.equal(poll.body.status, 'completed');
   assert.deepEqual(poll.body.nodes.map((n: { nodeId: string }) => n.nodeId), ['input', 'segment', 'composite', 'deliver']);
   assert.ok(poll.body.nodes.every((n: { state: string }) => n.state === 'done'));
-  for (const kind of ['jpeg', 'webp', 'thumbnail']) assert.match(poll.body.results[kind], /^\/api\/artifacts\/[a-f0-9]{64}$/);
+  for (const kind of ['jpeg', 'webp', 'thumbnail']) assert.match(poll.body.results[kind], /^\/api\/artifacts\/[a-f0-9]{64}\?t=[-a-f0-9]{36}&exp=\d+&sig=[\w-]{43}$/);
 
-  const image = await fetch(`${t.baseUrl}${poll.body.results.jpeg}?key=${t.userKey}`);
+  const image = await fetch(`${t.baseUrl}${poll.body.results.jpeg}`);
   assert.equal(image.headers.get('content-type'), 'image/jpeg');
   const bytes = Buffer.from(await image.arrayBuffer());
   const meta = await sharp(bytes).metadata();
@@ -109,7 +114,7 @@ test('a seller uploads a phone photo and receives a studio shot, through the soc
   const other = await api(t, `/api/shoots/${taskId}`, { key: 'sf_nobody' });
   assert.equal(other.status, 401);
   finishedShoot = taskId;
-  finishedArtifact = poll.body.results.jpeg;
+  finishedArtifact = poll.body.results.jpeg.split('?')[0];
 });
 
 test('bad uploads get a clear 4xx, and nothing is enqueued or charged', async () => {
@@ -169,7 +174,8 @@ test('other tenants cannot see a shoot, its artifacts or a graph', async () => {
   await sql(`INSERT INTO api_keys (user_id, tenant_id, key_hash) VALUES ($1, $2, $3)`, [user.id, tenant.id, createHash('sha256').update(key).digest('hex')]);
   assert.equal((await api(t, `/api/shoots/${finishedShoot}`, { key })).status, 404);
   assert.equal((await api(t, finishedArtifact, { key })).status, 404);
-  assert.equal((await api(t, finishedArtifact, { key: t.userKey })).status, 200);
+  assert.equal((await api(t, finishedArtifact, { key: t.staffKey })).status, 200, 'tenant staff read artifacts by key');
+  assert.equal((await api(t, finishedArtifact, { key: t.userKey })).status, 404, 'an end user downloads through the signed URLs of their own shoots');
   const graphs = await api(t, '/api/graphs', { key });
   assert.deepEqual(graphs.body, []);
   const [g] = await sql(`SELECT id FROM graphs LIMIT 1`);

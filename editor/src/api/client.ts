@@ -135,14 +135,3 @@ export const api = {
     request<ReplayResult>('POST', `/runs/${encodeURIComponent(runId)}/replay`, params ? { fromNodeId, params } : { fromNodeId }),
   graphRuns: (graphId: string) => request<RunSummary[]>('GET', `/graphs/${encodeURIComponent(graphId)}/runs`),
 };
-
-/** <img src> cannot send headers: the server accepts ?key= on artifact URLs. */
-export function artifactUrl(hash: string): string {
-  return `/api/artifacts/${encodeURIComponent(hash)}?key=${encodeURIComponent(getApiKey())}`;
-}
-
-/** Adds ?key= to same-origin API URLs handed back by the server (run results). */
-export function withKey(url: string): string {
-  if (!url.startsWith('/api/') || /[?&]key=/.test(url)) return url;
-  return `${url}${url.includes('?') ? '&' : '?'}key=${encodeURIComponent(getApiKey())}`;
-}

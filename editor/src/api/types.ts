@@ -41,10 +41,15 @@ export interface SaveDraftResult {
 
 export type PublishBody = PublishTemplateBody;
 
-import type { NodeRunState, PublishTemplateBody, RunStatus } from '@studioflow/runtime/graph';
+import type { ArtifactRef, NodeRunState, PublishTemplateBody, RunStatus } from '@studioflow/runtime/graph';
 
 // Wire types shared with the server live in the runtime's browser-safe graph module.
 export { isArtifactRef, type ArtifactRef, type ExposedParam, type NodeRunState, type RunStatus } from '@studioflow/runtime/graph';
+
+/** An artifact ref as the API hands it out: with a short-lived signed `url` that needs no API key (<img src>). */
+export interface ServedArtifact extends ArtifactRef {
+  url?: string;
+}
 
 export interface ShootNode {
   nodeId: string;

@@ -1,13 +1,15 @@
-import { artifactUrl, withKey } from '../api/client';
-import { isArtifactRef, type ArtifactRef } from '../api/types';
+import { isArtifactRef, type ServedArtifact } from '../api/types';
 import { formatBytes } from '../lib/format';
 
-export function ArtifactView({ artifact, testId }: { artifact: ArtifactRef; testId: string }) {
-  const url = artifactUrl(artifact.hash);
+/** The API signs every artifact ref it hands out (`url`): <img> loads it with no API key. */
+export function ArtifactView({ artifact, testId }: { artifact: ServedArtifact; testId: string }) {
+  const { url } = artifact;
   const isImage = artifact.mime.startsWith('image/');
   return (
     <figure className="sf-artifact" data-testid={testId} data-hash={artifact.hash}>
-      {isImage ? (
+      {!url ? (
+        <span className="sf-muted sf-small">no link to {artifact.hash.slice(0, 12)}…</span>
+      ) : isImage ? (
         <a href={url} target="_blank" rel="noreferrer">
           <img src={url} alt={artifact.hash} loading="lazy" />
         </a>
@@ -43,13 +45,12 @@ export function OutputValue({ value, testId }: { value: unknown; testId: string 
   );
 }
 
-/** Run results are URLs; same-origin API URLs get ?key= so <img> can load them. */
+/** Run results are signed URLs from the API: usable as they are. */
 export function ResultImage({ url, label }: { url: string; label: string }) {
-  const src = withKey(url);
   return (
     <figure className="sf-artifact" data-testid={`run-result-${label}`}>
-      <a href={src} target="_blank" rel="noreferrer">
-        <img src={src} alt={label} />
+      <a href={url} target="_blank" rel="noreferrer">
+        <img src={url} alt={label} />
       </a>
       <figcaption className="sf-muted sf-small">{label}</figcaption>
     </figure>

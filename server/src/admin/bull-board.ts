@@ -23,7 +23,8 @@ export function mountBullBoard(app: NestExpressApplication): void {
   const keys = app.get(ApiKeyService);
   app.use(BULL_BOARD_PATH, async (req: Request, res: Response, next: NextFunction) => {
     const cookieKey = /(?:^|;\s*)sf_key=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-    const key = extractKey(req) ?? (cookieKey ? decodeURIComponent(cookieKey) : undefined);
+    const queryKey = typeof req.query.key === 'string' ? req.query.key : undefined;
+    const key = extractKey(req) ?? queryKey ?? (cookieKey ? decodeURIComponent(cookieKey) : undefined);
     const principal = key ? await keys.resolve(key) : null;
     if (!principal) {
       res.status(401).json({ statusCode: 401, message: 'the operator API key is required (?key=...)' });

@@ -1,25 +1,58 @@
-import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { relative } from 'node:path';
+import { Controller, ForbiddenException, Get, Inject, NotFoundException, Param, Req, Res, UnauthorizedException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import type { Pool } from 'pg';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import { CurrentPrincipal } from '../auth/decorators';
-import type { Principal } from '../auth/principal';
+import { readsTenantArtifacts } from '../auth/access-policy';
+import { ApiKeyService } from '../auth/api-keys';
+import { extractKey } from '../auth/auth.guard';
+import { Public } from '../auth/decorators';
 import { PG_POOL } from '../db/infra.module';
+import { ArtifactUrls } from './artifact-urls';
 
 @ApiTags('artifacts')
 @Controller('api/artifacts')
 export class ArtifactsController {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool, private readonly store: LocalArtifactStore) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly store: LocalArtifactStore,
+    private readonly urls: ArtifactUrls,
+    private readonly keys: ApiKeyService,
+  ) {}
 
-  /** Serves an artifact the caller's tenant owns; content-addressed, so it can be cached forever. */
+  /** Serves an artifact the tenant owns; content-addressed, so it can be cached forever. */
+  @Public() // access is decided here: a signed URL needs no key
   @Get(':hash')
-  async get(@CurrentPrincipal() p: Principal, @Param('hash') hash: string, @Res() res: Response): Promise<void> {
+  @ApiOperation({ summary: 'An artifact: by the signed URL the API gave (no key), or with an API key in a header' })
+  async get(@Req() req: Request, @Param('hash') hash: string, @Res() res: Response): Promise<void> {
     if (!LocalArtifactStore.isHash(hash)) throw new NotFoundException('not an artifact hash');
-    const row = (await this.pool.query(`SELECT mime FROM artifacts WHERE tenant_id = $1 AND hash = $2`, [p.tenantId, hash])).rows[0];
+    const query = req.query as Record<string, unknown>;
+    const tenantId = query.sig !== undefined ? this.urls.verify(hash, query) : await this.tenantOfKey(req);
+    const row = (await this.pool.query(`SELECT mime FROM artifacts WHERE tenant_id = $1 AND hash = $2`, [tenantId, hash])).rows[0];
     if (!row) throw new NotFoundException(`artifact ${hash} not found`);
     res.setHeader('Content-Type', row.mime);
     res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
-    res.sendFile(this.store.pathOf(hash));
+    // Relative to the store's root: `send` refuses an absolute path with a dot segment (the default `.storage`).
+    res.sendFile(relative(this.store.dir, this.store.pathOf(hash)), { root: this.store.dir }, (err) => {
+      if (!err || res.headersSent) return;
+      res.removeHeader('Content-Type');
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(404).json({ statusCode: 404, message: `artifact ${hash} not found` });
+    });
+  }
+
+  /**
+   * API clients send their key in a header, as everywhere else; a key in the URL is not accepted.
+   * By key, tenant staff and reviewers read the tenant's artifacts; an end user downloads through the
+   * signed URLs of their own shoots (the artifacts table cannot tell whose shoot made a file).
+   */
+  private async tenantOfKey(req: Request): Promise<string> {
+    const key = extractKey(req);
+    const principal = key ? await this.keys.resolve(key) : null;
+    if (!principal) throw new UnauthorizedException('a signed artifact URL or an API key (Authorization: Bearer <key>) is required');
+    if (principal.role === 'operator') throw new ForbiddenException('the operator key reads no tenant data');
+    if (!readsTenantArtifacts(principal)) throw new NotFoundException('artifact not found: use the signed URL your shoot gives');
+    return principal.tenantId;
   }
 }

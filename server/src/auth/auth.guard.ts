@@ -5,7 +5,7 @@ import { admits, type Role } from './access-policy';
 import { ApiKeyService } from './api-keys';
 import { PUBLIC_KEY, ROLES_KEY } from './decorators';
 
-/** Reads `Authorization: Bearer <key>`, `x-api-key`, or `?key=` (for <img src>), then checks roles. */
+/** Reads `Authorization: Bearer <key>` or `x-api-key` (never the URL: artifact links are signed), then checks roles. */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(private readonly reflector: Reflector, private readonly keys: ApiKeyService) {}
@@ -36,7 +36,5 @@ export function extractKey(req: Request): string | undefined {
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
   const header = req.headers['x-api-key'];
-  if (typeof header === 'string') return header;
-  const query = (req.query as Record<string, unknown> | undefined)?.key;
-  return typeof query === 'string' ? query : undefined;
+  return typeof header === 'string' ? header : undefined;
 }

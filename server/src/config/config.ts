@@ -14,6 +14,10 @@ export interface AppConfig extends ServiceEnv {
   metricsToken: string | undefined;
   workerConcurrency: { cpu: number; gpu: number; cloud: number };
   reconcileEveryMs: number;
+  /** Signs artifact URLs; unset, the random one drawn by the migration (table server_secrets) is used. */
+  artifactUrlSecret: string | undefined;
+  /** A signed artifact URL works for at least this long. */
+  artifactUrlTtlS: number;
 }
 
 const repoRoot = resolve(__dirname, '../../../..');
@@ -35,6 +39,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     metricsToken: env.METRICS_TOKEN || undefined,
     reconcileEveryMs: num('RECONCILE_EVERY_MS', 30_000),
+    artifactUrlSecret: env.ARTIFACT_URL_SECRET || undefined,
+    artifactUrlTtlS: num('ARTIFACT_URL_TTL_S', 3600),
     workerConcurrency: { cpu: num('CPU_CONCURRENCY', 2), gpu: num('GPU_CONCURRENCY', 1), cloud: num('CLOUD_CONCURRENCY', 16) },
   };
 }

@@ -6,11 +6,13 @@ import {
   WebSocketGateway,
   WebSocketServer,
   type OnGatewayConnection,
+  type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import type { Redis } from 'ioredis';
 import { eventsChannel, parseBatch } from '@studioflow/runtime/bullmq';
 import type { RunNotice } from '@studioflow/runtime/store';
+import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { ApiKeyService } from '../auth/api-keys';
 import { watchesTenant, type Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -25,7 +27,7 @@ import { ShootsService } from '../shoots/shoots.service';
  * sockets are disconnected at once.
  */
 @WebSocketGateway({ cors: { origin: true } })
-export class RealtimeGateway implements OnGatewayConnection, OnModuleInit, OnModuleDestroy {
+export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnModuleInit, OnModuleDestroy {
   @WebSocketServer() server!: Server;
   private subscriber?: Redis;
   private readonly log = new Logger('realtime');
@@ -35,6 +37,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnModuleInit, OnMod
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: ApiKeyService,
     private readonly shoots: ShootsService,
+    private readonly urls: ArtifactUrls,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -48,8 +51,16 @@ export class RealtimeGateway implements OnGatewayConnection, OnModuleInit, OnMod
     this.subscriber.on('message', (_channel, message) => {
       for (const notice of parseBatch<RunNotice>(message)) {
         const { type, ...payload } = notice;
-        this.server?.to(`run:${notice.runId}`).to(`tenant:${notice.tenantId}`).emit(type, payload);
+        // Artifact refs in the outputs get URLs signed for the run's tenant, which owns them.
+        this.server?.to(`run:${notice.runId}`).to(`tenant:${notice.tenantId}`).emit(type, this.urls.withUrls(payload, notice.tenantId));
       }
+    });
+  }
+
+  /** Engine.IO answers its HTTP long-polling requests itself, outside Express: same nosniff header. */
+  afterInit(server: Server): void {
+    server.engine.on('headers', (headers: Record<string, string>) => {
+      headers['X-Content-Type-Options'] = 'nosniff';
     });
   }
 
@@ -58,7 +69,8 @@ export class RealtimeGateway implements OnGatewayConnection, OnModuleInit, OnMod
   }
 
   async handleConnection(client: Socket): Promise<void> {
-    const token = (client.handshake.auth?.token as string | undefined) ?? (client.handshake.query?.token as string | undefined);
+    // From the handshake's auth payload only: a key in the query string would travel in the URL.
+    const token = client.handshake.auth?.token as string | undefined;
     const principal = token ? await this.keys.resolve(token) : null;
     if (!principal) {
       client.emit('error', { message: 'unknown or missing API key' });

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
+import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { GraphsModule } from '../graphs/graphs.module';
 import { TemplatesModule } from '../templates/templates.module';
@@ -8,6 +9,7 @@ import { ShootsService } from './shoots.service';
 
 @Module({
   imports: [
+    ArtifactsModule,
     GraphsModule,
     TemplatesModule,
     MulterModule.registerAsync({

@@ -13,10 +13,11 @@ import type { Pool } from 'pg';
 import type { Repository } from 'typeorm';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
-import { isArtifactRef, type NodeCatalog } from '@studioflow/runtime/contract';
+import type { NodeCatalog } from '@studioflow/runtime/contract';
 import { checkParams } from '@studioflow/runtime/graph';
 import { applyOverrides, compilePlan, GraphInvalidError, type RunPlan } from '@studioflow/runtime/scheduler';
 import { InsufficientCreditsError } from '@studioflow/runtime/store';
+import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { runScope, type Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { GraphProblemsException, isUuid } from '../common/errors';
@@ -51,6 +52,7 @@ export class ShootsService {
     private readonly graphs: GraphsService,
     private readonly artifacts: LocalArtifactStore,
     private readonly coordinator: RunCoordinator,
+    private readonly urls: ArtifactUrls,
   ) {}
 
   async submitShoot(p: Principal, templateRef: string | undefined, paramsJson: string | undefined, image: Buffer | undefined) {
@@ -154,7 +156,7 @@ export class ShootsService {
       createdAt: run.createdAt,
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
-      results: resultUrls(run.outputs),
+      results: this.urls.results(run.outputs, run.tenantId),
       nodes: nodes.map((n) => ({
         nodeId: n.nodeId,
         type: n.nodeType,
@@ -162,7 +164,7 @@ export class ShootsService {
         attempts: n.attempts,
         durationMs: n.durationMs,
         error: n.error,
-        outputs: n.outputs ?? {},
+        outputs: this.urls.withUrls(n.outputs ?? {}, run.tenantId),
         sourceRunId: n.sourceRunId,
         startedAt: n.startedAt,
         finishedAt: n.finishedAt,
@@ -172,7 +174,7 @@ export class ShootsService {
 
   async list(p: Principal, limit = 50) {
     const rows = await this.runs.find({ where: runScope(p), order: { createdAt: 'DESC' }, take: Math.min(limit, 200) });
-    return rows.map((r) => ({ id: r.id, kind: r.kind, status: r.status, createdAt: r.createdAt, finishedAt: r.finishedAt, results: resultUrls(r.outputs) }));
+    return rows.map((r) => ({ id: r.id, kind: r.kind, status: r.status, createdAt: r.createdAt, finishedAt: r.finishedAt, results: this.urls.results(r.outputs, r.tenantId) }));
   }
 
   /** Replays a run from one node (staff): a new linked run re-executing that node and what follows. */
@@ -232,13 +234,4 @@ function parseParams(json: string | undefined): Record<string, unknown> {
   } catch {
     throw new BadRequestException('params must be a JSON object like {"composite.fill": 0.8}');
   }
-}
-
-/** Maps the sink nodes' artifact outputs (jpeg, webp, thumbnail, ...) to download URLs. */
-export function resultUrls(outputs: Record<string, Record<string, unknown>> | null): Record<string, string> {
-  const urls: Record<string, string> = {};
-  for (const ports of Object.values(outputs ?? {})) {
-    for (const [port, value] of Object.entries(ports)) if (isArtifactRef(value)) urls[port] = `/api/artifacts/${value.hash}`;
-  }
-  return urls;
 }

@@ -25,7 +25,8 @@ export interface TestApp {
 /** The real API on a random port, a scratch database, a unique queue prefix, and real worker processes. */
 export async function startTestApp(label: string, options: { workers?: number } = {}): Promise<TestApp> {
   const db: ScratchDatabase = await createScratchDatabase(label);
-  const storage = await mkdtemp(join(tmpdir(), `sf-${label}-`));
+  // A dot segment like the default `.storage`: serving artifacts from such a path once answered 404.
+  const storage = join(await mkdtemp(join(tmpdir(), `sf-${label}-`)), '.storage');
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
     QUEUE_PREFIX: `sftest-${label}-${randomBytes(4).toString('hex')}`,
