@@ -1,9 +1,9 @@
-import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Pool } from 'pg';
 import type { Redis } from 'ioredis';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import { createRedis, RunCoordinator } from '@studioflow/runtime/bullmq';
+import { createRedis, DEFAULT_RETRY, NodeQueues, RunCoordinator } from '@studioflow/runtime/bullmq';
 import { PgRunStore } from '@studioflow/runtime/store';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import { createProductCatalog } from '@studioflow/nodes';
@@ -32,7 +32,11 @@ const INFRA_PROVIDERS = [
     {
       provide: RunCoordinator,
       inject: [PgRunStore, REDIS, APP_CONFIG],
-      useFactory: (store: PgRunStore, redis: Redis, c: AppConfig) => RunCoordinator.create(store, redis, c.queuePrefix),
+      useFactory: (store: PgRunStore, redis: Redis, c: AppConfig) => {
+        const log = new Logger('coordinator');
+        const queues = new NodeQueues(redis, c.queuePrefix, DEFAULT_RETRY, (err) => log.warn(`Redis connection error (queues): ${err.message}`));
+        return RunCoordinator.create(store, redis, c.queuePrefix, queues, { log: { warn: (msg, extra) => log.warn(`${msg} ${JSON.stringify(extra ?? {})}`) } });
+      },
     },
 ];
 
