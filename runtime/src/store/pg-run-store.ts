@@ -51,10 +51,10 @@ export class PgRunStore {
     return this.transaction(async (c) => {
       await this.debit(c, runs.map((r) => ({ tenantId: r.tenantId, amount: r.priceCredits })));
       await c.query(
-        `INSERT INTO runs (id, tenant_id, user_id, kind, graph_version_id, template_id, parent_run_id, replay_from, status, plan, seed_inputs, params, price_credits)
-         SELECT r.id, r.tenant_id, r.user_id, r.kind, r.graph_version_id, r.template_id, r.parent_run_id, r.replay_from, 'queued', r.plan, r.seed_inputs, r.params, r.price_credits
+        `INSERT INTO runs (id, tenant_id, user_id, kind, graph_version_id, template_id, parent_run_id, replay_from, status, plan, seed_inputs, params, price_credits, idempotency_key)
+         SELECT r.id, r.tenant_id, r.user_id, r.kind, r.graph_version_id, r.template_id, r.parent_run_id, r.replay_from, 'queued', r.plan, r.seed_inputs, r.params, r.price_credits, r.idempotency_key
          FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, tenant_id uuid, user_id uuid, kind text, graph_version_id uuid, template_id uuid,
-           parent_run_id uuid, replay_from text, plan jsonb, seed_inputs jsonb, params jsonb, price_credits int)`,
+           parent_run_id uuid, replay_from text, plan jsonb, seed_inputs jsonb, params jsonb, price_credits int, idempotency_key text)`,
         [
           JSON.stringify(
             runs.map((r) => ({
@@ -70,6 +70,7 @@ export class PgRunStore {
               seed_inputs: r.seedInputs,
               params: r.params ?? {},
               price_credits: r.priceCredits,
+              idempotency_key: r.idempotencyKey ?? null,
             })),
           ),
         ],
