@@ -98,6 +98,7 @@ export class ProcessStack {
       try {
         res = await fetch(`${this.baseUrl}/api/shoots`, { method: 'POST', body: f, headers: { Authorization: `Bearer ${userKey}`, 'Idempotency-Key': key } });
       } catch (err) {
+        if (this.exits.length) throw new Error(`the request failed and a process had exited: ${JSON.stringify(this.exits)}`);
         if (attempt > 60) throw err;
         this.retried.network++;
         await new Promise((r) => setTimeout(r, 500));
