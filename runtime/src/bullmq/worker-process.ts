@@ -39,7 +39,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ hos
   const connection = createRedis({ url: o.redisUrl, prefix: o.prefix });
   const subscriber = createRedis({ url: o.redisUrl, prefix: o.prefix });
   const queues = new NodeQueues(connection, o.prefix, DEFAULT_RETRY, (err) => log.warn('Redis connection error (queues)', { error: err.message }));
-  const coordinator = RunCoordinator.create(new PgRunStore(pool), connection, o.prefix, queues, { log });
+  const coordinator = RunCoordinator.create(new PgRunStore(pool, { log }), connection, o.prefix, queues, { log });
   const host = new NodeWorkerHost({
     connection,
     subscriber,

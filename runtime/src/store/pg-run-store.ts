@@ -11,7 +11,7 @@ import {
   type RunSnapshot,
   type SchedulerEvent,
 } from '../scheduler';
-import type { ArtifactRef, PortValues, RunInfo } from '../contract';
+import type { ArtifactRef, NodeLogger, PortValues, RunInfo } from '../contract';
 import { cacheKey } from './cache-key';
 import { WriteSet } from './decisions-to-writes';
 import { LruCache } from './lru';
@@ -21,6 +21,7 @@ import { InsufficientCreditsError, type ApplyResult, type NewRun, type RunDefini
 export interface PgRunStoreOptions {
   /** How long a transaction keeps retrying a lost or refused connection before giving up (10 s). */
   transientRetryMs?: number;
+  log?: Pick<NodeLogger, 'warn'>;
 }
 
 interface RunState {
@@ -449,6 +450,9 @@ export class PgRunStore {
         return isTransientError(err) && !(err instanceof CommitOutcomeUnknownError);
       },
       initialDelayMs: 50,
+      onRetry: (err, attempt, delayMs) => {
+        if (isTransientError(err)) this.options.log?.warn('database connection lost before COMMIT; retrying the transaction', { error: String(err), attempt, delayMs });
+      },
     });
   }
 

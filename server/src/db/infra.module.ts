@@ -28,7 +28,14 @@ const INFRA_PROVIDERS = [
     { provide: REDIS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createRedis({ url: c.redisUrl, prefix: c.queuePrefix }) },
     { provide: CATALOG, useFactory: (): NodeCatalog => createProductCatalog() },
     { provide: LocalArtifactStore, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new LocalArtifactStore(c.storageDir) },
-    { provide: PgRunStore, inject: [PG_POOL], useFactory: (pool: Pool) => new PgRunStore(pool) },
+    {
+      provide: PgRunStore,
+      inject: [PG_POOL],
+      useFactory: (pool: Pool) => {
+        const log = new Logger('run-store');
+        return new PgRunStore(pool, { log: { warn: (msg, extra) => log.warn(`${msg} ${JSON.stringify(extra ?? {})}`) } });
+      },
+    },
     {
       provide: RunCoordinator,
       inject: [PgRunStore, REDIS, APP_CONFIG],
