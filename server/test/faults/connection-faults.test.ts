@@ -117,7 +117,7 @@ test('PostgreSQL: all backends terminated 10 times and one restart during 100 sh
       charges: ledger.charges,
       refunds: ledger.refunds,
       seconds,
-      notes: `${kills} kills (${terminated} backends), ${s.retried.unavailable}× 503 retried, 0 crashes`,
+      notes: `${kills} kills (${terminated} backends), ${s.retried.unavailable}× 503 retried, ${s.transactionRetries} transactions retried, 0 crashes`,
     });
   } finally {
     await s.stop();

@@ -25,6 +25,9 @@ export class ProcessStack {
   readonly exits: Exit[] = [];
   /** Answers other than 202 that the client retried (503 with Retry-After, or a dropped connection). */
   readonly retried = { unavailable: 0, network: 0 };
+  /** From the processes' logs: transactions repeated after a lost connection, and completion batches retried. */
+  transactionRetries = 0;
+  completionRetries = 0;
   private readonly children: Array<{ name: string; child: ChildProcess }> = [];
   private stopping = false;
 
@@ -61,7 +64,12 @@ export class ProcessStack {
   }
 
   private spawn(name: string, args: string[], extra: Record<string, string>): void {
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...this.env, ...extra }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...this.env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      this.transactionRetries += text.split('retrying the transaction').length - 1;
+      this.completionRetries += text.split('committing completions failed').length - 1;
+    });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-8000);
