@@ -39,7 +39,7 @@ export class CommitOutcomeUnknownError extends Error {
 export function isTransientError(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
   if (err instanceof CommitOutcomeUnknownError) return true;
-  const e = err as { code?: unknown; errno?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; errors?: unknown };
+  const e = err as { code?: unknown; message?: unknown; driverError?: unknown; errors?: unknown };
   if (typeof e.code === 'string' && (TRANSIENT_SQLSTATES.has(e.code) || TRANSIENT_ERRNOS.has(e.code))) return true;
   if (typeof e.message === 'string' && TRANSIENT_MESSAGES.some((m) => (e.message as string).startsWith(m))) return true;
   // TypeORM's QueryFailedError wraps the driver's error; Node's AggregateError (dual-stack connect) lists several.
