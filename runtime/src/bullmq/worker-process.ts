@@ -38,6 +38,8 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ hos
   pool.on('error', (err) => log.warn('idle PostgreSQL connection lost', { error: err.message }));
   const connection = createRedis({ url: o.redisUrl, prefix: o.prefix });
   const subscriber = createRedis({ url: o.redisUrl, prefix: o.prefix });
+  // ioredis reconnects by itself; an unheard 'error' would only print a stack per attempt.
+  for (const r of [connection, subscriber]) r.on('error', (err: Error) => log.warn('Redis connection error', { error: err.message }));
   const queues = new NodeQueues(connection, o.prefix, DEFAULT_RETRY, (err) => log.warn('Redis connection error (queues)', { error: err.message }));
   const coordinator = RunCoordinator.create(new PgRunStore(pool, { log }), connection, o.prefix, queues, { log });
   const host = new NodeWorkerHost({

@@ -25,7 +25,16 @@ const INFRA_PROVIDERS = [
         return pool;
       },
     },
-    { provide: REDIS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createRedis({ url: c.redisUrl, prefix: c.queuePrefix }) },
+    {
+      provide: REDIS,
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig) => {
+        const redis = createRedis({ url: c.redisUrl, prefix: c.queuePrefix });
+        // ioredis reconnects by itself; an unheard 'error' would only print a stack per attempt.
+        redis.on('error', (err: Error) => new Logger('redis').warn(`Redis connection error: ${err.message}`));
+        return redis;
+      },
+    },
     { provide: CATALOG, useFactory: (): NodeCatalog => createProductCatalog() },
     { provide: LocalArtifactStore, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new LocalArtifactStore(c.storageDir) },
     {

@@ -37,6 +37,7 @@ export class RealtimeGateway implements OnGatewayConnection, OnModuleInit, OnMod
 
   async onModuleInit(): Promise<void> {
     this.subscriber = this.redis.duplicate();
+    this.subscriber.on('error', (err: Error) => this.log.warn(`Redis subscriber connection error: ${err.message}`));
     await this.subscriber.subscribe(eventsChannel(this.config.queuePrefix));
     this.subscriber.on('message', (_channel, message) => {
       for (const notice of parseBatch<RunNotice>(message)) {
