@@ -108,6 +108,24 @@ test('PostgreSQL: all backends terminated 10 times and one restart during 100 sh
     const [first] = await s.query(`SELECT id FROM runs WHERE idempotency_key = 'pg-0'`);
     assert.equal(await s.submitShoot(photo, 'pg-0', { templateId: 'white-studio' }), first.id, 'the same key answers the same taskId');
     assert.equal(await balanceOf(s), before - ledger.charged, 'the resend charged nothing');
+    // A COMMIT lost mid-flight (made deterministic: a deferred trigger sleeps at commit time and its
+    // backend is killed): the API answers 503 + Retry-After, and the resent request charges once.
+    await s.query(`CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$`);
+    await s.query(`CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON runs DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()`);
+    const unavailableBefore = s.retried.unavailable;
+    const late = s.submitShoot(photo, 'pg-late', { templateId: 'white-studio' });
+    let killed = 0;
+    while (killed === 0) {
+      killed = (await s.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'studioflow' AND query = 'COMMIT' AND wait_event = 'PgSleep'`)).length;
+      await sleep(20);
+    }
+    const lateId = await late;
+    await s.query(`DROP TRIGGER slow_commit ON runs`);
+    assert.ok(s.retried.unavailable > unavailableBefore, 'the lost COMMIT was answered 503 with Retry-After');
+    const lateRuns = await s.query(`SELECT id FROM runs WHERE idempotency_key = 'pg-late'`);
+    assert.deepEqual(lateRuns.map((r) => r.id), [lateId], 'one run for the resent request');
+    assert.equal(await balanceOf(s), before - ledger.charged - ledger.charged / SHOOTS, 'charged once');
+    await s.waitTerminal([lateId], 120_000);
     assertNoCrash(s);
     table.push({
       scenario: 'PG: 10× terminate all backends + 1 restart',
