@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm start`: install if needed, build, start PostgreSQL/Redis if down, then the API (with the
-// editor and seeded templates), a CPU/cloud worker and the GPU runtime. Ctrl+C stops them all.
-const { spawn } = require('node:child_process');
+// editor and seeded templates), a CPU/cloud worker and the GPU runtime, supervised: a crashed
+// process is restarted with backoff. Ctrl+C stops them all.
 const { join } = require('node:path');
 const { ensureServices } = require('./services');
 const { ensureInstalled, build, root } = require('./install');
+const { createSupervisor } = require('./supervisor');
 
 async function waitForHealth(port, ms) {
   const end = Date.now() + ms;
@@ -23,26 +24,20 @@ async function main() {
   await ensureServices();
   if (!process.argv.includes('--no-build')) build();
   const port = Number(process.env.PORT ?? 3000);
-  const children = [];
   // Required after the build: the one description of how worker processes are launched.
   const { workerProcessLaunch } = require('@studioflow/runtime/config');
-  const launch = (name, file, asWorker) => {
-    const tuning = asWorker ? workerProcessLaunch() : { execArgv: [], env: {} };
-    const child = spawn(process.execPath, [...tuning.execArgv, join(root, file)], { stdio: 'inherit', env: { ...process.env, ...tuning.env } });
-    child.on('exit', (code, signal) => {
-      if (!stopping) {
-        console.error(`${name} exited (${signal ?? code}); stopping`);
-        stop(1);
-      }
+  const supervisor = createSupervisor();
+  const launch = (name, file, asWorker) =>
+    supervisor.launch(name, () => {
+      const tuning = asWorker ? workerProcessLaunch() : { execArgv: [], env: {} };
+      return { args: [...tuning.execArgv, join(root, file)], env: { ...process.env, ...tuning.env } };
     });
-    children.push(child);
-  };
   let stopping = false;
   const stop = (code) => {
+    if (stopping) return;
     stopping = true;
-    for (const c of children) c.kill('SIGTERM');
-    setTimeout(() => process.exit(code), 5000).unref();
-    Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.once('exit', r))))).then(() => process.exit(code));
+    setTimeout(() => process.exit(code), 35_000).unref();
+    supervisor.stop().then(() => process.exit(code));
   };
   process.on('SIGINT', () => stop(0));
   process.on('SIGTERM', () => stop(0));

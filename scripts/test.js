@@ -22,7 +22,7 @@ async function main() {
   if (!process.argv.includes('--no-build')) build();
   const faults = process.argv.includes('--faults');
   const dirs = ['runtime', 'nodes', 'cli', 'server'].map((w) => join(root, w, 'dist', 'test'));
-  // The fault suite runs in the default command too (it takes well under a minute).
+  // The fault suite runs in the default command too (about a minute: it restarts PostgreSQL and Redis under load).
   const files = dirs.flatMap(testFiles).filter((f) => !faults || f.includes(join('test', 'faults')));
   const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=600000', ...files], {
     cwd: root,

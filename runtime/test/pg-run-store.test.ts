@@ -117,3 +117,37 @@ test('a submit without enough credits is refused and leaves nothing behind', asy
   await assert.rejects(store.createRuns([r]), /not enough credits/);
   assert.equal((await pool.query(`SELECT count(*)::int AS n FROM runs WHERE id = $1`, [r.runId])).rows[0].n, 0);
 });
+
+test('a transaction whose backend is terminated (57P01) before COMMIT is retried and applied once', async () => {
+  const r = run();
+  const started = await store.createRuns([r]);
+  const a = started.jobs[0].data;
+  // Hold the run's row lock so the store's transaction waits inside PostgreSQL, where we can kill it.
+  const blocker = await pool.connect();
+  await blocker.query('BEGIN');
+  await blocker.query(`SELECT 1 FROM runs WHERE id = $1 FOR UPDATE`, [r.runId]);
+  const blockerPid = (await blocker.query(`SELECT pg_backend_pid() AS pid`)).rows[0].pid;
+  const waiting = async () =>
+    (await pool.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1`, [blockerPid])).rows;
+  const until = async (what: string, ok: () => Promise<boolean>) => {
+    const end = Date.now() + 30_000;
+    while (!(await ok())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  };
+  try {
+    const applied = store.applyEvents([{ runId: r.runId, event: { kind: 'node_succeeded', nodeId: 'A', generation: a.generation, outputs: out(1) } }]);
+    let victim = 0;
+    await until('the transaction to wait for the lock', async () => ((victim = (await waiting())[0]?.pid ?? 0) > 0));
+    await pool.query(`SELECT pg_terminate_backend($1)`, [victim]);
+    await until('the retried transaction to wait again', async () => (await waiting()).some((w) => w.pid !== victim));
+    await blocker.query('COMMIT');
+    const result = await applied;
+    assert.deepEqual(result.jobs.map((j) => j.data.nodeId).sort(), ['B', 'C'], 'the retry dispatched what A unblocked');
+    const nodes = await pool.query(`SELECT node_id, state FROM node_runs WHERE run_id = $1 ORDER BY node_id`, [r.runId]);
+    assert.deepEqual(nodes.rows.map((n) => `${n.node_id}:${n.state}`), ['A:done', 'B:queued', 'C:queued', 'D:pending']);
+  } finally {
+    blocker.release();
+  }
+});

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -12,6 +13,7 @@ import { AppModule } from './app.module';
 import { loadConfig, type AppConfig } from './config/config';
 import { SeedService } from './seed/seed.service';
 import { InfraModule } from './db/infra.module';
+import { TransientErrorFilter } from './common/transient-error.filter';
 
 /** Builds the API app: migrations applied, templates seeded, lost jobs re-enqueued. Not yet listening. */
 export async function createApp(config: AppConfig = loadConfig(), options: { logger?: false } = {}): Promise<NestExpressApplication> {
@@ -29,6 +31,7 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
   });
   app.useBodyParser('json', { limit: '2mb' });
   app.enableShutdownHooks();
+  app.useGlobalFilters(new TransientErrorFilter(app.getHttpAdapter()));
   const docs = new DocumentBuilder()
     .setTitle('Studioflow API')
     .setDescription('Pipelines, templates, shoots and artifacts')
@@ -41,7 +44,12 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
   const coordinator = app.get(RunCoordinator);
   await coordinator.reconcile();
   // Redis keeps nothing on disk: re-enqueue from PostgreSQL periodically, not only at start.
-  const timer = setInterval(() => void coordinator.reconcile().catch(() => undefined), config.reconcileEveryMs);
+  // A failed round (the database or Redis away) is logged and the next round tries again.
+  const reconcileLog = new Logger('reconcile');
+  const timer = setInterval(
+    () => void coordinator.reconcile().catch((err: unknown) => reconcileLog.warn(`reconciliation failed; retrying in ${config.reconcileEveryMs} ms: ${String(err)}`)),
+    config.reconcileEveryMs,
+  );
   timer.unref();
   app.get(InfraModule).onClose(() => clearInterval(timer));
   return app;

@@ -1,5 +1,14 @@
 import { createApp } from './app';
 import { loadConfig } from './config/config';
+import { isTransientError } from '@studioflow/runtime/store';
+
+// Safety net: a promise nobody awaited that failed on a lost connection (PostgreSQL or Redis
+// restarting) is logged, not fatal. Any other unhandled rejection is a bug: let the process end
+// (npm start's supervisor restarts it).
+process.on('unhandledRejection', (reason) => {
+  if (!isTransientError(reason)) throw reason;
+  console.warn(`unhandled rejection on a lost connection (ignored): ${String(reason)}`);
+});
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -20,12 +20,20 @@ export const NO_RETRY: RetryPolicy = { enabled: false };
 export class NodeQueues {
   readonly queues: Record<Resource, Queue<NodeJobData>>;
 
-  constructor(connection: Redis, prefix: string, private readonly retry: RetryPolicy = DEFAULT_RETRY) {
+  constructor(
+    connection: Redis,
+    prefix: string,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    onError: (err: Error) => void = () => undefined,
+  ) {
     this.queues = {
       cpu: new Queue<NodeJobData>('cpu', { connection, prefix }),
       gpu: new Queue<NodeJobData>('gpu', { connection, prefix }),
       cloud: new Queue<NodeJobData>('cloud', { connection, prefix }),
     };
+    // A Queue re-emits its connection's errors; unheard, an 'error' event would end the process.
+    // While Redis restarts, commands wait in ioredis's offline queue and reconciliation re-adds jobs.
+    for (const q of Object.values(this.queues)) q.on('error', onError);
   }
 
   jobOptions(job: Pick<JobSpec, 'jobId' | 'attempts' | 'backoffMs'>): JobsOptions {

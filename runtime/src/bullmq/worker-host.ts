@@ -87,12 +87,15 @@ export class NodeWorkerHost {
     const startedAt = new Date();
     const artifacts = o.artifacts.access();
     const notice = { runId: d.runId, tenantId: d.tenantId, nodeId: d.nodeId };
-    o.coordinator.notices.publish([{ type: 'node.started', ...notice, attempt: job.attemptsMade + 1 }]);
+    // attemptsMade counts failed attempts only; a job re-run because its worker died (stalled) is
+    // counted in attemptsStarted, so the history records every execution.
+    const attempt = Math.max(job.attemptsMade + 1, job.attemptsStarted ?? 0);
+    o.coordinator.notices.publish([{ type: 'node.started', ...notice, attempt }]);
     let lastProgress = 0;
     const ctx: NodeContext = {
       run: d.run,
       nodeId: d.nodeId,
-      attempt: job.attemptsMade + 1,
+      attempt,
       artifacts,
       signal: controller.signal,
       log: o.logFor?.({ runId: d.runId, nodeId: d.nodeId, type: d.type }) ?? o.log,
@@ -112,7 +115,7 @@ export class NodeWorkerHost {
         event: { kind: 'node_succeeded', nodeId: d.nodeId, generation: d.generation, outputs },
         startedAt,
         finishedAt: new Date(),
-        attempts: job.attemptsMade + 1,
+        attempts: attempt,
         artifacts: artifacts.written,
       });
     } catch (err) {
@@ -125,11 +128,11 @@ export class NodeWorkerHost {
           event: { kind: 'node_failed', nodeId: d.nodeId, generation: d.generation, error: message },
           startedAt,
           finishedAt: new Date(),
-          attempts: job.attemptsMade + 1,
+          attempts: attempt,
         });
         throw new UnrecoverableError(message);
       }
-      o.log.warn('node attempt failed; will retry', { runId: d.runId, nodeId: d.nodeId, attempt: job.attemptsMade + 1, error: message });
+      o.log.warn('node attempt failed; will retry', { runId: d.runId, nodeId: d.nodeId, attempt, error: message });
       throw err;
     } finally {
       this.active.delete(key);

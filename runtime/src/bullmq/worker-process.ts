@@ -6,7 +6,7 @@ import type { Resource } from '../graph';
 import { PgRunStore } from '../store';
 import { createRedis } from './connection';
 import { RunCoordinator } from './coordinator';
-import { NodeQueues } from './queues';
+import { DEFAULT_RETRY, NodeQueues } from './queues';
 import { NodeWorkerHost } from './worker-host';
 
 export interface WorkerProcessOptions {
@@ -38,7 +38,10 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ hos
   pool.on('error', (err) => log.warn('idle PostgreSQL connection lost', { error: err.message }));
   const connection = createRedis({ url: o.redisUrl, prefix: o.prefix });
   const subscriber = createRedis({ url: o.redisUrl, prefix: o.prefix });
-  const coordinator = RunCoordinator.create(new PgRunStore(pool), connection, o.prefix, new NodeQueues(connection, o.prefix));
+  // ioredis reconnects by itself; an unheard 'error' would only print a stack per attempt.
+  for (const r of [connection, subscriber]) r.on('error', (err: Error) => log.warn('Redis connection error', { error: err.message }));
+  const queues = new NodeQueues(connection, o.prefix, DEFAULT_RETRY, (err) => log.warn('Redis connection error (queues)', { error: err.message }));
+  const coordinator = RunCoordinator.create(new PgRunStore(pool, { log }), connection, o.prefix, queues, { log });
   const host = new NodeWorkerHost({
     connection,
     subscriber,

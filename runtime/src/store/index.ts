@@ -3,3 +3,4 @@ export * from './pg-run-store';
 export * from './lru';
 export * from './cache-key';
 export * from './job-spec';
+export * from './transient';

@@ -11,11 +11,18 @@ import {
   type RunSnapshot,
   type SchedulerEvent,
 } from '../scheduler';
-import type { ArtifactRef, PortValues, RunInfo } from '../contract';
+import type { ArtifactRef, NodeLogger, PortValues, RunInfo } from '../contract';
 import { cacheKey } from './cache-key';
 import { WriteSet } from './decisions-to-writes';
 import { LruCache } from './lru';
+import { CommitOutcomeUnknownError, isTransientError, retryWithBackoff } from './transient';
 import { InsufficientCreditsError, type ApplyResult, type NewRun, type RunDefinition, type RunEventItem } from './types';
+
+export interface PgRunStoreOptions {
+  /** How long a transaction keeps retrying a lost or refused connection before giving up (10 s). */
+  transientRetryMs?: number;
+  log?: Pick<NodeLogger, 'warn'>;
+}
 
 interface RunState {
   def: RunDefinition;
@@ -38,17 +45,17 @@ interface ArtifactRow {
 export class PgRunStore {
   private readonly definitions = new LruCache<string, RunDefinition>(20_000);
 
-  constructor(readonly pool: Pool) {}
+  constructor(readonly pool: Pool, private readonly options: PgRunStoreOptions = {}) {}
 
   /** Creates runs, charges their credits and dispatches their first nodes, all in one transaction. */
   async createRuns(runs: NewRun[]): Promise<ApplyResult> {
     return this.transaction(async (c) => {
       await this.debit(c, runs.map((r) => ({ tenantId: r.tenantId, amount: r.priceCredits })));
       await c.query(
-        `INSERT INTO runs (id, tenant_id, user_id, kind, graph_version_id, template_id, parent_run_id, replay_from, status, plan, seed_inputs, params, price_credits)
-         SELECT r.id, r.tenant_id, r.user_id, r.kind, r.graph_version_id, r.template_id, r.parent_run_id, r.replay_from, 'queued', r.plan, r.seed_inputs, r.params, r.price_credits
+        `INSERT INTO runs (id, tenant_id, user_id, kind, graph_version_id, template_id, parent_run_id, replay_from, status, plan, seed_inputs, params, price_credits, idempotency_key)
+         SELECT r.id, r.tenant_id, r.user_id, r.kind, r.graph_version_id, r.template_id, r.parent_run_id, r.replay_from, 'queued', r.plan, r.seed_inputs, r.params, r.price_credits, r.idempotency_key
          FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, tenant_id uuid, user_id uuid, kind text, graph_version_id uuid, template_id uuid,
-           parent_run_id uuid, replay_from text, plan jsonb, seed_inputs jsonb, params jsonb, price_credits int)`,
+           parent_run_id uuid, replay_from text, plan jsonb, seed_inputs jsonb, params jsonb, price_credits int, idempotency_key text)`,
         [
           JSON.stringify(
             runs.map((r) => ({
@@ -64,6 +71,7 @@ export class PgRunStore {
               seed_inputs: r.seedInputs,
               params: r.params ?? {},
               price_credits: r.priceCredits,
+              idempotency_key: r.idempotencyKey ?? null,
             })),
           ),
         ],
@@ -194,13 +202,15 @@ export class PgRunStore {
   }
 
   /**
-   * Every running run that has nodes queued or running, with its snapshot (no lock): what
-   * reconciliation needs to re-add their jobs. Two queries however many runs are active.
+   * Every running run (or those of `only`) that has nodes queued or running, with its snapshot (no
+   * lock): what reconciliation needs to re-add their jobs. Two queries however many runs are active.
    */
-  async activeRuns(): Promise<Array<{ def: RunDefinition; snapshot: RunSnapshot }>> {
+  async activeRuns(only?: readonly string[]): Promise<Array<{ def: RunDefinition; snapshot: RunSnapshot }>> {
     const runs = await this.pool.query(
       `SELECT id, tenant_id, price_credits, plan, seed_inputs FROM runs r
-       WHERE status = 'running' AND EXISTS (SELECT 1 FROM node_runs n WHERE n.run_id = r.id AND n.state IN ('queued', 'running'))`,
+       WHERE status = 'running' AND ($1::uuid[] IS NULL OR id = ANY($1::uuid[]))
+         AND EXISTS (SELECT 1 FROM node_runs n WHERE n.run_id = r.id AND n.state IN ('queued', 'running'))`,
+      [only ?? null],
     );
     if (runs.rowCount === 0) return [];
     const loaded = new Map(runs.rows.map((row) => {
@@ -424,30 +434,51 @@ export class PgRunStore {
     );
   }
 
-  /** Runs fn in a transaction, retrying a few times when PostgreSQL breaks a deadlock by aborting us. */
+  /**
+   * Runs fn in a transaction. Retried: a deadlock PostgreSQL broke by aborting us (a few times), and a
+   * lost or refused connection before COMMIT was sent (with backoff, within the store's budget: the
+   * transaction rolled back, so repeating it changes nothing twice). A connection lost during COMMIT
+   * is not retried here: it surfaces as CommitOutcomeUnknownError and the caller decides.
+   */
   private async transaction<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.transactionOnce(fn);
-      } catch (err) {
+    let deadlocks = 0;
+    return retryWithBackoff(() => this.transactionOnce(fn), {
+      budgetMs: this.options.transientRetryMs ?? 10_000,
+      retryable: (err) => {
         const code = (err as { code?: string }).code;
-        if (attempt >= 5 || (code !== '40P01' && code !== '40001')) throw err;
-      }
-    }
+        if (code === '40P01' || code === '40001') return ++deadlocks < 5;
+        return isTransientError(err) && !(err instanceof CommitOutcomeUnknownError);
+      },
+      initialDelayMs: 50,
+      onRetry: (err, attempt, delayMs) => {
+        if (isTransientError(err)) this.options.log?.warn('database connection lost before COMMIT; retrying the transaction', { error: String(err), attempt, delayMs });
+      },
+    });
   }
 
   private async transactionOnce<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
+    // A checked-out client has no pool listener: a backend terminated between our statements would
+    // otherwise be an unhandled 'error' event that ends the process.
+    let broken: unknown;
+    const onError = (err: Error) => (broken ??= err);
+    c.on('error', onError);
+    let committing = false;
     try {
       await c.query('BEGIN');
       const out = await fn(c);
+      committing = true;
       await c.query('COMMIT');
       return out;
     } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
+      if (isTransientError(err)) broken ??= err;
+      if (committing && broken) throw new CommitOutcomeUnknownError(err);
+      if (!broken) await c.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      c.release();
+      c.removeListener('error', onError);
+      // release(err) destroys the client instead of returning a dead connection to the pool.
+      c.release(broken ? (broken instanceof Error ? broken : new Error(String(broken))) : undefined);
     }
   }
 }

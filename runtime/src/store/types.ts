@@ -21,6 +21,8 @@ export interface NewRun extends RunDefinition {
   params?: Record<string, unknown>;
   /** The node a replay starts from (recorded on the run for the history). */
   replayFrom?: string;
+  /** The client's name for this submission (unique per tenant): a repeat is refused by the database. */
+  idempotencyKey?: string | null;
   /** Nodes that start finished (a replay reuses upstream outputs of its parent run). */
   initialNodes?: Record<string, { outputs: PortValues; sourceRunId: string }>;
 }

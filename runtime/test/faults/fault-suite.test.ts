@@ -164,3 +164,29 @@ test('(6) SIGTERM lets active nodes finish, takes no new work, and exits', async
     await h.stop();
   }
 });
+
+test('(7) a worker SIGKILLed mid-node: the node re-runs on another worker and its history says 2 attempts', async () => {
+  const h = await FaultHarness.start('fault7');
+  try {
+    const first = h.startWorker(2);
+    const started = Date.now();
+    const ids = await h.submit(chain(2, 'step', { ms: 1500 }), 1);
+    const deadline = Date.now() + 30_000;
+    while ((await h.coordinator.queues.queues.cpu.getActiveCount()) < 1) {
+      if (Date.now() > deadline) throw new Error('the node never became active');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    first.kill('SIGKILL');
+    h.startWorker(2);
+    await h.waitTerminal(ids, 60_000);
+    const nodes = await h.pool.query(`SELECT node_id, state, attempts FROM node_runs WHERE run_id = $1 ORDER BY node_id`, [ids[0]]);
+    const f = await h.figures('SIGKILL mid-node: attempts recorded', ids, started, `n0 attempts ${nodes.rows[0].attempts}`);
+    table.push(f);
+    assert.equal(f.completed, 1);
+    assert.equal(nodes.rows[0].state, 'done');
+    assert.ok(nodes.rows[0].attempts >= 2, `the stalled re-execution is recorded (attempts ${nodes.rows[0].attempts})`);
+    assert.equal(nodes.rows[1].attempts, 1, 'a node that ran once says 1');
+  } finally {
+    await h.stop();
+  }
+});

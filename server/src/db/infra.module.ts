@@ -1,9 +1,9 @@
-import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Pool } from 'pg';
 import type { Redis } from 'ioredis';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import { createRedis, RunCoordinator } from '@studioflow/runtime/bullmq';
+import { createRedis, DEFAULT_RETRY, NodeQueues, RunCoordinator } from '@studioflow/runtime/bullmq';
 import { PgRunStore } from '@studioflow/runtime/store';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import { createProductCatalog } from '@studioflow/nodes';
@@ -25,14 +25,34 @@ const INFRA_PROVIDERS = [
         return pool;
       },
     },
-    { provide: REDIS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => createRedis({ url: c.redisUrl, prefix: c.queuePrefix }) },
+    {
+      provide: REDIS,
+      inject: [APP_CONFIG],
+      useFactory: (c: AppConfig) => {
+        const redis = createRedis({ url: c.redisUrl, prefix: c.queuePrefix });
+        // ioredis reconnects by itself; an unheard 'error' would only print a stack per attempt.
+        redis.on('error', (err: Error) => new Logger('redis').warn(`Redis connection error: ${err.message}`));
+        return redis;
+      },
+    },
     { provide: CATALOG, useFactory: (): NodeCatalog => createProductCatalog() },
     { provide: LocalArtifactStore, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new LocalArtifactStore(c.storageDir) },
-    { provide: PgRunStore, inject: [PG_POOL], useFactory: (pool: Pool) => new PgRunStore(pool) },
+    {
+      provide: PgRunStore,
+      inject: [PG_POOL],
+      useFactory: (pool: Pool) => {
+        const log = new Logger('run-store');
+        return new PgRunStore(pool, { log: { warn: (msg, extra) => log.warn(`${msg} ${JSON.stringify(extra ?? {})}`) } });
+      },
+    },
     {
       provide: RunCoordinator,
       inject: [PgRunStore, REDIS, APP_CONFIG],
-      useFactory: (store: PgRunStore, redis: Redis, c: AppConfig) => RunCoordinator.create(store, redis, c.queuePrefix),
+      useFactory: (store: PgRunStore, redis: Redis, c: AppConfig) => {
+        const log = new Logger('coordinator');
+        const queues = new NodeQueues(redis, c.queuePrefix, DEFAULT_RETRY, (err) => log.warn(`Redis connection error (queues): ${err.message}`));
+        return RunCoordinator.create(store, redis, c.queuePrefix, queues, { log: { warn: (msg, extra) => log.warn(`${msg} ${JSON.stringify(extra ?? {})}`) } });
+      },
     },
 ];
 

@@ -47,6 +47,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
       }
     });
     this.subscriber = this.redis.duplicate();
+    this.subscriber.on('error', (err: Error) => this.log.warn(`Redis subscriber connection error: ${err.message}`));
     await this.subscriber.subscribe(eventsChannel(this.config.queuePrefix));
     this.subscriber.on('message', (_channel, message) => {
       for (const notice of parseBatch<RunNotice>(message)) {
@@ -71,7 +72,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   async handleConnection(client: Socket): Promise<void> {
     // From the handshake's auth payload only: a key in the query string would travel in the URL.
     const token = client.handshake.auth?.token as string | undefined;
-    const principal = token ? await this.keys.resolve(token) : null;
+    // Nest does not await this hook: a rejection (the database away) would be unhandled.
+    const principal = token ? await this.keys.resolve(token).catch((err: unknown) => {
+      this.log.warn(`socket refused, API key not checked: ${String(err)}`);
+      return null;
+    }) : null;
     if (!principal) {
       client.emit('error', { message: 'unknown or missing API key' });
       client.disconnect(true);

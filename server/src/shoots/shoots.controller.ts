@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { ShootsService } from './shoots.service';
@@ -35,12 +35,18 @@ export class ShootsController {
     },
   })
   @ApiOperation({ summary: 'Submit a product photo to a template; answers 202 {taskId} at once' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'names this submission: resending it (after a 503 or a lost answer) returns the same taskId and charges once',
+  })
   submit(
     @CurrentPrincipal() p: Principal,
     @UploadedFile() file: Express.Multer.File | undefined,
     @Body() body: { templateId?: string; params?: string },
+    @Headers('idempotency-key') idempotencyKey?: string,
   ) {
-    return this.shoots.submitShoot(p, body?.templateId, body?.params, file?.buffer);
+    return this.shoots.submitShoot(p, body?.templateId, body?.params, file?.buffer, idempotencyKey);
   }
 
   @Post('runs')

@@ -36,6 +36,7 @@ interface StartOptions {
   kind: 'shoot' | 'test';
   priceCredits: number;
   image: Buffer | undefined;
+  idempotencyKey?: string;
 }
 
 /** Shoots (end-user task API) and test runs (staff, from the editor): both are runs of a graph version. */
@@ -55,7 +56,12 @@ export class ShootsService {
     private readonly urls: ArtifactUrls,
   ) {}
 
-  async submitShoot(p: Principal, templateRef: string | undefined, paramsJson: string | undefined, image: Buffer | undefined) {
+  async submitShoot(p: Principal, templateRef: string | undefined, paramsJson: string | undefined, image: Buffer | undefined, idempotencyKey?: string) {
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
+      throw new BadRequestException('Idempotency-Key must be 1 to 200 visible ASCII characters');
+    }
+    const earlier = idempotencyKey ? await this.runWithIdempotencyKey(p, idempotencyKey) : null;
+    if (earlier) return earlier;
     if (!templateRef) throw new BadRequestException('templateId is required');
     const template = await this.templates.findUsable(p, templateRef);
     const params = parseParams(paramsJson);
@@ -72,7 +78,19 @@ export class ShootsService {
       }
     }
     const version = await this.versions.findOneByOrFail({ id: template.graphVersionId });
-    return this.start(p, { version, template, params, kind: 'shoot', priceCredits: template.priceCredits, image });
+    return this.start(p, { version, template, params, kind: 'shoot', priceCredits: template.priceCredits, image, idempotencyKey });
+  }
+
+  /**
+   * The run an earlier request with this key created, if any. Its jobs are re-added (a no-op when
+   * they exist): if that request's COMMIT landed but its answer was lost, nothing enqueued them.
+   */
+  private async runWithIdempotencyKey(p: Principal, key: string): Promise<{ taskId: string } | null> {
+    const found = await this.pool.query(`SELECT id FROM runs WHERE tenant_id = $1 AND idempotency_key = $2`, [p.tenantId, key]);
+    const id: string | undefined = found.rows[0]?.id;
+    if (!id) return null;
+    await this.coordinator.reconcile([id]);
+    return { taskId: id };
   }
 
   async submitTestRun(p: Principal, graphVersionId: string | undefined, image: Buffer | undefined) {
@@ -121,10 +139,16 @@ export class ShootsService {
           seedInputs,
           params: o.params,
           priceCredits: o.priceCredits,
+          idempotencyKey: o.idempotencyKey ?? null,
         },
       ]);
     } catch (err) {
       if (err instanceof InsufficientCreditsError) throw new HttpException(err.message, HttpStatus.PAYMENT_REQUIRED);
+      // The same key sent twice at once: the other request's run stands, nothing was charged here.
+      if (o.idempotencyKey && (err as { constraint?: string }).constraint === 'runs_idempotency_key') {
+        const earlier = await this.runWithIdempotencyKey(p, o.idempotencyKey);
+        if (earlier) return earlier;
+      }
       throw err;
     }
     return { taskId: runId };
