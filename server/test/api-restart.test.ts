@@ -35,7 +35,12 @@ test('an API restart mid-run loses nothing: the socket reconnects and resumes fr
   });
   await socket.emitWithAck('subscribe', { runId });
   await t.restartApi(800); // workers keep running while the API is down
-  const how = await Promise.race([finished, deadline(240_000, 'no completion after restart')]);
+  const how = await Promise.race([finished, deadline(240_000, 'no completion after restart')]).catch(async (err: Error) => {
+    const state = await api(t, `/api/shoots/${runId}`, { key: t.userKey });
+    const workers = t.workers.map((w) => w.exitCode ?? w.signalCode ?? 'alive').join(',');
+    throw new Error(`${err.message}: socket ${socket.connected ? 'connected' : 'disconnected'} after ${reconnects} reconnects; ` +
+      `run ${state.body.status} (${state.body.nodes?.map((n: { nodeId: string; state: string }) => `${n.nodeId}:${n.state}`).join(' ')}); workers ${workers}`);
+  });
   socket.disconnect();
   assert.ok(reconnects >= 1, 'the socket reconnected to the new API');
   assert.ok(how === 'snapshot' || how === 'event');
