@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
-import { isUuid } from '../common/errors';
+import { isUuid, quote } from '../common/errors';
 import { ZodPipe } from '../common/zod-pipe';
 import { PG_POOL } from '../db/infra.module';
 
@@ -47,8 +47,8 @@ export class ReviewController {
     const row = isUuid(runId)
       ? (await this.pool.query(`SELECT generation, state FROM node_runs WHERE run_id = $1 AND node_id = $2 AND tenant_id = $3`, [runId, nodeId, p.tenantId])).rows[0]
       : undefined;
-    if (!row) throw new NotFoundException(`no node ${nodeId} in run ${runId}`);
-    if (row.state !== 'awaiting_review') throw new ConflictException(`node ${nodeId} is ${row.state}, not awaiting review`);
+    if (!row) throw new NotFoundException(`no node ${quote(nodeId)} in run ${quote(runId)}`);
+    if (row.state !== 'awaiting_review') throw new ConflictException(`node ${quote(nodeId)} is ${row.state}, not awaiting review`);
     const result = await this.coordinator.applyDirect([
       { runId, event: { kind: 'review_decided', nodeId, generation: row.generation, ...body } },
     ]);

@@ -19,7 +19,7 @@ import { applyOverrides, compilePlan, GraphInvalidError, type RunPlan } from '@s
 import { InsufficientCreditsError } from '@studioflow/runtime/store';
 import type { Principal } from '../auth/principal';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { GraphProblemsException, isUuid } from '../common/errors';
+import { GraphProblemsException, isUuid, quote } from '../common/errors';
 import { checkUploadedImage } from '../common/image-check';
 import { GraphVersionEntity, NodeRunEntity, RunEntity, type TemplateEntity } from '../db/entities';
 import { CATALOG, PG_POOL } from '../db/infra.module';
@@ -62,11 +62,11 @@ export class ShootsService {
       const e = exposed.get(key);
       if (!e) {
         throw new UnprocessableEntityException(
-          `param "${key}" is not exposed by template ${template.slug} (exposed: ${[...exposed.keys()].join(', ') || 'none'})`,
+          `param ${quote(key)} is not exposed by template ${template.slug} (exposed: ${[...exposed.keys()].join(', ') || 'none'})`,
         );
       }
       if (e.allowed && !e.allowed.some((a) => JSON.stringify(a) === JSON.stringify(value))) {
-        throw new UnprocessableEntityException(`param "${key}" must be one of ${JSON.stringify(e.allowed)}`);
+        throw new UnprocessableEntityException(`param ${quote(key)} must be one of ${JSON.stringify(e.allowed)}`);
       }
     }
     const version = await this.versions.findOneByOrFail({ id: template.graphVersionId });
@@ -130,7 +130,7 @@ export class ShootsService {
 
   async get(p: Principal, id: string) {
     const run = isUuid(id) ? await this.runs.findOne({ where: { id, tenantId: p.tenantId } }) : null;
-    if (!run) throw new NotFoundException(`shoot ${id} not found`);
+    if (!run) throw new NotFoundException(`shoot ${quote(id)} not found`);
     const [orderRow] = await this.pool.query(`SELECT plan->'order' AS "order" FROM runs WHERE id = $1`, [id]).then((r) => r.rows);
     const order: string[] = orderRow?.order ?? [];
     const nodes = await this.nodeRuns.find({ where: { runId: id } });
@@ -172,9 +172,9 @@ export class ShootsService {
   /** Replays a run from one node (staff): a new linked run re-executing that node and what follows. */
   async replay(p: Principal, id: string, fromNodeId: string, params: Record<string, unknown> | undefined) {
     const run = isUuid(id) ? await this.runs.findOne({ where: { id, tenantId: p.tenantId } }) : null;
-    if (!run) throw new NotFoundException(`run ${id} not found`);
+    if (!run) throw new NotFoundException(`run ${quote(id)} not found`);
     const node = await this.nodeRuns.findOne({ where: { runId: id, nodeId: fromNodeId } });
-    if (!node) throw new UnprocessableEntityException(`run ${id} has no node "${fromNodeId}"`);
+    if (!node) throw new UnprocessableEntityException(`run ${id} has no node ${quote(fromNodeId)}`);
     if (params) {
       const descriptor = this.catalog.descriptors.find((d) => d.type === node.nodeType)!;
       const def = await this.pool.query(`SELECT plan->'nodes'->$2->'params' AS params FROM runs WHERE id = $1`, [id, fromNodeId]);
@@ -192,7 +192,7 @@ export class ShootsService {
 
   async cancel(p: Principal, id: string) {
     const run = isUuid(id) ? await this.runs.findOne({ where: { id, tenantId: p.tenantId } }) : null;
-    if (!run) throw new NotFoundException(`shoot ${id} not found`);
+    if (!run) throw new NotFoundException(`shoot ${quote(id)} not found`);
     await this.coordinator.cancel(id, 'cancelled by user');
     return { id, cancelled: true };
   }

@@ -4,7 +4,7 @@ import type { Repository } from 'typeorm';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import type { PublishTemplateBody } from '@studioflow/runtime/graph';
 import type { Principal } from '../auth/principal';
-import { isUuid } from '../common/errors';
+import { isUuid, quote } from '../common/errors';
 import { TemplateEntity, GraphVersionEntity } from '../db/entities';
 import { CATALOG } from '../db/infra.module';
 
@@ -58,7 +58,7 @@ export class TemplatesService {
   /** Finds a template a caller may use, by id or slug. */
   async findUsable(p: Principal, idOrSlug: string): Promise<TemplateEntity> {
     const t = await this.templates.findOne({ where: isUuid(idOrSlug) ? { id: idOrSlug } : { slug: idOrSlug } });
-    if (!t || (!t.isPublic && t.tenantId !== p.tenantId)) throw new NotFoundException(`unknown template "${idOrSlug}"`);
+    if (!t || (!t.isPublic && t.tenantId !== p.tenantId)) throw new NotFoundException(`unknown template ${quote(idOrSlug)}`);
     return t;
   }
 }

@@ -1,0 +1,89 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LoggerService } from '@nestjs/common';
+import { Pool } from 'pg';
+import sharp from 'sharp';
+import { makeProductPhoto } from '@studioflow/nodes';
+import { api, deadline, startTestApp, type TestApp } from './support/test-app';
+
+// Bad input gets a clear 4xx at once, never a 500, a late failure, or a charge.
+let t: TestApp;
+const logs: Array<{ level: string; message: string; extra: unknown[] }> = [];
+
+before(async () => {
+  // No worker until the cancel test needs one: shoots stay queued until then.
+  t = await startTestApp('badinput', { workers: 0 });
+  const capture = (level: string) => (message: unknown, ...extra: unknown[]) => logs.push({ level, message: String(message), extra });
+  const logger: LoggerService = { log: capture('log'), warn: capture('warn'), error: capture('error'), debug: capture('debug'), verbose: capture('verbose') };
+  t.app.useLogger(logger);
+});
+after(async () => t?.stop());
+
+function form(image: Buffer | null, fields: Record<string, string>, type = 'image/png'): FormData {
+  const f = new FormData();
+  if (image) f.set('image', new Blob([new Uint8Array(image)], { type }), 'photo.png');
+  for (const [k, v] of Object.entries(fields)) f.set(k, v);
+  return f;
+}
+
+async function sql(text: string, params: unknown[] = []): Promise<any[]> {
+  const pool = new Pool({ connectionString: t.config.databaseUrl, max: 1 });
+  try {
+    return (await pool.query(text, params)).rows;
+  } finally {
+    await pool.end();
+  }
+}
+
+async function balance(): Promise<number> {
+  return (await sql(`SELECT credit_balance FROM tenants WHERE name = 'Demo studio'`))[0].credit_balance;
+}
+
+async function runCount(): Promise<number> {
+  return Number((await sql(`SELECT count(*) AS n FROM runs`))[0].n);
+}
+
+/** `{"a":[[[…]]]}` nested `depth` levels below the key, as raw JSON text (30 KB at 5,000). */
+function nested(depth: number): string {
+  return `${'['.repeat(depth)}${']'.repeat(depth)}`;
+}
+
+async function rawPost(path: string, method: string, body: string): Promise<{ status: number; body: any }> {
+  return api(t, path, { method, body });
+}
+
+async function tmpEmpty(): Promise<void> {
+  const dir = join(t.config.storageDir, 'tmp');
+  const check = async () => {
+    for (;;) {
+      const left = await readdir(dir).catch(() => [] as string[]);
+      if (left.length === 0) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await Promise.race([check(), deadline(30_000, `temp files left in ${dir}`)]);
+}
+
+test('a user-supplied value is echoed at most ~100 characters in an error', async () => {
+  const photo = (await makeProductPhoto({ seed: 6, width: 320, height: 240 })).jpeg;
+  const longId = 'x'.repeat(100_000);
+  const res = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form(photo, { templateId: longId }, 'image/jpeg') });
+  assert.equal(res.status, 404);
+  assert.ok(/^unknown template "x{100}…"$/.test(res.body.message), String(res.body.message).slice(0, 300));
+  const graph = await api(t, `/api/graphs/${'y'.repeat(5000)}`);
+  assert.equal(graph.status, 404);
+  assert.ok(graph.body.message.length < 160, graph.body.message);
+  const shoot = await api(t, `/api/shoots/${'z'.repeat(5000)}`, { key: t.userKey });
+  assert.equal(shoot.status, 404);
+  assert.ok(shoot.body.message.length < 160, shoot.body.message);
+  const param = await api(t, '/api/shoots', {
+    method: 'POST',
+    key: t.userKey,
+    body: form(photo, { templateId: 'white-studio', params: JSON.stringify({ ['k'.repeat(50_000)]: 1 }) }, 'image/jpeg'),
+  });
+  assert.equal(param.status, 422);
+  assert.ok(param.body.message.length < 400, param.body.message.slice(0, 400));
+});
