@@ -67,6 +67,28 @@ async function tmpEmpty(): Promise<void> {
   await Promise.race([check(), deadline(30_000, `temp files left in ${dir}`)]);
 }
 
+test('query params are validated: GET /api/shoots?limit= must be an integer 1..200', async () => {
+  for (const limit of ['-1', '0', '201', 'abc', '1.5', '', '1e400']) {
+    const res = await api(t, `/api/shoots?limit=${encodeURIComponent(limit)}`, { key: t.userKey });
+    assert.equal(res.status, 400, `limit=${limit}: ${JSON.stringify(res.body)}`);
+    assert.match(res.body.message, /limit/, `limit=${limit}`);
+  }
+  const ok = await api(t, '/api/shoots?limit=2', { key: t.userKey });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.ok(Array.isArray(ok.body));
+  assert.equal((await api(t, '/api/shoots', { key: t.userKey })).status, 200, 'limit is optional');
+});
+
+test('path numbers out of range are a 400 or 404, not a 500', async () => {
+  const created = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'versions' }) });
+  for (const version of ['99999999999', '-1', '0']) {
+    const res = await api(t, `/api/graphs/${created.body.id}/versions/${version}`);
+    assert.ok(res.status === 400 || res.status === 404, `version ${version}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  const letter = await api(t, '/api/dead-letters/99999999999999999999/discard', { method: 'POST' });
+  assert.ok(letter.status === 400 || letter.status === 404, `dead letter: ${letter.status} ${JSON.stringify(letter.body)}`);
+});
+
 test('a user-supplied value is echoed at most ~100 characters in an error', async () => {
   const photo = (await makeProductPhoto({ seed: 6, width: 320, height: 240 })).jpeg;
   const longId = 'x'.repeat(100_000);

@@ -5,7 +5,10 @@ import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { ShootsService } from './shoots.service';
 import { z } from 'zod';
-import { ZodPipe } from '../common/zod-pipe';
+import { positiveInt, ZodPipe } from '../common/zod-pipe';
+
+const ListQuery = z.object({ limit: positiveInt(200).default(50) });
+type ListQuery = z.infer<typeof ListQuery>;
 
 const ReplayBody = z.object({ fromNodeId: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() });
 type ReplayBody = z.infer<typeof ReplayBody>;
@@ -57,8 +60,8 @@ export class ShootsController {
   }
 
   @Get('shoots')
-  list(@CurrentPrincipal() p: Principal, @Query('limit') limit?: string) {
-    return this.shoots.list(p, limit ? Number(limit) || 50 : 50);
+  list(@CurrentPrincipal() p: Principal, @Query(new ZodPipe(ListQuery, 'query')) query: ListQuery) {
+    return this.shoots.list(p, query.limit);
   }
 
   @Get('shoots/:id')
