@@ -109,3 +109,49 @@ test('a user-supplied value is echoed at most ~100 characters in an error', asyn
   assert.equal(param.status, 422);
   assert.ok(param.body.message.length < 400, param.body.message.slice(0, 400));
 });
+
+test('cancelling a run that already finished is a 409 with its state; a live one is a 202', async () => {
+  const photo = (await makeProductPhoto({ seed: 8, width: 320, height: 240 })).jpeg;
+  const queued = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form(photo, { templateId: 'white-studio' }, 'image/jpeg') });
+  assert.equal(queued.status, 202, JSON.stringify(queued.body));
+  const cancel = await api(t, `/api/shoots/${queued.body.taskId}/cancel`, { method: 'POST', key: t.userKey });
+  assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
+  assert.equal(cancel.body.cancelled, true);
+  const again = await api(t, `/api/shoots/${queued.body.taskId}/cancel`, { method: 'POST', key: t.userKey });
+  assert.equal(again.status, 409, JSON.stringify(again.body));
+  assert.deepEqual(again.body, { statusCode: 409, message: `shoot ${queued.body.taskId} is already cancelled`, status: 'cancelled' });
+
+  // A completed run: a staff test run of input → deliver on a real worker.
+  await t.startWorker();
+  const graph = await api(t, '/api/graphs', {
+    method: 'POST',
+    body: JSON.stringify({
+      name: 'tiny',
+      draft: {
+        nodes: [
+          { id: 'in', type: 'input-image' },
+          { id: 'out', type: 'deliver' },
+        ],
+        edges: [{ id: 'e', source: 'in', sourceHandle: 'image', target: 'out', targetHandle: 'image' }],
+      },
+    }),
+  });
+  const version = await api(t, `/api/graphs/${graph.body.id}/versions`, { method: 'POST', body: JSON.stringify({ message: 'v1' }) });
+  assert.equal(version.status, 201, JSON.stringify(version.body));
+  const f = form(photo, { graphVersionId: version.body.id }, 'image/jpeg');
+  const run = await api(t, '/api/runs', { method: 'POST', body: f });
+  assert.equal(run.status, 202, JSON.stringify(run.body));
+  const done = (async () => {
+    for (;;) {
+      const poll = await api(t, `/api/runs/${run.body.taskId}`);
+      if (poll.body.status === 'completed' || poll.body.status === 'failed') return poll.body.status as string;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  assert.equal(await Promise.race([done, deadline(120_000, 'the test run did not finish within 120 s')]), 'completed');
+  const late = await api(t, `/api/shoots/${run.body.taskId}/cancel`, { method: 'POST' });
+  assert.equal(late.status, 409, JSON.stringify(late.body));
+  assert.equal(late.body.status, 'completed');
+  assert.match(late.body.message, /is already completed/);
+  assert.equal((await api(t, `/api/runs/${run.body.taskId}`)).body.status, 'completed', 'the run is untouched');
+});

@@ -85,6 +85,7 @@ export class ShootsController {
 
   @Post('shoots/:id/cancel')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Cancel a queued or running shoot; 409 with its status when it has already finished' })
   cancel(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.shoots.cancel(p, id);
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   BadRequestException,
+  ConflictException,
   HttpException,
   HttpStatus,
   Inject,
@@ -15,7 +16,7 @@ import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { isArtifactRef, type NodeCatalog } from '@studioflow/runtime/contract';
 import { checkParams } from '@studioflow/runtime/graph';
-import { applyOverrides, compilePlan, GraphInvalidError, type RunPlan } from '@studioflow/runtime/scheduler';
+import { applyOverrides, compilePlan, GraphInvalidError, TERMINAL_RUN, type RunPlan, type RunStatus } from '@studioflow/runtime/scheduler';
 import { InsufficientCreditsError } from '@studioflow/runtime/store';
 import type { Principal } from '../auth/principal';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -193,8 +194,13 @@ export class ShootsService {
   async cancel(p: Principal, id: string) {
     const run = isUuid(id) ? await this.runs.findOne({ where: { id, tenantId: p.tenantId } }) : null;
     if (!run) throw new NotFoundException(`shoot ${quote(id)} not found`);
-    await this.coordinator.cancel(id, 'cancelled by user');
-    return { id, cancelled: true };
+    if (!TERMINAL_RUN.has(run.status as RunStatus)) {
+      const result = await this.coordinator.cancel(id, 'cancelled by user');
+      if (result.notices.some((n) => n.type === 'run.cancelled')) return { id, cancelled: true };
+    }
+    // Finished before (or while) we asked: nothing was cancelled; say what it is instead.
+    const { status } = await this.runs.findOneByOrFail({ id });
+    throw new ConflictException({ statusCode: 409, message: `shoot ${id} is already ${status}`, status });
   }
 }
 
