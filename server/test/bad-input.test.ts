@@ -89,6 +89,28 @@ test('path numbers out of range are a 400 or 404, not a 500', async () => {
   assert.ok(letter.status === 400 || letter.status === 404, `dead letter: ${letter.status} ${JSON.stringify(letter.body)}`);
 });
 
+test('images below the input node minimum (1×1, 8×8, 20000×2) are a 422 before any charge', async () => {
+  const startBalance = await balance();
+  const startRuns = await runCount();
+  for (const [width, height] of [
+    [1, 1],
+    [8, 8],
+    [20000, 2],
+  ]) {
+    const png = await sharp({ create: { width, height, channels: 3, background: '#808080' } }).png().toBuffer();
+    const res = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form(png, { templateId: 'white-studio' }) });
+    assert.equal(res.status, 422, `${width}×${height}: ${JSON.stringify(res.body)}`);
+    assert.match(res.body.message, new RegExp(`${width}x${height}`), `${width}×${height}`);
+    assert.match(res.body.message, /too small|too elongated/);
+  }
+  assert.equal(await balance(), startBalance, 'nothing charged');
+  assert.equal(await runCount(), startRuns, 'no run created');
+  // The smallest accepted photo under the same rule goes through.
+  const smallest = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } }).png().toBuffer();
+  const ok = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form(smallest, { templateId: 'white-studio' }) });
+  assert.equal(ok.status, 202, JSON.stringify(ok.body));
+});
+
 test('a user-supplied value is echoed at most ~100 characters in an error', async () => {
   const photo = (await makeProductPhoto({ seed: 6, width: 320, height: 240 })).jpeg;
   const longId = 'x'.repeat(100_000);

@@ -1,5 +1,6 @@
 import { PayloadTooLargeException, UnprocessableEntityException, UnsupportedMediaTypeException } from '@nestjs/common';
 import sharp from 'sharp';
+import { inputImageSizeProblem } from '@studioflow/nodes';
 
 const ACCEPTED = new Set(['jpeg', 'png', 'webp', 'tiff', 'gif', 'avif', 'heif']);
 
@@ -10,11 +11,18 @@ export interface CheckedImage {
   mime: string;
 }
 
+export interface UploadLimits {
+  maxPixels: number;
+  /** The working side (`maxSide`) of each input-image node the photo feeds. */
+  workingSides: number[];
+}
+
 /**
  * Rejects an upload before anything is charged or enqueued: empty, not an image, over the pixel
- * limit (decompression bombs), or corrupt (a full decode at 1/8 scale catches truncated files cheaply).
+ * limit (decompression bombs), too small or elongated for the input node (its own rule), or corrupt
+ * (a full decode at 1/8 scale catches truncated files cheaply).
  */
-export async function checkUploadedImage(bytes: Buffer | undefined, maxPixels: number): Promise<CheckedImage> {
+export async function checkUploadedImage(bytes: Buffer | undefined, { maxPixels, workingSides }: UploadLimits): Promise<CheckedImage> {
   if (!bytes || bytes.length === 0) throw new UnprocessableEntityException('the image file is empty');
   let meta: sharp.Metadata;
   try {
@@ -30,6 +38,10 @@ export async function checkUploadedImage(bytes: Buffer | undefined, maxPixels: n
     throw new PayloadTooLargeException(
       `the image is ${meta.width}×${meta.height} (${(pixels / 1e6).toFixed(1)} MP); the limit is ${(maxPixels / 1e6).toFixed(0)} MP`,
     );
+  }
+  for (const side of workingSides) {
+    const problem = inputImageSizeProblem(meta, side);
+    if (problem) throw new UnprocessableEntityException(`the image ${problem}`);
   }
   try {
     await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })

@@ -81,7 +81,6 @@ export class ShootsService {
   }
 
   private async start(p: Principal, o: StartOptions): Promise<{ taskId: string }> {
-    const checked = await checkUploadedImage(o.image, this.config.maxInputPixels);
     let plan: RunPlan;
     try {
       // A shoot needs its results only; an editor test run shows every node's outputs.
@@ -92,6 +91,8 @@ export class ShootsService {
     }
     const inputNodes = plan.order.filter((id) => plan.nodes[id].type === INPUT_NODE_TYPE);
     if (inputNodes.length === 0) throw new UnprocessableEntityException('the graph has no input-image node to receive the photo');
+    const workingSides = inputNodes.map((id) => plan.nodes[id].params.maxSide as number);
+    const checked = await checkUploadedImage(o.image, { maxPixels: this.config.maxInputPixels, workingSides });
     const runId = randomUUID();
     const upload = await this.artifacts.put(o.image!, { mime: checked.mime, width: checked.width, height: checked.height });
     await this.pool.query(
