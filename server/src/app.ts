@@ -9,6 +9,7 @@ import { ensureDatabase, runMigrations } from '@studioflow/migrations';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { mountBullBoard } from './admin/bull-board';
 import { AppModule } from './app.module';
+import { rejectDeepJson } from './common/json-depth';
 import { loadConfig, type AppConfig } from './config/config';
 import { SeedService } from './seed/seed.service';
 import { InfraModule } from './db/infra.module';
@@ -22,6 +23,7 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
     bodyParser: false,
   });
   app.useBodyParser('json', { limit: '2mb' });
+  app.use(rejectDeepJson());
   app.enableShutdownHooks();
   const docs = new DocumentBuilder()
     .setTitle('Studioflow API')

@@ -67,6 +67,39 @@ async function tmpEmpty(): Promise<void> {
   await Promise.race([check(), deadline(30_000, `temp files left in ${dir}`)]);
 }
 
+test('JSON nested 5,000 deep is a 400 at the edge on graph create, draft save and validate', async () => {
+  const created = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'shallow' }) });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const cases = [
+    { path: '/api/graphs', method: 'POST', body: `{"name":"deep","draft":{"nodes":${nested(5000)},"edges":[]}}` },
+    { path: `/api/graphs/${created.body.id}/draft`, method: 'PUT', body: `{"draft":{"nodes":${nested(5000)},"edges":[]}}` },
+    { path: '/api/graphs/validate', method: 'POST', body: `{"graph":{"nodes":${nested(5000)},"edges":[]}}` },
+    // Objects count as much as arrays.
+    { path: '/api/graphs/validate', method: 'POST', body: `{"graph":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}` },
+  ];
+  for (const c of cases) {
+    const res = await rawPost(c.path, c.method, c.body);
+    assert.equal(res.status, 400, `${c.method} ${c.path}: ${JSON.stringify(res.body).slice(0, 300)}`);
+    assert.match(res.body.message, /nested deeper than 64/);
+  }
+  // The limit is 64 levels: a 60-deep value inside the body still reaches the handler.
+  const ok = await rawPost('/api/graphs/validate', 'POST', `{"graph":{"nodes":[],"edges":[],"meta":${nested(60)}}}`);
+  assert.equal(ok.status, 200, JSON.stringify(ok.body).slice(0, 300));
+  const draft = await rawPost(`/api/graphs/${created.body.id}/draft`, 'PUT', `{"draft":{"nodes":[],"edges":[]}}`);
+  assert.equal(draft.status, 200, JSON.stringify(draft.body).slice(0, 300));
+});
+
+test('a deeply nested params field on a shoot is a 400 too', async () => {
+  const photo = (await makeProductPhoto({ seed: 5, width: 320, height: 240 })).jpeg;
+  const res = await api(t, '/api/shoots', {
+    method: 'POST',
+    key: t.userKey,
+    body: form(photo, { templateId: 'white-studio', params: `{"composite.fill":${nested(5000)}}` }, 'image/jpeg'),
+  });
+  assert.equal(res.status, 400, JSON.stringify(res.body).slice(0, 300));
+  assert.match(res.body.message, /nested deeper than 64/);
+});
+
 test('query params are validated: GET /api/shoots?limit= must be an integer 1..200', async () => {
   for (const limit of ['-1', '0', '201', 'abc', '1.5', '', '1e400']) {
     const res = await api(t, `/api/shoots?limit=${encodeURIComponent(limit)}`, { key: t.userKey });

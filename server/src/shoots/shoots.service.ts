@@ -22,6 +22,7 @@ import type { Principal } from '../auth/principal';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { GraphProblemsException, isUuid, quote } from '../common/errors';
 import { checkUploadedImage } from '../common/image-check';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../common/json-depth';
 import { GraphVersionEntity, NodeRunEntity, RunEntity, type TemplateEntity } from '../db/entities';
 import { CATALOG, PG_POOL } from '../db/infra.module';
 import { GraphsService } from '../graphs/graphs.service';
@@ -207,13 +208,15 @@ export class ShootsService {
 
 function parseParams(json: string | undefined): Record<string, unknown> {
   if (!json) return {};
+  let value: unknown;
   try {
-    const value = JSON.parse(json);
+    value = JSON.parse(json);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-    return value;
   } catch {
     throw new BadRequestException('params must be a JSON object like {"composite.fill": 0.8}');
   }
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) throw new BadRequestException(`params is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return value as Record<string, unknown>;
 }
 
 /** Maps the sink nodes' artifact outputs (jpeg, webp, thumbnail, ...) to download URLs. */
