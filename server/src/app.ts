@@ -9,6 +9,7 @@ import { ensureDatabase, runMigrations } from '@studioflow/migrations';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { mountBullBoard } from './admin/bull-board';
 import { AppModule } from './app.module';
+import { ClientErrorsFilter } from './common/client-errors.filter';
 import { rejectDeepJson } from './common/json-depth';
 import { loadConfig, type AppConfig } from './config/config';
 import { SeedService } from './seed/seed.service';
@@ -24,6 +25,7 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
   });
   app.useBodyParser('json', { limit: '2mb' });
   app.use(rejectDeepJson());
+  app.useGlobalFilters(new ClientErrorsFilter(app.getHttpAdapter()));
   app.enableShutdownHooks();
   const docs = new DocumentBuilder()
     .setTitle('Studioflow API')

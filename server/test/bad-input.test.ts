@@ -100,6 +100,15 @@ test('a deeply nested params field on a shoot is a 400 too', async () => {
   assert.match(res.body.message, /nested deeper than 64/);
 });
 
+test('a JSON body over 2 MB is a 413 that says so; malformed JSON is a 400', async () => {
+  const big = JSON.stringify({ name: 'big', description: 'x'.repeat(3 * 1024 * 1024) });
+  const res = await rawPost('/api/graphs', 'POST', big);
+  assert.equal(res.status, 413, JSON.stringify(res.body).slice(0, 300));
+  assert.match(res.body.message, /larger than the 2 MB limit/);
+  const broken = await rawPost('/api/graphs', 'POST', '{"name": ');
+  assert.equal(broken.status, 400, JSON.stringify(broken.body).slice(0, 300));
+});
+
 test('query params are validated: GET /api/shoots?limit= must be an integer 1..200', async () => {
   for (const limit of ['-1', '0', '201', 'abc', '1.5', '', '1e400']) {
     const res = await api(t, `/api/shoots?limit=${encodeURIComponent(limit)}`, { key: t.userKey });
@@ -163,6 +172,30 @@ test('a user-supplied value is echoed at most ~100 characters in an error', asyn
   });
   assert.equal(param.status, 422);
   assert.ok(param.body.message.length < 400, param.body.message.slice(0, 400));
+});
+
+test('client errors are logged at warn on one line without a stack; none at error', async () => {
+  logs.length = 0;
+  await rawPost('/api/graphs', 'POST', JSON.stringify({ name: 'big', description: 'x'.repeat(3 * 1024 * 1024) }));
+  await api(t, '/api/shoots?limit=-1', { key: t.userKey });
+  await api(t, `/api/artifacts/${'0'.repeat(64)}`, { key: t.userKey });
+  // A row whose file is gone: the 404 comes from res.sendFile, not from our code.
+  const [tenant] = await sql(`SELECT id FROM tenants WHERE name = 'Demo studio'`);
+  const hash = 'f'.repeat(64);
+  await sql(`INSERT INTO artifacts (tenant_id, hash, mime, bytes, node_id) VALUES ($1, $2, 'image/png', 1, 'upload')`, [tenant.id, hash]);
+  const missing = await api(t, `/api/artifacts/${hash}`, { key: t.userKey });
+  assert.equal(missing.status, 404);
+  const warns = logs.filter((l) => l.level === 'warn');
+  assert.deepEqual(
+    logs.filter((l) => l.level === 'error').map((l) => l.message),
+    [],
+    'no client error is logged at error',
+  );
+  for (const status of [413, 400, 404]) assert.ok(warns.some((w) => w.message.includes(` ${status} `)), `a warn line for the ${status}: ${JSON.stringify(warns)}`);
+  for (const w of warns) {
+    assert.ok(!w.message.includes('\n'), `one line: ${w.message}`);
+    assert.ok(!/\bat \S+ \(/.test(JSON.stringify(w)), `no stack: ${JSON.stringify(w)}`);
+  }
 });
 
 test('cancelling a run that already finished is a 409 with its state; a live one is a 202', async () => {

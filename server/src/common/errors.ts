@@ -26,3 +26,8 @@ export function clip(text: string, max: number): string {
   const end = /[\uD800-\uDBFF]/.test(text[max - 1]) ? max - 1 : max;
   return `${text.slice(0, end)}…`;
 }
+
+/** A byte count in binary megabytes for messages: 2097152 → "2 MB", 1572864 → "1.5 MB". */
+export function megabytes(bytes: number): string {
+  return `${+(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
