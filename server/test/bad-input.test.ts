@@ -14,6 +14,8 @@ let t: TestApp;
 const logs: Array<{ level: string; message: string; extra: unknown[] }> = [];
 
 before(async () => {
+  // One upload at a time, so one held-open upload makes the next one wait.
+  process.env.MAX_CONCURRENT_UPLOADS = '1';
   // No worker until the cancel test needs one: shoots stay queued until then.
   t = await startTestApp('badinput', { workers: 0 });
   const capture = (level: string) => (message: unknown, ...extra: unknown[]) => logs.push({ level, message: String(message), extra });
@@ -65,6 +67,29 @@ async function tmpEmpty(): Promise<void> {
     }
   };
   await Promise.race([check(), deadline(30_000, `temp files left in ${dir}`)]);
+}
+
+/** An upload that sends 4 MB of a 20 MB image and then stalls, until `hangUp`; resolves once it is being written to a temp file. */
+async function stalledUpload(): Promise<{ hangUp(): void }> {
+  const boundary = 'sf-stalled-boundary';
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="templateId"\r\n\r\nwhite-studio\r\n--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`;
+  const url = new URL(t.baseUrl);
+  const req = request({
+    host: url.hostname,
+    port: url.port,
+    path: '/api/shoots',
+    method: 'POST',
+    headers: { Authorization: `Bearer ${t.userKey}`, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(20 * 1024 * 1024) },
+  });
+  req.on('error', () => undefined);
+  req.write(head);
+  req.write(Buffer.alloc(4 * 1024 * 1024, 1));
+  const dir = join(t.config.storageDir, 'tmp');
+  const streaming = async () => {
+    while ((await readdir(dir).catch(() => [] as string[])).length === 0) await new Promise((r) => setTimeout(r, 50));
+  };
+  await Promise.race([streaming(), deadline(30_000, `no temp file appeared in ${dir}`)]);
+  return { hangUp: () => req.destroy() };
 }
 
 test('JSON nested 5,000 deep is a 400 at the edge on graph create, draft save and validate', async () => {
@@ -147,6 +172,7 @@ test('images below the input node minimum (1×1, 8×8, 20000×2) are a 422 befor
   }
   assert.equal(await balance(), startBalance, 'nothing charged');
   assert.equal(await runCount(), startRuns, 'no run created');
+  await tmpEmpty();
   // The smallest accepted photo under the same rule goes through.
   const smallest = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } }).png().toBuffer();
   const ok = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form(smallest, { templateId: 'white-studio' }) });
@@ -196,6 +222,43 @@ test('client errors are logged at warn on one line without a stack; none at erro
     assert.ok(!w.message.includes('\n'), `one line: ${w.message}`);
     assert.ok(!/\bat \S+ \(/.test(JSON.stringify(w)), `no stack: ${JSON.stringify(w)}`);
   }
+});
+
+test('an upload over MAX_UPLOAD_BYTES is a 413 and leaves no temp file', async () => {
+  const tooBig = Buffer.alloc(t.config.maxUploadBytes + 1024 * 1024, 7);
+  const res = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form(tooBig, { templateId: 'white-studio' }) });
+  assert.equal(res.status, 413, JSON.stringify(res.body));
+  assert.match(res.body.message, /40 MB/);
+  await tmpEmpty();
+});
+
+test('an upload the client abandons halfway leaves no temp file', async () => {
+  const upload = await stalledUpload();
+  upload.hangUp();
+  await tmpEmpty();
+});
+
+test('uploads beyond MAX_CONCURRENT_UPLOADS wait for a slot; one not given a slot in time gets 503 with Retry-After', async () => {
+  const photo = (await makeProductPhoto({ seed: 9, width: 320, height: 240 })).jpeg;
+  const submit = () => fetch(`${t.baseUrl}/api/shoots`, { method: 'POST', headers: { Authorization: `Bearer ${t.userKey}` }, body: form(photo, { templateId: 'white-studio' }, 'image/jpeg') });
+  const holder = await stalledUpload();
+  const refused = await submit();
+  const text = await refused.text();
+  assert.equal(refused.status, 503, text);
+  assert.equal(refused.headers.get('retry-after'), '5');
+  assert.match(JSON.parse(text).message, /too many uploads/);
+  holder.hangUp();
+  await tmpEmpty();
+
+  const holder2 = await stalledUpload();
+  let answered = false;
+  const waiting = submit().finally(() => (answered = true));
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.equal(answered, false, 'the second upload waits while the slot is taken');
+  holder2.hangUp();
+  const served = await waiting;
+  assert.equal(served.status, 202, await served.text());
+  await tmpEmpty();
 });
 
 test('cancelling a run that already finished is a 409 with its state; a live one is a 202', async () => {

@@ -22,11 +22,13 @@ export interface UploadLimits {
  * limit (decompression bombs), too small or elongated for the input node (its own rule), or corrupt
  * (a full decode at 1/8 scale catches truncated files cheaply).
  */
-export async function checkUploadedImage(bytes: Buffer | undefined, { maxPixels, workingSides }: UploadLimits): Promise<CheckedImage> {
-  if (!bytes || bytes.length === 0) throw new UnprocessableEntityException('the image file is empty');
+export async function checkUploadedImage(upload: { path: string; bytes: number } | undefined, limits: UploadLimits): Promise<CheckedImage> {
+  if (!upload || upload.bytes === 0) throw new UnprocessableEntityException('the image file is empty');
+  const { maxPixels, workingSides } = limits;
+  const path = upload.path;
   let meta: sharp.Metadata;
   try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    meta = await sharp(path, { limitInputPixels: false }).metadata();
   } catch {
     throw new UnsupportedMediaTypeException('the upload is not an image we can read (JPEG, PNG, WebP, TIFF, GIF, AVIF)');
   }
@@ -44,7 +46,7 @@ export async function checkUploadedImage(bytes: Buffer | undefined, { maxPixels,
     if (problem) throw new UnprocessableEntityException(`the image ${problem}`);
   }
   try {
-    await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })
+    await sharp(path, { limitInputPixels: maxPixels, failOn: 'truncated' })
       .resize(256, 256, { fit: 'inside', fastShrinkOnLoad: true })
       .raw()
       .toBuffer();

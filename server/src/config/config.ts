@@ -8,6 +8,7 @@ export interface AppConfig extends ServiceEnv {
   editorDir: string;
   templatesDir: string;
   maxUploadBytes: number;
+  maxConcurrentUploads: number;
   maxInputPixels: number;
   devKeys: { staff: string; reviewer: string; endUser: string };
   workerConcurrency: { cpu: number; gpu: number; cloud: number };
@@ -24,6 +25,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     editorDir: resolve(env.EDITOR_DIR ?? resolve(repoRoot, 'editor/dist')),
     templatesDir: resolve(env.TEMPLATES_DIR ?? resolve(repoRoot, 'templates')),
     maxUploadBytes: num('MAX_UPLOAD_BYTES', 40 * 1024 * 1024),
+    maxConcurrentUploads: num('MAX_CONCURRENT_UPLOADS', 16),
     maxInputPixels: num('STUDIOFLOW_MAX_PIXELS', DEFAULT_MAX_PIXELS),
     devKeys: {
       staff: env.STUDIOFLOW_STAFF_KEY ?? 'sf_staff_dev',

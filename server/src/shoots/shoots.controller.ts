@@ -1,20 +1,17 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UploadedFile, UseInterceptors } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { ShootsService } from './shoots.service';
 import { z } from 'zod';
 import { positiveInt, ZodPipe } from '../common/zod-pipe';
+import { type StagedUpload, UploadedImage, UploadInterceptor } from './upload';
 
 const ListQuery = z.object({ limit: positiveInt(200).default(50) });
 type ListQuery = z.infer<typeof ListQuery>;
 
 const ReplayBody = z.object({ fromNodeId: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() });
 type ReplayBody = z.infer<typeof ReplayBody>;
-
-// Size limits come from the injected config (MulterModule in ShootsModule).
-const upload = FileInterceptor('image');
 
 @ApiTags('shoots')
 @Controller('api')
@@ -23,7 +20,7 @@ export class ShootsController {
 
   @Post('shoots')
   @HttpCode(202)
-  @UseInterceptors(upload)
+  @UseInterceptors(UploadInterceptor)
   @ApiConsumes('multipart/form-data')
   @ApiBody({
     schema: {
@@ -39,24 +36,24 @@ export class ShootsController {
   @ApiOperation({ summary: 'Submit a product photo to a template; answers 202 {taskId} at once' })
   submit(
     @CurrentPrincipal() p: Principal,
-    @UploadedFile() file: Express.Multer.File | undefined,
+    @UploadedImage() image: StagedUpload | undefined,
     @Body() body: { templateId?: string; params?: string },
   ) {
-    return this.shoots.submitShoot(p, body?.templateId, body?.params, file?.buffer);
+    return this.shoots.submitShoot(p, body?.templateId, body?.params, image);
   }
 
   @Post('runs')
   @HttpCode(202)
   @Roles('staff')
-  @UseInterceptors(upload)
+  @UseInterceptors(UploadInterceptor)
   @ApiConsumes('multipart/form-data')
   @ApiOperation({ summary: 'Staff test run of a graph version (no credits)' })
   testRun(
     @CurrentPrincipal() p: Principal,
-    @UploadedFile() file: Express.Multer.File | undefined,
+    @UploadedImage() image: StagedUpload | undefined,
     @Body() body: { graphVersionId?: string },
   ) {
-    return this.shoots.submitTestRun(p, body?.graphVersionId, file?.buffer);
+    return this.shoots.submitTestRun(p, body?.graphVersionId, image);
   }
 
   @Get('shoots')

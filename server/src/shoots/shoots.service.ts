@@ -27,6 +27,7 @@ import { GraphVersionEntity, NodeRunEntity, RunEntity, type TemplateEntity } fro
 import { CATALOG, PG_POOL } from '../db/infra.module';
 import { GraphsService } from '../graphs/graphs.service';
 import { TemplatesService } from '../templates/templates.service';
+import type { StagedUpload } from './upload';
 
 export const INPUT_NODE_TYPE = 'input-image';
 
@@ -36,7 +37,7 @@ interface StartOptions {
   params: Record<string, unknown>;
   kind: 'shoot' | 'test';
   priceCredits: number;
-  image: Buffer | undefined;
+  image: StagedUpload | undefined;
 }
 
 /** Shoots (end-user task API) and test runs (staff, from the editor): both are runs of a graph version. */
@@ -55,7 +56,7 @@ export class ShootsService {
     private readonly coordinator: RunCoordinator,
   ) {}
 
-  async submitShoot(p: Principal, templateRef: string | undefined, paramsJson: string | undefined, image: Buffer | undefined) {
+  async submitShoot(p: Principal, templateRef: string | undefined, paramsJson: string | undefined, image: StagedUpload | undefined) {
     if (!templateRef) throw new BadRequestException('templateId is required');
     const template = await this.templates.findUsable(p, templateRef);
     const params = parseParams(paramsJson);
@@ -75,7 +76,7 @@ export class ShootsService {
     return this.start(p, { version, template, params, kind: 'shoot', priceCredits: template.priceCredits, image });
   }
 
-  async submitTestRun(p: Principal, graphVersionId: string | undefined, image: Buffer | undefined) {
+  async submitTestRun(p: Principal, graphVersionId: string | undefined, image: StagedUpload | undefined) {
     if (!graphVersionId) throw new BadRequestException('graphVersionId is required');
     const version = await this.graphs.versionById(p, graphVersionId);
     return this.start(p, { version, params: {}, kind: 'test', priceCredits: 0, image });
@@ -95,7 +96,7 @@ export class ShootsService {
     const workingSides = inputNodes.map((id) => plan.nodes[id].params.maxSide as number);
     const checked = await checkUploadedImage(o.image, { maxPixels: this.config.maxInputPixels, workingSides });
     const runId = randomUUID();
-    const upload = await this.artifacts.put(o.image!, { mime: checked.mime, width: checked.width, height: checked.height });
+    const upload = await this.artifacts.putFile(o.image!.path, o.image!.sha256, o.image!.bytes, { mime: checked.mime, width: checked.width, height: checked.height });
     await this.pool.query(
       `INSERT INTO artifacts (tenant_id, hash, mime, bytes, width, height, run_id, node_id) VALUES ($1, $2, $3, $4, $5, $6, NULL, 'upload')
        ON CONFLICT DO NOTHING`,
