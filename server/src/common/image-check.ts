@@ -1,8 +1,17 @@
 import { PayloadTooLargeException, UnprocessableEntityException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { Semaphore } from 'async-mutex';
 import sharp from 'sharp';
 import { inputImageSizeProblem } from '@studioflow/nodes';
 
 const ACCEPTED = new Set(['jpeg', 'png', 'webp', 'tiff', 'gif', 'avif', 'heif']);
+
+/**
+ * At most two uploads are decoded for the check at once in this process. Each decode holds libvips
+ * buffers while it runs (a PNG has no shrink-on-load: it is decoded in full); receiving an upload costs
+ * little by comparison, so this, not the number of uploads, bounds the API's memory. Checks are short:
+ * the others wait their turn.
+ */
+const decodes = new Semaphore(2);
 
 export interface CheckedImage {
   format: string;
@@ -24,8 +33,10 @@ export interface UploadLimits {
  */
 export async function checkUploadedImage(upload: { path: string; bytes: number } | undefined, limits: UploadLimits): Promise<CheckedImage> {
   if (!upload || upload.bytes === 0) throw new UnprocessableEntityException('the image file is empty');
-  const { maxPixels, workingSides } = limits;
-  const path = upload.path;
+  return decodes.runExclusive(() => checkImageFile(upload.path, limits));
+}
+
+async function checkImageFile(path: string, { maxPixels, workingSides }: UploadLimits): Promise<CheckedImage> {
   let meta: sharp.Metadata;
   try {
     meta = await sharp(path, { limitInputPixels: false }).metadata();
