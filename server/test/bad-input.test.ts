@@ -71,6 +71,16 @@ async function tmpEmpty(): Promise<void> {
 
 /** An upload that sends 4 MB of a 20 MB image and then stalls, until `hangUp`; resolves once it is being written to a temp file. */
 async function stalledUpload(): Promise<{ hangUp(): void }> {
+  const upload = startStalledUpload();
+  const dir = join(t.config.storageDir, 'tmp');
+  const streaming = async () => {
+    while ((await readdir(dir).catch(() => [] as string[])).length === 0) await new Promise((r) => setTimeout(r, 50));
+  };
+  await Promise.race([streaming(), deadline(30_000, `no temp file appeared in ${dir}`)]);
+  return upload;
+}
+
+function startStalledUpload(): { hangUp(): void } {
   const boundary = 'sf-stalled-boundary';
   const head = `--${boundary}\r\nContent-Disposition: form-data; name="templateId"\r\n\r\nwhite-studio\r\n--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`;
   const url = new URL(t.baseUrl);
@@ -84,11 +94,6 @@ async function stalledUpload(): Promise<{ hangUp(): void }> {
   req.on('error', () => undefined);
   req.write(head);
   req.write(Buffer.alloc(4 * 1024 * 1024, 1));
-  const dir = join(t.config.storageDir, 'tmp');
-  const streaming = async () => {
-    while ((await readdir(dir).catch(() => [] as string[])).length === 0) await new Promise((r) => setTimeout(r, 50));
-  };
-  await Promise.race([streaming(), deadline(30_000, `no temp file appeared in ${dir}`)]);
   return { hangUp: () => req.destroy() };
 }
 
@@ -259,6 +264,19 @@ test('uploads beyond MAX_CONCURRENT_UPLOADS wait for a slot; one not given a slo
   const served = await waiting;
   assert.equal(served.status, 202, await served.text());
   await tmpEmpty();
+});
+
+test('a client that hangs up while waiting for an upload slot does not keep the slot', async () => {
+  const holder = await stalledUpload();
+  const waiter = startStalledUpload();
+  await new Promise((r) => setTimeout(r, 1000));
+  waiter.hangUp();
+  await new Promise((r) => setTimeout(r, 500));
+  holder.hangUp();
+  await tmpEmpty();
+  const photo = (await makeProductPhoto({ seed: 10, width: 320, height: 240 })).jpeg;
+  const next = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form(photo, { templateId: 'white-studio' }, 'image/jpeg') });
+  assert.equal(next.status, 202, JSON.stringify(next.body));
 });
 
 test('cancelling a run that already finished is a 409 with its state; a live one is a 202', async () => {
