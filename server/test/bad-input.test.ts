@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
 import { Pool } from 'pg';
@@ -323,4 +323,21 @@ test('cancelling a run that already finished is a 409 with its state; a live one
   assert.equal(late.body.status, 'completed');
   assert.match(late.body.message, /is already completed/);
   assert.equal((await api(t, `/api/runs/${run.body.taskId}`)).body.status, 'completed', 'the run is untouched');
+});
+
+test('staged files left by a process that died mid-upload are removed when the API starts; fresh ones are not', async () => {
+  const dir = join(t.config.storageDir, 'tmp');
+  await mkdir(dir, { recursive: true });
+  const stale = join(dir, 'left-by-a-crash.upload');
+  const fresh = join(dir, 'another-process-receiving.upload');
+  await writeFile(stale, Buffer.alloc(1024));
+  await writeFile(fresh, Buffer.alloc(1024));
+  const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60_000);
+  await utimes(stale, twoHoursAgo, twoHoursAgo);
+  await t.restartApi();
+  const swept = async () => {
+    while ((await readdir(dir)).includes('left-by-a-crash.upload')) await new Promise((r) => setTimeout(r, 100));
+  };
+  await Promise.race([swept(), deadline(30_000, 'the stale staged file is still there')]);
+  assert.deepEqual(await readdir(dir), ['another-process-receiving.upload']);
 });

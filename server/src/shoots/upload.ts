@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -32,6 +32,8 @@ export interface StagedUpload {
 /** How long a request waits for an upload slot before a 503 with Retry-After. */
 const SLOT_WAIT_MS = 15_000;
 const RETRY_AFTER_S = 5;
+/** A staged file untouched for this long belongs to no live request: its API process died mid-upload. */
+const STALE_STAGED_MS = 60 * 60_000;
 
 /**
  * Receives the multipart `image` field of POST /api/shoots and /api/runs, a bounded number at a time.
@@ -54,6 +56,8 @@ export class UploadInterceptor implements NestInterceptor {
       storage: new HashingDiskStorage(store.stagingDir),
       limits: { fileSize: config.maxUploadBytes, files: 1 },
     }).single('image');
+    // Only stale ones: several API processes may share STORAGE_DIR, and a live upload's file keeps changing.
+    void removeStale(store.stagingDir, STALE_STAGED_MS);
   }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
@@ -145,5 +149,14 @@ class HashingDiskStorage implements StorageEngine {
       .catch(() => undefined)
       .then(() => rm(file.path, { force: true }))
       .then(() => cb(null), cb);
+  }
+}
+
+async function removeStale(dir: string, olderThanMs: number): Promise<void> {
+  const before = Date.now() - olderThanMs;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info && info.mtimeMs < before) await rm(path, { force: true });
   }
 }
