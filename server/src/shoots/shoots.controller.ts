@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { ShootsService } from './shoots.service';
@@ -57,6 +57,7 @@ export class ShootsController {
   }
 
   @Get('shoots')
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
   list(@CurrentPrincipal() p: Principal, @Query(new ZodPipe(ListQuery, 'query')) query: ListQuery) {
     return this.shoots.list(p, query.limit);
   }
