@@ -13,6 +13,7 @@ export { BUILT_IN_PRESETS, modelPresets, type SegmentationPreset } from './image
 export { configuredProvider, onnxSessionPool } from './image/onnx-sessions';
 export { MARKETPLACE_RULES, MARKETPLACES, type Marketplace, type MarketplaceRules } from './image/marketplace-rules';
 export { FRAME_SIZES, type FrameSize } from './studio-composite';
+export { inputImageSizeProblem, MIN_INPUT_SIDE } from './input-image';
 export { DEFAULT_MAX_PIXELS, maxInputPixels } from './image/decode';
 export { STUDIOFLOW_XMP_NS, DIGITAL_SOURCE_TYPES, type DigitalSourceType } from './image/xmp';
 export { warmUpProductNodes } from './warm-up';

@@ -5,8 +5,24 @@ import { storeImage } from './image/image-artifacts';
 import { dropOpaqueAlpha } from './image/raw-image';
 
 /** Smaller than this there is no product photo to work with. */
-const MIN_SIDE = 16;
+export const MIN_INPUT_SIDE = 16;
 const UPLOAD = 'uploaded photo';
+
+/**
+ * The size rule for an uploaded photo, one place for the API (which checks before charging) and
+ * this node: what is wrong with an image of this size at working side `maxSide`, or undefined.
+ * Width and height as stored; EXIF orientation 5-8 swaps them.
+ */
+export function inputImageSizeProblem(size: { width: number; height: number; orientation?: number }, maxSide: number): string | undefined {
+  const rotated = (size.orientation ?? 1) >= 5;
+  const w = rotated ? size.height : size.width;
+  const h = rotated ? size.width : size.height;
+  if (w < MIN_INPUT_SIDE || h < MIN_INPUT_SIDE) return `is too small (${w}x${h}); it needs at least ${MIN_INPUT_SIDE} px on each side`;
+  // A panorama strip would shrink below anything segmentable at the working size.
+  const scale = Math.min(1, maxSide / Math.max(w, h));
+  if (Math.min(w, h) * scale < MIN_INPUT_SIDE) return `is too elongated (${w}x${h}): at ${maxSide} px its short side would be under ${MIN_INPUT_SIDE} px`;
+  return undefined;
+}
 
 export const inputImageNode = defineNode({
   type: 'input-image',
@@ -37,14 +53,8 @@ export const inputImageNode = defineNode({
     const rotated = (meta.orientation ?? 1) >= 5;
     const srcW = (rotated ? meta.height : meta.width) ?? 0;
     const srcH = (rotated ? meta.width : meta.height) ?? 0;
-    if (srcW < MIN_SIDE || srcH < MIN_SIDE) {
-      throw new PermanentNodeError(`${UPLOAD} is too small (${srcW}x${srcH}); it needs at least ${MIN_SIDE} px on each side`);
-    }
-    // A panorama strip would shrink below anything segmentable at the working size.
-    const scale = Math.min(1, maxSide / Math.max(srcW, srcH));
-    if (Math.min(srcW, srcH) * scale < MIN_SIDE) {
-      throw new PermanentNodeError(`${UPLOAD} is too elongated (${srcW}x${srcH}): at ${maxSide} px its short side would be under ${MIN_SIDE} px`);
-    }
+    const problem = inputImageSizeProblem({ width: meta.width ?? 0, height: meta.height ?? 0, orientation: meta.orientation }, maxSide);
+    if (problem) throw new PermanentNodeError(`${UPLOAD} ${problem}`);
     ctx.progress(0.1, 'decoding');
 
     // One pipeline: the resize lets libjpeg decode at reduced scale when the reduction allows it.

@@ -10,6 +10,7 @@ import { ensureDatabase, runMigrations } from '@studioflow/migrations';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { mountBullBoard } from './admin/bull-board';
 import { AppModule } from './app.module';
+import { rejectDeepJson } from './common/json-depth';
 import { loadConfig, type AppConfig } from './config/config';
 import { SeedService } from './seed/seed.service';
 import { InfraModule } from './db/infra.module';
@@ -30,7 +31,9 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
     next();
   });
   app.useBodyParser('json', { limit: '2mb' });
+  app.use(rejectDeepJson());
   app.enableShutdownHooks();
+  // Database outages → 503 + Retry-After; client errors → their 4xx, logged at warn; the rest → 500.
   app.useGlobalFilters(new TransientErrorFilter(app.getHttpAdapter()));
   const docs = new DocumentBuilder()
     .setTitle('Studioflow API')

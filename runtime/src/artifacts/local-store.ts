@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ArtifactRef } from '../contract/values';
 import type { ArtifactAccess, PutArtifactOptions } from '../contract/context';
@@ -8,7 +8,12 @@ const HASH_RE = /^[a-f0-9]{64}$/;
 
 /** Content-addressed files under one directory: <dir>/<h0h1>/<h2h3>/<sha256>. */
 export class LocalArtifactStore {
-  constructor(readonly dir: string) {}
+  /** Where a file to be moved in with putFile is written first: inside the store, so on its filesystem. */
+  readonly stagingDir: string;
+
+  constructor(readonly dir: string) {
+    this.stagingDir = join(dir, 'tmp');
+  }
 
   static isHash(value: string): boolean {
     return HASH_RE.test(value);
@@ -29,11 +34,22 @@ export class LocalArtifactStore {
       await writeFile(tmp, bytes);
       await rename(tmp, path);
     }
-    const ref: ArtifactRef = { hash, mime: options.mime, bytes: bytes.length };
-    if (options.width !== undefined) ref.width = options.width;
-    if (options.height !== undefined) ref.height = options.height;
-    if (options.meta) ref.meta = options.meta;
-    return ref;
+    return refOf(hash, bytes.length, options);
+  }
+
+  /**
+   * Moves a file whose sha256 the caller computed while writing it (an upload streamed into
+   * stagingDir) into the store by rename, without reading it again. The file is gone afterwards.
+   */
+  async putFile(stagedPath: string, hash: string, bytes: number, options: PutArtifactOptions): Promise<ArtifactRef> {
+    const path = this.pathOf(hash);
+    if (await exists(path)) {
+      await rm(stagedPath, { force: true });
+    } else {
+      await mkdir(join(this.dir, hash.slice(0, 2), hash.slice(2, 4)), { recursive: true });
+      await rename(stagedPath, path);
+    }
+    return refOf(hash, bytes, options);
   }
 
   async get(hash: string): Promise<Buffer> {
@@ -63,6 +79,14 @@ export class LocalArtifactStore {
       },
     };
   }
+}
+
+function refOf(hash: string, bytes: number, options: PutArtifactOptions): ArtifactRef {
+  const ref: ArtifactRef = { hash, mime: options.mime, bytes };
+  if (options.width !== undefined) ref.width = options.width;
+  if (options.height !== undefined) ref.height = options.height;
+  if (options.meta) ref.meta = options.meta;
+  return ref;
 }
 
 async function exists(path: string): Promise<boolean> {

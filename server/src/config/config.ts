@@ -8,6 +8,7 @@ export interface AppConfig extends ServiceEnv {
   editorDir: string;
   templatesDir: string;
   maxUploadBytes: number;
+  maxConcurrentUploads: number;
   maxInputPixels: number;
   devKeys: { operator: string; staff: string; reviewer: string; endUser: string };
   /** Bearer token a Prometheus scraper presents at /metrics (the operator's API key works too). */
@@ -30,6 +31,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     editorDir: resolve(env.EDITOR_DIR ?? resolve(repoRoot, 'editor/dist')),
     templatesDir: resolve(env.TEMPLATES_DIR ?? resolve(repoRoot, 'templates')),
     maxUploadBytes: num('MAX_UPLOAD_BYTES', 40 * 1024 * 1024),
+    maxConcurrentUploads: num('MAX_CONCURRENT_UPLOADS', 16),
     maxInputPixels: num('STUDIOFLOW_MAX_PIXELS', DEFAULT_MAX_PIXELS),
     devKeys: {
       operator: env.STUDIOFLOW_OPERATOR_KEY ?? 'sf_operator_dev',

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseIntPipe, Post, ConflictException, HttpException, HttpStatus } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, ConflictException, HttpException, HttpStatus } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Pool } from 'pg';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
@@ -6,6 +6,7 @@ import { InsufficientCreditsError } from '@studioflow/runtime/store';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { PG_POOL } from '../db/infra.module';
+import { positiveInt, ZodPipe } from '../common/zod-pipe';
 
 /** Runs whose node exhausted its retries: browse, re-drive (resume from the failed node) or discard. */
 @ApiTags('dead-letters')
@@ -27,7 +28,7 @@ export class DeadLettersController {
   @Post(':id/redrive')
   @HttpCode(202)
   @ApiOperation({ summary: 'Resume the run from its failed node (a new billing round)' })
-  async redrive(@CurrentPrincipal() p: Principal, @Param('id', ParseIntPipe) id: number) {
+  async redrive(@CurrentPrincipal() p: Principal, @Param('id', new ZodPipe(positiveInt(Number.MAX_SAFE_INTEGER), 'id')) id: number) {
     const letter = await this.open(p, id);
     try {
       const result = await this.coordinator.applyDirect([{ runId: letter.run_id, event: { kind: 'redrive', reason: `re-drive of dead letter ${id}` } }]);
@@ -42,7 +43,7 @@ export class DeadLettersController {
 
   @Post(':id/discard')
   @HttpCode(200)
-  async discard(@CurrentPrincipal() p: Principal, @Param('id', ParseIntPipe) id: number) {
+  async discard(@CurrentPrincipal() p: Principal, @Param('id', new ZodPipe(positiveInt(Number.MAX_SAFE_INTEGER), 'id')) id: number) {
     await this.open(p, id);
     await this.pool.query(`UPDATE dead_letters SET status = 'discarded', resolved_at = now() WHERE id = $1`, [id]);
     return { id, status: 'discarded' };

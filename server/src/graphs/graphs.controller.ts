@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { GraphDoc } from '@studioflow/runtime/graph';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
-import { ZodPipe } from '../common/zod-pipe';
+import { positiveInt, ZodPipe } from '../common/zod-pipe';
 import { CommitBody, CreateGraphBody, SaveDraftBody, ValidateBody } from './graphs.schemas';
 import { GraphsService } from './graphs.service';
 
@@ -56,7 +56,7 @@ export class GraphsController {
   }
 
   @Get(':id/versions/:version')
-  version(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Param('version', ParseIntPipe) version: number) {
+  version(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Param('version', new ZodPipe(positiveInt(), 'version')) version: number) {
     return this.graphs.version(p, id, version);
   }
 }

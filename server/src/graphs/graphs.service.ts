@@ -4,7 +4,7 @@ import type { DataSource, Repository } from 'typeorm';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import { validateGraph, type GraphDoc, type GraphProblem } from '@studioflow/runtime/graph';
 import type { Principal } from '../auth/principal';
-import { GraphProblemsException, isUuid } from '../common/errors';
+import { GraphProblemsException, isUuid, quote } from '../common/errors';
 import { GraphEntity, GraphVersionEntity } from '../db/entities';
 import { CATALOG } from '../db/infra.module';
 
@@ -40,7 +40,7 @@ export class GraphsService {
 
   async get(p: Principal, id: string): Promise<GraphEntity> {
     const g = isUuid(id) ? await this.graphs.findOne({ where: { id, tenantId: p.tenantId } }) : null;
-    if (!g) throw new NotFoundException(`graph ${id} not found`);
+    if (!g) throw new NotFoundException(`graph ${quote(id)} not found`);
     return g;
   }
 
@@ -97,13 +97,13 @@ export class GraphsService {
   async version(p: Principal, id: string, version: number): Promise<GraphVersionEntity> {
     const g = await this.get(p, id);
     const v = await this.versions.findOne({ where: { graphId: g.id, version } });
-    if (!v) throw new NotFoundException(`graph ${id} has no version ${version}`);
+    if (!v) throw new NotFoundException(`graph ${quote(id)} has no version ${version}`);
     return v;
   }
 
   async versionById(p: Principal, versionId: string): Promise<GraphVersionEntity> {
     const v = isUuid(versionId) ? await this.versions.findOne({ where: { id: versionId, tenantId: p.tenantId } }) : null;
-    if (!v) throw new NotFoundException(`graph version ${versionId} not found`);
+    if (!v) throw new NotFoundException(`graph version ${quote(versionId)} not found`);
     return v;
   }
 }

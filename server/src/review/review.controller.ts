@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
-import { isUuid } from '../common/errors';
+import { isUuid, quote } from '../common/errors';
 import { ZodPipe } from '../common/zod-pipe';
 import { PG_POOL } from '../db/infra.module';
 import { ShootsService } from '../shoots/shoots.service';
@@ -58,8 +58,8 @@ export class ReviewController {
           )
         ).rows[0]
       : undefined;
-    if (!row) throw new NotFoundException(`no node ${nodeId.slice(0, 100)} in run ${runId.slice(0, 100)}`);
-    if (row.state !== 'awaiting_review') throw new ConflictException(`node ${nodeId} is ${row.state}, not awaiting review`);
+    if (!row) throw new NotFoundException(`no node ${quote(nodeId)} in run ${quote(runId)}`);
+    if (row.state !== 'awaiting_review') throw new ConflictException(`node ${quote(nodeId)} is ${row.state}, not awaiting review`);
     if (body.decision === 'retry' && body.params) {
       // The same check a replay gets: the retried node's schema, over its current params.
       await this.shoots.checkNodeParams(runId, body.rerunFrom ?? row.upstream ?? nodeId, body.params, { keepOverrides: true });

@@ -1,17 +1,17 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UploadedFile, UseInterceptors } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { ShootsService } from './shoots.service';
 import { z } from 'zod';
-import { ZodPipe } from '../common/zod-pipe';
+import { positiveInt, ZodPipe } from '../common/zod-pipe';
+import { type StagedUpload, UploadedImage, UploadInterceptor } from './upload';
+
+const ListQuery = z.object({ limit: positiveInt(200).default(50) });
+type ListQuery = z.infer<typeof ListQuery>;
 
 const ReplayBody = z.object({ fromNodeId: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() });
 type ReplayBody = z.infer<typeof ReplayBody>;
-
-// Size limits come from the injected config (MulterModule in ShootsModule).
-const upload = FileInterceptor('image');
 
 @ApiTags('shoots')
 @Controller('api')
@@ -21,7 +21,7 @@ export class ShootsController {
   @Post('shoots')
   @Roles('end_user')
   @HttpCode(202)
-  @UseInterceptors(upload)
+  @UseInterceptors(UploadInterceptor)
   @ApiConsumes('multipart/form-data')
   @ApiBody({
     schema: {
@@ -42,30 +42,31 @@ export class ShootsController {
   })
   submit(
     @CurrentPrincipal() p: Principal,
-    @UploadedFile() file: Express.Multer.File | undefined,
+    @UploadedImage() image: StagedUpload | undefined,
     @Body() body: { templateId?: string; params?: string },
     @Headers('idempotency-key') idempotencyKey?: string,
   ) {
-    return this.shoots.submitShoot(p, body?.templateId, body?.params, file?.buffer, idempotencyKey);
+    return this.shoots.submitShoot(p, body?.templateId, body?.params, image, idempotencyKey);
   }
 
   @Post('runs')
   @HttpCode(202)
   @Roles('staff')
-  @UseInterceptors(upload)
+  @UseInterceptors(UploadInterceptor)
   @ApiConsumes('multipart/form-data')
   @ApiOperation({ summary: 'Staff test run of a graph version (no credits)' })
   testRun(
     @CurrentPrincipal() p: Principal,
-    @UploadedFile() file: Express.Multer.File | undefined,
+    @UploadedImage() image: StagedUpload | undefined,
     @Body() body: { graphVersionId?: string },
   ) {
-    return this.shoots.submitTestRun(p, body?.graphVersionId, file?.buffer);
+    return this.shoots.submitTestRun(p, body?.graphVersionId, image);
   }
 
   @Get('shoots')
-  list(@CurrentPrincipal() p: Principal, @Query('limit') limit?: string) {
-    return this.shoots.list(p, limit ? Number(limit) || 50 : 50);
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  list(@CurrentPrincipal() p: Principal, @Query(new ZodPipe(ListQuery, 'query')) query: ListQuery) {
+    return this.shoots.list(p, query.limit);
   }
 
   @Get('shoots/:id')
@@ -90,6 +91,7 @@ export class ShootsController {
   @Post('shoots/:id/cancel')
   @Roles('end_user')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Cancel a queued or running shoot; 409 with its status when it has already finished' })
   cancel(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.shoots.cancel(p, id);
   }

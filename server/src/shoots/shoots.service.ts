@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   BadRequestException,
+  ConflictException,
   HttpException,
   HttpStatus,
   Inject,
@@ -15,17 +16,19 @@ import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import { checkParams } from '@studioflow/runtime/graph';
-import { applyOverrides, compilePlan, GraphInvalidError, type RunPlan } from '@studioflow/runtime/scheduler';
+import { applyOverrides, compilePlan, GraphInvalidError, TERMINAL_RUN, type RunPlan, type RunStatus } from '@studioflow/runtime/scheduler';
 import { InsufficientCreditsError } from '@studioflow/runtime/store';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { runScope, type Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { GraphProblemsException, isUuid } from '../common/errors';
+import { GraphProblemsException, isUuid, quote } from '../common/errors';
 import { checkUploadedImage } from '../common/image-check';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../common/json-depth';
 import { GraphVersionEntity, NodeRunEntity, RunEntity, type TemplateEntity } from '../db/entities';
 import { CATALOG, PG_POOL } from '../db/infra.module';
 import { GraphsService } from '../graphs/graphs.service';
 import { TemplatesService } from '../templates/templates.service';
+import type { StagedUpload } from './upload';
 
 export const INPUT_NODE_TYPE = 'input-image';
 
@@ -35,7 +38,7 @@ interface StartOptions {
   params: Record<string, unknown>;
   kind: 'shoot' | 'test';
   priceCredits: number;
-  image: Buffer | undefined;
+  image: StagedUpload | undefined;
   idempotencyKey?: string;
 }
 
@@ -56,7 +59,7 @@ export class ShootsService {
     private readonly urls: ArtifactUrls,
   ) {}
 
-  async submitShoot(p: Principal, templateRef: string | undefined, paramsJson: string | undefined, image: Buffer | undefined, idempotencyKey?: string) {
+  async submitShoot(p: Principal, templateRef: string | undefined, paramsJson: string | undefined, image: StagedUpload | undefined, idempotencyKey?: string) {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
       throw new BadRequestException('Idempotency-Key must be 1 to 200 visible ASCII characters');
     }
@@ -70,11 +73,11 @@ export class ShootsService {
       const e = exposed.get(key);
       if (!e) {
         throw new UnprocessableEntityException(
-          `param "${key}" is not exposed by template ${template.slug} (exposed: ${[...exposed.keys()].join(', ') || 'none'})`,
+          `param ${quote(key)} is not exposed by template ${template.slug} (exposed: ${[...exposed.keys()].join(', ') || 'none'})`,
         );
       }
       if (e.allowed && !e.allowed.some((a) => JSON.stringify(a) === JSON.stringify(value))) {
-        throw new UnprocessableEntityException(`param "${key}" must be one of ${JSON.stringify(e.allowed)}`);
+        throw new UnprocessableEntityException(`param ${quote(key)} must be one of ${JSON.stringify(e.allowed)}`);
       }
     }
     const version = await this.versions.findOneByOrFail({ id: template.graphVersionId });
@@ -93,14 +96,13 @@ export class ShootsService {
     return { taskId: id };
   }
 
-  async submitTestRun(p: Principal, graphVersionId: string | undefined, image: Buffer | undefined) {
+  async submitTestRun(p: Principal, graphVersionId: string | undefined, image: StagedUpload | undefined) {
     if (!graphVersionId) throw new BadRequestException('graphVersionId is required');
     const version = await this.graphs.versionById(p, graphVersionId);
     return this.start(p, { version, params: {}, kind: 'test', priceCredits: 0, image });
   }
 
   private async start(p: Principal, o: StartOptions): Promise<{ taskId: string }> {
-    const checked = await checkUploadedImage(o.image, this.config.maxInputPixels);
     let plan: RunPlan;
     try {
       // A shoot needs its results only; an editor test run shows every node's outputs.
@@ -111,8 +113,10 @@ export class ShootsService {
     }
     const inputNodes = plan.order.filter((id) => plan.nodes[id].type === INPUT_NODE_TYPE);
     if (inputNodes.length === 0) throw new UnprocessableEntityException('the graph has no input-image node to receive the photo');
+    const workingSides = inputNodes.map((id) => plan.nodes[id].params.maxSide as number);
+    const checked = await checkUploadedImage(o.image, { maxPixels: this.config.maxInputPixels, workingSides });
     const runId = randomUUID();
-    const upload = await this.artifacts.put(o.image!, { mime: checked.mime, width: checked.width, height: checked.height });
+    const upload = await this.artifacts.putFile(o.image!.path, o.image!.sha256, o.image!.bytes, { mime: checked.mime, width: checked.width, height: checked.height });
     await this.pool.query(
       `INSERT INTO artifacts (tenant_id, hash, mime, bytes, width, height, run_id, node_id) VALUES ($1, $2, $3, $4, $5, $6, NULL, 'upload')
        ON CONFLICT DO NOTHING`,
@@ -157,7 +161,7 @@ export class ShootsService {
   /** A run the caller may see (access-policy.ts: end users only their own); anything else is 404. */
   private async visibleRun(p: Principal, id: string): Promise<RunEntity> {
     const run = isUuid(id) ? await this.runs.findOne({ where: { id, ...runScope(p) } }) : null;
-    if (!run) throw new NotFoundException(`shoot ${quoted(id)} not found`);
+    if (!run) throw new NotFoundException(`shoot ${quote(id)} not found`);
     return run;
   }
 
@@ -206,7 +210,7 @@ export class ShootsService {
     await this.visibleRun(p, id);
     if (params) await this.checkNodeParams(id, fromNodeId, params, { keepOverrides: false });
     else if (!(await this.nodeRuns.existsBy({ runId: id, nodeId: fromNodeId }))) {
-      throw new UnprocessableEntityException(`run ${id} has no node "${quoted(fromNodeId)}"`);
+      throw new UnprocessableEntityException(`run ${id} has no node ${quote(fromNodeId)}`);
     }
     const taskId = randomUUID();
     try {
@@ -229,33 +233,35 @@ export class ShootsService {
         [runId, nodeId],
       )
     ).rows[0];
-    if (!row?.node) throw new UnprocessableEntityException(`run ${runId} has no node "${quoted(nodeId)}"`);
+    if (!row?.node) throw new UnprocessableEntityException(`run ${runId} has no node ${quote(nodeId)}`);
     const descriptor = this.catalog.descriptors.find((d) => d.type === row.node.type);
-    if (!descriptor) throw new UnprocessableEntityException(`node ${quoted(nodeId)} has an unknown type`);
+    if (!descriptor) throw new UnprocessableEntityException(`node ${quote(nodeId)} has an unknown type`);
     const merged = { ...row.node.params, ...(o.keepOverrides ? row.params_override : {}), ...params };
     const checked = checkParams(descriptor, merged);
     if (!checked.ok) throw new GraphProblemsException(checked.errors.map((message) => ({ code: 'invalid_params', nodeId, message })), 'invalid params');
   }
 
   async cancel(p: Principal, id: string) {
-    await this.visibleRun(p, id);
-    await this.coordinator.cancel(id, 'cancelled by user');
-    return { id, cancelled: true };
+    const run = await this.visibleRun(p, id);
+    if (!TERMINAL_RUN.has(run.status as RunStatus)) {
+      const result = await this.coordinator.cancel(id, 'cancelled by user');
+      if (result.notices.some((n) => n.type === 'run.cancelled')) return { id, cancelled: true };
+    }
+    // Finished before (or while) we asked: nothing was cancelled; say what it is instead.
+    const { status } = await this.runs.findOneByOrFail({ id });
+    throw new ConflictException({ statusCode: 409, message: `shoot ${id} is already ${status}`, status });
   }
-}
-
-/** `s` shortened for echoing back in an error message. */
-function quoted(s: string): string {
-  return s.length > 100 ? `${s.slice(0, 100)}…` : s;
 }
 
 function parseParams(json: string | undefined): Record<string, unknown> {
   if (!json) return {};
+  let value: unknown;
   try {
-    const value = JSON.parse(json);
+    value = JSON.parse(json);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-    return value;
   } catch {
     throw new BadRequestException('params must be a JSON object like {"composite.fill": 0.8}');
   }
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) throw new BadRequestException(`params is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return value as Record<string, unknown>;
 }

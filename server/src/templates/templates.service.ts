@@ -4,7 +4,7 @@ import type { Repository } from 'typeorm';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import type { PublishTemplateBody } from '@studioflow/runtime/graph';
 import type { Principal } from '../auth/principal';
-import { isUuid } from '../common/errors';
+import { isUuid, quote } from '../common/errors';
 import { TemplateEntity, GraphVersionEntity } from '../db/entities';
 import { CATALOG } from '../db/infra.module';
 
@@ -65,7 +65,7 @@ export class TemplatesService {
     const t =
       (await this.templates.findOne({ where: { ...ref, tenantId: p.tenantId } })) ??
       (await this.templates.findOne({ where: { ...ref, visibility: 'public' }, order: { publishedAt: 'ASC' } }));
-    if (!t) throw new NotFoundException(`unknown template "${idOrSlug.slice(0, 100)}"`);
+    if (!t) throw new NotFoundException(`unknown template ${quote(idOrSlug)}`);
     return t;
   }
 }
