@@ -33,20 +33,23 @@ test('an API restart mid-run loses nothing: the socket reconnects and resumes fr
     socket.on('run.snapshot', (s) => s.id === runId && s.status === 'completed' && resolve('snapshot'));
     socket.on('run.completed', (p) => p.runId === runId && resolve('event'));
   });
-  await socket.emitWithAck('subscribe', { runId });
-  await t.restartApi(800); // workers keep running while the API is down
-  const how = await Promise.race([finished, deadline(240_000, 'no completion after restart')]).catch(async (err: Error) => {
-    const state = await api(t, `/api/shoots/${runId}`, { key: t.userKey });
-    const workers = t.workers.map((w) => w.exitCode ?? w.signalCode ?? 'alive').join(',');
-    throw new Error(`${err.message}: socket ${socket.connected ? 'connected' : 'disconnected'} after ${reconnects} reconnects; ` +
-      `run ${state.body.status} (${state.body.nodes?.map((n: { nodeId: string; state: string }) => `${n.nodeId}:${n.state}`).join(' ')}); workers ${workers}`);
-  });
-  socket.disconnect();
-  assert.ok(reconnects >= 1, 'the socket reconnected to the new API');
-  assert.ok(how === 'snapshot' || how === 'event');
-  const poll = await api(t, `/api/shoots/${runId}`, { key: t.userKey });
-  assert.equal(poll.body.status, 'completed');
-  assert.ok(poll.body.nodes.every((n: { state: string }) => n.state === 'done'));
-  const ledger = await api(t, '/api/shoots', { key: t.userKey });
-  assert.equal(ledger.body.filter((r: { id: string }) => r.id === runId).length, 1, 'one run, not duplicated');
+  try {
+    await socket.emitWithAck('subscribe', { runId });
+    await t.restartApi(800); // workers keep running while the API is down
+    const how = await Promise.race([finished, deadline(240_000, 'no completion after restart')]).catch(async (err: Error) => {
+      const state = await api(t, `/api/shoots/${runId}`, { key: t.userKey });
+      const workers = t.workers.map((w) => w.exitCode ?? w.signalCode ?? 'alive').join(',');
+      throw new Error(`${err.message}: socket ${socket.connected ? 'connected' : 'disconnected'} after ${reconnects} reconnects; ` +
+        `run ${state.body.status} (${state.body.nodes?.map((n: { nodeId: string; state: string }) => `${n.nodeId}:${n.state}`).join(' ')}); workers ${workers}`);
+    });
+    assert.ok(reconnects >= 1, 'the socket reconnected to the new API');
+    assert.ok(how === 'snapshot' || how === 'event');
+    const poll = await api(t, `/api/shoots/${runId}`, { key: t.userKey });
+    assert.equal(poll.body.status, 'completed');
+    assert.ok(poll.body.nodes.every((n: { state: string }) => n.state === 'done'));
+    const ledger = await api(t, '/api/shoots', { key: t.userKey });
+    assert.equal(ledger.body.filter((r: { id: string }) => r.id === runId).length, 1, 'one run, not duplicated');
+  } finally {
+    socket.disconnect(); // a reconnecting client would keep this test file alive
+  }
 });

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Controller, ForbiddenException, Get, Header, Inject, Req, UnauthorizedException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
@@ -8,6 +7,7 @@ import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { admits } from '../auth/access-policy';
 import { ApiKeyService } from '../auth/api-keys';
 import { Public } from '../auth/decorators';
+import { sameSecret } from '../common/same-secret';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { PG_POOL } from '../db/infra.module';
 
@@ -106,9 +106,3 @@ export class MetricsController {
 }
 
 type Sample = [Record<string, string>, number];
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}

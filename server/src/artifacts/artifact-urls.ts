@@ -1,8 +1,9 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { ForbiddenException, Inject, Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { isArtifactRef } from '@studioflow/runtime/contract';
 import { isUuid } from '../common/errors';
+import { sameSecret } from '../common/same-secret';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { PG_POOL } from '../db/infra.module';
 
@@ -42,7 +43,7 @@ export class ArtifactUrls implements OnModuleInit {
   verify(hash: string, query: Record<string, unknown>, now = Date.now()): string {
     const { t, exp, sig } = query;
     const wellFormed = typeof t === 'string' && isUuid(t) && typeof exp === 'string' && /^\d{1,12}$/.test(exp) && typeof sig === 'string';
-    if (!wellFormed || !sameText(sig, this.sign(hash, t, exp))) throw new NotFoundException(`artifact ${hash} not found`);
+    if (!wellFormed || !sameSecret(sig, this.sign(hash, t, exp))) throw new NotFoundException(`artifact ${hash} not found`);
     if (Number(exp) * 1000 <= now) throw new ForbiddenException('this artifact link has expired: ask the API for the shoot again to get a fresh one');
     return t;
   }
@@ -72,10 +73,4 @@ export class ArtifactUrls implements OnModuleInit {
     if (!this.secret) throw new Error('artifact URL signer used before its secret was loaded');
     return createHmac('sha256', this.secret).update(`${hash}.${tenantId}.${exp}`).digest('base64url');
   }
-}
-
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

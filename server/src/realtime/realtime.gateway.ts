@@ -69,10 +69,17 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     this.subscriber?.disconnect();
   }
 
-  async handleConnection(client: Socket): Promise<void> {
+  handleConnection(client: Socket): Promise<void> {
+    // Nest does not wait for this hook before it dispatches the socket's messages: a `subscribe`
+    // sent right after connecting would otherwise find no principal yet. Handlers await this.
+    client.data.authenticated = this.authenticate(client);
+    return client.data.authenticated.then(() => undefined);
+  }
+
+  private async authenticate(client: Socket): Promise<Principal | null> {
     // From the handshake's auth payload only: a key in the query string would travel in the URL.
     const token = client.handshake.auth?.token as string | undefined;
-    // Nest does not await this hook: a rejection (the database away) would be unhandled.
+    // A rejection (the database away) must not go unhandled: the socket is refused instead.
     const principal = token ? await this.keys.resolve(token).catch((err: unknown) => {
       this.log.warn(`socket refused, API key not checked: ${String(err)}`);
       return null;
@@ -80,20 +87,21 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     if (!principal) {
       client.emit('error', { message: 'unknown or missing API key' });
       client.disconnect(true);
-      return;
+      return null;
     }
     if (principal.role === 'operator') {
       client.emit('error', { message: 'the operator key has no tenant events' });
       client.disconnect(true);
-      return;
+      return null;
     }
     client.data.principal = principal;
     if (watchesTenant(principal)) await client.join(`tenant:${principal.tenantId}`);
+    return principal;
   }
 
   @SubscribeMessage('subscribe')
   async subscribe(@ConnectedSocket() client: Socket, @MessageBody() body: { runId?: string }) {
-    const principal = client.data.principal as Principal | undefined;
+    const principal = await (client.data.authenticated as Promise<Principal | null> | undefined);
     if (!principal || !body?.runId) return { ok: false, error: 'runId is required' };
     try {
       const snapshot = await this.shoots.get(principal, body.runId);
