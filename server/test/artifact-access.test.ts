@@ -6,12 +6,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sep } from 'node:path';
-import { Pool } from 'pg';
 import sharp from 'sharp';
 import { io } from 'socket.io-client';
 import { makeProductPhoto } from '@studioflow/nodes';
 import { ArtifactUrls } from '../src/artifacts/artifact-urls';
-import { api, deadline, startTestApp, type TestApp } from './support/test-app';
+import { api, deadline, startTestApp, type TestApp, sql as sqlOn } from './support/test-app';
 
 let t: TestApp;
 /** The finished shoot's detail as the end user sees it. */
@@ -39,14 +38,7 @@ before(async () => {
 });
 after(async () => t?.stop());
 
-async function sql(text: string, params: unknown[] = []): Promise<any[]> {
-  const pool = new Pool({ connectionString: t.config.databaseUrl, max: 1 });
-  try {
-    return (await pool.query(text, params)).rows;
-  } finally {
-    await pool.end();
-  }
-}
+const sql = (text: string, params: unknown[] = []) => sqlOn(t, text, params);
 
 /** The artifact path of a result URL, without any query. */
 const plain = (url: string) => url.split('?')[0];

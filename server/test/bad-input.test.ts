@@ -4,10 +4,9 @@ import { request } from 'node:http';
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
-import { Pool } from 'pg';
 import sharp from 'sharp';
 import { makeProductPhoto } from '@studioflow/nodes';
-import { api, deadline, startTestApp, type TestApp } from './support/test-app';
+import { api, deadline, startTestApp, type TestApp, sql as sqlOn } from './support/test-app';
 
 // Bad input gets a clear 4xx at once, never a 500, a late failure, or a charge.
 let t: TestApp;
@@ -31,14 +30,7 @@ function form(image: Buffer | null, fields: Record<string, string>, type = 'imag
   return f;
 }
 
-async function sql(text: string, params: unknown[] = []): Promise<any[]> {
-  const pool = new Pool({ connectionString: t.config.databaseUrl, max: 1 });
-  try {
-    return (await pool.query(text, params)).rows;
-  } finally {
-    await pool.end();
-  }
-}
+const sql = (text: string, params: unknown[] = []) => sqlOn(t, text, params);
 
 async function balance(): Promise<number> {
   return (await sql(`SELECT credit_balance FROM tenants WHERE name = 'Demo studio'`))[0].credit_balance;

@@ -1,11 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Pool } from 'pg';
 import sharp from 'sharp';
 import { createHash } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import { makeProductPhoto } from '@studioflow/nodes';
-import { api, deadline, startTestApp, type TestApp } from './support/test-app';
+import { api, deadline, startTestApp, type TestApp, sql as sqlOn } from './support/test-app';
 
 let t: TestApp;
 
@@ -27,14 +26,7 @@ async function balance(): Promise<number> {
   return (await sql(`SELECT credit_balance FROM tenants WHERE name = 'Demo studio'`))[0].credit_balance;
 }
 
-async function sql(text: string, params: unknown[] = []): Promise<any[]> {
-  const pool = new Pool({ connectionString: t.config.databaseUrl, max: 1 });
-  try {
-    return (await pool.query(text, params)).rows;
-  } finally {
-    await pool.end();
-  }
-}
+const sql = (text: string, params: unknown[] = []) => sqlOn(t, text, params);
 
 async function runCount(): Promise<number> {
   const list = await api(t, '/api/shoots?limit=200');

@@ -4,6 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Pool } from 'pg';
 import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations';
 import { workerProcessLaunch } from '@studioflow/runtime/config';
 import { createApp } from '../../src/app';
@@ -85,6 +86,16 @@ export async function api(t: TestApp, path: string, init: RequestInit & { key?: 
     body = JSON.parse(text);
   } catch {}
   return { status: res.status, body };
+}
+
+/** Runs one query on the test app's database (a short-lived pool, so nothing is left open). */
+export async function sql(t: TestApp, text: string, params: unknown[] = []): Promise<any[]> {
+  const pool = new Pool({ connectionString: t.config.databaseUrl, max: 1 });
+  try {
+    return (await pool.query(text, params)).rows;
+  } finally {
+    await pool.end();
+  }
 }
 
 /** Rejects after ms; unref'd so a finished test file does not wait for it. */
