@@ -37,6 +37,10 @@ export const segmentNode = defineNode({
     shadowTolerance: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'How much neutral darkening of the backdrop counts as shadow (share of its lightness)' }),
     holes: Type.Union([Type.Literal('auto'), Type.Literal('fill')], { default: 'auto', description: 'auto: enclosed backdrop-coloured areas (a mug handle) become transparent' }),
     feather: Type.Number({ minimum: 0, maximum: 16, default: 1, description: 'Extra edge softening in px' }),
+    trustCheck: Type.Union([Type.Literal('fail'), Type.Literal('off')], {
+      default: 'fail',
+      description: 'fail: when the built-in cut-out left out much of what looks like product (a busy backdrop, a product close to its colours), the node fails and the run is refunded instead of delivering a broken shot',
+    }),
   }),
   cacheable: true,
   cacheSalt: modelConfigFingerprint,
@@ -66,6 +70,7 @@ export const segmentNode = defineNode({
         stats = { ...matte.stats, licence: model.preset.licence };
       } else {
         const matte = await classical(img, params);
+        if (matte.stats.strayShare > UNTRUSTED_STRAY_SHARE && params.trustCheck !== 'off') throw new PermanentNodeError(untrustedCutoutMessage(matte.stats.strayShare));
         alpha = matte.alpha;
         unmix = { foreground: matte.foreground, backdrop: matte.backdrop };
         method = 'classical';
@@ -99,6 +104,20 @@ export const segmentNode = defineNode({
     return out;
   },
 });
+
+/**
+ * Inside the product's box, what stands out from the backdrop but was left out of the cut-out, as a
+ * share of the cut-out: at most 6 % over 200 generated photos (a mug's handle gap, a shoe's sole
+ * shadow); more than half on a real photo whose matte lost most of the product.
+ */
+const UNTRUSTED_STRAY_SHARE = 0.2;
+
+/** What the seller and the engineer read when the built-in cut-out is refused: what went wrong, what to do. */
+function untrustedCutoutMessage(strayShare: number): string {
+  return `the cut-out can't be trusted: within the product's bounding box, an area ${Math.round(strayShare * 100)} % the size of the cut-out `
+    + 'looks like product but was left out. The background is probably too busy, or too close to the product\'s colours, for the '
+    + `built-in cut-out: shoot on a plainer background, or configure a segmentation model (${MODEL_CONFIG_HINT}).`;
+}
 
 async function classical(img: RawImage, params: { sensitivity?: number; shadowTolerance?: number; holes?: 'auto' | 'fill' }) {
   try {

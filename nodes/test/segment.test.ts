@@ -127,6 +127,33 @@ describe('segment', () => {
     await rejectsPermanent(segment(await prepare(empty)), /no product found/);
   });
 
+  it('refuses a cut-out that left out much of what looks like product, unless the trust check is off', async () => {
+    // A board whose right half is nearly backdrop-white and runs off the photo's edge, with dark parts on
+    // it: the backdrop floods into the pale half and the parts on it fall away from the cut-out.
+    const W = 900, H = 600;
+    const chips: sharp.OverlayOptions[] = [];
+    for (let i = 0; i < 20; i++) {
+      const chip = await sharp({ create: { width: 60, height: 60, channels: 3, background: '#1d1d1f' } }).png().toBuffer();
+      chips.push({ input: chip, left: 520 + (i % 5) * 76, top: 120 + Math.floor(i / 5) * 96 });
+    }
+    const green = await sharp({ create: { width: 400, height: 400, channels: 3, background: '#1f7a3a' } }).png().toBuffer();
+    const pale = await sharp({ create: { width: 400, height: 400, channels: 3, background: '#efefef' } }).png().toBuffer();
+    const photo = await sharp({ create: { width: W, height: H, channels: 3, background: '#f4f4f4' } })
+      .composite([{ input: green, left: 100, top: 100 }, { input: pale, left: 500, top: 100 }, ...chips])
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const image = await prepare(photo);
+    await rejectsPermanent(segment(image), /can't be trusted: .*looks like product but was left out.*plainer background.*segmentation model/s);
+    const { cutout } = await segment(image, { trustCheck: 'off' });
+    assert.ok((cutout.meta as { strayShare: number }).strayShare > 0.2, 'the figure the check used is reported with the cut-out');
+  });
+
+  it('reports how much it trusts an ordinary cut-out, far inside the threshold', async () => {
+    const photo = await makeProductPhoto({ seed: 12, width: 900, height: 700, kind: 'mug' });
+    const { cutout } = await segment(await prepare(photo.jpeg));
+    assert.ok((cutout.meta as { strayShare: number }).strayShare < 0.1, JSON.stringify(cutout.meta));
+  });
+
   it('keeps a backdrop-coloured label inside the product, and opens a see-through handle', async () => {
     // Mugs: the handle hole must be transparent. The IoU run covers labels; here the hole itself.
     const photo = await makeProductPhoto({ seed: 2, kind: 'mug', width: 1200, height: 900 });

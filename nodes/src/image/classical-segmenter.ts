@@ -35,7 +35,7 @@ export interface Matte {
   foreground: ForegroundColour;
   /** Backdrop model (normalised coordinates), for decontamination. */
   backdrop: BackgroundModel;
-  stats: { threshold: number; noise: number; analysisWidth: number; analysisHeight: number; productFraction: number };
+  stats: { threshold: number; noise: number; analysisWidth: number; analysisHeight: number; productFraction: number; strayShare: number };
 }
 
 export class NoProductError extends Error {}
@@ -62,13 +62,25 @@ export async function classicalMatte(img: RawImage, opts: ClassicalOptions): Pro
 
   const area = countSet(fg);
   if (area < Math.max(4, n * 0.001)) throw new NoProductError('no product found: nothing stands out from the backdrop');
+  const strayShare = strayPixels(fg, dist, threshold) / area;
 
   // Soft coarse mask: its ramp (5 reduced pixels) is the band refined at full resolution.
   const soft = softMask(fg, aw, ah);
   const foreground = ForegroundColour.estimate(small, fg, aw, ah);
 
   const alpha = upsampleAndRefine(img, soft, aw, ah, model, foreground);
-  return { alpha, foreground, backdrop: model, stats: { threshold, noise: model.noise, analysisWidth: aw, analysisHeight: ah, productFraction: area / n } };
+  return { alpha, foreground, backdrop: model, stats: { threshold, noise: model.noise, analysisWidth: aw, analysisHeight: ah, productFraction: area / n, strayShare } };
+}
+
+/**
+ * Pixels that stand out from the backdrop yet were left out of the product (specks, and pieces too
+ * small beside the main one): few on a plain backdrop, many when the matte broke the product apart
+ * or the backdrop is busy.
+ */
+function strayPixels(fg: Uint8Array, dist: Float32Array, threshold: number): number {
+  let stray = 0;
+  for (let i = 0; i < fg.length; i++) if (!fg[i] && dist[i] >= threshold) stray++;
+  return stray;
 }
 
 function below(dist: Float32Array, threshold: number): Uint8Array {
