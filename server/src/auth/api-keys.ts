@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import type { Redis } from 'ioredis';
 import { LruCache } from '@studioflow/runtime/store';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { isUuid } from '../common/errors';
+import { isUuid, quote } from '../common/errors';
 import { PG_POOL, REDIS } from '../db/infra.module';
 import type { Principal } from './access-policy';
 
@@ -111,7 +111,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
         )
       : { rows: [] };
     const row = res.rows[0];
-    if (!row) throw new NotFoundException(`API key ${id.slice(0, 100)} not found`);
+    if (!row) throw new NotFoundException(`API key ${quote(id)} not found`);
     this.forget(row.key_hash);
     await this.redis.publish(this.channel, row.key_hash);
     return { id, revokedAt: row.revoked_at };

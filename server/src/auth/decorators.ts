@@ -1,6 +1,5 @@
 import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
-import type { Role } from './access-policy';
-import type { Principal } from './principal';
+import type { Principal, Role } from './access-policy';
 
 export const ROLES_KEY = 'roles';
 export const PUBLIC_KEY = 'public';

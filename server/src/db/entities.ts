@@ -10,7 +10,6 @@ export class TenantEntity {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 
-export type { Role } from '../auth/access-policy';
 import type { Role } from '../auth/access-policy';
 
 @Entity('users')

@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { InsufficientCreditsError } from '@studioflow/runtime/store';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../auth/access-policy';
 import { PG_POOL } from '../db/infra.module';
 import { positiveInt, ZodPipe } from '../common/zod-pipe';
 

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/commo
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { GraphDoc } from '@studioflow/runtime/graph';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../auth/access-policy';
 import { positiveInt, ZodPipe } from '../common/zod-pipe';
 import { CommitBody, CreateGraphBody, SaveDraftBody, ValidateBody } from './graphs.schemas';
 import { GraphsService } from './graphs.service';

@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import { validateGraph, type GraphDoc, type GraphProblem } from '@studioflow/runtime/graph';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../auth/access-policy';
 import { GraphProblemsException, isUuid, quote } from '../common/errors';
 import { GraphEntity, GraphVersionEntity } from '../db/entities';
 import { CATALOG } from '../db/infra.module';

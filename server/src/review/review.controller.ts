@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../auth/access-policy';
 import { isUuid, quote } from '../common/errors';
 import { ZodPipe } from '../common/zod-pipe';
 import { PG_POOL } from '../db/infra.module';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../auth/access-policy';
 import { ShootsService } from './shoots.service';
 import { z } from 'zod';
 import { positiveInt, ZodPipe } from '../common/zod-pipe';

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../auth/access-policy';
 import { ZodPipe } from '../common/zod-pipe';
 import { TemplatesService } from './templates.service';
 

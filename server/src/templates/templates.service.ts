@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import type { PublishTemplateBody } from '@studioflow/runtime/graph';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../auth/access-policy';
 import { isUuid, quote } from '../common/errors';
 import { TemplateEntity, GraphVersionEntity } from '../db/entities';
 import { CATALOG } from '../db/infra.module';

@@ -19,6 +19,13 @@ interface Row {
   notes: string;
 }
 const table: Row[] = [];
+const row = (
+  scenario: string,
+  runs: { completed: number; failed: number },
+  ledger: { charges: number; refunds: number },
+  seconds: number,
+  notes: string,
+): Row => ({ scenario, runs: SHOOTS, completed: runs.completed, failed: runs.failed, charges: ledger.charges, refunds: ledger.refunds, seconds, notes });
 after(() => {
   const head = ['scenario', 'runs', 'completed', 'failed', 'charges', 'refunds', 'seconds', 'notes'];
   const lines = table.map((r) => [r.scenario, r.runs, r.completed, r.failed, r.charges, r.refunds, r.seconds, r.notes].map(String));
@@ -127,16 +134,7 @@ test('PostgreSQL: all backends terminated 10 times and one restart during 100 sh
     assert.equal(await balanceOf(s), before - ledger.charged - ledger.charged / SHOOTS, 'charged once');
     await s.waitTerminal([lateId], 120_000);
     assertNoCrash(s);
-    table.push({
-      scenario: 'PG: 10× terminate all backends + 1 restart',
-      runs: SHOOTS,
-      completed: runs.completed,
-      failed: runs.failed,
-      charges: ledger.charges,
-      refunds: ledger.refunds,
-      seconds,
-      notes: `${kills} kills (${terminated} backends), ${s.retried.unavailable}× 503 retried, ${s.transactionRetries} transactions retried, 0 crashes`,
-    });
+    table.push(row('PG: 10× terminate all backends + 1 restart', runs, ledger, seconds, `${kills} kills (${terminated} backends), ${s.retried.unavailable}× 503 retried, ${s.transactionRetries} transactions retried, 0 crashes`));
   } finally {
     await s.stop();
   }
@@ -155,16 +153,7 @@ test('Redis: SIGKILLed and restarted (data lost) during 100 shoots: no crash, 10
     });
     const { runs, ledger } = await books(s, ids, before);
     assertNoCrash(s);
-    table.push({
-      scenario: 'Redis SIGKILL + restart (API + worker)',
-      runs: SHOOTS,
-      completed: runs.completed,
-      failed: runs.failed,
-      charges: ledger.charges,
-      refunds: ledger.refunds,
-      seconds,
-      notes: `${s.retried.unavailable}× 503, ${s.retried.network} dropped requests retried, 0 crashes`,
-    });
+    table.push(row('Redis SIGKILL + restart (API + worker)', runs, ledger, seconds, `${s.retried.unavailable}× 503, ${s.retried.network} dropped requests retried, 0 crashes`));
   } finally {
     await s.stop();
   }
