@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nodesLib from '@studioflow/nodes';
+import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { workerProcessLaunch } from '@studioflow/runtime/config';
 import type { ImageChildResult } from './image-child';
 import { imageMagickAvailable, runImageMagick, type ImageMagickResult } from './imagemagick';
@@ -29,7 +30,7 @@ export function nodesBuilt(): boolean {
 export async function runImagePath(templates: Array<{ name: string; path: string }>, childScript: string): Promise<ImagePathResult> {
   const dir = await mkdtemp(join(tmpdir(), 'sfbench-image-'));
   try {
-    const photo = await nodesLib.makeProductPhoto({ seed: 7, width: 4000, height: 3000 });
+    const photo = await makeProductPhoto({ seed: 7, width: 4000, height: 3000 });
     const photoPath = join(dir, 'photo.jpg');
     await writeFile(photoPath, photo.jpeg);
     const result: ImagePathResult = {

@@ -390,7 +390,7 @@ function printIou(r: IouResult, summary: string[]): void {
   const first = iouScene(0);
   console.log(`  scenes: makeProductPhoto around ${first.width}×${first.height} (also portrait, square, 16:9), every kind, palette and extra colours,`);
   console.log(`  noise 0–6, JPEG quality 60–95 or PNG, EXIF orientations 1/3/6/8; input-image → segment { method: classical };`);
-  console.log(`  IoU of the mask (≥ 128) against the generator's mask, as nodes/test/segment-quality.test.ts`);
+  console.log(`  IoU of the mask (≥ 128) against the generator's mask, as nodes/src/segment/segment-quality.test.ts`);
   const kinds = [...new Set(r.samples.map((s) => s.kind))];
   const im = r.samples.every((s) => s.imIou !== undefined);
   const rows: Array<Array<string | number>> = [['kind', 'photos', 'mean IoU', 'min IoU', '≥ 0.95', 'segment ms p50', ...(im ? ['IM flood-fill mean', 'IM min'] : [])]];

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { inputImageNode, makeProductPhoto, maskIoU, NodeHarness, qualityScene, segmentNode, type ProductPhotoOptions } from '@studioflow/nodes';
+import { inputImageNode, segmentNode } from '@studioflow/nodes';
+import { makeProductPhoto, maskIoU, NodeHarness, qualityScene, type ProductPhotoOptions } from '@studioflow/nodes/testing';
 import type { ArtifactRef } from '@studioflow/runtime/contract';
 import { imageMagickAvailable, imageMagickMask } from './imagemagick';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import type { Redis } from 'ioredis';
-import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations';
+import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations/testing';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { createRedis, DEFAULT_RETRY, eventsChannel, NodeQueues, NodeWorkerHost, parseBatch, RunCoordinator, type RetryPolicy } from '@studioflow/runtime/bullmq';
 import type { NodeCatalog } from '@studioflow/runtime/contract';

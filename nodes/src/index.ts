@@ -1,23 +1,22 @@
 import { NodeCatalog, type NodeDefinition } from '@studioflow/runtime/contract';
-import { colourCorrectNode } from './colour-correct';
-import { deliverNode } from './deliver';
-import { humanReviewNode } from './human-review';
-import { inputImageNode } from './input-image';
-import { marketplaceComplianceNode } from './marketplace-compliance';
-import { productFidelityNode } from './product-fidelity';
-import { segmentNode } from './segment';
-import { studioCompositeNode } from './studio-composite';
+import { colourCorrectNode } from './compose/colour-correct';
+import { deliverNode } from './deliver/deliver';
+import { humanReviewNode } from './control/human-review';
+import { inputImageNode } from './input/input-image';
+import { marketplaceComplianceNode } from './compliance/marketplace-compliance';
+import { productFidelityNode } from './quality/product-fidelity';
+import { segmentNode } from './segment/segment';
+import { studioCompositeNode } from './compose/studio-composite';
 
 export { colourCorrectNode, deliverNode, humanReviewNode, inputImageNode, marketplaceComplianceNode, productFidelityNode, segmentNode, studioCompositeNode };
-export { BUILT_IN_PRESETS, modelPresets, type SegmentationPreset } from './image/model-registry';
-export { configuredProvider, onnxSessionPool } from './image/onnx-sessions';
-export { MARKETPLACE_RULES, MARKETPLACES, type Marketplace, type MarketplaceRules } from './image/marketplace-rules';
-export { FRAME_SIZES, type FrameSize } from './studio-composite';
-export { inputImageSizeProblem, MIN_INPUT_SIDE } from './input-image';
+export { BUILT_IN_PRESETS, modelPresets, type SegmentationPreset } from './models/model-registry';
+export { configuredProvider, onnxSessionPool } from './models/onnx-sessions';
+export { MARKETPLACE_RULES, MARKETPLACES, type Marketplace, type MarketplaceRules } from './compliance/marketplace-rules';
+export { FRAME_SIZES, type FrameSize } from './compose/studio-composite';
+export { inputImageSizeProblem, MIN_INPUT_SIDE } from './input/input-image';
 export { DEFAULT_MAX_PIXELS, maxInputPixels } from './image/decode';
 export { STUDIOFLOW_XMP_NS, DIGITAL_SOURCE_TYPES, type DigitalSourceType } from './image/xmp';
 export { warmUpProductNodes } from './warm-up';
-export * from './testing';
 
 /** Every node type this package provides, in catalog order. */
 export const productNodes: readonly NodeDefinition<any>[] = [

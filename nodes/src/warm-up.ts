@@ -1,12 +1,12 @@
 import sharp from 'sharp';
 import type { ArtifactRef } from '@studioflow/runtime/contract';
-import { colourCorrectNode } from './colour-correct';
-import { deliverNode } from './deliver';
-import { inputImageNode } from './input-image';
-import { marketplaceComplianceNode } from './marketplace-compliance';
-import { productFidelityNode } from './product-fidelity';
-import { segmentNode } from './segment';
-import { studioCompositeNode } from './studio-composite';
+import { colourCorrectNode } from './compose/colour-correct';
+import { deliverNode } from './deliver/deliver';
+import { inputImageNode } from './input/input-image';
+import { marketplaceComplianceNode } from './compliance/marketplace-compliance';
+import { productFidelityNode } from './quality/product-fidelity';
+import { segmentNode } from './segment/segment';
+import { studioCompositeNode } from './compose/studio-composite';
 import { NodeHarness } from './testing/node-harness';
 import { makeProductPhoto } from './testing/synthetic-product';
 

@@ -6,7 +6,8 @@ import sharp from 'sharp';
 import { validateGraph, type GraphDoc } from '@studioflow/runtime/graph';
 import { runGraphLocally } from '@studioflow/runtime/local';
 import type { ArtifactRef } from '@studioflow/runtime/contract';
-import { createProductCatalog, makeProductPhoto, NodeHarness, productNodes } from '../src';
+import { createProductCatalog, productNodes } from '../src';
+import { makeProductPhoto, NodeHarness } from '../src/testing';
 
 const templatePath = join(__dirname, '..', '..', '..', 'templates', 'white-studio.json');
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ArtifactRef, NodeContext, NodeDefinition, PortValue, PortValues } from '@studioflow/runtime/contract';
-import { colourCorrectNode } from '../src/colour-correct';
+import { colourCorrectNode } from '../src/compose/colour-correct';
 import { pixelCache } from '../src/image/pixel-cache';
-import { decodeMask } from '../src/image/product-mask';
+import { decodeMask } from '../src/segment/product-mask';
 import { decodeToRaw } from '../src/image/raw-image';
-import { inputImageNode } from '../src/input-image';
-import { segmentNode } from '../src/segment';
-import { studioCompositeNode } from '../src/studio-composite';
+import { inputImageNode } from '../src/input/input-image';
+import { segmentNode } from '../src/segment/segment';
+import { studioCompositeNode } from '../src/compose/studio-composite';
 import { NodeHarness, schemaDefaults } from '../src/testing/node-harness';
 import { makeProductPhoto } from '../src/testing/synthetic-product';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ArtifactRef } from '@studioflow/runtime/contract';
-import { inputImageNode } from '../src/input-image';
-import { segmentNode } from '../src/segment';
-import { studioCompositeNode } from '../src/studio-composite';
+import { inputImageNode } from '../src/input/input-image';
+import { segmentNode } from '../src/segment/segment';
+import { studioCompositeNode } from '../src/compose/studio-composite';
 import { NodeHarness, schemaDefaults } from '../src/testing/node-harness';
 import { makeProductPhoto } from '../src/testing/synthetic-product';
 

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations';
+import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations/testing';
 import { compilePlan } from '../src/scheduler';
 import { PgRunStore, type NewRun } from '../src/store';
 import { diamond, testCatalog } from './support/test-nodes';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
 import { io, type Socket } from 'socket.io-client';
-import { makeProductPhoto } from '@studioflow/nodes';
+import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { api, startTestApp, type TestApp } from './support/test-app';
 
 // The authorization model (server/src/auth/access-policy.ts) as a matrix: every route, every role of

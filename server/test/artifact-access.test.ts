@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { sep } from 'node:path';
 import sharp from 'sharp';
 import { io } from 'socket.io-client';
-import { makeProductPhoto } from '@studioflow/nodes';
+import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { ArtifactUrls } from '../src/artifacts/artifact-urls';
 import { api, deadline, startTestApp, type TestApp, sql as sqlOn } from './support/test-app';
 

@@ -5,7 +5,7 @@ import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
 import sharp from 'sharp';
-import { makeProductPhoto } from '@studioflow/nodes';
+import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { api, deadline, startTestApp, type TestApp, sql as sqlOn } from './support/test-app';
 
 // Bad input gets a clear 4xx at once, never a 500, a late failure, or a charge.

@@ -15,7 +15,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { makeProductPhoto } from '@studioflow/nodes';
+import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { loadConfig } from '../src/config/config';
 import { api, startTestApp, type TestApp } from './support/test-app';
 import { ensureChromium, launchBrowser, outputDir, type Browser } from './support/browser';

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pool } from 'pg';
 import sharp from 'sharp';
-import { makeProductPhoto } from '@studioflow/nodes';
+import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { api, startTestApp, type TestApp } from './support/test-app';
 
 let t: TestApp;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { createHash } from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
-import { makeProductPhoto } from '@studioflow/nodes';
+import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { api, deadline, startTestApp, type TestApp, sql as sqlOn } from './support/test-app';
 
 let t: TestApp;

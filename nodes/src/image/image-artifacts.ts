@@ -1,6 +1,6 @@
 import type { ArtifactRef, NodeContext } from '@studioflow/runtime/contract';
 import { pixelCache } from './pixel-cache';
-import { decodeMask } from './product-mask';
+import { decodeMask } from '../segment/product-mask';
 import { decodeToRaw, encodeIntermediate, INTERMEDIATE_MIME, type RawImage } from './raw-image';
 
 /** Pixels of an image artifact (8-bit sRGB, alpha kept). Shared and read-only unless `writable`. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createScratchDatabase } from '@studioflow/migrations';
+import { createScratchDatabase } from '@studioflow/migrations/testing';
 import type { Redis } from 'ioredis';
 import { LocalArtifactStore } from '../../src/artifacts';
 import { createRedis, NodeQueues, NodeWorkerHost, RunCoordinator } from '../../src/bullmq';

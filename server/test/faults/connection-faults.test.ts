@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeProductPhoto } from '@studioflow/nodes';
+import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { ProcessStack } from './support/process-stack';
 
 /**

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import sharp from 'sharp';
-import { createScratchDatabase } from '@studioflow/migrations';
+import { createScratchDatabase } from '@studioflow/migrations/testing';
 
 // The real API process (no workers), 8 concurrent ~40 MB photo uploads, its RSS sampled every 50 ms.
 const UPLOADS = 8;

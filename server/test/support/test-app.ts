@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Pool } from 'pg';
-import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations';
+import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations/testing';
 import { workerProcessLaunch } from '@studioflow/runtime/config';
 import { createApp } from '../../src/app';
 import { loadConfig, type AppConfig } from '../../src/config/config';

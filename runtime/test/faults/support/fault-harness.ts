@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
-import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations';
+import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations/testing';
 import { createRedis, NodeQueues, RunCoordinator } from '../../../src/bullmq';
 import type { GraphDoc } from '../../../src/graph';
 import { compilePlan } from '../../../src/scheduler';

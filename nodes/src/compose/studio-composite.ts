@@ -1,0 +1,118 @@
+import sharp from 'sharp';
+import { Type } from '@sinclair/typebox';
+import { defineNode, isArtifactRef, PermanentNodeError, type PortValues } from '@studioflow/runtime/contract';
+import { decoding } from '../image/decode';
+import { HEX_COLOUR_PATTERN, parseHex } from '../image/hex-colour';
+import { alphaBoxes, applyReflection, blendOver, footprint, type PlacedProduct } from './placed-product';
+import { loadImage, storeImage } from '../image/image-artifacts';
+import { makeBackdrop } from './studio-backdrop';
+import { applyStudioShadow } from './studio-shadow';
+
+export const FRAME_SIZES = {
+  '1:1-2048': [2048, 2048],
+  '4:5-1600x2000': [1600, 2000],
+  '16:9-2048x1152': [2048, 1152],
+} as const;
+export type FrameSize = keyof typeof FRAME_SIZES;
+
+const hex = (def: string, description: string) => Type.String({ pattern: HEX_COLOUR_PATTERN, default: def, description });
+
+export const studioCompositeNode = defineNode({
+  type: 'studio-composite',
+  version: 1,
+  title: 'Studio composite',
+  category: 'compose',
+  description: 'Places the cut-out on a studio backdrop at a marketplace fill ratio, with a soft contact shadow and an optional floor reflection.',
+  resource: 'cpu',
+  inputs: [{ name: 'cutout', type: 'cutout', label: 'Cut-out' }],
+  outputs: [
+    { name: 'image', type: 'image', label: 'Image', description: 'RGB, frame size' },
+    { name: 'mask', type: 'mask', label: 'Mask', description: 'Where the product was placed (its alpha on the frame): downstream nodes need not re-segment' },
+  ],
+  params: Type.Object({
+    background: Type.Union([Type.Literal('white'), Type.Literal('solid'), Type.Literal('sweep'), Type.Literal('gradient')], {
+      default: 'white',
+      description: 'white is exactly RGB 255,255,255 (Amazon main image)',
+    }),
+    color: hex('#ffffff', 'Solid colour; the floor of a sweep; the centre of a gradient'),
+    secondColor: hex('#e4e4e8', 'The top of a sweep; the rim of a gradient'),
+    size: Type.Union(Object.keys(FRAME_SIZES).map((k) => Type.Literal(k as FrameSize)), { default: '1:1-2048' }),
+    fill: Type.Number({ minimum: 0.5, maximum: 0.95, default: 0.85, description: "Product's longest side over the frame's corresponding side" }),
+    placement: Type.Union([Type.Literal('center'), Type.Literal('thirds')], { default: 'center' }),
+    shadow: Type.Number({ minimum: 0, maximum: 1, default: 0.35, description: 'Contact shadow opacity' }),
+    reflection: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'Floor reflection strength' }),
+  }),
+  cacheable: true,
+  timeoutMs: 60_000,
+  async run(ctx, inputs, params) {
+    const input = inputs.cutout;
+    if (!isArtifactRef(input)) throw new PermanentNodeError('studio-composite needs a cut-out input');
+    const cut = await loadImage(ctx, input, 'cut-out');
+    const whole = { x: 0, y: 0, width: cut.width, height: cut.height };
+    // Resample everything visible (soft edge tails too) but measure and place by the product body.
+    const boxes = cut.channels === 4 || cut.channels === 2 ? alphaBoxes(cut.data, cut.width, cut.height, cut.channels) : { visible: whole, body: whole };
+    if (!boxes) throw new PermanentNodeError('the cut-out is fully transparent: no product to place');
+    const visible = boxes.visible;
+    const body = boxes.body ?? visible;
+
+    const [FW, FH] = FRAME_SIZES[(params.size ?? '1:1-2048') as FrameSize] ?? FRAME_SIZES['1:1-2048'];
+    const fill = params.fill ?? 0.85;
+    // Fit inside the fill box: the longer relative side touches it (the 85% rule).
+    const scale = Math.min((fill * FW) / body.width, (fill * FH) / body.height);
+    const tw = Math.max(1, Math.round(visible.width * scale));
+    const th = Math.max(1, Math.round(visible.height * scale));
+    ctx.progress(0.2, 'scaling the product');
+    const rgba = await decoding('cut-out', () =>
+      sharp(cut.data, { raw: { width: cut.width, height: cut.height, channels: cut.channels } })
+        .extract({ left: visible.x, top: visible.y, width: visible.width, height: visible.height })
+        .ensureAlpha()
+        .resize(tw, th, { fit: 'fill' })
+        .raw()
+        .toBuffer(),
+    );
+    const bodyW = body.width * scale, bodyH = body.height * scale;
+    const left = Math.round(placeX(params.placement ?? 'center', FW, bodyW) - (body.x - visible.x) * scale);
+    const top = Math.round((FH - bodyH) / 2 - (body.y - visible.y) * scale);
+    const bodyBox = { x: Math.round(left + (body.x - visible.x) * scale), y: Math.round(top + (body.y - visible.y) * scale), width: Math.round(bodyW), height: Math.round(bodyH) };
+    const product: PlacedProduct = { rgba, width: tw, height: th, left, top };
+    ctx.signal.throwIfAborted();
+
+    ctx.progress(0.5, 'lighting');
+    const kind = params.background ?? 'white';
+    const canvas = makeBackdrop(FW, FH, {
+      kind,
+      color: parseHex(params.color ?? '#ffffff'),
+      secondColor: parseHex(params.secondColor ?? '#e4e4e8'),
+      horizonY: bodyBox.y + bodyBox.height,
+      centerY: bodyBox.y + bodyBox.height / 2,
+    });
+    applyStudioShadow(canvas, FW, FH, product, params.shadow ?? 0.35);
+    applyReflection(canvas, FW, FH, product, footprint(product).baseRow, params.reflection ?? 0);
+    // The product mask on the frame, unless nothing in the run uses it.
+    const mask = ctx.wants('mask') ? Buffer.alloc(FW * FH) : undefined;
+    blendOver(canvas, FW, FH, product, mask);
+
+    // A product on a plain backdrop compresses well and cheaply; a gradient backdrop does not.
+    const [image, maskRef] = await Promise.all([
+      storeImage(ctx, { data: canvas, width: FW, height: FH, channels: 3 }, kind === 'white' || kind === 'solid' ? 'flat' : 'photo', {
+        background: kind,
+        size: params.size ?? '1:1-2048',
+        productBox: bodyBox,
+        fill: Math.max(bodyBox.width / FW, bodyBox.height / FH),
+        digitalSourceType: 'compositeSynthetic',
+      }),
+      mask && storeImage(ctx, { data: mask, width: FW, height: FH, channels: 1 }, 'flat', { channels: 1, productBbox: bodyBox }),
+    ]);
+    const out: PortValues = { image };
+    if (maskRef) out.mask = maskRef;
+    return out;
+  },
+});
+
+/** Left edge of the product body. thirds: its centre on the left third line, kept inside a 2.5% margin. */
+function placeX(placement: 'center' | 'thirds', FW: number, bodyW: number): number {
+  const centred = (FW - bodyW) / 2;
+  if (placement === 'center') return centred;
+  const margin = 0.025 * FW;
+  return Math.min(Math.max(FW / 3 - bodyW / 2, margin), Math.max(margin, FW - margin - bodyW));
+}

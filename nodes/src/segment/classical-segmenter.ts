@@ -1,0 +1,222 @@
+import sharp from 'sharp';
+import { fitBackground, rowPolynomials, type BackgroundModel } from '../image/background-model';
+import { rgbToLab } from '../image/lab';
+import { boxCount, floodFromBorder, labelComponents } from '../image/mask-ops';
+import { ForegroundColour } from '../image/foreground-colour';
+import { upsampleAndRefine } from './edge-refine';
+import type { RawImage } from '../image/raw-image';
+
+/**
+ * Model-free product segmentation for photos on a plain backdrop.
+ * 1. On a reduced copy: fit a smooth backdrop model to the border, score every pixel by its Lab
+ *    distance to it (darkening without a colour change — a shadow — is discounted), threshold
+ *    above the border's noise floor, flood the backdrop from the border so product pixels that
+ *    resemble the backdrop but are enclosed stay product, keep the main components, reopen
+ *    see-through holes (a mug handle).
+ * 2. At full resolution, only in the narrow band around the upscaled edge: alpha matting by
+ *    projecting each pixel onto the line from the backdrop colour to the local product colour.
+ */
+
+export interface ClassicalOptions {
+  /** 0..1: higher keeps fainter product parts (and more backdrop noise). */
+  sensitivity: number;
+  /** 0..1: how much neutral darkening of the backdrop still counts as shadow, as a share of its lightness. */
+  shadowTolerance: number;
+  /** auto: enclosed regions that look exactly like the backdrop become transparent; fill: keep all. */
+  holes: 'auto' | 'fill';
+  /** Longest side of the reduced analysis copy. */
+  analysisSide?: number;
+}
+
+export interface Matte {
+  /** Full-resolution alpha, one byte per pixel. */
+  alpha: Uint8Array;
+  /** Local product colour near the edge, for decontaminating semi-transparent pixels. */
+  foreground: ForegroundColour;
+  /** Backdrop model (normalised coordinates), for decontamination. */
+  backdrop: BackgroundModel;
+  stats: { threshold: number; noise: number; analysisWidth: number; analysisHeight: number; productFraction: number; strayShare: number };
+}
+
+export class NoProductError extends Error {}
+
+export async function classicalMatte(img: RawImage, opts: ClassicalOptions): Promise<Matte> {
+  const { width: W, height: H } = img;
+  const side = opts.analysisSide ?? 512;
+  const scale = Math.min(1, side / Math.max(W, H));
+  const aw = Math.max(1, Math.round(W * scale));
+  const ah = Math.max(1, Math.round(H * scale));
+  const small = await reduce(img, aw, ah);
+  const n = aw * ah;
+
+  const model = fitBackground(small, 3, aw, ah);
+  const dist = distanceToBackdrop(small, model, aw, ah, opts.shadowTolerance);
+  const threshold = chooseThreshold(model.noise, opts.sensitivity);
+
+  // Each pixel loop lives in its own small function: V8 optimises a loop it is in the middle of
+  // (on-stack replacement) far better in a small function, which matters for the first jobs.
+  const backdrop = floodFromBorder(below(dist, threshold), aw, ah);
+  let fg = majority(invert(backdrop), aw, ah);
+  fg = keepMainComponents(fg, aw, ah);
+  if (opts.holes === 'auto') reopenHoles(fg, dist, threshold, model.noise, aw, ah);
+
+  const area = countSet(fg);
+  if (area < Math.max(4, n * 0.001)) throw new NoProductError('no product found: nothing stands out from the backdrop');
+  const strayShare = strayPixels(fg, dist, threshold) / area;
+
+  // Soft coarse mask: its ramp (5 reduced pixels) is the band refined at full resolution.
+  const soft = softMask(fg, aw, ah);
+  const foreground = ForegroundColour.estimate(small, fg, aw, ah);
+
+  const alpha = upsampleAndRefine(img, soft, aw, ah, model, foreground);
+  return { alpha, foreground, backdrop: model, stats: { threshold, noise: model.noise, analysisWidth: aw, analysisHeight: ah, productFraction: area / n, strayShare } };
+}
+
+/**
+ * Pixels that stand out from the backdrop yet were left out of the product (specks, and pieces too
+ * small beside the main one): few on a plain backdrop, many when the matte broke the product apart
+ * or the backdrop is busy.
+ */
+function strayPixels(fg: Uint8Array, dist: Float32Array, threshold: number): number {
+  let stray = 0;
+  for (let i = 0; i < fg.length; i++) if (!fg[i] && dist[i] >= threshold) stray++;
+  return stray;
+}
+
+function below(dist: Float32Array, threshold: number): Uint8Array {
+  const out = new Uint8Array(dist.length);
+  for (let i = 0; i < dist.length; i++) out[i] = dist[i] < threshold ? 1 : 0;
+  return out;
+}
+
+function invert(mask: Uint8Array): Uint8Array {
+  for (let i = 0; i < mask.length; i++) mask[i] ^= 1;
+  return mask;
+}
+
+function countSet(mask: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += mask[i];
+  return n;
+}
+
+/** 5×5 box average of a 0/1 mask, as 0..255. */
+function softMask(fg: Uint8Array, w: number, h: number): Uint8Array {
+  const counts = boxCount(fg, w, h, 2);
+  const soft = new Uint8Array(fg.length);
+  for (let i = 0; i < fg.length; i++) soft[i] = (counts[i] * 255 + 12) / 25;
+  return soft;
+}
+
+async function reduce(img: RawImage, aw: number, ah: number): Promise<Uint8Array> {
+  let s = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } });
+  if (img.channels === 4 || img.channels === 2) s = s.removeAlpha();
+  if (aw !== img.width || ah !== img.height) s = s.resize(aw, ah, { fit: 'fill', kernel: 'cubic' });
+  return s.toColourspace('srgb').raw().toBuffer();
+}
+
+/**
+ * Lab distance to the backdrop model. Darkening is discounted up to a share of the backdrop's
+ * lightness (a shadow keeps hue and chroma); brightening and colour changes count in full.
+ */
+export function distanceToBackdrop(rgb: Uint8Array, m: BackgroundModel, w: number, h: number, shadowTolerance: number): Float32Array {
+  const out = new Float32Array(w * h);
+  const poly = new Float64Array(18);
+  const lab = new Float64Array(3);
+  for (let y = 0; y < h; y++) {
+    rowPolynomials(m, h > 1 ? y / (h - 1) : 0.5, poly);
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      const u = w > 1 ? (2 * x) / (w - 1) - 1 : 0;
+      const bL = poly[0] + u * (poly[1] + u * poly[2]);
+      const ba = poly[3] + u * (poly[4] + u * poly[5]);
+      const bb = poly[6] + u * (poly[7] + u * poly[8]);
+      rgbToLab(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], lab);
+      const dL = lab[0] - bL, da = lab[1] - ba, db = lab[2] - bb;
+      const allow = shadowTolerance * bL;
+      const lum = dL >= 0 ? dL : -dL > allow ? -dL - allow + 0.1 * allow : -0.1 * dL;
+      out[i] = Math.sqrt(lum * lum + da * da + db * db);
+    }
+  }
+  return out;
+}
+
+/** A threshold above the backdrop's own noise floor; sensitivity 0.5 leaves it as computed. */
+export function chooseThreshold(noise: number, sensitivity: number): number {
+  const base = Math.max(4, 2.5 * noise + 2);
+  return base * (1.6 - 1.2 * Math.min(1, Math.max(0, sensitivity)));
+}
+
+/** 3×3 majority vote: removes one-pixel specks and bridges, fills one-pixel notches. */
+function majority(mask: Uint8Array, w: number, h: number): Uint8Array {
+  const c = boxCount(mask, w, h, 1);
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) out[i] = c[i] >= 5 ? 1 : 0;
+  return out;
+}
+
+/** Keeps the largest component and any other at least 5% of its size (pairs, multi-part sets). */
+function keepMainComponents(mask: Uint8Array, w: number, h: number): Uint8Array {
+  const { labels, areas } = labelComponents(mask, w, h);
+  let largest = 0;
+  for (const a of areas) if (a > largest) largest = a;
+  const minArea = Math.max(largest * 0.05, mask.length * 0.0005);
+  for (let i = 0; i < mask.length; i++) mask[i] = labels[i] && areas[labels[i]] >= minArea ? 1 : 0;
+  return mask;
+}
+
+/**
+ * Enclosed backdrop-like pockets stay product by default (a white label on a bottle); a pocket
+ * that is sizeable and as close to the backdrop as its border noise is a see-through hole.
+ */
+function reopenHoles(fg: Uint8Array, dist: Float32Array, threshold: number, noise: number, w: number, h: number): void {
+  const pocket = pockets(fg, dist, threshold);
+  const { labels, areas } = labelComponents(pocket, w, h);
+  if (areas.length === 1) return;
+  const sums = sumsById(labels, dist, areas.length);
+  const level = Math.max(1.5 * noise, 0.5 * threshold);
+  const minArea = Math.max(16, countSet(fg) * 0.003);
+  const open = new Uint8Array(areas.length);
+  for (let id = 1; id < areas.length; id++) open[id] = areas[id] >= minArea && sums[id] / areas[id] < level && !enclosesIslands(labels, id, w, h) ? 1 : 0;
+  clearWhere(fg, labels, open);
+}
+
+/**
+ * Whether pocket `id` surrounds pixels that are not part of it (a logo on a pale label): a
+ * see-through hole shows only backdrop, a printed label carries its print inside.
+ */
+function enclosesIslands(labels: Int32Array, id: number, w: number, h: number): boolean {
+  let x0 = w, y0 = h, x1 = -1, y1 = -1, area = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] !== id) continue;
+    const x = i % w, y = (i - x) / w;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+    area++;
+  }
+  const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+  const passable = new Uint8Array(bw * bh);
+  for (let y = 0; y < bh; y++) for (let x = 0; x < bw; x++) passable[y * bw + x] = labels[(y0 + y) * w + x0 + x] === id ? 0 : 1;
+  const outside = floodFromBorder(passable, bw, bh);
+  let enclosed = 0;
+  for (let i = 0; i < passable.length; i++) if (passable[i] && !outside[i]) enclosed++;
+  return enclosed > Math.max(4, 0.01 * area);
+}
+
+function pockets(fg: Uint8Array, dist: Float32Array, threshold: number): Uint8Array {
+  const out = new Uint8Array(fg.length);
+  for (let i = 0; i < fg.length; i++) out[i] = fg[i] && dist[i] < threshold ? 1 : 0;
+  return out;
+}
+
+function sumsById(labels: Int32Array, values: Float32Array, ids: number): Float64Array {
+  const sums = new Float64Array(ids);
+  for (let i = 0; i < labels.length; i++) if (labels[i]) sums[labels[i]] += values[i];
+  return sums;
+}
+
+function clearWhere(mask: Uint8Array, labels: Int32Array, clear: Uint8Array): void {
+  for (let i = 0; i < mask.length; i++) if (clear[labels[i]]) mask[i] = 0;
+}
+

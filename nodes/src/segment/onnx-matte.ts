@@ -1,0 +1,107 @@
+import sharp from 'sharp';
+import type { InferenceSession } from 'onnxruntime-node';
+import { PermanentNodeError, type NodeLogger } from '@studioflow/runtime/contract';
+import type { Normalisation, ResolvedModel, SegmentationPreset } from '../models/model-registry';
+import { configuredProvider, onnxRuntime, onnxSessionPool, type ExecutionProvider } from '../models/onnx-sessions';
+import { rawInput, type RawImage } from '../image/raw-image';
+
+export interface OnnxMatte {
+  /** Full-resolution alpha, one byte per pixel. */
+  alpha: Uint8Array;
+  stats: { model: string; provider: ExecutionProvider; inputSize: number; inferenceMs: number; rawMin: number; rawMax: number };
+}
+
+/** Runs a segmentation model: resize to the model's square input, normalise, infer, resize the alpha back. */
+export async function onnxMatte(img: RawImage, model: ResolvedModel, log?: NodeLogger): Promise<OnnxMatte> {
+  const { preset } = model;
+  const pooled = await onnxSessionPool.get(model.path, configuredProvider(), log);
+  const { inputName, outputName } = ioNames(pooled.session, preset, log);
+  const S = preset.inputSize;
+  const input = await toInputTensor(img, preset);
+  const { Tensor } = await onnxRuntime();
+  const t0 = performance.now();
+  let out: InferenceSession.ReturnType;
+  try {
+    out = await pooled.session.run({ [inputName]: new Tensor('float32', input, [1, 3, S, S]) });
+  } catch (err) {
+    throw new PermanentNodeError(`model "${preset.id}" failed to run on a [1,3,${S},${S}] input: ${(err as Error).message}`);
+  }
+  const inferenceMs = performance.now() - t0;
+  const tensor = out[outputName];
+  const [oh, ow] = outputPlane(tensor?.dims ?? [], preset.id);
+  const values = tensor.data as Float32Array;
+  if (!(values instanceof Float32Array) || values.length < oh * ow) throw new PermanentNodeError(`model "${preset.id}" output "${outputName}" is not a float32 alpha plane`);
+  const { bytes, min, max } = normalise(values.subarray(0, oh * ow), preset.normalise);
+  const alpha = await sharp(bytes, { raw: { width: ow, height: oh, channels: 1 } })
+    .resize(img.width, img.height, { fit: 'fill', kernel: 'cubic' })
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
+  return {
+    alpha: new Uint8Array(alpha.buffer, alpha.byteOffset, alpha.length),
+    stats: { model: preset.id, provider: pooled.provider, inputSize: S, inferenceMs: Math.round(inferenceMs), rawMin: min, rawMax: max },
+  };
+}
+
+/** The preset's names, or the model's only input / first output when an export named them differently. */
+function ioNames(session: InferenceSession, preset: SegmentationPreset, log?: NodeLogger): { inputName: string; outputName: string } {
+  let inputName = preset.inputName;
+  if (!session.inputNames.includes(inputName)) {
+    if (session.inputNames.length !== 1) {
+      throw new PermanentNodeError(`model "${preset.id}" has no input "${inputName}" (inputs: ${session.inputNames.join(', ')}); set inputName in STUDIOFLOW_MODELS`);
+    }
+    inputName = session.inputNames[0];
+    log?.info(`model "${preset.id}": using its only input "${inputName}"`);
+  }
+  let outputName = preset.outputName;
+  if (!session.outputNames.includes(outputName)) {
+    outputName = session.outputNames[0];
+    log?.info(`model "${preset.id}": no output "${preset.outputName}", using the first output "${outputName}"`);
+  }
+  return { inputName, outputName };
+}
+
+/** CHW float32 of the image resized (stretched) to S×S, (x/255 - mean) / std per channel. */
+async function toInputTensor(img: RawImage, preset: SegmentationPreset): Promise<Float32Array> {
+  const S = preset.inputSize;
+  let s = sharp(img.data, rawInput(img));
+  if (img.channels <= 2) s = s.toColourspace('srgb');
+  const rgb = await s.removeAlpha().resize(S, S, { fit: 'fill' }).raw().toBuffer();
+  const plane = S * S;
+  const out = new Float32Array(3 * plane);
+  for (let c = 0; c < 3; c++) {
+    const lut = new Float32Array(256);
+    for (let v = 0; v < 256; v++) lut[v] = (v / 255 - preset.mean[c]) / preset.std[c];
+    const base = c * plane;
+    for (let i = 0, q = c; i < plane; i++, q += 3) out[base + i] = lut[rgb[q]];
+  }
+  return out;
+}
+
+/** [height, width] of an alpha output shaped [1,1,H,W], [1,H,W] or [H,W]. */
+function outputPlane(dims: readonly number[], id: string): [number, number] {
+  const lead = dims.slice(0, -2);
+  if (dims.length < 2 || dims.length > 4 || lead.some((d) => d !== 1)) {
+    throw new PermanentNodeError(`model "${id}" output has shape [${dims.join(',')}]; expected one alpha plane [1,1,H,W]`);
+  }
+  return [dims[dims.length - 2], dims[dims.length - 1]];
+}
+
+export function normalise(values: Float32Array, how: Normalisation): { bytes: Buffer; min: number; max: number } {
+  let min = Infinity, max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const mode = how === 'auto' ? (min < -0.01 || max > 1.01 ? 'sigmoid' : 'none') : how;
+  const span = max - min;
+  const bytes = Buffer.allocUnsafe(values.length);
+  for (let i = 0; i < values.length; i++) {
+    let a = values[i];
+    if (mode === 'sigmoid') a = 1 / (1 + Math.exp(-a));
+    else if (mode === 'min-max') a = span > 1e-12 ? (a - min) / span : 0;
+    bytes[i] = a <= 0 ? 0 : a >= 1 ? 255 : Math.round(a * 255);
+  }
+  return { bytes, min, max };
+}

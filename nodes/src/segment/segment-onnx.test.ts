@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import type { ArtifactRef } from '@studioflow/runtime/contract';
+import { onnxSessionPool } from '../models/onnx-sessions';
+import { inputImageNode } from '../input/input-image';
+import { segmentNode } from './segment';
+import { NodeHarness } from '../testing/node-harness';
+import { darkProductScene } from '../testing/dark-product-scene';
+import { iou, maskOf, rawOf, rejectsPermanent } from '../testing/support';
+import { thresholdAt, tinySegmentationModel } from '../testing/tiny-onnx-model';
+
+const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+const HALF = { mean: [0.5, 0.5, 0.5], std: [1, 1, 1] };
+const ENV = ['STUDIOFLOW_MODELS', 'STUDIOFLOW_MODEL_DIR', 'STUDIOFLOW_DEFAULT_MODEL', 'STUDIOFLOW_EXECUTION_PROVIDER'];
+
+describe('segment with an ONNX model', () => {
+  let h: NodeHarness;
+  let dir: string;
+  let scene: { jpeg: Buffer; mask: Uint8Array };
+  let image: ArtifactRef;
+  const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
+
+  /** Writes a tiny model into the temp dir and returns its path. */
+  const modelFile = async (name: string, size: number, norm: { mean: number[]; std: number[] }, sigmoid: boolean, steepness = 0.12) => {
+    const { k, b } = thresholdAt(150, steepness, norm.mean, norm.std);
+    const path = join(dir, name);
+    await writeFile(path, tinySegmentationModel({ size, k, b, sigmoid }));
+    return path;
+  };
+  const preset = (file: string, size: number, norm: { mean: number[]; std: number[] }, output: string, normalise: string) => ({
+    file, inputName: 'pixel_values', outputName: 'alphas', inputSize: size, ...norm, output, normalise, licence: 'test', commercialUse: true,
+  });
+  const segment = async (params: Record<string, unknown>) => {
+    const out = await h.runNode(segmentNode, { image }, params as never);
+    return { cutout: out.cutout as ArtifactRef, mask: out.mask as ArtifactRef };
+  };
+
+  before(async () => {
+    h = await NodeHarness.create();
+    dir = h.store.dir;
+    scene = await darkProductScene(3, 640, 480);
+    image = (await h.runNode(inputImageNode, { upload: await h.put(scene.jpeg, 'image/jpeg') })).image as ArtifactRef;
+  });
+  beforeEach(() => {
+    for (const k of ENV) delete process.env[k];
+  });
+  after(async () => {
+    for (const k of ENV) (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]));
+    await onnxSessionPool.clear();
+    await h.close();
+  });
+
+  it('runs a configured 64 px preset end to end: mask geometry, sizes, cut-out, meta', async () => {
+    const file = await modelFile('tiny64.onnx', 64, IMAGENET, true);
+    process.env.STUDIOFLOW_MODELS = JSON.stringify({ 'tiny-64': preset(file, 64, IMAGENET, 'probability', 'none') });
+    const { cutout, mask } = await segment({ method: 'onnx', model: 'tiny-64' });
+    assert.deepEqual([mask.width, mask.height], [640, 480]);
+    const score = iou(await maskOf(h, mask), scene.mask);
+    console.log(`segment onnx (64 px test model): IoU ${score.toFixed(4)}`);
+    assert.ok(score >= 0.9, `IoU ${score}`);
+    const cut = await rawOf(h, cutout);
+    const meta = cutout.meta as Record<string, any>;
+    assert.equal(cut.channels, 4);
+    assert.deepEqual([cut.width, cut.height], [meta.bbox.width, meta.bbox.height]);
+    assert.equal(meta.method, 'onnx');
+    assert.equal(meta.model, 'tiny-64');
+    assert.equal(meta.provider, 'cpu');
+    assert.equal(cut.data[3], 0, 'the cut-out corner is transparent');
+  });
+
+  it('auto uses the model when one is configured and classical otherwise; onnx without a model fails clearly', async () => {
+    const file = await modelFile('tiny64.onnx', 64, IMAGENET, true);
+    const classical = await segment({});
+    assert.equal(classical.cutout.meta?.method, 'classical');
+    await rejectsPermanent(segment({ method: 'onnx' }), /model not configured: set up "auto" \(set STUDIOFLOW_MODEL_DIR/);
+    await rejectsPermanent(segment({ method: 'onnx', model: 'rmbg-2.0' }), /model not configured: set up "rmbg-2.0"/);
+    await rejectsPermanent(segment({ method: 'onnx', model: 'nope' }), /unknown segmentation model "nope"/);
+
+    process.env.STUDIOFLOW_MODELS = JSON.stringify({ 'tiny-64': preset(file, 64, IMAGENET, 'probability', 'none') });
+    process.env.STUDIOFLOW_DEFAULT_MODEL = 'tiny-64';
+    assert.equal((await segment({})).cutout.meta?.method, 'onnx');
+    assert.equal((await segment({ method: 'classical' })).cutout.meta?.method, 'classical');
+  });
+
+  it('never picks a non-commercial preset on auto, even when its file is present', async () => {
+    const file = await modelFile('rmbg-2.0.onnx', 64, IMAGENET, true);
+    process.env.STUDIOFLOW_MODEL_DIR = dir;
+    process.env.STUDIOFLOW_MODELS = JSON.stringify({ 'rmbg-2.0': { inputSize: 64 } });
+    assert.equal((await segment({})).cutout.meta?.method, 'classical');
+    const chosen = await segment({ model: 'rmbg-2.0' });
+    assert.equal(chosen.cutout.meta?.model, 'rmbg-2.0');
+    assert.match(String(chosen.cutout.meta?.licence), /CC BY-NC 4\.0/);
+    assert.ok(file.endsWith('rmbg-2.0.onnx'));
+  });
+
+  it('normalises logits: min-max (rmbg-1.4 style) and sigmoid (birefnet style, differently named input)', async () => {
+    const logits = await modelFile('logits.onnx', 64, HALF, false);
+    process.env.STUDIOFLOW_MODELS = JSON.stringify({
+      'rmbg-1.4': { file: logits, inputSize: 64 },
+      birefnet: { file: await modelFile('birefnet-like.onnx', 64, IMAGENET, false), inputSize: 64 },
+    });
+    for (const model of ['rmbg-1.4', 'birefnet']) {
+      const { cutout, mask } = await segment({ method: 'onnx', model });
+      const meta = cutout.meta as Record<string, number>;
+      assert.ok(meta.rawMin < -1 && meta.rawMax > 1, `${model}: the model emits logits (${meta.rawMin}..${meta.rawMax})`);
+      const m = await maskOf(h, mask);
+      let lo = 255, hi = 0;
+      for (const v of m) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+      assert.deepEqual([lo, hi], [0, 255], `${model}: alpha spans the full range`);
+      const score = iou(m, scene.mask);
+      console.log(`segment onnx ${model}-style logits: IoU ${score.toFixed(4)} (raw ${meta.rawMin.toFixed(1)}..${meta.rawMax.toFixed(1)})`);
+      assert.ok(score >= 0.85, `${model}: IoU ${score}`);
+    }
+  });
+
+  it('creates a session once per model file and reuses it', async () => {
+    const file = await modelFile('reuse.onnx', 64, IMAGENET, true);
+    process.env.STUDIOFLOW_MODELS = JSON.stringify({ reuse: preset(file, 64, IMAGENET, 'probability', 'none') });
+    await segment({ method: 'onnx', model: 'reuse' });
+    const created = onnxSessionPool.created;
+    const first = await onnxSessionPool.get(file, 'cpu');
+    await segment({ method: 'onnx', model: 'reuse' });
+    const second = await onnxSessionPool.get(file, 'cpu');
+    assert.equal(onnxSessionPool.created, created, 'no new session');
+    assert.equal(second.session, first.session, 'the same session object');
+  });
+
+  it('falls back to the CPU with a warning when the CUDA provider cannot start', async () => {
+    const file = await modelFile('cuda.onnx', 64, IMAGENET, true);
+    process.env.STUDIOFLOW_MODELS = JSON.stringify({ gpu: preset(file, 64, IMAGENET, 'probability', 'none') });
+    process.env.STUDIOFLOW_EXECUTION_PROVIDER = 'cuda';
+    const { cutout } = await segment({ method: 'onnx', model: 'gpu' });
+    assert.equal(cutout.meta?.provider, 'cpu');
+    assert.ok(h.logs.some((l) => l.level === 'warn' && /CUDA execution provider unavailable/.test(l.msg)));
+  });
+
+  it('rejects a missing and a malformed model file at load with clear permanent errors', async () => {
+    const bad = join(dir, 'broken.onnx');
+    await writeFile(bad, Buffer.from('this is not a protobuf model, just some text'));
+    process.env.STUDIOFLOW_MODELS = JSON.stringify({
+      missing: preset(join(dir, 'nowhere.onnx'), 64, IMAGENET, 'probability', 'none'),
+      broken: preset(bad, 64, IMAGENET, 'probability', 'none'),
+    });
+    await rejectsPermanent(segment({ model: 'missing' }), /model file not found: .*nowhere\.onnx/);
+    await rejectsPermanent(segment({ model: 'broken' }), /broken\.onnx could not be loaded as an ONNX model/);
+    process.env.STUDIOFLOW_MODELS = '{"broken": {"inputSize": "big"}}';
+    await rejectsPermanent(segment({}), /STUDIOFLOW_MODELS preset "broken" is missing or has invalid: file, inputName/);
+  });
+
+  it('runs the real rmbg-2.0 contract: pixel_values [1,3,1024,1024] → alphas [1,1,1024,1024]', async () => {
+    const file = await modelFile('rmbg-2.0-shape.onnx', 1024, IMAGENET, true);
+    process.env.STUDIOFLOW_MODELS = JSON.stringify({ 'rmbg-2.0': { file } });
+    const t0 = Date.now();
+    const { cutout, mask } = await segment({ method: 'onnx', model: 'rmbg-2.0' });
+    const meta = cutout.meta as Record<string, number>;
+    assert.equal(meta.inputSize, 1024);
+    assert.ok(meta.rawMin >= 0 && meta.rawMax <= 1, 'probabilities pass through without a sigmoid');
+    const score = iou(await maskOf(h, mask), scene.mask);
+    console.log(`segment onnx rmbg-2.0 contract (1024 px): IoU ${score.toFixed(4)}, node ${Date.now() - t0} ms, inference ${meta.inferenceMs} ms`);
+    assert.ok(score >= 0.95, `IoU ${score}`);
+  });
+});
