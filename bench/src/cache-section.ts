@@ -10,7 +10,8 @@ import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrati
 import { createProductCatalog, warmUpProductNodes } from '@studioflow/nodes';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import { createRedis, eventsChannel, NodeQueues, NodeWorkerHost, parseBatch, RunCoordinator } from '@studioflow/runtime/bullmq';
+import { createRedis, eventsChannel, NodeQueues, parseBatch, RunCoordinator } from '@studioflow/runtime/bullmq';
+import { NodeWorkerHost } from '@studioflow/runtime/worker';
 import type { GraphDoc } from '@studioflow/runtime/graph';
 import { applyOverrides, compilePlan } from '@studioflow/runtime/scheduler';
 import { PgRunStore } from '@studioflow/runtime/store';

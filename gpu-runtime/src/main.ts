@@ -1,4 +1,4 @@
-import { startWorkerProcess } from '@studioflow/runtime/bullmq';
+import { startWorkerProcess } from '@studioflow/runtime/worker';
 import { createProductCatalog } from '@studioflow/nodes';
 import { serviceEnv } from '@studioflow/runtime/config';
 import { gpuSlots } from './slots';

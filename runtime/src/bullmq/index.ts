@@ -3,7 +3,3 @@ export * from './queues';
 export * from './notices';
 export * from './batcher';
 export * from './coordinator';
-export * from './worker-host';
-export * from './timeout';
-export * from './semaphore';
-export * from './worker-process';

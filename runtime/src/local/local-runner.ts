@@ -3,7 +3,7 @@ import type { LocalArtifactStore } from '../artifacts';
 import { wantsFrom, type NodeCatalog, type NodeContext, type NodeLogger, type PortValues, type RunInfo } from '../contract';
 import type { GraphDoc } from '../graph';
 import { compilePlan, decide, initialSnapshot, type Decision, type Materialize, type RunSnapshot } from '../scheduler';
-import { runWithTimeout } from '../bullmq/timeout';
+import { runWithTimeout } from '../worker/timeout';
 
 export interface LocalRunOptions {
   catalog: NodeCatalog;

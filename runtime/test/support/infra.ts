@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { createScratchDatabase } from '@studioflow/migrations/testing';
 import type { Redis } from 'ioredis';
 import { LocalArtifactStore } from '../../src/artifacts';
-import { createRedis, NodeQueues, NodeWorkerHost, RunCoordinator } from '../../src/bullmq';
+import { createRedis, NodeQueues, RunCoordinator } from '../../src/bullmq';
+import { NodeWorkerHost } from '../../src/worker';
 import type { NodeCatalog } from '../../src/contract';
 import { PgRunStore } from '../../src/store';
 

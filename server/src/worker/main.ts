@@ -1,4 +1,4 @@
-import { startWorkerProcess } from '@studioflow/runtime/bullmq';
+import { startWorkerProcess } from '@studioflow/runtime/worker';
 import sharp from 'sharp';
 import { createProductCatalog, warmUpProductNodes } from '@studioflow/nodes';
 import { loadConfig } from '../config/config';

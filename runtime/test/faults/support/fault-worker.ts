@@ -1,4 +1,4 @@
-import { startWorkerProcess } from '../../../src/bullmq';
+import { startWorkerProcess } from '../../../src/worker';
 import { faultCatalog } from './fault-nodes';
 
 /** A real worker process for the fault suite (killed with SIGKILL by the tests). */

@@ -4,9 +4,9 @@ import { LocalArtifactStore } from '../artifacts';
 import type { NodeCatalog, NodeLogger } from '../contract';
 import type { Resource } from '../graph';
 import { PgRunStore } from '../store';
-import { createRedis } from './connection';
-import { RunCoordinator } from './coordinator';
-import { DEFAULT_RETRY, NodeQueues } from './queues';
+import { createRedis } from '../bullmq/connection';
+import { RunCoordinator } from '../bullmq/coordinator';
+import { DEFAULT_RETRY, NodeQueues } from '../bullmq/queues';
 import { NodeWorkerHost } from './worker-host';
 
 export interface WorkerProcessOptions {

@@ -4,10 +4,10 @@ import { isPermanentError, wantsFrom, type NodeCatalog, type NodeContext, type N
 import type { LocalArtifactStore } from '../artifacts';
 import type { Resource } from '../graph';
 import type { NodeJobData } from '../store';
-import { controlChannel } from './connection';
-import { parseBatch } from './notices';
+import { controlChannel } from '../bullmq/connection';
+import { parseBatch } from '../bullmq/notices';
 import { Semaphore } from './semaphore';
-import type { RunCoordinator } from './coordinator';
+import type { RunCoordinator } from '../bullmq/coordinator';
 import { runWithTimeout } from './timeout';
 
 export interface WorkerHostOptions {
