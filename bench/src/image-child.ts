@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     const result = await runGraphLocally(graph, {
       catalog,
       artifacts,
-      seedInputs: { [inputNode.id]: { upload } },
+      seeds: { upload },
       concurrency: 1,
       onEvent: (e) => {
         if (e.type === 'node.started') startedAt.set(e.nodeId, [performance.now(), cpuMsNow(), gcMs]);

@@ -32,13 +32,12 @@ export async function main(argv: string[]): Promise<number> {
   const store = new LocalArtifactStore(values.storage ? resolve(values.storage) : await mkdtemp(join(tmpdir(), 'studioflow-')));
   const photo = await readFile(resolve(values.input));
   const upload = await store.put(photo, { mime: 'application/octet-stream' });
-  const inputNodes = doc.nodes.filter((n) => n.type === 'input-image').map((n) => n.id);
   const view = new ProgressView(doc.nodes.map((n) => n.id), !values.quiet && process.stderr.isTTY === true);
   try {
     const result = await runGraphLocally(doc, {
       catalog,
       artifacts: store,
-      seedInputs: Object.fromEntries(inputNodes.map((id) => [id, { upload }])),
+      seeds: { upload },
       onEvent: (e) => view.update(e),
     });
     view.done();

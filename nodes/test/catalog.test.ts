@@ -33,7 +33,7 @@ describe('catalog', () => {
     try {
       const photo = await makeProductPhoto({ seed: 21, width: 1600, height: 1200 });
       const upload = await h.put(photo.jpeg, 'image/jpeg');
-      const run = await runGraphLocally(template.graph, { catalog, artifacts: h.store, seedInputs: { input: { upload } } });
+      const run = await runGraphLocally(template.graph, { catalog, artifacts: h.store, seeds: { upload } });
       assert.equal(run.error, undefined);
       const jpeg = run.outputs.deliver?.jpeg as ArtifactRef;
       const meta = await sharp(await h.get(jpeg)).metadata();

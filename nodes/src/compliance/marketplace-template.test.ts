@@ -28,7 +28,7 @@ describe('marketplace-studio template', () => {
         if (e.type === 'node.completed') (durations[e.nodeId] = e.durationMs), (completed[e.nodeId] = e.outputs);
       };
       const t0 = Date.now();
-      const run = await runGraphLocally(template.graph, { catalog, artifacts: h.store, seedInputs: { input: { upload } }, onEvent });
+      const run = await runGraphLocally(template.graph, { catalog, artifacts: h.store, seeds: { upload }, onEvent });
       assert.equal(run.error, undefined);
       console.log(`marketplace-studio: ${Date.now() - t0} ms wall; per node ${JSON.stringify(durations)}`);
 

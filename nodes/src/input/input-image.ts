@@ -32,6 +32,7 @@ export const inputImageNode = defineNode({
   description: 'Decodes the uploaded photo: EXIF orientation applied, 8-bit sRGB, alpha kept, downsized to the working resolution.',
   resource: 'cpu',
   inputs: [],
+  seeds: [{ name: 'upload', type: 'image', label: 'Uploaded photo', description: 'The photo the run was started with, as uploaded' }],
   outputs: [{ name: 'image', type: 'image', label: 'Image' }],
   params: Type.Object({
     maxSide: Type.Integer({ minimum: 256, maximum: 8192, default: 2048, description: 'Longest side of the working image (px); never upscaled' }),
@@ -39,7 +40,6 @@ export const inputImageNode = defineNode({
   cacheable: true,
   timeoutMs: 60_000,
   async run(ctx, inputs, params) {
-    // The host binds the upload to the special input `upload` (a seed input, not an edge).
     const upload = inputs.upload;
     if (!isArtifactRef(upload)) throw new PermanentNodeError('no image uploaded');
     const bytes = await ctx.artifacts.get(upload);

@@ -13,6 +13,8 @@ export interface NodeDefinition<P = Record<string, unknown>> {
   resource: Resource;
   inputs: PortSpec[];
   outputs: PortSpec[];
+  /** Values the host binds when a run starts, not edges: e.g. the uploaded photo (`upload`). */
+  seeds?: PortSpec[];
   params: TObject;
   /** False for nodes whose output is not a function of their inputs (random seed, human review). */
   cacheable: boolean;
@@ -47,6 +49,7 @@ export function describeNode(def: NodeDefinition<any>): NodeTypeDescriptor {
     resource: def.resource,
     inputs: def.inputs,
     outputs: def.outputs,
+    ...(def.seeds?.length ? { seeds: def.seeds } : {}),
     params: { additionalProperties: false, ...params },
     cacheable: def.cacheable,
     ...(def.retries !== undefined ? { retries: def.retries } : {}),

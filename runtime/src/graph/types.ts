@@ -59,6 +59,8 @@ export interface NodeTypeDescriptor {
   resource: Resource;
   inputs: PortSpec[];
   outputs: PortSpec[];
+  /** Values bound when a run starts, not by edges (the uploaded photo: `upload`). */
+  seeds?: PortSpec[];
   params: ParamSchema;
   cacheable: boolean;
   /** Default attempts (including the first) for this node type. */

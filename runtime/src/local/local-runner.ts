@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { LocalArtifactStore } from '../artifacts';
-import { wantsFrom, type NodeCatalog, type NodeContext, type NodeLogger, type PortValues, type RunInfo } from '../contract';
+import { wantsFrom, type NodeCatalog, type NodeContext, type NodeLogger, type PortValue, type PortValues, type RunInfo } from '../contract';
 import type { GraphDoc } from '../graph';
-import { compilePlan, decide, initialSnapshot, type Decision, type Materialize, type RunSnapshot } from '../scheduler';
+import { bindSeeds, compilePlan, decide, initialSnapshot, type Decision, type Materialize, type RunSnapshot } from '../scheduler';
 import { runWithTimeout } from '../worker/timeout';
 
 export interface LocalRunOptions {
   catalog: NodeCatalog;
   artifacts: LocalArtifactStore;
-  seedInputs?: Record<string, PortValues>;
+  /** Values bound to the nodes that declare them as seeds, e.g. `{ upload }` for every input-image node. */
+  seeds?: Record<string, PortValue>;
   concurrency?: number;
   log?: NodeLogger;
   onEvent?: (event: LocalRunEvent) => void;
@@ -38,7 +39,7 @@ export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): 
   const plan = compilePlan(doc, options.catalog.descriptors, { materialize: options.materialize ?? 'consumed' });
   const runId = randomUUID();
   const info: RunInfo = { runId, tenantId: 'local' };
-  let snapshot = initialSnapshot(plan, options.seedInputs ?? {});
+  let snapshot = initialSnapshot(plan, bindSeeds(plan, options.seeds ?? {}));
   const ready: Array<Extract<Decision, { kind: 'enqueue' }>> = [];
   const result: LocalRunResult = { runId, snapshot, outputs: {} };
   const controller = new AbortController();

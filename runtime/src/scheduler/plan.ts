@@ -1,5 +1,6 @@
 import { checkParams, topologicalOrder, validateGraph } from '../graph';
 import type { GraphDoc, GraphProblem, NodeTypeDescriptor, Resource } from '../graph';
+import type { PortValue, PortValues } from '../contract/values';
 
 export interface PlanInput {
   port: string;
@@ -17,6 +18,8 @@ export interface PlanNode {
   params: Record<string, unknown>;
   inputs: PlanInput[];
   outputs: string[];
+  /** Seed values this node takes when the run starts (its descriptor's `seeds`). */
+  seeds?: string[];
   upstream: string[];
   downstream: string[];
   cacheable: boolean;
@@ -101,6 +104,7 @@ export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[
       params: checked.params,
       inputs: d.inputs.map((p) => ({ port: p.name, multiple: !!p.multiple, sources: [] })),
       outputs: d.outputs.map((p) => p.name),
+      ...(d.seeds?.length ? { seeds: d.seeds.map((p) => p.name) } : {}),
       upstream: [],
       downstream: [],
       cacheable: d.cacheable,
@@ -129,4 +133,24 @@ export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[
     }
   }
   return { nodes, order: topologicalOrder(ids, doc.edges), sinks };
+}
+
+/** The nodes of a plan that take seed `name` (e.g. every input-image node takes `upload`). */
+export function nodesTakingSeed(plan: RunPlan, name: string): string[] {
+  return plan.order.filter((id) => plan.nodes[id].seeds?.includes(name));
+}
+
+/**
+ * Binds run-start values to the nodes that declare them as seeds. Every declared seed must be given:
+ * a run whose input node would find nothing fails here, before anything is charged.
+ */
+export function bindSeeds(plan: RunPlan, values: Record<string, PortValue>): Record<string, PortValues> {
+  const bound: Record<string, PortValues> = {};
+  for (const id of plan.order) {
+    for (const name of plan.nodes[id].seeds ?? []) {
+      if (!(name in values)) throw new GraphInvalidError([{ code: 'missing_input', nodeId: id, port: name, message: `node "${id}" needs "${name}" when the run starts` }]);
+      (bound[id] ??= {})[name] = values[name];
+    }
+  }
+  return bound;
 }

@@ -16,7 +16,7 @@ import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import { checkParams } from '@studioflow/runtime/graph';
-import { applyOverrides, compilePlan, GraphInvalidError, TERMINAL_RUN, type RunPlan, type RunStatus } from '@studioflow/runtime/scheduler';
+import { applyOverrides, bindSeeds, compilePlan, nodesTakingSeed, GraphInvalidError, TERMINAL_RUN, type RunPlan, type RunStatus } from '@studioflow/runtime/scheduler';
 import { InsufficientCreditsError } from '@studioflow/runtime/store';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { runScope, type Principal } from '../auth/access-policy';
@@ -29,8 +29,6 @@ import { CATALOG, PG_POOL } from '../db/infra.module';
 import { GraphsService } from '../graphs/graphs.service';
 import { TemplatesService } from '../templates/templates.service';
 import type { StagedUpload } from './upload';
-
-export const INPUT_NODE_TYPE = 'input-image';
 
 interface StartOptions {
   version: GraphVersionEntity;
@@ -111,7 +109,7 @@ export class ShootsService {
       if (err instanceof GraphInvalidError) throw new GraphProblemsException(err.problems, 'these params make the graph invalid');
       throw err;
     }
-    const inputNodes = plan.order.filter((id) => plan.nodes[id].type === INPUT_NODE_TYPE);
+    const inputNodes = nodesTakingSeed(plan, 'upload');
     if (inputNodes.length === 0) throw new UnprocessableEntityException('the graph has no input-image node to receive the photo');
     const workingSides = inputNodes.map((id) => plan.nodes[id].params.maxSide as number);
     const checked = await checkUploadedImage(o.image, { maxPixels: this.config.maxInputPixels, workingSides });
@@ -122,7 +120,7 @@ export class ShootsService {
        ON CONFLICT DO NOTHING`,
       [p.tenantId, upload.hash, upload.mime, upload.bytes, upload.width, upload.height],
     );
-    const seedInputs = Object.fromEntries(inputNodes.map((id) => [id, { upload }]));
+    const seedInputs = bindSeeds(plan, { upload });
     try {
       await this.coordinator.startRuns([
         {
