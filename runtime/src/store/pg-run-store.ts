@@ -47,7 +47,10 @@ export class PgRunStore {
 
   constructor(readonly pool: Pool, private readonly options: PgRunStoreOptions = {}) {}
 
-  /** Creates runs, charges their credits and dispatches their first nodes, all in one transaction. */
+  /**
+   * Creates runs, records their seed artifacts, charges their credits and dispatches their first
+   * nodes, all in one transaction.
+   */
   async createRuns(runs: NewRun[]): Promise<ApplyResult> {
     return this.transaction(async (c) => {
       await this.debit(c, runs.map((r) => ({ tenantId: r.tenantId, amount: r.priceCredits })));
@@ -108,8 +111,15 @@ export class PgRunStore {
         states.set(r.runId, { def: r, snapshot: outcome.snapshot, billingRound: 0 });
         items.set(r.runId, [{ item: null, decisions: outcome.decisions }]);
       }
-      return this.finish(c, states, items, []);
+      const seedArtifacts = runs.flatMap((r) => (r.seedArtifacts ?? []).map((a) => ({ tenantId: r.tenantId, runId: r.runId, nodeId: a.seed, ref: a.ref })));
+      return this.finish(c, states, items, seedArtifacts);
     });
+  }
+
+  /** The run an earlier submission with this idempotency key created, if any. */
+  async runWithIdempotencyKey(tenantId: string, key: string): Promise<string | null> {
+    const found = await this.pool.query(`SELECT id FROM runs WHERE tenant_id = $1 AND idempotency_key = $2`, [tenantId, key]);
+    return found.rows[0]?.id ?? null;
   }
 
   /** Applies a batch of events (from many runs) in one transaction; returns jobs to enqueue after commit. */
