@@ -83,9 +83,9 @@ export class ShootsService {
     return this.start(p, { version, template, params, kind: 'shoot', priceCredits: template.priceCredits, image, idempotencyKey });
   }
 
-  private async runWithIdempotencyKey(p: Principal, key: string): Promise<{ taskId: string } | null> {
+  private async runWithIdempotencyKey(p: Principal, key: string): Promise<{ runId: string } | null> {
     const runId = await this.coordinator.runWithIdempotencyKey(p.tenantId, key);
-    return runId ? { taskId: runId } : null;
+    return runId ? { runId } : null;
   }
 
   async submitTestRun(p: Principal, graphVersionId: string | undefined, image: StagedUpload | undefined) {
@@ -94,7 +94,7 @@ export class ShootsService {
     return this.start(p, { version, params: {}, kind: 'test', priceCredits: 0, image });
   }
 
-  private async start(p: Principal, o: StartOptions): Promise<{ taskId: string }> {
+  private async start(p: Principal, o: StartOptions): Promise<{ runId: string }> {
     try {
       const { runId } = await startRun(this.coordinator, this.catalog.descriptors, {
         tenantId: p.tenantId,
@@ -109,7 +109,7 @@ export class ShootsService {
         priceCredits: o.priceCredits,
         idempotencyKey: o.idempotencyKey ?? null,
       });
-      return { taskId: runId };
+      return { runId };
     } catch (err) {
       if (err instanceof GraphInvalidError) throw new GraphProblemsException(err.problems, 'these params make the graph invalid');
       if (err instanceof InsufficientCreditsError) throw new HttpException(err.message, HttpStatus.PAYMENT_REQUIRED);
@@ -180,13 +180,13 @@ export class ShootsService {
     else if (!(await this.nodeRuns.existsBy({ runId: id, nodeId: fromNodeId }))) {
       throw new UnprocessableEntityException(`run ${id} has no node ${quote(fromNodeId)}`);
     }
-    const taskId = randomUUID();
+    const runId = randomUUID();
     try {
-      await this.coordinator.replay(id, fromNodeId, params, taskId, p.userId);
+      await this.coordinator.replay(id, fromNodeId, params, runId, p.userId);
     } catch (err) {
       throw new UnprocessableEntityException((err as Error).message);
     }
-    return { taskId, parentRunId: id, fromNodeId };
+    return { runId, parentRunId: id, fromNodeId };
   }
 
   /**
