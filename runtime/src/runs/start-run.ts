@@ -6,6 +6,8 @@ import type { NewRun } from '../store';
 import { planRun, type PlanRunOptions } from './plan-run';
 
 export interface StartRunRequest extends PlanRunOptions {
+  /** Default a new uuid; a caller may choose it to listen for the run's notices before it starts. */
+  runId?: string;
   tenantId: string;
   userId?: string | null;
   kind: NewRun['kind'];
@@ -31,7 +33,7 @@ export interface StartedRun {
  */
 export async function startRun(coordinator: RunCoordinator, catalog: readonly NodeTypeDescriptor[], request: StartRunRequest): Promise<StartedRun> {
   const { plan, seeds, seedInputs } = await planRun(request.version.doc, catalog, request);
-  const runId = randomUUID();
+  const runId = request.runId ?? randomUUID();
   const { tenantId, version, template } = request;
   try {
     await coordinator.startRuns([
