@@ -28,7 +28,8 @@ export interface StartedRun {
  * Starts one run: compile, bind seeds, then one transaction that records the seed artifacts (the
  * upload), charges the credits and creates the run with its first nodes; jobs are enqueued after
  * COMMIT. All or nothing, like BullMQ's FlowProducer.add: a failure leaves no run, no charge and no
- * artifacts row; a crash between COMMIT and enqueue is repaired by `RunCoordinator.reconcile`.
+ * artifacts row (a stored file nothing refers to may stay: content-addressed, it harms nothing); a
+ * crash between COMMIT and enqueue is repaired by `RunCoordinator.reconcile`.
  * Throws GraphInvalidError (bad graph, params or seeds) and InsufficientCreditsError.
  */
 export async function startRun(coordinator: RunCoordinator, catalog: readonly NodeTypeDescriptor[], request: StartRunRequest): Promise<StartedRun> {
