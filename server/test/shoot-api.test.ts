@@ -93,7 +93,7 @@ test('a seller uploads a phone photo and receives a studio shot, through the soc
   assert.ok(poll.body.nodes.every((n: { state: string }) => n.state === 'done'));
   for (const kind of ['jpeg', 'webp', 'thumbnail']) assert.match(poll.body.results[kind], /^\/api\/artifacts\/[a-f0-9]{64}\?t=[-a-f0-9]{36}&exp=\d+&sig=[\w-]{43}$/);
   // The socket's run.completed is the event the editor declares: the same signed result links as the poll.
-  const done = events.find((e) => e.type === 'run.completed' && e.payload.runId === taskId);
+  const done = events.find((e) => e.type === 'run.completed' && e.payload.runId === runId);
   assert.ok(done, `socket events: ${mine.join(', ')}`);
   assert.deepEqual(Object.keys(done.payload.results).sort(), Object.keys(poll.body.results).sort());
   assert.equal(done.payload.outputs, undefined);
