@@ -49,13 +49,14 @@ export const composePromptNode = defineNode({
     const colours = dominantColours(cut);
     if (!colours.length) throw new PermanentNodeError('the cut-out has no opaque pixels: no product to describe');
     const product = { colours, ...silhouetteAttributes(cut, input.meta) };
+    // Option params are named by the scene data, so they are not in the params' static type.
     const options: Record<string, string> = {};
     for (const name of SCENES.optionNames) {
       const value = (params as Record<string, unknown>)[name];
       if (typeof value === 'string') options[name] = value;
     }
     try {
-      return { prompt: { ...composePrompt(scene, { tier: params.tier, options, title: params.title }, product, await productCategory()) } };
+      return { prompt: composePrompt(scene, { tier: params.tier, options, title: params.title }, product, await productCategory()) };
     } catch (err) {
       if (err instanceof PromptChoiceError) throw new PermanentNodeError(err.message);
       throw err;

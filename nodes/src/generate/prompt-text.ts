@@ -1,8 +1,11 @@
 import type { NamedColour, ProductAttributes, ProductCategory } from './product-attributes';
 import { SCENE_DEFAULT, type ScenePartName, type SceneTemplate, type Tier } from './scene-templates';
 
-/** The value on a `prompt` port: the text a generation node sends, and what it was built from. */
-export interface ComposedPrompt {
+/**
+ * The value on a `prompt` port: the text a generation node sends, and what it was built from.
+ * A type, not an interface, so that it is a plain JSON port value.
+ */
+export type ComposedPrompt = {
   format: 'studioflow.prompt/1';
   positive: string;
   negative: string;
@@ -22,7 +25,7 @@ export interface ComposedPrompt {
   /** The positive text, part by part, each with where it came from. */
   parts: PromptPart[];
   negativeParts: { template: string[]; tier: string[]; options: string[]; preservation: string[] };
-}
+};
 
 export interface PromptPart {
   name: string;
