@@ -77,6 +77,11 @@ describe('compose-prompt', () => {
     assert.deepEqual(prompt.product.colours.map((c) => c.name), ['blue']);
   });
 
+  it('refuses a fully transparent cut-out: there is no product to describe', async () => {
+    const empty = await drawnCutout('<rect width="100" height="100" fill="#c0392b" fill-opacity="0.05"/>', 100, 100);
+    await rejectsPermanent(compose(empty), /no opaque pixels/);
+  });
+
   it('reads tall, wide, square-ish and round silhouettes', async () => {
     const cases: Array<[ArtifactRef, string]> = [
       [await cutOutProduct('bottle', '#1f4e8c'), 'tall'],
