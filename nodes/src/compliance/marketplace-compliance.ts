@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError, type ArtifactRef, type NodeContext } from '@studioflow/runtime/contract';
+import { defineNode, type ArtifactRef, type NodeContext } from '@studioflow/runtime/contract';
 import { evaluate, inspect, type Check, type Inspected } from './compliance-checks';
 import { reframe, whitenBackdrop } from './compliance-fixes';
 import { decoding, openImage } from '../image/decode';
@@ -35,14 +35,13 @@ export const marketplaceComplianceNode = defineNode({
   timeoutMs: 60_000,
   async run(ctx, inputs, params) {
     const input = inputs.image;
-    if (!isArtifactRef(input)) throw new PermanentNodeError('marketplace-compliance needs an image input');
     const marketplace = (params.marketplace ?? 'amazon') as Marketplace;
     const rules = MARKETPLACE_RULES[marketplace];
     // An intermediate is a PNG by construction; anything else is probed for its format (and JPEG quality).
     const bytes = input.mime === INTERMEDIATE_MIME ? null : await ctx.artifacts.get(input);
     const format = bytes ? (await decoding('image', () => openImage(bytes).metadata())).format ?? 'unknown' : 'png';
     const img = await loadImage(ctx, input, 'image');
-    const given = isArtifactRef(inputs.mask) ? await loadMask(ctx, inputs.mask, 'product mask') : null;
+    const given = inputs.mask ? await loadMask(ctx, inputs.mask, 'product mask') : null;
     ctx.progress(0.1, 'checking');
     const first = await inspect(img, format, bytes && format === 'jpeg' ? estimateJpegQuality(bytes) : null, given);
     const checks = evaluate(rules, first.facts);
@@ -55,7 +54,7 @@ export const marketplaceComplianceNode = defineNode({
       notChecked: rules.notChecked,
     });
     if (!(params.autoFix ?? false) || report(checks, []).pass) {
-      const mask = isArtifactRef(inputs.mask) && first.facts.border.sides < 3 ? inputs.mask : await storeMask(ctx, first, img);
+      const mask = inputs.mask && first.facts.border.sides < 3 ? inputs.mask : await storeMask(ctx, first, img);
       return { image: input, mask, report: report(checks, []) };
     }
 

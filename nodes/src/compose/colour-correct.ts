@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError, type NodeContext } from '@studioflow/runtime/contract';
+import { defineNode, type ArtifactRef, type NodeContext } from '@studioflow/runtime/contract';
 import { applyLuts, labStats, levelsLut, measureBackdrop, transferLab, whiteBalanceLuts } from './colour-ops';
 import { boundingBox } from '../image/mask-ops';
 import { loadImage, loadMask, storeImage } from '../image/image-artifacts';
@@ -31,7 +31,6 @@ export const colourCorrectNode = defineNode({
   timeoutMs: 60_000,
   async run(ctx, inputs, params) {
     const input = inputs.image;
-    if (!isArtifactRef(input)) throw new PermanentNodeError('colour-correct needs an image input');
     // Edited in place below: a private copy.
     const img = toColour(await loadImage(ctx, input, 'image', { writable: true }));
     const report: Record<string, unknown> = {};
@@ -54,7 +53,7 @@ export const colourCorrectNode = defineNode({
     }
     ctx.signal.throwIfAborted();
 
-    if ((params.matchProduct ?? true) && isArtifactRef(inputs.original)) {
+    if ((params.matchProduct ?? true) && inputs.original) {
       ctx.progress(0.4, 'matching the product colour');
       report.matchProduct = await matchProduct(img, await loadImage(ctx, inputs.original, 'original cut-out'), inputs.mask, ctx);
     } else {
@@ -68,8 +67,8 @@ export const colourCorrectNode = defineNode({
   },
 });
 
-async function matchProduct(img: RawImage, original: RawImage, maskRef: unknown, ctx: NodeContext) {
-  let given = isArtifactRef(maskRef) ? await loadMask(ctx, maskRef, 'product mask') : null;
+async function matchProduct(img: RawImage, original: RawImage, maskRef: ArtifactRef | undefined, ctx: NodeContext) {
+  let given = maskRef ? await loadMask(ctx, maskRef, 'product mask') : null;
   if (given && (given.width !== img.width || given.height !== img.height)) {
     // A mask of another picture (the source photo before compositing): find the product here instead.
     ctx.log.warn('colour-correct: the mask does not match the image size, segmenting the image instead', { mask: [given.width, given.height], image: [img.width, img.height] });

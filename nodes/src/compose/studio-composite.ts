@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError, type PortValues } from '@studioflow/runtime/contract';
+import { defineNode, PermanentNodeError, type PortValues } from '@studioflow/runtime/contract';
 import { decoding } from '../image/decode';
 import { HEX_COLOUR_PATTERN, parseHex } from '../image/hex-colour';
 import { alphaBoxes, applyReflection, blendOver, footprint, type PlacedProduct } from './placed-product';
@@ -45,9 +45,7 @@ export const studioCompositeNode = defineNode({
   cacheable: true,
   timeoutMs: 60_000,
   async run(ctx, inputs, params) {
-    const input = inputs.cutout;
-    if (!isArtifactRef(input)) throw new PermanentNodeError('studio-composite needs a cut-out input');
-    const cut = await loadImage(ctx, input, 'cut-out');
+    const cut = await loadImage(ctx, inputs.cutout, 'cut-out');
     const whole = { x: 0, y: 0, width: cut.width, height: cut.height };
     // Resample everything visible (soft edge tails too) but measure and place by the product body.
     const boxes = cut.channels === 4 || cut.channels === 2 ? alphaBoxes(cut.data, cut.width, cut.height, cut.channels) : { visible: whole, body: whole };

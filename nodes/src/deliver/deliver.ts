@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runtime/contract';
+import { defineNode } from '@studioflow/runtime/contract';
 import { embedIccInJpeg, embedIccInWebp, srgbIcc } from '../image/icc-embed';
 import { loadImage } from '../image/image-artifacts';
 import { rawInput } from '../image/raw-image';
@@ -37,7 +37,6 @@ export const deliverNode = defineNode({
   timeoutMs: 60_000,
   async run(ctx, inputs, params) {
     const input = inputs.image;
-    if (!isArtifactRef(input)) throw new PermanentNodeError('deliver needs an image input');
     const img = await loadImage(ctx, input, 'image to deliver');
     const sourceType = pickSourceType(params.digitalSourceType ?? 'auto', input.meta?.digitalSourceType);
     const xmp = traceabilityXmp(ctx.run, ctx.nodeId, sourceType);

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runtime/contract';
+import { defineNode, PermanentNodeError } from '@studioflow/runtime/contract';
 import { decoding, isHeic, openImage } from '../image/decode';
 import { storeImage } from '../image/image-artifacts';
 import { dropOpaqueAlpha } from '../image/raw-image';
@@ -40,9 +40,7 @@ export const inputImageNode = defineNode({
   cacheable: true,
   timeoutMs: 60_000,
   async run(ctx, inputs, params) {
-    const upload = inputs.upload;
-    if (!isArtifactRef(upload)) throw new PermanentNodeError('no image uploaded');
-    const bytes = await ctx.artifacts.get(upload);
+    const bytes = await ctx.artifacts.get(inputs.upload);
     if (bytes.length === 0) throw new PermanentNodeError(`${UPLOAD} is empty (0 bytes)`);
     if (isHeic(bytes)) {
       throw new PermanentNodeError(`${UPLOAD} is HEIC, which is not supported yet: upload a JPEG (iPhone: Settings > Camera > Formats > Most Compatible)`);

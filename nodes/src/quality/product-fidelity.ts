@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runtime/contract';
+import { defineNode, PermanentNodeError } from '@studioflow/runtime/contract';
 import { fidelityParts, type FidelityParts } from './fidelity-metrics';
 import { alignProducts } from './product-alignment';
 import { loadImage, loadMask } from '../image/image-artifacts';
@@ -42,11 +42,10 @@ export const productFidelityNode = defineNode({
   timeoutMs: 60_000,
   async run(ctx, inputs, params) {
     const { original, candidate, candidateMask } = inputs;
-    if (!isArtifactRef(original) || !isArtifactRef(candidate)) throw new PermanentNodeError('product-fidelity needs an original cut-out and a candidate image');
     const [orig, cand, given] = await Promise.all([
       loadImage(ctx, original, 'original cut-out'),
       loadImage(ctx, candidate, 'candidate image'),
-      isArtifactRef(candidateMask) ? loadMask(ctx, candidateMask, 'candidate mask') : Promise.resolve(null),
+      candidateMask ? loadMask(ctx, candidateMask, 'candidate mask') : Promise.resolve(null),
     ]);
     ctx.progress(0.1, 'finding the product');
     const [p0, p1] = await Promise.all([findProduct(orig, null, 'original cut-out'), findProduct(cand, given, 'candidate image')]);

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError, type PortValues } from '@studioflow/runtime/contract';
+import { defineNode, PermanentNodeError, type PortValues } from '@studioflow/runtime/contract';
 import { meaningfulAlpha } from '../image/alpha-mask';
 import { classicalMatte, NoProductError } from './classical-segmenter';
 import { cropRgba, cutoutRegion, featherAlpha, type Unmixing } from '../image/cutout';
@@ -46,9 +46,7 @@ export const segmentNode = defineNode({
   cacheSalt: modelConfigFingerprint,
   timeoutMs: 60_000,
   async run(ctx, inputs, params) {
-    const input = inputs.image;
-    if (!isArtifactRef(input)) throw new PermanentNodeError('segment needs an image input');
-    const img = await loadImage(ctx, input, 'input image');
+    const img = await loadImage(ctx, inputs.image, 'input image');
     const { width: W, height: H } = img;
     ctx.progress(0.1, 'finding the product');
 

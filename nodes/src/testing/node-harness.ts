@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import { wantsFrom, type ArtifactRef, type NodeContext, type NodeDefinition, type PortValue, type PortValues, type RunInfo } from '@studioflow/runtime/contract';
+import { wantsFrom, type ArtifactRef, type NodeContext, type NodeDefinition, type PortValues, type RunInfo } from '@studioflow/runtime/contract';
 
 export interface ProgressEvent {
   nodeId: string;
@@ -60,7 +60,7 @@ export class NodeHarness {
   }
 
   /** Runs one node with params defaulted from its schema (explicit params win). */
-  async runNode<P>(def: NodeDefinition<P>, inputs: Record<string, PortValue | undefined>, params: Partial<P> = {}, nodeId?: string): Promise<PortValues> {
+  async runNode<P, I>(def: NodeDefinition<P, I>, inputs: NoInfer<I>, params: Partial<P> = {}, nodeId?: string): Promise<PortValues> {
     const id = nodeId ?? `${def.type}-${++this.counter}`;
     return def.run(this.context(id), inputs, { ...schemaDefaults(def), ...params } as P);
   }
@@ -71,7 +71,7 @@ export class NodeHarness {
 }
 
 /** The `default` of every param in a node's TypeBox schema. */
-export function schemaDefaults(def: NodeDefinition<any>): Record<string, unknown> {
+export function schemaDefaults(def: Pick<NodeDefinition<any, any>, 'params'>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(def.params.properties ?? {})) {
     if (v && typeof v === 'object' && 'default' in v) out[k] = (v as { default: unknown }).default;

@@ -57,10 +57,10 @@ export interface NodeTypeDescriptor {
   category: string;
   description: string;
   resource: Resource;
-  inputs: PortSpec[];
-  outputs: PortSpec[];
+  inputs: readonly PortSpec[];
+  outputs: readonly PortSpec[];
   /** Values bound when a run starts, not by edges (the uploaded photo: `upload`). */
-  seeds?: PortSpec[];
+  seeds?: readonly PortSpec[];
   params: ParamSchema;
   cacheable: boolean;
   /** Default attempts (including the first) for this node type. */

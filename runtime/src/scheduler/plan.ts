@@ -148,7 +148,7 @@ export function bindSeeds(plan: RunPlan, values: Record<string, PortValue>): Rec
   const bound: Record<string, PortValues> = {};
   for (const id of plan.order) {
     for (const name of plan.nodes[id].seeds ?? []) {
-      if (!(name in values)) throw new GraphInvalidError([{ code: 'missing_input', nodeId: id, port: name, message: `node "${id}" needs "${name}" when the run starts` }]);
+      if (values[name] == null) throw new GraphInvalidError([{ code: 'missing_input', nodeId: id, port: name, message: `node "${id}" needs "${name}" when the run starts` }]);
       (bound[id] ??= {})[name] = values[name];
     }
   }
