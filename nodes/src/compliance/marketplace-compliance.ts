@@ -4,7 +4,7 @@ import { evaluate, inspect, type Check, type Inspected } from './compliance-chec
 import { reframe, whitenBackdrop } from './compliance-fixes';
 import { decoding, openImage } from '../image/decode';
 import { estimateJpegQuality } from '../image/jpeg-quality';
-import { MARKETPLACE_RULES, MARKETPLACES, type Marketplace, type MarketplaceRules } from './marketplace-rules';
+import { MARKETPLACE_RULES, MARKETPLACES, type MarketplaceRules } from './marketplace-rules';
 import { boundingBox } from '../image/mask-ops';
 import { loadImage, loadMask, storeImage } from '../image/image-artifacts';
 import { INTERMEDIATE_MIME, type RawImage } from '../image/raw-image';
@@ -32,10 +32,9 @@ export const marketplaceComplianceNode = defineNode({
     autoFix: Type.Boolean({ default: false, description: 'Repair failing required rules where possible; the report then describes the fixed image' }),
   }),
   cacheable: true,
-  timeoutMs: 60_000,
   async run(ctx, inputs, params) {
     const input = inputs.image;
-    const marketplace = (params.marketplace ?? 'amazon') as Marketplace;
+    const marketplace = params.marketplace;
     const rules = MARKETPLACE_RULES[marketplace];
     // An intermediate is a PNG by construction; anything else is probed for its format (and JPEG quality).
     const bytes = input.mime === INTERMEDIATE_MIME ? null : await ctx.artifacts.get(input);
@@ -53,7 +52,7 @@ export const marketplaceComplianceNode = defineNode({
       fixed,
       notChecked: rules.notChecked,
     });
-    if (!(params.autoFix ?? false) || report(checks, []).pass) {
+    if (!params.autoFix || report(checks, []).pass) {
       const mask = inputs.mask && first.facts.border.sides < 3 ? inputs.mask : await storeMask(ctx, first, img);
       return { image: input, mask, report: report(checks, []) };
     }

@@ -39,7 +39,6 @@ export const productFidelityNode = defineNode({
     threshold: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'pass when the score is at least this' }),
   }),
   cacheable: true,
-  timeoutMs: 60_000,
   async run(ctx, inputs, params) {
     const { original, candidate, candidateMask } = inputs;
     const [orig, cand, given] = await Promise.all([
@@ -54,7 +53,7 @@ export const productFidelityNode = defineNode({
     const pair = await alignProducts(orig, p0.alpha, cand, p1.alpha);
     if (!pair) throw new PermanentNodeError('no product found in the original or the candidate (the mask is empty)');
     const { parts, worstTile } = fidelityParts(pair);
-    const threshold = params.threshold ?? 0.5;
+    const { threshold } = params;
     const sub = Object.fromEntries(Object.entries(FIDELITY_RAMPS).map(([k, [bad, good]]) => [k, ramp(parts[k as keyof FidelityParts], bad, good)]));
     const score = Math.min(...Object.values(sub));
     return {

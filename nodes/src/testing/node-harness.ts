@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import { wantsFrom, type ArtifactRef, type NodeContext, type NodeDefinition, type PortValues, type RunInfo } from '@studioflow/runtime/contract';
+import { describeNode, wantsFrom, type ArtifactRef, type NodeContext, type NodeDefinition, type PortValues, type RunInfo } from '@studioflow/runtime/contract';
+import { checkParams, type NodeTypeDescriptor } from '@studioflow/runtime/graph';
 
 export interface ProgressEvent {
   nodeId: string;
@@ -59,10 +60,10 @@ export class NodeHarness {
     };
   }
 
-  /** Runs one node with params defaulted from its schema (explicit params win). */
+  /** Runs one node with its params as a plan gives them: checked, defaults applied. */
   async runNode<P, I>(def: NodeDefinition<P, I>, inputs: NoInfer<I>, params: Partial<P> = {}, nodeId?: string): Promise<PortValues> {
     const id = nodeId ?? `${def.type}-${++this.counter}`;
-    return def.run(this.context(id), inputs, { ...schemaDefaults(def), ...params } as P);
+    return def.run(this.context(id), inputs, planParams(def, params));
   }
 
   async close(): Promise<void> {
@@ -70,11 +71,18 @@ export class NodeHarness {
   }
 }
 
-/** The `default` of every param in a node's TypeBox schema. */
-export function schemaDefaults(def: Pick<NodeDefinition<any, any>, 'params'>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(def.params.properties ?? {})) {
-    if (v && typeof v === 'object' && 'default' in v) out[k] = (v as { default: unknown }).default;
-  }
-  return out;
+const descriptors = new WeakMap<NodeDefinition<any, any>, NodeTypeDescriptor>();
+
+/** A node's params as compilePlan gives them: checked against its schema, defaults applied. */
+export function planParams<P>(def: NodeDefinition<P, any>, params: Partial<P> = {}): P {
+  let descriptor = descriptors.get(def);
+  if (!descriptor) descriptors.set(def, (descriptor = describeNode(def)));
+  const checked = checkParams(descriptor, params as Record<string, unknown>);
+  if (!checked.ok) throw new Error(`${def.type} params: ${checked.errors.join('; ')}`);
+  return checked.params as P;
+}
+
+/** The `default` of every param in a node's schema. */
+export function schemaDefaults<P>(def: NodeDefinition<P, any>): P {
+  return planParams(def);
 }

@@ -9,6 +9,7 @@ import { parseBatch } from '../bullmq/notices';
 import { Semaphore } from './semaphore';
 import type { RunCoordinator } from '../bullmq/coordinator';
 import { runWithTimeout } from './timeout';
+import { DEFAULT_TIMEOUT_MS } from '../scheduler/plan';
 
 export interface WorkerHostOptions {
   connection: Redis;
@@ -108,7 +109,7 @@ export class NodeWorkerHost {
       },
     };
     try {
-      const timeoutMs = d.timeoutMs ?? def.timeoutMs ?? o.defaultTimeoutMs ?? 60_000;
+      const timeoutMs = d.timeoutMs ?? def.timeoutMs ?? o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
       const outputs = await slots.use(() => runWithTimeout(() => def.run(ctx, d.inputs, d.params), timeoutMs, controller));
       await o.coordinator.submit({
         runId: d.runId,
