@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { LocalArtifactStore } from '../src/artifacts';
-import { declaredInputs, defineNode, isPermanentError, NodeCatalog, type ArtifactRef, type PortValues } from '../src/contract';
-import { bindSeeds, compilePlan, GraphInvalidError } from '../src/scheduler';
+import { declaredInputs, defineNode, describeNode, isPermanentError, NodeCatalog, type ArtifactRef, type PortValues } from '../src/contract';
+import { NODE_TYPE_FIELDS } from '../src/graph';
+import { bindSeeds, compilePlan, DEFAULT_TIMEOUT_MS, GraphInvalidError } from '../src/scheduler';
 import { runGraphLocally } from '../src/local';
 
 const ref = (hash: string): ArtifactRef => ({ hash, mime: 'image/png', bytes: 1 });
@@ -121,5 +122,46 @@ describe('a run whose node would get no required input', () => {
     assert.throws(() => bindSeeds(plan, {}), GraphInvalidError);
     assert.throws(() => bindSeeds(plan, { upload: undefined as never }), /node "in" needs "upload" when the run starts/);
     assert.deepEqual(bindSeeds(plan, { upload: ref('u') }), { in: { upload: ref('u') } });
+  });
+});
+
+describe('the fields a node type declares', () => {
+  const declared = defineNode({
+    type: 'every-field',
+    version: 3,
+    title: 'Every field',
+    category: 'test',
+    description: 'Declares every optional field',
+    resource: 'gpu',
+    inputs: [{ name: 'image', type: 'image', optional: true }],
+    outputs: [{ name: 'report', type: 'report' }],
+    seeds: [{ name: 'upload', type: 'image' }],
+    params: Type.Object({ level: Type.Number({ default: 1 }) }),
+    cacheable: true,
+    retries: 5,
+    timeoutMs: 90_000,
+    parks: false,
+    cacheSalt: () => 'model-a',
+    async run() {
+      return { report: {} };
+    },
+  });
+
+  it('all reach the descriptor, and the plan node takes its identity and cache facts from it', () => {
+    const descriptor = describeNode(declared);
+    for (const key of NODE_TYPE_FIELDS) assert.deepEqual(descriptor[key], declared[key], key);
+    assert.match(descriptor.cacheSalt ?? '', /^[0-9a-f]{8}$/);
+    const plan = compilePlan({ nodes: [{ id: 'n', type: 'every-field' }], edges: [] }, [descriptor]);
+    const { type, version, resource, cacheable, cacheSalt, attempts, timeoutMs, params } = plan.nodes.n;
+    assert.deepEqual({ type, version, resource, cacheable, cacheSalt, attempts, timeoutMs, params }, {
+      type: 'every-field', version: 3, resource: 'gpu', cacheable: true, cacheSalt: descriptor.cacheSalt, attempts: 5, timeoutMs: 90_000, params: { level: 1 },
+    });
+  });
+
+  it('are left out of the descriptor when a node does not declare them', () => {
+    const { seeds, retries, timeoutMs, parks, cacheSalt, ...lean } = declared;
+    const descriptor = describeNode({ ...lean, type: 'lean' });
+    for (const key of ['seeds', 'retries', 'timeoutMs', 'parks', 'cacheSalt']) assert.equal(key in descriptor, false, key);
+    assert.equal(compilePlan({ nodes: [{ id: 'n', type: 'lean' }], edges: [] }, [descriptor]).nodes.n.timeoutMs, DEFAULT_TIMEOUT_MS);
   });
 });

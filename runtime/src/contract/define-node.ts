@@ -1,5 +1,5 @@
 import type { Static, TObject } from '@sinclair/typebox';
-import type { NodeTypeDescriptor, ParamSchema, PortSpec, Resource } from '../graph/types';
+import { NODE_TYPE_FIELDS, pickFields, type NodeTypeDescriptor, type NodeTypeFields, type ParamSchema, type PortSpec } from '../graph/types';
 import { paramValidator } from '../graph/validate';
 import { PermanentNodeError, type NodeContext } from './context';
 import { ARTIFACT_PORT_TYPES, isArtifactRef, type NodeInputs, type PortValue, type PortValues } from './values';
@@ -7,26 +7,8 @@ import { ARTIFACT_PORT_TYPES, isArtifactRef, type NodeInputs, type PortValue, ty
 /** Inputs as a host hands them over, before they are checked against the node's ports. */
 export type GivenInputs = Record<string, PortValue | undefined>;
 
-export interface NodeDefinition<P = Record<string, unknown>, I = GivenInputs> {
-  type: string;
-  version: number;
-  title: string;
-  category: string;
-  description: string;
-  resource: Resource;
-  inputs: readonly PortSpec[];
-  outputs: readonly PortSpec[];
-  /** Values the host binds when a run starts, not edges: e.g. the uploaded photo (`upload`). */
-  seeds?: readonly PortSpec[];
+export interface NodeDefinition<P = Record<string, unknown>, I = GivenInputs> extends NodeTypeFields {
   params: TObject;
-  /** False for nodes whose output is not a function of their inputs (random seed, human review). */
-  cacheable: boolean;
-  /** Default per-attempt timeout; the runtime aborts ctx.signal when it passes. */
-  timeoutMs?: number;
-  /** Default attempts including the first (runtime default 3). */
-  retries?: number;
-  /** Parks the run for a person's decision instead of running on a worker (human review). */
-  parks?: boolean;
   /**
    * Facts outside params and inputs that change the output (e.g. which model file is configured):
    * folded into the execution-cache key so a new model never serves an old result.
@@ -83,23 +65,11 @@ function portValue(type: string, port: PortSpec, value: unknown): unknown {
 }
 
 /** The JSON form served at GET /api/node-types and used by the validator and the editor. */
-export function describeNode(def: NodeDefinition<any>): NodeTypeDescriptor {
+export function describeNode(def: NodeDefinition<any, any>): NodeTypeDescriptor {
   const params = JSON.parse(JSON.stringify(def.params)) as ParamSchema;
   return {
-    type: def.type,
-    version: def.version,
-    title: def.title,
-    category: def.category,
-    description: def.description,
-    resource: def.resource,
-    inputs: def.inputs,
-    outputs: def.outputs,
-    ...(def.seeds?.length ? { seeds: def.seeds } : {}),
+    ...pickFields(def, NODE_TYPE_FIELDS),
     params: { additionalProperties: false, ...params },
-    cacheable: def.cacheable,
-    ...(def.retries !== undefined ? { retries: def.retries } : {}),
-    ...(def.timeoutMs !== undefined ? { timeoutMs: def.timeoutMs } : {}),
-    ...(def.parks ? { parks: true } : {}),
     ...(def.cacheSalt ? { cacheSalt: shortHash(def.cacheSalt()) } : {}),
   };
 }
