@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import { describeNode, wantsFrom, type ArtifactRef, type NodeContext, type NodeDefinition, type PortValues, type RunInfo } from '@studioflow/runtime/contract';
+import { describeNode, type ArtifactRef, type NodeContext, type NodeDefinition, type PortValues, type RunInfo } from '@studioflow/runtime/contract';
+import { createNodeContext } from '@studioflow/runtime/worker';
 import { checkParams, type NodeTypeDescriptor } from '@studioflow/runtime/graph';
 
 export interface ProgressEvent {
@@ -44,20 +45,19 @@ export class NodeHarness {
 
   /** A context for one node; `wants` lists the outputs the caller will use (default: all). */
   context(nodeId: string, signal: AbortSignal = new AbortController().signal, wants?: readonly string[]): NodeContext {
-    return {
+    return createNodeContext({
       run: this.run,
       nodeId,
-      attempt: 1,
       artifacts: this.store.access(),
       signal,
-      progress: (fraction, message) => this.progress.push({ nodeId, fraction, message }),
+      onProgress: (fraction, message) => this.progress.push({ nodeId, fraction, message }),
       log: {
         info: (msg, extra) => this.logs.push({ level: 'info', msg, extra }),
         warn: (msg, extra) => this.logs.push({ level: 'warn', msg, extra }),
         error: (msg, extra) => this.logs.push({ level: 'error', msg, extra }),
       },
-      wants: wantsFrom(wants),
-    };
+      wants,
+    });
   }
 
   /** Runs one node with its params as a plan gives them: checked, defaults applied. */
