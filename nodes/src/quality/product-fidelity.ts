@@ -9,7 +9,7 @@ import { findProduct } from '../segment/product-mask';
  * Each part maps linearly from a clearly-changed value (score 0) to a faithful one (score 1).
  * Ends were set on synthetic products: the same product re-composited on other backdrops scores
  * ~1 on every part; a 20° hue shift, a changed label, a 10% stretch or shear, or objects painted
- * over the product drive at least one part to 0 (see test/product-fidelity.test.ts).
+ * over the product drive at least one part to 0 (see product-fidelity.test.ts).
  */
 export const FIDELITY_RAMPS: Record<keyof FidelityParts, readonly [bad: number, good: number]> = {
   ssim: [0.75, 0.92],
