@@ -23,7 +23,7 @@ export type NodeDeclaration<I extends readonly PortSpec[], Seeds extends readonl
 
 /**
  * Declares a node type. Its `run` gets the inputs its ports declare, already checked (see
- * declaredInputs), so a node tests only what the ports cannot say.
+ * declaredInputs), so a node checks only what its ports cannot say.
  */
 export function defineNode<const I extends readonly PortSpec[], S extends TObject, const Seeds extends readonly PortSpec[] = readonly []>(
   def: NodeDeclaration<I, Seeds, S>,
@@ -43,7 +43,7 @@ export function declaredInputs(def: Pick<NodeDefinition, 'type' | 'inputs' | 'se
   for (const port of [...def.inputs, ...seeds]) {
     const raw = given[port.name];
     const value = port.multiple
-      ? (Array.isArray(raw) ? raw : raw == null ? [] : [raw]).filter((v) => v != null).map((v) => portValue(def.type, port, v))
+      ? (Array.isArray(raw) ? raw : [raw]).filter((v) => v != null).map((v) => portValue(def.type, port, v))
       : raw == null ? undefined : portValue(def.type, port, raw);
     if (value === undefined || (Array.isArray(value) && port.multiple && value.length === 0)) {
       if (port.optional && !seeds.includes(port)) continue;
