@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { describeNode, type ArtifactRef, type NodeContext, type NodeDefinition, type PortValues, type RunInfo } from '@studioflow/runtime/contract';
-import { createNodeContext } from '@studioflow/runtime/worker';
+// The factory alone: the worker entry would load BullMQ and pg into every importer of this package.
+import { createNodeContext } from '@studioflow/runtime/worker/node-context';
 import { checkParams, type NodeTypeDescriptor } from '@studioflow/runtime/graph';
 
 export interface ProgressEvent {
