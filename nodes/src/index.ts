@@ -1,15 +1,15 @@
-import { NodeCatalog, type NodeDefinition } from '@studioflow/runtime/contract';
-import { colourCorrectNode } from './compose/colour-correct';
-import { composePromptNode } from './generate/compose-prompt';
-import { deliverNode } from './deliver/deliver';
-import { humanReviewNode } from './control/human-review';
-import { inputImageNode } from './input/input-image';
-import { marketplaceComplianceNode } from './compliance/marketplace-compliance';
-import { productFidelityNode } from './quality/product-fidelity';
-import { segmentNode } from './segment/segment';
-import { studioCompositeNode } from './compose/studio-composite';
-
-export { colourCorrectNode, composePromptNode, deliverNode, humanReviewNode, inputImageNode, marketplaceComplianceNode, productFidelityNode, segmentNode, studioCompositeNode };
+/** The package's public entry: the catalog and the helpers other packages use. Test helpers: @studioflow/nodes/testing. */
+export { createProductCatalog, productNodes } from './catalog';
+// Single node definitions, for callers that run one node directly (the bench).
+export { colourCorrectNode } from './compose/colour-correct';
+export { composePromptNode } from './generate/compose-prompt';
+export { deliverNode } from './deliver/deliver';
+export { humanReviewNode } from './control/human-review';
+export { inputImageNode } from './input/input-image';
+export { marketplaceComplianceNode } from './compliance/marketplace-compliance';
+export { productFidelityNode } from './quality/product-fidelity';
+export { segmentNode } from './segment/segment';
+export { studioCompositeNode } from './compose/studio-composite';
 export { BUILT_IN_PRESETS, modelPresets, type SegmentationPreset } from './models/model-registry';
 export { configuredProvider, onnxSessionPool } from './models/onnx-sessions';
 export { MARKETPLACE_RULES, MARKETPLACES, type Marketplace, type MarketplaceRules } from './compliance/marketplace-rules';
@@ -18,20 +18,3 @@ export { inputImageSizeProblem, MIN_INPUT_SIDE } from './input/input-image';
 export { DEFAULT_MAX_PIXELS, maxInputPixels } from './image/decode';
 export { STUDIOFLOW_XMP_NS, DIGITAL_SOURCE_TYPES, type DigitalSourceType } from './image/xmp';
 export { warmUpProductNodes } from './warm-up';
-
-/** Every node type this package provides, in catalog order. */
-export const productNodes: readonly NodeDefinition<any>[] = [
-  inputImageNode,
-  segmentNode,
-  studioCompositeNode,
-  colourCorrectNode,
-  composePromptNode,
-  marketplaceComplianceNode,
-  productFidelityNode,
-  deliverNode,
-  humanReviewNode,
-];
-
-export function createProductCatalog(): NodeCatalog {
-  return new NodeCatalog(productNodes);
-}

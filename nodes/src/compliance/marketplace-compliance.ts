@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError, type ArtifactRef, type NodeContext } from '@studioflow/runtime/contract';
+import { defineNode, type ArtifactRef, type NodeContext } from '@studioflow/runtime/contract';
 import { evaluate, inspect, type Check, type Inspected } from './compliance-checks';
 import { reframe, whitenBackdrop } from './compliance-fixes';
 import { decoding, openImage } from '../image/decode';
 import { estimateJpegQuality } from '../image/jpeg-quality';
-import { MARKETPLACE_RULES, MARKETPLACES, type Marketplace, type MarketplaceRules } from './marketplace-rules';
+import { MARKETPLACE_RULES, MARKETPLACES, type MarketplaceRules } from './marketplace-rules';
 import { boundingBox } from '../image/mask-ops';
 import { loadImage, loadMask, storeImage } from '../image/image-artifacts';
 import { INTERMEDIATE_MIME, type RawImage } from '../image/raw-image';
@@ -32,17 +32,15 @@ export const marketplaceComplianceNode = defineNode({
     autoFix: Type.Boolean({ default: false, description: 'Repair failing required rules where possible; the report then describes the fixed image' }),
   }),
   cacheable: true,
-  timeoutMs: 60_000,
   async run(ctx, inputs, params) {
     const input = inputs.image;
-    if (!isArtifactRef(input)) throw new PermanentNodeError('marketplace-compliance needs an image input');
-    const marketplace = (params.marketplace ?? 'amazon') as Marketplace;
+    const marketplace = params.marketplace;
     const rules = MARKETPLACE_RULES[marketplace];
     // An intermediate is a PNG by construction; anything else is probed for its format (and JPEG quality).
     const bytes = input.mime === INTERMEDIATE_MIME ? null : await ctx.artifacts.get(input);
     const format = bytes ? (await decoding('image', () => openImage(bytes).metadata())).format ?? 'unknown' : 'png';
     const img = await loadImage(ctx, input, 'image');
-    const given = isArtifactRef(inputs.mask) ? await loadMask(ctx, inputs.mask, 'product mask') : null;
+    const given = inputs.mask ? await loadMask(ctx, inputs.mask, 'product mask') : null;
     ctx.progress(0.1, 'checking');
     const first = await inspect(img, format, bytes && format === 'jpeg' ? estimateJpegQuality(bytes) : null, given);
     const checks = evaluate(rules, first.facts);
@@ -54,8 +52,8 @@ export const marketplaceComplianceNode = defineNode({
       fixed,
       notChecked: rules.notChecked,
     });
-    if (!(params.autoFix ?? false) || report(checks, []).pass) {
-      const mask = isArtifactRef(inputs.mask) && first.facts.border.sides < 3 ? inputs.mask : await storeMask(ctx, first, img);
+    if (!params.autoFix || report(checks, []).pass) {
+      const mask = inputs.mask && first.facts.border.sides < 3 ? inputs.mask : await storeMask(ctx, first, img);
       return { image: input, mask, report: report(checks, []) };
     }
 

@@ -51,7 +51,7 @@ describe('colour-correct', () => {
   after(() => h.close());
 
   const upload = async (bytes: Buffer) => (await h.runNode(inputImageNode, { upload: await h.put(bytes, 'image/jpeg') })).image as ArtifactRef;
-  const correct = async (inputs: Record<string, ArtifactRef | undefined>, params: Record<string, unknown> = {}) =>
+  const correct = async (inputs: { image: ArtifactRef; original?: ArtifactRef; mask?: ArtifactRef }, params: Record<string, unknown> = {}) =>
     (await h.runNode(colourCorrectNode, inputs, params as never)).image as ArtifactRef;
 
   it('removes a warm colour cast from the backdrop (border → neutral)', async () => {

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError, type NodeContext } from '@studioflow/runtime/contract';
+import { defineNode, type ArtifactRef, type NodeContext } from '@studioflow/runtime/contract';
 import { applyLuts, labStats, levelsLut, measureBackdrop, transferLab, whiteBalanceLuts } from './colour-ops';
 import { boundingBox } from '../image/mask-ops';
 import { loadImage, loadMask, storeImage } from '../image/image-artifacts';
@@ -28,18 +28,16 @@ export const colourCorrectNode = defineNode({
     matchProduct: Type.Boolean({ default: true, description: "Inside the mask, match the product's Lab mean/std to the original cut-out (needs original)" }),
   }),
   cacheable: true,
-  timeoutMs: 60_000,
   async run(ctx, inputs, params) {
     const input = inputs.image;
-    if (!isArtifactRef(input)) throw new PermanentNodeError('colour-correct needs an image input');
     // Edited in place below: a private copy.
     const img = toColour(await loadImage(ctx, input, 'image', { writable: true }));
     const report: Record<string, unknown> = {};
 
-    if (params.whiteBalance ?? true) {
+    if (params.whiteBalance) {
       const backdrop = measureBackdrop(img);
       if (!backdrop) report.whiteBalance = { applied: false, reason: 'no opaque border pixels' };
-      else if (backdrop.chroma > (params.castLimit ?? 20)) report.whiteBalance = { applied: false, reason: 'coloured backdrop', chroma: round(backdrop.chroma) };
+      else if (backdrop.chroma > params.castLimit) report.whiteBalance = { applied: false, reason: 'coloured backdrop', chroma: round(backdrop.chroma) };
       else if (backdrop.chroma < 0.5) report.whiteBalance = { applied: false, reason: 'already neutral', chroma: round(backdrop.chroma) };
       else {
         const { luts, gains } = whiteBalanceLuts(backdrop.rgb);
@@ -47,18 +45,18 @@ export const colourCorrectNode = defineNode({
         report.whiteBalance = { applied: true, backdrop: backdrop.rgb, chroma: round(backdrop.chroma), gains: gains.map(round) };
       }
     }
-    if (params.levels ?? true) {
+    if (params.levels) {
       const levels = levelsLut(img);
       if (levels) applyLuts(img, [levels.lut, levels.lut, levels.lut]);
       report.levels = levels ? { applied: true, black: levels.black, white: levels.white } : { applied: false };
     }
     ctx.signal.throwIfAborted();
 
-    if ((params.matchProduct ?? true) && isArtifactRef(inputs.original)) {
+    if (params.matchProduct && inputs.original) {
       ctx.progress(0.4, 'matching the product colour');
       report.matchProduct = await matchProduct(img, await loadImage(ctx, inputs.original, 'original cut-out'), inputs.mask, ctx);
     } else {
-      report.matchProduct = { applied: false, reason: params.matchProduct === false ? 'off' : 'no original cut-out connected' };
+      report.matchProduct = { applied: false, reason: !params.matchProduct ? 'off' : 'no original cut-out connected' };
     }
 
     // A plain studio backdrop stays plain after correction: cheap to compress.
@@ -68,8 +66,8 @@ export const colourCorrectNode = defineNode({
   },
 });
 
-async function matchProduct(img: RawImage, original: RawImage, maskRef: unknown, ctx: NodeContext) {
-  let given = isArtifactRef(maskRef) ? await loadMask(ctx, maskRef, 'product mask') : null;
+async function matchProduct(img: RawImage, original: RawImage, maskRef: ArtifactRef | undefined, ctx: NodeContext) {
+  let given = maskRef ? await loadMask(ctx, maskRef, 'product mask') : null;
   if (given && (given.width !== img.width || given.height !== img.height)) {
     // A mask of another picture (the source photo before compositing): find the product here instead.
     ctx.log.warn('colour-correct: the mask does not match the image size, segmenting the image instead', { mask: [given.width, given.height], image: [img.width, img.height] });

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError, type PortValues } from '@studioflow/runtime/contract';
+import { defineNode, PermanentNodeError, type PortValues } from '@studioflow/runtime/contract';
 import { decoding } from '../image/decode';
 import { HEX_COLOUR_PATTERN, parseHex } from '../image/hex-colour';
 import { alphaBoxes, applyReflection, blendOver, footprint, type PlacedProduct } from './placed-product';
@@ -43,11 +43,8 @@ export const studioCompositeNode = defineNode({
     reflection: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'Floor reflection strength' }),
   }),
   cacheable: true,
-  timeoutMs: 60_000,
   async run(ctx, inputs, params) {
-    const input = inputs.cutout;
-    if (!isArtifactRef(input)) throw new PermanentNodeError('studio-composite needs a cut-out input');
-    const cut = await loadImage(ctx, input, 'cut-out');
+    const cut = await loadImage(ctx, inputs.cutout, 'cut-out');
     const whole = { x: 0, y: 0, width: cut.width, height: cut.height };
     // Resample everything visible (soft edge tails too) but measure and place by the product body.
     const boxes = cut.channels === 4 || cut.channels === 2 ? alphaBoxes(cut.data, cut.width, cut.height, cut.channels) : { visible: whole, body: whole };
@@ -55,8 +52,8 @@ export const studioCompositeNode = defineNode({
     const visible = boxes.visible;
     const body = boxes.body ?? visible;
 
-    const [FW, FH] = FRAME_SIZES[(params.size ?? '1:1-2048') as FrameSize] ?? FRAME_SIZES['1:1-2048'];
-    const fill = params.fill ?? 0.85;
+    const [FW, FH] = FRAME_SIZES[params.size];
+    const fill = params.fill;
     // Fit inside the fill box: the longer relative side touches it (the 85% rule).
     const scale = Math.min((fill * FW) / body.width, (fill * FH) / body.height);
     const tw = Math.max(1, Math.round(visible.width * scale));
@@ -71,23 +68,23 @@ export const studioCompositeNode = defineNode({
         .toBuffer(),
     );
     const bodyW = body.width * scale, bodyH = body.height * scale;
-    const left = Math.round(placeX(params.placement ?? 'center', FW, bodyW) - (body.x - visible.x) * scale);
+    const left = Math.round(placeX(params.placement, FW, bodyW) - (body.x - visible.x) * scale);
     const top = Math.round((FH - bodyH) / 2 - (body.y - visible.y) * scale);
     const bodyBox = { x: Math.round(left + (body.x - visible.x) * scale), y: Math.round(top + (body.y - visible.y) * scale), width: Math.round(bodyW), height: Math.round(bodyH) };
     const product: PlacedProduct = { rgba, width: tw, height: th, left, top };
     ctx.signal.throwIfAborted();
 
     ctx.progress(0.5, 'lighting');
-    const kind = params.background ?? 'white';
+    const kind = params.background;
     const canvas = makeBackdrop(FW, FH, {
       kind,
-      color: parseHex(params.color ?? '#ffffff'),
-      secondColor: parseHex(params.secondColor ?? '#e4e4e8'),
+      color: parseHex(params.color),
+      secondColor: parseHex(params.secondColor),
       horizonY: bodyBox.y + bodyBox.height,
       centerY: bodyBox.y + bodyBox.height / 2,
     });
-    applyStudioShadow(canvas, FW, FH, product, params.shadow ?? 0.35);
-    applyReflection(canvas, FW, FH, product, footprint(product).baseRow, params.reflection ?? 0);
+    applyStudioShadow(canvas, FW, FH, product, params.shadow);
+    applyReflection(canvas, FW, FH, product, footprint(product).baseRow, params.reflection);
     // The product mask on the frame, unless nothing in the run uses it.
     const mask = ctx.wants('mask') ? Buffer.alloc(FW * FH) : undefined;
     blendOver(canvas, FW, FH, product, mask);
@@ -96,7 +93,7 @@ export const studioCompositeNode = defineNode({
     const [image, maskRef] = await Promise.all([
       storeImage(ctx, { data: canvas, width: FW, height: FH, channels: 3 }, kind === 'white' || kind === 'solid' ? 'flat' : 'photo', {
         background: kind,
-        size: params.size ?? '1:1-2048',
+        size: params.size,
         productBox: bodyBox,
         fill: Math.max(bodyBox.width / FW, bodyBox.height / FH),
         digitalSourceType: 'compositeSynthetic',

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runtime/contract';
+import { defineNode } from '@studioflow/runtime/contract';
 import { embedIccInJpeg, embedIccInWebp, srgbIcc } from '../image/icc-embed';
 import { loadImage } from '../image/image-artifacts';
 import { rawInput } from '../image/raw-image';
@@ -34,12 +34,10 @@ export const deliverNode = defineNode({
   }),
   // Not cacheable: the files carry this run's id (traceability), so another run's output is wrong here.
   cacheable: false,
-  timeoutMs: 60_000,
   async run(ctx, inputs, params) {
     const input = inputs.image;
-    if (!isArtifactRef(input)) throw new PermanentNodeError('deliver needs an image input');
     const img = await loadImage(ctx, input, 'image to deliver');
-    const sourceType = pickSourceType(params.digitalSourceType ?? 'auto', input.meta?.digitalSourceType);
+    const sourceType = pickSourceType(params.digitalSourceType, input.meta?.digitalSourceType);
     const xmp = traceabilityXmp(ctx.run, ctx.nodeId, sourceType);
     const base = () => {
       const s = sharp(img.data, rawInput(img));
@@ -47,9 +45,9 @@ export const deliverNode = defineNode({
     };
     // JPEG has no alpha: a cut-out delivered directly lands on white, the marketplace default.
     const opaque = () => (img.channels === 4 || img.channels === 2 ? base().flatten({ background: '#ffffff' }) : base());
-    const tSize = params.thumbnailSize ?? 384;
+    const tSize = params.thumbnailSize;
     const jpegAndThumb = async () => {
-      const jpeg = await opaque().jpeg({ quality: params.jpegQuality ?? 90, mozjpeg: false }).withXmp(xmp).toBuffer();
+      const jpeg = await opaque().jpeg({ quality: params.jpegQuality, mozjpeg: false }).withXmp(xmp).toBuffer();
       // From the JPEG: libjpeg decodes it at 1/4 scale, cheaper than resampling the full frame.
       const thumb = await sharp(jpeg).resize(tSize, tSize, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer({ resolveWithObject: true });
       return [jpeg, thumb] as const;
@@ -57,15 +55,15 @@ export const deliverNode = defineNode({
     const [icc, [jpegPlain, thumb], webpPlain] = await Promise.all([
       srgbIcc(),
       jpegAndThumb(),
-      base().webp({ quality: params.webpQuality ?? 85, effort: params.webpEffort ?? 0 }).withXmp(xmp).toBuffer(),
+      base().webp({ quality: params.webpQuality, effort: params.webpEffort }).withXmp(xmp).toBuffer(),
     ]);
     // The pixels are sRGB already (input-image converted them): tag, do not transform.
     const jpeg = embedIccInJpeg(jpegPlain, icc);
     const webp = embedIccInWebp(webpPlain, icc);
     ctx.progress(0.9, 'storing');
     const trace = { runId: ctx.run.runId, graphId: ctx.run.graphId, graphVersion: ctx.run.graphVersion, templateId: ctx.run.templateId, digitalSourceType: sourceType };
-    const jpegRef = await ctx.artifacts.put(jpeg, { mime: 'image/jpeg', width: img.width, height: img.height, meta: { quality: params.jpegQuality ?? 90, ...trace } });
-    const webpRef = await ctx.artifacts.put(webp, { mime: 'image/webp', width: img.width, height: img.height, meta: { quality: params.webpQuality ?? 85, ...trace } });
+    const jpegRef = await ctx.artifacts.put(jpeg, { mime: 'image/jpeg', width: img.width, height: img.height, meta: { quality: params.jpegQuality, ...trace } });
+    const webpRef = await ctx.artifacts.put(webp, { mime: 'image/webp', width: img.width, height: img.height, meta: { quality: params.webpQuality, ...trace } });
     const thumbRef = await ctx.artifacts.put(thumb.data, { mime: 'image/jpeg', width: thumb.info.width, height: thumb.info.height });
     const s3 = s3Target();
     let delivery: Record<string, unknown> | undefined;

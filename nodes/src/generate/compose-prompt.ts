@@ -1,5 +1,5 @@
 import { Type, type TLiteral, type TUnion } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runtime/contract';
+import { defineNode, PermanentNodeError } from '@studioflow/runtime/contract';
 import { loadImage } from '../image/image-artifacts';
 import { dominantColours, productCategory, silhouetteAttributes } from './product-attributes';
 import { composePrompt, PromptChoiceError } from './prompt-text';
@@ -40,15 +40,13 @@ export const composePromptNode = defineNode({
   cacheSalt: () => `scenes:${SCENES.fingerprint}`,
   timeoutMs: 30_000,
   async run(ctx, inputs, params) {
-    const input = inputs.cutout;
-    if (!isArtifactRef(input)) throw new PermanentNodeError('compose-prompt needs a cut-out input');
     const scene = SCENES.byId.get(params.scene);
     if (!scene) throw new PermanentNodeError(`unknown scene "${params.scene}"; the scenes are ${[...SCENES.byId.keys()].join(', ')}`);
-    const cut = await loadImage(ctx, input, 'cut-out');
+    const cut = await loadImage(ctx, inputs.cutout, 'cut-out');
     ctx.progress(0.3, 'reading the product');
     const colours = dominantColours(cut);
     if (!colours.length) throw new PermanentNodeError('the cut-out has no opaque pixels: no product to describe');
-    const product = { colours, ...silhouetteAttributes(cut, input.meta) };
+    const product = { colours, ...silhouetteAttributes(cut, inputs.cutout.meta) };
     // Option params are named by the scene data, so they are not in the params' static type.
     const options: Record<string, string> = {};
     for (const name of SCENES.optionNames) {

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runtime/contract';
+import { defineNode, PermanentNodeError } from '@studioflow/runtime/contract';
 import { decoding, isHeic, openImage } from '../image/decode';
 import { storeImage } from '../image/image-artifacts';
 import { dropOpaqueAlpha } from '../image/raw-image';
@@ -38,16 +38,13 @@ export const inputImageNode = defineNode({
     maxSide: Type.Integer({ minimum: 256, maximum: 8192, default: 2048, description: 'Longest side of the working image (px); never upscaled' }),
   }),
   cacheable: true,
-  timeoutMs: 60_000,
   async run(ctx, inputs, params) {
-    const upload = inputs.upload;
-    if (!isArtifactRef(upload)) throw new PermanentNodeError('no image uploaded');
-    const bytes = await ctx.artifacts.get(upload);
+    const bytes = await ctx.artifacts.get(inputs.upload);
     if (bytes.length === 0) throw new PermanentNodeError(`${UPLOAD} is empty (0 bytes)`);
     if (isHeic(bytes)) {
       throw new PermanentNodeError(`${UPLOAD} is HEIC, which is not supported yet: upload a JPEG (iPhone: Settings > Camera > Formats > Most Compatible)`);
     }
-    const maxSide = params.maxSide ?? 2048;
+    const { maxSide } = params;
 
     const meta = await decoding(UPLOAD, () => openImage(bytes).metadata());
     const rotated = (meta.orientation ?? 1) >= 5;

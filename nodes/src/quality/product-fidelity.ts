@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError } from '@studioflow/runtime/contract';
+import { defineNode, PermanentNodeError } from '@studioflow/runtime/contract';
 import { fidelityParts, type FidelityParts } from './fidelity-metrics';
 import { alignProducts } from './product-alignment';
 import { loadImage, loadMask } from '../image/image-artifacts';
@@ -9,7 +9,7 @@ import { findProduct } from '../segment/product-mask';
  * Each part maps linearly from a clearly-changed value (score 0) to a faithful one (score 1).
  * Ends were set on synthetic products: the same product re-composited on other backdrops scores
  * ~1 on every part; a 20° hue shift, a changed label, a 10% stretch or shear, or objects painted
- * over the product drive at least one part to 0 (see test/product-fidelity.test.ts).
+ * over the product drive at least one part to 0 (see product-fidelity.test.ts).
  */
 export const FIDELITY_RAMPS: Record<keyof FidelityParts, readonly [bad: number, good: number]> = {
   ssim: [0.75, 0.92],
@@ -39,14 +39,12 @@ export const productFidelityNode = defineNode({
     threshold: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'pass when the score is at least this' }),
   }),
   cacheable: true,
-  timeoutMs: 60_000,
   async run(ctx, inputs, params) {
     const { original, candidate, candidateMask } = inputs;
-    if (!isArtifactRef(original) || !isArtifactRef(candidate)) throw new PermanentNodeError('product-fidelity needs an original cut-out and a candidate image');
     const [orig, cand, given] = await Promise.all([
       loadImage(ctx, original, 'original cut-out'),
       loadImage(ctx, candidate, 'candidate image'),
-      isArtifactRef(candidateMask) ? loadMask(ctx, candidateMask, 'candidate mask') : Promise.resolve(null),
+      candidateMask ? loadMask(ctx, candidateMask, 'candidate mask') : Promise.resolve(null),
     ]);
     ctx.progress(0.1, 'finding the product');
     const [p0, p1] = await Promise.all([findProduct(orig, null, 'original cut-out'), findProduct(cand, given, 'candidate image')]);
@@ -55,7 +53,7 @@ export const productFidelityNode = defineNode({
     const pair = await alignProducts(orig, p0.alpha, cand, p1.alpha);
     if (!pair) throw new PermanentNodeError('no product found in the original or the candidate (the mask is empty)');
     const { parts, worstTile } = fidelityParts(pair);
-    const threshold = params.threshold ?? 0.5;
+    const { threshold } = params;
     const sub = Object.fromEntries(Object.entries(FIDELITY_RAMPS).map(([k, [bad, good]]) => [k, ramp(parts[k as keyof FidelityParts], bad, good)]));
     const score = Math.min(...Object.values(sub));
     return {

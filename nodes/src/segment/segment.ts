@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineNode, isArtifactRef, PermanentNodeError, type PortValues } from '@studioflow/runtime/contract';
+import { defineNode, PermanentNodeError, type PortValues } from '@studioflow/runtime/contract';
 import { meaningfulAlpha } from '../image/alpha-mask';
 import { classicalMatte, NoProductError } from './classical-segmenter';
 import { cropRgba, cutoutRegion, featherAlpha, type Unmixing } from '../image/cutout';
@@ -44,11 +44,8 @@ export const segmentNode = defineNode({
   }),
   cacheable: true,
   cacheSalt: modelConfigFingerprint,
-  timeoutMs: 60_000,
   async run(ctx, inputs, params) {
-    const input = inputs.image;
-    if (!isArtifactRef(input)) throw new PermanentNodeError('segment needs an image input');
-    const img = await loadImage(ctx, input, 'input image');
+    const img = await loadImage(ctx, inputs.image, 'input image');
     const { width: W, height: H } = img;
     ctx.progress(0.1, 'finding the product');
 
@@ -57,10 +54,10 @@ export const segmentNode = defineNode({
     let method = 'alpha';
     let stats: Record<string, unknown> = {};
     if (!alpha) {
-      const requested = params.method ?? 'auto';
-      const model = requested === 'classical' ? null : resolveModel(params.model ?? 'auto');
+      const requested = params.method;
+      const model = requested === 'classical' ? null : resolveModel(params.model);
       if (requested === 'onnx' && !model) {
-        throw new PermanentNodeError(`model not configured: set up "${params.model ?? 'auto'}" (${MODEL_CONFIG_HINT}), or use method classical`);
+        throw new PermanentNodeError(`model not configured: set up "${params.model}" (${MODEL_CONFIG_HINT}), or use method classical`);
       }
       if (model) {
         ctx.progress(0.2, `running ${model.preset.id}`);
@@ -81,7 +78,7 @@ export const segmentNode = defineNode({
     ctx.progress(0.6, 'cutting out');
 
     // feather px → box radius (a ramp of 2r+1 px); a given alpha channel is used as it is.
-    const featherRadius = method === 'classical' ? Math.max(0, Math.round((params.feather ?? 1) / 2 + 0.25)) : 0;
+    const featherRadius = method === 'classical' ? Math.max(0, Math.round(params.feather / 2 + 0.25)) : 0;
     const found = cutoutRegion(alpha, W, H, featherRadius + Math.max(2, Math.round(0.01 * Math.max(W, H))));
     if (!found) throw new PermanentNodeError(method === 'onnx' ? 'no product found: the model marked nothing as foreground' : 'no product found: the image is fully transparent');
     featherAlpha(alpha, W, found.region, featherRadius);
@@ -119,13 +116,9 @@ function untrustedCutoutMessage(strayShare: number): string {
     + `built-in cut-out: shoot on a plainer background, or configure a segmentation model (${MODEL_CONFIG_HINT}).`;
 }
 
-async function classical(img: RawImage, params: { sensitivity?: number; shadowTolerance?: number; holes?: 'auto' | 'fill' }) {
+async function classical(img: RawImage, params: { sensitivity: number; shadowTolerance: number; holes: 'auto' | 'fill' }) {
   try {
-    return await classicalMatte(img, {
-      sensitivity: params.sensitivity ?? 0.5,
-      shadowTolerance: params.shadowTolerance ?? 0.5,
-      holes: params.holes ?? 'auto',
-    });
+    return await classicalMatte(img, { sensitivity: params.sensitivity, shadowTolerance: params.shadowTolerance, holes: params.holes });
   } catch (err) {
     if (err instanceof NoProductError) throw new PermanentNodeError(err.message);
     throw err;

@@ -2,7 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import { wantsFrom, type ArtifactRef, type NodeContext, type NodeDefinition, type PortValue, type PortValues, type RunInfo } from '@studioflow/runtime/contract';
+import { describeNode, type ArtifactRef, type NodeContext, type NodeDefinition, type PortValues, type RunInfo } from '@studioflow/runtime/contract';
+// The factory alone: the worker entry would load BullMQ and pg into every importer of this package.
+import { createNodeContext } from '@studioflow/runtime/worker/node-context';
+import { checkParams, type NodeTypeDescriptor } from '@studioflow/runtime/graph';
 
 export interface ProgressEvent {
   nodeId: string;
@@ -43,26 +46,25 @@ export class NodeHarness {
 
   /** A context for one node; `wants` lists the outputs the caller will use (default: all). */
   context(nodeId: string, signal: AbortSignal = new AbortController().signal, wants?: readonly string[]): NodeContext {
-    return {
+    return createNodeContext({
       run: this.run,
       nodeId,
-      attempt: 1,
       artifacts: this.store.access(),
       signal,
-      progress: (fraction, message) => this.progress.push({ nodeId, fraction, message }),
+      onProgress: (fraction, message) => this.progress.push({ nodeId, fraction, message }),
       log: {
         info: (msg, extra) => this.logs.push({ level: 'info', msg, extra }),
         warn: (msg, extra) => this.logs.push({ level: 'warn', msg, extra }),
         error: (msg, extra) => this.logs.push({ level: 'error', msg, extra }),
       },
-      wants: wantsFrom(wants),
-    };
+      wants,
+    });
   }
 
-  /** Runs one node with params defaulted from its schema (explicit params win). */
-  async runNode<P>(def: NodeDefinition<P>, inputs: Record<string, PortValue | undefined>, params: Partial<P> = {}, nodeId?: string): Promise<PortValues> {
+  /** Runs one node with its params as a plan gives them: checked, defaults applied. */
+  async runNode<P, I>(def: NodeDefinition<P, I>, inputs: NoInfer<I>, params: Partial<P> = {}, nodeId?: string): Promise<PortValues> {
     const id = nodeId ?? `${def.type}-${++this.counter}`;
-    return def.run(this.context(id), inputs, { ...schemaDefaults(def), ...params } as P);
+    return def.run(this.context(id), inputs, planParams(def, params));
   }
 
   async close(): Promise<void> {
@@ -70,11 +72,18 @@ export class NodeHarness {
   }
 }
 
-/** The `default` of every param in a node's TypeBox schema. */
-export function schemaDefaults(def: NodeDefinition<any>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(def.params.properties ?? {})) {
-    if (v && typeof v === 'object' && 'default' in v) out[k] = (v as { default: unknown }).default;
-  }
-  return out;
+const descriptors = new WeakMap<NodeDefinition<any, any>, NodeTypeDescriptor>();
+
+/** A node's params as compilePlan gives them: checked against its schema, defaults applied. */
+export function planParams<P>(def: NodeDefinition<P, any>, params: Partial<P> = {}): P {
+  let descriptor = descriptors.get(def);
+  if (!descriptor) descriptors.set(def, (descriptor = describeNode(def)));
+  const checked = checkParams(descriptor, params as Record<string, unknown>);
+  if (!checked.ok) throw new Error(`${def.type} params: ${checked.errors.join('; ')}`);
+  return checked.params as P;
+}
+
+/** The `default` of every param in a node's schema. */
+export function schemaDefaults<P>(def: NodeDefinition<P, any>): P {
+  return planParams(def);
 }

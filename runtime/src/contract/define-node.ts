@@ -1,60 +1,75 @@
 import type { Static, TObject } from '@sinclair/typebox';
-import type { NodeTypeDescriptor, ParamSchema, PortSpec, Resource } from '../graph/types';
+import { NODE_TYPE_FIELDS, pickFields, type NodeTypeDescriptor, type NodeTypeFields, type ParamSchema, type PortSpec } from '../graph/types';
 import { paramValidator } from '../graph/validate';
-import type { NodeContext } from './context';
-import type { PortValue, PortValues } from './values';
+import { PermanentNodeError, type NodeContext } from './context';
+import { ARTIFACT_PORT_TYPES, isArtifactRef, type NodeInputs, type PortValue, type PortValues } from './values';
 
-export interface NodeDefinition<P = Record<string, unknown>> {
-  type: string;
-  version: number;
-  title: string;
-  category: string;
-  description: string;
-  resource: Resource;
-  inputs: PortSpec[];
-  outputs: PortSpec[];
-  /** Values the host binds when a run starts, not edges: e.g. the uploaded photo (`upload`). */
-  seeds?: PortSpec[];
+/** Inputs as a host hands them over, before they are checked against the node's ports. */
+export type GivenInputs = Record<string, PortValue | undefined>;
+
+export interface NodeDefinition<P = Record<string, unknown>, I = GivenInputs> extends NodeTypeFields {
   params: TObject;
-  /** False for nodes whose output is not a function of their inputs (random seed, human review). */
-  cacheable: boolean;
-  /** Default per-attempt timeout; the runtime aborts ctx.signal when it passes. */
-  timeoutMs?: number;
-  /** Default attempts including the first (runtime default 3). */
-  retries?: number;
-  /** Parks the run for a person's decision instead of running on a worker (human review). */
-  parks?: boolean;
   /**
    * Facts outside params and inputs that change the output (e.g. which model file is configured):
    * folded into the execution-cache key so a new model never serves an old result.
    */
   cacheSalt?: () => string;
-  run(ctx: NodeContext, inputs: Record<string, PortValue | undefined>, params: P): Promise<PortValues>;
+  run(ctx: NodeContext, inputs: I, params: P): Promise<PortValues>;
 }
 
-/** Declares a node type: one schema gives the params' TypeScript type and their JSON Schema. */
-export function defineNode<S extends TObject>(def: Omit<NodeDefinition<Static<S>>, 'params'> & { params: S }): NodeDefinition<Static<S>> {
-  return def;
+/** What a node file declares: its ports give `inputs` their type, its schema gives `params` theirs. */
+export type NodeDeclaration<I extends readonly PortSpec[], Seeds extends readonly PortSpec[], S extends TObject> =
+  Omit<NodeDefinition<Static<S>, NodeInputs<I, Seeds>>, 'params' | 'inputs' | 'seeds'> & { params: S; inputs: I; seeds?: Seeds };
+
+/**
+ * Declares a node type. Its `run` gets the inputs its ports declare, already checked (see
+ * declaredInputs), so a node checks only what its ports cannot say.
+ */
+export function defineNode<const I extends readonly PortSpec[], S extends TObject, const Seeds extends readonly PortSpec[] = readonly []>(
+  def: NodeDeclaration<I, Seeds, S>,
+): NodeDefinition<Static<S>, NodeInputs<I, Seeds>> {
+  return { ...def, run: (ctx, inputs, params) => def.run(ctx, declaredInputs(def, inputs) as NodeInputs<I, Seeds>, params) };
+}
+
+/**
+ * The inputs a node's ports declare, or a permanent error naming the port. The validator and
+ * bindSeeds see that every required port is wired or bound; this catches a wired output its node
+ * left empty, and a value of the wrong kind. Absent optional inputs are left out, a single
+ * image on a candidates port becomes a list of one, and undeclared values are dropped.
+ */
+export function declaredInputs(def: Pick<NodeDefinition, 'type' | 'inputs' | 'seeds'>, given: GivenInputs): Record<string, PortValue> {
+  const out: Record<string, PortValue> = {};
+  const seeds = def.seeds ?? [];
+  for (const port of [...def.inputs, ...seeds]) {
+    const raw = given[port.name];
+    const value = port.multiple
+      ? (Array.isArray(raw) ? raw : [raw]).filter((v) => v != null).map((v) => portValue(def.type, port, v))
+      : raw == null ? undefined : portValue(def.type, port, raw);
+    if (value === undefined || (Array.isArray(value) && port.multiple && value.length === 0)) {
+      if (port.optional && !seeds.includes(port)) continue;
+      throw new PermanentNodeError(`${def.type}: no value arrived on input "${port.name}" (${port.type})`);
+    }
+    out[port.name] = value as PortValue;
+  }
+  return out;
+}
+
+function portValue(type: string, port: PortSpec, value: unknown): unknown {
+  if (port.type === 'candidates') {
+    const list = isArtifactRef(value) ? [value] : value;
+    if (Array.isArray(list) && list.every(isArtifactRef)) return list;
+  } else if (!ARTIFACT_PORT_TYPES.includes(port.type) || isArtifactRef(value)) {
+    return value;
+  }
+  throw new PermanentNodeError(`${type}: input "${port.name}" (${port.type}) is not ${port.type === 'candidates' ? 'a list of artifacts' : 'an artifact'}`);
 }
 
 /** The JSON form served at GET /api/node-types and used by the validator and the editor. */
-export function describeNode(def: NodeDefinition<any>): NodeTypeDescriptor {
+export function describeNode(def: NodeDefinition<any, any>): NodeTypeDescriptor {
   const params = JSON.parse(JSON.stringify(def.params)) as ParamSchema;
   return {
-    type: def.type,
-    version: def.version,
-    title: def.title,
-    category: def.category,
-    description: def.description,
-    resource: def.resource,
-    inputs: def.inputs,
-    outputs: def.outputs,
-    ...(def.seeds?.length ? { seeds: def.seeds } : {}),
+    ...pickFields(def, NODE_TYPE_FIELDS),
     params: { additionalProperties: false, ...params },
-    cacheable: def.cacheable,
-    ...(def.retries !== undefined ? { retries: def.retries } : {}),
-    ...(def.timeoutMs !== undefined ? { timeoutMs: def.timeoutMs } : {}),
-    ...(def.parks ? { parks: true } : {}),
     ...(def.cacheSalt ? { cacheSalt: shortHash(def.cacheSalt()) } : {}),
   };
 }

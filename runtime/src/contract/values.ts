@@ -1,3 +1,6 @@
+import type { PortType } from '../graph/ports';
+import type { PortSpec } from '../graph/types';
+
 /** A stored file, addressed by the sha256 of its bytes. Images always travel as these. */
 export interface ArtifactRef {
   hash: string;
@@ -26,6 +29,45 @@ export type PortValue =
   | unknown[];
 
 export type PortValues = Record<string, PortValue>;
+
+/** A JSON object, as a report carries it (checks, metrics). */
+export type JsonObject = { [key: string]: unknown };
+
+/** What a score port carries: a number in [0,1] with the parts that explain it. */
+export type ScoreValue = { score: number; pass?: boolean; [key: string]: unknown };
+
+/** What a review-decision port carries: a review passes its image on only once approved. */
+export type ReviewDecisionValue = { decision: 'approve'; note: string };
+
+/** The value each port type carries: artifacts for pixels, JSON for small values. */
+export type PortTypeValues = {
+  image: ArtifactRef;
+  cutout: ArtifactRef;
+  mask: ArtifactRef;
+  /** A single image wired in arrives as a list of one. */
+  candidates: ArtifactRef[];
+  prompt: string;
+  score: ScoreValue;
+  'review-decision': ReviewDecisionValue;
+  report: JsonObject;
+};
+
+/** Port types whose values are artifact refs: checked to be one before a node runs. */
+export const ARTIFACT_PORT_TYPES: readonly PortType[] = ['image', 'cutout', 'mask'];
+
+type PortInput<S extends PortSpec> = S extends { multiple: true } ? PortTypeValues[S['type']][] : PortTypeValues[S['type']];
+
+/**
+ * A node's `inputs` as its ports declare them: a required input is there, an optional one may be
+ * missing, a `multiple` one is a list, and every seed is there (bindSeeds refuses a run without it).
+ */
+export type NodeInputs<I extends readonly PortSpec[], Seeds extends readonly PortSpec[] = readonly []> = {
+  [S in I[number] as S extends { optional: true } ? never : S['name']]: PortInput<S>;
+} & {
+  [S in I[number] as S extends { optional: true } ? S['name'] : never]?: PortInput<S>;
+} & {
+  [S in Seeds[number] as S['name']]: PortInput<S>;
+};
 
 /** Collects every artifact hash referenced by a set of port values. */
 export function artifactHashes(values: PortValues | undefined): string[] {

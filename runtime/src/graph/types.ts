@@ -49,26 +49,59 @@ export interface ParamSchema {
   [key: string]: unknown;
 }
 
-/** The serialisable description of a node type: what GET /api/node-types returns. */
-export interface NodeTypeDescriptor {
+/**
+ * What a node type declares, listed once: its definition (the node file) and its descriptor (the
+ * JSON form) both extend this, describeNode copies these fields, and a plan node picks from them.
+ */
+export interface NodeTypeFields {
   type: string;
   version: number;
   title: string;
   category: string;
   description: string;
   resource: Resource;
-  inputs: PortSpec[];
-  outputs: PortSpec[];
+  inputs: readonly PortSpec[];
+  outputs: readonly PortSpec[];
   /** Values bound when a run starts, not by edges (the uploaded photo: `upload`). */
-  seeds?: PortSpec[];
-  params: ParamSchema;
+  seeds?: readonly PortSpec[];
+  /** False for nodes whose output is not a function of their inputs (random seed, human review). */
   cacheable: boolean;
-  /** Default attempts (including the first) for this node type. */
+  /** Default attempts including the first (runtime default 3). */
   retries?: number;
-  /** Default per-attempt timeout. */
+  /** Default per-attempt timeout, declared only when the runtime default does not fit; the runtime aborts ctx.signal when it passes. */
   timeoutMs?: number;
   /** A node that parks the run until a person decides (human review); never sent to a worker. */
   parks?: boolean;
+}
+
+/** Every key of NodeTypeFields: the compiler asks for a new field here, and describeNode copies them all. */
+const FIELD_KEYS: Record<keyof NodeTypeFields, true> = {
+  type: true,
+  version: true,
+  title: true,
+  category: true,
+  description: true,
+  resource: true,
+  inputs: true,
+  outputs: true,
+  seeds: true,
+  cacheable: true,
+  retries: true,
+  timeoutMs: true,
+  parks: true,
+};
+export const NODE_TYPE_FIELDS = Object.keys(FIELD_KEYS) as ReadonlyArray<keyof NodeTypeFields>;
+
+/** The named fields of a node type that are set: an optional field left out stays out. */
+export function pickFields<T extends object, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const key of keys) if (from[key] !== undefined) out[key] = from[key];
+  return out;
+}
+
+/** The serialisable description of a node type: what GET /api/node-types returns. */
+export interface NodeTypeDescriptor extends NodeTypeFields {
+  params: ParamSchema;
   /** Fingerprint of configuration that changes outputs (e.g. the model file); part of the cache key. */
   cacheSalt?: string;
 }

@@ -188,6 +188,6 @@ export function validateGraph(doc: unknown, catalog: readonly NodeTypeDescriptor
   return { ok: problems.length === 0, problems };
 }
 
-function names(ports: PortSpec[]): string {
+function names(ports: readonly PortSpec[]): string {
   return ports.length ? ports.map((p) => p.name).join(', ') : 'none';
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { LocalArtifactStore } from '../artifacts';
-import { wantsFrom, type NodeCatalog, type NodeContext, type NodeLogger, type PortValue, type PortValues, type RunInfo } from '../contract';
+import type { NodeCatalog, NodeLogger, PortValue, PortValues, RunInfo } from '../contract';
 import type { GraphDoc } from '../graph';
 import { planRun } from '../runs/plan-run';
 import { decide, initialSnapshot, type Decision, type Materialize, type RunSnapshot } from '../scheduler';
+import { createNodeContext } from '../worker/node-context';
 import { runWithTimeout } from '../worker/timeout';
 
 export interface LocalRunOptions {
@@ -33,8 +34,6 @@ export interface LocalRunResult {
   error?: string;
 }
 
-const silent: NodeLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
 /** The same pure scheduler, driven in-process with no PostgreSQL or Redis: for the CLI and tests. */
 export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): Promise<LocalRunResult> {
   const { plan, seedInputs } = await planRun(doc, options.catalog.descriptors, { materialize: options.materialize ?? 'consumed', seeds: options.seeds });
@@ -63,16 +62,15 @@ export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): 
     const nodeController = new AbortController();
     const abortNode = () => nodeController.abort(controller.signal.reason);
     controller.signal.addEventListener('abort', abortNode, { once: true });
-    const ctx: NodeContext = {
+    const ctx = createNodeContext({
       run: info,
       nodeId: job.nodeId,
-      attempt: 1,
       artifacts: options.artifacts.access(),
       signal: nodeController.signal,
-      log: options.log ?? silent,
-      wants: wantsFrom(node.wants),
-      progress: (progress, message) => options.onEvent?.({ type: 'node.progress', nodeId: job.nodeId, progress, message }),
-    };
+      log: options.log,
+      wants: node.wants,
+      onProgress: (progress, message) => options.onEvent?.({ type: 'node.progress', nodeId: job.nodeId, progress, message }),
+    });
     const started = Date.now();
     options.onEvent?.({ type: 'node.started', nodeId: job.nodeId });
     try {

@@ -1,5 +1,5 @@
-import { checkParams, topologicalOrder, validateGraph } from '../graph';
-import type { GraphDoc, GraphProblem, NodeTypeDescriptor, Resource } from '../graph';
+import { checkParams, pickFields, topologicalOrder, validateGraph } from '../graph';
+import type { GraphDoc, GraphProblem, NodeTypeDescriptor } from '../graph';
 import type { PortValue, PortValues } from '../contract/values';
 
 export interface PlanInput {
@@ -9,12 +9,12 @@ export interface PlanInput {
   sources: Array<{ node: string; port: string }>;
 }
 
+/** What a plan node takes from its node type as it is; everything else it derives below. */
+const PLAN_NODE_FIELDS = ['type', 'version', 'resource', 'cacheable', 'cacheSalt'] as const;
+
 /** One node as the scheduler sees it: effective params (defaults applied) and resolved wiring. */
-export interface PlanNode {
+export interface PlanNode extends Pick<NodeTypeDescriptor, (typeof PLAN_NODE_FIELDS)[number]> {
   id: string;
-  type: string;
-  version: number;
-  resource: Resource;
   params: Record<string, unknown>;
   inputs: PlanInput[];
   outputs: string[];
@@ -22,13 +22,11 @@ export interface PlanNode {
   seeds?: string[];
   upstream: string[];
   downstream: string[];
-  cacheable: boolean;
   /** Attempts including the first, backoff base and per-attempt timeout: node overrides, else type defaults. */
   attempts: number;
   backoffMs: number;
   timeoutMs: number;
   parks: boolean;
-  cacheSalt?: string;
   /**
    * The outputs something in the graph consumes, when the run materialises only those (template
    * runs: only the results matter). Absent: every output (editor runs, sinks, plans stored before).
@@ -98,21 +96,17 @@ export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[
     if (!checked.ok) throw new GraphInvalidError([{ code: 'invalid_params', nodeId: n.id, message: checked.errors.join('; ') }]);
     nodes[n.id] = {
       id: n.id,
-      type: n.type,
-      version: d.version,
-      resource: d.resource,
+      ...pickFields(d, PLAN_NODE_FIELDS),
       params: checked.params,
       inputs: d.inputs.map((p) => ({ port: p.name, multiple: !!p.multiple, sources: [] })),
       outputs: d.outputs.map((p) => p.name),
       ...(d.seeds?.length ? { seeds: d.seeds.map((p) => p.name) } : {}),
       upstream: [],
       downstream: [],
-      cacheable: d.cacheable,
       attempts: n.retry?.attempts ?? d.retries ?? DEFAULT_ATTEMPTS,
       backoffMs: n.retry?.backoffMs ?? DEFAULT_BACKOFF_MS,
       timeoutMs: n.timeoutMs ?? d.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       parks: !!d.parks,
-      ...(d.cacheSalt ? { cacheSalt: d.cacheSalt } : {}),
     };
   }
   const consumed = new Map<string, Set<string>>();
@@ -148,7 +142,7 @@ export function bindSeeds(plan: RunPlan, values: Record<string, PortValue>): Rec
   const bound: Record<string, PortValues> = {};
   for (const id of plan.order) {
     for (const name of plan.nodes[id].seeds ?? []) {
-      if (!(name in values)) throw new GraphInvalidError([{ code: 'missing_input', nodeId: id, port: name, message: `node "${id}" needs "${name}" when the run starts` }]);
+      if (values[name] == null) throw new GraphInvalidError([{ code: 'missing_input', nodeId: id, port: name, message: `node "${id}" needs "${name}" when the run starts` }]);
       (bound[id] ??= {})[name] = values[name];
     }
   }

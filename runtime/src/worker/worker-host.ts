@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { isPermanentError, wantsFrom, type NodeCatalog, type NodeContext, type NodeLogger } from '../contract';
+import { isPermanentError, type NodeCatalog, type NodeLogger } from '../contract';
 import type { LocalArtifactStore } from '../artifacts';
 import type { Resource } from '../graph';
 import type { NodeJobData } from '../store';
@@ -9,6 +9,8 @@ import { parseBatch } from '../bullmq/notices';
 import { Semaphore } from './semaphore';
 import type { RunCoordinator } from '../bullmq/coordinator';
 import { runWithTimeout } from './timeout';
+import { createNodeContext } from './node-context';
+import { DEFAULT_TIMEOUT_MS } from '../scheduler/plan';
 
 export interface WorkerHostOptions {
   connection: Redis;
@@ -92,23 +94,23 @@ export class NodeWorkerHost {
     const attempt = Math.max(job.attemptsMade + 1, job.attemptsStarted ?? 0);
     o.coordinator.notices.publish([{ type: 'node.started', ...notice, attempt }]);
     let lastProgress = 0;
-    const ctx: NodeContext = {
+    const ctx = createNodeContext({
       run: d.run,
       nodeId: d.nodeId,
       attempt,
       artifacts,
       signal: controller.signal,
       log: o.logFor?.({ runId: d.runId, nodeId: d.nodeId, type: d.type }) ?? o.log,
-      wants: wantsFrom(d.wants),
-      progress: (fraction, message) => {
+      wants: d.wants,
+      onProgress: (fraction, message) => {
         const now = Date.now();
         if (now - lastProgress < 100 && fraction < 1) return; // throttle socket traffic
         lastProgress = now;
         o.coordinator.notices.publish([{ type: 'node.progress', ...notice, progress: Math.max(0, Math.min(1, fraction)), message }]);
       },
-    };
+    });
     try {
-      const timeoutMs = d.timeoutMs ?? def.timeoutMs ?? o.defaultTimeoutMs ?? 60_000;
+      const timeoutMs = d.timeoutMs ?? def.timeoutMs ?? o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
       const outputs = await slots.use(() => runWithTimeout(() => def.run(ctx, d.inputs, d.params), timeoutMs, controller));
       await o.coordinator.submit({
         runId: d.runId,

@@ -1,0 +1,27 @@
+import { NodeCatalog, type NodeDefinition } from '@studioflow/runtime/contract';
+import { colourCorrectNode } from './compose/colour-correct';
+import { composePromptNode } from './generate/compose-prompt';
+import { deliverNode } from './deliver/deliver';
+import { humanReviewNode } from './control/human-review';
+import { inputImageNode } from './input/input-image';
+import { marketplaceComplianceNode } from './compliance/marketplace-compliance';
+import { productFidelityNode } from './quality/product-fidelity';
+import { segmentNode } from './segment/segment';
+import { studioCompositeNode } from './compose/studio-composite';
+
+/** Every node type this package provides, in catalog order. A new node is its folder and one entry here. */
+export const productNodes: readonly NodeDefinition<any>[] = [
+  inputImageNode,
+  segmentNode,
+  studioCompositeNode,
+  colourCorrectNode,
+  composePromptNode,
+  marketplaceComplianceNode,
+  productFidelityNode,
+  deliverNode,
+  humanReviewNode,
+];
+
+export function createProductCatalog(): NodeCatalog {
+  return new NodeCatalog(productNodes);
+}
