@@ -1,6 +1,7 @@
 import type { Static, TObject } from '@sinclair/typebox';
 import type { NodeTypeDescriptor, ParamSchema, PortSpec, Resource } from '../graph/types';
 import { paramValidator } from '../graph/validate';
+import type { NodePlacement } from '../scheduler/plan';
 import type { NodeContext } from './context';
 import type { PortValue, PortValues } from './values';
 
@@ -29,6 +30,11 @@ export interface NodeDefinition<P = Record<string, unknown>> {
    * folded into the execution-cache key so a new model never serves an old result.
    */
   cacheSalt?: () => string;
+  /**
+   * Where a node with these params runs, decided when the plan is compiled: e.g. segment goes to the
+   * GPU runtime when a model is configured. Absent: always on `resource`.
+   */
+  placement?: (params: P) => NodePlacement;
   run(ctx: NodeContext, inputs: Record<string, PortValue | undefined>, params: P): Promise<PortValues>;
 }
 
@@ -80,6 +86,9 @@ export class NodeCatalog {
     if (!def) throw new Error(`unknown node type "${type}"`);
     return def;
   }
+
+  /** The compile-time placement of a node (compilePlan's `place` option). */
+  readonly place = (type: string, params: Record<string, unknown>): NodePlacement | undefined => this.get(type).placement?.(params);
 
   has(type: string): boolean {
     return this.byType.has(type);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LocalArtifactStore } from '../artifacts';
-import { wantsFrom, type NodeCatalog, type NodeContext, type NodeLogger, type PortValue, type PortValues, type RunInfo } from '../contract';
+import { NO_MODEL_POOL, wantsFrom, type NodeCatalog, type ModelAccess, type NodeContext, type NodeLogger, type PortValue, type PortValues, type RunInfo } from '../contract';
 import type { GraphDoc } from '../graph';
 import { bindSeeds, compilePlan, decide, initialSnapshot, type Decision, type Materialize, type RunSnapshot } from '../scheduler';
 import { runWithTimeout } from '../worker/timeout';
@@ -16,6 +16,8 @@ export interface LocalRunOptions {
   timeoutMs?: number;
   /** Default consumed: only the final nodes' outputs are returned, so nothing else needs every output. */
   materialize?: Materialize;
+  /** A model pool (the GPU runtime's, for a CLI on a machine with models); without one, model nodes fail clearly. */
+  models?: ModelAccess;
 }
 
 export type LocalRunEvent =
@@ -36,7 +38,7 @@ const silent: NodeLogger = { info: () => undefined, warn: () => undefined, error
 
 /** The same pure scheduler, driven in-process with no PostgreSQL or Redis: for the CLI and tests. */
 export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): Promise<LocalRunResult> {
-  const plan = compilePlan(doc, options.catalog.descriptors, { materialize: options.materialize ?? 'consumed' });
+  const plan = compilePlan(doc, options.catalog.descriptors, { materialize: options.materialize ?? 'consumed', place: options.catalog.place });
   const runId = randomUUID();
   const info: RunInfo = { runId, tenantId: 'local' };
   let snapshot = initialSnapshot(plan, bindSeeds(plan, options.seeds ?? {}));
@@ -70,6 +72,9 @@ export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): 
       signal: nodeController.signal,
       log: options.log ?? silent,
       wants: wantsFrom(node.wants),
+      device: 'cpu',
+      models: options.models ?? NO_MODEL_POOL,
+      ...(node.model ? { model: node.model.id } : {}),
       progress: (progress, message) => options.onEvent?.({ type: 'node.progress', nodeId: job.nodeId, progress, message }),
     };
     const started = Date.now();

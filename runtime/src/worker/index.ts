@@ -3,3 +3,4 @@ export * from './worker-host';
 export * from './worker-process';
 export * from './timeout';
 export * from './semaphore';
+export * from './execution-slots';
