@@ -9,8 +9,10 @@ import { segmentNode } from './segment/segment';
 import { studioCompositeNode } from './compose/studio-composite';
 
 export { colourCorrectNode, deliverNode, humanReviewNode, inputImageNode, marketplaceComplianceNode, productFidelityNode, segmentNode, studioCompositeNode };
-export { BUILT_IN_PRESETS, modelPresets, type SegmentationPreset } from './models/model-registry';
-export { configuredProvider, onnxSessionPool } from './models/onnx-sessions';
+export {
+  BUILT_IN_PRESETS, configuredModel, configuredModels, MODEL_CONFIG_HINT, modelFingerprint, modelPresets, resolveModel,
+  type ResolvedModel, type SegmentationPreset,
+} from './models/model-registry';
 export { MARKETPLACE_RULES, MARKETPLACES, type Marketplace, type MarketplaceRules } from './compliance/marketplace-rules';
 export { FRAME_SIZES, type FrameSize } from './compose/studio-composite';
 export { inputImageSizeProblem, MIN_INPUT_SIDE } from './input/input-image';

@@ -2,6 +2,7 @@ import type { Static, TObject } from '@sinclair/typebox';
 import type { NodeTypeDescriptor, ParamSchema, PortSpec, Resource } from '../graph/types';
 import { paramValidator } from '../graph/validate';
 import type { NodePlacement } from '../scheduler/plan';
+export type { NodePlacement, PlacedModel } from '../scheduler/plan';
 import type { NodeContext } from './context';
 import type { PortValue, PortValues } from './values';
 
