@@ -20,7 +20,7 @@ export interface GpuRuntimeOptions {
 export const DEFAULT_BUDGET_MB = 8192;
 
 /**
- * The GPU host's parts: device-bound slots, each with a warm model pool. `start` preloads before any
+ * The GPU host's parts: device-bound slots, each with a warm model pool. `preload` runs before any
  * job is taken; `workerOptions` are what startWorkerProcess needs to serve the gpu queue and the
  * per-model queues on these slots.
  */

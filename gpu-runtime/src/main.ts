@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   const gpu = new GpuRuntime({ devices: slotDevices(), budgetBytes: budgetMb * 2 ** 20, models, log });
   await gpu.preload();
   log.info('models preloaded', { slots: gpu.slots.status() });
-  const { stop } = await startWorkerProcess({
+  // Sessions end with the process: startWorkerProcess stops on SIGTERM once active jobs finish.
+  await startWorkerProcess({
     name: 'studioflow-gpu-runtime',
     catalog: createProductCatalog(),
     databaseUrl: env.databaseUrl,
@@ -34,7 +35,6 @@ async function main(): Promise<void> {
     storageDir: env.storageDir,
     ...gpu.workerOptions(),
   });
-  process.once('beforeExit', () => void stop().then(() => gpu.close()));
 }
 
 main().catch((err) => {

@@ -103,8 +103,12 @@ export class ShootsService {
   private async start(p: Principal, o: StartOptions): Promise<{ taskId: string }> {
     let plan: RunPlan;
     try {
-      // A shoot needs its results only; an editor test run shows every node's outputs.
-      plan = compilePlan(applyOverrides(o.version.doc, o.params), this.catalog.descriptors, { materialize: o.kind === 'shoot' ? 'consumed' : 'all' });
+      // A shoot needs its results only; an editor test run shows every node's outputs. Placement sends
+      // a segment with a configured model to the GPU runtime (the API never loads a model).
+      plan = compilePlan(applyOverrides(o.version.doc, o.params), this.catalog.descriptors, {
+        materialize: o.kind === 'shoot' ? 'consumed' : 'all',
+        place: this.catalog.place,
+      });
     } catch (err) {
       if (err instanceof GraphInvalidError) throw new GraphProblemsException(err.problems, 'these params make the graph invalid');
       throw err;
