@@ -39,7 +39,7 @@ export class NodeQueues {
   }
 
   queue(name: string): Queue<NodeJobData> {
-    if (name in this.queues) return this.queues[name as Resource];
+    if (Object.hasOwn(this.queues, name)) return this.queues[name as Resource];
     let queue = this.modelQueues.get(name);
     if (!queue) {
       queue = new Queue<NodeJobData>(name, { connection: this.connection, prefix: this.prefix });
