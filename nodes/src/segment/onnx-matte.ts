@@ -10,7 +10,7 @@ export type SegmentationModel = ModelHandle<InferenceSession, SegmentationPreset
 export interface OnnxMatte {
   /** Full-resolution alpha, one byte per pixel. */
   alpha: Uint8Array;
-  stats: { model: string; provider: 'cpu' | 'cuda'; device: string; inputSize: number; inferenceMs: number; rawMin: number; rawMax: number };
+  stats: { model: string; licence: string; provider: 'cpu' | 'cuda'; device: string; inputSize: number; inferenceMs: number; rawMin: number; rawMax: number };
 }
 
 /** Tensor construction only: the session itself comes from the host's model pool. */
@@ -45,7 +45,7 @@ export async function onnxMatte(img: RawImage, model: SegmentationModel, log?: N
     .toBuffer();
   return {
     alpha: new Uint8Array(alpha.buffer, alpha.byteOffset, alpha.length),
-    stats: { model: preset.id, provider: model.provider, device: model.device, inputSize: S, inferenceMs: Math.round(inferenceMs), rawMin: min, rawMax: max },
+    stats: { model: preset.id, licence: preset.licence, provider: model.provider, device: model.device, inputSize: S, inferenceMs: Math.round(inferenceMs), rawMin: min, rawMax: max },
   };
 }
 

@@ -65,10 +65,10 @@ export const segmentNode = defineNode({
       }
       if (modelId) {
         ctx.progress(0.2, `running ${modelId}`);
-        const matte = await useModel(ctx.models, modelId, (model: SegmentationModel) => onnxMatte(img, model, ctx.log).then((m) => ({ ...m, licence: model.spec.licence })));
+        const matte = await useModel(ctx.models, modelId, (model: SegmentationModel) => onnxMatte(img, model, ctx.log));
         alpha = matte.alpha;
         method = 'onnx';
-        stats = { ...matte.stats, licence: matte.licence };
+        stats = matte.stats;
       } else {
         const matte = await classical(img, params);
         if (matte.stats.strayShare > UNTRUSTED_STRAY_SHARE && params.trustCheck !== 'off') throw new PermanentNodeError(untrustedCutoutMessage(matte.stats.strayShare));
