@@ -108,5 +108,7 @@ describe('segment placement: the GPU runtime with a model, CPU workers without',
     } finally {
       await h.close();
     }
+    // Compiling and refusing, as the API and a CPU worker do, never loads the inference runtime.
+    assert.equal(Object.keys(require.cache).filter((path) => path.includes('onnxruntime-node')).length, 0);
   });
 });
