@@ -13,7 +13,7 @@ import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { createRedis, eventsChannel, NodeQueues, parseBatch, RunCoordinator } from '@studioflow/runtime/bullmq';
 import { NodeWorkerHost } from '@studioflow/runtime/worker';
 import type { GraphDoc } from '@studioflow/runtime/graph';
-import { applyOverrides, compilePlan } from '@studioflow/runtime/scheduler';
+import { startRun } from '@studioflow/runtime/runs';
 import { PgRunStore } from '@studioflow/runtime/store';
 import { deleteKeys } from './redis-keys';
 
@@ -45,7 +45,7 @@ export interface CacheResult {
 
 /**
  * The execution cache through the real durable runtime, wired as the server and a worker process are
- * (API half: its own pool + Redis, RunCoordinator.startRuns; worker half: its own pool + Redis,
+ * (API half: its own pool + Redis, startRun; worker half: its own pool + Redis,
  * NodeWorkerHost with the product catalog, completions through a RunCoordinator), in this process.
  * The worker is set up as server/src/worker/main.ts does: sharp on one thread, no libvips cache,
  * warmUpProductNodes() before the first job. A small photo runs cold + re-run first (not reported)
@@ -58,8 +58,6 @@ export async function runCacheSection(opts: {
   reruns: number;
 }): Promise<CacheResult> {
   const graph = (JSON.parse(await readFile(opts.templatePath, 'utf8')) as { graph: GraphDoc }).graph;
-  const inputId = graph.nodes.find((n) => n.type === 'input-image')?.id;
-  if (!inputId) throw new Error('template has no input-image node');
   const catalog = createProductCatalog();
   const prefix = `sfbench-cache-${randomBytes(4).toString('hex')}`;
   const workerConcurrency = 2; // CPU_CONCURRENCY default of the worker process
@@ -132,9 +130,8 @@ export async function runCacheSection(opts: {
     );
     const graphVersionId: string = version.rows[0].id;
 
-    /** One run as ShootsService.start creates it; wall = startRuns → run.completed notice. */
+    /** One run started the way the API starts a shoot (startRun); wall = startRun → run.completed notice. */
     const runOnce = async (jpeg: Buffer, params: Record<string, unknown>): Promise<CacheRunResult> => {
-      const plan = compilePlan(applyOverrides(graph, params), catalog.descriptors);
       const upload = await artifacts.put(jpeg, { mime: 'image/jpeg' });
       const runId = randomUUID();
       const done = new Promise<string>((resolve, reject) => {
@@ -145,23 +142,19 @@ export async function runCacheSection(opts: {
         });
       });
       const t0 = performance.now();
-      await api!.startRuns([
-        {
-          runId,
-          tenantId,
-          kind: 'shoot',
-          graphVersionId,
-          plan,
-          info: { runId, tenantId },
-          seedInputs: { [inputId]: { upload } },
-          params,
-          priceCredits: 1,
-        },
-      ]);
+      await startRun(api!, catalog.descriptors, {
+        runId,
+        tenantId,
+        kind: 'shoot',
+        version: { id: graphVersionId, graphId: g.rows[0].id, version: 1, doc: graph },
+        params,
+        seeds: { upload },
+        priceCredits: 1,
+      });
       const status = await done;
       const wallMs = performance.now() - t0;
       waiters.delete(runId);
-      const run = await apiPool.query(`SELECT status, error FROM runs WHERE id = $1`, [runId]);
+      const run = await apiPool.query(`SELECT status, error, plan->'order' AS "order" FROM runs WHERE id = $1`, [runId]);
       if (status !== 'completed' || run.rows[0]?.status !== 'completed') {
         throw new Error(`cache bench: run ${runId} ended ${run.rows[0]?.status ?? status}: ${run.rows[0]?.error ?? ''}`);
       }
@@ -174,7 +167,7 @@ export async function runCacheSection(opts: {
         runId,
         params,
         wallMs,
-        nodes: plan.order.map((id) => {
+        nodes: (run.rows[0].order as string[]).map((id) => {
           const r = byId.get(id);
           return { nodeId: id, type: r?.node_type ?? '?', state: r?.state ?? '?', durationMs: r?.duration_ms ?? null };
         }),

@@ -1,5 +1,6 @@
 import { NodeCatalog, type NodeDefinition } from '@studioflow/runtime/contract';
 import { colourCorrectNode } from './compose/colour-correct';
+import { composePromptNode } from './generate/compose-prompt';
 import { deliverNode } from './deliver/deliver';
 import { humanReviewNode } from './control/human-review';
 import { inputImageNode } from './input/input-image';
@@ -8,7 +9,7 @@ import { productFidelityNode } from './quality/product-fidelity';
 import { segmentNode } from './segment/segment';
 import { studioCompositeNode } from './compose/studio-composite';
 
-export { colourCorrectNode, deliverNode, humanReviewNode, inputImageNode, marketplaceComplianceNode, productFidelityNode, segmentNode, studioCompositeNode };
+export { colourCorrectNode, composePromptNode, deliverNode, humanReviewNode, inputImageNode, marketplaceComplianceNode, productFidelityNode, segmentNode, studioCompositeNode };
 export {
   BUILT_IN_PRESETS, configuredModel, configuredModels, MODEL_CONFIG_HINT, modelFingerprint, modelPresets, resolveModel,
   type ResolvedModel, type SegmentationPreset,
@@ -26,6 +27,7 @@ export const productNodes: readonly NodeDefinition<any>[] = [
   segmentNode,
   studioCompositeNode,
   colourCorrectNode,
+  composePromptNode,
   marketplaceComplianceNode,
   productFidelityNode,
   deliverNode,

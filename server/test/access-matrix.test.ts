@@ -101,7 +101,7 @@ before(async () => {
   const photo = (await makeProductPhoto({ seed: 5, width: 640, height: 480 })).jpeg;
   const shoot = await call('aUser', 'POST', '/api/shoots', photoForm(photo, { templateId: 'white-studio' }));
   assert.equal(shoot.status, 202, JSON.stringify(shoot.body));
-  fx.shoot = shoot.body.taskId;
+  fx.shoot = shoot.body.runId;
   const done = await until(fx.shoot, ['completed']);
   fx.artifactPath = new URL(done.results.jpeg, t.baseUrl).pathname;
   const [dl] = await sql(

@@ -23,7 +23,7 @@ test('an API restart mid-run loses nothing: the socket reconnects and resumes fr
   f.set('templateId', 'white-studio');
   const res = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: f });
   assert.equal(res.status, 202);
-  const runId = res.body.taskId as string;
+  const runId = res.body.runId as string;
   let reconnects = 0;
   const finished = new Promise<string>((resolve) => {
     socket.on('connect', () => {

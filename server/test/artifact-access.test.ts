@@ -26,7 +26,7 @@ before(async () => {
   assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
   const end = Date.now() + 120_000;
   for (;;) {
-    const res = await api(t, `/api/shoots/${submitted.body.taskId}`, { key: t.userKey });
+    const res = await api(t, `/api/shoots/${submitted.body.runId}`, { key: t.userKey });
     if (res.body.status === 'completed') {
       shoot = res.body;
       break;

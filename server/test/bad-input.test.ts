@@ -275,12 +275,12 @@ test('cancelling a run that already finished is a 409 with its state; a live one
   const photo = (await makeProductPhoto({ seed: 8, width: 320, height: 240 })).jpeg;
   const queued = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form(photo, { templateId: 'white-studio' }, 'image/jpeg') });
   assert.equal(queued.status, 202, JSON.stringify(queued.body));
-  const cancel = await api(t, `/api/shoots/${queued.body.taskId}/cancel`, { method: 'POST', key: t.userKey });
+  const cancel = await api(t, `/api/shoots/${queued.body.runId}/cancel`, { method: 'POST', key: t.userKey });
   assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
   assert.equal(cancel.body.cancelled, true);
-  const again = await api(t, `/api/shoots/${queued.body.taskId}/cancel`, { method: 'POST', key: t.userKey });
+  const again = await api(t, `/api/shoots/${queued.body.runId}/cancel`, { method: 'POST', key: t.userKey });
   assert.equal(again.status, 409, JSON.stringify(again.body));
-  assert.deepEqual(again.body, { statusCode: 409, message: `shoot ${queued.body.taskId} is already cancelled`, status: 'cancelled' });
+  assert.deepEqual(again.body, { statusCode: 409, message: `shoot ${queued.body.runId} is already cancelled`, status: 'cancelled' });
 
   // A completed run: a staff test run of input → deliver on a real worker.
   await t.startWorker();
@@ -304,17 +304,17 @@ test('cancelling a run that already finished is a 409 with its state; a live one
   assert.equal(run.status, 202, JSON.stringify(run.body));
   const done = (async () => {
     for (;;) {
-      const poll = await api(t, `/api/runs/${run.body.taskId}`);
+      const poll = await api(t, `/api/runs/${run.body.runId}`);
       if (poll.body.status === 'completed' || poll.body.status === 'failed') return poll.body.status as string;
       await new Promise((r) => setTimeout(r, 200));
     }
   })();
   assert.equal(await Promise.race([done, deadline(120_000, 'the test run did not finish within 120 s')]), 'completed');
-  const late = await api(t, `/api/shoots/${run.body.taskId}/cancel`, { method: 'POST' });
+  const late = await api(t, `/api/shoots/${run.body.runId}/cancel`, { method: 'POST' });
   assert.equal(late.status, 409, JSON.stringify(late.body));
   assert.equal(late.body.status, 'completed');
   assert.match(late.body.message, /is already completed/);
-  assert.equal((await api(t, `/api/runs/${run.body.taskId}`)).body.status, 'completed', 'the run is untouched');
+  assert.equal((await api(t, `/api/runs/${run.body.runId}`)).body.status, 'completed', 'the run is untouched');
 });
 
 test('staged files left by a process that died mid-upload are removed when the API starts; fresh ones are not', async () => {

@@ -71,7 +71,7 @@ const photo = async (seed: number) => (await makeProductPhoto({ seed, width: 800
 test('human review parks the run; a retry re-runs an upstream node with new params; approve delivers', async () => {
   const res = await api(t, '/api/runs', { method: 'POST', body: form(await photo(21), { graphVersionId: versionId }) });
   assert.equal(res.status, 202);
-  const id = res.body.taskId;
+  const id = res.body.runId;
   const parked = await until(id, ['awaiting_review']);
   assert.equal(parked.nodes.find((n: { nodeId: string }) => n.nodeId === 'review').state, 'awaiting_review');
   assert.equal(parked.nodes.find((n: { nodeId: string }) => n.nodeId === 'deliver').state, 'pending');
@@ -105,7 +105,7 @@ test('human review parks the run; a retry re-runs an upstream node with new para
 test("a reviewer's retry gets the same param check as a replay: out-of-range or unknown params are refused, nothing changes", async () => {
   const res = await api(t, '/api/runs', { method: 'POST', body: form(await photo(23), { graphVersionId: versionId }) });
   assert.equal(res.status, 202);
-  const id = res.body.taskId;
+  const id = res.body.runId;
   await until(id, ['awaiting_review']);
   const decide = (body: unknown) => api(t, `/api/reviews/${id}/review`, { method: 'POST', key: reviewerKey, body: JSON.stringify(body) });
   const tooSmall = await decide({ decision: 'retry', rerunFrom: 'composite', params: { fill: 0.1 } });
@@ -126,11 +126,11 @@ test('a reviewer rejection fails the shoot and refunds its credits', async () =>
   const start = await balance();
   const res = await api(t, '/api/shoots', { method: 'POST', key: 'sf_user_dev', body: form(await photo(22), { templateId: 'reviewed-studio' }) });
   assert.equal(res.status, 202);
-  await until(res.body.taskId, ['awaiting_review'], 'sf_user_dev');
+  await until(res.body.runId, ['awaiting_review'], 'sf_user_dev');
   assert.equal(start - (await balance()), 2);
-  const reject = await api(t, `/api/reviews/${res.body.taskId}/review`, { method: 'POST', key: reviewerKey, body: JSON.stringify({ decision: 'reject', note: 'label is blurred' }) });
+  const reject = await api(t, `/api/reviews/${res.body.runId}/review`, { method: 'POST', key: reviewerKey, body: JSON.stringify({ decision: 'reject', note: 'label is blurred' }) });
   assert.equal(reject.status, 201);
-  const failed = await until(res.body.taskId, ['failed'], 'sf_user_dev');
+  const failed = await until(res.body.runId, ['failed'], 'sf_user_dev');
   assert.match(failed.error, /rejected by reviewer: label is blurred/);
   assert.equal(await balance(), start, 'refunded');
 });
@@ -138,19 +138,19 @@ test('a reviewer rejection fails the shoot and refunds its credits', async () =>
 test('a failing node lands in the dead-letter list; re-drive resumes it, discard closes it', async () => {
   const blank = await sharp({ create: { width: 600, height: 400, channels: 3, background: '#f4f4f4' } }).jpeg().toBuffer();
   const res = await api(t, '/api/runs', { method: 'POST', body: form(blank, { graphVersionId: versionId }) });
-  const failed = await until(res.body.taskId, ['failed']);
+  const failed = await until(res.body.runId, ['failed']);
   assert.match(failed.error, /segment/);
   let letters = await api(t, '/api/dead-letters');
-  const letter = letters.body.find((l: { runId: string }) => l.runId === res.body.taskId);
+  const letter = letters.body.find((l: { runId: string }) => l.runId === res.body.runId);
   assert.ok(letter, 'listed');
   assert.equal(letter.nodeId, 'segment');
   const redrive = await api(t, `/api/dead-letters/${letter.id}/redrive`, { method: 'POST' });
   assert.equal(redrive.status, 202, JSON.stringify(redrive.body));
-  await until(res.body.taskId, ['failed']); // the same blank photo fails again: a new dead letter
+  await until(res.body.runId, ['failed']); // the same blank photo fails again: a new dead letter
   letters = await api(t, '/api/dead-letters');
-  const second = letters.body.filter((l: { runId: string }) => l.runId === res.body.taskId);
+  const second = letters.body.filter((l: { runId: string }) => l.runId === res.body.runId);
   assert.equal(second.length, 1, 'the re-driven letter is closed, the new failure is open');
-  const generation = (await pool.query(`SELECT generation FROM node_runs WHERE run_id = $1 AND node_id = 'segment'`, [res.body.taskId])).rows[0].generation;
+  const generation = (await pool.query(`SELECT generation FROM node_runs WHERE run_id = $1 AND node_id = 'segment'`, [res.body.runId])).rows[0].generation;
   assert.equal(generation, 3, 'segment ran again');
   assert.equal((await api(t, `/api/dead-letters/${second[0].id}/discard`, { method: 'POST' })).status, 200);
   assert.equal((await api(t, `/api/dead-letters/${second[0].id}/discard`, { method: 'POST' })).status, 409);
@@ -159,10 +159,10 @@ test('a failing node lands in the dead-letter list; re-drive resumes it, discard
 test('replay from a middle node reuses upstream artifacts and applies new params', async () => {
   const graph = await api(t, '/api/templates/white-studio');
   const res = await api(t, '/api/runs', { method: 'POST', body: form(await photo(23), { graphVersionId: graph.body.graphVersionId }) });
-  const original = await until(res.body.taskId, ['completed']);
+  const original = await until(res.body.runId, ['completed']);
   const replay = await api(t, `/api/runs/${original.id}/replay`, { method: 'POST', body: JSON.stringify({ fromNodeId: 'composite', params: { background: 'solid', color: '#dde7f0' } }) });
   assert.equal(replay.status, 202, JSON.stringify(replay.body));
-  const done = await until(replay.body.taskId, ['completed']);
+  const done = await until(replay.body.runId, ['completed']);
   assert.equal(done.parentRunId, original.id);
   const byId = Object.fromEntries(done.nodes.map((n: { nodeId: string }) => [n.nodeId, n]));
   assert.equal(byId.segment.state, 'cached');
@@ -177,13 +177,13 @@ test('replay from a middle node reuses upstream artifacts and applies new params
 test('cancel stops a shoot and refunds it once', async () => {
   const start = await balance();
   const res = await api(t, '/api/shoots', { method: 'POST', key: 'sf_user_dev', body: form(await photo(24), { templateId: 'reviewed-studio' }) });
-  const cancel = await api(t, `/api/shoots/${res.body.taskId}/cancel`, { method: 'POST', key: 'sf_user_dev' });
+  const cancel = await api(t, `/api/shoots/${res.body.runId}/cancel`, { method: 'POST', key: 'sf_user_dev' });
   assert.equal(cancel.status, 202);
-  const done = await until(res.body.taskId, ['cancelled'], 'sf_user_dev');
+  const done = await until(res.body.runId, ['cancelled'], 'sf_user_dev');
   assert.equal(done.status, 'cancelled');
   assert.equal(await balance(), start);
-  await api(t, `/api/shoots/${res.body.taskId}/cancel`, { method: 'POST', key: 'sf_user_dev' });
-  const refunds = await pool.query(`SELECT count(*)::int AS n FROM credit_ledger WHERE run_id = $1 AND kind = 'refund'`, [res.body.taskId]);
+  await api(t, `/api/shoots/${res.body.runId}/cancel`, { method: 'POST', key: 'sf_user_dev' });
+  const refunds = await pool.query(`SELECT count(*)::int AS n FROM credit_ledger WHERE run_id = $1 AND kind = 'refund'`, [res.body.runId]);
   assert.equal(refunds.rows[0].n, 1);
 });
 

@@ -67,31 +67,36 @@ test('a seller uploads a phone photo and receives a studio shot, through the soc
   }
   const res = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form(photo.jpeg, { templateId: 'white-studio', params: '{"composite.fill":0.85}' }) });
   assert.equal(res.status, 202, JSON.stringify(res.body));
-  const taskId = res.body.taskId as string;
+  const runId = res.body.runId as string;
   const completed = new Promise<any>((resolve, reject) => {
-    socket.on('run.completed', (p) => p.runId === taskId && resolve(p));
-    socket.on('run.failed', (p) => p.runId === taskId && reject(new Error(p.error)));
-    socket.on('run.snapshot', (s) => s.id === taskId && s.status === 'completed' && resolve(s));
+    socket.on('run.completed', (p) => p.runId === runId && resolve(p));
+    socket.on('run.failed', (p) => p.runId === runId && reject(new Error(p.error)));
+    socket.on('run.snapshot', (s) => s.id === runId && s.status === 'completed' && resolve(s));
   });
-  const ack = await socket.emitWithAck('subscribe', { runId: taskId });
+  const ack = await socket.emitWithAck('subscribe', { runId });
   assert.equal(ack.ok, true);
   await Promise.race([completed, deadline(240_000, 'no run.completed within 240 s')]);
   socket.disconnect();
 
-  const mine = events.filter((e) => e.payload.runId === taskId).map((e) => e.type);
+  const mine = events.filter((e) => e.payload.runId === runId).map((e) => e.type);
   assert.ok(mine.includes('node.completed'), `socket events: ${mine.join(', ')}`);
   // The socket's artifact refs carry signed URLs too: the editor shows them in <img> with no key.
-  const delivered = events.find((e) => e.type === 'node.completed' && e.payload.runId === taskId && e.payload.nodeId === 'deliver');
+  const delivered = events.find((e) => e.type === 'node.completed' && e.payload.runId === runId && e.payload.nodeId === 'deliver');
   const live = await fetch(`${t.baseUrl}${delivered?.payload.outputs.thumbnail.url}`);
   assert.equal(live.status, 200);
   assert.match(live.headers.get('content-type') ?? '', /^image\//);
 
-  const poll = await api(t, `/api/shoots/${taskId}`, { key: t.userKey });
+  const poll = await api(t, `/api/shoots/${runId}`, { key: t.userKey });
   assert.equal(poll.status, 200);
   assert.equal(poll.body.status, 'completed');
   assert.deepEqual(poll.body.nodes.map((n: { nodeId: string }) => n.nodeId), ['input', 'segment', 'composite', 'deliver']);
   assert.ok(poll.body.nodes.every((n: { state: string }) => n.state === 'done'));
   for (const kind of ['jpeg', 'webp', 'thumbnail']) assert.match(poll.body.results[kind], /^\/api\/artifacts\/[a-f0-9]{64}\?t=[-a-f0-9]{36}&exp=\d+&sig=[\w-]{43}$/);
+  // The socket's run.completed is the event the editor declares: the same signed result links as the poll.
+  const done = events.find((e) => e.type === 'run.completed' && e.payload.runId === runId);
+  assert.ok(done, `socket events: ${mine.join(', ')}`);
+  assert.deepEqual(Object.keys(done.payload.results).sort(), Object.keys(poll.body.results).sort());
+  assert.equal(done.payload.outputs, undefined);
 
   const image = await fetch(`${t.baseUrl}${poll.body.results.jpeg}`);
   assert.equal(image.headers.get('content-type'), 'image/jpeg');
@@ -103,9 +108,9 @@ test('a seller uploads a phone photo and receives a studio shot, through the soc
   assert.ok(data.every((v) => v >= 250), 'the backdrop is white');
   assert.equal(before - (await balance()), 1, 'charged exactly the template price');
 
-  const other = await api(t, `/api/shoots/${taskId}`, { key: 'sf_nobody' });
+  const other = await api(t, `/api/shoots/${runId}`, { key: 'sf_nobody' });
   assert.equal(other.status, 401);
-  finishedShoot = taskId;
+  finishedShoot = runId;
   finishedArtifact = poll.body.results.jpeg.split('?')[0];
 });
 

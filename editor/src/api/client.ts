@@ -127,7 +127,7 @@ export const api = {
     const form = new FormData();
     form.append('graphVersionId', graphVersionId);
     form.append('image', image, image.name);
-    return request<{ taskId: string }>('POST', '/runs', form);
+    return request<{ runId: string }>('POST', '/runs', form);
   },
   getShoot: (id: string) => request<Shoot>('GET', `/shoots/${encodeURIComponent(id)}`),
   /** Re-runs `fromNodeId` and everything downstream in a new linked run, reusing upstream artifacts. */

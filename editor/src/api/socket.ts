@@ -1,35 +1,17 @@
 import { io, type Socket } from 'socket.io-client';
 import { getApiKey } from './client';
-import type { NodeRunState, Shoot } from './types';
+import { NODE_STATE_EVENTS, type NodeStateEvent, type RunEventMap, type RunEventName } from '@studioflow/runtime/graph';
+import type { Shoot } from './types';
 
-export interface RunEvents {
-  'run.started': (e: { runId: string }) => void;
-  'node.started': (e: { runId: string; nodeId: string }) => void;
-  'node.progress': (e: { runId: string; nodeId: string; progress: number; message?: string }) => void;
-  'node.completed': (e: {
-    runId: string;
-    nodeId: string;
-    outputs?: Record<string, unknown>;
-    durationMs?: number;
-    cached?: boolean;
-    sourceRunId?: string | null;
-    costUsd?: number | null;
-    cost?: number | null;
-  }) => void;
-  'node.failed': (e: { runId: string; nodeId: string; error?: string }) => void;
-  'run.completed': (e: { runId: string; results?: Record<string, unknown> }) => void;
-  'run.failed': (e: { runId: string; error?: string }) => void;
-  /** Sent by the server right after `subscribe`: the whole shoot as GET /api/shoots/:id returns it. */
-  'run.snapshot': (e: Shoot & { runId?: string }) => void;
-  'run.cancelled': (e: { runId: string; error?: string }) => void;
-  'run.awaiting_review': (e: { runId: string }) => void;
-  /** node.queued / node.pending / node.skipped / node.cancelled / node.awaiting_review carry `state`. */
-  'node.state': (e: { runId: string; nodeId: string; state: NodeRunState; error?: string }) => void;
-}
-
-const NODE_STATE_EVENTS = ['node.queued', 'node.pending', 'node.skipped', 'node.cancelled', 'node.awaiting_review'];
-
-export type RunEventName = keyof RunEvents;
+/**
+ * Handlers for the run events the server declares (RunEventMap, shared with the runtime and the
+ * gateway), plus what this client adds: `run.snapshot` right after `subscribe`, and `node.state`
+ * standing for every state-only node event (NODE_STATE_EVENTS).
+ */
+export type RunEvents = { [K in RunEventName]: (e: RunEventMap[K]) => void } & {
+  'run.snapshot': (e: Shoot) => void;
+  'node.state': (e: NodeStateEvent) => void;
+};
 
 /**
  * One Socket.IO connection per watched run (same origin, default /socket.io path). Subscribes on

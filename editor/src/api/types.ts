@@ -105,7 +105,7 @@ export interface RunSummary {
 }
 
 export interface ReplayResult {
-  taskId: string;
+  runId: string;
   parentRunId: string;
   fromNodeId: string;
 }

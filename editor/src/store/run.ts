@@ -195,8 +195,8 @@ export const useRun = create<RunState>()((set, get) => {
       stopWatching();
       reset({ version, phase: 'starting', startedAt: Date.now() });
       try {
-        const { taskId } = await api.startRun(versionId, file);
-        get().watch(taskId, version);
+        const { runId } = await api.startRun(versionId, file);
+        get().watch(runId, version);
       } catch (err) {
         set({ phase: 'failed', error: (err as Error).message, finishedAt: Date.now() });
       }
@@ -244,7 +244,7 @@ export const useRun = create<RunState>()((set, get) => {
       reset({ version, phase: 'starting', startedAt: Date.now(), parentRunId: parent, replayFrom: fromNodeId });
       try {
         const res = await api.replay(parent, fromNodeId, params);
-        get().watch(res.taskId, version);
+        get().watch(res.runId, version);
         return true;
       } catch (err) {
         set({ phase: 'failed', error: `Replay from ${fromNodeId} refused: ${(err as Error).message}`, finishedAt: Date.now() });

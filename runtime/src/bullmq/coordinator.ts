@@ -37,6 +37,16 @@ export class RunCoordinator {
     await this.dispatch(result);
   }
 
+  /**
+   * The run an earlier request with this key created, if any. Its jobs are re-added (a no-op when
+   * they exist): if that request's COMMIT landed but its answer was lost, nothing enqueued them.
+   */
+  async runWithIdempotencyKey(tenantId: string, key: string): Promise<string | null> {
+    const runId = await this.store.runWithIdempotencyKey(tenantId, key);
+    if (runId) await this.reconcile([runId]);
+    return runId;
+  }
+
   /** Records an event; resolves once it is committed and its consequences are enqueued. */
   submit(item: RunEventItem): Promise<void> {
     return this.committer.submit(item);

@@ -2,7 +2,9 @@
  * Types that cross the API boundary, shared by the server and the editor (type-only re-exports
  * and pure helpers, so this stays browser-safe).
  */
+import type { PortValues } from '../contract/values';
 export { isArtifactRef, type ArtifactRef, type PortValue, type PortValues } from '../contract/values';
+import type { NodeRunState } from '../scheduler/state';
 export type { NodeRunState, RunStatus } from '../scheduler/state';
 
 /** A template param an end user may set: `<nodeId>.<param>` with a label and optional allowed values. */
@@ -27,3 +29,53 @@ export interface PublishTemplateBody {
   /** Defaults to `private`. */
   visibility?: TemplateVisibility;
 }
+
+/** Fields every run event carries. */
+export interface RunEventBase {
+  runId: string;
+}
+
+/** Fields every node event carries. */
+export interface NodeEventBase extends RunEventBase {
+  nodeId: string;
+}
+
+/** A node entering a state that is neither running nor finished (queued, pending, skipped, …). */
+export interface NodeStateEvent extends NodeEventBase {
+  state: NodeRunState;
+  error?: string;
+}
+
+/** A run's results as the browser gets them: signed download URLs by output port (jpeg, webp, thumbnail, …). */
+export type RunResultUrls = Record<string, string>;
+
+/**
+ * Every event a run sends to the browser, by name: the runtime publishes them (as `RunNotice`s),
+ * the Socket.IO gateway emits them and the editor listens to them — one declaration for all three.
+ */
+export interface RunEventMap {
+  'run.started': RunEventBase;
+  'run.completed': RunEventBase & { results: RunResultUrls };
+  'run.failed': RunEventBase & { error?: string };
+  'run.cancelled': RunEventBase & { error?: string };
+  'run.awaiting_review': RunEventBase;
+  'node.queued': NodeStateEvent;
+  'node.pending': NodeStateEvent;
+  'node.skipped': NodeStateEvent;
+  'node.cancelled': NodeStateEvent;
+  'node.awaiting_review': NodeStateEvent;
+  'node.started': NodeEventBase & { attempt: number };
+  /** Progress in [0,1], throttled by the worker host. */
+  'node.progress': NodeEventBase & { progress: number; message?: string };
+  /** Artifact refs in `outputs` carry a signed `url` on the wire. */
+  'node.completed': NodeEventBase & { state: 'done' | 'cached'; outputs?: PortValues; cached?: boolean; durationMs?: number; sourceRunId?: string | null; costUsd?: number | null };
+  'node.failed': NodeEventBase & { state: 'failed'; error?: string; durationMs?: number };
+}
+
+export type RunEventName = keyof RunEventMap;
+
+/** One event with its name in `type` (how the runtime publishes them). */
+export type RunEvent<K extends RunEventName = RunEventName> = { [P in K]: { type: P } & RunEventMap[P] }[K];
+
+/** The node events that only report a state change. */
+export const NODE_STATE_EVENTS = ['node.queued', 'node.pending', 'node.skipped', 'node.cancelled', 'node.awaiting_review'] as const satisfies readonly RunEventName[];

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { LocalArtifactStore } from '../artifacts';
 import { NO_MODEL_POOL, wantsFrom, type NodeCatalog, type ModelAccess, type NodeContext, type NodeLogger, type PortValue, type PortValues, type RunInfo } from '../contract';
 import type { GraphDoc } from '../graph';
-import { bindSeeds, compilePlan, decide, initialSnapshot, type Decision, type Materialize, type RunSnapshot } from '../scheduler';
+import { planRun } from '../runs/plan-run';
+import { decide, initialSnapshot, type Decision, type Materialize, type RunSnapshot } from '../scheduler';
 import { runWithTimeout } from '../worker/timeout';
 
 export interface LocalRunOptions {
@@ -38,10 +39,14 @@ const silent: NodeLogger = { info: () => undefined, warn: () => undefined, error
 
 /** The same pure scheduler, driven in-process with no PostgreSQL or Redis: for the CLI and tests. */
 export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): Promise<LocalRunResult> {
-  const plan = compilePlan(doc, options.catalog.descriptors, { materialize: options.materialize ?? 'consumed', place: options.catalog.place });
+  const { plan, seedInputs } = await planRun(doc, options.catalog.descriptors, {
+    materialize: options.materialize ?? 'consumed',
+    seeds: options.seeds,
+    place: options.catalog.place,
+  });
   const runId = randomUUID();
   const info: RunInfo = { runId, tenantId: 'local' };
-  let snapshot = initialSnapshot(plan, bindSeeds(plan, options.seeds ?? {}));
+  let snapshot = initialSnapshot(plan, seedInputs);
   const ready: Array<Extract<Decision, { kind: 'enqueue' }>> = [];
   const result: LocalRunResult = { runId, snapshot, outputs: {} };
   const controller = new AbortController();

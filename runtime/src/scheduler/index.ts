@@ -3,3 +3,4 @@ export * from './plan';
 export * from './state';
 export * from './events';
 export * from './decide';
+export * from './replay-plan';

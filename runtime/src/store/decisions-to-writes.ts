@@ -1,4 +1,5 @@
-import type { Decision } from '../scheduler';
+import type { PortValues } from '../contract';
+import type { Decision, NodeRunState, RunStatus } from '../scheduler';
 import { jobFor } from './job-spec';
 import { type ApplyResult, type RunDefinition, type RunEventItem, type RunNotice } from './types';
 
@@ -114,13 +115,8 @@ export class WriteSet {
             started: d.status === 'running' || (prev?.started ?? false),
             finished: terminal,
           });
-          this.result.notices.push({
-            type: d.status === 'running' ? 'run.started' : (`run.${d.status}` as RunNotice['type']),
-            runId,
-            tenantId,
-            ...(d.outputs ? { outputs: d.outputs } : {}),
-            ...(d.error ? { error: d.error } : {}),
-          });
+          const notice = runNotice(runId, tenantId, d.status, d.outputs, d.error);
+          if (notice) this.result.notices.push(notice);
           break;
         }
         case 'refund':
@@ -134,35 +130,43 @@ export class WriteSet {
   }
 }
 
-const NOTICE_BY_STATE: Record<string, RunNotice['type']> = {
-  done: 'node.completed',
-  cached: 'node.completed',
-  failed: 'node.failed',
-  queued: 'node.queued',
-  skipped: 'node.skipped',
-  cancelled: 'node.cancelled',
-  awaiting_review: 'node.awaiting_review',
-  pending: 'node.pending',
-};
+/** The event a run's new status is announced by (queued is announced by its nodes). */
+function runNotice(runId: string, tenantId: string, status: RunStatus, outputs: Record<string, PortValues> | undefined, error: string | undefined): RunNotice | undefined {
+  switch (status) {
+    case 'running':
+      return { type: 'run.started', runId, tenantId };
+    case 'completed':
+      return { type: 'run.completed', runId, tenantId, outputs: outputs ?? {} };
+    case 'failed':
+    case 'cancelled':
+      return { type: `run.${status}`, runId, tenantId, ...(error ? { error } : {}) };
+    case 'awaiting_review':
+      return { type: 'run.awaiting_review', runId, tenantId };
+    default:
+      return undefined;
+  }
+}
 
 function nodeNotice(
   def: RunDefinition,
   nodeId: string,
-  state: string,
-  outputs: unknown,
+  state: NodeRunState,
+  outputs: PortValues | undefined,
   error: string | undefined,
   started: Date | null,
   ended: Date | null,
 ): RunNotice {
-  return {
-    type: NOTICE_BY_STATE[state] ?? 'node.queued',
-    runId: def.runId,
-    tenantId: def.tenantId,
-    nodeId,
-    state,
-    ...(outputs ? { outputs } : {}),
-    ...(error ? { error } : {}),
-    ...(state === 'cached' ? { cached: true } : {}),
-    ...(started && ended ? { durationMs: ended.getTime() - started.getTime() } : {}),
-  };
+  const base = { runId: def.runId, tenantId: def.tenantId, nodeId };
+  const durationMs = started && ended ? { durationMs: ended.getTime() - started.getTime() } : {};
+  switch (state) {
+    case 'done':
+    case 'cached':
+      return { type: 'node.completed', ...base, state, ...(outputs ? { outputs } : {}), ...(state === 'cached' ? { cached: true } : {}), ...durationMs };
+    case 'failed':
+      return { type: 'node.failed', ...base, state, ...(error ? { error } : {}), ...durationMs };
+    case 'running':
+      return { type: 'node.started', ...base, attempt: 1 };
+    default:
+      return { type: `node.${state}`, ...base, state, ...(error ? { error } : {}) };
+  }
 }

@@ -1,40 +1,19 @@
 import type { Pool, PoolClient } from 'pg';
-import {
-  decide,
-  descendantsOf,
-  effectiveParams,
-  initialSnapshot,
-  resolveInputs,
-  type Decision,
-  type NodeStatus,
-  type RunPlan,
-  type RunSnapshot,
-  type SchedulerEvent,
-} from '../scheduler';
-import type { ArtifactRef, NodeLogger, PortValues, RunInfo } from '../contract';
-import { cacheKey } from './cache-key';
+import { decide, initialSnapshot, replayPlan, type NodeStatus, type RunPlan, type RunSnapshot } from '../scheduler';
+import type { NodeLogger, PortValues, RunInfo } from '../contract';
 import { WriteSet } from './decisions-to-writes';
+import { cacheEntryFor, serveFromCache, writeCacheEntries, type CacheEntry } from './execution-cache';
+import { flushWrites } from './flush-writes';
+import { appendLedger, debit } from './ledger';
 import { LruCache } from './lru';
+import type { AppliedEvents, ArtifactRow, RunState } from './run-state';
 import { CommitOutcomeUnknownError, isTransientError, retryWithBackoff } from './transient';
-import { InsufficientCreditsError, type ApplyResult, type NewRun, type RunDefinition, type RunEventItem } from './types';
+import type { ApplyResult, NewRun, RunDefinition, RunEventItem } from './types';
 
 export interface PgRunStoreOptions {
   /** How long a transaction keeps retrying a lost or refused connection before giving up (10 s). */
   transientRetryMs?: number;
   log?: Pick<NodeLogger, 'warn'>;
-}
-
-interface RunState {
-  def: RunDefinition;
-  snapshot: RunSnapshot;
-  billingRound: number;
-}
-
-interface ArtifactRow {
-  tenantId: string;
-  runId: string;
-  nodeId: string;
-  ref: ArtifactRef;
 }
 
 /**
@@ -47,10 +26,13 @@ export class PgRunStore {
 
   constructor(readonly pool: Pool, private readonly options: PgRunStoreOptions = {}) {}
 
-  /** Creates runs, charges their credits and dispatches their first nodes, all in one transaction. */
+  /**
+   * Creates runs, records their seed artifacts, charges their credits and dispatches their first
+   * nodes, all in one transaction.
+   */
   async createRuns(runs: NewRun[]): Promise<ApplyResult> {
     return this.transaction(async (c) => {
-      await this.debit(c, runs.map((r) => ({ tenantId: r.tenantId, amount: r.priceCredits })));
+      await debit(c, runs.map((r) => ({ tenantId: r.tenantId, amount: r.priceCredits })));
       await c.query(
         `INSERT INTO runs (id, tenant_id, user_id, kind, graph_version_id, template_id, parent_run_id, replay_from, status, plan, seed_inputs, params, price_credits, idempotency_key)
          SELECT r.id, r.tenant_id, r.user_id, r.kind, r.graph_version_id, r.template_id, r.parent_run_id, r.replay_from, 'queued', r.plan, r.seed_inputs, r.params, r.price_credits, r.idempotency_key
@@ -97,9 +79,9 @@ export class PgRunStore {
         ],
       );
       const charged = runs.filter((r) => r.priceCredits > 0);
-      await this.ledger(c, 'charge', charged.map((r) => ({ tenantId: r.tenantId, runId: r.runId, amount: r.priceCredits, reason: 'shoot submitted', round: 0 })));
+      await appendLedger(c, 'charge', charged.map((r) => ({ tenantId: r.tenantId, runId: r.runId, amount: r.priceCredits, reason: 'shoot submitted', round: 0 })));
       const states = new Map<string, RunState>();
-      const items = new Map<string, Array<{ item: RunEventItem | null; decisions: Decision[] }>>();
+      const items: AppliedEvents = new Map();
       for (const r of runs) {
         this.definitions.set(r.runId, r);
         const given: Record<string, NodeStatus> = {};
@@ -108,8 +90,15 @@ export class PgRunStore {
         states.set(r.runId, { def: r, snapshot: outcome.snapshot, billingRound: 0 });
         items.set(r.runId, [{ item: null, decisions: outcome.decisions }]);
       }
-      return this.finish(c, states, items, []);
+      const seedArtifacts = runs.flatMap((r) => (r.seedArtifacts ?? []).map((a) => ({ tenantId: r.tenantId, runId: r.runId, nodeId: a.seed, ref: a.ref })));
+      return this.finish(c, states, items, seedArtifacts);
     });
+  }
+
+  /** The run an earlier submission with this idempotency key created, if any. */
+  async runWithIdempotencyKey(tenantId: string, key: string): Promise<string | null> {
+    const found = await this.pool.query(`SELECT id FROM runs WHERE tenant_id = $1 AND idempotency_key = $2`, [tenantId, key]);
+    return found.rows[0]?.id ?? null;
   }
 
   /** Applies a batch of events (from many runs) in one transaction; returns jobs to enqueue after commit. */
@@ -117,36 +106,23 @@ export class PgRunStore {
     if (items.length === 0) return { jobs: [], notices: [], aborts: [] };
     return this.transaction(async (c) => {
       const states = await this.lockRuns(c, [...new Set(items.map((i) => i.runId))]);
-      const applied = new Map<string, Array<{ item: RunEventItem | null; decisions: Decision[] }>>();
+      const applied: AppliedEvents = new Map();
       const artifacts: ArtifactRow[] = [];
-      const cacheWrites: Array<{ tenant_id: string; cache_key: string; node_type: string; outputs: PortValues; run_id: string; node_id: string }> = [];
+      const cacheEntries: CacheEntry[] = [];
       for (const item of items) {
         const state = states.get(item.runId);
         if (!state) continue; // unknown run: nothing to do
         const { def } = state;
         const e = item.event;
-        if (e.kind === 'node_succeeded' && !e.cached && def.plan.nodes[e.nodeId]?.cacheable) {
-          const node = state.snapshot.nodes[e.nodeId];
-          if (node && node.generation === e.generation && (node.state === 'queued' || node.state === 'running')) {
-            const pn = def.plan.nodes[e.nodeId];
-            const key = cacheKey(pn, effectiveParams(def.plan, state.snapshot, e.nodeId), resolveInputs(def.plan, state.snapshot, e.nodeId));
-            cacheWrites.push({ tenant_id: def.tenantId, cache_key: key, node_type: pn.type, outputs: e.outputs, run_id: def.runId, node_id: e.nodeId });
-          }
-        }
+        const entry = cacheEntryFor(state, e);
+        if (entry) cacheEntries.push(entry);
         const outcome = decide(def.plan, state.snapshot, e);
         state.snapshot = outcome.snapshot;
         push(applied, item.runId, { item, decisions: outcome.decisions });
         const nodeId = 'nodeId' in e ? e.nodeId : '';
         for (const ref of item.artifacts ?? []) artifacts.push({ tenantId: def.tenantId, runId: item.runId, nodeId, ref });
       }
-      if (cacheWrites.length) {
-        await c.query(
-          `INSERT INTO node_cache (tenant_id, cache_key, node_type, outputs, run_id, node_id)
-           SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(tenant_id uuid, cache_key text, node_type text, outputs jsonb, run_id uuid, node_id text)
-           ON CONFLICT DO NOTHING`,
-          [JSON.stringify(cacheWrites)],
-        );
-      }
+      await writeCacheEntries(c, cacheEntries);
       return this.finish(c, states, applied, artifacts);
     });
   }
@@ -160,17 +136,8 @@ export class PgRunStore {
     const row = parent.rows[0];
     if (!row) throw new Error(`run ${parentRunId} not found`);
     const { info, ...plan } = row.plan as RunPlan & { info: RunInfo };
-    if (!plan.nodes[fromNodeId]) throw new Error(`run ${parentRunId} has no node "${fromNodeId}"`);
-    const rerun = new Set(descendantsOf(plan as RunPlan, fromNodeId));
-    const nodes = await this.pool.query(`SELECT node_id, state, outputs FROM node_runs WHERE run_id = $1`, [parentRunId]);
-    const initialNodes: NonNullable<NewRun['initialNodes']> = {};
-    for (const n of nodes.rows) {
-      if (rerun.has(n.node_id)) continue;
-      if (n.state !== 'done' && n.state !== 'cached') throw new Error(`cannot replay from ${fromNodeId}: upstream node ${n.node_id} did not finish (${n.state})`);
-      initialNodes[n.node_id] = { outputs: n.outputs, sourceRunId: parentRunId };
-    }
-    const newPlan = structuredClone(plan) as RunPlan;
-    if (params) newPlan.nodes[fromNodeId].params = { ...newPlan.nodes[fromNodeId].params, ...params };
+    const nodes = await this.pool.query(`SELECT node_id AS "nodeId", state, outputs FROM node_runs WHERE run_id = $1`, [parentRunId]);
+    const replay = replayPlan({ runId: parentRunId, plan, nodes: nodes.rows }, fromNodeId, params);
     return this.createRuns([
       {
         runId: newRunId,
@@ -180,13 +147,13 @@ export class PgRunStore {
         graphVersionId: row.graph_version_id,
         templateId: row.template_id,
         parentRunId,
-        plan: newPlan,
+        plan: replay.plan,
         info: { ...info, runId: newRunId },
         seedInputs: row.seed_inputs,
         params: row.params,
         priceCredits: extra.priceCredits,
         replayFrom: fromNodeId,
-        initialNodes,
+        initialNodes: replay.reused,
       },
     ]);
   }
@@ -266,39 +233,9 @@ export class PgRunStore {
     return states;
   }
 
-  /**
-   * Serves dispatches from the execution cache (a hit completes the node as `cached` without a job,
-   * which may make more nodes ready: repeat), then writes everything in a few statements.
-   */
-  private async finish(
-    c: PoolClient,
-    states: Map<string, RunState>,
-    applied: Map<string, Array<{ item: RunEventItem | null; decisions: Decision[] }>>,
-    artifacts: ArtifactRow[],
-  ): Promise<ApplyResult> {
-    let lookups = collectCacheable(states, applied, new Set());
-    const looked = new Set<Decision>();
-    while (lookups.length) {
-      for (const l of lookups) looked.add(l.decision);
-      const hits = await c.query(
-        `UPDATE node_cache SET hits = hits + 1 WHERE (tenant_id, cache_key) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))
-         RETURNING tenant_id, cache_key, outputs`,
-        [lookups.map((l) => l.tenantId), lookups.map((l) => l.key)],
-      );
-      const found = new Map(hits.rows.map((h) => [`${h.tenant_id}/${h.cache_key}`, h.outputs as PortValues]));
-      for (const l of lookups) {
-        const outputs = found.get(`${l.tenantId}/${l.key}`);
-        if (!outputs) continue;
-        const state = states.get(l.runId)!;
-        const entries = applied.get(l.runId)!;
-        for (const entry of entries) entry.decisions = entry.decisions.filter((d) => d !== l.decision);
-        const event: SchedulerEvent = { kind: 'node_succeeded', nodeId: l.nodeId, generation: l.generation, outputs, cached: true };
-        const outcome = decide(state.def.plan, state.snapshot, event);
-        state.snapshot = outcome.snapshot;
-        entries.push({ item: { runId: l.runId, event }, decisions: outcome.decisions });
-      }
-      lookups = collectCacheable(states, applied, looked);
-    }
+  /** Serves what the execution cache holds, then writes everything in a few statements. */
+  private async finish(c: PoolClient, states: Map<string, RunState>, applied: AppliedEvents, artifacts: ArtifactRow[]): Promise<ApplyResult> {
+    await serveFromCache(c, states, applied);
     const writes = new WriteSet();
     for (const [runId, entries] of applied) {
       const state = states.get(runId)!;
@@ -306,132 +243,8 @@ export class PgRunStore {
       for (const [id, n] of Object.entries(state.snapshot.nodes)) generations[id] = n.generation;
       for (const e of entries) writes.add(state.def, e.item, e.decisions, generations);
     }
-    await this.flushWrites(c, writes, artifacts, states);
+    await flushWrites(c, writes, artifacts, states);
     return writes.result;
-  }
-
-  private async flushWrites(c: PoolClient, writes: WriteSet, artifacts: ArtifactRow[], states: Map<string, RunState>): Promise<void> {
-    if (writes.nodes.size) {
-      await c.query(
-        `UPDATE node_runs n SET state = u.state, generation = u.generation,
-           outputs = CASE WHEN u.set_outputs THEN u.outputs ELSE n.outputs END,
-           params_override = CASE WHEN u.set_params THEN u.params_override ELSE n.params_override END,
-           error = u.error, attempts = COALESCE(u.attempts, n.attempts),
-           queued_at = COALESCE(u.queued_at, n.queued_at), started_at = COALESCE(u.started_at, n.started_at),
-           finished_at = COALESCE(u.finished_at, n.finished_at), duration_ms = COALESCE(u.duration_ms, n.duration_ms),
-           source_run_id = CASE WHEN u.set_outputs THEN NULL ELSE n.source_run_id END
-         FROM jsonb_to_recordset($1::jsonb) AS u(run_id uuid, node_id text, state text, generation int, set_outputs boolean,
-           outputs jsonb, error text, attempts int, set_params boolean, params_override jsonb, queued_at timestamptz,
-           started_at timestamptz, finished_at timestamptz, duration_ms int)
-         WHERE n.run_id = u.run_id AND n.node_id = u.node_id`,
-        [JSON.stringify([...writes.nodes.values()])],
-      );
-    }
-    if (writes.runs.size) {
-      await c.query(
-        `UPDATE runs r SET status = u.status, outputs = COALESCE(u.outputs, r.outputs), error = u.error,
-           started_at = CASE WHEN u.started THEN COALESCE(r.started_at, now()) ELSE r.started_at END,
-           finished_at = CASE WHEN u.finished THEN now() ELSE NULL END
-         FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, status text, outputs jsonb, error text, started boolean, finished boolean)
-         WHERE r.id = u.id`,
-        [JSON.stringify([...writes.runs.values()])],
-      );
-    }
-    if (writes.charges.size) {
-      // A re-drive opens a new billing round; its charge and any later refund carry the round in their keys.
-      const charges = [...writes.charges.values()];
-      await this.debit(c, charges.map((w) => ({ tenantId: w.tenant_id, amount: w.amount })));
-      for (const w of charges) states.get(w.run_id)!.billingRound += 1;
-      await c.query(`UPDATE runs SET billing_round = billing_round + 1 WHERE id = ANY($1::uuid[])`, [charges.map((w) => w.run_id)]);
-      await this.ledger(c, 'charge', charges.map((w) => ({ tenantId: w.tenant_id, runId: w.run_id, amount: w.amount, reason: w.reason, round: states.get(w.run_id)!.billingRound })));
-    }
-    if (writes.refunds.size) {
-      const refunds = [...writes.refunds.values()].map((w) => ({ tenantId: w.tenant_id, runId: w.run_id, amount: w.amount, reason: w.reason, round: states.get(w.run_id)!.billingRound }));
-      await this.ledger(c, 'refund', refunds);
-    }
-    if (writes.deadLetters.length) {
-      await c.query(
-        `INSERT INTO dead_letters (tenant_id, run_id, node_id, node_type, error, attempts)
-         SELECT tenant_id, run_id, node_id, node_type, left(error, 4000), attempts
-         FROM jsonb_to_recordset($1::jsonb) AS d(tenant_id uuid, run_id uuid, node_id text, node_type text, error text, attempts int)`,
-        [JSON.stringify(writes.deadLetters)],
-      );
-    }
-    if (artifacts.length) {
-      await c.query(
-        `INSERT INTO artifacts (tenant_id, hash, mime, bytes, width, height, run_id, node_id)
-         SELECT a.tenant_id, a.hash, a.mime, a.bytes, a.width, a.height, a.run_id, a.node_id
-         FROM jsonb_to_recordset($1::jsonb) AS a(tenant_id uuid, hash text, mime text, bytes bigint, width int, height int, run_id uuid, node_id text)
-         ON CONFLICT DO NOTHING`,
-        [
-          JSON.stringify(
-            artifacts.map((a) => ({
-              tenant_id: a.tenantId,
-              hash: a.ref.hash,
-              mime: a.ref.mime,
-              bytes: a.ref.bytes,
-              width: a.ref.width ?? null,
-              height: a.ref.height ?? null,
-              run_id: a.runId,
-              node_id: a.nodeId,
-            })),
-          ),
-        ],
-      );
-    }
-  }
-
-  /** Takes credits; the balance can never go negative (checked in the UPDATE and by a constraint). */
-  private async debit(c: PoolClient, items: Array<{ tenantId: string; amount: number }>): Promise<void> {
-    const needed = new Map<string, number>();
-    for (const i of items) needed.set(i.tenantId, (needed.get(i.tenantId) ?? 0) + i.amount);
-    for (const [tenantId, amount] of [...needed].sort()) {
-      if (amount === 0) continue;
-      const res = await c.query(
-        `UPDATE tenants SET credit_balance = credit_balance - $2 WHERE id = $1 AND credit_balance >= $2 RETURNING credit_balance`,
-        [tenantId, amount],
-      );
-      if (res.rowCount === 0) {
-        const bal = await c.query(`SELECT credit_balance FROM tenants WHERE id = $1`, [tenantId]);
-        throw new InsufficientCreditsError(amount, Number(bal.rows[0]?.credit_balance ?? 0));
-      }
-    }
-  }
-
-  /**
-   * Appends ledger entries. Keys are unique per run, kind and billing round, so a second refund of the
-   * same round is a no-op even when two workers race; a refund credits the balance only when inserted.
-   */
-  private async ledger(
-    c: PoolClient,
-    kind: 'charge' | 'refund',
-    entries: Array<{ tenantId: string; runId: string; amount: number; reason: string; round: number }>,
-  ): Promise<void> {
-    if (entries.length === 0) return;
-    const rows = entries.map((e) => ({
-      tenant_id: e.tenantId,
-      run_id: e.runId,
-      amount: kind === 'charge' ? -e.amount : e.amount,
-      reason: e.reason.slice(0, 500),
-      key: `${kind}:${e.runId}${e.round > 0 ? `:r${e.round}` : ''}`,
-    }));
-    if (kind === 'charge') {
-      await c.query(
-        `INSERT INTO credit_ledger (tenant_id, run_id, kind, amount, reason, idempotency_key)
-         SELECT tenant_id, run_id, 'charge', amount, reason, key FROM jsonb_to_recordset($1::jsonb) AS l(tenant_id uuid, run_id uuid, amount int, reason text, key text)`,
-        [JSON.stringify(rows)],
-      );
-      return;
-    }
-    await c.query(
-      `WITH ins AS (
-         INSERT INTO credit_ledger (tenant_id, run_id, kind, amount, reason, idempotency_key)
-         SELECT tenant_id, run_id, 'refund', amount, reason, key FROM jsonb_to_recordset($1::jsonb) AS l(tenant_id uuid, run_id uuid, amount int, reason text, key text)
-         ON CONFLICT (idempotency_key) DO NOTHING RETURNING tenant_id, amount)
-       UPDATE tenants t SET credit_balance = t.credit_balance + s.total
-       FROM (SELECT tenant_id, sum(amount)::int AS total FROM ins GROUP BY tenant_id) s WHERE t.id = s.tenant_id`,
-      [JSON.stringify(rows)],
-    );
   }
 
   /**
@@ -494,25 +307,4 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
-}
-
-/** Enqueue decisions of cacheable nodes not looked up yet, with their cache keys. */
-function collectCacheable(
-  states: Map<string, RunState>,
-  applied: Map<string, Array<{ item: RunEventItem | null; decisions: Decision[] }>>,
-  looked: Set<Decision>,
-) {
-  const out: Array<{ runId: string; tenantId: string; nodeId: string; generation: number; key: string; decision: Decision }> = [];
-  for (const [runId, entries] of applied) {
-    const { def } = states.get(runId)!;
-    for (const e of entries) {
-      for (const d of e.decisions) {
-        if (d.kind !== 'enqueue' || looked.has(d)) continue;
-        const pn = def.plan.nodes[d.nodeId];
-        if (!pn.cacheable) continue;
-        out.push({ runId, tenantId: def.tenantId, nodeId: d.nodeId, generation: d.generation, key: cacheKey(pn, d.params, d.inputs), decision: d });
-      }
-    }
-  }
-  return out;
 }

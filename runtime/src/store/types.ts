@@ -1,5 +1,5 @@
 import type { ArtifactRef, PortValue, PortValues, RunInfo } from '../contract';
-import type { Resource } from '../graph';
+import type { Resource, RunEvent, RunEventName } from '../graph';
 import type { RunPlan, SchedulerEvent } from '../scheduler';
 
 /** What a run needs forever, fixed at creation: cached per process after the first load. */
@@ -23,6 +23,8 @@ export interface NewRun extends RunDefinition {
   replayFrom?: string;
   /** The client's name for this submission (unique per tenant): a repeat is refused by the database. */
   idempotencyKey?: string | null;
+  /** Stored files the run starts from (the upload), recorded in the artifacts table with the run. */
+  seedArtifacts?: Array<{ seed: string; ref: ArtifactRef }>;
   /** Nodes that start finished (a replay reuses upstream outputs of its parent run). */
   initialNodes?: Record<string, { outputs: PortValues; sourceRunId: string }>;
 }
@@ -63,28 +65,14 @@ export interface RunEventItem {
   artifacts?: ArtifactRef[];
 }
 
-/** A change the rest of the system hears about (Socket.IO, logs). Published after commit. */
-export interface RunNotice {
-  type:
-    | 'run.started'
-    | 'run.completed'
-    | 'run.failed'
-    | 'run.cancelled'
-    | 'run.awaiting_review'
-    | 'node.queued'
-    | 'node.awaiting_review'
-    | 'node.pending'
-    | 'node.started'
-    | 'node.progress'
-    | 'node.completed'
-    | 'node.failed'
-    | 'node.skipped'
-    | 'node.cancelled';
-  runId: string;
-  tenantId: string;
-  nodeId?: string;
-  [key: string]: unknown;
-}
+/**
+ * A change the rest of the system hears about (Socket.IO, logs), published after commit: a run event
+ * of the one declared map (graph/wire-types.ts) plus the tenant it belongs to. `run.completed` carries
+ * the sink nodes' artifact refs; the gateway turns them into the signed `results` URLs of the wire event.
+ */
+export type RunNotice =
+  | (RunEvent<Exclude<RunEventName, 'run.completed'>> & { tenantId: string })
+  | { type: 'run.completed'; runId: string; tenantId: string; outputs: Record<string, PortValues> };
 
 export interface ApplyResult {
   jobs: JobSpec[];

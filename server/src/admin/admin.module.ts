@@ -1,8 +1,15 @@
 import { Module } from '@nestjs/common';
 import { DeadLettersController } from '../dead-letters/dead-letters.controller';
+import { DeadLettersService } from '../dead-letters/dead-letters.service';
 import { ReviewController } from '../review/review.controller';
+import { ReviewService } from '../review/review.service';
 import { ShootsModule } from '../shoots/shoots.module';
 import { MetricsController } from './metrics.controller';
+import { MetricsService } from './metrics.service';
 
-@Module({ imports: [ShootsModule], controllers: [MetricsController, DeadLettersController, ReviewController] })
+@Module({
+  imports: [ShootsModule],
+  controllers: [MetricsController, DeadLettersController, ReviewController],
+  providers: [MetricsService, DeadLettersService, ReviewService],
+})
 export class AdminModule {}

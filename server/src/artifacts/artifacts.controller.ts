@@ -1,21 +1,20 @@
 import { relative } from 'node:path';
-import { Controller, ForbiddenException, Get, Inject, NotFoundException, Param, Req, Res, UnauthorizedException } from '@nestjs/common';
+import { Controller, ForbiddenException, Get, NotFoundException, Param, Req, Res, UnauthorizedException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { Pool } from 'pg';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { readsTenantArtifacts } from '../auth/access-policy';
 import { ApiKeyService } from '../auth/api-keys';
 import { extractKey } from '../auth/auth.guard';
 import { Public } from '../auth/decorators';
-import { PG_POOL } from '../db/infra.module';
 import { ArtifactUrls } from './artifact-urls';
+import { ArtifactsService } from './artifacts.service';
 
 @ApiTags('artifacts')
 @Controller('api/artifacts')
 export class ArtifactsController {
   constructor(
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly artifacts: ArtifactsService,
     private readonly store: LocalArtifactStore,
     private readonly urls: ArtifactUrls,
     private readonly keys: ApiKeyService,
@@ -29,9 +28,9 @@ export class ArtifactsController {
     if (!LocalArtifactStore.isHash(hash)) throw new NotFoundException('not an artifact hash');
     const query = req.query as Record<string, unknown>;
     const tenantId = query.sig !== undefined ? this.urls.verify(hash, query) : await this.tenantOfKey(req);
-    const row = (await this.pool.query(`SELECT mime FROM artifacts WHERE tenant_id = $1 AND hash = $2`, [tenantId, hash])).rows[0];
-    if (!row) throw new NotFoundException(`artifact ${hash} not found`);
-    res.setHeader('Content-Type', row.mime);
+    const mime = await this.artifacts.mimeOf(tenantId, hash);
+    if (!mime) throw new NotFoundException(`artifact ${hash} not found`);
+    res.setHeader('Content-Type', mime);
     res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
     // Relative to the store's root: `send` refuses an absolute path with a dot segment (the default `.storage`).
     res.sendFile(relative(this.store.dir, this.store.pathOf(hash)), { root: this.store.dir }, (err) => {

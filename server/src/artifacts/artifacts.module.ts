@@ -2,6 +2,7 @@ import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common
 import type { NextFunction, Request, Response } from 'express';
 import { ArtifactUrls } from './artifact-urls';
 import { ArtifactsController } from './artifacts.controller';
+import { ArtifactsService } from './artifacts.service';
 
 /** Until an artifact is actually served, the answer (401, 403, 404, ...) must not be cached anywhere. */
 function noStoreUntilServed(_req: Request, res: Response, next: NextFunction): void {
@@ -9,7 +10,7 @@ function noStoreUntilServed(_req: Request, res: Response, next: NextFunction): v
   next();
 }
 
-@Module({ controllers: [ArtifactsController], providers: [ArtifactUrls], exports: [ArtifactUrls] })
+@Module({ controllers: [ArtifactsController], providers: [ArtifactUrls, ArtifactsService], exports: [ArtifactUrls] })
 export class ArtifactsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(noStoreUntilServed).forRoutes(ArtifactsController);

@@ -11,6 +11,7 @@ import {
 import type { Server, Socket } from 'socket.io';
 import type { Redis } from 'ioredis';
 import { eventsChannel, parseBatch } from '@studioflow/runtime/bullmq';
+import type { RunEventMap } from '@studioflow/runtime/graph';
 import type { RunNotice } from '@studioflow/runtime/store';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { ApiKeyService } from '../auth/api-keys';
@@ -50,12 +51,22 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     this.subscriber.on('error', (err: Error) => this.log.warn(`Redis subscriber connection error: ${err.message}`));
     await this.subscriber.subscribe(eventsChannel(this.config.queuePrefix));
     this.subscriber.on('message', (_channel, message) => {
-      for (const notice of parseBatch<RunNotice>(message)) {
-        const { type, ...payload } = notice;
-        // Artifact refs in the outputs get URLs signed for the run's tenant, which owns them.
-        this.server?.to(`run:${notice.runId}`).to(`tenant:${notice.tenantId}`).emit(type, this.urls.withUrls(payload, notice.tenantId));
-      }
+      for (const notice of parseBatch<RunNotice>(message)) this.emit(notice);
     });
+  }
+
+  /** Sends a run notice to the run's and the tenant's rooms as the wire event the editor declares (RunEventMap). */
+  private emit(notice: RunNotice): void {
+    const rooms = this.server?.to(`run:${notice.runId}`).to(`tenant:${notice.tenantId}`);
+    if (!rooms) return;
+    // Artifacts get URLs signed for the run's tenant, which owns them.
+    if (notice.type === 'run.completed') {
+      const event: RunEventMap['run.completed'] = { runId: notice.runId, results: this.urls.results(notice.outputs, notice.tenantId) };
+      rooms.emit(notice.type, event);
+      return;
+    }
+    const { type, tenantId, ...event } = notice;
+    rooms.emit(type, this.urls.withUrls(event, tenantId));
   }
 
   /** Engine.IO answers its HTTP long-polling requests itself, outside Express: same nosniff header. */

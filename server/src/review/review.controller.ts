@@ -1,14 +1,10 @@
-import { Body, ConflictException, Controller, Get, Inject, NotFoundException, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Pool } from 'pg';
 import { z } from 'zod';
-import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/access-policy';
-import { isUuid, quote } from '../common/errors';
 import { ZodPipe } from '../common/zod-pipe';
-import { PG_POOL } from '../db/infra.module';
-import { ShootsService } from '../shoots/shoots.service';
+import { ReviewService } from './review.service';
 
 const DecisionBody = z.object({
   decision: z.enum(['approve', 'reject', 'retry']),
@@ -23,51 +19,22 @@ type DecisionBody = z.infer<typeof DecisionBody>;
 @Roles('reviewer')
 @Controller('api/reviews')
 export class ReviewController {
-  constructor(
-    @Inject(PG_POOL) private readonly pool: Pool,
-    private readonly coordinator: RunCoordinator,
-    private readonly shoots: ShootsService,
-  ) {}
+  constructor(private readonly reviews: ReviewService) {}
 
   @Get()
   @ApiOperation({ summary: 'Nodes awaiting a review decision, oldest first' })
-  async list(@CurrentPrincipal() p: Principal) {
-    const res = await this.pool.query(
-      `SELECT n.run_id AS "runId", n.node_id AS "nodeId", n.generation, r.template_id AS "templateId", n.queued_at AS "since"
-       FROM node_runs n JOIN runs r ON r.id = n.run_id
-       WHERE n.tenant_id = $1 AND n.state = 'awaiting_review' ORDER BY r.created_at LIMIT 200`,
-      [p.tenantId],
-    );
-    return res.rows;
+  list(@CurrentPrincipal() p: Principal) {
+    return this.reviews.list(p);
   }
 
   @Post(':runId/:nodeId')
   @ApiOperation({ summary: 'Approve, reject (refunds) or retry from an upstream node with adjusted params' })
-  async decide(
+  decide(
     @CurrentPrincipal() p: Principal,
     @Param('runId') runId: string,
     @Param('nodeId') nodeId: string,
     @Body(new ZodPipe(DecisionBody)) body: DecisionBody,
   ) {
-    const row = isUuid(runId)
-      ? (
-          await this.pool.query(
-            `SELECT n.generation, n.state, r.plan->'nodes'->$2->'upstream'->>0 AS upstream
-             FROM node_runs n JOIN runs r ON r.id = n.run_id WHERE n.run_id = $1 AND n.node_id = $2 AND n.tenant_id = $3`,
-            [runId, nodeId, p.tenantId],
-          )
-        ).rows[0]
-      : undefined;
-    if (!row) throw new NotFoundException(`no node ${quote(nodeId)} in run ${quote(runId)}`);
-    if (row.state !== 'awaiting_review') throw new ConflictException(`node ${quote(nodeId)} is ${row.state}, not awaiting review`);
-    if (body.decision === 'retry' && body.params) {
-      // The same check a replay gets: the retried node's schema, over its current params.
-      await this.shoots.checkNodeParams(runId, body.rerunFrom ?? row.upstream ?? nodeId, body.params, { keepOverrides: true });
-    }
-    const result = await this.coordinator.applyDirect([
-      { runId, event: { kind: 'review_decided', nodeId, generation: row.generation, ...body } },
-    ]);
-    if (result.notices.length === 0) throw new ConflictException('the decision changed nothing (was it already decided, or is rerunFrom not upstream?)');
-    return { ok: true, jobs: result.jobs.length };
+    return this.reviews.decide(p, runId, nodeId, body);
   }
 }

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { RUN_STARTED } from './runs.controller';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/access-policy';
 import { ShootsService } from './shoots.service';
@@ -9,9 +10,6 @@ import { type StagedUpload, UploadedImage, UploadInterceptor } from './upload';
 
 const ListQuery = z.object({ limit: positiveInt(200).default(50) });
 type ListQuery = z.infer<typeof ListQuery>;
-
-const ReplayBody = z.object({ fromNodeId: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() });
-type ReplayBody = z.infer<typeof ReplayBody>;
 
 @ApiTags('shoots')
 @Controller('api')
@@ -34,11 +32,12 @@ export class ShootsController {
       },
     },
   })
-  @ApiOperation({ summary: 'Submit a product photo to a template; answers 202 {taskId} at once' })
+  @ApiOperation({ summary: 'Submit a product photo to a template; answers 202 {runId} at once' })
+  @ApiAcceptedResponse({ schema: RUN_STARTED })
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'names this submission: resending it (after a 503 or a lost answer) returns the same taskId and charges once',
+    description: 'names this submission: resending it (after a 503 or a lost answer) returns the same runId and charges once',
   })
   submit(
     @CurrentPrincipal() p: Principal,
@@ -47,20 +46,6 @@ export class ShootsController {
     @Headers('idempotency-key') idempotencyKey?: string,
   ) {
     return this.shoots.submitShoot(p, body?.templateId, body?.params, image, idempotencyKey);
-  }
-
-  @Post('runs')
-  @HttpCode(202)
-  @Roles('staff')
-  @UseInterceptors(UploadInterceptor)
-  @ApiConsumes('multipart/form-data')
-  @ApiOperation({ summary: 'Staff test run of a graph version (no credits)' })
-  testRun(
-    @CurrentPrincipal() p: Principal,
-    @UploadedImage() image: StagedUpload | undefined,
-    @Body() body: { graphVersionId?: string },
-  ) {
-    return this.shoots.submitTestRun(p, body?.graphVersionId, image);
   }
 
   @Get('shoots')
@@ -73,19 +58,6 @@ export class ShootsController {
   @ApiOperation({ summary: 'Status, per-node states and result URLs' })
   get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.shoots.get(p, id);
-  }
-
-  @Get('runs/:id')
-  getRun(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
-    return this.shoots.get(p, id);
-  }
-
-  @Post('runs/:id/replay')
-  @HttpCode(202)
-  @Roles('staff')
-  @ApiOperation({ summary: 'Replay from a node: re-run it and everything downstream, reusing upstream artifacts' })
-  replay(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body(new ZodPipe(ReplayBody)) body: ReplayBody) {
-    return this.shoots.replay(p, id, body.fromNodeId, body.params);
   }
 
   @Post('shoots/:id/cancel')

@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { GraphsModule } from '../graphs/graphs.module';
 import { TemplatesModule } from '../templates/templates.module';
+import { RunsController } from './runs.controller';
 import { ShootsController } from './shoots.controller';
 import { ShootsService } from './shoots.service';
 
 @Module({
   imports: [ArtifactsModule, GraphsModule, TemplatesModule],
-  controllers: [ShootsController],
+  controllers: [ShootsController, RunsController],
   providers: [ShootsService],
   exports: [ShootsService],
 })

@@ -14,9 +14,10 @@ import type { Pool } from 'pg';
 import type { Repository } from 'typeorm';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
-import type { NodeCatalog } from '@studioflow/runtime/contract';
+import type { ArtifactRef, NodeCatalog } from '@studioflow/runtime/contract';
 import { checkParams } from '@studioflow/runtime/graph';
-import { applyOverrides, bindSeeds, compilePlan, nodesTakingSeed, GraphInvalidError, TERMINAL_RUN, type RunPlan, type RunStatus } from '@studioflow/runtime/scheduler';
+import { startRun } from '@studioflow/runtime/runs';
+import { nodesTakingSeed, GraphInvalidError, TERMINAL_RUN, type RunPlan, type RunStatus } from '@studioflow/runtime/scheduler';
 import { InsufficientCreditsError } from '@studioflow/runtime/store';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { runScope, type Principal } from '../auth/access-policy';
@@ -82,16 +83,9 @@ export class ShootsService {
     return this.start(p, { version, template, params, kind: 'shoot', priceCredits: template.priceCredits, image, idempotencyKey });
   }
 
-  /**
-   * The run an earlier request with this key created, if any. Its jobs are re-added (a no-op when
-   * they exist): if that request's COMMIT landed but its answer was lost, nothing enqueued them.
-   */
-  private async runWithIdempotencyKey(p: Principal, key: string): Promise<{ taskId: string } | null> {
-    const found = await this.pool.query(`SELECT id FROM runs WHERE tenant_id = $1 AND idempotency_key = $2`, [p.tenantId, key]);
-    const id: string | undefined = found.rows[0]?.id;
-    if (!id) return null;
-    await this.coordinator.reconcile([id]);
-    return { taskId: id };
+  private async runWithIdempotencyKey(p: Principal, key: string): Promise<{ runId: string } | null> {
+    const runId = await this.coordinator.runWithIdempotencyKey(p.tenantId, key);
+    return runId ? { runId } : null;
   }
 
   async submitTestRun(p: Principal, graphVersionId: string | undefined, image: StagedUpload | undefined) {
@@ -100,64 +94,38 @@ export class ShootsService {
     return this.start(p, { version, params: {}, kind: 'test', priceCredits: 0, image });
   }
 
-  private async start(p: Principal, o: StartOptions): Promise<{ taskId: string }> {
-    let plan: RunPlan;
+  private async start(p: Principal, o: StartOptions): Promise<{ runId: string }> {
     try {
-      // A shoot needs its results only; an editor test run shows every node's outputs. Placement sends
-      // a segment with a configured model to the GPU runtime (the API never loads a model).
-      plan = compilePlan(applyOverrides(o.version.doc, o.params), this.catalog.descriptors, {
+      const { runId } = await startRun(this.coordinator, this.catalog.descriptors, {
+        tenantId: p.tenantId,
+        userId: p.userId,
+        kind: o.kind,
+        version: o.version,
+        template: o.template,
+        params: o.params,
+        // A shoot needs its results only; an editor test run shows every node's outputs.
         materialize: o.kind === 'shoot' ? 'consumed' : 'all',
+        // A segment with a configured model is placed on the GPU runtime (the API never loads a model).
         place: this.catalog.place,
+        seeds: async (plan) => ({ upload: await this.storeUpload(plan, o.image) }),
+        priceCredits: o.priceCredits,
+        idempotencyKey: o.idempotencyKey ?? null,
       });
+      return { runId };
     } catch (err) {
       if (err instanceof GraphInvalidError) throw new GraphProblemsException(err.problems, 'these params make the graph invalid');
+      if (err instanceof InsufficientCreditsError) throw new HttpException(err.message, HttpStatus.PAYMENT_REQUIRED);
       throw err;
     }
+  }
+
+  /** Checks the photo against the nodes that take it and puts it into the artifact store. */
+  private async storeUpload(plan: RunPlan, image: StagedUpload | undefined): Promise<ArtifactRef> {
     const inputNodes = nodesTakingSeed(plan, 'upload');
     if (inputNodes.length === 0) throw new UnprocessableEntityException('the graph has no input-image node to receive the photo');
     const workingSides = inputNodes.map((id) => plan.nodes[id].params.maxSide as number);
-    const checked = await checkUploadedImage(o.image, { maxPixels: this.config.maxInputPixels, workingSides });
-    const runId = randomUUID();
-    const upload = await this.artifacts.putFile(o.image!.path, o.image!.sha256, o.image!.bytes, { mime: checked.mime, width: checked.width, height: checked.height });
-    await this.pool.query(
-      `INSERT INTO artifacts (tenant_id, hash, mime, bytes, width, height, run_id, node_id) VALUES ($1, $2, $3, $4, $5, $6, NULL, 'upload')
-       ON CONFLICT DO NOTHING`,
-      [p.tenantId, upload.hash, upload.mime, upload.bytes, upload.width, upload.height],
-    );
-    const seedInputs = bindSeeds(plan, { upload });
-    try {
-      await this.coordinator.startRuns([
-        {
-          runId,
-          tenantId: p.tenantId,
-          userId: p.userId,
-          kind: o.kind,
-          graphVersionId: o.version.id,
-          templateId: o.template?.id ?? null,
-          plan,
-          info: {
-            runId,
-            tenantId: p.tenantId,
-            graphId: o.version.graphId,
-            graphVersion: o.version.version,
-            ...(o.template ? { templateId: o.template.slug } : {}),
-          },
-          seedInputs,
-          params: o.params,
-          priceCredits: o.priceCredits,
-          idempotencyKey: o.idempotencyKey ?? null,
-        },
-      ]);
-    } catch (err) {
-      if (err instanceof InsufficientCreditsError) throw new HttpException(err.message, HttpStatus.PAYMENT_REQUIRED);
-      // The same key sent twice at once: the other request's run stands, nothing was charged here.
-      if (o.idempotencyKey && (err as { constraint?: string }).constraint === 'runs_idempotency_key') {
-        const earlier = await this.runWithIdempotencyKey(p, o.idempotencyKey);
-        if (earlier) return earlier;
-      }
-      throw err;
-    }
-    return { taskId: runId };
+    const checked = await checkUploadedImage(image, { maxPixels: this.config.maxInputPixels, workingSides });
+    return this.artifacts.putFile(image!.path, image!.sha256, image!.bytes, { mime: checked.mime, width: checked.width, height: checked.height });
   }
 
   /** A run the caller may see (access-policy.ts: end users only their own); anything else is 404. */
@@ -214,13 +182,13 @@ export class ShootsService {
     else if (!(await this.nodeRuns.existsBy({ runId: id, nodeId: fromNodeId }))) {
       throw new UnprocessableEntityException(`run ${id} has no node ${quote(fromNodeId)}`);
     }
-    const taskId = randomUUID();
+    const runId = randomUUID();
     try {
-      await this.coordinator.replay(id, fromNodeId, params, taskId, p.userId);
+      await this.coordinator.replay(id, fromNodeId, params, runId, p.userId);
     } catch (err) {
       throw new UnprocessableEntityException((err as Error).message);
     }
-    return { taskId, parentRunId: id, fromNodeId };
+    return { runId, parentRunId: id, fromNodeId };
   }
 
   /**

@@ -113,7 +113,7 @@ test('PostgreSQL: all backends terminated 10 times and one restart during 100 sh
     // A resent submission (same key) is answered with the same run and charges nothing.
     const photo = (await makeProductPhoto({ seed: 1, width: 400, height: 300 })).jpeg;
     const [first] = await s.query(`SELECT id FROM runs WHERE idempotency_key = 'pg-0'`);
-    assert.equal(await s.submitShoot(photo, 'pg-0', { templateId: 'white-studio' }), first.id, 'the same key answers the same taskId');
+    assert.equal(await s.submitShoot(photo, 'pg-0', { templateId: 'white-studio' }), first.id, 'the same key answers the same runId');
     assert.equal(await balanceOf(s), before - ledger.charged, 'the resend charged nothing');
     // A COMMIT lost mid-flight (made deterministic: a deferred trigger sleeps at commit time and its
     // backend is killed): the API answers 503 + Retry-After, and the resent request charges once.

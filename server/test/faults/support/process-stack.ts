@@ -113,7 +113,7 @@ export class ProcessStack {
         continue;
       }
       const body = await res.text();
-      if (res.status === 202) return JSON.parse(body).taskId;
+      if (res.status === 202) return JSON.parse(body).runId;
       if (res.status === 503 && attempt <= 60) {
         this.retried.unavailable++;
         const after = Number(res.headers.get('retry-after'));

@@ -1,0 +1,2 @@
+export * from './plan-run';
+export * from './start-run';

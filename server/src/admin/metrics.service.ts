@@ -1,0 +1,83 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { Gauge, Registry } from 'prom-client';
+import { RunCoordinator } from '@studioflow/runtime/bullmq';
+import { PG_POOL } from '../db/infra.module';
+
+/**
+ * The Prometheus registry: every tenant's credits, runs and queues. Workers are separate processes,
+ * so the figures are read at scrape time from the sources of truth (PostgreSQL, Redis) by each gauge's
+ * collect callback: a callback queries first and then replaces its gauge's values in one synchronous
+ * step, so concurrent scrapes never see each other's half-reset series.
+ */
+@Injectable()
+export class MetricsService {
+  private readonly registry = new Registry();
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly coordinator: RunCoordinator,
+  ) {
+    const rows = (sql: string) => this.pool.query(sql).then((r) => r.rows);
+    this.gauge('studioflow_queue_jobs', 'Jobs per queue and state', ['queue', 'state'], async () => {
+      const out: Sample[] = [];
+      for (const [queue, q] of Object.entries(this.coordinator.queues.queues)) {
+        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+        for (const [state, n] of Object.entries(counts)) out.push([{ queue, state }, n]);
+      }
+      return out;
+    });
+    this.gauge('studioflow_node_runs', 'Node runs by type and state', ['type', 'state'], async () =>
+      (await rows(`SELECT node_type, state, count(*)::int AS n FROM node_runs GROUP BY 1, 2`)).map((r) => [{ type: r.node_type, state: r.state }, r.n]),
+    );
+    this.gauge('studioflow_node_retries', 'Extra attempts by node type', ['type'], async () =>
+      (await rows(`SELECT node_type, sum(greatest(attempts - 1, 0))::int AS n FROM node_runs GROUP BY 1`)).map((r) => [{ type: r.node_type }, r.n]),
+    );
+    this.gauge('studioflow_node_duration_seconds', 'Node duration over the last hour', ['type', 'quantile'], async () =>
+      (
+        await rows(`SELECT node_type, percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
+            percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95 FROM node_runs
+            WHERE duration_ms IS NOT NULL AND finished_at > now() - interval '1 hour' GROUP BY 1`)
+      ).flatMap((r): Sample[] => [
+        [{ type: r.node_type, quantile: '0.5' }, r.p50 / 1000],
+        [{ type: r.node_type, quantile: '0.95' }, r.p95 / 1000],
+      ]),
+    );
+    const ledger = () => rows(`SELECT kind, sum(amount)::int AS total, count(*)::int AS n FROM credit_ledger GROUP BY 1`);
+    this.gauge('studioflow_credits', 'Credit ledger totals by kind', ['kind'], async () => (await ledger()).map((r) => [{ kind: r.kind }, r.total]));
+    this.gauge('studioflow_ledger_entries', 'Ledger entries by kind', ['kind'], async () => (await ledger()).map((r) => [{ kind: r.kind }, r.n]));
+    this.gauge('studioflow_cache_hit_ratio', 'cached / (cached + done) node runs', [], async () => {
+      const [c] = await rows(`SELECT count(*) FILTER (WHERE state = 'cached')::float AS cached, count(*) FILTER (WHERE state IN ('cached', 'done'))::float AS total FROM node_runs`);
+      return [[{}, c.total ? c.cached / c.total : 0]];
+    });
+    this.gauge('studioflow_runs', 'Runs by status', ['status'], async () =>
+      (await rows(`SELECT status, count(*)::int AS n FROM runs GROUP BY 1`)).map((r) => [{ status: r.status }, r.n]),
+    );
+    this.gauge('studioflow_dead_letters_open', 'Open dead letters', [], async () => {
+      const [d] = await rows(`SELECT count(*)::int AS n FROM dead_letters WHERE status = 'open'`);
+      return [[{}, d.n]];
+    });
+  }
+
+  /** The exposition text, every gauge read now. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private gauge(name: string, help: string, labelNames: string[], read: () => Promise<Sample[]>): void {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        const samples = await read();
+        // Reset and refill with no await in between: a concurrent scrape sees one whole reading.
+        this.reset();
+        for (const [labels, value] of samples) this.set(labels, value);
+      },
+    });
+  }
+}
+
+type Sample = [Record<string, string>, number];
