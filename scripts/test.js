@@ -22,7 +22,7 @@ async function main() {
   if (!process.argv.includes('--no-build')) build();
   const faults = process.argv.includes('--faults');
   // Tests sit in each package's test/ folder, and the node families keep theirs beside the node (nodes/src/<family>/).
-  const dirs = ['runtime', 'nodes', 'cli', 'server'].map((w) => join(root, w, 'dist'));
+  const dirs = ['runtime', 'nodes', 'gpu-runtime', 'cli', 'server'].map((w) => join(root, w, 'dist'));
   // The fault suite runs in the default command too (about a minute: it restarts PostgreSQL and Redis under load).
   const files = dirs.flatMap(testFiles).filter((f) => !faults || f.includes(join('test', 'faults')));
   const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=600000', ...files], {

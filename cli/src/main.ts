@@ -9,6 +9,7 @@ import type { GraphDoc } from '@studioflow/runtime/graph';
 import { runGraphLocally } from '@studioflow/runtime/local';
 import { GraphInvalidError } from '@studioflow/runtime/scheduler';
 import { createProductCatalog } from '@studioflow/nodes';
+import { DEFAULT_BUDGET_MB, GpuRuntime, slotDevices } from '@studioflow/gpu-runtime';
 import { ProgressView } from './progress-view';
 
 const USAGE = `usage: studioflow run <graph-or-template.json> --input <photo> --out <out.jpg|.webp|.png> [--storage <dir>]
@@ -33,11 +34,14 @@ export async function main(argv: string[]): Promise<number> {
   const photo = await readFile(resolve(values.input));
   const upload = await store.put(photo, { mime: 'application/octet-stream' });
   const view = new ProgressView(doc.nodes.map((n) => n.id), !values.quiet && process.stderr.isTTY === true);
+  // One slot of the GPU runtime in process: a configured model loads on first use (never otherwise).
+  const gpu = new GpuRuntime({ devices: slotDevices().slice(0, 1), budgetBytes: DEFAULT_BUDGET_MB * 2 ** 20, models: [], log: cliLog });
   try {
     const result = await runGraphLocally(doc, {
       catalog,
       artifacts: store,
       seeds: { upload },
+      models: gpu.slots.pools[0],
       onEvent: (e) => view.update(e),
     });
     view.done();
@@ -64,8 +68,17 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     throw err;
+  } finally {
+    await gpu.close();
   }
 }
+
+/** Model loads and the CUDA fallback, on stderr so the output line stays alone on stdout. */
+const cliLog = {
+  info: (msg: string, extra?: Record<string, unknown>) => console.error(`${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}`),
+  warn: (msg: string, extra?: Record<string, unknown>) => console.error(`warning: ${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}`),
+  error: (msg: string, extra?: Record<string, unknown>) => console.error(`error: ${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}`),
+};
 
 function mimeFor(ext: string): string {
   return ext === '.webp' ? 'image/webp' : ext === '.png' ? 'image/png' : 'image/jpeg';

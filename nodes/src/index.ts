@@ -10,8 +10,10 @@ export { marketplaceComplianceNode } from './compliance/marketplace-compliance';
 export { productFidelityNode } from './quality/product-fidelity';
 export { segmentNode } from './segment/segment';
 export { studioCompositeNode } from './compose/studio-composite';
-export { BUILT_IN_PRESETS, modelPresets, type SegmentationPreset } from './models/model-registry';
-export { configuredProvider, onnxSessionPool } from './models/onnx-sessions';
+export {
+  BUILT_IN_PRESETS, configuredModel, configuredModels, MODEL_CONFIG_HINT, modelFingerprint, modelPresets, resolveModel,
+  type ResolvedModel, type SegmentationPreset,
+} from './models/model-registry';
 export { MARKETPLACE_RULES, MARKETPLACES, type Marketplace, type MarketplaceRules } from './compliance/marketplace-rules';
 export { FRAME_SIZES, type FrameSize } from './compose/studio-composite';
 export { inputImageSizeProblem, MIN_INPUT_SIDE } from './input/input-image';

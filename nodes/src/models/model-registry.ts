@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { PermanentNodeError } from '@studioflow/runtime/contract';
 
@@ -12,6 +13,9 @@ import { PermanentNodeError } from '@studioflow/runtime/contract';
  *   new preset, e.g. {"birefnet": {"file": "/models/BiRefNet-general.onnx"}}. A file named here is
  *   configured even if missing, so a typo fails loudly at load instead of silently falling back.
  * - STUDIOFLOW_DEFAULT_MODEL: the preset `model: auto` uses (else the first configured commercial one).
+ *
+ * This is the shared model configuration: the API reads it to place segment nodes (which model, so
+ * the GPU runtime) and the GPU runtime reads it to load them. Nodes never read it while running.
  */
 
 export type OutputKind = 'probability' | 'logits';
@@ -34,6 +38,8 @@ export interface SegmentationPreset {
   licence: string;
   /** false: non-commercial weights; never picked by `auto`, only when asked for by id. */
   commercialUse: boolean;
+  /** Optional label of the weights (a version or checksum): change it when replacing a file in place, so cached results are not reused. */
+  revision?: string;
 }
 
 const IMAGENET = { mean: [0.485, 0.456, 0.406] as [number, number, number], std: [0.229, 0.224, 0.225] as [number, number, number] };
@@ -153,24 +159,32 @@ function validatePreset(p: Partial<SegmentationPreset>): asserts p is Segmentati
   if (!['none', 'sigmoid', 'min-max', 'auto'].includes(p.normalise as string)) problems.push("normalise 'none'|'sigmoid'|'min-max'|'auto'");
   if (typeof p.commercialUse !== 'boolean') problems.push('commercialUse');
   if (typeof p.licence !== 'string') problems.push('licence');
+  if (p.revision !== undefined && typeof p.revision !== 'string') problems.push('revision (a string)');
   if (problems.length) throw new PermanentNodeError(`STUDIOFLOW_MODELS preset "${p.id}" is missing or has invalid: ${problems.join(', ')}`);
 }
 
-/**
- * Identifies the model configuration (which files, their sizes and times) for the execution-cache
- * key: swapping a model file must not serve results computed with the old one.
- */
-export function modelConfigFingerprint(): string {
-  const parts = [process.env.STUDIOFLOW_MODELS ?? '', process.env.STUDIOFLOW_MODEL_DIR ?? '', process.env.STUDIOFLOW_DEFAULT_MODEL ?? ''];
+/** A configured model by id (no `auto`), or null when its file is not configured. */
+export function configuredModel(id: string): ResolvedModel | null {
+  return id === 'auto' ? null : resolveModel(id);
+}
+
+/** Every preset whose file is configured: what the GPU runtime serves and preloads. */
+export function configuredModels(): ResolvedModel[] {
+  const out: ResolvedModel[] = [];
   for (const preset of modelPresets().values()) {
     const path = configuredPath(preset);
-    if (!path) continue;
-    try {
-      const s = statSync(path);
-      parts.push(`${preset.id}:${path}:${s.size}:${s.mtimeMs}`);
-    } catch {
-      parts.push(`${preset.id}:${path}:missing`);
-    }
+    if (path) out.push({ preset, path });
   }
-  return parts.join('|');
+  return out;
+}
+
+/**
+ * Identifies a model for the execution-cache key from its configuration alone (file, pre- and
+ * post-processing, revision): the API computes it without reading the weights, and every process
+ * sharing the configuration gets the same value. Replacing weights in place needs a new `revision`.
+ */
+export function modelFingerprint(model: ResolvedModel): string {
+  const { id, inputName, outputName, inputSize, mean, std, output, normalise, revision } = model.preset;
+  const facts = JSON.stringify({ id, path: model.path, inputName, outputName, inputSize, mean, std, output, normalise, revision: revision ?? null });
+  return createHash('sha256').update(facts).digest('hex').slice(0, 16);
 }

@@ -1,28 +1,34 @@
 import sharp from 'sharp';
 import type { InferenceSession } from 'onnxruntime-node';
-import { PermanentNodeError, type NodeLogger } from '@studioflow/runtime/contract';
-import type { Normalisation, ResolvedModel, SegmentationPreset } from '../models/model-registry';
-import { configuredProvider, onnxRuntime, onnxSessionPool, type ExecutionProvider } from '../models/onnx-sessions';
+import { PermanentNodeError, type ModelHandle, type NodeLogger } from '@studioflow/runtime/contract';
+import type { Normalisation, SegmentationPreset } from '../models/model-registry';
 import { rawInput, type RawImage } from '../image/raw-image';
+
+/** A segmentation model as the GPU runtime's pool hands it out (ctx.models.acquire). */
+export type SegmentationModel = ModelHandle<InferenceSession, SegmentationPreset>;
 
 export interface OnnxMatte {
   /** Full-resolution alpha, one byte per pixel. */
   alpha: Uint8Array;
-  stats: { model: string; provider: ExecutionProvider; inputSize: number; inferenceMs: number; rawMin: number; rawMax: number };
+  stats: { model: string; licence: string; provider: 'cpu' | 'cuda'; device: string; inputSize: number; inferenceMs: number; rawMin: number; rawMax: number };
+}
+
+/** Tensor construction only: the session itself comes from the host's model pool. */
+function onnxRuntime(): Promise<typeof import('onnxruntime-node')> {
+  return import('onnxruntime-node');
 }
 
 /** Runs a segmentation model: resize to the model's square input, normalise, infer, resize the alpha back. */
-export async function onnxMatte(img: RawImage, model: ResolvedModel, log?: NodeLogger): Promise<OnnxMatte> {
-  const { preset } = model;
-  const pooled = await onnxSessionPool.get(model.path, configuredProvider(), log);
-  const { inputName, outputName } = ioNames(pooled.session, preset, log);
+export async function onnxMatte(img: RawImage, model: SegmentationModel, log?: NodeLogger): Promise<OnnxMatte> {
+  const preset = model.spec;
+  const { inputName, outputName } = ioNames(model.session, preset, log);
   const S = preset.inputSize;
   const input = await toInputTensor(img, preset);
   const { Tensor } = await onnxRuntime();
   const t0 = performance.now();
   let out: InferenceSession.ReturnType;
   try {
-    out = await pooled.session.run({ [inputName]: new Tensor('float32', input, [1, 3, S, S]) });
+    out = await model.session.run({ [inputName]: new Tensor('float32', input, [1, 3, S, S]) });
   } catch (err) {
     throw new PermanentNodeError(`model "${preset.id}" failed to run on a [1,3,${S},${S}] input: ${(err as Error).message}`);
   }
@@ -39,7 +45,7 @@ export async function onnxMatte(img: RawImage, model: ResolvedModel, log?: NodeL
     .toBuffer();
   return {
     alpha: new Uint8Array(alpha.buffer, alpha.byteOffset, alpha.length),
-    stats: { model: preset.id, provider: pooled.provider, inputSize: S, inferenceMs: Math.round(inferenceMs), rawMin: min, rawMax: max },
+    stats: { model: preset.id, licence: preset.licence, provider: model.provider, device: model.device, inputSize: S, inferenceMs: Math.round(inferenceMs), rawMin: min, rawMax: max },
   };
 }
 

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { defineNode, PermanentNodeError, type PortValues } from '@studioflow/runtime/contract';
+import { defineNode, PermanentNodeError, useModel, type NodePlacement, type PortValues } from '@studioflow/runtime/contract';
 import { meaningfulAlpha } from '../image/alpha-mask';
 import { classicalMatte, NoProductError } from './classical-segmenter';
 import { cropRgba, cutoutRegion, featherAlpha, type Unmixing } from '../image/cutout';
-import { MODEL_CONFIG_HINT, modelConfigFingerprint, resolveModel } from '../models/model-registry';
-import { onnxMatte } from './onnx-matte';
+import { MODEL_CONFIG_HINT, modelFingerprint, resolveModel } from '../models/model-registry';
+import { onnxMatte, type SegmentationModel } from './onnx-matte';
 import { loadImage, storeImage } from '../image/image-artifacts';
 import type { RawImage } from '../image/raw-image';
 
@@ -15,7 +15,7 @@ export const segmentNode = defineNode({
   category: 'segmentation',
   description:
     'Separates the product from its backdrop: a cut-out cropped to the product and a full-size mask. With a segmentation model '
-    + 'configured (ONNX: BiRefNet, RMBG) it runs the model; otherwise the classical model-free matte for plain backdrops. '
+    + 'configured (ONNX: BiRefNet, RMBG) it runs the model on the GPU runtime; otherwise the classical model-free matte for plain backdrops. '
     + 'Shadows on the backdrop are left out; an image that already has transparency keeps its own alpha.',
   resource: 'cpu',
   inputs: [{ name: 'image', type: 'image', label: 'Image' }],
@@ -43,7 +43,7 @@ export const segmentNode = defineNode({
     }),
   }),
   cacheable: true,
-  cacheSalt: modelConfigFingerprint,
+  placement: placeSegment,
   async run(ctx, inputs, params) {
     const img = await loadImage(ctx, inputs.image, 'input image');
     const { width: W, height: H } = img;
@@ -55,16 +55,17 @@ export const segmentNode = defineNode({
     let stats: Record<string, unknown> = {};
     if (!alpha) {
       const requested = params.method;
-      const model = requested === 'classical' ? null : resolveModel(params.model);
-      if (requested === 'onnx' && !model) {
+      // The plan placed the node for a model (ctx.model) when the shared model configuration has one.
+      const modelId = requested === 'classical' ? undefined : ctx.model;
+      if (requested === 'onnx' && !modelId) {
         throw new PermanentNodeError(`model not configured: set up "${params.model}" (${MODEL_CONFIG_HINT}), or use method classical`);
       }
-      if (model) {
-        ctx.progress(0.2, `running ${model.preset.id}`);
-        const matte = await onnxMatte(img, model, ctx.log);
+      if (modelId) {
+        ctx.progress(0.2, `running ${modelId}`);
+        const matte = await useModel(ctx.models, modelId, (model: SegmentationModel) => onnxMatte(img, model, ctx.log));
         alpha = matte.alpha;
         method = 'onnx';
-        stats = { ...matte.stats, licence: model.preset.licence };
+        stats = matte.stats;
       } else {
         const matte = await classical(img, params);
         if (matte.stats.strayShare > UNTRUSTED_STRAY_SHARE && params.trustCheck !== 'off') throw new PermanentNodeError(untrustedCutoutMessage(matte.stats.strayShare));
@@ -101,6 +102,18 @@ export const segmentNode = defineNode({
     return out;
   },
 });
+
+/**
+ * With a model configured (shared model configuration) and a method other than classical, segment
+ * runs on the GPU runtime, which keeps the model warm; the classical matte stays on CPU workers.
+ * An unknown model id throws, so the graph is refused before the run starts.
+ */
+function placeSegment(params: { method?: string; model?: string }): NodePlacement {
+  if (params.method === 'classical') return { resource: 'cpu' };
+  const model = resolveModel(params.model ?? 'auto');
+  if (!model) return { resource: 'cpu' };
+  return { resource: 'gpu', model: { id: model.preset.id, fingerprint: modelFingerprint(model) } };
+}
 
 /**
  * Inside the product's box, what stands out from the backdrop but was left out of the cut-out, as a

@@ -1,4 +1,7 @@
-/** Test helpers other packages may use: synthetic product photos and a node harness. */
+/** Test helpers other packages may use: synthetic product photos, a node harness, tiny ONNX models. */
 export * from './synthetic-product';
 export * from './node-harness';
 export * from './segmentation-quality';
+export * from './tiny-onnx-model';
+export * from './dark-product-scene';
+export { iou, rawOf, maskOf, rejectsPermanent } from './support';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import { describeNode, type ArtifactRef, type NodeContext, type NodeDefinition, type PortValues, type RunInfo } from '@studioflow/runtime/contract';
+import { describeNode, NO_MODEL_POOL, type ArtifactRef, type Device, type ModelAccess, type NodeContext, type NodeDefinition, type PortValues, type RunInfo } from '@studioflow/runtime/contract';
 // The factory alone: the worker entry would load BullMQ and pg into every importer of this package.
 import { createNodeContext } from '@studioflow/runtime/worker/node-context';
 import { checkParams, type NodeTypeDescriptor } from '@studioflow/runtime/graph';
@@ -26,13 +26,18 @@ export class NodeHarness {
     readonly store: LocalArtifactStore,
     readonly run: RunInfo,
     private readonly ownsDir: boolean,
+    private readonly slot: { device: Device; models: ModelAccess },
   ) {}
 
-  /** A harness over a fresh temp dir (or `dir`); call close() to delete a temp dir. */
-  static async create(options: { dir?: string; run?: Partial<RunInfo> } = {}): Promise<NodeHarness> {
+  /**
+   * A harness over a fresh temp dir (or `dir`); call close() to delete a temp dir. `models` stands in
+   * for a GPU runtime slot's pool (default: none, like a CPU worker).
+   */
+  static async create(options: { dir?: string; run?: Partial<RunInfo>; models?: ModelAccess; device?: Device } = {}): Promise<NodeHarness> {
     const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'sf-nodes-')));
     const run: RunInfo = { runId: `run-${process.pid}-${Date.now()}`, tenantId: 'test-tenant', ...options.run };
-    return new NodeHarness(new LocalArtifactStore(dir), run, options.dir === undefined);
+    const slot = { device: options.device ?? 'cpu', models: options.models ?? NO_MODEL_POOL };
+    return new NodeHarness(new LocalArtifactStore(dir), run, options.dir === undefined, slot);
   }
 
   /** Stores bytes as an artifact (e.g. an upload). */
@@ -44,9 +49,12 @@ export class NodeHarness {
     return this.store.get(typeof ref === 'string' ? ref : ref.hash);
   }
 
-  /** A context for one node; `wants` lists the outputs the caller will use (default: all). */
-  context(nodeId: string, signal: AbortSignal = new AbortController().signal, wants?: readonly string[]): NodeContext {
+  /** A context for one node; `wants` lists the outputs the caller will use (default: all); `model` as placed by the plan. */
+  context(nodeId: string, signal: AbortSignal = new AbortController().signal, wants?: readonly string[], model?: string): NodeContext {
     return createNodeContext({
+      device: this.slot.device,
+      models: this.slot.models,
+      ...(model ? { model } : {}),
       run: this.run,
       nodeId,
       artifacts: this.store.access(),
@@ -61,10 +69,11 @@ export class NodeHarness {
     });
   }
 
-  /** Runs one node with its params as a plan gives them: checked, defaults applied. */
+  /** Runs one node with its params as a plan gives them (checked, defaults applied), placed as compilePlan would place it. */
   async runNode<P, I>(def: NodeDefinition<P, I>, inputs: NoInfer<I>, params: Partial<P> = {}, nodeId?: string): Promise<PortValues> {
     const id = nodeId ?? `${def.type}-${++this.counter}`;
-    return def.run(this.context(id), inputs, planParams(def, params));
+    const full = planParams(def, params);
+    return def.run(this.context(id, undefined, undefined, def.placement?.(full).model?.id), inputs, full);
   }
 
   async close(): Promise<void> {

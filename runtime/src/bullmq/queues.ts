@@ -16,15 +16,17 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { enabled: true };
 export const NO_RETRY: RetryPolicy = { enabled: false };
 
-/** One BullMQ queue per resource kind; jobs carry refs, never pixels. */
+/** One BullMQ queue per resource kind, plus per-model queues made on first use; jobs carry refs, never pixels. */
 export class NodeQueues {
   readonly queues: Record<Resource, Queue<NodeJobData>>;
+  /** Queues of nodes placed for a model (`gpu.<model id>`, see queueFor). */
+  readonly modelQueues = new Map<string, Queue<NodeJobData>>();
 
   constructor(
-    connection: Redis,
-    prefix: string,
+    private readonly connection: Redis,
+    private readonly prefix: string,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
-    onError: (err: Error) => void = () => undefined,
+    private readonly onError: (err: Error) => void = () => undefined,
   ) {
     this.queues = {
       cpu: new Queue<NodeJobData>('cpu', { connection, prefix }),
@@ -34,6 +36,17 @@ export class NodeQueues {
     // A Queue re-emits its connection's errors; unheard, an 'error' event would end the process.
     // While Redis restarts, commands wait in ioredis's offline queue and reconciliation re-adds jobs.
     for (const q of Object.values(this.queues)) q.on('error', onError);
+  }
+
+  queue(name: string): Queue<NodeJobData> {
+    if (Object.hasOwn(this.queues, name)) return this.queues[name as Resource];
+    let queue = this.modelQueues.get(name);
+    if (!queue) {
+      queue = new Queue<NodeJobData>(name, { connection: this.connection, prefix: this.prefix });
+      queue.on('error', this.onError);
+      this.modelQueues.set(name, queue);
+    }
+    return queue;
   }
 
   jobOptions(job: Pick<JobSpec, 'jobId' | 'attempts' | 'backoffMs'>): JobsOptions {
@@ -48,7 +61,7 @@ export class NodeQueues {
 
   /** Adds jobs in one round trip per queue; a deterministic jobId makes a repeated add a no-op. */
   async enqueue(jobs: readonly JobSpec[]): Promise<void> {
-    const byQueue = new Map<Resource, JobSpec[]>();
+    const byQueue = new Map<string, JobSpec[]>();
     for (const j of jobs) {
       const list = byQueue.get(j.queue);
       if (list) list.push(j);
@@ -56,12 +69,12 @@ export class NodeQueues {
     }
     await Promise.all(
       [...byQueue].map(([q, list]) =>
-        this.queues[q].addBulk(list.map((j) => ({ name: j.data.type, data: j.data, opts: this.jobOptions(j) }))),
+        this.queue(q).addBulk(list.map((j) => ({ name: j.data.type, data: j.data, opts: this.jobOptions(j) }))),
       ),
     );
   }
 
   async close(): Promise<void> {
-    await Promise.all(Object.values(this.queues).map((q) => q.close()));
+    await Promise.all([...Object.values(this.queues), ...this.modelQueues.values()].map((q) => q.close()));
   }
 }

@@ -30,6 +30,42 @@ export interface RunInfo {
   templateId?: string;
 }
 
+/** Where a node's work runs: the CPU, or one GPU by its CUDA device index. */
+export type Device = 'cpu' | `cuda:${number}`;
+
+/** A model held for one job: a warm session from the host's pool, returned with release(). */
+export interface ModelHandle<Session = unknown, Spec = unknown> {
+  id: string;
+  session: Session;
+  /** What the session actually runs on (a CUDA request may have fallen back to the CPU). */
+  provider: 'cpu' | 'cuda';
+  device: Device;
+  /** The model's configuration (for a segmentation model: input size, normalisation, licence). */
+  spec: Spec;
+  release(): void;
+}
+
+/** The host's warm model pool as a node sees it. Hosts without a pool throw a permanent error. */
+export interface ModelAccess {
+  acquire<Session = unknown, Spec = unknown>(modelId: string): Promise<ModelHandle<Session, Spec>>;
+}
+
+/** Acquires a model for the length of `work` and always releases it. */
+export async function useModel<Session, Spec, T>(models: ModelAccess, modelId: string, work: (model: ModelHandle<Session, Spec>) => Promise<T>): Promise<T> {
+  const model = await models.acquire<Session, Spec>(modelId);
+  try {
+    return await work(model);
+  } finally {
+    model.release();
+  }
+}
+
+/** The model access of a process without a model pool (CPU workers, the API, the local runner). */
+export const NO_MODEL_POOL: ModelAccess = {
+  acquire: (modelId) =>
+    Promise.reject(new PermanentNodeError(`model "${modelId}" needs the GPU runtime: this process has no model pool (the plan placed the node on a CPU worker or ran it locally)`)),
+};
+
 export interface NodeContext {
   run: RunInfo;
   nodeId: string;
@@ -46,6 +82,12 @@ export interface NodeContext {
    * expensive optional artifact. Editor runs and a graph's last nodes want every output.
    */
   wants(port: string): boolean;
+  /** The device of the slot running this job ('cpu' on CPU workers). */
+  device: Device;
+  /** The warm model pool of this slot; only the GPU runtime has one. */
+  models: ModelAccess;
+  /** The model id the plan placed this node for (NodePlacement.model), if any. */
+  model?: string;
 }
 
 /** NodeContext.wants for a list of consumed outputs (undefined: all). */

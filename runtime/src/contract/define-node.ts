@@ -3,6 +3,8 @@ import { NODE_TYPE_FIELDS, pickFields, type NodeTypeDescriptor, type NodeTypeFie
 import { paramValidator } from '../graph/validate';
 import { PermanentNodeError, type NodeContext } from './context';
 import { ARTIFACT_PORT_TYPES, isArtifactRef, type NodeInputs, type PortValue, type PortValues } from './values';
+import type { NodePlacement } from '../scheduler/plan';
+export type { NodePlacement, PlacedModel } from '../scheduler/plan';
 
 /** Inputs as a host hands them over, before they are checked against the node's ports. */
 export type GivenInputs = Record<string, PortValue | undefined>;
@@ -14,6 +16,11 @@ export interface NodeDefinition<P = Record<string, unknown>, I = GivenInputs> ex
    * folded into the execution-cache key so a new model never serves an old result.
    */
   cacheSalt?: () => string;
+  /**
+   * Where a node with these params runs, decided when the plan is compiled: e.g. segment goes to the
+   * GPU runtime when a model is configured. Absent: always on `resource`.
+   */
+  placement?: (params: P) => NodePlacement;
   run(ctx: NodeContext, inputs: I, params: P): Promise<PortValues>;
 }
 
@@ -95,6 +102,9 @@ export class NodeCatalog {
     if (!def) throw new Error(`unknown node type "${type}"`);
     return def;
   }
+
+  /** The compile-time placement of a node (compilePlan's `place` option). */
+  readonly place = (type: string, params: Record<string, unknown>): NodePlacement | undefined => this.get(type).placement?.(params);
 
   has(type: string): boolean {
     return this.byType.has(type);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LocalArtifactStore } from '../artifacts';
-import type { NodeCatalog, NodeLogger, PortValue, PortValues, RunInfo } from '../contract';
+import type { ModelAccess, NodeCatalog, NodeLogger, PortValue, PortValues, RunInfo } from '../contract';
 import type { GraphDoc } from '../graph';
 import { planRun } from '../runs/plan-run';
 import { decide, initialSnapshot, type Decision, type Materialize, type RunSnapshot } from '../scheduler';
@@ -18,6 +18,8 @@ export interface LocalRunOptions {
   timeoutMs?: number;
   /** Default consumed: only the final nodes' outputs are returned, so nothing else needs every output. */
   materialize?: Materialize;
+  /** A model pool (the GPU runtime's, for a CLI on a machine with models); without one, model nodes fail clearly. */
+  models?: ModelAccess;
 }
 
 export type LocalRunEvent =
@@ -36,7 +38,11 @@ export interface LocalRunResult {
 
 /** The same pure scheduler, driven in-process with no PostgreSQL or Redis: for the CLI and tests. */
 export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): Promise<LocalRunResult> {
-  const { plan, seedInputs } = await planRun(doc, options.catalog.descriptors, { materialize: options.materialize ?? 'consumed', seeds: options.seeds });
+  const { plan, seedInputs } = await planRun(doc, options.catalog.descriptors, {
+    materialize: options.materialize ?? 'consumed',
+    seeds: options.seeds,
+    place: options.catalog.place,
+  });
   const runId = randomUUID();
   const info: RunInfo = { runId, tenantId: 'local' };
   let snapshot = initialSnapshot(plan, seedInputs);
@@ -69,6 +75,8 @@ export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): 
       signal: nodeController.signal,
       log: options.log,
       wants: node.wants,
+      ...(options.models ? { models: options.models } : {}),
+      ...(node.model ? { model: node.model.id } : {}),
       onProgress: (progress, message) => options.onEvent?.({ type: 'node.progress', nodeId: job.nodeId, progress, message }),
     });
     const started = Date.now();

@@ -1,12 +1,14 @@
 import type { PortValue, PortValues } from '../contract';
 import type { GraphDoc, NodeTypeDescriptor } from '../graph';
-import { applyOverrides, bindSeeds, compilePlan, type Materialize, type ParamOverrides, type RunPlan } from '../scheduler';
+import { applyOverrides, bindSeeds, compilePlan, type CompileOptions, type Materialize, type ParamOverrides, type RunPlan } from '../scheduler';
 
 export interface PlanRunOptions {
   /** Template overrides keyed `<nodeId>.<param>`. */
   params?: ParamOverrides;
   /** Default all: every node output is produced. */
   materialize?: Materialize;
+  /** Node placement (NodeCatalog.place): a segment with a configured model goes to the GPU runtime. */
+  place?: CompileOptions['place'];
   /**
    * The run-start values (e.g. `{ upload }`), or a function producing them from the compiled plan:
    * the API checks an upload against the nodes that take it before storing the file.
@@ -26,7 +28,7 @@ export interface PlannedRun {
  * `runGraphLocally` (the CLI). Throws GraphInvalidError for a bad graph, bad params or a missing seed.
  */
 export async function planRun(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[], options: PlanRunOptions = {}): Promise<PlannedRun> {
-  const plan = compilePlan(applyOverrides(doc, options.params ?? {}), catalog, { materialize: options.materialize ?? 'all' });
+  const plan = compilePlan(applyOverrides(doc, options.params ?? {}), catalog, { materialize: options.materialize ?? 'all', place: options.place });
   const seeds = typeof options.seeds === 'function' ? await options.seeds(plan) : (options.seeds ?? {});
   return { plan, seeds, seedInputs: bindSeeds(plan, seeds) };
 }

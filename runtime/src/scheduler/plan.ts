@@ -1,5 +1,5 @@
 import { checkParams, pickFields, topologicalOrder, validateGraph } from '../graph';
-import type { GraphDoc, GraphProblem, NodeTypeDescriptor } from '../graph';
+import type { GraphDoc, GraphProblem, NodeTypeDescriptor, Resource } from '../graph';
 import type { PortValue, PortValues } from '../contract/values';
 
 export interface PlanInput {
@@ -27,11 +27,36 @@ export interface PlanNode extends Pick<NodeTypeDescriptor, (typeof PLAN_NODE_FIE
   backoffMs: number;
   timeoutMs: number;
   parks: boolean;
+  /** The model the node was placed for: its id (routes the job) and fingerprint (in the cache key). */
+  model?: PlacedModel;
+  /** The queue its jobs go to: the resource's, or a per-model queue (see queueFor). */
+  queue?: string;
   /**
    * The outputs something in the graph consumes, when the run materialises only those (template
    * runs: only the results matter). Absent: every output (editor runs, sinks, plans stored before).
    */
   wants?: string[];
+}
+
+export interface PlacedModel {
+  id: string;
+  /** Identifies the model's configuration (file, pre/post-processing, revision) for the execution cache. */
+  fingerprint: string;
+}
+
+/** Where a node runs, decided at compile time from its params (NodeDefinition.placement). */
+export interface NodePlacement {
+  resource: Resource;
+  model?: PlacedModel;
+}
+
+/**
+ * A node placed for a model goes to the queue `<resource>.<model id>`, so a GPU host that keeps that
+ * model warm takes its jobs; everything else goes to the resource's queue. Model ids never hold ':'
+ * (BullMQ reserves it in keys).
+ */
+export function queueFor(resource: Resource, model?: PlacedModel): string {
+  return model ? `${resource}.${model.id}` : resource;
 }
 
 /** all: every node output is produced (editor runs show them); consumed: non-sink nodes may skip outputs nothing consumes. */
@@ -85,7 +110,13 @@ export function applyOverrides(doc: GraphDoc, overrides: ParamOverrides): GraphD
 }
 
 /** Validates and compiles a graph document into a plan. Throws GraphInvalidError with every problem. */
-export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[], options: { materialize?: Materialize } = {}): RunPlan {
+export interface CompileOptions {
+  materialize?: Materialize;
+  /** Placement of nodes whose type decides it from params (NodeCatalog.place); without it every node runs on its resource. */
+  place?: (type: string, params: Record<string, unknown>) => NodePlacement | undefined;
+}
+
+export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[], options: CompileOptions = {}): RunPlan {
   const result = validateGraph(doc, catalog);
   if (!result.ok) throw new GraphInvalidError(result.problems);
   const types = new Map(catalog.map((d) => [d.type, d]));
@@ -94,9 +125,12 @@ export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[
     const d = types.get(n.type)!;
     const checked = checkParams(d, n.params);
     if (!checked.ok) throw new GraphInvalidError([{ code: 'invalid_params', nodeId: n.id, message: checked.errors.join('; ') }]);
+    const placed = placeNode(options, n.id, n.type, checked.params);
     nodes[n.id] = {
       id: n.id,
       ...pickFields(d, PLAN_NODE_FIELDS),
+      resource: placed?.resource ?? d.resource,
+      ...(placed?.model ? { model: placed.model, queue: queueFor(placed.resource, placed.model) } : {}),
       params: checked.params,
       inputs: d.inputs.map((p) => ({ port: p.name, multiple: !!p.multiple, sources: [] })),
       outputs: d.outputs.map((p) => p.name),
@@ -127,6 +161,15 @@ export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[
     }
   }
   return { nodes, order: topologicalOrder(ids, doc.edges), sinks };
+}
+
+function placeNode(options: CompileOptions, nodeId: string, type: string, params: Record<string, unknown>): NodePlacement | undefined {
+  try {
+    return options.place?.(type, params);
+  } catch (err) {
+    // e.g. an unknown model id: the graph cannot run as configured, so it fails before anything is charged.
+    throw new GraphInvalidError([{ code: 'invalid_params', nodeId, message: (err as Error).message }]);
+  }
 }
 
 /** The nodes of a plan that take seed `name` (e.g. every input-image node takes `upload`). */

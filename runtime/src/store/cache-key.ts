@@ -12,13 +12,15 @@ export function cacheKey(node: CacheKeyNode, params: Record<string, unknown>, in
   const normalisedInputs: Record<string, unknown> = {};
   for (const k of Object.keys(inputs).sort()) normalisedInputs[k] = normalise(inputs[k]);
   const { type, version, cacheSalt: salt = '', wants } = node;
+  // The placed model's fingerprint comes from the shared model configuration, fixed at compile time.
+  const model = node.model?.fingerprint;
   return createHash('sha256')
-    .update(stableJson({ type, version, salt, params, inputs: normalisedInputs, wants }))
+    .update(stableJson({ type, version, salt, params, inputs: normalisedInputs, wants, model }))
     .digest('hex');
 }
 
 /** The plan node's facts that identify its work. */
-export type CacheKeyNode = Pick<PlanNode, 'type' | 'version' | 'cacheSalt' | 'wants'>;
+export type CacheKeyNode = Pick<PlanNode, 'type' | 'version' | 'cacheSalt' | 'wants' | 'model'>;
 
 function normalise(v: unknown): unknown {
   if (isArtifactRef(v)) return { artifact: v.hash };

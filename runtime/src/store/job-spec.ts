@@ -1,4 +1,5 @@
 import type { PortValue } from '../contract';
+import { queueFor } from '../scheduler/plan';
 import { jobIdFor, type JobSpec, type RunDefinition } from './types';
 
 /** The one place a node dispatch becomes a BullMQ job: scheduler decisions and reconciliation both use it. */
@@ -11,7 +12,7 @@ export function jobFor(
 ): JobSpec {
   const node = def.plan.nodes[nodeId];
   return {
-    queue: node.resource,
+    queue: node.queue ?? queueFor(node.resource, node.model),
     jobId: jobIdFor(def.runId, nodeId, generation),
     attempts: node.attempts,
     backoffMs: node.backoffMs,
@@ -26,6 +27,7 @@ export function jobFor(
       run: def.info,
       timeoutMs: node.timeoutMs,
       ...(node.wants ? { wants: node.wants } : {}),
+      ...(node.model ? { model: node.model.id } : {}),
     },
   };
 }

@@ -42,10 +42,13 @@ export interface NodeJobData {
   timeoutMs: number;
   /** Outputs the run consumes (PlanNode.wants); absent: all. */
   wants?: string[];
+  /** The model the plan placed the node for (PlanNode.model); the host passes it as ctx.model. */
+  model?: string;
 }
 
 export interface JobSpec {
-  queue: Resource;
+  /** A resource's queue or a per-model queue (queueFor). */
+  queue: string;
   jobId: string;
   data: NodeJobData;
   attempts: number;

@@ -4,3 +4,4 @@ export * from './node-context';
 export * from './worker-process';
 export * from './timeout';
 export * from './semaphore';
+export * from './execution-slots';

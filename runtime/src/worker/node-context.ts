@@ -1,4 +1,4 @@
-import { wantsFrom, type ArtifactAccess, type NodeContext, type NodeLogger, type RunInfo } from '../contract';
+import { NO_MODEL_POOL, wantsFrom, type ArtifactAccess, type Device, type ModelAccess, type NodeContext, type NodeLogger, type RunInfo } from '../contract';
 
 /** What a host knows when it runs a node; the context a node sees is made from this alone. */
 export interface NodeContextOptions {
@@ -14,6 +14,12 @@ export interface NodeContextOptions {
   wants?: readonly string[];
   /** Where the node's progress reports go; a host that forwards them over a network throttles here. */
   onProgress?: (fraction: number, message?: string) => void;
+  /** The slot's device; default the CPU. */
+  device?: Device;
+  /** The slot's warm model pool; default none (CPU workers, the API): asking for a model fails clearly. */
+  models?: ModelAccess;
+  /** The model id the plan placed this node for. */
+  model?: string;
 }
 
 export const silentLogger: NodeLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -30,5 +36,8 @@ export function createNodeContext(options: NodeContextOptions): NodeContext {
     log: options.log ?? silentLogger,
     wants: wantsFrom(options.wants),
     progress: onProgress ? (fraction, message) => onProgress(fraction, message) : () => undefined,
+    device: options.device ?? 'cpu',
+    models: options.models ?? NO_MODEL_POOL,
+    ...(options.model ? { model: options.model } : {}),
   };
 }

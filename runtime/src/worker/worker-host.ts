@@ -6,7 +6,7 @@ import type { Resource } from '../graph';
 import type { NodeJobData } from '../store';
 import { controlChannel } from '../bullmq/connection';
 import { parseBatch } from '../bullmq/notices';
-import { Semaphore } from './semaphore';
+import { cpuSlots, type ExecutionSlots } from './execution-slots';
 import type { RunCoordinator } from '../bullmq/coordinator';
 import { runWithTimeout } from './timeout';
 import { createNodeContext } from './node-context';
@@ -19,6 +19,10 @@ export interface WorkerHostOptions {
   prefix: string;
   resources: readonly Resource[];
   concurrency: Partial<Record<Resource, number>>;
+  /** The slots a resource's jobs run on (the GPU runtime's device-bound slots); default: `concurrency` CPU slots. */
+  slots?: Partial<Record<Resource, ExecutionSlots>>;
+  /** Further queues served on a resource's slots: the per-model queues (`gpu.<model id>`) of the models this host keeps warm. */
+  queues?: Partial<Record<Resource, readonly string[]>>;
   catalog: NodeCatalog;
   artifacts: LocalArtifactStore;
   coordinator: RunCoordinator;
@@ -55,21 +59,23 @@ export class NodeWorkerHost {
     });
     for (const resource of o.resources) {
       const limit = o.concurrency[resource] ?? 1;
-      const slots = new Semaphore(limit);
-      // A job keeps its BullMQ slot until its completion is committed (group commit, ~10 ms under
-      // load). Extra BullMQ slots let the next nodes start meanwhile; the semaphore still caps the
-      // node work itself at the configured concurrency.
-      const worker = new Worker<NodeJobData>(resource, (job) => this.process(job, slots), {
-        connection: o.connection,
-        prefix: o.prefix,
-        concurrency: limit * 3,
-        autorun: true,
-        ...(o.lockDurationMs ? { lockDuration: o.lockDurationMs } : {}),
-        ...(o.stalledIntervalMs ? { stalledInterval: o.stalledIntervalMs } : {}),
-        maxStalledCount: 3,
-      });
-      worker.on('error', (err) => o.log.error('worker error', { resource, error: String(err) }));
-      this.workers.push(worker);
+      const slots = o.slots?.[resource] ?? cpuSlots(limit);
+      for (const queue of [resource, ...(o.queues?.[resource] ?? [])]) {
+        // A job keeps its BullMQ slot until its completion is committed (group commit, ~10 ms under
+        // load). Extra BullMQ slots let the next nodes start meanwhile; the execution slots still cap
+        // the node work itself at the configured concurrency.
+        const worker = new Worker<NodeJobData>(queue, (job) => this.process(job, slots), {
+          connection: o.connection,
+          prefix: o.prefix,
+          concurrency: limit * 3,
+          autorun: true,
+          ...(o.lockDurationMs ? { lockDuration: o.lockDurationMs } : {}),
+          ...(o.stalledIntervalMs ? { stalledInterval: o.stalledIntervalMs } : {}),
+          maxStalledCount: 3,
+        });
+        worker.on('error', (err) => o.log.error('worker error', { queue, error: String(err) }));
+        this.workers.push(worker);
+      }
     }
   }
 
@@ -79,7 +85,7 @@ export class NodeWorkerHost {
     await this.options.subscriber.unsubscribe().catch(() => undefined);
   }
 
-  private async process(job: Job<NodeJobData>, slots: Semaphore): Promise<void> {
+  private async process(job: Job<NodeJobData>, slots: ExecutionSlots): Promise<void> {
     const o = this.options;
     const d = job.data;
     const def = o.catalog.get(d.type);
@@ -102,6 +108,7 @@ export class NodeWorkerHost {
       signal: controller.signal,
       log: o.logFor?.({ runId: d.runId, nodeId: d.nodeId, type: d.type }) ?? o.log,
       wants: d.wants,
+      ...(d.model ? { model: d.model } : {}),
       onProgress: (fraction, message) => {
         const now = Date.now();
         if (now - lastProgress < 100 && fraction < 1) return; // throttle socket traffic
@@ -111,7 +118,8 @@ export class NodeWorkerHost {
     });
     try {
       const timeoutMs = d.timeoutMs ?? def.timeoutMs ?? o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-      const outputs = await slots.use(() => runWithTimeout(() => def.run(ctx, d.inputs, d.params), timeoutMs, controller));
+      const outputs = await slots.run(d.model, (slot) =>
+        runWithTimeout(() => def.run({ ...ctx, device: slot.device, models: slot.models }, d.inputs, d.params), timeoutMs, controller));
       await o.coordinator.submit({
         runId: d.runId,
         event: { kind: 'node_succeeded', nodeId: d.nodeId, generation: d.generation, outputs },

@@ -7,7 +7,7 @@ import { PgRunStore } from '../store';
 import { createRedis } from '../bullmq/connection';
 import { RunCoordinator } from '../bullmq/coordinator';
 import { DEFAULT_RETRY, NodeQueues } from '../bullmq/queues';
-import { NodeWorkerHost } from './worker-host';
+import { NodeWorkerHost, type WorkerHostOptions } from './worker-host';
 
 export interface WorkerProcessOptions {
   name: string;
@@ -18,6 +18,8 @@ export interface WorkerProcessOptions {
   storageDir: string;
   resources: readonly Resource[];
   concurrency: Partial<Record<Resource, number>>;
+  slots?: WorkerHostOptions['slots'];
+  queues?: WorkerHostOptions['queues'];
   /** How long SIGTERM waits for active nodes before exiting anyway. */
   shutdownGraceMs?: number;
   lockDurationMs?: number;
@@ -48,6 +50,8 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ hos
     prefix: o.prefix,
     resources: o.resources,
     concurrency: o.concurrency,
+    ...(o.slots ? { slots: o.slots } : {}),
+    ...(o.queues ? { queues: o.queues } : {}),
     catalog: o.catalog,
     artifacts: new LocalArtifactStore(o.storageDir),
     coordinator,
@@ -57,7 +61,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ hos
     stalledIntervalMs: o.stalledIntervalMs ?? numberEnv('STALLED_INTERVAL_MS'),
   });
   await host.start();
-  log.info('worker started', { resources: o.resources, concurrency: o.concurrency });
+  log.info('worker started', { resources: o.resources, concurrency: o.concurrency, queues: o.queues });
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {

@@ -105,6 +105,8 @@ export class ShootsService {
         params: o.params,
         // A shoot needs its results only; an editor test run shows every node's outputs.
         materialize: o.kind === 'shoot' ? 'consumed' : 'all',
+        // A segment with a configured model is placed on the GPU runtime (the API never loads a model).
+        place: this.catalog.place,
         seeds: async (plan) => ({ upload: await this.storeUpload(plan, o.image) }),
         priceCredits: o.priceCredits,
         idempotencyKey: o.idempotencyKey ?? null,

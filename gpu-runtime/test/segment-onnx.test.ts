@@ -1,22 +1,33 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import type { ArtifactRef } from '@studioflow/runtime/contract';
-import { onnxSessionPool } from '../models/onnx-sessions';
-import { inputImageNode } from '../input/input-image';
-import { segmentNode } from './segment';
-import { NodeHarness } from '../testing/node-harness';
-import { darkProductScene } from '../testing/dark-product-scene';
-import { iou, maskOf, rawOf, rejectsPermanent } from '../testing/support';
-import { thresholdAt, tinySegmentationModel } from '../testing/tiny-onnx-model';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import type { ArtifactRef, ModelAccess } from '@studioflow/runtime/contract';
+import { inputImageNode, segmentNode } from '@studioflow/nodes';
+import { darkProductScene, iou, maskOf, NodeHarness, rawOf, rejectsPermanent, thresholdAt, tinySegmentationModel } from '@studioflow/nodes/testing';
+import { onnxLoader } from '../src/backends/onnx';
+import { ModelPool } from '../src/model-pool';
+import { segmentationModelSource } from '../src/segmentation-models';
 
 const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const HALF = { mean: [0.5, 0.5, 0.5], std: [1, 1, 1] };
-const ENV = ['STUDIOFLOW_MODELS', 'STUDIOFLOW_MODEL_DIR', 'STUDIOFLOW_DEFAULT_MODEL', 'STUDIOFLOW_EXECUTION_PROVIDER'];
+const ENV = ['STUDIOFLOW_MODELS', 'STUDIOFLOW_MODEL_DIR', 'STUDIOFLOW_DEFAULT_MODEL'];
 
-describe('segment with an ONNX model', () => {
+/** The segment node on a GPU runtime slot (a CPU one here): the harness places it like compilePlan and hands it the slot's pool. */
+describe('segment with an ONNX model on a GPU runtime slot', () => {
   let h: NodeHarness;
+  let pool: ModelPool;
+  const poolLogs: Array<{ level: string; msg: string }> = [];
+  const slotPool = (device: 'cpu' | 'cuda:0') =>
+    new ModelPool({
+      device,
+      budgetBytes: 2 ** 30,
+      resolve: segmentationModelSource,
+      load: onnxLoader(),
+      log: { info: (msg) => poolLogs.push({ level: 'info', msg }), warn: (msg) => poolLogs.push({ level: 'warn', msg }), error: (msg) => poolLogs.push({ level: 'error', msg }) },
+    });
+  // Each test configures models afresh; a host reads the configuration once, so each test gets a fresh slot.
+  const models: ModelAccess = { acquire: (id) => pool.acquire(id) };
   let dir: string;
   let scene: { jpeg: Buffer; mask: Uint8Array };
   let image: ArtifactRef;
@@ -38,17 +49,18 @@ describe('segment with an ONNX model', () => {
   };
 
   before(async () => {
-    h = await NodeHarness.create();
+    h = await NodeHarness.create({ models });
     dir = h.store.dir;
     scene = await darkProductScene(3, 640, 480);
     image = (await h.runNode(inputImageNode, { upload: await h.put(scene.jpeg, 'image/jpeg') })).image as ArtifactRef;
   });
   beforeEach(() => {
     for (const k of ENV) delete process.env[k];
+    pool = slotPool('cpu');
   });
+  afterEach(() => pool.close());
   after(async () => {
     for (const k of ENV) (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]));
-    await onnxSessionPool.clear();
     await h.close();
   });
 
@@ -115,25 +127,29 @@ describe('segment with an ONNX model', () => {
     }
   });
 
-  it('creates a session once per model file and reuses it', async () => {
+  it('loads the model once and keeps it warm across jobs', async () => {
     const file = await modelFile('reuse.onnx', 64, IMAGENET, true);
     process.env.STUDIOFLOW_MODELS = JSON.stringify({ reuse: preset(file, 64, IMAGENET, 'probability', 'none') });
-    await segment({ method: 'onnx', model: 'reuse' });
-    const created = onnxSessionPool.created;
-    const first = await onnxSessionPool.get(file, 'cpu');
-    await segment({ method: 'onnx', model: 'reuse' });
-    const second = await onnxSessionPool.get(file, 'cpu');
-    assert.equal(onnxSessionPool.created, created, 'no new session');
-    assert.equal(second.session, first.session, 'the same session object');
+    for (let job = 0; job < 3; job++) assert.equal((await segment({ method: 'onnx', model: 'reuse' })).cutout.meta?.model, 'reuse');
+    assert.equal(pool.loads, 1, 'three jobs, one load');
+    const status = pool.status();
+    assert.deepEqual(status.models.map((m) => [m.id, m.users]), [['reuse', 0]], 'warm and released after each job');
+    assert.equal(status.coldStarts.length, 1);
+    assert.ok(poolLogs.some((l) => l.msg === 'model loaded (cold start)'));
   });
 
-  it('falls back to the CPU with a warning when the CUDA provider cannot start', async () => {
+  it('falls back to the CPU with one log line when the slot asks for CUDA on a machine without it', async () => {
+    await pool.close();
+    pool = slotPool('cuda:0');
+    poolLogs.length = 0;
     const file = await modelFile('cuda.onnx', 64, IMAGENET, true);
-    process.env.STUDIOFLOW_MODELS = JSON.stringify({ gpu: preset(file, 64, IMAGENET, 'probability', 'none') });
-    process.env.STUDIOFLOW_EXECUTION_PROVIDER = 'cuda';
+    const other = await modelFile('cuda-2.onnx', 64, IMAGENET, true);
+    process.env.STUDIOFLOW_MODELS = JSON.stringify({ gpu: preset(file, 64, IMAGENET, 'probability', 'none'), gpu2: preset(other, 64, IMAGENET, 'probability', 'none') });
     const { cutout } = await segment({ method: 'onnx', model: 'gpu' });
     assert.equal(cutout.meta?.provider, 'cpu');
-    assert.ok(h.logs.some((l) => l.level === 'warn' && /CUDA execution provider unavailable/.test(l.msg)));
+    assert.equal(cutout.meta?.device, 'cuda:0');
+    await segment({ method: 'onnx', model: 'gpu2' });
+    assert.equal(poolLogs.filter((l) => l.level === 'warn' && /CUDA execution provider unavailable/.test(l.msg)).length, 1, 'one fallback line per slot');
   });
 
   it('rejects a missing and a malformed model file at load with clear permanent errors', async () => {

@@ -1,0 +1,18 @@
+import { configuredModel, configuredModels, MODEL_CONFIG_HINT, type SegmentationPreset } from '@studioflow/nodes';
+import type { ModelSource } from './model-pool';
+
+/**
+ * The segmentation models of the shared model configuration, as the pool loads them: the preset
+ * travels with the session, so the segment node reads its pre/post-processing from the handle.
+ */
+export function segmentationModelSource(modelId: string): ModelSource<SegmentationPreset> | null {
+  const model = configuredModel(modelId);
+  return model ? { id: model.preset.id, path: model.path, spec: model.preset } : null;
+}
+
+/** Ids of every configured segmentation model: what this host preloads and takes per-model jobs for. */
+export function configuredModelIds(): string[] {
+  return configuredModels().map((m) => m.preset.id);
+}
+
+export { MODEL_CONFIG_HINT };
