@@ -49,6 +49,11 @@ export class NodeQueues {
     return queue;
   }
 
+  /** Every queue opened so far by name: the resource queues and the per-model queues (metrics, Bull Board). */
+  all(): Record<string, Queue<NodeJobData>> {
+    return { ...this.queues, ...Object.fromEntries(this.modelQueues) };
+  }
+
   jobOptions(job: Pick<JobSpec, 'jobId' | 'attempts' | 'backoffMs'>): JobsOptions {
     return {
       jobId: job.jobId,

@@ -55,7 +55,7 @@ export interface NodePlacement {
  * model warm takes its jobs; everything else goes to the resource's queue. Model ids never hold ':'
  * (BullMQ reserves it in keys).
  */
-export function queueFor(resource: Resource, model?: PlacedModel): string {
+export function queueFor(resource: Resource, model?: Pick<PlacedModel, 'id'>): string {
   return model ? `${resource}.${model.id}` : resource;
 }
 

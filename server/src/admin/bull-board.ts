@@ -18,7 +18,7 @@ export const BULL_BOARD_PATH = '/admin/queues';
 export function mountBullBoard(app: NestExpressApplication): void {
   const adapter = new ExpressAdapter();
   adapter.setBasePath(BULL_BOARD_PATH);
-  const queues = Object.values(app.get(RunCoordinator).queues.queues);
+  const queues = Object.values(app.get(RunCoordinator).queues.all());
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: adapter });
   const keys = app.get(ApiKeyService);
   app.use(BULL_BOARD_PATH, async (req: Request, res: Response, next: NextFunction) => {

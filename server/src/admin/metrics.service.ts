@@ -21,7 +21,7 @@ export class MetricsService {
     const rows = (sql: string) => this.pool.query(sql).then((r) => r.rows);
     this.gauge('studioflow_queue_jobs', 'Jobs per queue and state', ['queue', 'state'], async () => {
       const out: Sample[] = [];
-      for (const [queue, q] of Object.entries(this.coordinator.queues.queues)) {
+      for (const [queue, q] of Object.entries(this.coordinator.queues.all())) {
         const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
         for (const [state, n] of Object.entries(counts)) out.push([{ queue, state }, n]);
       }

@@ -4,9 +4,10 @@ import { Pool } from 'pg';
 import type { Redis } from 'ioredis';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { createRedis, DEFAULT_RETRY, NodeQueues, RunCoordinator } from '@studioflow/runtime/bullmq';
+import { queueFor } from '@studioflow/runtime/scheduler';
 import { PgRunStore } from '@studioflow/runtime/store';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
-import { createProductCatalog } from '@studioflow/nodes';
+import { configuredModels, createProductCatalog } from '@studioflow/nodes';
 import { APP_CONFIG, loadConfig, type AppConfig } from '../config/config';
 import { ENTITIES } from './entities';
 
@@ -51,6 +52,8 @@ const INFRA_PROVIDERS = [
       useFactory: (store: PgRunStore, redis: Redis, c: AppConfig) => {
         const log = new Logger('coordinator');
         const queues = new NodeQueues(redis, c.queuePrefix, DEFAULT_RETRY, (err) => log.warn(`Redis connection error (queues): ${err.message}`));
+        // The per-model queues of the shared model configuration, opened now so metrics and Bull Board show them from the start.
+        for (const { preset } of configuredModels()) queues.queue(queueFor('gpu', preset));
         return RunCoordinator.create(store, redis, c.queuePrefix, queues, { log: { warn: (msg, extra) => log.warn(`${msg} ${JSON.stringify(extra ?? {})}`) } });
       },
     },
