@@ -126,7 +126,7 @@ export function RunPanel() {
               live: {run.socket === 'connected' ? 'socket' : busy ? 'polling' : '—'}
             </span>
           </div>
-          {run.runId ? <div className="sf-muted sf-small sf-mono">task {run.runId}</div> : null}
+          {run.runId ? <div className="sf-muted sf-small sf-mono">run {run.runId}</div> : null}
           {run.parentRunId ? (
             <div className="sf-small sf-run-parent" data-testid="run-parent" data-parent={run.parentRunId}>
               ↻ replay of run <span className="sf-mono">{shortId(run.parentRunId)}</span>

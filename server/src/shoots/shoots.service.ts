@@ -41,7 +41,7 @@ interface StartOptions {
   idempotencyKey?: string;
 }
 
-/** Shoots (end-user task API) and test runs (staff, from the editor): both are runs of a graph version. */
+/** Shoots (runs started from a template by end users) and test runs (staff, from the editor): both are runs of a graph version. */
 @Injectable()
 export class ShootsService {
   constructor(
