@@ -50,7 +50,7 @@ export class GpuRuntime {
       resources: ['gpu'] as const,
       concurrency: { gpu: this.slots.size },
       slots: { gpu: this.slots },
-      queues: { gpu: this.o.models.map((id) => queueFor('gpu', { id, fingerprint: '' })) },
+      queues: { gpu: this.o.models.map((id) => queueFor('gpu', { id })) },
     };
   }
 
