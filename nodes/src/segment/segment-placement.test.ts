@@ -7,7 +7,7 @@ import { compilePlan, GraphInvalidError, type RunPlan } from '@studioflow/runtim
 import { cacheKey, jobFor } from '@studioflow/runtime/store';
 import type { GraphDoc } from '@studioflow/runtime/graph';
 import type { ArtifactRef } from '@studioflow/runtime/contract';
-import { createProductCatalog } from '../index';
+import { createProductCatalog, warmUpProductNodes } from '../index';
 import { inputImageNode } from '../input/input-image';
 import { segmentNode } from './segment';
 import { NodeHarness } from '../testing/node-harness';
@@ -53,6 +53,11 @@ describe('segment placement: the GPU runtime with a model, CPU workers without',
   after(async () => {
     for (const k of ENV) (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]));
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a CPU worker warms up with a model configured: its warm-up runs the classical matte, not the model it cannot load', async () => {
+    configure({ tiny: tiny() }, 'tiny');
+    await warmUpProductNodes({ small: 1, fullSize: 0 });
   });
 
   it('places a segment with a configured model on the gpu resource and its per-model queue', () => {

@@ -9,7 +9,8 @@ async function main(): Promise<void> {
   // One libvips thread per job and no operation cache: jobs run in parallel, memory stays flat.
   sharp.concurrency(1);
   sharp.cache(false);
-  await warmUpProductNodes();
+  // An optimisation only: a worker that cannot warm up still serves its jobs, only slower at first.
+  await warmUpProductNodes().catch((err: Error) => console.warn(`warm-up failed, the first jobs will be slower: ${err.message}`));
   await startWorkerProcess({
     name: 'studioflow-worker',
     catalog: createProductCatalog(),
