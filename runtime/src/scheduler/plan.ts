@@ -1,6 +1,7 @@
 import { checkParams, pickFields, topologicalOrder, validateGraph } from '../graph';
 import type { GraphDoc, GraphProblem, NodeTypeDescriptor, Resource } from '../graph';
 import type { PortValue, PortValues } from '../contract/values';
+import { gateProblems } from './retry-gate';
 
 export interface PlanInput {
   port: string;
@@ -10,7 +11,7 @@ export interface PlanInput {
 }
 
 /** What a plan node takes from its node type as it is; everything else it derives below. */
-const PLAN_NODE_FIELDS = ['type', 'version', 'resource', 'cacheable', 'cacheSalt'] as const;
+const PLAN_NODE_FIELDS = ['type', 'version', 'resource', 'cacheable', 'cacheSalt', 'gate'] as const;
 
 /** One node as the scheduler sees it: effective params (defaults applied) and resolved wiring. */
 export interface PlanNode extends Pick<NodeTypeDescriptor, (typeof PLAN_NODE_FIELDS)[number]> {
@@ -160,7 +161,10 @@ export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[
       if (used) n.wants = n.outputs.filter((port) => used.has(port)); // a sink's outputs are the run's results
     }
   }
-  return { nodes, order: topologicalOrder(ids, doc.edges), sinks };
+  const plan: RunPlan = { nodes, order: topologicalOrder(ids, doc.edges), sinks };
+  const gateErrors = ids.filter((id) => nodes[id].gate).flatMap((id) => gateProblems(plan, id));
+  if (gateErrors.length) throw new GraphInvalidError(gateErrors);
+  return plan;
 }
 
 function placeNode(options: CompileOptions, nodeId: string, type: string, params: Record<string, unknown>): NodePlacement | undefined {
