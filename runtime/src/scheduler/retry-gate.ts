@@ -98,7 +98,8 @@ export function nextAttemptParams(
 function applyStep(step: AdjustStep, current: unknown, seedBasis: string): unknown {
   switch (step.op) {
     case 'add':
-      return (typeof current === 'number' ? current : 0) + Number(step.value ?? 0);
+      // Rounded so repeated steps of 0.1 read as 0.75, not 0.7499999999999999, in params and report.
+      return Math.round(((typeof current === 'number' ? current : 0) + Number(step.value ?? 0)) * 1e9) / 1e9;
     case 'set':
       return step.value;
     case 'newSeed':
