@@ -188,7 +188,7 @@ function passOrRetry(plan: RunPlan, snap: RunSnapshot, gateId: string, decisions
   const inputs = resolveInputs(plan, snap, gateId);
   const score = readScore(inputs.score);
   const paramsOf = (id: string) => effectiveParams(plan, snap, id);
-  const report = gateReport(plan, gateId, gate.outputs);
+  const report = gateReport(policy, gate.outputs);
   const attempt = report.attempts.length + 1;
   const passed = score !== undefined && score >= policy.threshold;
   report.attempts = [...report.attempts, { attempt, score: score ?? 0, params: adjustedValues(policy.adjust, paramsOf), passed }];

@@ -54,8 +54,7 @@ export function readScore(value: PortValue | undefined): number | undefined {
 }
 
 /** The attempts recorded so far on a gate (its report output), oldest first. */
-export function gateReport(plan: RunPlan, nodeId: string, outputs: Record<string, PortValue> | undefined): GateReport {
-  const { threshold, maxAttempts } = gateParams(plan.nodes[nodeId].params);
+export function gateReport({ threshold, maxAttempts }: RetryGateParams, outputs: Record<string, PortValue> | undefined): GateReport {
   const kept = outputs?.report as GateReport | undefined;
   return { threshold, maxAttempts, passed: false, attempts: kept?.attempts ?? [] };
 }
