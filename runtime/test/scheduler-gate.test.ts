@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compilePlan, decide, derivedSeed, GraphInvalidError, initialSnapshot, type Decision, type GateReport, type RunPlan, type RunSnapshot, type SchedulerEvent } from '../src/scheduler';
 import type { PortValues } from '../src/contract';
+import { validateGraph } from '../src/graph';
 import { gated, testCatalog } from './support/test-nodes';
 
 const catalog = testCatalog().descriptors;
@@ -175,7 +176,11 @@ function compileError(gateParams: Record<string, unknown>): string {
   assert.fail('compiled');
 }
 
-test('a rerunFrom that is not upstream of the gate is a graph problem at compile time', () => {
+test('a rerunFrom that is not upstream of the gate is a graph problem at compile time and in the shared validator', () => {
+  assert.deepEqual(validateGraph(gated({ rerunFrom: 'B' }), catalog).problems, [
+    { code: 'invalid_params', nodeId: 'G', message: 'retry gate "G": rerunFrom "B" must name a node upstream of the gate' },
+  ]);
+  assert.deepEqual(validateGraph(gated(), catalog).problems, []);
   assert.match(compileError({ rerunFrom: 'B' }), /G: retry gate "G": rerunFrom "B" must name a node upstream of the gate/);
   assert.match(compileError({ rerunFrom: 'G' }), /rerunFrom "G" must name a node upstream/);
   assert.match(compileError({ rerunFrom: '' }), /rerunFrom "" must name a node upstream/);

@@ -1,7 +1,6 @@
 import { checkParams, pickFields, topologicalOrder, validateGraph } from '../graph';
 import type { GraphDoc, GraphProblem, NodeTypeDescriptor, Resource } from '../graph';
 import type { PortValue, PortValues } from '../contract/values';
-import { gateProblems } from './retry-gate';
 
 export interface PlanInput {
   port: string;
@@ -161,10 +160,7 @@ export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[
       if (used) n.wants = n.outputs.filter((port) => used.has(port)); // a sink's outputs are the run's results
     }
   }
-  const plan: RunPlan = { nodes, order: topologicalOrder(ids, doc.edges), sinks };
-  const gateErrors = ids.filter((id) => nodes[id].gate).flatMap((id) => gateProblems(plan, id));
-  if (gateErrors.length) throw new GraphInvalidError(gateErrors);
-  return plan;
+  return { nodes, order: topologicalOrder(ids, doc.edges), sinks };
 }
 
 function placeNode(options: CompileOptions, nodeId: string, type: string, params: Record<string, unknown>): NodePlacement | undefined {

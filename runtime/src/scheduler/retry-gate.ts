@@ -1,6 +1,5 @@
-import type { GraphProblem } from '../graph';
 import type { PortValue } from '../contract/values';
-import { descendantsOf, isUpstreamOf, type RunPlan } from './plan';
+import { descendantsOf, type RunPlan } from './plan';
 
 /**
  * A retry gate's policy, decided by the scheduler alone (no worker): below `threshold`, re-run
@@ -130,25 +129,4 @@ export function derivedSeed(basis: string): number {
 export function retryScope(plan: RunPlan, gateId: string, rerunFrom: string): string[] {
   const beyond = new Set(descendantsOf(plan, gateId));
   return descendantsOf(plan, rerunFrom).filter((id) => id === gateId || !beyond.has(id));
-}
-
-/** Compile-time checks of a gate's params against the graph: clear problems instead of a run that cannot retry. */
-export function gateProblems(plan: RunPlan, gateId: string): GraphProblem[] {
-  const { rerunFrom, adjust } = gateParams(plan.nodes[gateId].params);
-  if (!rerunFrom || rerunFrom === gateId || !isUpstreamOf(plan, rerunFrom, gateId)) {
-    return [{ code: 'invalid_params', nodeId: gateId, message: `retry gate "${gateId}": rerunFrom "${rerunFrom}" must name a node upstream of the gate` }];
-  }
-  const scope = new Set(retryScope(plan, gateId, rerunFrom));
-  const problems: GraphProblem[] = [];
-  for (const step of adjust) {
-    const { nodeId, param } = splitParamKey(step.param);
-    if (!scope.has(nodeId) || nodeId === gateId || !(param in plan.nodes[nodeId].params)) {
-      problems.push({ code: 'invalid_params', nodeId: gateId, message: `retry gate "${gateId}": adjust "${step.param}" must name a param of a node the retry re-runs (from "${rerunFrom}" to the gate)` });
-    } else if (step.op === 'cycle' && !(Array.isArray(step.value) && step.value.length > 0)) {
-      problems.push({ code: 'invalid_params', nodeId: gateId, message: `retry gate "${gateId}": adjust "${step.param}" cycles through a non-empty list` });
-    } else if (step.op === 'add' && typeof step.value !== 'number') {
-      problems.push({ code: 'invalid_params', nodeId: gateId, message: `retry gate "${gateId}": adjust "${step.param}" adds a number` });
-    }
-  }
-  return problems;
 }
