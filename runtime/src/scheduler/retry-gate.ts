@@ -42,6 +42,7 @@ export interface GateReport {
   review?: { decision: 'approve'; note: string };
 }
 
+/** A gate's effective params; the validator held them to the node's schema when the graph compiled. */
 export function gateParams(params: Record<string, unknown>): RetryGateParams {
   return params as unknown as RetryGateParams;
 }
