@@ -6,6 +6,7 @@ import { humanReviewNode } from './control/human-review';
 import { inputImageNode } from './input/input-image';
 import { marketplaceComplianceNode } from './compliance/marketplace-compliance';
 import { productFidelityNode } from './quality/product-fidelity';
+import { retryGateNode } from './control/retry-gate';
 import { segmentNode } from './segment/segment';
 import { studioCompositeNode } from './compose/studio-composite';
 
@@ -20,6 +21,7 @@ export const productNodes: readonly NodeDefinition<any>[] = [
   productFidelityNode,
   deliverNode,
   humanReviewNode,
+  retryGateNode,
 ];
 
 export function createProductCatalog(): NodeCatalog {

@@ -8,6 +8,7 @@ export { humanReviewNode } from './control/human-review';
 export { inputImageNode } from './input/input-image';
 export { marketplaceComplianceNode } from './compliance/marketplace-compliance';
 export { productFidelityNode } from './quality/product-fidelity';
+export { retryGateNode } from './control/retry-gate';
 export { segmentNode } from './segment/segment';
 export { studioCompositeNode } from './compose/studio-composite';
 export {

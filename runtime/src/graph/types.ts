@@ -72,6 +72,11 @@ export interface NodeTypeFields {
   timeoutMs?: number;
   /** A node that parks the run until a person decides (human review); never sent to a worker. */
   parks?: boolean;
+  /**
+   * A retry gate: the scheduler itself passes its image on or re-runs an upstream subgraph with
+   * adjusted params (scheduler/retry-gate.ts); never sent to a worker.
+   */
+  gate?: boolean;
 }
 
 /** Every key of NodeTypeFields: the compiler asks for a new field here, and describeNode copies them all. */
@@ -89,6 +94,7 @@ const FIELD_KEYS: Record<keyof NodeTypeFields, true> = {
   retries: true,
   timeoutMs: true,
   parks: true,
+  gate: true,
 };
 export const NODE_TYPE_FIELDS = Object.keys(FIELD_KEYS) as ReadonlyArray<keyof NodeTypeFields>;
 

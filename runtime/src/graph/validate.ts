@@ -3,6 +3,7 @@ import { GraphDocSchema, NODE_ID_PATTERN } from './document-schema';
 import { canConnect } from './ports';
 import type { GraphDoc, GraphProblem, NodeTypeDescriptor, PortSpec, ValidationResult } from './types';
 import { findCycle } from './topology';
+import { gateProblems } from './gate-check';
 
 /** Ajv with defaults filled in, shared by the server, the runtime and the editor. */
 export function createAjv(): Ajv {
@@ -68,6 +69,7 @@ export function validateGraph(doc: unknown, catalog: readonly NodeTypeDescriptor
   const problems: GraphProblem[] = [];
   const types = new Map(catalog.map((d) => [d.type, d]));
   const nodes = new Map<string, NodeTypeDescriptor | undefined>();
+  const checkedParams = new Map<string, Record<string, unknown>>();
 
   if (graph.nodes.length === 0) problems.push({ code: 'empty_graph', message: 'the graph has no nodes' });
 
@@ -90,6 +92,7 @@ export function validateGraph(doc: unknown, catalog: readonly NodeTypeDescriptor
       continue;
     }
     const checked = checkParams(descriptor, node.params);
+    if (checked.ok) checkedParams.set(node.id, checked.params);
     if (!checked.ok) {
       for (const error of checked.errors) {
         problems.push({ code: 'invalid_params', nodeId: node.id, message: `${node.type}: ${error}` });
@@ -183,6 +186,10 @@ export function validateGraph(doc: unknown, catalog: readonly NodeTypeDescriptor
       nodeId: cycle[0],
       message: `the graph has a cycle: ${[...cycle, cycle[0]].join(' → ')}`,
     });
+  }
+
+  for (const [id, params] of checkedParams) {
+    if (nodes.get(id)?.gate) problems.push(...gateProblems(id, params, graph.edges, (n) => checkedParams.get(n)));
   }
 
   return { ok: problems.length === 0, problems };

@@ -45,7 +45,7 @@ export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): 
   });
   const runId = randomUUID();
   const info: RunInfo = { runId, tenantId: 'local' };
-  let snapshot = initialSnapshot(plan, seedInputs);
+  let snapshot: RunSnapshot = { ...initialSnapshot(plan, seedInputs), runId };
   const ready: Array<Extract<Decision, { kind: 'enqueue' }>> = [];
   const result: LocalRunResult = { runId, snapshot, outputs: {} };
   const controller = new AbortController();

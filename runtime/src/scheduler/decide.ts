@@ -1,6 +1,7 @@
 import type { PortValue, PortValues } from '../contract/values';
 import type { Decision, SchedulerEvent } from './events';
 import { descendantsOf, isUpstreamOf, type RunPlan } from './plan';
+import { adjustedValues, gateParams, gateReport, nextAttemptParams, readScore, retryScope, type GateReport } from './retry-gate';
 import { FINISHED_NODE, TERMINAL_RUN, type NodeStatus, type RunSnapshot } from './state';
 
 export interface Outcome {
@@ -66,13 +67,19 @@ export function decide(plan: RunPlan, snapshot: RunSnapshot, event: SchedulerEve
       } else {
         const from = event.rerunFrom ?? plan.nodes[event.nodeId].upstream[0] ?? event.nodeId;
         if (!isUpstreamOf(plan, from, event.nodeId)) break;
-        rerun(plan, next, decisions, from, event.params);
+        const overrides = event.params ? { [from]: event.params } : {};
+        if (plan.nodes[event.nodeId].gate && from !== event.nodeId) {
+          // A reviewer's retry at an exhausted gate is one more attempt: the gate keeps its record.
+          reset(plan, next, decisions, retryScope(plan, event.nodeId, from), overrides, { [event.nodeId]: node.outputs ?? {} });
+        } else {
+          reset(plan, next, decisions, descendantsOf(plan, from), overrides);
+        }
       }
       break;
     }
     case 'rerun':
       if (!plan.nodes[event.fromNodeId] || next.status === 'queued') break;
-      rerun(plan, next, decisions, event.fromNodeId, event.params);
+      reset(plan, next, decisions, descendantsOf(plan, event.fromNodeId), event.params ? { [event.fromNodeId]: event.params } : {});
       break;
     case 'cancel':
       stopRun(plan, next, decisions, 'cancelled', event.reason);
@@ -127,6 +134,7 @@ function dispatchReady(plan: RunPlan, snap: RunSnapshot, decisions: Decision[], 
 function dispatch(plan: RunPlan, snap: RunSnapshot, nodeId: string, decisions: Decision[]): void {
   const generation = snap.nodes[nodeId].generation + 1;
   const params = snap.nodes[nodeId].params;
+  if (plan.nodes[nodeId].gate) return passOrRetry(plan, snap, nodeId, decisions);
   if (plan.nodes[nodeId].parks) {
     // A review parks here: no job, no worker held, until review_decided arrives.
     snap.nodes[nodeId] = { state: 'awaiting_review', generation, ...(params ? { params } : {}) };
@@ -144,16 +152,66 @@ function dispatch(plan: RunPlan, snap: RunSnapshot, nodeId: string, decisions: D
   });
 }
 
-/** Resets a node and its descendants to pending (bumping generations so late results are ignored). */
-function rerun(plan: RunPlan, snap: RunSnapshot, decisions: Decision[], from: string, params?: Record<string, unknown>): void {
-  for (const id of descendantsOf(plan, from)) {
+/**
+ * Resets nodes to pending (bumping generations so late results are ignored) with new param
+ * overrides per node, then dispatches what is ready. `kept` outputs stay on a reset node (a retry
+ * gate's attempts so far).
+ */
+function reset(
+  plan: RunPlan,
+  snap: RunSnapshot,
+  decisions: Decision[],
+  ids: readonly string[],
+  overrides: Record<string, Record<string, unknown>>,
+  kept: Record<string, PortValues> = {},
+): void {
+  for (const id of ids) {
     const node = snap.nodes[id];
     if (isActive(node)) decisions.push({ kind: 'abort', nodeId: id, generation: node.generation });
-    const override = id === from && params ? { ...(node.params ?? {}), ...params } : node.params;
-    snap.nodes[id] = { state: 'pending', generation: node.generation + 1, ...(override ? { params: override } : {}) };
-    decisions.push({ kind: 'node_state', nodeId: id, state: 'pending', ...(override && id === from ? { params: override } : {}) });
+    const changed = overrides[id];
+    const params = changed ? { ...(node.params ?? {}), ...changed } : node.params;
+    const outputs = kept[id];
+    snap.nodes[id] = { state: 'pending', generation: node.generation + 1, ...(params ? { params } : {}), ...(outputs ? { outputs } : {}) };
+    decisions.push({ kind: 'node_state', nodeId: id, state: 'pending', ...(changed ? { params } : {}), ...(outputs ? { outputs } : {}) });
   }
   dispatchReady(plan, snap, decisions);
+}
+
+/**
+ * A retry gate's inputs have arrived: it passes the image on when the score reaches the threshold;
+ * below it, it re-runs its subgraph with the next adjusted params while attempts remain, then parks
+ * for review or fails the run (which refunds it). Every attempt stays in the gate's report.
+ */
+function passOrRetry(plan: RunPlan, snap: RunSnapshot, gateId: string, decisions: Decision[]): void {
+  const gate = snap.nodes[gateId];
+  const policy = gateParams(effectiveParams(plan, snap, gateId));
+  const inputs = resolveInputs(plan, snap, gateId);
+  const score = readScore(inputs.score);
+  const paramsOf = (id: string) => effectiveParams(plan, snap, id);
+  const report = gateReport(policy, gate.outputs);
+  const attempt = report.attempts.length + 1;
+  const passed = score !== undefined && score >= policy.threshold;
+  report.attempts = [...report.attempts, { attempt, score: score ?? 0, params: adjustedValues(policy.adjust, paramsOf), passed }];
+  report.passed = passed;
+  // A new generation per evaluation, so a reviewer's decision names the attempt it saw.
+  snap.nodes[gateId] = { ...gate, generation: gate.generation + 1 };
+  if (passed) return succeed(plan, snap, decisions, gateId, { image: inputs.image ?? null, report: report as unknown as PortValue });
+  if (score !== undefined && attempt < policy.maxAttempts) {
+    const overrides = nextAttemptParams(policy.adjust, paramsOf, `${snap.runId ?? ''}/${gateId}/${attempt + 1}`);
+    return reset(plan, snap, decisions, retryScope(plan, gateId, policy.rerunFrom), overrides, { [gateId]: { report: report as unknown as PortValue } });
+  }
+  const outputs = { report: report as unknown as PortValue };
+  if (score !== undefined && policy.onExhausted === 'review') {
+    snap.nodes[gateId] = { ...snap.nodes[gateId], state: 'awaiting_review', outputs };
+    decisions.push({ kind: 'node_state', nodeId: gateId, state: 'awaiting_review', outputs });
+    return;
+  }
+  const error = score === undefined
+    ? 'the score input holds no score'
+    : `score ${score} stayed below ${policy.threshold} after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
+  snap.nodes[gateId] = { ...snap.nodes[gateId], state: 'failed', error, outputs };
+  decisions.push({ kind: 'node_state', nodeId: gateId, state: 'failed', error, outputs });
+  stopRun(plan, snap, decisions, 'failed', `${gateId}: ${error}`);
 }
 
 /** Re-opens a failed run: failed, skipped and cancelled nodes go back to pending; a new billing round. */
@@ -176,6 +234,10 @@ function reviewOutputs(plan: RunPlan, snap: RunSnapshot, nodeId: string, note?: 
   const outputs: PortValues = {};
   for (const port of plan.nodes[nodeId].outputs) if (port in inputs) outputs[port] = inputs[port];
   if (plan.nodes[nodeId].outputs.includes('decision')) outputs.decision = { decision: 'approve', note: note ?? '' };
+  if (plan.nodes[nodeId].gate) {
+    const report: GateReport = { ...(snap.nodes[nodeId].outputs?.report as unknown as GateReport), review: { decision: 'approve', note: note ?? '' } };
+    outputs.report = report as unknown as PortValue;
+  }
   return outputs;
 }
 

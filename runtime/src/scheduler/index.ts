@@ -4,3 +4,4 @@ export * from './state';
 export * from './events';
 export * from './decide';
 export * from './replay-plan';
+export * from './retry-gate';

@@ -10,7 +10,7 @@ export interface PlanInput {
 }
 
 /** What a plan node takes from its node type as it is; everything else it derives below. */
-const PLAN_NODE_FIELDS = ['type', 'version', 'resource', 'cacheable', 'cacheSalt'] as const;
+const PLAN_NODE_FIELDS = ['type', 'version', 'resource', 'cacheable', 'cacheSalt', 'gate'] as const;
 
 /** One node as the scheduler sees it: effective params (defaults applied) and resolved wiring. */
 export interface PlanNode extends Pick<NodeTypeDescriptor, (typeof PLAN_NODE_FIELDS)[number]> {

@@ -25,6 +25,8 @@ export interface NodeStatus {
 
 /** Everything the scheduler needs to decide, loaded from the store (or kept in memory locally). */
 export interface RunSnapshot {
+  /** The run's id, when known: retry gates derive their new seeds from it (decide stays pure). */
+  runId?: string;
   status: RunStatus;
   nodes: Record<string, NodeStatus>;
   /** Values bound to node inputs from outside the graph, e.g. the uploaded photo for input-image. */

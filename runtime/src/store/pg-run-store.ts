@@ -86,7 +86,7 @@ export class PgRunStore {
         this.definitions.set(r.runId, r);
         const given: Record<string, NodeStatus> = {};
         for (const [id, n] of Object.entries(r.initialNodes ?? {})) given[id] = { state: 'cached', generation: 0, outputs: n.outputs };
-        const outcome = decide(r.plan, initialSnapshot(r.plan, r.seedInputs, given), { kind: 'start' });
+        const outcome = decide(r.plan, { ...initialSnapshot(r.plan, r.seedInputs, given), runId: r.runId }, { kind: 'start' });
         states.set(r.runId, { def: r, snapshot: outcome.snapshot, billingRound: 0 });
         items.set(r.runId, [{ item: null, decisions: outcome.decisions }]);
       }
@@ -182,7 +182,7 @@ export class PgRunStore {
     if (runs.rowCount === 0) return [];
     const loaded = new Map(runs.rows.map((row) => {
       const def = this.remember(row);
-      return [row.id as string, { def, snapshot: { status: 'running', nodes: {}, seedInputs: def.seedInputs } as RunSnapshot }];
+      return [row.id as string, { def, snapshot: { runId: def.runId, status: 'running', nodes: {}, seedInputs: def.seedInputs } as RunSnapshot }];
     }));
     const nodes = await this.pool.query(
       `SELECT run_id, node_id, state, generation, outputs, params_override FROM node_runs WHERE run_id = ANY($1::uuid[])`,
@@ -220,7 +220,7 @@ export class PgRunStore {
     const states = new Map<string, RunState>();
     for (const row of locked.rows) {
       const def = row.plan ? this.remember(row) : this.definitions.get(row.id)!;
-      states.set(row.id, { def, billingRound: row.billing_round, snapshot: { status: row.status, nodes: {}, seedInputs: def.seedInputs } });
+      states.set(row.id, { def, billingRound: row.billing_round, snapshot: { runId: def.runId, status: row.status, nodes: {}, seedInputs: def.seedInputs } });
     }
     const nodeRows = await c.query(
       `SELECT run_id, node_id, state, generation, outputs, params_override FROM node_runs WHERE run_id = ANY($1::uuid[])`,

@@ -88,8 +88,76 @@ export function testCatalog(log: ExecutionLog = { calls: [] }, delayMs = 0, cach
         throw new Error('a parking node never runs on a worker');
       },
     }),
+    defineNode({
+      type: 'scorer',
+      version: 1,
+      title: 'Scorer',
+      category: 'test',
+      description: 'Scores its input with the quality param and passes the input on',
+      resource: 'cpu',
+      inputs: [{ name: 'in', type: 'report' }],
+      outputs: [
+        { name: 'score', type: 'score' },
+        { name: 'out', type: 'report' },
+      ],
+      params: Type.Object({ quality: Type.Number({ default: 0.2 }), seed: Type.Integer({ default: 0 }), provider: Type.String({ default: 'a' }) }),
+      cacheable,
+      async run(ctx, inputs, params) {
+        record(ctx.run.runId, ctx.nodeId);
+        const prev = inputs.in as { value: number; path: string[] };
+        return { score: { score: params.quality, parts: { quality: params.quality } }, out: { value: prev.value, path: [...prev.path, ctx.nodeId] } };
+      },
+    }),
+    defineNode({
+      type: 'gate',
+      version: 1,
+      title: 'Gate',
+      category: 'test',
+      description: 'A retry gate over JSON values (the product one passes images)',
+      resource: 'cpu',
+      inputs: [
+        { name: 'score', type: 'score' },
+        { name: 'image', type: 'report' },
+      ],
+      outputs: [
+        { name: 'image', type: 'report' },
+        { name: 'report', type: 'report' },
+      ],
+      params: Type.Object({
+        threshold: Type.Number({ minimum: 0, maximum: 1, default: 0.7 }),
+        maxAttempts: Type.Integer({ minimum: 1, maximum: 5, default: 3 }),
+        rerunFrom: Type.String({ default: '' }),
+        adjust: Type.Array(Type.Object({ param: Type.String(), op: Type.Union([Type.Literal('add'), Type.Literal('set'), Type.Literal('newSeed'), Type.Literal('cycle')]), value: Type.Optional(Type.Unknown()) }), { default: [] }),
+        onExhausted: Type.Union([Type.Literal('review'), Type.Literal('fail')], { default: 'fail' }),
+      }),
+      cacheable: false,
+      gate: true,
+      async run() {
+        throw new Error('a gate never runs on a worker');
+      },
+    }),
   ];
   return new NodeCatalog(defs);
+}
+
+/** A → P → S (scorer) → G (gate) → B: the gate re-runs from P and adjusts the scorer's quality. */
+export function gated(gateParams: Record<string, unknown> = {}) {
+  return {
+    nodes: [
+      { id: 'A', type: 'source', params: { value: 1 } },
+      { id: 'P', type: 'pass' },
+      { id: 'S', type: 'scorer', params: { quality: 0.2 } },
+      { id: 'G', type: 'gate', params: { threshold: 0.7, maxAttempts: 3, rerunFrom: 'P', adjust: [{ param: 'S.quality', op: 'add', value: 0.6 }], onExhausted: 'fail', ...gateParams } },
+      { id: 'B', type: 'pass' },
+    ],
+    edges: [
+      { source: 'A', sourceHandle: 'out', target: 'P', targetHandle: 'in' },
+      { source: 'P', sourceHandle: 'out', target: 'S', targetHandle: 'in' },
+      { source: 'S', sourceHandle: 'score', target: 'G', targetHandle: 'score' },
+      { source: 'S', sourceHandle: 'out', target: 'G', targetHandle: 'image' },
+      { source: 'G', sourceHandle: 'image', target: 'B', targetHandle: 'in' },
+    ],
+  };
 }
 
 export const diamond = {
