@@ -6,6 +6,7 @@ import { humanReviewNode } from './control/human-review';
 import { inputImageNode } from './input/input-image';
 import { marketplaceComplianceNode } from './compliance/marketplace-compliance';
 import { productFidelityNode } from './quality/product-fidelity';
+import { seedreamNode } from './generate/seedream';
 import { segmentNode } from './segment/segment';
 import { studioCompositeNode } from './compose/studio-composite';
 
@@ -16,6 +17,7 @@ export const productNodes: readonly NodeDefinition<any>[] = [
   studioCompositeNode,
   colourCorrectNode,
   composePromptNode,
+  seedreamNode,
   marketplaceComplianceNode,
   productFidelityNode,
   deliverNode,
