@@ -129,6 +129,11 @@ describe('seedream: generation on Replicate (loopback stand-in)', () => {
     await rejectsPermanent(h.runNode(seedreamNode, { cutout, prompt: premiumPrompt as string }), /downloading output .*gone0\.png failed: HTTP 404/);
   });
 
+  it('fails permanently when a downloaded output is labelled an image but does not decode', async () => {
+    standIn.set({ output: 'corrupt' });
+    await rejectsPermanent(h.runNode(seedreamNode, { cutout, prompt: premiumPrompt as string }), /generated image 1 of prediction standin\d+/);
+  });
+
   it('runs after compose-prompt in a local graph run', async () => {
     const graph: GraphDoc = {
       nodes: [

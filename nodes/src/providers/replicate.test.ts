@@ -37,6 +37,14 @@ describe('Replicate provider against a loopback stand-in', () => {
     assert.deepEqual(create.body.input, { prompt: 'a bottle' });
   });
 
+  it('asks Replicate to post the finished prediction to a webhook in webhook mode', async () => {
+    standIn.set({});
+    await provider.predict({ model: MODEL, input: { prompt: 'x' }, webhook: 'https://studio.example/api/webhooks/replicate', signal: new AbortController().signal });
+    const body = standIn.requestsTo('POST', /\/predictions$/).at(-1)!.body;
+    assert.equal(body.webhook, 'https://studio.example/api/webhooks/replicate');
+    assert.deepEqual(body.webhook_events_filter, ['completed']);
+  });
+
   it('waits what Retry-After asks on a 429 instead of hammering the create endpoint', async () => {
     standIn.set({ throttle: 1, retryAfter: '1' });
     const before = standIn.requestsTo('POST', /\/predictions$/).length;

@@ -78,7 +78,7 @@ export class ReplicateProvider {
 
   /**
    * Creates a prediction and waits for a terminal status (succeeded, failed, canceled, aborted).
-   * Aborting `signal` cancels the remote prediction so it stops costing money.
+   * Aborting `signal`, or an error while waiting, cancels the remote prediction.
    */
   async predict(request: PredictionRequest): Promise<Prediction> {
     const { signal } = request;
@@ -95,7 +95,8 @@ export class ReplicateProvider {
       }
       return prediction;
     } catch (err) {
-      if (signal.aborted) await this.cancel(prediction.id);
+      // Aborted, or we lost track of it: either way nobody will collect it, so it must stop costing money.
+      await this.cancel(prediction.id);
       throw err;
     }
   }

@@ -13,8 +13,8 @@ export interface StandInBehaviour {
   stepMs: number;
   /** Output images per prediction (Seedream's max_images, when given, wins). */
   outputs: number;
-  /** What the output URLs serve: a PNG, a 404, a 500, or text. */
-  output: 'png' | 'missing' | 'server-error' | 'text';
+  /** What the output URLs serve: a PNG, a 404, a 500, text, or bytes labelled image/png that are not one. */
+  output: 'png' | 'missing' | 'server-error' | 'text' | 'corrupt';
   error: string;
   predictTime: number;
 }
@@ -157,6 +157,9 @@ export class ReplicateStandIn {
         return send(res, 500, { detail: 'Internal error.' });
       case 'text':
         res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>not an image</html>');
+        return;
+      case 'corrupt':
+        res.writeHead(200, { 'Content-Type': 'image/png' }).end(Buffer.from('\x89PNG\r\n\x1a\n truncated', 'latin1'));
         return;
       default: {
         const png = await sharp({ create: { width: 96, height: 64, channels: 3, background: { r: 200, g: 170, b: 140 } } }).png().toBuffer();
