@@ -3,6 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { compilePlan, GraphInvalidError } from '@studioflow/runtime/scheduler';
 import { runGraphLocally } from '@studioflow/runtime/local';
+import { planRun } from '@studioflow/runtime/runs';
 import type { GraphDoc } from '@studioflow/runtime/graph';
 import type { ArtifactRef } from '@studioflow/runtime/contract';
 import { createProductCatalog } from '../catalog';
@@ -168,7 +169,7 @@ describe('seedream without Replicate configured', () => {
     for (const k of ENV) (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]));
   });
 
-  it('refuses the graph when the plan is compiled, saying what to configure', () => {
+  it('refuses the graph when the plan is compiled, saying what to configure, before the run stores or charges anything', async () => {
     const graph: GraphDoc = {
       nodes: [
         { id: 'input', type: 'input-image', params: {} },
@@ -183,9 +184,14 @@ describe('seedream without Replicate configured', () => {
         { source: 'prompt', sourceHandle: 'prompt', target: 'generate', targetHandle: 'prompt' },
       ],
     };
-    assert.throws(
-      () => compilePlan(graph, catalog.descriptors, { place: catalog.place }),
-      (err: unknown) => err instanceof GraphInvalidError && err.problems[0].nodeId === 'generate' && /REPLICATE_API_TOKEN/.test(err.message),
+    const refusal = (err: unknown) => err instanceof GraphInvalidError && err.problems[0].nodeId === 'generate' && /REPLICATE_API_TOKEN/.test(err.message);
+    assert.throws(() => compilePlan(graph, catalog.descriptors, { place: catalog.place }), refusal);
+    // planRun is startRun's compile step (the API maps GraphInvalidError to 422): the upload is never stored, nothing charged.
+    let uploadStored = false;
+    await assert.rejects(
+      planRun(graph, catalog.descriptors, { place: catalog.place, seeds: async () => ((uploadStored = true), {}) }),
+      refusal,
     );
+    assert.equal(uploadStored, false);
   });
 });
