@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { compilePlan, GraphInvalidError } from '@studioflow/runtime/scheduler';
@@ -91,6 +92,16 @@ describe('seedream: generation on Replicate (loopback stand-in)', () => {
     assert.equal(candidates.length, 2);
     assert.notEqual(candidates[0].meta?.predictionId, candidates[1].meta?.predictionId);
     assert.equal(candidates[0].meta?.model, fast.id);
+  });
+
+  it('uploads a large reference through the files API and sends its URL instead of a data URL', async () => {
+    const noise = await sharp(randomBytes(900 * 700 * 4), { raw: { width: 900, height: 700, channels: 4 } }).png().toBuffer();
+    const large = await h.put(noise, 'image/png');
+    await h.runNode(seedreamNode, { cutout: large, prompt: premiumPrompt as string });
+    const upload = standIn.requestsTo('POST', /^\/v1\/files$/).at(-1)!;
+    assert.match(String(upload.headers['content-type']), /^multipart\/form-data; boundary=/);
+    assert.ok(upload.bytes > 256 * 1024);
+    assert.match(lastCreate().body.input.image_input[0], new RegExp(`^${standIn.baseUrl}/files/file\\d+$`));
   });
 
   it('lets the tier param override the prompt', async () => {

@@ -19,6 +19,8 @@ import { TIERS, type Tier } from './scene-templates';
 const TIMEOUT_MS = 300_000;
 /** The longest side of the reference image we send: enough for the model to see the product. */
 const REFERENCE_MAX_SIDE = 1024;
+/** A larger reference goes through Replicate's files API instead of a data URL. */
+const DATA_URL_MAX_BYTES = 256 * 1024;
 /** A generated image beyond this is not one we asked for. */
 const MAX_OUTPUT_BYTES = 40 * 1024 * 1024;
 
@@ -66,12 +68,12 @@ export const seedreamNode = defineNode({
     const tier: Tier = params.tier === 'prompt' ? prompt.tier : params.tier;
     const model = replicateModel(TIER_MODELS[tier]);
 
+    const provider = providerFor(config);
     ctx.progress(0.05, 'preparing the reference image');
-    const reference = model.input.reference ? await referenceDataUrl(ctx, inputs.cutout) : undefined;
+    const reference = model.input.reference ? await referenceUrl(ctx, provider, inputs.cutout) : undefined;
     // A model that makes one image per prediction gets one prediction per variant.
     const perPrediction = model.input.maxImages ? params.images : 1;
     const predictions = model.input.maxImages ? 1 : params.images;
-    const provider = providerFor(config);
     ctx.progress(0.1, `running ${model.title}`);
     const finished = await Promise.all(
       Array.from({ length: predictions }, (_, i) => {
@@ -168,13 +170,17 @@ function errorText(error: unknown): string {
   return error == null ? 'no reason given' : JSON.stringify(error);
 }
 
-/** The cut-out as a PNG data URL, its longest side at most REFERENCE_MAX_SIDE. */
-async function referenceDataUrl(ctx: NodeContext, cutout: ArtifactRef): Promise<string> {
+/**
+ * The cut-out as a model input, its longest side at most REFERENCE_MAX_SIDE: a PNG data URL when
+ * small, else uploaded through the files API (a large data URL slows every request that carries it).
+ */
+async function referenceUrl(ctx: NodeContext, provider: ReplicateProvider, cutout: ArtifactRef): Promise<string> {
   const png = await sharp(await ctx.artifacts.get(cutout))
     .resize({ width: REFERENCE_MAX_SIDE, height: REFERENCE_MAX_SIDE, fit: 'inside', withoutEnlargement: true })
     .png({ compressionLevel: 6 })
     .toBuffer();
-  return `data:image/png;base64,${png.toString('base64')}`;
+  if (png.length <= DATA_URL_MAX_BYTES) return `data:image/png;base64,${png.toString('base64')}`;
+  return provider.upload(png, 'reference.png', 'image/png', ctx.signal);
 }
 
 /** One provider per configuration in a process, so its create budget is shared by every job. */

@@ -18,7 +18,8 @@ describe('Replicate provider against a loopback stand-in', () => {
   after(() => standIn.close());
 
   it('creates a prediction with a Cancel-After deadline and polls it through starting and processing to succeeded', async () => {
-    standIn.set({ stepMs: 100 });
+    // Each status lasts well beyond the longest poll interval, so every one is seen even on a busy machine.
+    standIn.set({ stepMs: 500 });
     const seen: string[] = [];
     const prediction = await provider.predict({
       model: MODEL,

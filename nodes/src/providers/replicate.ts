@@ -101,6 +101,12 @@ export class ReplicateProvider {
     }
   }
 
+  /** Uploads a file through Replicate's files API; the URL it answers can be a model input. */
+  async upload(bytes: Buffer, name: string, mime: string, signal: AbortSignal): Promise<string> {
+    const file = await this.call(`uploading ${name}`, () => this.client.files.create(new File([bytes], name, { type: mime }), {}, { signal }));
+    return file.urls.get;
+  }
+
   /** Best effort: the job is ending anyway, so a failed cancel is reported, not thrown. */
   async cancel(id: string): Promise<boolean> {
     try {

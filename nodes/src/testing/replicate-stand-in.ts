@@ -24,6 +24,8 @@ export interface StandInRequest {
   path: string;
   at: number;
   headers: IncomingMessage['headers'];
+  bytes: number;
+  /** The parsed body of a JSON request. */
   body?: any;
 }
 
@@ -93,7 +95,8 @@ export class ReplicateStandIn {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const path = (req.url ?? '/').split('?')[0];
-    this.requests.push({ method: req.method ?? 'GET', path, at: Date.now(), headers: req.headers, ...(text ? { body: JSON.parse(text) } : {}) });
+    const json = text && req.headers['content-type']?.startsWith('application/json');
+    this.requests.push({ method: req.method ?? 'GET', path, at: Date.now(), headers: req.headers, bytes: chunks.reduce((n, c) => n + c.length, 0), ...(json ? { body: JSON.parse(text) } : {}) });
 
     const file = /^\/files\/([\w-]+)\.png$/.exec(path);
     if (file && req.method === 'GET') return this.serveOutput(res);
@@ -111,6 +114,10 @@ export class ReplicateStandIn {
       const prediction = { id, model: `${create[1]}/${create[2]}`, input: body.input, createdAt: Date.now(), behaviour: this.behaviour, canceled: false };
       this.predictions.set(id, prediction);
       return send(res, 201, this.view(prediction));
+    }
+    if (path === '/v1/files' && req.method === 'POST') {
+      const id = `file${++this.counter}`;
+      return send(res, 201, { id, name: 'reference.png', content_type: 'image/png', size: text.length, urls: { get: `${this.baseUrl}/files/${id}` } });
     }
     const get = /^\/v1\/predictions\/(\w+)$/.exec(path);
     if (get && req.method === 'GET') {
