@@ -114,6 +114,13 @@ describe('seedream: generation on Replicate (loopback stand-in)', () => {
     await rejectsPermanent(h.runNode(seedreamNode, { cutout, prompt: premiumPrompt as string }), /prediction standin\d+ failed: E005: sensitive content detected/);
   });
 
+  it('cancels the sibling predictions of a variant that failed instead of paying for them', async () => {
+    standIn.set({ outcomes: ['failed', 'hang'] });
+    const cancelsBefore = standIn.requestsTo('POST', /\/cancel$/).length;
+    await rejectsPermanent(h.runNode(seedreamNode, { cutout, prompt: standardPrompt as string }, { images: 2 }), /failed: E001/);
+    assert.equal(standIn.requestsTo('POST', /\/cancel$/).length - cancelsBefore, 1);
+  });
+
   it('ends the wait on an aborted prediction with an error that says so, and lets a retry try again', async () => {
     standIn.set({ outcome: 'aborted' });
     const err = await h.runNode(seedreamNode, { cutout, prompt: premiumPrompt as string }).then(
@@ -128,10 +135,11 @@ describe('seedream: generation on Replicate (loopback stand-in)', () => {
     standIn.set({ outcome: 'hang' });
     const controller = new AbortController();
     const params = { tier: 'prompt', aspectRatio: '1:1', size: '2K', images: 1, seed: -1 } as const;
+    const cancelsBefore = standIn.requestsTo('POST', /\/cancel$/).length;
     const running = seedreamNode.run(h.context('seedream-abort', controller.signal), { cutout, prompt: premiumPrompt as string }, params);
     setTimeout(() => controller.abort(), 700);
     await assert.rejects(running);
-    const cancels = standIn.requestsTo('POST', /\/cancel$/);
+    const cancels = standIn.requestsTo('POST', /\/cancel$/).slice(cancelsBefore);
     assert.equal(cancels.length, 1);
     assert.match(cancels[0].path, /^\/v1\/predictions\/standin\d+\/cancel$/);
   });

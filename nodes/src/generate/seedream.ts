@@ -75,7 +75,11 @@ export const seedreamNode = defineNode({
     const perPrediction = model.input.maxImages ? params.images : 1;
     const predictions = model.input.maxImages ? 1 : params.images;
     ctx.progress(0.1, `running ${model.title}`);
-    const finished = await Promise.all(
+    // One prediction failing ends the job: its siblings are cancelled rather than paid for, and the
+    // job ends once they are (the first failure is the one reported).
+    const giveUp = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, giveUp.signal]);
+    const settled = await Promise.allSettled(
       Array.from({ length: predictions }, (_, i) => {
         const input = modelInput(model, {
           positive: prompt.positive,
@@ -86,9 +90,14 @@ export const seedreamNode = defineNode({
           images: perPrediction,
           seed: params.seed >= 0 ? params.seed + i : -1,
         });
-        return generate(ctx, provider, model, input);
+        return generate(ctx, provider, model, input, signal).catch((err: unknown) => {
+          if (!giveUp.signal.aborted) giveUp.abort(err);
+          throw err;
+        });
       }),
     );
+    if (giveUp.signal.aborted) throw giveUp.signal.reason;
+    const finished = settled.map((r) => (r as PromiseFulfilledResult<Prediction>).value);
 
     ctx.progress(0.8, 'downloading the images');
     const candidates: ArtifactRef[] = [];
@@ -122,12 +131,18 @@ export const seedreamNode = defineNode({
 });
 
 /** One prediction to its end; a failed one is permanent with Replicate's own words. */
-async function generate(ctx: NodeContext, provider: ReplicateProvider, model: ReplicateModelSpec, input: Record<string, unknown>): Promise<Prediction> {
+async function generate(
+  ctx: NodeContext,
+  provider: ReplicateProvider,
+  model: ReplicateModelSpec,
+  input: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<Prediction> {
   const prediction = await provider.predict({
     model: model.replicate,
     input,
     cancelAfterMs: TIMEOUT_MS,
-    signal: ctx.signal,
+    signal,
     onStatus: (p) => ctx.progress(p.status === 'processing' ? 0.4 : 0.15, `${model.title}: ${p.status}`),
   });
   const what = `${model.replicate} prediction ${prediction.id}`;

@@ -2,13 +2,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 
+export type Outcome = 'succeeded' | 'failed' | 'aborted' | 'hang';
+
 /** How the stand-in answers the next predictions. */
 export interface StandInBehaviour {
   /** Answer this many creates with 429 and `Retry-After: retryAfter` before accepting one. */
   throttle: number;
   retryAfter: string;
   /** Where predictions end: `hang` stays processing until cancelled. */
-  outcome: 'succeeded' | 'failed' | 'aborted' | 'hang';
+  outcome: Outcome;
+  /** Outcomes of the next predictions in creation order; then `outcome`. */
+  outcomes: Outcome[];
   /** Time in each of starting and processing. */
   stepMs: number;
   /** Output images per prediction (Seedream's max_images, when given, wins). */
@@ -42,6 +46,7 @@ const DEFAULTS: StandInBehaviour = {
   throttle: 0,
   retryAfter: '1',
   outcome: 'succeeded',
+  outcomes: [],
   stepMs: 100,
   outputs: 1,
   output: 'png',
@@ -60,6 +65,7 @@ export class ReplicateStandIn {
   private readonly predictions = new Map<string, StandInPrediction>();
   private counter = 0;
   private throttled = 0;
+  private created = 0;
 
   private constructor(private readonly server: Server, readonly origin: string) {}
 
@@ -79,6 +85,7 @@ export class ReplicateStandIn {
   set(behaviour: Partial<StandInBehaviour>): void {
     this.behaviour = { ...DEFAULTS, ...behaviour };
     this.throttled = 0;
+    this.created = 0;
   }
 
   requestsTo(method: string, pattern: RegExp): StandInRequest[] {
@@ -111,7 +118,8 @@ export class ReplicateStandIn {
       }
       const id = `standin${++this.counter}`;
       const body = JSON.parse(text) as { input: Record<string, unknown> };
-      const prediction = { id, model: `${create[1]}/${create[2]}`, input: body.input, createdAt: Date.now(), behaviour: this.behaviour, canceled: false };
+      const behaviour = { ...this.behaviour, outcome: this.behaviour.outcomes[this.created++] ?? this.behaviour.outcome };
+      const prediction = { id, model: `${create[1]}/${create[2]}`, input: body.input, createdAt: Date.now(), behaviour, canceled: false };
       this.predictions.set(id, prediction);
       return send(res, 201, this.view(prediction));
     }
