@@ -84,6 +84,22 @@ describe('Replicate provider against a loopback stand-in', () => {
     assert.ok(standIn.requestsTo('GET', new RegExp(`/predictions/${id}$`)).length > 0, 'the cancelled prediction is the one being polled');
   });
 
+  it('keeps polling through a passing run of server errors instead of abandoning the prediction', async () => {
+    // The client retries a failed GET five times at once, so eight 500s fail one of our polls and the next two GETs.
+    standIn.set({ pollErrors: 8 });
+    const cancelsBefore = standIn.requestsTo('POST', /\/cancel$/).length;
+    const prediction = await provider.predict({ model: MODEL, input: { prompt: 'x' }, signal: AbortSignal.timeout(10_000) });
+    assert.equal(prediction.status, 'succeeded');
+    assert.equal(standIn.requestsTo('POST', /\/cancel$/).length, cancelsBefore);
+  });
+
+  it('gives a prediction up, and cancels it, when polling keeps failing', async () => {
+    standIn.set({ pollErrors: 1_000 });
+    const cancelsBefore = standIn.requestsTo('POST', /\/cancel$/).length;
+    await assert.rejects(provider.predict({ model: MODEL, input: { prompt: 'x' }, signal: AbortSignal.timeout(10_000) }), (err: Error) => err instanceof ReplicateTransientError && /answered 500/.test(err.message));
+    assert.equal(standIn.requestsTo('POST', /\/cancel$/).length - cancelsBefore, 1);
+  });
+
   it('refuses a rejected token as a permanent error that says what Replicate answered', async () => {
     const wrong = new ReplicateProvider({ auth: 'wrong', baseUrl: standIn.baseUrl, poll: fastPoll });
     standIn.set({});

@@ -60,6 +60,9 @@ export class ReplicateTransientError extends Error {
   }
 }
 
+/** Consecutive failed status polls (each already retried by the client) before we give a prediction up. */
+const MAX_FAILED_POLLS = 5;
+
 export class ReplicateProvider {
   readonly baseUrl: string;
   private readonly client: Replicate;
@@ -87,10 +90,19 @@ export class ReplicateProvider {
     request.onStatus?.(prediction);
     try {
       let delay = this.poll.firstMs;
+      let failedPolls = 0;
       while (!TERMINAL_STATUSES.has(prediction.status)) {
         await sleep(delay, signal);
         delay = Math.min(this.poll.maxMs, Math.round(delay * 1.5));
-        prediction = await this.call(`polling prediction ${prediction.id}`, () => this.client.predictions.get(prediction.id, { signal }));
+        const { id } = prediction;
+        try {
+          prediction = await this.call(`polling prediction ${id}`, () => this.client.predictions.get(id, { signal }));
+          failedPolls = 0;
+        } catch (err) {
+          // The prediction runs on whatever our GET met: a passing outage should not throw away a paid-for run.
+          if (!(err instanceof ReplicateTransientError) || ++failedPolls >= MAX_FAILED_POLLS) throw err;
+          continue;
+        }
         request.onStatus?.(prediction);
       }
       return prediction;

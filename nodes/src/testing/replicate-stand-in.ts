@@ -21,6 +21,8 @@ export interface StandInBehaviour {
   output: 'png' | 'missing' | 'server-error' | 'text' | 'corrupt';
   error: string;
   predictTime: number;
+  /** Answer this many status GETs with 500 first. */
+  pollErrors: number;
 }
 
 export interface StandInRequest {
@@ -52,6 +54,7 @@ const DEFAULTS: StandInBehaviour = {
   output: 'png',
   error: 'E001: the model could not process the input',
   predictTime: 3.21,
+  pollErrors: 0,
 };
 
 /**
@@ -66,6 +69,7 @@ export class ReplicateStandIn {
   private counter = 0;
   private throttled = 0;
   private created = 0;
+  private failedPolls = 0;
 
   private constructor(private readonly server: Server, readonly origin: string) {}
 
@@ -86,6 +90,7 @@ export class ReplicateStandIn {
     this.behaviour = { ...DEFAULTS, ...behaviour };
     this.throttled = 0;
     this.created = 0;
+    this.failedPolls = 0;
   }
 
   requestsTo(method: string, pattern: RegExp): StandInRequest[] {
@@ -129,6 +134,10 @@ export class ReplicateStandIn {
     }
     const get = /^\/v1\/predictions\/(\w+)$/.exec(path);
     if (get && req.method === 'GET') {
+      if (this.failedPolls < this.behaviour.pollErrors) {
+        this.failedPolls++;
+        return send(res, 500, { detail: 'Internal server error.' });
+      }
       const prediction = this.predictions.get(get[1]);
       return prediction ? send(res, 200, this.view(prediction)) : send(res, 404, { detail: 'Not found.' });
     }
