@@ -7,6 +7,7 @@ import { inputImageNode } from './input/input-image';
 import { marketplaceComplianceNode } from './compliance/marketplace-compliance';
 import { productFidelityNode } from './quality/product-fidelity';
 import { retryGateNode } from './control/retry-gate';
+import { seedreamNode } from './generate/seedream';
 import { segmentNode } from './segment/segment';
 import { studioCompositeNode } from './compose/studio-composite';
 
@@ -17,6 +18,7 @@ export const productNodes: readonly NodeDefinition<any>[] = [
   studioCompositeNode,
   colourCorrectNode,
   composePromptNode,
+  seedreamNode,
   marketplaceComplianceNode,
   productFidelityNode,
   deliverNode,

@@ -9,6 +9,7 @@ export { inputImageNode } from './input/input-image';
 export { marketplaceComplianceNode } from './compliance/marketplace-compliance';
 export { productFidelityNode } from './quality/product-fidelity';
 export { retryGateNode } from './control/retry-gate';
+export { seedreamNode } from './generate/seedream';
 export { segmentNode } from './segment/segment';
 export { studioCompositeNode } from './compose/studio-composite';
 export {
@@ -21,3 +22,5 @@ export { inputImageSizeProblem, MIN_INPUT_SIDE } from './input/input-image';
 export { DEFAULT_MAX_PIXELS, maxInputPixels } from './image/decode';
 export { STUDIOFLOW_XMP_NS, DIGITAL_SOURCE_TYPES, type DigitalSourceType } from './image/xmp';
 export { warmUpProductNodes } from './warm-up';
+export { replicateConfig, REPLICATE_CONFIG_HINT, type ReplicateConfig } from './providers/replicate';
+export { verifyReplicateWebhook, WebhookReplayGuard, type WebhookVerdict } from './providers/replicate-webhook';

@@ -15,7 +15,7 @@ describe('catalog', () => {
   it('lists the product nodes with JSON-schema params and defaults', () => {
     const catalog = createProductCatalog();
     const types = catalog.descriptors.map((d) => d.type);
-    for (const type of ['input-image', 'segment', 'studio-composite', 'compose-prompt', 'deliver', 'human-review', 'retry-gate']) assert.ok(types.includes(type), type);
+    for (const type of ['input-image', 'segment', 'studio-composite', 'compose-prompt', 'seedream', 'deliver', 'human-review', 'retry-gate']) assert.ok(types.includes(type), type);
     assert.equal(productNodes.length, types.length);
     for (const d of catalog.descriptors) {
       assert.equal(d.params.type, 'object');

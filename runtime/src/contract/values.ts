@@ -39,6 +39,9 @@ export type ScoreValue = { score: number; pass?: boolean; [key: string]: unknown
 /** What a review-decision port carries: a review passes its image on only once approved. */
 export type ReviewDecisionValue = { decision: 'approve'; note: string };
 
+/** What a prompt port carries: the generation prompt compose-prompt builds, with the parts it came from. */
+export type PromptValue = { format: 'studioflow.prompt/1'; positive: string; negative: string; tier: 'standard' | 'premium'; [detail: string]: unknown };
+
 /** The value each port type carries: artifacts for pixels, JSON for small values. */
 export type PortTypeValues = {
   image: ArtifactRef;
@@ -46,7 +49,7 @@ export type PortTypeValues = {
   mask: ArtifactRef;
   /** A single image wired in arrives as a list of one. */
   candidates: ArtifactRef[];
-  prompt: string;
+  prompt: PromptValue;
   score: ScoreValue;
   'review-decision': ReviewDecisionValue;
   report: JsonObject;
