@@ -68,6 +68,7 @@ test('a seller uploads a phone photo and receives a studio shot, through the soc
   const res = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form(photo.jpeg, { templateId: 'white-studio', params: '{"composite.fill":0.85}' }) });
   assert.equal(res.status, 202, JSON.stringify(res.body));
   const runId = res.body.runId as string;
+  assert.equal(res.body.id, runId, 'the answer names the shoot as GET /api/shoots/:id does');
   const completed = new Promise<any>((resolve, reject) => {
     socket.on('run.completed', (p) => p.runId === runId && resolve(p));
     socket.on('run.failed', (p) => p.runId === runId && reject(new Error(p.error)));

@@ -8,12 +8,16 @@ import { ShootsService } from './shoots.service';
 import { type StagedUpload, UploadedImage, UploadInterceptor } from './upload';
 
 /** What starting a run answers (a shoot is a run too). */
-export const RUN_STARTED = { type: 'object', required: ['runId'], properties: { runId: { type: 'string', format: 'uuid' } } };
+export const RUN_STARTED = {
+  type: 'object',
+  required: ['id', 'runId'],
+  properties: { id: { type: 'string', format: 'uuid', description: 'as GET /api/shoots/:id names it' }, runId: { type: 'string', format: 'uuid', description: 'the same id, as run events name it' } },
+};
 
 const REPLAY_STARTED = {
   type: 'object',
-  required: ['runId', 'parentRunId', 'fromNodeId'],
-  properties: { runId: { type: 'string', format: 'uuid' }, parentRunId: { type: 'string', format: 'uuid' }, fromNodeId: { type: 'string' } },
+  required: ['id', 'runId', 'parentRunId', 'fromNodeId'],
+  properties: { id: { type: 'string', format: 'uuid' }, runId: { type: 'string', format: 'uuid' }, parentRunId: { type: 'string', format: 'uuid' }, fromNodeId: { type: 'string' } },
 };
 
 const ReplayBody = z.object({ fromNodeId: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() });
@@ -30,7 +34,7 @@ export class RunsController {
   @Roles('staff')
   @UseInterceptors(UploadInterceptor)
   @ApiConsumes('multipart/form-data')
-  @ApiOperation({ summary: 'Staff test run of a graph version (no credits); answers 202 {runId} at once' })
+  @ApiOperation({ summary: 'Staff test run of a graph version (no credits); answers 202 {id, runId} at once' })
   @ApiAcceptedResponse({ schema: RUN_STARTED })
   testRun(
     @CurrentPrincipal() p: Principal,

@@ -32,7 +32,7 @@ export class ShootsController {
       },
     },
   })
-  @ApiOperation({ summary: 'Submit a product photo to a template; answers 202 {runId} at once' })
+  @ApiOperation({ summary: 'Submit a product photo to a template; answers 202 {id, runId} at once' })
   @ApiAcceptedResponse({ schema: RUN_STARTED })
   @ApiHeader({
     name: 'Idempotency-Key',

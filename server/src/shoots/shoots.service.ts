@@ -41,6 +41,14 @@ interface StartOptions {
   idempotencyKey?: string;
 }
 
+/** What starting a run answers: `id`, as GET /api/shoots/:id names the resource, and `runId`, as run events name it. */
+export interface StartedRunAnswer {
+  id: string;
+  runId: string;
+}
+
+const startedRun = (runId: string): StartedRunAnswer => ({ id: runId, runId });
+
 /** Shoots (runs started from a template by end users) and test runs (staff, from the editor): both are runs of a graph version. */
 @Injectable()
 export class ShootsService {
@@ -83,9 +91,9 @@ export class ShootsService {
     return this.start(p, { version, template, params, kind: 'shoot', priceCredits: template.priceCredits, image, idempotencyKey });
   }
 
-  private async runWithIdempotencyKey(p: Principal, key: string): Promise<{ runId: string } | null> {
+  private async runWithIdempotencyKey(p: Principal, key: string): Promise<StartedRunAnswer | null> {
     const runId = await this.coordinator.runWithIdempotencyKey(p.tenantId, key);
-    return runId ? { runId } : null;
+    return runId ? startedRun(runId) : null;
   }
 
   async submitTestRun(p: Principal, graphVersionId: string | undefined, image: StagedUpload | undefined) {
@@ -94,7 +102,7 @@ export class ShootsService {
     return this.start(p, { version, params: {}, kind: 'test', priceCredits: 0, image });
   }
 
-  private async start(p: Principal, o: StartOptions): Promise<{ runId: string }> {
+  private async start(p: Principal, o: StartOptions): Promise<StartedRunAnswer> {
     try {
       const { runId } = await startRun(this.coordinator, this.catalog.descriptors, {
         tenantId: p.tenantId,
@@ -111,7 +119,7 @@ export class ShootsService {
         priceCredits: o.priceCredits,
         idempotencyKey: o.idempotencyKey ?? null,
       });
-      return { runId };
+      return startedRun(runId);
     } catch (err) {
       if (err instanceof GraphInvalidError) throw new GraphProblemsException(err.problems, 'these params make the graph invalid');
       if (err instanceof InsufficientCreditsError) throw new HttpException(err.message, HttpStatus.PAYMENT_REQUIRED);
@@ -188,7 +196,7 @@ export class ShootsService {
     } catch (err) {
       throw new UnprocessableEntityException((err as Error).message);
     }
-    return { runId, parentRunId: id, fromNodeId };
+    return { ...startedRun(runId), parentRunId: id, fromNodeId };
   }
 
   /**
