@@ -155,20 +155,7 @@ describe('seedream: generation on Replicate (loopback stand-in)', () => {
   });
 
   it('runs after compose-prompt in a local graph run', async () => {
-    const graph: GraphDoc = {
-      nodes: [
-        { id: 'input', type: 'input-image', params: {} },
-        { id: 'segment', type: 'segment', params: {} },
-        { id: 'prompt', type: 'compose-prompt', params: { scene: 'marble-bathroom', tier: 'premium' } },
-        { id: 'generate', type: 'seedream', params: {} },
-      ],
-      edges: [
-        { source: 'input', sourceHandle: 'image', target: 'segment', targetHandle: 'image' },
-        { source: 'segment', sourceHandle: 'cutout', target: 'prompt', targetHandle: 'cutout' },
-        { source: 'segment', sourceHandle: 'cutout', target: 'generate', targetHandle: 'cutout' },
-        { source: 'prompt', sourceHandle: 'prompt', target: 'generate', targetHandle: 'prompt' },
-      ],
-    };
+    const graph = generationGraph({ scene: 'marble-bathroom', tier: 'premium' });
     const upload = await h.put((await makeProductPhoto({ seed: 21, width: 800, height: 600 })).jpeg, 'image/jpeg');
     const plan = compilePlan(graph, catalog.descriptors, { place: catalog.place });
     assert.equal(plan.nodes.generate.resource, 'cloud');
@@ -189,20 +176,7 @@ describe('seedream without Replicate configured', () => {
   });
 
   it('refuses the graph when the plan is compiled, saying what to configure, before the run stores or charges anything', async () => {
-    const graph: GraphDoc = {
-      nodes: [
-        { id: 'input', type: 'input-image', params: {} },
-        { id: 'segment', type: 'segment', params: {} },
-        { id: 'prompt', type: 'compose-prompt', params: {} },
-        { id: 'generate', type: 'seedream', params: {} },
-      ],
-      edges: [
-        { source: 'input', sourceHandle: 'image', target: 'segment', targetHandle: 'image' },
-        { source: 'segment', sourceHandle: 'cutout', target: 'prompt', targetHandle: 'cutout' },
-        { source: 'segment', sourceHandle: 'cutout', target: 'generate', targetHandle: 'cutout' },
-        { source: 'prompt', sourceHandle: 'prompt', target: 'generate', targetHandle: 'prompt' },
-      ],
-    };
+    const graph = generationGraph({});
     const refusal = (err: unknown) => err instanceof GraphInvalidError && err.problems[0].nodeId === 'generate' && /REPLICATE_API_TOKEN/.test(err.message);
     assert.throws(() => compilePlan(graph, catalog.descriptors, { place: catalog.place }), refusal);
     // planRun is startRun's compile step (the API maps GraphInvalidError to 422): the upload is never stored, nothing charged.
@@ -214,3 +188,21 @@ describe('seedream without Replicate configured', () => {
     assert.equal(uploadStored, false);
   });
 });
+
+/** photo → segment → compose-prompt → seedream, the cut-out also as seedream's reference image. */
+function generationGraph(promptParams: Record<string, unknown>): GraphDoc {
+  return {
+    nodes: [
+      { id: 'input', type: 'input-image', params: {} },
+      { id: 'segment', type: 'segment', params: {} },
+      { id: 'prompt', type: 'compose-prompt', params: promptParams },
+      { id: 'generate', type: 'seedream', params: {} },
+    ],
+    edges: [
+      { source: 'input', sourceHandle: 'image', target: 'segment', targetHandle: 'image' },
+      { source: 'segment', sourceHandle: 'cutout', target: 'prompt', targetHandle: 'cutout' },
+      { source: 'segment', sourceHandle: 'cutout', target: 'generate', targetHandle: 'cutout' },
+      { source: 'prompt', sourceHandle: 'prompt', target: 'generate', targetHandle: 'prompt' },
+    ],
+  };
+}
