@@ -58,12 +58,21 @@ export function checkParams(
  * node id, port and a message a person can act on.
  */
 export function validateGraph(doc: unknown, catalog: readonly NodeTypeDescriptor[]): ValidationResult {
+  const { ok, problems } = validateWithParams(doc, catalog);
+  return { ok, problems };
+}
+
+/** validateGraph, plus each node's params as checked (defaults applied), for the compiler to reuse. */
+export function validateWithParams(
+  doc: unknown,
+  catalog: readonly NodeTypeDescriptor[],
+): ValidationResult & { params: ReadonlyMap<string, Record<string, unknown>> } {
   if (!validateDocShape(doc)) {
     const problems = (validateDocShape.errors ?? []).slice(0, 20).map<GraphProblem>((e) => ({
       code: 'invalid_document',
       message: `graph ${describeAjvError(e)}`,
     }));
-    return { ok: false, problems };
+    return { ok: false, problems, params: new Map() };
   }
   const graph = doc as GraphDoc;
   const problems: GraphProblem[] = [];
@@ -192,7 +201,7 @@ export function validateGraph(doc: unknown, catalog: readonly NodeTypeDescriptor
     if (nodes.get(id)?.gate) problems.push(...gateProblems(id, params, graph.edges, (n) => checkedParams.get(n)));
   }
 
-  return { ok: problems.length === 0, problems };
+  return { ok: problems.length === 0, problems, params: checkedParams };
 }
 
 function names(ports: readonly PortSpec[]): string {

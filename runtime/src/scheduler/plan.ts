@@ -1,4 +1,4 @@
-import { checkParams, pickFields, topologicalOrder, validateGraph } from '../graph';
+import { pickFields, topologicalOrder, validateWithParams } from '../graph';
 import type { GraphDoc, GraphProblem, NodeTypeDescriptor, Resource } from '../graph';
 import type { PortValue, PortValues } from '../contract/values';
 
@@ -117,21 +117,21 @@ export interface CompileOptions {
 }
 
 export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[], options: CompileOptions = {}): RunPlan {
-  const result = validateGraph(doc, catalog);
+  const result = validateWithParams(doc, catalog);
   if (!result.ok) throw new GraphInvalidError(result.problems);
   const types = new Map(catalog.map((d) => [d.type, d]));
   const nodes: Record<string, PlanNode> = {};
   for (const n of doc.nodes) {
     const d = types.get(n.type)!;
-    const checked = checkParams(d, n.params);
-    if (!checked.ok) throw new GraphInvalidError([{ code: 'invalid_params', nodeId: n.id, message: checked.errors.join('; ') }]);
-    const placed = placeNode(options, n.id, n.type, checked.params);
+    // Checked once, by the validator: defaults applied.
+    const params = result.params.get(n.id)!;
+    const placed = placeNode(options, n.id, n.type, params);
     nodes[n.id] = {
       id: n.id,
       ...pickFields(d, PLAN_NODE_FIELDS),
       resource: placed?.resource ?? d.resource,
       ...(placed?.model ? { model: placed.model, queue: queueFor(placed.resource, placed.model) } : {}),
-      params: checked.params,
+      params,
       inputs: d.inputs.map((p) => ({ port: p.name, multiple: !!p.multiple, sources: [] })),
       outputs: d.outputs.map((p) => p.name),
       ...(d.seeds?.length ? { seeds: d.seeds.map((p) => p.name) } : {}),
