@@ -6,7 +6,7 @@ import type { Resource } from '../graph';
 import type { NodeJobData } from '../store';
 import { controlChannel } from '../bullmq/connection';
 import { parseBatch } from '../bullmq/notices';
-import { cpuSlots, type ExecutionSlots } from './execution-slots';
+import { cpuSlots, type ExecutionSlots, type SlotLease } from './execution-slots';
 import type { RunCoordinator } from '../bullmq/coordinator';
 import { runWithTimeout } from './timeout';
 import { createNodeContext } from './node-context';
@@ -100,7 +100,10 @@ export class NodeWorkerHost {
     const attempt = Math.max(job.attemptsMade + 1, job.attemptsStarted ?? 0);
     o.coordinator.notices.publish([{ type: 'node.started', ...notice, attempt }]);
     let lastProgress = 0;
-    const ctx = createNodeContext({
+    // The context is made on the slot the job gets: its device and warm model pool are part of it.
+    const contextOn = (slot: SlotLease) => createNodeContext({
+      device: slot.device,
+      models: slot.models,
       run: d.run,
       nodeId: d.nodeId,
       attempt,
@@ -119,7 +122,7 @@ export class NodeWorkerHost {
     try {
       const timeoutMs = d.timeoutMs ?? def.timeoutMs ?? o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
       const outputs = await slots.run(d.model, (slot) =>
-        runWithTimeout(() => def.run({ ...ctx, device: slot.device, models: slot.models }, d.inputs, d.params), timeoutMs, controller));
+        runWithTimeout(() => def.run(contextOn(slot), d.inputs, d.params), timeoutMs, controller));
       await o.coordinator.submit({
         runId: d.runId,
         event: { kind: 'node_succeeded', nodeId: d.nodeId, generation: d.generation, outputs },
