@@ -1,8 +1,7 @@
 import type { Device, NodeLogger } from '@studioflow/runtime/contract';
 import { queueFor } from '@studioflow/runtime/scheduler';
-import { onnxLoader } from './backends/onnx';
-import { ModelPool, type ModelLoader, type ModelSource } from './model-pool';
-import { MODEL_CONFIG_HINT, segmentationModelSource } from './segmentation-models';
+import { defaultModelBackends } from './backends';
+import { ModelPool, type ModelBackend } from './model-pool';
 import { DeviceSlots } from './slots';
 
 export interface GpuRuntimeOptions {
@@ -12,8 +11,8 @@ export interface GpuRuntimeOptions {
   /** The models this host serves: preloaded on every slot, and their per-model queues taken. */
   models: readonly string[];
   log: NodeLogger;
-  resolve?: (modelId: string) => ModelSource | null;
-  load?: ModelLoader;
+  /** The kinds of model served; every backend by default. */
+  backends?: readonly ModelBackend[];
 }
 
 /** Default per-slot model budget when STUDIOFLOW_GPU_MODEL_BUDGET_MB is not set. */
@@ -28,16 +27,8 @@ export class GpuRuntime {
   readonly slots: DeviceSlots;
 
   constructor(private readonly o: GpuRuntimeOptions) {
-    this.slots = new DeviceSlots(
-      o.devices.map((device) => new ModelPool({
-        device,
-        budgetBytes: o.budgetBytes,
-        resolve: o.resolve ?? segmentationModelSource,
-        load: o.load ?? onnxLoader(),
-        log: o.log,
-        notConfiguredHint: MODEL_CONFIG_HINT,
-      })),
-    );
+    const backends = o.backends ?? defaultModelBackends();
+    this.slots = new DeviceSlots(o.devices.map((device) => new ModelPool({ device, budgetBytes: o.budgetBytes, backends, log: o.log })));
   }
 
   /** Loads the served models on every slot, so the first job finds them warm. */

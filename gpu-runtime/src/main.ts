@@ -3,7 +3,7 @@ import { startWorkerProcess } from '@studioflow/runtime/worker';
 import { createProductCatalog } from '@studioflow/nodes';
 import { serviceEnv } from '@studioflow/runtime/config';
 import { DEFAULT_BUDGET_MB, GpuRuntime } from './gpu-runtime';
-import { configuredModelIds } from './segmentation-models';
+import { configuredModelIds } from './backends';
 import { slotDevices } from './slots';
 
 /**

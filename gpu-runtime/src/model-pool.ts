@@ -1,10 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { PermanentNodeError, type Device, type ModelAccess, type ModelHandle, type NodeLogger } from '@studioflow/runtime/contract';
 
-/** Where a model's file is and the configuration a node needs to use it (e.g. a segmentation preset). */
+/** Where a model is and the configuration a node needs to use it (e.g. a segmentation preset). */
 export interface ModelSource<Spec = unknown> {
   id: string;
-  path: string;
+  /** The file whose size is the model's memory estimate (an ONNX model: the model itself). */
+  path?: string;
+  /** The memory the model holds, when no single file tells (several files, a model server). */
+  bytes?: number;
   spec: Spec;
 }
 
@@ -15,22 +18,35 @@ export interface LoadedModel<Session = unknown> {
   release(): Promise<void> | void;
 }
 
-export type ModelLoader = (path: string, device: Device, log: NodeLogger) => Promise<LoadedModel>;
+export type ModelLoader = (source: ModelSource, device: Device, log: NodeLogger) => Promise<LoadedModel>;
+
+/**
+ * One kind of model a host serves (ONNX segmentation, CLIP encoders, a Cog server…): how a model id
+ * resolves through the configuration and how it loads on a slot.
+ */
+export interface ModelBackend {
+  name: string;
+  /** The source of a configured model of this kind; null when the id is not one of its models. */
+  resolve(modelId: string): ModelSource | null;
+  load: ModelLoader;
+  /** Ids of every configured model of this kind: what a host preloads and takes per-model jobs for. */
+  configuredIds(): string[];
+  /** How to configure this kind of model, for the "not configured" error. */
+  configHint?: string;
+}
 
 export interface ModelPoolOptions {
   device: Device;
   /** Memory the slot's models may hold; a model's size is estimated from its file size. */
   budgetBytes: number;
-  /** Resolves a model id through the shared model configuration; null when it is not configured. */
-  resolve: (modelId: string) => ModelSource | null;
-  load: ModelLoader;
+  /** Asked in order: the first that resolves a model id loads it. */
+  backends: readonly ModelBackend[];
   log: NodeLogger;
-  /** Tells why an unconfigured model is missing (a config hint). */
-  notConfiguredHint?: string;
 }
 
 interface PoolEntry {
   source: ModelSource;
+  backend: string;
   bytes: number;
   loaded: LoadedModel;
   loadMs: number;
@@ -52,7 +68,7 @@ export interface ModelPoolStatus {
   usedBytes: number;
   loads: number;
   evictions: number;
-  models: Array<{ id: string; bytes: number; provider: 'cpu' | 'cuda'; loadMs: number; users: number }>;
+  models: Array<{ id: string; backend: string; bytes: number; provider: 'cpu' | 'cuda'; loadMs: number; users: number }>;
   /** Every load so far, newest last (bounded). */
   coldStarts: ColdStart[];
 }
@@ -112,8 +128,8 @@ export class ModelPool implements ModelAccess {
   /** Loads models before the host takes jobs; stops (with a log line) at the first that would not fit beside the others. */
   async preload(modelIds: readonly string[]): Promise<void> {
     for (const id of modelIds) {
-      const source = this.o.resolve(id);
-      const bytes = source ? await fileBytes(source.path).catch(() => 0) : 0;
+      const found = this.resolve(id);
+      const bytes = found ? await modelBytes(found.source).catch(() => 0) : 0;
       if (this.entries.size > 0 && this.usedBytes + bytes > this.o.budgetBytes) {
         this.o.log.warn('model not preloaded: the slot budget is full', { device: this.o.device, modelId: id, budgetBytes: this.o.budgetBytes });
         continue;
@@ -129,7 +145,7 @@ export class ModelPool implements ModelAccess {
       usedBytes: this.usedBytes,
       loads: this.loads,
       evictions: this.evictions,
-      models: [...this.entries.values()].map((e) => ({ id: e.source.id, bytes: e.bytes, provider: e.loaded.provider, loadMs: e.loadMs, users: e.users })),
+      models: [...this.entries.values()].map((e) => ({ id: e.source.id, backend: e.backend, bytes: e.bytes, provider: e.loaded.provider, loadMs: e.loadMs, users: e.users })),
       coldStarts: [...this.coldStarts],
     };
   }
@@ -153,19 +169,31 @@ export class ModelPool implements ModelAccess {
     return pending;
   }
 
+  private resolve(modelId: string): { source: ModelSource; backend: ModelBackend } | null {
+    for (const backend of this.o.backends) {
+      const source = backend.resolve(modelId);
+      if (source) return { source, backend };
+    }
+    return null;
+  }
+
   private async loadNow(modelId: string): Promise<PoolEntry> {
-    const source = this.o.resolve(modelId);
-    if (!source) throw new PermanentNodeError(`model "${modelId}" is not configured on this GPU runtime${this.o.notConfiguredHint ? ` (${this.o.notConfiguredHint})` : ''}`);
-    const bytes = await fileBytes(source.path);
+    const found = this.resolve(modelId);
+    if (!found) {
+      const hints = this.o.backends.map((b) => b.configHint).filter(Boolean);
+      throw new PermanentNodeError(`model "${modelId}" is not configured on this GPU runtime${hints.length ? ` (${hints.join('; or ')})` : ''}`);
+    }
+    const { source, backend } = found;
+    const bytes = await modelBytes(source);
     if (bytes > this.o.budgetBytes) {
       throw new PermanentNodeError(`model "${modelId}" (${mib(bytes)} MiB) is larger than the slot's model budget (${mib(this.o.budgetBytes)} MiB)`);
     }
     await this.makeRoom(bytes);
     const t0 = performance.now();
-    const loaded = await this.o.load(source.path, this.o.device, this.o.log);
+    const loaded = await backend.load(source, this.o.device, this.o.log);
     const loadMs = Math.round(performance.now() - t0);
     this.loads++;
-    const entry: PoolEntry = { source, bytes, loaded, loadMs, users: 0, lastUsed: ++this.clock };
+    const entry: PoolEntry = { source, backend: backend.name, bytes, loaded, loadMs, users: 0, lastUsed: ++this.clock };
     this.entries.set(modelId, entry);
     this.coldStarts.push({ modelId, loadMs, provider: loaded.provider, at: new Date().toISOString() });
     if (this.coldStarts.length > KEPT_COLD_STARTS) this.coldStarts.shift();
@@ -185,6 +213,12 @@ export class ModelPool implements ModelAccess {
     }
     // Models in use stay: the slot briefly holds more than its budget rather than failing the job.
   }
+}
+
+async function modelBytes(source: ModelSource): Promise<number> {
+  if (source.bytes !== undefined) return source.bytes;
+  if (!source.path) throw new PermanentNodeError(`model "${source.id}" names neither a file nor its size`);
+  return fileBytes(source.path);
 }
 
 async function fileBytes(path: string): Promise<number> {

@@ -1,5 +1,6 @@
 import { configuredModel, configuredModels, MODEL_CONFIG_HINT, type SegmentationPreset } from '@studioflow/nodes';
-import type { ModelSource } from './model-pool';
+import { onnxLoader } from './backends/onnx';
+import type { ModelBackend, ModelSource } from './model-pool';
 
 /**
  * The segmentation models of the shared model configuration, as the pool loads them: the preset
@@ -10,9 +11,18 @@ export function segmentationModelSource(modelId: string): ModelSource<Segmentati
   return model ? { id: model.preset.id, path: model.path, spec: model.preset } : null;
 }
 
-/** Ids of every configured segmentation model: what this host preloads and takes per-model jobs for. */
-export function configuredModelIds(): string[] {
+/** Ids of every configured segmentation model. */
+export function configuredSegmentationModelIds(): string[] {
   return configuredModels().map((m) => m.preset.id);
 }
 
-export { MODEL_CONFIG_HINT };
+/** ONNX segmentation (matting) models on the slot's device. */
+export function segmentationBackend(): ModelBackend {
+  return {
+    name: 'segmentation',
+    resolve: segmentationModelSource,
+    load: onnxLoader(),
+    configuredIds: configuredSegmentationModelIds,
+    configHint: MODEL_CONFIG_HINT,
+  };
+}

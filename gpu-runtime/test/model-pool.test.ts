@@ -17,7 +17,12 @@ describe('the warm model pool of a slot (real onnxruntime on the CPU)', () => {
   const sources = new Map<string, ModelSource>();
   let modelBytes = 0;
   const pool = (budgetBytes: number, log: NodeLogger = quiet) =>
-    new ModelPool({ device: 'cpu', budgetBytes, resolve: (id) => sources.get(id) ?? null, load: onnxLoader(), log });
+    new ModelPool({
+      device: 'cpu',
+      budgetBytes,
+      backends: [{ name: 'onnx', resolve: (id) => sources.get(id) ?? null, load: onnxLoader(), configuredIds: () => [...sources.keys()] }],
+      log,
+    });
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sf-model-pool-'));

@@ -5,9 +5,8 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { ArtifactRef, ModelAccess } from '@studioflow/runtime/contract';
 import { inputImageNode, segmentNode } from '@studioflow/nodes';
 import { darkProductScene, iou, maskOf, NodeHarness, rawOf, rejectsPermanent, thresholdAt, tinySegmentationModel } from '@studioflow/nodes/testing';
-import { onnxLoader } from '../src/backends/onnx';
 import { ModelPool } from '../src/model-pool';
-import { segmentationModelSource } from '../src/segmentation-models';
+import { segmentationBackend } from '../src/segmentation-models';
 
 const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const HALF = { mean: [0.5, 0.5, 0.5], std: [1, 1, 1] };
@@ -22,8 +21,7 @@ describe('segment with an ONNX model on a GPU runtime slot', () => {
     new ModelPool({
       device,
       budgetBytes: 2 ** 30,
-      resolve: segmentationModelSource,
-      load: onnxLoader(),
+      backends: [segmentationBackend()],
       log: { info: (msg) => poolLogs.push({ level: 'info', msg }), warn: (msg) => poolLogs.push({ level: 'warn', msg }), error: (msg) => poolLogs.push({ level: 'error', msg }) },
     });
   // Each test configures models afresh; a host reads the configuration once, so each test gets a fresh slot.

@@ -9,7 +9,10 @@ import type { LoadedModel, ModelLoader } from '../model-pool';
  */
 export function onnxLoader(): ModelLoader {
   const cudaUnavailable = new Set<Device>();
-  return (path, device, log) => loadOnnxSession(path, device, log, cudaUnavailable);
+  return (source, device, log) => {
+    if (!source.path) throw new PermanentNodeError(`model "${source.id}" has no ONNX file configured`);
+    return loadOnnxSession(source.path, device, log, cudaUnavailable);
+  };
 }
 
 async function loadOnnxSession(path: string, device: Device, log: NodeLogger, cudaUnavailable: Set<Device>): Promise<LoadedModel<InferenceSession>> {
