@@ -1,6 +1,7 @@
 import { NodeCatalog, type NodeDefinition } from '@studioflow/runtime/contract';
 import { colourCorrectNode } from './compose/colour-correct';
 import { composePromptNode } from './generate/compose-prompt';
+import { generateSceneNode } from './generate/generate-scene';
 import { deliverNode } from './deliver/deliver';
 import { humanReviewNode } from './control/human-review';
 import { inputImageNode } from './input/input-image';
@@ -19,6 +20,7 @@ export const productNodes: readonly NodeDefinition<any>[] = [
   colourCorrectNode,
   composePromptNode,
   seedreamNode,
+  generateSceneNode,
   marketplaceComplianceNode,
   productFidelityNode,
   deliverNode,
