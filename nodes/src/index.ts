@@ -24,3 +24,7 @@ export { STUDIOFLOW_XMP_NS, DIGITAL_SOURCE_TYPES, type DigitalSourceType } from 
 export { warmUpProductNodes } from './warm-up';
 export { replicateConfig, REPLICATE_CONFIG_HINT, type ReplicateConfig } from './providers/replicate';
 export { verifyReplicateWebhook, WebhookReplayGuard, type WebhookVerdict } from './providers/replicate-webhook';
+export {
+  CogClient, CogUnavailableError, CogWebhookReceiver, cogDetail, cogOutputFiles, lastProgress, newPredictionId, readCogFile,
+  type CogClientOptions, type CogHealth, type CogHealthStatus, type CogPredictOptions, type CogPrediction, type CogPredictionStatus, type CogWebhookReceiverOptions,
+} from './providers/cog';

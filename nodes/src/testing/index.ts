@@ -1,4 +1,4 @@
-/** Test helpers other packages may use: synthetic product photos, a node harness, tiny ONNX models, a Replicate stand-in. */
+/** Test helpers other packages may use: synthetic product photos, a node harness, tiny ONNX models, Replicate and Cog stand-ins. */
 export * from './synthetic-product';
 export * from './node-harness';
 export * from './segmentation-quality';
@@ -6,3 +6,4 @@ export * from './tiny-onnx-model';
 export * from './dark-product-scene';
 export { iou, rawOf, maskOf, rejectsPermanent } from './support';
 export * from './replicate-stand-in';
+export * from './cog-stand-in';
