@@ -9,12 +9,13 @@ import {
   type SceneProvider,
 } from '../providers/scene-router';
 import { cloudSceneProvider } from './cloud-scene-provider';
+import { localSceneProvider } from './local-scene-provider';
 import { scenePromptOf } from './replicate-generation';
 import { ASPECT_RATIOS, OUTPUT_SIZES } from './replicate-models';
 import { TIERS, type Tier } from './scene-templates';
 
 /** The providers generate-scene routes between, in no particular order (routeOrder decides). */
-export const SCENE_PROVIDERS: readonly SceneProvider[] = [cloudSceneProvider];
+export const SCENE_PROVIDERS: readonly SceneProvider[] = [cloudSceneProvider, localSceneProvider];
 
 /**
  * Why no provider the params allow is configured, with how to configure each; undefined when one is.

@@ -37,6 +37,8 @@ export interface SceneRequest {
   seed: number;
   /** Facts the provider adds to every image it stores (which provider served, the failover chain so far). */
   meta: Record<string, unknown>;
+  /** Another provider comes after this one: a saturated provider may hand the request on. */
+  canSpill: boolean;
 }
 
 export interface SceneResult {
@@ -114,9 +116,17 @@ class CallerAbortedError extends Error {
   }
 }
 
+/** Every server of the provider is busy: the request goes on to the next provider, and it is not a failure. */
+export class ProviderSaturatedError extends Error {
+  constructor(readonly provider: SceneProviderId, message: string) {
+    super(message);
+    this.name = 'ProviderSaturatedError';
+  }
+}
+
 /** A provider's failure: counted by its breaker and handed to the next provider. Permanent errors are the input's fault. */
 function isProviderFailure(err: Error): boolean {
-  return !(err instanceof CallerAbortedError) && !isPermanentError(err);
+  return !(err instanceof CallerAbortedError) && !(err instanceof ProviderSaturatedError) && !isPermanentError(err);
 }
 
 const STATE_NAMES: Record<CircuitState, BreakerStateName> = {
@@ -247,17 +257,19 @@ export async function routeScene(
   providers: readonly SceneProvider[],
   breakers: ProviderBreakers,
   preference: ProviderPreference,
-  request: Omit<SceneRequest, 'meta'>,
+  request: Omit<SceneRequest, 'meta' | 'canSpill'>,
 ): Promise<RoutedScene> {
   const started = Date.now();
   const chain: FailoverStep[] = [];
   const step = (provider: SceneProviderId, outcome: FailoverStep['outcome'], reason?: string) =>
     chain.push({ provider, outcome, ...(reason ? { reason } : {}), atMs: Date.now() - started });
-  for (const provider of routeOrder(providers, preference, request.tier)) {
+  const order = routeOrder(providers, preference, request.tier);
+  for (const [i, provider] of order.entries()) {
     const breaker = breakers.of(provider.id);
     try {
       const meta = { sceneProvider: provider.id, failover: [...chain] };
-      const result = await breaker.execute((signal) => provider.generate(ctx, { ...request, meta }, signal), ctx.signal);
+      const canSpill = i < order.length - 1;
+      const result = await breaker.execute((signal) => provider.generate(ctx, { ...request, meta, canSpill }, signal), ctx.signal);
       step(provider.id, 'served');
       if (chain.length > 1) ctx.log.info('generate-scene: served after failover', { chain });
       return { ...result, servedBy: provider.id, chain };
@@ -266,6 +278,10 @@ export async function routeScene(
       if (isPermanentError(err)) throw err;
       if (err instanceof BrokenCircuitError) {
         step(provider.id, 'skipped', 'breaker open');
+        continue;
+      }
+      if (err instanceof ProviderSaturatedError) {
+        step(provider.id, 'skipped', err.message);
         continue;
       }
       const reason = err instanceof TaskCancelledError ? `timed out after ${breaker.timeoutMs} ms` : (err as Error).message.slice(0, 300);

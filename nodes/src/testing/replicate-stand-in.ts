@@ -23,6 +23,8 @@ export interface StandInBehaviour {
   predictTime: number;
   /** Answer this many status GETs with 500 first. */
   pollErrors: number;
+  /** An outage: every create answers this HTTP status (0: none). */
+  createStatus: number;
 }
 
 export interface StandInRequest {
@@ -55,6 +57,7 @@ const DEFAULTS: StandInBehaviour = {
   error: 'E001: the model could not process the input',
   predictTime: 3.21,
   pollErrors: 0,
+  createStatus: 0,
 };
 
 /**
@@ -116,6 +119,7 @@ export class ReplicateStandIn {
 
     const create = /^\/v1\/models\/([\w.-]+)\/([\w.-]+)\/predictions$/.exec(path);
     if (create && req.method === 'POST') {
+      if (this.behaviour.createStatus) return send(res, this.behaviour.createStatus, { detail: 'Service unavailable (stand-in outage).' });
       if (this.throttled < this.behaviour.throttle) {
         this.throttled++;
         res.setHeader('Retry-After', this.behaviour.retryAfter);
