@@ -28,3 +28,10 @@ export {
   CogClient, CogUnavailableError, CogWebhookReceiver, cogDetail, cogOutputFiles, lastProgress, newPredictionId, readCogFile,
   type CogClientOptions, type CogHealth, type CogHealthStatus, type CogPredictOptions, type CogPrediction, type CogPredictionStatus, type CogWebhookReceiverOptions,
 } from './providers/cog';
+export {
+  missingProviderMessage, onSceneProviderChange, SCENE_PROVIDERS, sceneProviderReport, type SceneProviderReport,
+} from './generate/generate-scene';
+export { LOCAL_SCENE_MODEL, localSceneProvider, type LocalServerStatus } from './generate/local-scene-provider';
+export {
+  breakerSettings, SCENE_PROVIDER_IDS, type BreakerSettings, type BreakerStateName, type BreakerStatus, type FailoverStep, type SceneProviderId,
+} from './providers/scene-router';

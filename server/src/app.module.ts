@@ -6,6 +6,7 @@ import { CatalogController } from './catalog/catalog.controller';
 import type { AppConfig } from './config/config';
 import { InfraModule } from './db/infra.module';
 import { GraphsModule } from './graphs/graphs.module';
+import { ProvidersModule } from './providers/providers.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { SeedService } from './seed/seed.service';
 import { ShootsModule } from './shoots/shoots.module';
@@ -16,7 +17,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forRoot(config), AuthModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule],
+      imports: [InfraModule.forRoot(config), AuthModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule, ProvidersModule],
       controllers: [CatalogController],
       providers: [SeedService],
     };

@@ -5,11 +5,12 @@ import {
   routeScene,
   SCENE_PROVIDER_IDS,
   sceneProviderBreakers,
+  type BreakerStatus,
   type ProviderPreference,
   type SceneProvider,
 } from '../providers/scene-router';
 import { cloudSceneProvider } from './cloud-scene-provider';
-import { localSceneProvider } from './local-scene-provider';
+import { localSceneProvider, type LocalServerStatus } from './local-scene-provider';
 import { scenePromptOf } from './replicate-generation';
 import { ASPECT_RATIOS, OUTPUT_SIZES } from './replicate-models';
 import { TIERS, type Tier } from './scene-templates';
@@ -83,3 +84,23 @@ export const generateSceneNode = defineNode({
     return { image: routed.images[0], candidates: routed.images, ...(routed.placement ? { mask: routed.placement } : {}) };
   },
 });
+
+/** What this process knows of the scene providers: each breaker, and the local servers' in-flight counts. */
+export interface SceneProviderReport {
+  breakers: BreakerStatus[];
+  local: LocalServerStatus[];
+}
+
+export function sceneProviderReport(): SceneProviderReport {
+  return { breakers: sceneProviderBreakers().status(), local: localSceneProvider.status() };
+}
+
+/** Hears every change of a breaker or an in-flight count in this process (the worker publishes them to Redis). */
+export function onSceneProviderChange(listener: () => void): () => void {
+  const breakers = sceneProviderBreakers().onChange(listener);
+  const local = localSceneProvider.onChange(listener);
+  return () => {
+    breakers.dispose();
+    local();
+  };
+}

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { Gauge, Registry } from 'prom-client';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { PG_POOL } from '../db/infra.module';
+import { ProvidersService } from '../providers/providers.service';
 
 /**
  * The Prometheus registry: every tenant's credits, runs and queues. Workers are separate processes,
@@ -17,6 +18,7 @@ export class MetricsService {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly coordinator: RunCoordinator,
+    private readonly providers: ProvidersService,
   ) {
     const rows = (sql: string) => this.pool.query(sql).then((r) => r.rows);
     this.gauge('studioflow_queue_jobs', 'Jobs per queue and state', ['queue', 'state'], async () => {
@@ -57,6 +59,22 @@ export class MetricsService {
       const [d] = await rows(`SELECT count(*)::int AS n FROM dead_letters WHERE status = 'open'`);
       return [[{}, d.n]];
     });
+    // One reading of the providers per scrape serves all four gauges.
+    let providerReading: ReturnType<ProvidersService['status']> | undefined;
+    const providerStatus = () => (providerReading ??= this.providers.status().finally(() => setTimeout(() => (providerReading = undefined), 0)));
+    const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+    this.gauge('studioflow_provider_configured', 'Scene provider configured in the API (1) or not (0)', ['provider'], async () =>
+      (await providerStatus()).providers.map((p) => [{ provider: p.id }, p.configured ? 1 : 0]),
+    );
+    this.gauge('studioflow_provider_breaker_state', 'Most severe breaker state across workers: 0 closed, 1 half-open, 2 open', ['provider'], async () =>
+      (await providerStatus()).providers.map((p) => [{ provider: p.id }, BREAKER_VALUE[p.breaker.state]]),
+    );
+    this.gauge('studioflow_provider_failures', 'Provider failures (errors, timeouts) counted by the live workers\' breakers', ['provider'], async () =>
+      (await providerStatus()).providers.map((p) => [{ provider: p.id }, p.breaker.failures]),
+    );
+    this.gauge('studioflow_provider_in_flight', 'Predictions in flight per local Cog server', ['server'], async () =>
+      (await providerStatus()).providers.flatMap((p) => (p.servers ?? []).map((s): Sample => [{ server: s.url }, s.inFlight])),
+    );
   }
 
   /** The exposition text, every gauge read now. */

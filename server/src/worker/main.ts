@@ -1,7 +1,9 @@
 import { startWorkerProcess } from '@studioflow/runtime/worker';
 import sharp from 'sharp';
 import { createProductCatalog, warmUpProductNodes } from '@studioflow/nodes';
+import { createRedis } from '@studioflow/runtime/bullmq';
 import { loadConfig } from '../config/config';
+import { publishProviderState } from '../providers/provider-state';
 
 /** The CPU + cloud worker process. Scale out by starting more of them. */
 async function main(): Promise<void> {
@@ -11,6 +13,11 @@ async function main(): Promise<void> {
   sharp.cache(false);
   // An optimisation only: a worker that cannot warm up still serves its jobs, only slower at first.
   await warmUpProductNodes().catch((err: Error) => console.warn(`warm-up failed, the first jobs will be slower: ${err.message}`));
+  // Breaker states and in-flight counts for GET /api/providers and the metrics.
+  const stateRedis = createRedis({ url: config.redisUrl, prefix: config.queuePrefix });
+  stateRedis.on('error', (err: Error) => console.warn(`Redis connection error (provider state): ${err.message}`));
+  const stopPublishing = publishProviderState(stateRedis, config.queuePrefix);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stopPublishing());
   await startWorkerProcess({
     name: 'studioflow-worker',
     catalog: createProductCatalog(),
