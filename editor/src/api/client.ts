@@ -1,4 +1,4 @@
-import type { GraphDoc, GraphProblem, NodeTypeDescriptor } from '@studioflow/runtime/graph';
+import type { GraphDoc, GraphProblem, NodeTypeDescriptor, TemplateListing } from '@studioflow/runtime/graph';
 import type {
   GraphDetail,
   GraphSummary,
@@ -122,7 +122,7 @@ export const api = {
   getVersion: (id: string, version: number) =>
     request<GraphVersion>('GET', `/graphs/${encodeURIComponent(id)}/versions/${version}`),
   publish: (body: PublishBody) => request<{ id: string; slug: string }>('POST', '/templates', body),
-  listTemplates: () => request<unknown[]>('GET', '/templates'),
+  listTemplates: () => request<TemplateListing[]>('GET', '/templates'),
   startRun: (graphVersionId: string, image: File) => {
     const form = new FormData();
     form.append('graphVersionId', graphVersionId);

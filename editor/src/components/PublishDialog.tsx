@@ -6,6 +6,7 @@ import { useEditor } from '../store/editor';
 import { publish } from '../store/actions';
 import { useUi } from '../store/ui';
 import { Modal } from './Modal';
+import { TemplatesList } from './TemplatesList';
 
 const slugify = (s: string) =>
   s
@@ -213,6 +214,8 @@ export function PublishDialog() {
           </button>
         </div>
       </form>
+      <div className="sf-section-title">Published templates</div>
+      <TemplatesList />
     </Modal>
   );
 }

@@ -30,6 +30,20 @@ export interface PublishTemplateBody {
   visibility?: TemplateVisibility;
 }
 
+/** GET /api/templates: one template a caller may use. */
+export interface TemplateListing extends Omit<PublishTemplateBody, 'description' | 'visibility'> {
+  id: string;
+  tenantId: string;
+  description: string;
+  visibility: TemplateVisibility;
+  publishedAt: string;
+  /**
+   * Staff only: why the template cannot run here (no generation provider configured, with what to
+   * configure). Sellers never see such a template.
+   */
+  needsProvider?: string;
+}
+
 /** Fields every run event carries. */
 export interface RunEventBase {
   runId: string;

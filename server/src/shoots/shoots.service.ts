@@ -121,7 +121,11 @@ export class ShootsService {
       });
       return startedRun(runId);
     } catch (err) {
-      if (err instanceof GraphInvalidError) throw new GraphProblemsException(err.problems, 'these params make the graph invalid');
+      if (err instanceof GraphInvalidError) {
+        // Before anything is stored or charged; a template no provider can run says what to configure.
+        const why = err.problems.map((problem) => problem.message).join('; ');
+        throw new GraphProblemsException(err.problems, o.template ? `template ${o.template.slug} cannot run: ${why}` : 'these params make the graph invalid');
+      }
       if (err instanceof InsufficientCreditsError) throw new HttpException(err.message, HttpStatus.PAYMENT_REQUIRED);
       throw err;
     }

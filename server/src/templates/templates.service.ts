@@ -2,7 +2,8 @@ import { ConflictException, Inject, Injectable, NotFoundException, Unprocessable
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
-import type { PublishTemplateBody } from '@studioflow/runtime/graph';
+import type { GraphDoc, PublishTemplateBody, TemplateListing } from '@studioflow/runtime/graph';
+import { compilePlan, GraphInvalidError } from '@studioflow/runtime/scheduler';
 import type { Principal } from '../auth/access-policy';
 import { isUuid, quote } from '../common/errors';
 import { TemplateEntity, GraphVersionEntity } from '../db/entities';
@@ -48,12 +49,42 @@ export class TemplatesService {
     );
   }
 
-  list(p: Principal): Promise<TemplateEntity[]> {
-    return this.templates
+  /**
+   * The templates a caller may use. One that cannot run here (a node's placement refuses it: no
+   * generation provider configured) is hidden from sellers and reviewers; staff see it with
+   * `needsProvider` saying what to configure.
+   */
+  async list(p: Principal): Promise<TemplateListing[]> {
+    const templates = await this.templates
       .createQueryBuilder('t')
       .where(`t.tenant_id = :tenant OR t.visibility = 'public'`, { tenant: p.tenantId })
       .orderBy('t.published_at', 'DESC')
       .getMany();
+    const ids = [...new Set(templates.map((t) => t.graphVersionId))];
+    const versions = ids.length ? await this.versions.find({ where: ids.map((id) => ({ id })) }) : [];
+    const docs = new Map(versions.map((v) => [v.id, v.doc]));
+    const listed: TemplateListing[] = [];
+    for (const t of templates) {
+      const doc = docs.get(t.graphVersionId);
+      const needsProvider = doc ? this.needsProvider(doc) : undefined;
+      if (!needsProvider) listed.push(listing(t));
+      else if (p.role === 'staff') listed.push({ ...listing(t), needsProvider });
+    }
+    return listed;
+  }
+
+  /**
+   * Why a graph cannot run in this installation, from compiling its plan as a run would (a node's
+   * placement names what to configure); undefined when it can.
+   */
+  needsProvider(doc: GraphDoc): string | undefined {
+    try {
+      compilePlan(doc, this.catalog.descriptors, { place: this.catalog.place });
+      return undefined;
+    } catch (err) {
+      if (err instanceof GraphInvalidError) return err.problems.map((problem) => problem.message).join('; ');
+      throw err;
+    }
   }
 
   /**
@@ -68,4 +99,8 @@ export class TemplatesService {
     if (!t) throw new NotFoundException(`unknown template ${quote(idOrSlug)}`);
     return t;
   }
+}
+
+function listing(t: TemplateEntity): TemplateListing {
+  return { ...t, publishedAt: t.publishedAt.toISOString() };
 }
