@@ -6,9 +6,10 @@
  *   4. cache: white-studio on a 12 MP photo through the durable runtime, cold vs re-run with the last param changed
  *   5. image: white-studio and marketplace-studio graphs on a 12 MP JPEG (one core) vs ImageMagick
  *   6. iou: classical segmentation quality on generated product photos with known masks
- * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou (default all), BENCH_RUNS (default 500),
+ *   failover: generate-scene's failover latency, cloud failure → request at the local server (stand-ins)
+ * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou,failover (default all), BENCH_RUNS (default 500),
  *      BENCH_REPS (default 3), BENCH_RETRY_REPS (default 7), BENCH_IOU_N (default 60), BENCH_CACHE_RERUNS (default 3), REDIS_URL,
- *      BENCH_KEEP_IMAGES=1 (keep the image outputs).
+ *      BENCH_KEEP_IMAGES=1 (keep the image outputs), BENCH_FAILOVER_REPS (default 15).
  */
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_RETRY, NO_RETRY } from '@studioflow/runtime/bullmq';
 import { runCacheSection, type CacheResult } from './cache-section';
 import { chainShape, describeShape, diamondShape, type BenchShape } from './graphs';
+import { runFailoverSection, type FailoverResult } from './failover-section';
 import { imageMagickArgs } from './imagemagick';
 import type { ImageChildResult } from './image-child';
 import { runImagePath, type ImagePathResult, type OursImageResult } from './image-path';
@@ -38,8 +40,9 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
  * run-to-run noise of one 500-run batch on a shared 2-core machine (±10–20 %); ~2.6 s per pair.
  */
 const RETRY_REPS = Math.max(REPS, Number(process.env.BENCH_RETRY_REPS ?? 7));
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou').split(',').map((x) => x.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou,failover').split(',').map((x) => x.trim()));
 const IOU_N = Math.max(50, Number(process.env.BENCH_IOU_N ?? 60));
+const FAILOVER_REPS = Math.max(3, Number(process.env.BENCH_FAILOVER_REPS ?? 15));
 const CACHE_RERUNS = Math.max(1, Number(process.env.BENCH_CACHE_RERUNS ?? 3));
 /** The cold photo's seed: used nowhere else in this bench (the scratch database's cache starts empty anyway). */
 const CACHE_SEED = 4242;
@@ -219,11 +222,33 @@ async function main(): Promise<void> {
     printIou(r, summary);
   }
 
+  if (SECTIONS.has('failover')) {
+    heading(`Failover: generate-scene, cloud failure → the local server (${FAILOVER_REPS} requests each, loopback stand-ins)`);
+    printFailover(await runFailoverSection(FAILOVER_REPS), summary);
+  }
+
   heading('Summary (paste into the release note)');
   console.log(`  Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version},`);
   console.log(`  Redis + PostgreSQL on loopback; one worker process per side, concurrency ${CONCURRENCY}.`);
   for (const line of summary) console.log(`  - ${line}`);
   console.log(`\n  (bench took ${fmt((performance.now() - started) / 1000, 1)} s; load average at start ${fmt(load0, 2)}, at end ${fmt(loadavg()[0], 2)})`);
+}
+
+function printFailover(r: FailoverResult, summary: string[]): void {
+  const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+  const row = (what: string, xs: number[]) => [what, fmt(q(xs, 0.5), 1), fmt(q(xs, 0.95), 1), fmt(Math.max(...xs), 1)];
+  console.log(table([
+    ['ms (Date.now at the stand-ins)', 'p50', 'p95', 'max'],
+    row('local first, no failover: request start → Cog PUT', r.direct),
+    row('Replicate 503: failed create received → Cog PUT', r.failureToLocal),
+    row('Replicate 503: request start → Cog PUT', r.outageStartToLocal),
+    row(`breaker ${r.breakerState}: request start → Cog PUT`, r.openStartToLocal),
+  ]));
+  console.log('  the local side includes the canvas and mask PNGs sent to Cog; the failover itself adds the 503 round trip and the breaker bookkeeping');
+  summary.push(
+    `failover: cloud 503 → request at the local Cog server p50 ${fmt(q(r.failureToLocal, 0.5), 1)} ms (p95 ${fmt(q(r.failureToLocal, 0.95), 1)}); ` +
+      `local-first ${fmt(q(r.direct, 0.5), 1)} ms; with the cloud breaker ${r.breakerState} ${fmt(q(r.openStartToLocal, 0.5), 1)} ms (loopback stand-ins, ${r.reps} each)`,
+  );
 }
 
 function printRetries(r: NonNullable<SchedulingResults['retries']>, summary: string[]): void {

@@ -10,6 +10,7 @@ export { marketplaceComplianceNode } from './compliance/marketplace-compliance';
 export { productFidelityNode } from './quality/product-fidelity';
 export { retryGateNode } from './control/retry-gate';
 export { seedreamNode } from './generate/seedream';
+export { generateSceneNode } from './generate/generate-scene';
 export { segmentNode } from './segment/segment';
 export { studioCompositeNode } from './compose/studio-composite';
 export {
@@ -33,5 +34,5 @@ export {
 } from './generate/generate-scene';
 export { LOCAL_SCENE_MODEL, localSceneProvider, type LocalServerStatus } from './generate/local-scene-provider';
 export {
-  breakerSettings, SCENE_PROVIDER_IDS, type BreakerSettings, type BreakerStateName, type BreakerStatus, type FailoverStep, type SceneProviderId,
+  breakerSettings, SCENE_PROVIDER_IDS, sceneProviderBreakers, type BreakerSettings, type BreakerStateName, type BreakerStatus, type FailoverStep, type SceneProviderId,
 } from './providers/scene-router';
