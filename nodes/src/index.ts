@@ -28,3 +28,5 @@ export {
   CogClient, CogUnavailableError, CogWebhookReceiver, cogDetail, cogOutputFiles, lastProgress, newPredictionId, readCogFile,
   type CogClientOptions, type CogHealth, type CogHealthStatus, type CogPredictOptions, type CogPrediction, type CogPredictionStatus, type CogWebhookReceiverOptions,
 } from './providers/cog';
+export { INPAINT_SCHEMAS, inpaintInput, type InpaintChoice, type InpaintSchema } from './generate/replicate-models';
+export { COG_CONFIG_HINT, cogModel, cogModelFingerprint, cogModels, cogServerFor, type CogModelConfig } from './models/cog-models';
