@@ -2,6 +2,7 @@ import { NodeCatalog, type NodeDefinition } from '@studioflow/runtime/contract';
 import { colourCorrectNode } from './compose/colour-correct';
 import { composePromptNode } from './generate/compose-prompt';
 import { deliverNode } from './deliver/deliver';
+import { fluxLocalNode } from './generate/flux-local';
 import { humanReviewNode } from './control/human-review';
 import { inputImageNode } from './input/input-image';
 import { marketplaceComplianceNode } from './compliance/marketplace-compliance';
@@ -19,6 +20,7 @@ export const productNodes: readonly NodeDefinition<any>[] = [
   colourCorrectNode,
   composePromptNode,
   seedreamNode,
+  fluxLocalNode,
   marketplaceComplianceNode,
   productFidelityNode,
   deliverNode,

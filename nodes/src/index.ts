@@ -10,6 +10,7 @@ export { marketplaceComplianceNode } from './compliance/marketplace-compliance';
 export { productFidelityNode } from './quality/product-fidelity';
 export { retryGateNode } from './control/retry-gate';
 export { seedreamNode } from './generate/seedream';
+export { fluxLocalNode, cogFillBackend } from './generate/flux-local';
 export { segmentNode } from './segment/segment';
 export { studioCompositeNode } from './compose/studio-composite';
 export {
@@ -28,5 +29,10 @@ export {
   CogClient, CogUnavailableError, CogWebhookReceiver, cogDetail, cogOutputFiles, lastProgress, newPredictionId, readCogFile,
   type CogClientOptions, type CogHealth, type CogHealthStatus, type CogPredictOptions, type CogPrediction, type CogPredictionStatus, type CogWebhookReceiverOptions,
 } from './providers/cog';
+export {
+  canvasSize, fillMask, INPAINT_PARAMS, inpaintProduct, pasteBack, placeOnCanvas,
+  type FillBackend, type InpaintCanvas, type InpaintParams, type Placement,
+} from './generate/inpaint';
 export { INPAINT_SCHEMAS, inpaintInput, type InpaintChoice, type InpaintSchema } from './generate/replicate-models';
+export { promptOf } from './generate/prompt-text';
 export { COG_CONFIG_HINT, cogModel, cogModelFingerprint, cogModels, cogServerFor, type CogModelConfig } from './models/cog-models';
