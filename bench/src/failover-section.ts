@@ -30,7 +30,7 @@ export async function runFailoverSection(reps: number): Promise<FailoverResult> 
   Object.assign(process.env, {
     REPLICATE_API_TOKEN: 'test-token',
     REPLICATE_BASE_URL: replicate.baseUrl,
-    STUDIOFLOW_COG_MODELS: JSON.stringify({ 'flux-fill': { urls: [cog.origin] } }),
+    STUDIOFLOW_COG_MODELS: JSON.stringify({ 'flux-fill': { urls: [cog.origin], schema: 'flux-fill' } }),
     // Open only after the measured outage reps and one more failure.
     STUDIOFLOW_BREAKER_FAILURES: String(reps + 1),
     STUDIOFLOW_BREAKER_COOLDOWN_MS: '600000',

@@ -3,6 +3,7 @@ import { colourCorrectNode } from './compose/colour-correct';
 import { composePromptNode } from './generate/compose-prompt';
 import { generateSceneNode } from './generate/generate-scene';
 import { deliverNode } from './deliver/deliver';
+import { fluxLocalNode } from './generate/flux-local';
 import { humanReviewNode } from './control/human-review';
 import { inputImageNode } from './input/input-image';
 import { marketplaceComplianceNode } from './compliance/marketplace-compliance';
@@ -21,6 +22,7 @@ export const productNodes: readonly NodeDefinition<any>[] = [
   composePromptNode,
   seedreamNode,
   generateSceneNode,
+  fluxLocalNode,
   marketplaceComplianceNode,
   productFidelityNode,
   deliverNode,

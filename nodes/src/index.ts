@@ -11,6 +11,7 @@ export { productFidelityNode } from './quality/product-fidelity';
 export { retryGateNode } from './control/retry-gate';
 export { seedreamNode } from './generate/seedream';
 export { generateSceneNode } from './generate/generate-scene';
+export { fluxLocalNode, cogFillBackend } from './generate/flux-local';
 export { segmentNode } from './segment/segment';
 export { studioCompositeNode } from './compose/studio-composite';
 export {
@@ -36,3 +37,10 @@ export { LOCAL_SCENE_MODEL, localSceneProvider, type LocalServerStatus } from '.
 export {
   breakerSettings, SCENE_PROVIDER_IDS, sceneProviderBreakers, type BreakerSettings, type BreakerStateName, type BreakerStatus, type FailoverStep, type SceneProviderId,
 } from './providers/scene-router';
+export {
+  canvasSize, fillMask, INPAINT_PARAMS, inpaintProduct, pasteBack, placeOnCanvas,
+  type FillBackend, type InpaintCanvas, type InpaintParams, type Placement,
+} from './generate/inpaint';
+export { INPAINT_SCHEMAS, inpaintInput, type InpaintChoice, type InpaintSchema } from './generate/replicate-models';
+export { promptOf } from './generate/prompt-text';
+export { COG_CONFIG_HINT, cogModel, cogModelFingerprint, cogModels, cogServerFor, type CogModelConfig } from './models/cog-models';

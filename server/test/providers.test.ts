@@ -51,7 +51,7 @@ async function publishSceneTemplate(slug: string, tier: 'standard' | 'premium', 
           { id: 'input', type: 'input-image', params: {} },
           { id: 'segment', type: 'segment', params: {} },
           { id: 'prompt', type: 'compose-prompt', params: { scene: 'marble-bathroom', tier } },
-          { id: 'generate', type: 'generate-scene', params: {}, ...(retries ? { retry: retries } : {}) },
+          { id: 'generate', type: 'generate-scene', params: { size: '1K' }, ...(retries ? { retry: retries } : {}) },
         ],
         edges: [
           { source: 'input', sourceHandle: 'image', target: 'segment', targetHandle: 'image' },

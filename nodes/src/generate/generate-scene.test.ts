@@ -15,7 +15,7 @@ const restoreEnv = () => {
   for (const k of ENV) (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]));
 };
 const BREAKER_FAILURES = 2;
-const COOLDOWN_MS = 1_500;
+const COOLDOWN_MS = 4_000;
 
 const prompt = (tier: 'standard' | 'premium'): PromptValue => ({
   format: 'studioflow.prompt/1',
@@ -28,6 +28,9 @@ async function cutoutPng(): Promise<Buffer> {
   const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="300"><rect x="20" y="20" width="160" height="260" rx="30" fill="#2a6fb0"/></svg>';
   return sharp(Buffer.from(svg)).ensureAlpha().png().toBuffer();
 }
+
+/** 1K images: the local pipeline's canvas, paste-back and PNGs stay quick on a busy machine. */
+const SMALL = { size: '1K' } as const;
 
 const served = (ref: ArtifactRef) => ({ provider: ref.meta?.sceneProvider, chain: (ref.meta?.failover as FailoverStep[]).map((s) => `${s.provider} ${s.outcome}`) });
 
@@ -62,7 +65,7 @@ describe('generate-scene: routing and failover between the cloud (Replicate) and
 
   it('runs the standard tier on the local Cog server (FLUX Fill) and outputs the placement mask', async () => {
     const accepted = cog.accepted.length;
-    const out = await h.runNode(generateSceneNode, { cutout, prompt: prompt('standard') }, { aspectRatio: '4:3', seed: 7 });
+    const out = await h.runNode(generateSceneNode, { cutout, prompt: prompt('standard') }, { aspectRatio: '4:3', size: '1K', seed: 7 });
     assert.equal(cog.accepted.length, accepted + 1);
     const image = out.image as ArtifactRef;
     assert.deepEqual(served(image), { provider: 'local', chain: [] });
@@ -78,7 +81,7 @@ describe('generate-scene: routing and failover between the cloud (Replicate) and
   });
 
   it('runs the premium tier on the cloud (Seedream 4)', async () => {
-    const out = await h.runNode(generateSceneNode, { cutout, prompt: prompt('premium') });
+    const out = await h.runNode(generateSceneNode, { cutout, prompt: prompt('premium') }, SMALL);
     assert.equal(replicate.requestsTo('POST', /\/predictions$/).at(-1)!.path, '/v1/models/bytedance/seedream-4/predictions');
     assert.deepEqual(served(out.image as ArtifactRef), { provider: 'cloud', chain: [] });
     assert.equal(out.mask, undefined, 'the cloud does not inpaint: no placement');
@@ -88,7 +91,7 @@ describe('generate-scene: routing and failover between the cloud (Replicate) and
     cog.behaviour = { ...cog.behaviour, stepMs: 60 };
     const creates = replicate.requestsTo('POST', /\/predictions$/).length;
     const busyAnswers = cog.busyAnswers;
-    const outs = await Promise.all([1, 2, 3].map(() => h.runNode(generateSceneNode, { cutout, prompt: prompt('standard') })));
+    const outs = await Promise.all([1, 2, 3].map(() => h.runNode(generateSceneNode, { cutout, prompt: prompt('standard') }, SMALL)));
     const providers = outs.map((o) => (o.image as ArtifactRef).meta?.sceneProvider).sort();
     assert.deepEqual(providers, ['cloud', 'cloud', 'local'], 'one fills the local server, the burst goes to the cloud');
     assert.equal(replicate.requestsTo('POST', /\/predictions$/).length - creates, 2);
@@ -107,7 +110,7 @@ describe('generate-scene: routing and failover between the cloud (Replicate) and
     replicate.set({ createStatus: 503 });
     const before = sceneProviderBreakers().of('cloud').snapshot();
     for (let i = 0; i < BREAKER_FAILURES; i++) {
-      const out = await h.runNode(generateSceneNode, { cutout, prompt: prompt('premium') });
+      const out = await h.runNode(generateSceneNode, { cutout, prompt: prompt('premium') }, SMALL);
       assert.deepEqual(served(out.image as ArtifactRef), { provider: 'local', chain: ['cloud failed'] });
     }
     const cloud = sceneProviderBreakers().of('cloud').snapshot();
@@ -117,14 +120,14 @@ describe('generate-scene: routing and failover between the cloud (Replicate) and
 
     // Open: the cloud is skipped without a request.
     const creates = replicate.requestsTo('POST', /\/predictions$/).length;
-    const out = await h.runNode(generateSceneNode, { cutout, prompt: prompt('premium') });
+    const out = await h.runNode(generateSceneNode, { cutout, prompt: prompt('premium') }, SMALL);
     assert.deepEqual(served(out.image as ArtifactRef), { provider: 'local', chain: ['cloud skipped'] });
     assert.equal(replicate.requestsTo('POST', /\/predictions$/).length, creates);
 
     // After the cool-down one trial request goes to the cloud; Replicate is back, so the breaker closes.
     replicate.set({});
     await new Promise((r) => setTimeout(r, COOLDOWN_MS + 100));
-    const back = await h.runNode(generateSceneNode, { cutout, prompt: prompt('premium') });
+    const back = await h.runNode(generateSceneNode, { cutout, prompt: prompt('premium') }, SMALL);
     assert.deepEqual(served(back.image as ArtifactRef), { provider: 'cloud', chain: [] });
     assert.equal(sceneProviderBreakers().of('cloud').snapshot().state, 'closed');
   });

@@ -11,7 +11,7 @@ import {
 } from '../providers/scene-router';
 import { cloudSceneProvider } from './cloud-scene-provider';
 import { localSceneProvider, type LocalServerStatus } from './local-scene-provider';
-import { scenePromptOf } from './replicate-generation';
+import { promptOf } from './prompt-text';
 import { ASPECT_RATIOS, OUTPUT_SIZES } from './replicate-models';
 import { TIERS, type Tier } from './scene-templates';
 
@@ -77,7 +77,7 @@ export const generateSceneNode = defineNode({
   async run(ctx, inputs, params) {
     const missing = missingProviderMessage(params.provider);
     if (missing) throw new PermanentNodeError(missing);
-    const prompt = scenePromptOf(inputs.prompt, 'generate-scene');
+    const prompt = promptOf(inputs.prompt, 'generate-scene');
     const tier: Tier = params.tier === 'prompt' ? prompt.tier : params.tier;
     const { provider, ...choice } = params;
     const routed = await routeScene(ctx, SCENE_PROVIDERS, sceneProviderBreakers(), provider, { ...choice, cutout: inputs.cutout, prompt, tier });

@@ -1,31 +1,21 @@
-import sharp from 'sharp';
-import type { ArtifactRef, NodeContext } from '@studioflow/runtime/contract';
-import { decodeToRaw, dropOpaqueAlpha } from '../image/raw-image';
-import { storeImage } from '../image/image-artifacts';
+import { PermanentNodeError, type ArtifactRef, type NodeContext } from '@studioflow/runtime/contract';
+import { COG_CONFIG_HINT, cogModel, type CogModelConfig } from '../models/cog-models';
 import { CogClient, cogOutputFiles, readCogFile } from '../providers/cog';
 import { ProviderSaturatedError, type SceneProvider, type SceneRequest, type SceneResult } from '../providers/scene-router';
+import { INPAINT_PARAMS, inpaintProduct, type FillBackend, type InpaintParams } from './inpaint';
+import { INPAINT_SCHEMAS } from './replicate-models';
+import type { OutputSize } from './replicate-models';
 
-/** The Cog model the local provider runs (an entry of STUDIOFLOW_COG_MODELS). */
+/** The Cog model the local provider runs (an entry of STUDIOFLOW_COG_MODELS, shared with flux-local). */
 export const LOCAL_SCENE_MODEL = 'flux-fill';
-export const COG_CONFIG_HINT = `set STUDIOFLOW_COG_MODELS to {"${LOCAL_SCENE_MODEL}": {"urls": ["http://<cog server>:5000"], "schema": "flux-fill"}}`;
 /** A server that answered 409 counts as busy for this long (routing sends the next request elsewhere). */
 const BUSY_FOR_MS = 2_000;
 /** Predictions one Cog server runs at once (Cog's default is one). */
 const SERVER_CAPACITY = 1;
-
-/** The URLs of the Cog servers running `model`, from STUDIOFLOW_COG_MODELS (JSON or a path is not read here: JSON only). */
-export function cogServerUrls(model: string, env: NodeJS.ProcessEnv = process.env): string[] {
-  const raw = env.STUDIOFLOW_COG_MODELS?.trim();
-  if (!raw) return [];
-  let parsed: Record<string, { urls?: unknown }>;
-  try {
-    parsed = JSON.parse(raw) as Record<string, { urls?: unknown }>;
-  } catch {
-    throw new Error(`STUDIOFLOW_COG_MODELS is not JSON: ${raw.slice(0, 80)}`);
-  }
-  const urls = parsed[model]?.urls;
-  return Array.isArray(urls) ? urls.filter((u): u is string => typeof u === 'string' && /^https?:\/\//.test(u)) : [];
-}
+/** A generated image beyond this is not one we asked for. */
+const MAX_OUTPUT_BYTES = 64 * 2 ** 20;
+/** Our size classes as the longest side FLUX Fill paints (it tops out at 2048). */
+const SIDE: Record<OutputSize, number> = { '1K': 1024, '2K': 2048, '4K': 2048 };
 
 export interface LocalServerStatus {
   url: string;
@@ -41,13 +31,19 @@ export interface LocalServerStatus {
  */
 export class LocalSceneProvider implements SceneProvider {
   readonly id = 'local' as const;
-  readonly hint = COG_CONFIG_HINT;
+  readonly hint = COG_CONFIG_HINT.replace('<model>', LOCAL_SCENE_MODEL);
   private readonly clients = new Map<string, CogClient>();
   private readonly inFlight = new Map<string, number>();
   private readonly busyUntil = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly servers: () => string[] = () => cogServerUrls(LOCAL_SCENE_MODEL)) {}
+  private model(): CogModelConfig | null {
+    return cogModel(LOCAL_SCENE_MODEL);
+  }
+
+  private servers(): string[] {
+    return this.model()?.urls ?? [];
+  }
 
   configured(): boolean {
     return this.servers().length > 0;
@@ -87,7 +83,7 @@ export class LocalSceneProvider implements SceneProvider {
       const attempt = AbortSignal.any([signal, moveOn.signal]);
       this.count(url, +1);
       try {
-        return await inpaintOnCog(ctx, this.client(url), request, attempt, () => {
+        return await inpaintOnCog(ctx, this.model()!, this.client(url), request, attempt, () => {
           this.busyUntil.set(url, Date.now() + BUSY_FOR_MS);
           // Another server is free, or the cloud may take it: stop waiting here.
           if (this.pick(tried) || request.canSpill) moveOn.abort(new ProviderSaturatedError('local', `Cog server ${url} is busy`));
@@ -116,67 +112,35 @@ export class LocalSceneProvider implements SceneProvider {
 }
 
 /**
- * FLUX Fill around the product: the cut-out on a canvas of the requested aspect, the mask white
- * where the scene is generated, black on the product; the product's pixels are its own in the
- * placement mask.
+ * FLUX Fill around the product on one server, through the shared inpainting pipeline (canvas, mask,
+ * paste-back of the product's own pixels); `onBusy` hears the server's 409s.
  */
-async function inpaintOnCog(ctx: NodeContext, cog: CogClient, request: SceneRequest, signal: AbortSignal, onBusy: () => void): Promise<SceneResult> {
-  const [w, h] = request.aspectRatio.split(':').map(Number);
-  const long = 1024;
-  const width = Math.round((w >= h ? long : (long * w) / h) / 16) * 16;
-  const height = Math.round((h >= w ? long : (long * h) / w) / 16) * 16;
-  const product = await sharp(await ctx.artifacts.get(request.cutout))
-    .ensureAlpha()
-    .resize({ width: Math.round(width * 0.7), height: Math.round(height * 0.7), fit: 'inside' })
-    .png()
-    .toBuffer({ resolveWithObject: true });
-  const left = Math.round((width - product.info.width) / 2);
-  const top = Math.round((height - product.info.height) / 2);
-  const canvas = await sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
-    .composite([{ input: product.data, left, top }])
-    .png()
-    .toBuffer();
-  // The product's alpha on the canvas: 255 = the product's own pixels.
-  const alpha = await sharp(product.data).extractChannel(3).raw().toBuffer();
-  const plane = Buffer.alloc(width * height);
-  for (let y = 0; y < product.info.height; y++) {
-    alpha.copy(plane, (top + y) * width + left, y * product.info.width, (y + 1) * product.info.width);
-  }
-  const placement = await sharp(plane, { raw: { width, height, channels: 1 } }).png().toBuffer();
-  const mask = await sharp(placement).negate().png().toBuffer();
-  const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
-  const input: Record<string, unknown> = {
-    prompt: `${request.prompt.positive}${request.prompt.negative ? ` Avoid: ${request.prompt.negative}.` : ''}`,
-    image: dataUrl(canvas),
-    mask: dataUrl(mask),
-    num_outputs: request.images,
-    output_format: 'png',
-    ...(request.seed >= 0 ? { seed: request.seed } : {}),
+async function inpaintOnCog(
+  ctx: NodeContext,
+  model: CogModelConfig,
+  client: CogClient,
+  request: SceneRequest,
+  signal: AbortSignal,
+  onBusy: () => void,
+): Promise<SceneResult> {
+  const schema = INPAINT_SCHEMAS[model.schema];
+  if (!schema) throw new PermanentNodeError(`Cog model "${model.id}" names an unknown schema "${model.schema}"`);
+  const backend: FillBackend = {
+    schema,
+    title: `${schema.title} on ${client.baseUrl}`,
+    meta: { provider: 'cog', model: model.id, schema: schema.id, server: client.baseUrl, tier: request.tier, ...request.meta },
+    async generate(input, { signal: predictionSignal, onProgress }) {
+      const prediction = await client.predict(input, { signal: predictionSignal, onProgress, onBusy });
+      const [file] = cogOutputFiles(prediction);
+      if (!file) throw new PermanentNodeError(`Cog prediction ${prediction.id} on ${client.baseUrl} succeeded without an output image`);
+      return { image: await readCogFile(file, fetch, predictionSignal, MAX_OUTPUT_BYTES), meta: { predictionId: prediction.id, predictTime: prediction.metrics?.predict_time } };
+    },
   };
-  ctx.progress(0.1, `FLUX Fill on ${cog.baseUrl}`);
-  const prediction = await cog.predict(input, {
-    signal,
-    onBusy,
-    onProgress: (step, total) => ctx.progress(0.1 + (0.7 * step) / total, `FLUX Fill: step ${step}/${total}`),
-  });
-  const images: ArtifactRef[] = [];
-  for (const [i, file] of cogOutputFiles(prediction).entries()) {
-    const img = dropOpaqueAlpha(await decodeToRaw(await readCogFile(file, globalThis.fetch, signal), `FLUX Fill output ${i + 1} of ${prediction.id}`));
-    images.push(
-      await storeImage(ctx, img, 'photo', {
-        provider: 'cog',
-        model: LOCAL_SCENE_MODEL,
-        server: cog.baseUrl,
-        predictionId: prediction.id,
-        predictTime: prediction.metrics?.predict_time,
-        tier: request.tier,
-        digitalSourceType: 'compositeWithTrainedAlgorithmicMedia',
-        ...request.meta,
-      }),
-    );
-  }
-  const placementRef = await ctx.artifacts.put(placement, { mime: 'image/png', width, height, meta: { kind: 'placement' } });
-  return { images, placement: placementRef };
+  const defaults = Object.fromEntries(Object.entries(INPAINT_PARAMS).map(([name, schema]) => [name, schema.default]));
+  const params: InpaintParams = { ...(defaults as unknown as InpaintParams), seed: request.seed, aspect: request.aspectRatio, size: SIDE[request.size], images: request.images };
+  // The pipeline stops on ctx.signal: here that is the provider's (its timeout, a spill-over) joined with the job's.
+  const out = await inpaintProduct({ ...ctx, signal }, { cutout: request.cutout, prompt: request.prompt }, params, backend);
+  return { images: out.candidates as ArtifactRef[], ...(out.mask ? { placement: out.mask as ArtifactRef } : {}) };
 }
 
 /** The process's local provider: its in-flight counts are what saturation and GET /api/providers read. */

@@ -4,9 +4,9 @@ import { PermanentNodeError, type ArtifactRef, type NodeContext } from '@studiof
 import { storeImage } from '../image/image-artifacts';
 import { decodeToRaw, dropOpaqueAlpha } from '../image/raw-image';
 import { downloadOutput, ReplicateProvider, ReplicateTransientError, type ReplicateConfig } from '../providers/replicate';
-import type { ComposedPrompt } from './prompt-text';
+import type { promptOf } from './prompt-text';
 import { modelInput, replicateModel, TIER_MODELS, type AspectRatio, type OutputSize, type ReplicateModelSpec } from './replicate-models';
-import { TIERS, type Tier } from './scene-templates';
+import type { Tier } from './scene-templates';
 
 /**
  * Generation on Replicate, shared by the `seedream` node and the cloud scene provider: the tier's
@@ -22,11 +22,8 @@ const DATA_URL_MAX_BYTES = 256 * 1024;
 /** A generated image beyond this is not one we asked for. */
 const MAX_OUTPUT_BYTES = 40 * 1024 * 1024;
 
-export interface ScenePrompt {
-  positive: string;
-  negative: string;
-  tier: Tier;
-}
+/** A prompt as generation uses it (promptOf). */
+export type ScenePrompt = ReturnType<typeof promptOf>;
 
 export interface ReplicateGeneration {
   cutout: ArtifactRef;
@@ -103,20 +100,6 @@ export async function generateOnReplicate(ctx: NodeContext, config: ReplicateCon
     costUsd: Number((model.usdPerImage * candidates.length).toFixed(4)),
   });
   return candidates;
-}
-
-/**
- * The prompt port's value: compose-prompt's object (the contract still types the port as a string,
- * which a plain text prompt is: standard tier, no negative).
- */
-export function scenePromptOf(value: unknown, nodeType: string): ScenePrompt {
-  if (typeof value === 'string' && value.trim()) return { positive: value, negative: '', tier: 'standard' };
-  const composed = value as Partial<ComposedPrompt> | null;
-  if (typeof composed?.positive !== 'string' || !composed.positive.trim()) {
-    throw new PermanentNodeError(`${nodeType}: the prompt input carries no prompt text (wire compose-prompt to it)`);
-  }
-  const tier = TIERS.includes(composed.tier as Tier) ? (composed.tier as Tier) : 'standard';
-  return { positive: composed.positive, negative: typeof composed.negative === 'string' ? composed.negative : '', tier };
 }
 
 /** One prediction to its end; a failed one is permanent with Replicate's own words. */

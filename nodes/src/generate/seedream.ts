@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { defineNode, PermanentNodeError } from '@studioflow/runtime/contract';
 import { REPLICATE_CONFIG_HINT, replicateConfig } from '../providers/replicate';
-import { generateOnReplicate, REPLICATE_CANCEL_AFTER_MS, scenePromptOf } from './replicate-generation';
+import { promptOf } from './prompt-text';
+import { generateOnReplicate, REPLICATE_CANCEL_AFTER_MS } from './replicate-generation';
 import { ASPECT_RATIOS, OUTPUT_SIZES } from './replicate-models';
 import { TIERS, type Tier } from './scene-templates';
 
@@ -45,7 +46,7 @@ export const seedreamNode = defineNode({
   async run(ctx, inputs, params) {
     const config = replicateConfig();
     if (!config) throw new PermanentNodeError(`seedream needs Replicate: ${REPLICATE_CONFIG_HINT}`);
-    const prompt = scenePromptOf(inputs.prompt, 'seedream');
+    const prompt = promptOf(inputs.prompt, 'seedream');
     const tier: Tier = params.tier === 'prompt' ? prompt.tier : params.tier;
     const candidates = await generateOnReplicate(ctx, config, { ...params, cutout: inputs.cutout, prompt, tier }, ctx.signal);
     return { image: candidates[0], candidates };

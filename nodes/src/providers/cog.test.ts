@@ -71,7 +71,7 @@ describe('Cog client against a loopback Cog stand-in', () => {
     try {
       const c = client(standIn);
       const { prompt: _prompt, ...noPrompt } = await fillInput();
-      await rejectsPermanent(c.predict({ ...noPrompt, num_inference_steps: 'many' }, { signal: never() }), /refused the input: prompt: Field required; num_inference_steps: Input should be an integer/);
+      await rejectsPermanent(c.predict({ ...noPrompt, num_inference_steps: 'many' }, { signal: never() }), /refused the input: prompt: Field required; num_inference_steps: Input should be a valid integer/);
       standIn.behaviour.outcome = 'failed';
       await rejectsPermanent(c.predict(await fillInput(), { signal: never() }), /Cog prediction \w+ on http:\/\/127\.0\.0\.1:\d+ failed: CUDA out of memory/);
       assert.equal(standIn.canceled.length, 0, 'a prediction that ended is not cancelled');

@@ -14,6 +14,8 @@ export interface CogStandInBehaviour {
   stepMs: number;
   /** Output files as data URLs (Cog's default) or as URLs the stand-in serves (Cog with --upload-url). */
   files: 'data-url' | 'file-url';
+  /** The model's largest num_inference_steps (cog-flux: 50; a distilled model takes fewer). */
+  maxSteps: number;
   /** The server hit an unrecoverable error: health DEFUNCT. */
   defunct: boolean;
 }
@@ -56,6 +58,7 @@ const DEFAULTS: CogStandInBehaviour = {
   error: 'CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 23.65 GiB total capacity)',
   stepMs: 20,
   files: 'data-url',
+  maxSteps: 50,
   defunct: false,
 };
 
@@ -167,7 +170,7 @@ export class CogStandIn {
       return send(res, 503, { error: 'Setup has not finished yet', status: 'failed' });
     }
     const input = typeof body.input === 'object' && body.input ? (body.input as Record<string, any>) : {};
-    const problems = validateFluxFillInput(input);
+    const problems = validateFluxFillInput(input, this.behaviour.maxSteps);
     if (problems.length) return send(res, 422, { detail: problems.map((p) => ({ loc: ['body', 'input', p.field], msg: p.msg, type: 'value_error' })) });
     const existing = this.running.get(id);
     if (existing) return send(res, 202, snapshot(existing));
@@ -267,7 +270,7 @@ function snapshot(p: RunningPrediction): Record<string, unknown> {
 }
 
 /** cog-flux's FLUX.1 Fill dev schema, checked the way Cog does (422 with one entry per field). */
-export function validateFluxFillInput(input: Record<string, any>): Array<{ field: string; msg: string }> {
+export function validateFluxFillInput(input: Record<string, any>, maxSteps = 50): Array<{ field: string; msg: string }> {
   const problems: Array<{ field: string; msg: string }> = [];
   const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
   if (input.prompt === undefined) problems.push({ field: 'prompt', msg: 'Field required' });
@@ -275,8 +278,10 @@ export function validateFluxFillInput(input: Record<string, any>): Array<{ field
   if (input.image === undefined) problems.push({ field: 'image', msg: 'Field required' });
   else if (typeof input.image !== 'string' || !/^(data:|https?:\/\/)/.test(input.image)) problems.push({ field: 'image', msg: 'Input should be a valid URL' });
   if (input.mask !== undefined && (typeof input.mask !== 'string' || !/^(data:|https?:\/\/)/.test(input.mask))) problems.push({ field: 'mask', msg: 'Input should be a valid URL' });
-  if (input.num_inference_steps !== undefined && (!isInt(input.num_inference_steps) || input.num_inference_steps < 1 || input.num_inference_steps > 50)) {
-    problems.push({ field: 'num_inference_steps', msg: 'Input should be an integer between 1 and 50' });
+  if (input.num_inference_steps !== undefined) {
+    if (!isInt(input.num_inference_steps)) problems.push({ field: 'num_inference_steps', msg: 'Input should be a valid integer' });
+    else if (input.num_inference_steps < 1) problems.push({ field: 'num_inference_steps', msg: 'Input should be greater than or equal to 1' });
+    else if (input.num_inference_steps > maxSteps) problems.push({ field: 'num_inference_steps', msg: `Input should be less than or equal to ${maxSteps}` });
   }
   if (input.guidance !== undefined && (typeof input.guidance !== 'number' || input.guidance < 0 || input.guidance > 100)) problems.push({ field: 'guidance', msg: 'Input should be a number between 0 and 100' });
   if (input.seed !== undefined && !isInt(input.seed)) problems.push({ field: 'seed', msg: 'Input should be a valid integer' });
