@@ -179,6 +179,44 @@ test('build the white-studio graph from the palette; an ill-typed edge is refuse
   assert.ok(published, `template ${slug} is published: ${JSON.stringify(templates.body)}`);
 });
 
+test('the publish dialog lists the templates and marks one no provider can run "needs a provider"', { skip }, async () => {
+  // Published while Replicate is configured, then the configuration goes away (the API reads it per request).
+  const saved = process.env.REPLICATE_API_TOKEN;
+  process.env.REPLICATE_API_TOKEN = 'e2e-token';
+  const slug = `e2e-scene-${randomBytes(3).toString('hex')}`;
+  try {
+    const draft = {
+      nodes: [
+        { id: 'input', type: 'input-image' },
+        { id: 'segment', type: 'segment' },
+        { id: 'prompt', type: 'compose-prompt' },
+        { id: 'generate', type: 'generate-scene' },
+      ],
+      edges: [
+        { source: 'input', sourceHandle: 'image', target: 'segment', targetHandle: 'image' },
+        { source: 'segment', sourceHandle: 'cutout', target: 'prompt', targetHandle: 'cutout' },
+        { source: 'segment', sourceHandle: 'cutout', target: 'generate', targetHandle: 'cutout' },
+        { source: 'prompt', sourceHandle: 'prompt', target: 'generate', targetHandle: 'prompt' },
+      ],
+    };
+    const graph = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: slug, draft }) });
+    const version = await api(t, `/api/graphs/${graph.body.id}/versions`, { method: 'POST', body: JSON.stringify({ message: 'v1' }) });
+    const published = await api(t, '/api/templates', { method: 'POST', body: JSON.stringify({ graphVersionId: version.body.id, slug, name: slug }) });
+    assert.equal(published.status, 201, JSON.stringify(published.body));
+  } finally {
+    if (saved === undefined) delete process.env.REPLICATE_API_TOKEN;
+    else process.env.REPLICATE_API_TOKEN = saved;
+  }
+  assert.equal(process.env.STUDIOFLOW_COG_MODELS, undefined, 'no local provider either');
+  await tid('btn-publish').click();
+  await tid(`needs-provider-${slug}`).waitFor();
+  assert.match(await tid(`template-${slug}`).getAttribute('title') ?? '', /REPLICATE_API_TOKEN/);
+  assert.equal(await tid('template-white-studio').locator('.sf-badge-needs-provider').count(), 0);
+  await shot('03b-templates-needs-provider.png');
+  await page.keyboard.press('Escape');
+  await tid('publish-dialog').waitFor({ state: 'detached' });
+});
+
 test('run the committed version on a product photo; every node reaches done; the output artifact opens', { skip }, async () => {
   assert.ok(graphId, 'needs the graph of the previous test');
   const photo = await makeProductPhoto({ seed: 11, width: 1200, height: 900, kind: 'bottle' });
