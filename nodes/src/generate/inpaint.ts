@@ -54,6 +54,15 @@ export interface Placement {
   sourceHeight: number;
 }
 
+export interface GenerateOptions {
+  signal: AbortSignal;
+  variant: number;
+  /** A denoising step done. */
+  onProgress: (step: number, total: number) => void;
+  /** Something worth showing while no step advances (waiting for a busy server). */
+  onStatus: (message: string) => void;
+}
+
 /** Whatever runs the inpainting model: one prediction per call, the image it made as file bytes. */
 export interface FillBackend {
   schema: InpaintSchema;
@@ -61,7 +70,7 @@ export interface FillBackend {
   title: string;
   /** Recorded on every image (provider, model, server…). */
   meta: Record<string, unknown>;
-  generate(input: Record<string, unknown>, options: { signal: AbortSignal; onProgress: (step: number, total: number) => void; variant: number }): Promise<{ image: Buffer; meta?: Record<string, unknown> }>;
+  generate(input: Record<string, unknown>, options: GenerateOptions): Promise<{ image: Buffer; meta?: Record<string, unknown> }>;
 }
 
 /** The canvas backdrop the model repaints: neutral, so strength < 1 leans to no colour. */
@@ -108,11 +117,16 @@ export async function inpaintProduct(
     const seed = firstSeed + variant;
     const of = params.images > 1 ? ` (image ${variant + 1} of ${params.images})` : '';
     const input = inpaintInput(backend.schema, { prompt, image: imageUrl, mask: maskUrl, guidance: params.guidance, steps: params.steps, seed, strength: params.strength });
-    ctx.progress(0.05 + (0.9 * variant) / params.images, `${backend.title}: starting${of}`);
+    let done = 0.05 + (0.9 * variant) / params.images;
+    ctx.progress(done, `${backend.title}: starting${of}`);
     const result = await backend.generate(input, {
       signal: ctx.signal,
       variant,
-      onProgress: (step, total) => ctx.progress(0.05 + (0.9 * (variant + step / total)) / params.images, `${backend.title}: step ${step}/${total}${of}`),
+      onProgress: (step, total) => {
+        done = 0.05 + (0.9 * (variant + step / total)) / params.images;
+        ctx.progress(done, `${backend.title}: step ${step}/${total}${of}`);
+      },
+      onStatus: (message) => ctx.progress(done, `${backend.title}: ${message}${of}`),
     });
     const generated = await decodeToRaw(result.image, `generated image ${variant + 1}`);
     const pixels = await pasteBack(generated, canvas, params.maskFeather);
