@@ -143,9 +143,11 @@ describe('flux-local: FLUX Fill through a Cog server in the GPU runtime\'s model
 
   it('Cog 409 back-pressure delays, never fails: two jobs on one single-slot server both succeed', async () => {
     await serve({ behaviour: { stepMs: 40 } });
+    h.progress.length = 0;
     const [a, b] = await Promise.all([generate({ seed: 1 }), generate({ seed: 2 })]);
     assert.ok(a.image && b.image);
     assert.ok(standIn.busyAnswers >= 1, 'one job met "all slots busy"');
+    assert.ok(h.progress.some((p) => /waiting for a free slot on the server/.test(p.message ?? '')), 'the wait is shown on the node');
     assert.equal(standIn.accepted.length, 2);
     assert.equal(gpu.slots.pools[0].loads, 1, 'one warm client for both');
   });

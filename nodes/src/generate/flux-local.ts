@@ -64,8 +64,8 @@ export function cogFillBackend(model: ModelHandle<CogClient, CogModelConfig>): F
     schema,
     title: schema.title,
     meta: { provider: 'cog', model: model.id, schema: schema.id, server: client.baseUrl, device: model.device },
-    async generate(input, { signal, onProgress }) {
-      const prediction = await client.predict(input, { signal, onProgress });
+    async generate(input, { signal, onProgress, onStatus }) {
+      const prediction = await client.predict(input, { signal, onProgress, onBusy: () => onStatus('waiting for a free slot on the server') });
       const [file] = cogOutputFiles(prediction);
       if (!file) throw new PermanentNodeError(`Cog prediction ${prediction.id} on ${client.baseUrl} succeeded without an output image`);
       const predictTime = prediction.metrics?.predict_time;

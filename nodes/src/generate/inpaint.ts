@@ -5,7 +5,7 @@ import { PermanentNodeError, type ArtifactRef, type NodeContext, type PortValues
 import { alphaBoxes, blendOver } from '../compose/placed-product';
 import { decoding } from '../image/decode';
 import { loadImage, storeImage } from '../image/image-artifacts';
-import { boxBlur, boxCount } from '../image/mask-ops';
+import { boxCount } from '../image/mask-ops';
 import { decodeToRaw } from '../image/raw-image';
 import { ASPECT_RATIOS, inpaintInput, type AspectRatio, type InpaintSchema } from './replicate-models';
 
@@ -54,6 +54,15 @@ export interface Placement {
   sourceHeight: number;
 }
 
+export interface GenerateOptions {
+  signal: AbortSignal;
+  variant: number;
+  /** A denoising step done. */
+  onProgress: (step: number, total: number) => void;
+  /** Something worth showing while no step advances (waiting for a busy server). */
+  onStatus: (message: string) => void;
+}
+
 /** Whatever runs the inpainting model: one prediction per call, the image it made as file bytes. */
 export interface FillBackend {
   schema: InpaintSchema;
@@ -61,7 +70,7 @@ export interface FillBackend {
   title: string;
   /** Recorded on every image (provider, model, server…). */
   meta: Record<string, unknown>;
-  generate(input: Record<string, unknown>, options: { signal: AbortSignal; onProgress: (step: number, total: number) => void; variant: number }): Promise<{ image: Buffer; meta?: Record<string, unknown> }>;
+  generate(input: Record<string, unknown>, options: GenerateOptions): Promise<{ image: Buffer; meta?: Record<string, unknown> }>;
 }
 
 /** The canvas backdrop the model repaints: neutral, so strength < 1 leans to no colour. */
@@ -108,11 +117,16 @@ export async function inpaintProduct(
     const seed = firstSeed + variant;
     const of = params.images > 1 ? ` (image ${variant + 1} of ${params.images})` : '';
     const input = inpaintInput(backend.schema, { prompt, image: imageUrl, mask: maskUrl, guidance: params.guidance, steps: params.steps, seed, strength: params.strength });
-    ctx.progress(0.05 + (0.9 * variant) / params.images, `${backend.title}: starting${of}`);
+    let done = 0.05 + (0.9 * variant) / params.images;
+    ctx.progress(done, `${backend.title}: starting${of}`);
     const result = await backend.generate(input, {
       signal: ctx.signal,
       variant,
-      onProgress: (step, total) => ctx.progress(0.05 + (0.9 * (variant + step / total)) / params.images, `${backend.title}: step ${step}/${total}${of}`),
+      onProgress: (step, total) => {
+        done = 0.05 + (0.9 * (variant + step / total)) / params.images;
+        ctx.progress(done, `${backend.title}: step ${step}/${total}${of}`);
+      },
+      onStatus: (message) => ctx.progress(done, `${backend.title}: ${message}${of}`),
     });
     const generated = await decodeToRaw(result.image, `generated image ${variant + 1}`);
     const pixels = await pasteBack(generated, canvas, params.maskFeather);
@@ -180,14 +194,23 @@ export async function placeOnCanvas(cut: { data: Buffer; width: number; height: 
 
 /** White regenerates: everything but the product body shrunk by `grow` px, with a `feather` px soft edge. */
 export function fillMask(alpha: Uint8Array, W: number, H: number, grow: number, feather: number): Buffer {
-  const body = binary(alpha);
-  const full = (2 * grow + 1) ** 2;
-  const counts = grow > 0 ? boxCount(body, W, H, grow) : null;
-  const kept = new Float32Array(W * H);
-  for (let i = 0; i < kept.length; i++) kept[i] = counts ? (counts[i] === full ? 1 : 0) : body[i];
-  const soft = boxBlur(kept, W, H, Math.round(feather / 2));
+  let kept = binary(alpha);
+  if (grow > 0) {
+    const full = (2 * grow + 1) ** 2;
+    const counts = boxCount(kept, W, H, grow);
+    kept = new Uint8Array(W * H);
+    for (let i = 0; i < kept.length; i++) kept[i] = counts[i] === full ? 1 : 0;
+  }
+  const r = Math.round(feather / 2);
   const mask = Buffer.alloc(W * H);
-  for (let i = 0; i < mask.length; i++) mask[i] = Math.round(255 * (1 - soft[i]));
+  if (r === 0) {
+    for (let i = 0; i < mask.length; i++) mask[i] = kept[i] ? 0 : 255;
+    return mask;
+  }
+  // The share of kept pixels in the (2r+1)² window: a linear ramp across the edge.
+  const window = (2 * r + 1) ** 2;
+  const soft = boxCount(kept, W, H, r);
+  for (let i = 0; i < mask.length; i++) mask[i] = Math.round(255 * (1 - soft[i] / window));
   return mask;
 }
 

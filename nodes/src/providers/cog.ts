@@ -83,7 +83,9 @@ export class CogClient {
   async health(signal?: AbortSignal): Promise<CogHealth> {
     let response: Response;
     try {
-      response = await this.fetchImpl(`${this.baseUrl}/health-check`, { signal: signal ?? AbortSignal.timeout(10_000) });
+      // A server that accepts the connection but never answers counts as unreachable.
+      const timeout = AbortSignal.timeout(10_000);
+      response = await this.fetchImpl(`${this.baseUrl}/health-check`, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       throw new CogUnavailableError(this.baseUrl, `Cog server ${this.baseUrl} is unreachable: ${causeOf(err)}`);
