@@ -6,8 +6,8 @@ import { NodeHarness } from '../testing/node-harness';
 import { ReplicateStandIn } from '../testing/replicate-stand-in';
 import { CogStandIn } from '../testing/cog-stand-in';
 import { rejectsPermanent } from '../testing/support';
-import { sceneProviderBreakers, type FailoverStep } from '../providers/scene-router';
-import { generateSceneNode, missingProviderMessage } from './generate-scene';
+import { ProviderBreakers, routeScene, sceneProviderBreakers, type FailoverStep } from '../providers/scene-router';
+import { generateSceneNode, missingProviderMessage, SCENE_PROVIDERS } from './generate-scene';
 
 const ENV = ['REPLICATE_API_TOKEN', 'REPLICATE_BASE_URL', 'STUDIOFLOW_COG_MODELS', 'STUDIOFLOW_BREAKER_FAILURES', 'STUDIOFLOW_BREAKER_COOLDOWN_MS'];
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
@@ -145,6 +145,28 @@ describe('generate-scene: routing and failover between the cloud (Replicate) and
     } finally {
       cog.behaviour = { ...cog.behaviour, defunct: false };
     }
+  });
+
+  it('counts a cloud request past the provider timeout as a failure, cancels its prediction and lets the local server serve', async () => {
+    replicate.set({ outcome: 'hang' });
+    const breakers = new ProviderBreakers({ failures: 1, cooldownMs: 600_000, timeoutMs: 1_500 });
+    const cancels = replicate.requestsTo('POST', /\/cancel$/).length;
+    const routed = await routeScene(h.context('timeout'), SCENE_PROVIDERS, breakers, 'auto', {
+      cutout,
+      prompt: prompt('premium'),
+      tier: 'premium',
+      aspectRatio: '1:1',
+      size: '1K',
+      images: 1,
+      seed: -1,
+    });
+    assert.equal(routed.servedBy, 'local');
+    assert.deepEqual(routed.chain.map((s) => [s.provider, s.outcome]), [['cloud', 'failed'], ['local', 'served']]);
+    assert.match(routed.chain[0].reason ?? '', /timed out after 1500 ms/);
+    assert.equal(breakers.of('cloud').snapshot().state, 'open', 'a timeout counts (failures: 1 opens)');
+    const end = Date.now() + 10_000;
+    while (replicate.requestsTo('POST', /\/cancel$/).length === cancels && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(replicate.requestsTo('POST', /\/cancel$/).length - cancels, 1, 'the abandoned prediction is cancelled, not paid for');
   });
 
   it('uses only the provider a graph asks for', async () => {
