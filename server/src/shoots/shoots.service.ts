@@ -122,9 +122,10 @@ export class ShootsService {
       return startedRun(runId);
     } catch (err) {
       if (err instanceof GraphInvalidError) {
-        // Before anything is stored or charged; a template no provider can run says what to configure.
-        const why = err.problems.map((problem) => problem.message).join('; ');
-        throw new GraphProblemsException(err.problems, o.template ? `template ${o.template.slug} cannot run: ${why}` : 'these params make the graph invalid');
+        // Refused before anything is stored or charged. A template that cannot run here whatever the
+        // params (no generation provider configured) says what to configure.
+        const needsProvider = o.template ? this.templates.needsProvider(o.version.doc) : undefined;
+        throw new GraphProblemsException(err.problems, needsProvider ? `template ${o.template!.slug} cannot run: ${needsProvider}` : 'these params make the graph invalid');
       }
       if (err instanceof InsufficientCreditsError) throw new HttpException(err.message, HttpStatus.PAYMENT_REQUIRED);
       throw err;
