@@ -99,6 +99,32 @@ describe('generate-scene: routing and failover between the cloud (Replicate) and
     assert.deepEqual(sceneProviderBreakers().status().map((s) => s.state), ['closed', 'closed'], 'a busy server is not a failure');
   });
 
+  it('sends a request to the cloud when the Cog server answers 409 (busy with another host\'s prediction), without counting a failure', async () => {
+    cog.behaviour = { ...cog.behaviour, stepMs: 100 };
+    // Another process's prediction fills the server's only slot: this worker's in-flight count knows nothing of it.
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888888' } }).png().toBuffer();
+    const occupied = await fetch(`${cog.origin}/predictions/other-host-1`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', Prefer: 'respond-async' },
+      body: JSON.stringify({ input: { prompt: 'x', image: `data:image/png;base64,${png.toString('base64')}` } }),
+    });
+    assert.equal(occupied.status, 202);
+    const busyAnswers = cog.busyAnswers;
+    const localFailures = sceneProviderBreakers().of('local').snapshot().failures;
+    try {
+      const out = await h.runNode(generateSceneNode, { cutout, prompt: prompt('standard') }, SMALL);
+      assert.deepEqual(served(out.image as ArtifactRef), { provider: 'cloud', chain: ['local skipped'] });
+      const steps = (out.image as ArtifactRef).meta?.failover as FailoverStep[];
+      assert.match(steps[0].reason ?? '', /busy/);
+      assert.equal(cog.busyAnswers - busyAnswers, 1, 'one 409, then the cloud');
+      assert.equal(sceneProviderBreakers().of('local').snapshot().failures, localFailures);
+    } finally {
+      await fetch(`${cog.origin}/predictions/other-host-1/cancel`, { method: 'POST' });
+      // The provider counts a server that answered 409 as busy for 2 s: the next tests want it free.
+      await new Promise((r) => setTimeout(r, 2_100));
+    }
+  });
+
   it('does not fail over on a permanent error (the input is at fault, not the provider)', async () => {
     cog.behaviour = { ...cog.behaviour, outcome: 'failed', error: 'prompt flagged by the safety checker' };
     const creates = replicate.requestsTo('POST', /\/predictions$/).length;
