@@ -3,8 +3,7 @@ import { COG_CONFIG_HINT, cogModel, type CogModelConfig } from '../models/cog-mo
 import { CogClient, cogOutputFiles, readCogFile } from '../providers/cog';
 import { ProviderSaturatedError, type SceneProvider, type SceneRequest, type SceneResult } from '../providers/scene-router';
 import { INPAINT_PARAMS, inpaintProduct, type FillBackend, type InpaintParams } from './inpaint';
-import { INPAINT_SCHEMAS } from './replicate-models';
-import type { OutputSize } from './replicate-models';
+import { INPAINT_SCHEMAS, type OutputSize } from './replicate-models';
 
 /** The Cog model the local provider runs (an entry of STUDIOFLOW_COG_MODELS, shared with flux-local). */
 export const LOCAL_SCENE_MODEL = 'flux-fill';
