@@ -8,7 +8,7 @@ import type { ArtifactRef, PromptValue } from '@studioflow/runtime/contract';
  * Replicate and a Cog server: how long from the cloud's failure until the request reaches the
  * local server, beside a local-first request (no failover) and one with the cloud's breaker open.
  */
-export interface FailoverResult {
+export interface FailoverSectionResult {
   reps: number;
   /** Request start → Cog PUT, local first (standard tier): the local provider's own preparation. */
   direct: number[];
@@ -23,7 +23,7 @@ export interface FailoverResult {
 
 const prompt = (tier: 'standard' | 'premium'): PromptValue => ({ format: 'studioflow.prompt/1', positive: 'A bottle on a marble shelf.', negative: '', tier });
 
-export async function runFailoverSection(reps: number): Promise<FailoverResult> {
+export async function runFailoverSection(reps: number): Promise<FailoverSectionResult> {
   const replicate = await ReplicateStandIn.start();
   const cog = await CogStandIn.start({ concurrency: 1, behaviour: { stepMs: 1 } });
   const saved = { ...process.env };

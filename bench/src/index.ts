@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_RETRY, NO_RETRY } from '@studioflow/runtime/bullmq';
 import { runCacheSection, type CacheResult } from './cache-section';
 import { chainShape, describeShape, diamondShape, type BenchShape } from './graphs';
-import { runFailoverSection, type FailoverResult } from './failover-section';
+import { runFailoverSection, type FailoverSectionResult } from './failover-section';
 import { imageMagickArgs } from './imagemagick';
 import type { ImageChildResult } from './image-child';
 import { runImagePath, type ImagePathResult, type OursImageResult } from './image-path';
@@ -234,7 +234,7 @@ async function main(): Promise<void> {
   console.log(`\n  (bench took ${fmt((performance.now() - started) / 1000, 1)} s; load average at start ${fmt(load0, 2)}, at end ${fmt(loadavg()[0], 2)})`);
 }
 
-function printFailover(r: FailoverResult, summary: string[]): void {
+function printFailover(r: FailoverSectionResult, summary: string[]): void {
   const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
   const row = (what: string, xs: number[]) => [what, fmt(q(xs, 0.5), 1), fmt(q(xs, 0.95), 1), fmt(Math.max(...xs), 1)];
   console.log(table([
