@@ -1,4 +1,5 @@
 import { NodeCatalog, type NodeDefinition } from '@studioflow/runtime/contract';
+import { bestSelectNode } from './quality/best-select';
 import { colourCorrectNode } from './compose/colour-correct';
 import { composePromptNode } from './generate/compose-prompt';
 import { deliverNode } from './deliver/deliver';
@@ -21,6 +22,7 @@ export const productNodes: readonly NodeDefinition<any>[] = [
   seedreamNode,
   marketplaceComplianceNode,
   productFidelityNode,
+  bestSelectNode,
   deliverNode,
   humanReviewNode,
   retryGateNode,

@@ -1,6 +1,7 @@
 /** The package's public entry: the catalog and the helpers other packages use. Test helpers: @studioflow/nodes/testing. */
 export { createProductCatalog, productNodes } from './catalog';
 // Single node definitions, for callers that run one node directly (the bench).
+export { bestSelectNode } from './quality/best-select';
 export { colourCorrectNode } from './compose/colour-correct';
 export { composePromptNode } from './generate/compose-prompt';
 export { deliverNode } from './deliver/deliver';
