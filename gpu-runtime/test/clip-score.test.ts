@@ -150,6 +150,8 @@ describe('clip-score with ONNX CLIP encoders on a GPU runtime slot', () => {
     configure({ missing: { ...files, textEncoder: join(dir, 'nowhere.onnx') }, broken: { ...files, imageEncoder: broken } });
     await rejectsPermanent(score([red], 'red', { model: 'missing' }), /CLIP model "missing": textEncoder file not found: .*nowhere\.onnx/);
     await rejectsPermanent(score([red], 'red', { model: 'broken' }), /broken\.onnx could not be loaded as an ONNX model/);
+    configure({ birefnet: files });
+    await rejectsPermanent(score([red], 'red'), /"birefnet" has the id of a segmentation model preset/);
     configure({ relative: { imageEncoder: 'vision.onnx' } });
     await rejectsPermanent(score([red], 'red'), /STUDIOFLOW_CLIP_MODELS model "relative" is missing or has invalid: imageEncoder \(an absolute path\), textEncoder/);
   });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { PermanentNodeError } from '@studioflow/runtime/contract';
+import { modelPresets } from './model-registry';
 
 /**
  * CLIP models are data: where the two ONNX encoders and the tokenizer of one model are. Nothing
@@ -16,7 +17,7 @@ import { PermanentNodeError } from '@studioflow/runtime/contract';
  *
  * Shared like the segmentation configuration: the API reads it to place clip-score on the GPU
  * runtime, the GPU runtime to load the encoders. Ids share the `gpu.<model id>` queue namespace
- * with the segmentation presets, so they must differ from those.
+ * with the segmentation presets, so they must differ from those (a clash is refused).
  */
 export interface ClipModelConfig {
   id: string;
@@ -46,7 +47,14 @@ const DEFAULTS = { imageSize: 224, contextLength: 77, logitScale: 100 };
 /** Every configured CLIP model, in the order the configuration lists them. */
 export function clipModels(): Map<string, ClipModelConfig> {
   const out = new Map<string, ClipModelConfig>();
-  for (const [id, entry] of Object.entries(readClipConfig())) out.set(id, validClipModel(id, entry));
+  const entries = Object.entries(readClipConfig());
+  if (entries.length === 0) return out;
+  // One id names one queue and one pool entry: a CLIP id equal to a segmentation preset would be loaded as the matte.
+  const segmentation = modelPresets();
+  for (const [id, entry] of entries) {
+    if (segmentation.has(id)) throw new PermanentNodeError(`STUDIOFLOW_CLIP_MODELS model "${id}" has the id of a segmentation model preset: choose another id`);
+    out.set(id, validClipModel(id, entry));
+  }
   return out;
 }
 
