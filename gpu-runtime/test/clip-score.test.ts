@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import type { ArtifactRef, ModelAccess, PromptValue } from '@studioflow/runtime/contract';
+import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
+import type { ArtifactRef, ModelAccess, PortValues, PromptValue } from '@studioflow/runtime/contract';
+import { runGraphLocally } from '@studioflow/runtime/local';
 import { compilePlan, GraphInvalidError } from '@studioflow/runtime/scheduler';
 import type { GraphDoc } from '@studioflow/runtime/graph';
 import {
@@ -222,5 +225,72 @@ describe('the ensemble: clip-score and product-fidelity into best-select', () =>
     assert.equal((out.score as { pass: boolean }).pass, true);
     assert.deepEqual(report.ranking.map((r) => [r.hash, r.eligible]), [[onRed.image.hash, true], [onBlue.image.hash, true], [swapped.image.hash, false]]);
     assert.match(report.why, /product fidelity failed/);
+  });
+});
+
+/**
+ * The same ensemble as a graph through the scheduler (in process): two variants made in parallel
+ * fan into best-select, each with its own clip-score and product-fidelity.
+ */
+describe('an ensemble graph: two variants, scored, one chosen', () => {
+  let pool: ModelPool;
+  let store: LocalArtifactStore;
+  const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
+
+  before(async () => {
+    store = new LocalArtifactStore(await mkdtemp(join(tmpdir(), 'sf-ensemble-')));
+    pool = new ModelPool({ device: 'cpu', budgetBytes: 2 ** 30, backends: [clipBackend()], log: { info() {}, warn() {}, error() {} } });
+    process.env.STUDIOFLOW_CLIP_MODELS = JSON.stringify({ 'tiny-clip': await writeTinyClipModel(store.dir) });
+  });
+  after(async () => {
+    for (const k of ENV) (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]));
+    await pool.close();
+    await rm(store.dir, { recursive: true, force: true });
+  });
+
+  it('runs the fan-out and fan-in, and best-select picks the variant with the highest combined score', async () => {
+    const variant = (id: string, color: string) => ({ id, type: 'studio-composite', params: { background: 'solid', color, fill: 0.5 } });
+    const edge = (source: string, sourceHandle: string, target: string, targetHandle: string) => ({ source, sourceHandle, target, targetHandle });
+    const graph: GraphDoc = {
+      nodes: [
+        { id: 'photo', type: 'input-image' }, { id: 'cut', type: 'segment' }, { id: 'words', type: 'compose-prompt' },
+        variant('warm', '#c83c3c'), variant('cool', '#3c50c8'),
+        { id: 'clipWarm', type: 'clip-score', params: { oneAt: 1 } }, { id: 'clipCool', type: 'clip-score', params: { oneAt: 1 } },
+        { id: 'fidWarm', type: 'product-fidelity' }, { id: 'fidCool', type: 'product-fidelity' },
+        { id: 'best', type: 'best-select' },
+      ],
+      edges: [
+        edge('photo', 'image', 'cut', 'image'), edge('cut', 'cutout', 'words', 'cutout'),
+        ...['warm', 'cool'].flatMap((v) => {
+          const tag = v === 'warm' ? 'Warm' : 'Cool';
+          return [
+            edge('cut', 'cutout', v, 'cutout'),
+            edge(v, 'image', `clip${tag}`, 'candidates'), edge('words', 'prompt', `clip${tag}`, 'prompt'),
+            edge('cut', 'cutout', `fid${tag}`, 'original'), edge(v, 'image', `fid${tag}`, 'candidate'), edge(v, 'mask', `fid${tag}`, 'candidateMask'),
+            edge(v, 'image', 'best', 'candidates'), edge(`clip${tag}`, 'score', 'best', 'clip'), edge(`fid${tag}`, 'score', 'best', 'fidelity'),
+          ];
+        }),
+      ],
+    };
+    const photo = await makeProductPhoto({ seed: 8, kind: 'box', color: '#c0392b', width: 1000, height: 750 });
+    const outputs: Record<string, PortValues> = {};
+    const result = await runGraphLocally(graph, {
+      catalog: createProductCatalog(),
+      artifacts: store,
+      seeds: { upload: await store.put(photo.jpeg, { mime: 'image/jpeg' }) },
+      models: { acquire: (id) => pool.acquire(id) },
+      onEvent: (e) => {
+        if (e.type === 'node.completed') outputs[e.nodeId] = e.outputs;
+      },
+    });
+    assert.equal(result.error, undefined);
+    assert.equal(pool.loads, 1, 'both clip-score nodes used the one warm model');
+    const combined = (v: 'Warm' | 'Cool') => ((outputs[`clip${v}`].score as { score: number }).score + (outputs[`fid${v}`].score as { score: number }).score) / 2;
+    const winner = combined('Warm') >= combined('Cool') ? 'warm' : 'cool';
+    const report = outputs.best.report as { chosen: string; why: string; ranking: unknown[] };
+    console.log(`ensemble graph: warm ${combined('Warm').toFixed(4)}, cool ${combined('Cool').toFixed(4)}; ${report.why}`);
+    assert.equal(report.ranking.length, 2);
+    assert.equal(report.chosen, (outputs[winner].image as ArtifactRef).hash);
+    assert.equal((result.outputs.best.image as ArtifactRef).hash, report.chosen, 'the chosen image is the run\'s result');
   });
 });
