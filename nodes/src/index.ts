@@ -1,6 +1,8 @@
 /** The package's public entry: the catalog and the helpers other packages use. Test helpers: @studioflow/nodes/testing. */
 export { createProductCatalog, productNodes } from './catalog';
 // Single node definitions, for callers that run one node directly (the bench).
+export { bestSelectNode } from './quality/best-select';
+export { clipScoreNode } from './quality/clip-score';
 export { colourCorrectNode } from './compose/colour-correct';
 export { composePromptNode } from './generate/compose-prompt';
 export { deliverNode } from './deliver/deliver';
@@ -16,6 +18,11 @@ export {
   BUILT_IN_PRESETS, configuredModel, configuredModels, MODEL_CONFIG_HINT, modelFingerprint, modelPresets, resolveModel,
   type ResolvedModel, type SegmentationPreset,
 } from './models/model-registry';
+export {
+  CLIP_CONFIG_HINT, CLIP_MEAN, CLIP_STD, clipModelFingerprint, clipModels, configuredClipModel, resolveClipModel, type ClipModelConfig,
+} from './models/clip-models';
+export { loadClipTokenizer, type ClipTokenizer, type ClipTokens } from './models/clip-tokenizer';
+export { clipPixelValues, clipSimilarityScore, type ClipModel, type ClipSession } from './quality/clip-encoders';
 export { MARKETPLACE_RULES, MARKETPLACES, type Marketplace, type MarketplaceRules } from './compliance/marketplace-rules';
 export { FRAME_SIZES, type FrameSize } from './compose/studio-composite';
 export { inputImageSizeProblem, MIN_INPUT_SIDE } from './input/input-image';

@@ -1,9 +1,10 @@
 import type { ModelBackend } from '../model-pool';
 import { segmentationBackend } from '../segmentation-models';
+import { clipBackend } from './clip';
 
 /** Every kind of model the GPU host serves, asked in this order when a model id is resolved. */
 export function defaultModelBackends(): ModelBackend[] {
-  return [segmentationBackend()];
+  return [segmentationBackend(), clipBackend()];
 }
 
 /** Ids of every configured model of every backend: what a host preloads by default. */

@@ -59,6 +59,7 @@ export const productFidelityNode = defineNode({
     return {
       score: {
         score: round(score),
+        candidate: candidate.hash,
         pass: score >= threshold,
         threshold,
         parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, round(v)])),
