@@ -4,5 +4,6 @@ export { ModelPool, type ColdStart, type LoadedModel, type ModelBackend, type Mo
 export { DeviceSlots, slotDevices } from './slots';
 export { onnxLoader } from './backends/onnx';
 export { clipBackend, clipModelSource } from './backends/clip';
+export { cogBackend } from './backends/cog';
 export { configuredModelIds, defaultModelBackends } from './backends';
 export { configuredSegmentationModelIds, segmentationBackend, segmentationModelSource } from './segmentation-models';

@@ -1,4 +1,4 @@
-import { configuredModel, configuredModels, MODEL_CONFIG_HINT, type SegmentationPreset } from '@studioflow/nodes';
+import { configuredModel, configuredModels, MODEL_CONFIG_HINT, modelPresets, type SegmentationPreset } from '@studioflow/nodes';
 import { onnxLoader } from './backends/onnx';
 import type { ModelBackend, ModelSource } from './model-pool';
 
@@ -7,6 +7,8 @@ import type { ModelBackend, ModelSource } from './model-pool';
  * travels with the session, so the segment node reads its pre/post-processing from the handle.
  */
 export function segmentationModelSource(modelId: string): ModelSource<SegmentationPreset> | null {
+  // Another backend's id (a Cog model, a CLIP encoder) is not ours: null lets the pool ask the next.
+  if (!modelPresets().has(modelId)) return null;
   const model = configuredModel(modelId);
   return model ? { id: model.preset.id, path: model.path, spec: model.preset } : null;
 }

@@ -4,6 +4,7 @@ import { clipScoreNode } from './quality/clip-score';
 import { colourCorrectNode } from './compose/colour-correct';
 import { composePromptNode } from './generate/compose-prompt';
 import { deliverNode } from './deliver/deliver';
+import { fluxLocalNode } from './generate/flux-local';
 import { humanReviewNode } from './control/human-review';
 import { inputImageNode } from './input/input-image';
 import { marketplaceComplianceNode } from './compliance/marketplace-compliance';
@@ -21,6 +22,7 @@ export const productNodes: readonly NodeDefinition<any>[] = [
   colourCorrectNode,
   composePromptNode,
   seedreamNode,
+  fluxLocalNode,
   marketplaceComplianceNode,
   productFidelityNode,
   clipScoreNode,

@@ -12,6 +12,7 @@ export { marketplaceComplianceNode } from './compliance/marketplace-compliance';
 export { productFidelityNode } from './quality/product-fidelity';
 export { retryGateNode } from './control/retry-gate';
 export { seedreamNode } from './generate/seedream';
+export { fluxLocalNode, cogFillBackend } from './generate/flux-local';
 export { segmentNode } from './segment/segment';
 export { studioCompositeNode } from './compose/studio-composite';
 export {
@@ -31,3 +32,14 @@ export { STUDIOFLOW_XMP_NS, DIGITAL_SOURCE_TYPES, type DigitalSourceType } from 
 export { warmUpProductNodes } from './warm-up';
 export { replicateConfig, REPLICATE_CONFIG_HINT, type ReplicateConfig } from './providers/replicate';
 export { verifyReplicateWebhook, WebhookReplayGuard, type WebhookVerdict } from './providers/replicate-webhook';
+export {
+  CogClient, CogUnavailableError, CogWebhookReceiver, cogDetail, cogOutputFiles, lastProgress, newPredictionId, readCogFile,
+  type CogClientOptions, type CogHealth, type CogHealthStatus, type CogPredictOptions, type CogPrediction, type CogPredictionStatus, type CogWebhookReceiverOptions,
+} from './providers/cog';
+export {
+  canvasSize, fillMask, INPAINT_PARAMS, inpaintProduct, pasteBack, placeOnCanvas,
+  type FillBackend, type GenerateOptions, type InpaintCanvas, type InpaintParams, type Placement,
+} from './generate/inpaint';
+export { INPAINT_SCHEMAS, inpaintInput, type InpaintChoice, type InpaintSchema } from './generate/replicate-models';
+export { promptOf } from './generate/prompt-text';
+export { COG_CONFIG_HINT, cogModel, cogModelFingerprint, cogModels, cogServerFor, type CogModelConfig } from './models/cog-models';

@@ -1,5 +1,6 @@
 import type { NamedColour, ProductAttributes, ProductCategory } from './product-attributes';
-import { SCENE_DEFAULT, type ScenePartName, type SceneTemplate, type Tier } from './scene-templates';
+import { PermanentNodeError } from '@studioflow/runtime/contract';
+import { SCENE_DEFAULT, TIERS, type ScenePartName, type SceneTemplate, type Tier } from './scene-templates';
 
 /**
  * The value on a `prompt` port: the text a generation node sends, and what it was built from.
@@ -179,4 +180,18 @@ function capitalise(text: string): string {
 
 function joinSources(a: string, b: string): string {
   return a === b ? a : `${a}, ${b}`;
+}
+
+/**
+ * A prompt port's value as a generation node uses it: compose-prompt's object (the contract still
+ * types the port as a string, which a plain text prompt is: standard tier, no negative).
+ */
+export function promptOf(value: unknown, nodeType: string): { positive: string; negative: string; tier: Tier } {
+  if (typeof value === 'string' && value.trim()) return { positive: value, negative: '', tier: 'standard' };
+  const composed = value as Partial<ComposedPrompt> | null;
+  if (typeof composed?.positive !== 'string' || !composed.positive.trim()) {
+    throw new PermanentNodeError(`${nodeType}: the prompt input carries no prompt text (wire compose-prompt to it)`);
+  }
+  const tier = TIERS.includes(composed.tier as Tier) ? (composed.tier as Tier) : 'standard';
+  return { positive: composed.positive, negative: typeof composed.negative === 'string' ? composed.negative : '', tier };
 }

@@ -143,3 +143,63 @@ export function modelInput(model: ReplicateModelSpec, choice: GenerationChoice):
   if (input.maxImages) out[input.maxImages.name] = Math.min(input.maxImages.max, choice.images);
   return out;
 }
+
+/**
+ * Inpainting models' input as data: the names of our choices in each model's schema (a choice the
+ * model lacks is absent and not sent) and what is always sent. The mask is white where the model
+ * regenerates and black where it keeps the image.
+ */
+export interface InpaintSchema {
+  id: string;
+  title: string;
+  input: {
+    prompt: string;
+    image: string;
+    mask: string;
+    guidance?: string;
+    steps?: string;
+    seed?: string;
+    strength?: string;
+  };
+  fixed?: Record<string, unknown>;
+}
+
+export const INPAINT_SCHEMAS: Readonly<Record<string, InpaintSchema>> = {
+  // FLUX.1 Fill dev on our own Cog server (cog-flux's fill predictor over diffusers' FluxFillPipeline,
+  // which also takes strength); output size follows the input.
+  'flux-fill': {
+    id: 'flux-fill',
+    title: 'FLUX.1 Fill dev (local Cog server)',
+    input: { prompt: 'prompt', image: 'image', mask: 'mask', guidance: 'guidance', steps: 'num_inference_steps', seed: 'seed', strength: 'strength' },
+    fixed: { num_outputs: 1, output_format: 'png', megapixels: 'match_input' },
+  },
+  // The same model on Replicate (black-forest-labs/flux-fill-dev): no strength.
+  'flux-fill-dev': {
+    id: 'flux-fill-dev',
+    title: 'FLUX.1 Fill dev (Replicate)',
+    input: { prompt: 'prompt', image: 'image', mask: 'mask', guidance: 'guidance', steps: 'num_inference_steps', seed: 'seed' },
+    fixed: { num_outputs: 1, output_format: 'png', megapixels: 'match_input' },
+  },
+};
+
+export interface InpaintChoice {
+  prompt: string;
+  /** Data URLs or file URLs. */
+  image: string;
+  mask: string;
+  guidance: number;
+  steps: number;
+  seed: number;
+  strength: number;
+}
+
+/** The model's input for an inpainting choice: only the fields its schema declares. */
+export function inpaintInput(schema: InpaintSchema, choice: InpaintChoice): Record<string, unknown> {
+  const { input } = schema;
+  const out: Record<string, unknown> = { ...schema.fixed, [input.prompt]: choice.prompt, [input.image]: choice.image, [input.mask]: choice.mask };
+  if (input.guidance) out[input.guidance] = choice.guidance;
+  if (input.steps) out[input.steps] = choice.steps;
+  if (input.seed && choice.seed >= 0) out[input.seed] = choice.seed;
+  if (input.strength) out[input.strength] = choice.strength;
+  return out;
+}

@@ -12,7 +12,7 @@ import {
   ReplicateTransientError,
   type ReplicateConfig,
 } from '../providers/replicate';
-import type { ComposedPrompt } from './prompt-text';
+import { promptOf } from './prompt-text';
 import { ASPECT_RATIOS, modelInput, OUTPUT_SIZES, replicateModel, TIER_MODELS, type ReplicateModelSpec } from './replicate-models';
 import { TIERS, type Tier } from './scene-templates';
 
@@ -64,7 +64,7 @@ export const seedreamNode = defineNode({
   async run(ctx, inputs, params) {
     const config = replicateConfig();
     if (!config) throw new PermanentNodeError(`seedream needs Replicate: ${REPLICATE_CONFIG_HINT}`);
-    const prompt = promptOf(inputs.prompt);
+    const prompt = promptOf(inputs.prompt, 'seedream');
     const tier: Tier = params.tier === 'prompt' ? prompt.tier : params.tier;
     const model = replicateModel(TIER_MODELS[tier]);
 
@@ -158,20 +158,6 @@ async function generate(
     default:
       throw new ReplicateTransientError(`${what} was canceled`);
   }
-}
-
-/**
- * The prompt port's value: compose-prompt's object (the contract still types the port as a string,
- * which a plain text prompt is: standard tier, no negative).
- */
-function promptOf(value: unknown): { positive: string; negative: string; tier: Tier } {
-  if (typeof value === 'string' && value.trim()) return { positive: value, negative: '', tier: 'standard' };
-  const composed = value as Partial<ComposedPrompt> | null;
-  if (typeof composed?.positive !== 'string' || !composed.positive.trim()) {
-    throw new PermanentNodeError('seedream: the prompt input carries no prompt text (wire compose-prompt to it)');
-  }
-  const tier = TIERS.includes(composed.tier as Tier) ? (composed.tier as Tier) : 'standard';
-  return { positive: composed.positive, negative: typeof composed.negative === 'string' ? composed.negative : '', tier };
 }
 
 function outputUrls(prediction: Prediction): string[] {

@@ -1,4 +1,4 @@
-/** Test helpers other packages may use: synthetic product photos, a node harness, tiny ONNX models (a matte, a CLIP), a Replicate stand-in. */
+/** Test helpers other packages may use: synthetic product photos, a node harness, tiny ONNX models (a matte, a CLIP), Replicate and Cog stand-ins. */
 export * from './synthetic-product';
 export * from './node-harness';
 export * from './segmentation-quality';
@@ -7,3 +7,4 @@ export * from './tiny-clip';
 export * from './dark-product-scene';
 export { iou, rawOf, maskOf, rejectsPermanent } from './support';
 export * from './replicate-stand-in';
+export * from './cog-stand-in';
