@@ -98,6 +98,16 @@ export const seedreamNode = defineNode({
     );
     if (giveUp.signal.aborted) throw giveUp.signal.reason;
     const finished = settled.map((r) => (r as PromiseFulfilledResult<Prediction>).value);
+    // Replicate charges per image it made, whatever happens to them afterwards.
+    for (const prediction of finished) {
+      const images = outputUrls(prediction).length;
+      ctx.cost({
+        kind: 'cloud',
+        usd: model.usdPerImage * images,
+        model: model.replicate,
+        detail: `prediction ${prediction.id}: ${images} image${images === 1 ? '' : 's'} × $${model.usdPerImage}`,
+      });
+    }
 
     ctx.progress(0.8, 'downloading the images');
     const candidates: ArtifactRef[] = [];
