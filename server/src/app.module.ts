@@ -3,6 +3,7 @@ import { AdminModule } from './admin/admin.module';
 import { ArtifactsModule } from './artifacts/artifacts.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogController } from './catalog/catalog.controller';
+import { CostsModule } from './costs/costs.module';
 import type { AppConfig } from './config/config';
 import { InfraModule } from './db/infra.module';
 import { GraphsModule } from './graphs/graphs.module';
@@ -16,7 +17,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forRoot(config), AuthModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule],
+      imports: [InfraModule.forRoot(config), AuthModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule, CostsModule],
       controllers: [CatalogController],
       providers: [SeedService],
     };
