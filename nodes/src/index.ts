@@ -22,5 +22,6 @@ export { inputImageSizeProblem, MIN_INPUT_SIDE } from './input/input-image';
 export { DEFAULT_MAX_PIXELS, maxInputPixels } from './image/decode';
 export { STUDIOFLOW_XMP_NS, DIGITAL_SOURCE_TYPES, type DigitalSourceType } from './image/xmp';
 export { warmUpProductNodes } from './warm-up';
-export { replicateConfig, REPLICATE_CONFIG_HINT, type ReplicateConfig } from './providers/replicate';
+export { replicateConfig, REPLICATE_CONFIG_HINT, REPLICATE_WEBHOOK_PATH, type ReplicateConfig } from './providers/replicate';
 export { verifyReplicateWebhook, WebhookReplayGuard, type WebhookVerdict } from './providers/replicate-webhook';
+export { predictionsChannel, publishPrediction, RedisPredictionNotices, type PredictionNotices } from './providers/prediction-notices';
