@@ -11,13 +11,14 @@ import { RealtimeModule } from './realtime/realtime.module';
 import { SeedService } from './seed/seed.service';
 import { ShootsModule } from './shoots/shoots.module';
 import { TemplatesModule } from './templates/templates.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forRoot(config), AuthModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule, CostsModule],
+      imports: [InfraModule.forRoot(config), AuthModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule, CostsModule, WebhooksModule],
       controllers: [CatalogController],
       providers: [SeedService],
     };

@@ -6,3 +6,4 @@ export * from './tiny-onnx-model';
 export * from './dark-product-scene';
 export { iou, rawOf, maskOf, rejectsPermanent } from './support';
 export * from './replicate-stand-in';
+export { signReplicateWebhook } from '../providers/replicate-webhook';
