@@ -2,7 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Webhook deliveries already accepted, by the provider's delivery id: a replayed delivery (same id)
- * inserts nothing and is ignored. Old rows may be pruned after the signature's tolerance has passed.
+ * inserts nothing and is ignored. Rows older than the signature's tolerance guard nothing (such a
+ * replay fails on its timestamp), so the receiver prunes them by received_at.
  */
 export class WebhookDeliveries1796230001000 implements MigrationInterface {
   name = 'WebhookDeliveries1796230001000';
@@ -15,6 +16,7 @@ export class WebhookDeliveries1796230001000 implements MigrationInterface {
         received_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (provider, delivery_id)
       )`);
+    await q.query(`CREATE INDEX webhook_deliveries_received ON webhook_deliveries (received_at)`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -67,6 +67,13 @@ test('a signed webhook is accepted once and published; its replay is answered 20
   assert.equal(first.received.length, 1, 'the replay was not published');
   const rows = await sql(t, `SELECT delivery_id FROM webhook_deliveries WHERE provider = 'replicate' ORDER BY delivery_id`);
   assert.deepEqual(rows.map((r) => r.delivery_id), ['msg_one', 'msg_two']);
+
+  // Rows older than the window guard nothing: the next accepted delivery prunes them.
+  await sql(t, `UPDATE webhook_deliveries SET received_at = now() - interval '2 hours' WHERE delivery_id = 'msg_one'`);
+  const body3 = prediction('pred-three');
+  assert.equal((await post(body3, signReplicateWebhook('msg_three', now(), body3, STAND_IN_WEBHOOK_SECRET))).status, 200);
+  const left = await sql(t, `SELECT delivery_id FROM webhook_deliveries ORDER BY delivery_id`);
+  assert.deepEqual(left.map((r) => r.delivery_id), ['msg_three', 'msg_two']);
 });
 
 test('forged, tampered, unsigned and stale webhooks are refused with 401 and leave no trace', async () => {

@@ -33,8 +33,10 @@ export class ReplicateWebhookService {
       throw new UnauthorizedException(verdict.reason);
     }
     const prediction = parsePrediction(rawBody);
+    // Rows past the five-minute window guard nothing any more (with an hour's margin for clock skew).
     const inserted = await this.pool.query(
-      `INSERT INTO webhook_deliveries (provider, delivery_id) VALUES ('replicate', $1) ON CONFLICT DO NOTHING RETURNING delivery_id`,
+      `WITH pruned AS (DELETE FROM webhook_deliveries WHERE received_at < now() - interval '1 hour')
+       INSERT INTO webhook_deliveries (provider, delivery_id) VALUES ('replicate', $1) ON CONFLICT DO NOTHING RETURNING delivery_id`,
       [verdict.id],
     );
     // A replay of an accepted delivery is answered 200 so Replicate stops retrying, and changes nothing.
