@@ -91,3 +91,11 @@ test('forged, tampered, unsigned and stale webhooks are refused with 401 and lea
   const rows = await sql(t, `SELECT delivery_id FROM webhook_deliveries WHERE delivery_id IN ('msg_forged', 'msg_tampered', 'msg_stale')`);
   assert.deepEqual(rows, []);
 });
+
+test('the OpenAPI document lists the webhook and the cost sums', async () => {
+  const res = await fetch(`${t.baseUrl}/api/docs-json`);
+  assert.equal(res.status, 200);
+  const doc = (await res.json()) as { paths: Record<string, Record<string, { parameters?: Array<{ name: string }> }>> };
+  assert.ok(doc.paths['/api/webhooks/replicate']?.post, 'webhook route documented');
+  assert.deepEqual(doc.paths['/api/costs']?.get?.parameters?.map((p) => p.name).sort(), ['from', 'groupBy', 'to']);
+});
