@@ -30,7 +30,7 @@ export { inputImageSizeProblem, MIN_INPUT_SIDE } from './input/input-image';
 export { DEFAULT_MAX_PIXELS, maxInputPixels } from './image/decode';
 export { STUDIOFLOW_XMP_NS, DIGITAL_SOURCE_TYPES, type DigitalSourceType } from './image/xmp';
 export { warmUpProductNodes } from './warm-up';
-export { replicateConfig, REPLICATE_CONFIG_HINT, type ReplicateConfig } from './providers/replicate';
+export { replicateConfig, REPLICATE_CONFIG_HINT, REPLICATE_WEBHOOK_PATH, type ReplicateConfig } from './providers/replicate';
 export { verifyReplicateWebhook, WebhookReplayGuard, type WebhookVerdict } from './providers/replicate-webhook';
 export {
   CogClient, CogUnavailableError, CogWebhookReceiver, cogDetail, cogOutputFiles, lastProgress, newPredictionId, readCogFile,
@@ -43,3 +43,4 @@ export {
 export { INPAINT_SCHEMAS, inpaintInput, type InpaintChoice, type InpaintSchema } from './generate/replicate-models';
 export { promptOf } from './generate/prompt-text';
 export { COG_CONFIG_HINT, cogModel, cogModelFingerprint, cogModels, cogServerFor, type CogModelConfig } from './models/cog-models';
+export { predictionsChannel, publishPrediction, RedisPredictionNotices, type PredictionNotices } from './providers/prediction-notices';

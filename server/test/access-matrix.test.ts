@@ -225,6 +225,7 @@ const MATRIX: Row[] = [
     // Runs in the order of EVERYONE: bStaff comes after aStaff, so by then it is gone for B anyway.
     expect: cells(403, { ...TENANT, aStaff: 200, bStaff: 404 }),
   },
+  { route: 'cost sums', method: 'GET', path: () => '/api/costs?groupBy=template', expect: cells(403, { ...TENANT, aStaff: 200, bStaff: 200 }) },
   { route: 'list keys', method: 'GET', path: () => '/api/keys', expect: cells(200, { anon: 401 }) },
   { route: 'metrics', method: 'GET', path: () => '/metrics', expect: cells(403, { anon: 401, operator: 200 }) },
   { route: 'Bull Board', method: 'GET', path: () => '/admin/queues', expect: cells(403, { anon: 401, operator: 200 }) },

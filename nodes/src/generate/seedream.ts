@@ -12,6 +12,7 @@ import {
   ReplicateTransientError,
   type ReplicateConfig,
 } from '../providers/replicate';
+import { RedisPredictionNotices } from '../providers/prediction-notices';
 import { promptOf } from './prompt-text';
 import { ASPECT_RATIOS, modelInput, OUTPUT_SIZES, replicateModel, TIER_MODELS, type ReplicateModelSpec } from './replicate-models';
 import { TIERS, type Tier } from './scene-templates';
@@ -90,7 +91,7 @@ export const seedreamNode = defineNode({
           images: perPrediction,
           seed: params.seed >= 0 ? params.seed + i : -1,
         });
-        return generate(ctx, provider, model, input, signal).catch((err: unknown) => {
+        return generate(ctx, provider, model, input, signal, config.webhook?.url).catch((err: unknown) => {
           if (!giveUp.signal.aborted) giveUp.abort(err);
           throw err;
         });
@@ -98,6 +99,16 @@ export const seedreamNode = defineNode({
     );
     if (giveUp.signal.aborted) throw giveUp.signal.reason;
     const finished = settled.map((r) => (r as PromiseFulfilledResult<Prediction>).value);
+    // Replicate charges per image it made, whatever happens to them afterwards.
+    for (const prediction of finished) {
+      const images = outputUrls(prediction).length;
+      ctx.cost({
+        kind: 'cloud',
+        usd: model.usdPerImage * images,
+        model: model.replicate,
+        detail: `prediction ${prediction.id}: ${images} image${images === 1 ? '' : 's'} × $${model.usdPerImage}`,
+      });
+    }
 
     ctx.progress(0.8, 'downloading the images');
     const candidates: ArtifactRef[] = [];
@@ -137,11 +148,13 @@ async function generate(
   model: ReplicateModelSpec,
   input: Record<string, unknown>,
   signal: AbortSignal,
+  webhookUrl: string | undefined,
 ): Promise<Prediction> {
   const prediction = await provider.predict({
     model: model.replicate,
     input,
     cancelAfterMs: TIMEOUT_MS,
+    ...(webhookUrl ? { webhook: webhookUrl } : {}),
     signal,
     onStatus: (p) => ctx.progress(p.status === 'processing' ? 0.4 : 0.15, `${model.title}: ${p.status}`),
   });
@@ -187,10 +200,13 @@ async function referenceUrl(ctx: NodeContext, provider: ReplicateProvider, cutou
 /** One provider per configuration in a process, so its create budget is shared by every job. */
 const providers = new Map<string, ReplicateProvider>();
 function providerFor(config: ReplicateConfig): ReplicateProvider {
-  const key = `${config.baseUrl}\n${config.token}`;
+  const { webhook } = config;
+  const key = `${config.baseUrl}\n${config.token}\n${webhook ? `${webhook.redisUrl}\n${webhook.queuePrefix}` : ''}`;
   let provider = providers.get(key);
   if (!provider) {
-    provider = new ReplicateProvider({ auth: config.token, baseUrl: config.baseUrl });
+    // One Redis subscriber per process for every waiting prediction; polling carries on without it.
+    const notices = webhook ? new RedisPredictionNotices(webhook.redisUrl, webhook.queuePrefix) : undefined;
+    provider = new ReplicateProvider({ auth: config.token, baseUrl: config.baseUrl, ...(notices ? { notices } : {}) });
     providers.set(key, provider);
   }
   return provider;

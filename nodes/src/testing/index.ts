@@ -8,3 +8,4 @@ export * from './dark-product-scene';
 export { iou, rawOf, maskOf, rejectsPermanent } from './support';
 export * from './replicate-stand-in';
 export * from './cog-stand-in';
+export { signReplicateWebhook } from '../providers/replicate-webhook';

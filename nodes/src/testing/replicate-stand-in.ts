@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
+import { signReplicateWebhook } from '../providers/replicate-webhook';
+
+/** The signing secret the stand-in's webhooks use (Standard Webhooks form: whsec_ + base64). */
+export const STAND_IN_WEBHOOK_SECRET = `whsec_${Buffer.from('studioflow-stand-in-webhook-key').toString('base64')}`;
 
 export type Outcome = 'succeeded' | 'failed' | 'aborted' | 'hang';
 
@@ -23,6 +27,15 @@ export interface StandInBehaviour {
   predictTime: number;
   /** Answer this many status GETs with 500 first. */
   pollErrors: number;
+  /** Sign webhooks with this secret (Replicate's per-account signing secret). */
+  webhookSecret: string;
+}
+
+/** A webhook the stand-in sent for a finished prediction, and what the receiver answered. */
+export interface StandInWebhook {
+  url: string;
+  predictionId: string;
+  status: number | 'unreachable';
 }
 
 export interface StandInRequest {
@@ -55,15 +68,18 @@ const DEFAULTS: StandInBehaviour = {
   error: 'E001: the model could not process the input',
   predictTime: 3.21,
   pollErrors: 0,
+  webhookSecret: STAND_IN_WEBHOOK_SECRET,
 };
 
 /**
  * A loopback stand-in for Replicate's predictions API (node:http on port 0): create (201), status
  * moving starting → processing → a terminal status over time, cancel, 429 with Retry-After, and
- * output URLs it serves itself. Every request is recorded.
+ * output URLs it serves itself. Every request is recorded. A prediction created with a `webhook` is
+ * posted there, signed, once it finishes (`webhook_events_filter: ["completed"]`, as seedream asks).
  */
 export class ReplicateStandIn {
   readonly requests: StandInRequest[] = [];
+  readonly webhooks: StandInWebhook[] = [];
   behaviour: StandInBehaviour = { ...DEFAULTS };
   private readonly predictions = new Map<string, StandInPrediction>();
   private counter = 0;
@@ -122,10 +138,14 @@ export class ReplicateStandIn {
         return send(res, 429, { detail: 'Request was throttled. Expected available in 1 second.' });
       }
       const id = `standin${++this.counter}`;
-      const body = JSON.parse(text) as { input: Record<string, unknown> };
+      const body = JSON.parse(text) as { input: Record<string, unknown>; webhook?: unknown };
       const behaviour = { ...this.behaviour, outcome: this.behaviour.outcomes[this.created++] ?? this.behaviour.outcome };
       const prediction = { id, model: `${create[1]}/${create[2]}`, input: body.input, createdAt: Date.now(), behaviour, canceled: false };
       this.predictions.set(id, prediction);
+      if (typeof body.webhook === 'string' && behaviour.outcome !== 'hang') {
+        const finishesIn = (behaviour.outcome === 'aborted' ? 1 : 2) * behaviour.stepMs;
+        setTimeout(() => void this.deliver(prediction, body.webhook as string), finishesIn + 5).unref();
+      }
       return send(res, 201, this.view(prediction));
     }
     if (path === '/v1/files' && req.method === 'POST') {
@@ -149,6 +169,19 @@ export class ReplicateStandIn {
       return send(res, 200, this.view(prediction));
     }
     send(res, 404, { detail: 'Not found.' });
+  }
+
+  /** Posts the finished prediction to its webhook, signed as Replicate signs (Standard Webhooks). */
+  private async deliver(p: StandInPrediction, url: string): Promise<void> {
+    const body = JSON.stringify(this.view(p));
+    const headers = signReplicateWebhook(`msg_${p.id}`, Math.floor(Date.now() / 1000), body, p.behaviour.webhookSecret);
+    try {
+      const res = await fetch(url, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
+      await res.arrayBuffer();
+      this.webhooks.push({ url, predictionId: p.id, status: res.status });
+    } catch {
+      this.webhooks.push({ url, predictionId: p.id, status: 'unreachable' });
+    }
   }
 
   private view(p: StandInPrediction): Record<string, unknown> {

@@ -158,6 +158,8 @@ export class ShootsService {
       params: run.params,
       parentRunId: run.parentRunId,
       priceCredits: run.priceCredits,
+      /** What the run cost us so far: every node execution, re-runs included (US dollars). */
+      costUsd: run.costUsd,
       error: run.error,
       createdAt: run.createdAt,
       startedAt: run.startedAt,
@@ -172,6 +174,8 @@ export class ShootsService {
         error: n.error,
         outputs: this.urls.withUrls(n.outputs ?? {}, run.tenantId),
         sourceRunId: n.sourceRunId,
+        costUsd: n.costUsd,
+        costParts: n.costParts,
         startedAt: n.startedAt,
         finishedAt: n.finishedAt,
       })),
