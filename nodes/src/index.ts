@@ -18,6 +18,8 @@ export {
 } from './models/model-registry';
 export { MARKETPLACE_RULES, MARKETPLACES, type Marketplace, type MarketplaceRules } from './compliance/marketplace-rules';
 export { FRAME_SIZES, type FrameSize } from './compose/studio-composite';
+// Where a generator put the product (meta.placement + the mask output): what product-fidelity reads.
+export { placeCutout, placedAlpha, placementMeta, readPlacement, uniformPlacement, type ProductPlacement } from './image/placement';
 export { inputImageSizeProblem, MIN_INPUT_SIDE } from './input/input-image';
 export { DEFAULT_MAX_PIXELS, maxInputPixels } from './image/decode';
 export { STUDIOFLOW_XMP_NS, DIGITAL_SOURCE_TYPES, type DigitalSourceType } from './image/xmp';
