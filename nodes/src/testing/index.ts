@@ -6,3 +6,5 @@ export * from './tiny-onnx-model';
 export * from './dark-product-scene';
 export { iou, rawOf, maskOf, rejectsPermanent } from './support';
 export * from './replicate-stand-in';
+export * from './scene-backdrops';
+export * from './textured-product';
