@@ -1,16 +1,17 @@
 import { PermanentNodeError, useModel, type NodeContext } from '@studioflow/runtime/contract';
 import { meaningfulAlpha } from '../image/alpha-mask';
 import { boundingBox } from '../image/mask-ops';
-import { placedAlpha, type ProductPlacement } from '../image/placement';
+import { placedAlpha, uniformPlacement, type ProductPlacement } from '../image/placement';
 import type { RawImage } from '../image/raw-image';
 import { MODEL_CONFIG_HINT } from '../models/model-registry';
 import { classicalMatte, NoProductError, type Matte } from '../segment/classical-segmenter';
 import { onnxMatte, type SegmentationModel } from '../segment/onnx-matte';
 import { findProduct } from '../segment/product-mask';
+import { matchProduct } from './locate-by-match';
 import type { KnownTransform } from './product-alignment';
 
 /** How the candidate's product was located, most trusted first. */
-export type CandidateMaskSource = 'mask-input' | 'placement' | 'alpha' | 'ml-matte' | 'classical';
+export type CandidateMaskSource = 'mask-input' | 'placement' | 'alpha' | 'ml-matte' | 'classical' | 'match';
 
 export interface LocatedCandidate {
   /** One byte per candidate pixel, 255 = product. */
@@ -20,6 +21,8 @@ export interface LocatedCandidate {
   known?: KnownTransform;
   /** How plain the backdrop looked, when the classical matte was tried. */
   backdrop?: BackdropPlainness;
+  /** How well the original matched, when it was found by matching. */
+  match?: { ncc: number };
 }
 
 export interface BackdropPlainness {
@@ -33,10 +36,17 @@ export interface BackdropPlainness {
 
 /**
  * The classical matte is only trusted on a studio-like backdrop: one smooth surface along the whole
- * border, little texture, nothing else standing out. A generated scene (a wall over a table, wood,
- * foliage) fails this, and the matte there would find a wrong product and give a confident wrong score.
+ * border, little texture, nothing else standing out. On a generated scene (a wall over a table, wood,
+ * foliage) it would find a wrong product and give a confident wrong score; there the original is
+ * looked for by matching instead.
  */
 const PLAIN = { fitShare: 0.9, noise: 8, strayShare: 0.2 };
+
+/**
+ * Below this normalised cross-correlation the best match is not trusted to be the product: the
+ * node fails rather than score whatever it found.
+ */
+const MIN_MATCH_NCC = 0.6;
 
 const WIRE_HINT = "wire the generator's mask output to candidateMask, have the generator record meta.placement on its image (nodes/src/image/placement.ts), "
   + `or configure a segmentation model (${MODEL_CONFIG_HINT})`;
@@ -44,8 +54,9 @@ const WIRE_HINT = "wire the generator's mask output to candidateMask, have the g
 /**
  * Where the product is in the candidate: the wired mask, else the generator's placement (the
  * original's alpha through it), else the image's own alpha, else the ML matte when the plan placed
- * the node for a model (ctx.model), else the classical matte on a plain backdrop only. A placement
- * also gives the alignment, with a mask or without.
+ * the node for a model (ctx.model), else the classical matte on a plain backdrop, else (a scene) the
+ * original found by matching, if it matches well enough. A placement or a match also gives the
+ * alignment.
  */
 export async function locateCandidate(
   ctx: NodeContext,
@@ -66,21 +77,40 @@ export async function locateCandidate(
     const matte = await useModel(ctx.models, modelId, (model: SegmentationModel) => onnxMatte(cand, model, ctx.log));
     return { alpha: matte.alpha, source: 'ml-matte' };
   }
-  let matte: Matte;
+  let matte: Matte | null = null;
   try {
     matte = await classicalMatte(cand, { sensitivity: 0.5, shadowTolerance: 0.5, holes: 'auto' });
   } catch (err) {
-    if (err instanceof NoProductError) throw new PermanentNodeError(`no product found in the candidate image: nothing stands out from its backdrop; ${WIRE_HINT}`);
-    throw err;
+    if (!(err instanceof NoProductError)) throw err;
   }
-  const backdrop: BackdropPlainness = { fitShare: matte.backdrop.inliers / matte.backdrop.samples, noise: matte.backdrop.noise, strayShare: matte.stats.strayShare };
-  if (backdrop.fitShare < PLAIN.fitShare || backdrop.noise > PLAIN.noise || backdrop.strayShare > PLAIN.strayShare) {
+  const backdrop: BackdropPlainness | undefined = matte ? { fitShare: matte.backdrop.inliers / matte.backdrop.samples, noise: matte.backdrop.noise, strayShare: matte.stats.strayShare } : undefined;
+  if (matte && backdrop && backdrop.fitShare >= PLAIN.fitShare && backdrop.noise <= PLAIN.noise && backdrop.strayShare <= PLAIN.strayShare) {
+    return { alpha: matte.alpha, source: 'classical', backdrop };
+  }
+  // A scene: the matte would guess. Look for the original itself instead.
+  return locateByMatch(ctx, cand, orig, origAlpha, backdrop);
+}
+
+async function locateByMatch(ctx: NodeContext, cand: RawImage, orig: RawImage, origAlpha: Uint8Array, backdrop: BackdropPlainness | undefined): Promise<LocatedCandidate> {
+  ctx.progress(0.2, 'matching the original in the scene');
+  const found = await matchProduct(cand, orig, origAlpha);
+  if (!found || found.ncc < MIN_MATCH_NCC) {
     throw new PermanentNodeError(
-      `can't tell where the product is in the candidate: its backdrop is not plain (a scene: ${Math.round(backdrop.fitShare * 100)} % of the border fits one backdrop, `
-      + `noise ΔE ${backdrop.noise.toFixed(1)}), so the built-in matte would guess and the score would be wrong. To check products on scenes, ${WIRE_HINT}.`,
+      `can't tell where the product is in the candidate: its backdrop is not plain (${backdrop ? `a scene: ${Math.round(backdrop.fitShare * 100)} % of the border fits one backdrop, noise ΔE ${backdrop.noise.toFixed(1)}` : 'nothing stands out from it as one product'}) `
+      + `and the original cut-out was not found in it (best match ${found ? found.ncc.toFixed(2) : 'none'}, `
+      + `at least ${MIN_MATCH_NCC} needed). To check products on scenes, ${WIRE_HINT}.`,
     );
   }
-  return { alpha: matte.alpha, source: 'classical', backdrop };
+  const box = boundingBox(origAlpha, orig.width, orig.height, 127)!;
+  const k = found.scale;
+  const placement = uniformPlacement(orig.width, orig.height, found.centre[0] - (box.x + box.width / 2) * k, found.centre[1] - (box.y + box.height / 2) * k, k);
+  return {
+    alpha: await placedAlpha(origAlpha, orig.width, orig.height, placement, cand.width, cand.height),
+    source: 'match',
+    known: { centre: found.centre, scale: 1 / k },
+    backdrop,
+    match: { ncc: found.ncc },
+  };
 }
 
 /**

@@ -14,7 +14,7 @@ import { makeTexturedCutout } from '../testing/textured-product';
 import { makeProductPhoto } from '../testing/synthetic-product';
 import { rejectsPermanent } from '../testing/support';
 
-type Score = { score: number; pass: boolean; parts: Record<string, number>; failing: string[]; candidateMaskSource: string };
+type Score = { score: number; pass: boolean; parts: Record<string, number>; failing: string[]; candidateMaskSource: string; match?: { ncc: number } };
 
 const W = 1200, H = 900;
 
@@ -41,7 +41,7 @@ describe('product-fidelity on scenes (generator placement)', () => {
   const fidelity = async (label: [string, string, string], original: ArtifactRef, candidate: ArtifactRef, candidateMask?: ArtifactRef) => {
     const out = (await h.runNode(productFidelityNode, { original, candidate, candidateMask })).score as unknown as Score;
     const p = out.parts;
-    rows.push([...label, out.candidateMaskSource, out.score.toFixed(3), out.pass ? 'pass' : 'FAIL', p.ssim.toFixed(3), p.ssimWorstTile.toFixed(3),
+    rows.push([...label, out.candidateMaskSource + (out.match ? ` ${out.match.ncc.toFixed(2)}` : ''), out.score.toFixed(3), out.pass ? 'pass' : 'FAIL', p.ssim.toFixed(3), p.ssimWorstTile.toFixed(3),
       p.deltaEMean.toFixed(2), p.deltaEP95.toFixed(2), p.edgeIoU.toFixed(3), p.maskIoU.toFixed(3), out.failing.join(',')]);
     return out;
   };
@@ -126,12 +126,21 @@ describe('product-fidelity on scenes (generator placement)', () => {
     return (await h.runNode(segmentNode, { image })).cutout as ArtifactRef;
   }
 
-  for (const [name, make] of products) {
+  const made = new Map<string, Promise<{ ref: ArtifactRef; cut: RawImage }>>();
+  const product = (name: string) => {
+    let p = made.get(name);
+    if (!p) {
+      const make = products.find(([n]) => n === name)![1];
+      made.set(name, (p = make().then(async (ref) => ({ ref, cut: await raw(await h.get(ref)) }))));
+    }
+    return p;
+  };
+
+  for (const [name] of products) {
     describe(name, () => {
       let ref: ArtifactRef, cut: RawImage;
       before(async () => {
-        ref = await make();
-        cut = await raw(await h.get(ref));
+        ({ ref, cut } = await product(name));
       });
 
       for (const scene of SCENE_KINDS) {
@@ -174,7 +183,48 @@ describe('product-fidelity on scenes (generator placement)', () => {
     });
   }
 
-  it("issue 11: the red box at 55 % on a cream wall over a brown table passes with the generator's placement, and without placement, mask or model fails clearly instead of scoring", async () => {
+  describe('without placement, mask or model: the original found by matching', () => {
+    for (const [name] of products) {
+      it(`${name}: passes unchanged and fails hue +30°, a changed label or a 10 % stretch on every scene`, async () => {
+        const { ref, cut } = await product(name);
+        for (const scene of SCENE_KINDS) {
+          const at = placementIn(scene, cut);
+          const bare = async (drawn: RawImage, drawnAt?: ProductPlacement) => (await candidate(scene, cut, drawn, at, { record: false, drawnAt })).image;
+          const same = await fidelity([name, scene, 'unchanged, no placement'], ref, await bare(cut));
+          assert.equal(same.candidateMaskSource, 'match');
+          assert.ok(same.pass, `${scene}: score ${same.score} (${same.failing})`);
+          const soft = (await candidate(scene, cut, cut, at, { record: false, feather: 6 })).image;
+          assert.ok((await fidelity([name, scene, 'unchanged, 6 px edge, no placement'], ref, soft)).pass, `${scene}: 6 px edge`);
+          for (const [what, drawn, drawnAt] of [
+            ['hue +30°, no placement', await changed.hue(cut, 30)],
+            ['label changed, no placement', await changed.label(cut)],
+            ['stretched 10%, no placement', await changed.stretch(cut), true],
+          ] as const) {
+            // Not passing is what counts: a low score, or a refusal when the changed product no longer matches well enough to be found.
+            const image = await bare(drawn, drawnAt ? sameCentre(at, drawn) : undefined);
+            const out = await fidelity([name, scene, what], ref, image).catch((err: Error & { permanent?: boolean }) => {
+              assert.ok(err.permanent && /not found in it/.test(err.message), err.message);
+              rows.push([name, scene, what, 'refused', '-', 'FAIL', ...Array(6).fill('-'), err.message.match(/best match [^,]*/)?.[0] ?? '']);
+              return null;
+            });
+            assert.notEqual(out?.pass, true, `${scene}, ${what}: score ${out?.score}`);
+          }
+        }
+      });
+    }
+
+    it('fails clearly, naming what to wire, when the product is not in the scene', async () => {
+      const { ref } = await product('red bottle');
+      for (const scene of ['wood', 'foliage', 'wall-table'] as const) {
+        const empty = await makeScene(scene, W, H, 7);
+        const image = await h.put(await sharp(empty.data, { raw: { width: W, height: H, channels: 3 } }).png().toBuffer(), 'image/png');
+        const err = await rejectsPermanent(h.runNode(productFidelityNode, { original: ref, candidate: image }), /not found in it.*candidateMask.*meta\.placement.*segmentation model/s);
+        console.log(`${scene} without the product: ${err.message.slice(0, 220)}`);
+      }
+    });
+  });
+
+  it("issue 11: the red box at 55 % on a cream wall over a brown table passes, with the generator's placement and found by matching without it", async () => {
     const ref = await segmented(8, 'box', '#c0392b');
     const cut = await raw(await h.get(ref));
     const at = placementIn('wall-table', cut);
@@ -182,6 +232,8 @@ describe('product-fidelity on scenes (generator placement)', () => {
     const out = await fidelity(['red box', 'wall-table', 'issue 11'], ref, withPlacement.image);
     assert.equal(out.score, 1, `score ${out.score} (${out.failing})`);
     const bare = await candidate('wall-table', cut, cut, at, { record: false });
-    await rejectsPermanent(h.runNode(productFidelityNode, { original: ref, candidate: bare.image }), /backdrop is not plain.*candidateMask.*meta\.placement.*segmentation model/s);
+    const matched = await fidelity(['red box', 'wall-table', 'issue 11, no placement'], ref, bare.image);
+    assert.equal(matched.candidateMaskSource, 'match');
+    assert.ok(matched.pass, `score ${matched.score} (${matched.failing})`);
   });
 });

@@ -77,7 +77,8 @@ export const productFidelityNode = defineNode({
         failing: Object.entries(sub).filter(([, v]) => v < threshold).map(([k]) => k),
         candidateMaskSource: p1.source,
         ...(p1.backdrop ? { backdrop: Object.fromEntries(Object.entries(p1.backdrop).map(([k, v]) => [k, round(v)])) } : {}),
-        alignment: { from: pair.from, scale: round(pair.scale), originalBox: pair.box0, candidateBox: pair.box1 },
+        ...(p1.match ? { match: { ncc: round(p1.match.ncc) } } : {}),
+        alignment: { from: p1.source === 'match' ? 'match' : pair.from, scale: round(pair.scale), originalBox: pair.box0, candidateBox: pair.box1 },
         // Where detail differs most, in the original cut-out's pixels (for a reviewer).
         worstTile: worstTile && {
           x: Math.round(pair.origin[0] + worstTile.x / pair.gridScale),
