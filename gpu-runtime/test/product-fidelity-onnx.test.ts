@@ -17,7 +17,8 @@ type Score = { score: number; pass: boolean; failing: string[]; candidateMaskSou
 /**
  * product-fidelity on a candidate with neither mask nor placement (a scene, not a studio backdrop):
  * with a segmentation model configured it is placed on the GPU runtime and finds the product with the
- * model (the tiny test model separates a dark product from a light backdrop); without one it refuses.
+ * model (the tiny test model separates a dark product from a light backdrop); without one it matches
+ * the original, and refuses when the original is not there.
  */
 describe('product-fidelity with an ONNX matte on a GPU runtime slot', () => {
   let h: NodeHarness;
@@ -58,8 +59,13 @@ describe('product-fidelity with an ONNX matte on a GPU runtime slot', () => {
     await h.close();
   });
 
-  it('without a model configured it fails with what to wire or configure instead of guessing on a scene', async () => {
-    await rejectsPermanent(h.runNode(productFidelityNode, { original, candidate: unchanged }), /backdrop is not plain.*candidateMask.*meta\.placement.*STUDIOFLOW_MODEL_DIR/s);
+  it('without a model configured it stays on CPU workers and finds the product by matching the original, or refuses an image without it', async () => {
+    assert.equal(productFidelityNode.placement?.({ threshold: 0.5, model: 'auto' }).resource, 'cpu');
+    const out = await fidelity(unchanged);
+    assert.equal(out.candidateMaskSource, 'match');
+    assert.ok(out.pass, `score ${out.score} (${out.failing})`);
+    const empty = await onChecks(await sharp({ create: { width: 40, height: 40, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer());
+    await rejectsPermanent(h.runNode(productFidelityNode, { original, candidate: empty }), /not found in it.*candidateMask.*meta\.placement.*STUDIOFLOW_MODEL_DIR/s);
   });
 
   it('with a model configured it is placed for the model, finds the product with it, passes the unchanged product and fails a changed label', async () => {
