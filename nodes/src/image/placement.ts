@@ -38,12 +38,15 @@ export function placementMeta(p: ProductPlacement): { placement: ProductPlacemen
 export function readPlacement(ref: ArtifactRef): ProductPlacement | null {
   const p = ref.meta?.placement;
   if (p === undefined || p === null) return null;
+  const q = (typeof p === 'object' ? p : {}) as Record<string, unknown>;
   const fields = ['x', 'y', 'width', 'height', 'sourceWidth', 'sourceHeight'] as const;
-  const bad = typeof p !== 'object' ? [...fields] : fields.filter((k) => typeof (p as Record<string, unknown>)[k] !== 'number' || !Number.isFinite((p as Record<string, number>)[k]));
-  const q = p as ProductPlacement;
-  if (!bad.length) for (const k of ['width', 'height', 'sourceWidth', 'sourceHeight'] as const) if (q[k] <= 0) bad.push(k);
+  const bad = fields.filter((k) => {
+    const v = q[k];
+    return typeof v !== 'number' || !Number.isFinite(v) || (k !== 'x' && k !== 'y' && v <= 0);
+  });
   if (bad.length) throw new PermanentNodeError(`the image's meta.placement is malformed (${bad.join(', ')}): expected { x, y, width, height, sourceWidth, sourceHeight } with positive sizes`);
-  return { x: q.x, y: q.y, width: q.width, height: q.height, sourceWidth: q.sourceWidth, sourceHeight: q.sourceHeight };
+  const v = q as unknown as ProductPlacement;
+  return { x: v.x, y: v.y, width: v.width, height: v.height, sourceWidth: v.sourceWidth, sourceHeight: v.sourceHeight };
 }
 
 /** The placement that scales a `sourceWidth` × `sourceHeight` cut-out by `scale` and puts its pixel 0,0 at (x, y). */

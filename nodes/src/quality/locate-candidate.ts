@@ -26,7 +26,7 @@ export interface LocatedCandidate {
 }
 
 export interface BackdropPlainness {
-  /** Share of the border that fits one smooth backdrop (a studio sweep: ~1; a wall over a table: ~0.6). */
+  /** Share of the border that fits one smooth backdrop (a studio sweep: ~1; a wall over a table: ~0.55). */
   fitShare: number;
   /** 95th percentile Lab residual of the border around that backdrop. */
   noise: number;

@@ -224,6 +224,13 @@ describe('product-fidelity on scenes (generator placement)', () => {
     });
   });
 
+  it('refuses a malformed placement instead of guessing', async () => {
+    const { ref, cut } = await product('red bottle');
+    const { image } = await candidate('wood', cut, cut, placementIn('wood', cut), { record: false });
+    const bad = await h.put(await h.get(image), 'image/png', { placement: { x: 10, y: 'top', width: 100, height: -1, sourceWidth: 50, sourceHeight: 50 } });
+    await rejectsPermanent(h.runNode(productFidelityNode, { original: ref, candidate: bad }), /meta\.placement is malformed \(y, height\)/);
+  });
+
   it("issue 11: the red box at 55 % on a cream wall over a brown table passes, with the generator's placement and found by matching without it", async () => {
     const ref = await segmented(8, 'box', '#c0392b');
     const cut = await raw(await h.get(ref));
