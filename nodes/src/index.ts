@@ -26,6 +26,8 @@ export { loadClipTokenizer, type ClipTokenizer, type ClipTokens } from './models
 export { clipPixelValues, clipSimilarityScore, type ClipModel, type ClipSession } from './quality/clip-encoders';
 export { MARKETPLACE_RULES, MARKETPLACES, type Marketplace, type MarketplaceRules } from './compliance/marketplace-rules';
 export { FRAME_SIZES, type FrameSize } from './compose/studio-composite';
+// Where a generator put the product (meta.placement + the mask output): what product-fidelity reads.
+export { placeCutout, placedAlpha, placementMeta, readPlacement, uniformPlacement, type ProductPlacement } from './image/placement';
 export { inputImageSizeProblem, MIN_INPUT_SIDE } from './input/input-image';
 export { DEFAULT_MAX_PIXELS, maxInputPixels } from './image/decode';
 export { STUDIOFLOW_XMP_NS, DIGITAL_SOURCE_TYPES, type DigitalSourceType } from './image/xmp';

@@ -9,3 +9,5 @@ export { iou, rawOf, maskOf, rejectsPermanent } from './support';
 export * from './replicate-stand-in';
 export * from './cog-stand-in';
 export { signReplicateWebhook } from '../providers/replicate-webhook';
+export * from './scene-backdrops';
+export * from './textured-product';
