@@ -40,7 +40,7 @@ export {
 } from './providers/cog';
 export {
   canvasSize, fillMask, INPAINT_PARAMS, inpaintProduct, pasteBack, placeOnCanvas,
-  type FillBackend, type GenerateOptions, type InpaintCanvas, type InpaintParams, type Placement,
+  type FillBackend, type GenerateOptions, type InpaintCanvas, type InpaintParams,
 } from './generate/inpaint';
 export { INPAINT_SCHEMAS, inpaintInput, type InpaintChoice, type InpaintSchema } from './generate/replicate-models';
 export { promptOf } from './generate/prompt-text';
