@@ -5,13 +5,13 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { ArtifactRef, ModelAccess } from '@studioflow/runtime/contract';
 import { inputImageNode, placeCutout, productFidelityNode, segmentNode, uniformPlacement } from '@studioflow/nodes';
-import { darkProductScene, NodeHarness, rejectsPermanent, thresholdAt, tinySegmentationModel } from '@studioflow/nodes/testing';
+import { darkProductScene, NodeHarness, thresholdAt, tinySegmentationModel } from '@studioflow/nodes/testing';
 import { ModelPool } from '../src/model-pool';
 import { segmentationBackend } from '../src/segmentation-models';
 
 const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const ENV = ['STUDIOFLOW_MODELS', 'STUDIOFLOW_MODEL_DIR', 'STUDIOFLOW_DEFAULT_MODEL'];
-type Score = { score: number; pass: boolean; failing: string[]; candidateMaskSource: string };
+type Score = { score: number; pass: boolean; failing: string[]; candidateMaskSource: string; reason?: string };
 
 /**
  * product-fidelity on a candidate with neither mask nor placement (a scene, not a studio backdrop):
@@ -64,7 +64,10 @@ describe('product-fidelity with an ONNX matte on a GPU runtime slot', () => {
     assert.equal(out.candidateMaskSource, 'match');
     assert.ok(out.pass, `score ${out.score} (${out.failing})`);
     const empty = await onChecks(await sharp({ create: { width: 40, height: 40, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer());
-    await rejectsPermanent(h.runNode(productFidelityNode, { original, candidate: empty }), /not found in it.*candidateMask.*meta\.placement.*STUDIOFLOW_MODEL_DIR/s);
+    const notFound = await fidelity(empty);
+    assert.equal(notFound.pass, false);
+    assert.deepEqual(notFound.failing, ['located']);
+    assert.match(String(notFound.reason), /not found in it.*candidateMask.*meta\.placement.*STUDIOFLOW_MODEL_DIR/s);
   });
 
   it('with a model configured it is placed for the model, finds the product with it, passes the unchanged product and fails a changed label', async () => {

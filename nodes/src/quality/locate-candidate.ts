@@ -43,8 +43,19 @@ export interface BackdropPlainness {
 const PLAIN = { fitShare: 0.9, noise: 8, strayShare: 0.2 };
 
 /**
+ * The original is not in the candidate as far as matching can tell: the candidate fails the check
+ * (a generator that lost the product gets retried), it is never scored as if it were found.
+ */
+export class ProductNotFoundError extends PermanentNodeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProductNotFoundError';
+  }
+}
+
+/**
  * Below this normalised cross-correlation the best match is not trusted to be the product: the
- * node fails rather than score whatever it found.
+ * candidate fails rather than being scored on whatever was found.
  */
 const MIN_MATCH_NCC = 0.6;
 
@@ -95,7 +106,7 @@ async function locateByMatch(ctx: NodeContext, cand: RawImage, orig: RawImage, o
   ctx.progress(0.2, 'matching the original in the scene');
   const found = await matchProduct(cand, orig, origAlpha);
   if (!found || found.ncc < MIN_MATCH_NCC) {
-    throw new PermanentNodeError(
+    throw new ProductNotFoundError(
       `can't tell where the product is in the candidate: its backdrop is not plain (${backdrop ? `a scene: ${Math.round(backdrop.fitShare * 100)} % of the border fits one backdrop, noise ΔE ${backdrop.noise.toFixed(1)}` : 'nothing stands out from it as one product'}) `
       + `and the original cut-out was not found in it (best match ${found ? found.ncc.toFixed(2) : 'none'}, `
       + `at least ${MIN_MATCH_NCC} needed). To check products on scenes, ${WIRE_HINT}.`,

@@ -14,7 +14,7 @@ import { makeTexturedCutout } from '../testing/textured-product';
 import { makeProductPhoto } from '../testing/synthetic-product';
 import { rejectsPermanent } from '../testing/support';
 
-type Score = { score: number; pass: boolean; parts: Record<string, number>; failing: string[]; candidateMaskSource: string; match?: { ncc: number } };
+type Score = { score: number; pass: boolean; parts: Record<string, number>; failing: string[]; candidateMaskSource: string; match?: { ncc: number }; located?: boolean; reason?: string };
 
 const W = 1200, H = 900;
 
@@ -40,6 +40,10 @@ describe('product-fidelity on scenes (generator placement)', () => {
 
   const fidelity = async (label: [string, string, string], original: ArtifactRef, candidate: ArtifactRef, candidateMask?: ArtifactRef) => {
     const out = (await h.runNode(productFidelityNode, { original, candidate, candidateMask })).score as unknown as Score;
+    if (out.located === false) {
+      rows.push([...label, 'not found', out.score.toFixed(3), 'FAIL', ...Array(6).fill('-'), String(out.reason).match(/best match [^,]*/)?.[0] ?? '']);
+      return out;
+    }
     const p = out.parts;
     rows.push([...label, out.candidateMaskSource + (out.match ? ` ${out.match.ncc.toFixed(2)}` : ''), out.score.toFixed(3), out.pass ? 'pass' : 'FAIL', p.ssim.toFixed(3), p.ssimWorstTile.toFixed(3),
       p.deltaEMean.toFixed(2), p.deltaEP95.toFixed(2), p.edgeIoU.toFixed(3), p.maskIoU.toFixed(3), out.failing.join(',')]);
@@ -200,26 +204,27 @@ describe('product-fidelity on scenes (generator placement)', () => {
             ['label changed, no placement', await changed.label(cut)],
             ['stretched 10%, no placement', await changed.stretch(cut), true],
           ] as const) {
-            // Not passing is what counts: a low score, or a refusal when the changed product no longer matches well enough to be found.
+            // Not passing is what counts: a low score, or "not found" when the changed product no longer matches well enough.
             const image = await bare(drawn, drawnAt ? sameCentre(at, drawn) : undefined);
-            const out = await fidelity([name, scene, what], ref, image).catch((err: Error & { permanent?: boolean }) => {
-              assert.ok(err.permanent && /not found in it/.test(err.message), err.message);
-              rows.push([name, scene, what, 'refused', '-', 'FAIL', ...Array(6).fill('-'), err.message.match(/best match [^,]*/)?.[0] ?? '']);
-              return null;
-            });
+            const out = await fidelity([name, scene, what], ref, image);
+            if (out.located === false) assert.match(String(out.reason), /not found in it/);
             assert.notEqual(out?.pass, true, `${scene}, ${what}: score ${out?.score}`);
           }
         }
       });
     }
 
-    it('fails clearly, naming what to wire, when the product is not in the scene', async () => {
+    it('fails the candidate with a score of 0, naming what to wire, when the product is not in the scene', async () => {
       const { ref } = await product('red bottle');
       for (const scene of ['wood', 'foliage', 'wall-table'] as const) {
         const empty = await makeScene(scene, W, H, 7);
         const image = await h.put(await sharp(empty.data, { raw: { width: W, height: H, channels: 3 } }).png().toBuffer(), 'image/png');
-        const err = await rejectsPermanent(h.runNode(productFidelityNode, { original: ref, candidate: image }), /not found in it.*candidateMask.*meta\.placement.*segmentation model/s);
-        console.log(`${scene} without the product: ${err.message.slice(0, 220)}`);
+        const { score } = (await h.runNode(productFidelityNode, { original: ref, candidate: image })) as { score: Score };
+        assert.equal(score.score, 0);
+        assert.equal(score.pass, false);
+        assert.deepEqual(score.failing, ['located']);
+        assert.match(String(score.reason), /not found in it.*candidateMask.*meta\.placement.*segmentation model/s);
+        console.log(`${scene} without the product: ${String(score.reason).slice(0, 220)}`);
       }
     });
   });

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineNode, PermanentNodeError, type NodePlacement } from '@studioflow/runtime/contract';
 import { fidelityParts, type FidelityParts } from './fidelity-metrics';
-import { locateCandidate } from './locate-candidate';
+import { locateCandidate, ProductNotFoundError } from './locate-candidate';
 import { alignProducts } from './product-alignment';
 import { loadImage, loadMask } from '../image/image-artifacts';
 import { readPlacement } from '../image/placement';
@@ -58,13 +58,21 @@ export const productFidelityNode = defineNode({
     ]);
     ctx.progress(0.1, 'finding the product');
     const p0 = await findProduct(orig, null, 'original cut-out');
-    const p1 = await locateCandidate(ctx, cand, given, readPlacement(candidate), orig, p0.alpha);
+    const { threshold } = params;
+    const p1 = await locateCandidate(ctx, cand, given, readPlacement(candidate), orig, p0.alpha).catch((err: unknown) => {
+      if (err instanceof ProductNotFoundError) return err;
+      throw err;
+    });
+    // Not finding the product is this candidate's failure, not the node's: a retry gate can try again.
+    if (p1 instanceof ProductNotFoundError) {
+      ctx.log.warn('product-fidelity: the product was not found in the candidate', { candidate: candidate.hash, reason: p1.message });
+      return { score: { score: 0, candidate: candidate.hash, pass: false, threshold, located: false, failing: ['located'], reason: p1.message } };
+    }
     ctx.signal.throwIfAborted();
     ctx.progress(0.5, 'comparing');
     const pair = await alignProducts(orig, p0.alpha, cand, p1.alpha, p1.known);
     if (!pair) throw new PermanentNodeError('no product found in the original or the candidate (the mask is empty)');
     const { parts, worstTile } = fidelityParts(pair);
-    const { threshold } = params;
     const sub = Object.fromEntries(Object.entries(FIDELITY_RAMPS).map(([k, [bad, good]]) => [k, ramp(parts[k as keyof FidelityParts], bad, good)]));
     const score = Math.min(...Object.values(sub));
     return {
