@@ -123,7 +123,7 @@ export class ShootsService {
     } catch (err) {
       // The problems themselves in the message: a client that shows only `message` still learns what to fix or configure.
       if (err instanceof GraphInvalidError) {
-        throw new GraphProblemsException(err.problems, clip(`the run cannot start: ${err.problems.map((p) => p.message).join('; ')}`, 1000));
+        throw new GraphProblemsException(err.problems, clip(`the run cannot start (invalid graph, params or configuration): ${err.problems.map((p) => p.message).join('; ')}`, 1000));
       }
       if (err instanceof InsufficientCreditsError) throw new HttpException(err.message, HttpStatus.PAYMENT_REQUIRED);
       throw err;
