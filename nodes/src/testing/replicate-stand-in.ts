@@ -27,6 +27,8 @@ export interface StandInBehaviour {
   output: 'png' | 'scene' | 'missing' | 'server-error' | 'text' | 'corrupt';
   /** Width and height of a `png` or `scene` output. */
   outputSize: [number, number];
+  /** How the next `scene` outputs change the product, in creation order (then none): `recolour` turns its hue, which a fidelity check catches. */
+  sceneEdits: Array<'none' | 'recolour'>;
   error: string;
   predictTime: number;
   /** Answer this many status GETs with 500 first. */
@@ -50,6 +52,7 @@ export interface StandInPrediction {
   createdAt: number;
   /** Time in each of starting and processing, for this prediction. */
   stepMs: number;
+  sceneEdit: 'none' | 'recolour';
   behaviour: StandInBehaviour;
   canceled: boolean;
   /** When the stand-in first answered a terminal status for it (what a poll could see at the earliest is `createdAt + 2 stepMs`). */
@@ -65,6 +68,7 @@ const DEFAULTS: StandInBehaviour = {
   outputs: 1,
   output: 'png',
   outputSize: [96, 64],
+  sceneEdits: [],
   error: 'E001: the model could not process the input',
   predictTime: 3.21,
   pollErrors: 0,
@@ -144,7 +148,8 @@ export class ReplicateStandIn {
       const behaviour = { ...this.behaviour, outcome: this.behaviour.outcomes[this.created++] ?? this.behaviour.outcome };
       const index = this.created - 1;
       const stepMs = behaviour.latencyMs ? behaviour.latencyMs(index) / 2 : behaviour.stepMs;
-      const prediction = { id, model: `${create[1]}/${create[2]}`, input: body.input, createdAt: Date.now(), stepMs, behaviour, canceled: false };
+      const sceneEdit = behaviour.sceneEdits[index] ?? 'none';
+      const prediction = { id, model: `${create[1]}/${create[2]}`, input: body.input, createdAt: Date.now(), stepMs, sceneEdit, behaviour, canceled: false };
       this.predictions.set(id, prediction);
       return send(res, 201, this.view(prediction));
     }
@@ -245,6 +250,7 @@ export class ReplicateStandIn {
     const reference = await this.referenceOf(p);
     if (!reference) return sharp({ create: { width, height, channels: 3, background: backdrop } }).png().toBuffer();
     const product = await sharp(reference)
+      .modulate(p.sceneEdit === 'recolour' ? { hue: 120 } : {})
       .resize({ width: Math.round(width * 0.7), height: Math.round(height * 0.7), fit: 'inside' })
       .png()
       .toBuffer({ resolveWithObject: true });
