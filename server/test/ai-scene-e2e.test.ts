@@ -183,3 +183,32 @@ test('run the AI scene on a product photo: the stand-in generates, fidelity pass
   assert.equal(node('deliver').outputs.report.digitalSourceType, 'trainedAlgorithmicMedia', 'the delivered files are labelled AI-generated');
   assert.deepEqual(browser.errors.filter((e) => e.startsWith('pageerror')), [], 'no uncaught errors in the page');
 });
+
+test("a seller's premium shoot: a recoloured first candidate fails fidelity, the gate regenerates with a new seed, the second passes", { skip }, async () => {
+  standIn.set({ output: 'scene', outputSize: [1024, 1024], stepMs: 300, sceneEdits: ['recolour'] });
+  const createsBefore = standIn.requestsTo('POST', /\/predictions$/).length;
+  const photo = await makeProductPhoto({ seed: 24, width: 1000, height: 800, kind: 'box' });
+  const form = new FormData();
+  form.set('image', new Blob([new Uint8Array(photo.jpeg)], { type: 'image/jpeg' }), 'photo.jpg');
+  form.set('templateId', 'ai-scene');
+  form.set('params', JSON.stringify({ 'prompt.scene': 'marble-bathroom', 'prompt.tier': 'premium', 'prompt.title': 'Gift box', 'compliance.marketplace': 'ebay' }));
+  const started = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const shoot = await until(
+    'the shoot to end',
+    () => api(t, `/api/shoots/${started.body.id}`, { key: t.userKey }),
+    (r) => ['completed', 'failed', 'awaiting_review'].includes(r.body.status),
+    240_000,
+  );
+  assert.equal(shoot.body.status, 'completed', JSON.stringify(shoot.body.error));
+  const creates = standIn.requestsTo('POST', /\/predictions$/).slice(createsBefore);
+  assert.equal(creates.length, 2, 'the gate asked for one more generation');
+  for (const c of creates) assert.equal(c.path, '/v1/models/bytedance/seedream-4/predictions', 'premium runs Seedream 4');
+  const gate = shoot.body.nodes.find((n: { nodeId: string }) => n.nodeId === 'gate');
+  const attempts: Array<{ attempt: number; score: number; passed: boolean; params: Record<string, unknown> }> = gate.outputs.report.attempts;
+  assert.deepEqual(attempts.map((a) => a.passed), [false, true], JSON.stringify(attempts));
+  assert.ok(attempts[0].score < 0.6 && attempts[1].score >= 0.6, JSON.stringify(attempts));
+  const seed = (a: { params: Record<string, unknown> }) => (a.params.generate as { seed?: number } | undefined)?.seed ?? a.params['generate.seed'];
+  assert.notEqual(seed(attempts[1]), seed(attempts[0]), `the retry ran with a new seed: ${JSON.stringify(attempts)}`);
+  assert.ok(shoot.body.results.jpeg, 'the shoot delivered a JPEG');
+});
