@@ -7,6 +7,8 @@
  * Finds the generation nodes in the palette, opens the seeded AI scene pipeline, fills the
  * compose-prompt form (product name, time of day), commits, runs it on a generated product photo
  * and sees every node finish and the delivered image shown. Screenshots go to test-output/ai-scene/.
+ * Then a seller's premium shoot through the API whose first candidate comes back recoloured: the
+ * retry gate regenerates with a new seed and the second candidate is delivered.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
