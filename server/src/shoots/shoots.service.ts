@@ -22,7 +22,7 @@ import { InsufficientCreditsError } from '@studioflow/runtime/store';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { runScope, type Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { GraphProblemsException, isUuid, quote } from '../common/errors';
+import { clip, GraphProblemsException, isUuid, quote } from '../common/errors';
 import { checkUploadedImage } from '../common/image-check';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../common/json-depth';
 import { GraphVersionEntity, NodeRunEntity, RunEntity, type TemplateEntity } from '../db/entities';
@@ -121,7 +121,10 @@ export class ShootsService {
       });
       return startedRun(runId);
     } catch (err) {
-      if (err instanceof GraphInvalidError) throw new GraphProblemsException(err.problems, 'these params make the graph invalid');
+      // The problems themselves in the message: a client that shows only `message` still learns what to fix or configure.
+      if (err instanceof GraphInvalidError) {
+        throw new GraphProblemsException(err.problems, clip(`the run cannot start (invalid graph, params or configuration): ${err.problems.map((p) => p.message).join('; ')}`, 1000));
+      }
       if (err instanceof InsufficientCreditsError) throw new HttpException(err.message, HttpStatus.PAYMENT_REQUIRED);
       throw err;
     }
