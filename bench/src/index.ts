@@ -6,8 +6,10 @@
  *   4. cache: white-studio on a 12 MP photo through the durable runtime, cold vs re-run with the last param changed
  *   5. image: white-studio and marketplace-studio graphs on a 12 MP JPEG (one core) vs ImageMagick
  *   6. iou: classical segmentation quality on generated product photos with known masks
- *   failover: generate-scene's failover latency, cloud failure → request at the local server (stand-ins)
- * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou,failover (default all), BENCH_RUNS (default 500),
+ *   7. generation: the AI scene template's generation part, BENCH_GEN_RUNS runs at once against a Replicate stand-in (2–10 s per prediction)
+ *   8. failover: generate-scene's failover latency, cloud failure → request at the local server (stand-ins)
+ * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou,generation,failover (default all), BENCH_RUNS (default 500),
+ *      BENCH_GEN_RUNS (default 200), BENCH_GEN_BATCHES (default 1),
  *      BENCH_REPS (default 3), BENCH_RETRY_REPS (default 7), BENCH_IOU_N (default 60), BENCH_CACHE_RERUNS (default 3), REDIS_URL,
  *      BENCH_KEEP_IMAGES=1 (keep the image outputs), BENCH_FAILOVER_REPS (default 15).
  */
@@ -22,6 +24,7 @@ import { imageMagickArgs } from './imagemagick';
 import type { ImageChildResult } from './image-child';
 import { runImagePath, type ImagePathResult, type OursImageResult } from './image-path';
 import { iouScene, runIouSection, type IouResult } from './iou-section';
+import { runGenerationSection, type GenerationResult, type GenerationRun } from './generation-section';
 import { noopCatalog } from './noop-nodes';
 import { OursSide } from './ours-side';
 import { RawSide } from './raw-side';
@@ -40,7 +43,10 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
  * run-to-run noise of one 500-run batch on a shared 2-core machine (±10–20 %); ~2.6 s per pair.
  */
 const RETRY_REPS = Math.max(REPS, Number(process.env.BENCH_RETRY_REPS ?? 7));
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou,failover').split(',').map((x) => x.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou,generation,failover').split(',').map((x) => x.trim()));
+const GEN_RUNS = Math.max(1, Number(process.env.BENCH_GEN_RUNS ?? 200));
+/** Batches of GEN_RUNS one after another: the worker's peak RSS after each shows whether memory keeps growing. */
+const GEN_BATCHES = Math.max(1, Number(process.env.BENCH_GEN_BATCHES ?? 1));
 const IOU_N = Math.max(50, Number(process.env.BENCH_IOU_N ?? 60));
 const FAILOVER_REPS = Math.max(3, Number(process.env.BENCH_FAILOVER_REPS ?? 15));
 const CACHE_RERUNS = Math.max(1, Number(process.env.BENCH_CACHE_RERUNS ?? 3));
@@ -222,8 +228,26 @@ async function main(): Promise<void> {
     printIou(r, summary);
   }
 
+  if (SECTIONS.has('generation')) {
+    heading(`7. Generation: ${GEN_RUNS} AI scene generations at once${GEN_BATCHES > 1 ? ` (${GEN_BATCHES} batches, the last reported)` : ''} against a Replicate stand-in (2–10 s per prediction)`);
+    process.stdout.write('  running (worker process warm-up, a 2-run warm-up, then the measured batch)… ');
+    const g = await runGenerationSection({
+      redisUrl: REDIS_URL,
+      templatePath: join(ROOT, 'templates/ai-scene.json'),
+      runs: GEN_RUNS,
+      latencyMs: [2000, 10_000],
+      seed: 11,
+      cpuConcurrency: 2,
+      cloudConcurrency: GEN_RUNS,
+      outputSide: 1024,
+      batches: GEN_BATCHES,
+    });
+    console.log('done');
+    printGeneration(g, summary);
+  }
+
   if (SECTIONS.has('failover')) {
-    heading(`Failover: generate-scene, cloud failure → the local server (${FAILOVER_REPS} requests each, loopback stand-ins)`);
+    heading(`8. Failover: generate-scene, cloud failure → the local server (${FAILOVER_REPS} requests each, loopback stand-ins)`);
     printFailover(await runFailoverSection(FAILOVER_REPS), summary);
   }
 
@@ -449,3 +473,81 @@ main().catch((err) => {
   console.error(err);
   process.exitCode = 1;
 });
+
+function printGeneration(g: GenerationResult, summary: string[]): void {
+  const o = g.options;
+  const ok = g.runs.filter((r) => r.status === 'completed').length;
+  console.log(`  graph: templates/ai-scene.json's ${'input → segment → prompt (compose-prompt) → generate (seedream)'}; ${o.runs} distinct 480×360 photos,`);
+  console.log(`  one title per run; startRun for all at once (as the API does), one worker process (CPU concurrency ${o.cpuConcurrency}, cloud ${o.cloudConcurrency},`);
+  console.log(`  launched as npm start launches workers, warmUpProductNodes first); the stand-in answers each prediction after a seeded-random`);
+  console.log(`  ${o.latencyMs[0] / 1000}–${o.latencyMs[1] / 1000} s with a ${o.outputSide}² PNG; the provider polls (0.5 s backoff to 5 s), as against Replicate.`);
+  const walls = stats(g.runs.map((r) => r.wallMs));
+  console.log(`  ${ok}/${g.runs.length} runs completed in ${fmt(g.wallMs / 1000, 1)} s wall; per run ${fmt(walls.p50 / 1000, 2)} s p50, ${fmt(walls.p95 / 1000, 2)} s p95, ${fmt(walls.max / 1000, 2)} s max`);
+  console.log(`  predictions created ${g.predictionsCreated} for ${g.runs.length} runs (one each expected); create requests answered 429: ${g.throttled}`);
+
+  const waiting = g.samples.filter((s) => s.predictionsWaiting > 0);
+  const peakWaiting = Math.max(0, ...g.samples.map((s) => s.predictionsWaiting));
+  const generationOnCpu = Math.max(0, ...waiting.map((s) => s.generationOnCpu));
+  console.log(`  slots (${g.samples.length} samples every 200 ms): up to ${peakWaiting} predictions waiting at once, on up to ${Math.max(0, ...g.samples.map((s) => s.cloudActive))} cloud jobs,`);
+  console.log(`    while the CPU queue ran the other runs' input/segment/prompt (up to ${Math.max(0, ...waiting.map((s) => s.cpuActive))} active CPU jobs, ${o.cpuConcurrency} executing);`);
+  console.log(`    CPU slots held by generation jobs: ${generationOnCpu} (max over the ${waiting.length} samples with predictions waiting)`);
+  console.log(`  worker RSS after each batch (VmHWM, MB): ${g.peakRssAfterBatchMb.map((x) => fmt(x, 0)).join(', ')}`);
+
+  const over = (runs: GenerationRun[], pick: (r: GenerationRun) => number[]) => stats(runs.flatMap(pick).filter(Number.isFinite));
+  const per = (pick: (r: GenerationRun) => number[]) => over(g.runs, pick);
+  const gapsOf = (id: string) => per((r) => r.nodes.filter((n) => n.nodeId === id).map((n) => n.toQueuedMs + n.queuedToStartMs));
+  const rows: Array<Array<string | number>> = [['where (ms)', 'batch p50', 'p95', 'max', 'one at a time p50', 'p95']];
+  const row = (name: string, pick: (r: GenerationRun) => number[]) => {
+    const b = over(g.runs, pick);
+    const i = over(g.idleRuns, pick);
+    rows.push([name, fmt(b.p50, 1), fmt(b.p95, 1), fmt(b.max, 1), fmt(i.p50, 1), fmt(i.p95, 1)]);
+  };
+  const ofNode = (id: string, f: (n: GenerationRun['nodes'][number]) => number) => (r: GenerationRun) => r.nodes.filter((n) => n.nodeId === id).map(f);
+  for (const id of ['input', 'segment', 'prompt', 'generate']) {
+    row(`${id}: ${id === 'input' ? 'run created' : 'upstream done'} → job queued`, ofNode(id, (n) => n.toQueuedMs));
+    row(`${id}: queued → started`, ofNode(id, (n) => n.queuedToStartMs));
+    row(`${id}: node's own time`, ofNode(id, (n) => n.durationMs));
+  }
+  row('last node done → run completed', (r) => [r.finishMs]);
+  row('prediction at the stand-in', (r) => [r.predictionLatencyMs]);
+  row('prediction done → a poll saw it', (r) => [r.pollDelayMs]);
+  row('poll saw it → generate done (download, decode, store)', (r) => [r.downloadStoreMs]);
+  console.log(table(rows));
+
+  // Orchestration per node: the gaps the runtime adds (commit, decide, enqueue, pick-up) where no CPU slot is awaited.
+  const cloudGap = gapsOf('generate');
+  const finish = per((r) => [r.finishMs]);
+  const overheadPerNode = g.runs.map((r) => {
+    const nodeTime = r.nodes.reduce((a, n) => a + n.durationMs, 0);
+    return (r.wallMs - nodeTime) / (r.nodes.length || 1);
+  });
+  const oh = stats(overheadPerNode);
+  console.log(`  orchestration into the cloud node (prompt done → generate started, no CPU slot awaited): p50 ${fmt(cloudGap.p50, 1)} ms, p95 ${fmt(cloudGap.p95, 1)} ms; after it (→ run completed): p50 ${fmt(finish.p50, 1)} ms, p95 ${fmt(finish.p95, 1)} ms`);
+  console.log(`  (run wall − nodes' own time) / nodes: p50 ${fmt(oh.p50, 1)} ms, p95 ${fmt(oh.p95, 1)} ms per node (includes waiting for the ${o.cpuConcurrency} CPU slots while ${o.runs} runs arrive at once)`);
+  // The same gaps with one run at a time: the runtime's own share, with no queue in front of it.
+  const idleGaps = over(g.idleRuns, (r) => [...r.nodes.map((n) => n.toQueuedMs + n.queuedToStartMs), r.finishMs]);
+  const idlePerNode = over(g.idleRuns, (r) => [(r.nodes.reduce((a, n) => a + n.toQueuedMs + n.queuedToStartMs, 0) + r.finishMs) / (r.nodes.length || 1)]);
+  console.log(`  one run at a time (${g.idleRuns.length} runs, 2 s predictions): every gap (upstream done → node started, last node → run completed) p50 ${fmt(idleGaps.p50, 1)} ms, p95 ${fmt(idleGaps.p95, 1)} ms;`);
+  console.log(`    per node per run p50 ${fmt(idlePerNode.p50, 1)} ms, p95 ${fmt(idlePerNode.p95, 1)} ms; poll delay ${g.idleRuns.map((r) => fmt(r.pollDelayMs, 0)).join(' / ')} ms`);
+  const okGap = idlePerNode.p50 <= 5;
+  console.log(`  target: orchestration ≤ 5 ms per node → ${okGap ? 'met' : 'MISSED'} (one run at a time, p50); under the 200-run load see the cloud node's gaps above`);
+  const rssTrack: string[] = [];
+  for (let at = 0; at <= g.wallMs; at += 5000) {
+    const s = g.samples.filter((x) => x.atMs >= at && x.atMs < at + 5000);
+    if (s.length) rssTrack.push(`${fmt(at / 1000, 0)} s ${fmt(Math.max(...s.map((x) => x.workerRssMb)), 0)}`);
+  }
+  console.log(`  worker RSS: ${fmt(g.workerRssMb.afterWarmUp, 0)} MB after warm-up, peak ${fmt(g.workerRssMb.peak, 0)} MB (VmHWM), ${fmt(g.workerRssMb.atEnd, 0)} MB at the end`);
+  console.log(`    max per 5 s of the batch (MB): ${rssTrack.join(', ')}`);
+  if (g.failover.skipped) console.log(`  failover latency: skipped: ${g.failover.skipped}`);
+  else if (g.failover.latencyMs?.length) {
+    const f = stats(g.failover.latencyMs);
+    console.log(`  failover latency (first failure → first prediction at the other provider): p50 ${fmt(f.p50, 0)} ms, p95 ${fmt(f.p95, 0)} ms`);
+  }
+  const poll = per((r) => [r.pollDelayMs]);
+  summary.push(
+    `generation: ${g.runs.length} AI scene generations at once (predictions 2–10 s at a stand-in): ${ok} completed in ${fmt(g.wallMs / 1000, 1)} s, ` +
+      `${g.predictionsCreated} predictions; up to ${peakWaiting} waiting at once, ${generationOnCpu} CPU slots held by them (CPU concurrency ${o.cpuConcurrency}); ` +
+      `orchestration per node ${fmt(idlePerNode.p50, 1)} ms p50 one run at a time (≤ 5 ms target ${okGap ? 'met' : 'MISSED'}), under the batch into/after the cloud node p50 ${fmt(cloudGap.p50, 0)}/${fmt(finish.p50, 0)} ms; ` +
+      `polling adds p50 ${fmt(poll.p50, 0)} ms after a prediction ends; worker peak RSS ${fmt(g.workerRssMb.peak, 0)} MB`,
+  );
+}

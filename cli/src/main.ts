@@ -8,6 +8,7 @@ import { isArtifactRef, type ArtifactRef } from '@studioflow/runtime/contract';
 import type { GraphDoc } from '@studioflow/runtime/graph';
 import { runGraphLocally } from '@studioflow/runtime/local';
 import { GraphInvalidError } from '@studioflow/runtime/scheduler';
+import { costRatesFromEnv } from '@studioflow/runtime/worker/cost-meter';
 import { createProductCatalog } from '@studioflow/nodes';
 import { DEFAULT_BUDGET_MB, GpuRuntime, slotDevices } from '@studioflow/gpu-runtime';
 import { ProgressView } from './progress-view';
@@ -42,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
       artifacts: store,
       seeds: { upload },
       models: gpu.slots.pools[0],
+      costRates: costRatesFromEnv(),
       onEvent: (e) => view.update(e),
     });
     view.done();
@@ -58,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     if (ref.mime === wanted) await copyFile(store.pathOf(ref.hash), resolve(values.out));
     else await sharp(store.pathOf(ref.hash)).toFormat(wanted === 'image/png' ? 'png' : wanted === 'image/webp' ? 'webp' : 'jpeg').toFile(resolve(values.out));
     const bytes = (await stat(resolve(values.out))).size;
-    console.log(`${values.out} (${ref.width ?? '?'}×${ref.height ?? '?'}, ${wanted}, ${(bytes / 1024).toFixed(0)} KiB)`);
+    console.log(`${values.out} (${ref.width ?? '?'}×${ref.height ?? '?'}, ${wanted}, ${(bytes / 1024).toFixed(0)} KiB, cost $${result.costUsd.toFixed(6)})`);
     return 0;
   } catch (err) {
     view.done();

@@ -19,7 +19,7 @@ test('studioflow run turns a photo into a white studio shot without PostgreSQL o
   const { stdout } = await run(process.execPath, [bin, 'run', join(root, 'templates/white-studio.json'), '--input', join(dir, 'photo.jpg'), '--out', join(dir, 'out.jpg')], {
     env: { ...process.env, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', REDIS_URL: 'redis://127.0.0.1:1' },
   });
-  assert.match(stdout, /out\.jpg \(2048×2048, image\/jpeg/);
+  assert.match(stdout, /out\.jpg \(2048×2048, image\/jpeg, \d+ KiB, cost \$0\.\d{6}\)/);
   const out = await readFile(join(dir, 'out.jpg'));
   const meta = await sharp(out).metadata();
   assert.equal(meta.format, 'jpeg');

@@ -1,4 +1,6 @@
 import { NodeCatalog, type NodeDefinition } from '@studioflow/runtime/contract';
+import { bestSelectNode } from './quality/best-select';
+import { clipScoreNode } from './quality/clip-score';
 import { colourCorrectNode } from './compose/colour-correct';
 import { composePromptNode } from './generate/compose-prompt';
 import { generateSceneNode } from './generate/generate-scene';
@@ -25,6 +27,8 @@ export const productNodes: readonly NodeDefinition<any>[] = [
   fluxLocalNode,
   marketplaceComplianceNode,
   productFidelityNode,
+  clipScoreNode,
+  bestSelectNode,
   deliverNode,
   humanReviewNode,
   retryGateNode,

@@ -1,6 +1,8 @@
 /** The package's public entry: the catalog and the helpers other packages use. Test helpers: @studioflow/nodes/testing. */
 export { createProductCatalog, productNodes } from './catalog';
 // Single node definitions, for callers that run one node directly (the bench).
+export { bestSelectNode } from './quality/best-select';
+export { clipScoreNode } from './quality/clip-score';
 export { colourCorrectNode } from './compose/colour-correct';
 export { composePromptNode } from './generate/compose-prompt';
 export { deliverNode } from './deliver/deliver';
@@ -18,13 +20,20 @@ export {
   BUILT_IN_PRESETS, configuredModel, configuredModels, MODEL_CONFIG_HINT, modelFingerprint, modelPresets, resolveModel,
   type ResolvedModel, type SegmentationPreset,
 } from './models/model-registry';
+export {
+  CLIP_CONFIG_HINT, CLIP_MEAN, CLIP_STD, clipModelFingerprint, clipModels, configuredClipModel, resolveClipModel, type ClipModelConfig,
+} from './models/clip-models';
+export { loadClipTokenizer, type ClipTokenizer, type ClipTokens } from './models/clip-tokenizer';
+export { clipPixelValues, clipSimilarityScore, type ClipModel, type ClipSession } from './quality/clip-encoders';
 export { MARKETPLACE_RULES, MARKETPLACES, type Marketplace, type MarketplaceRules } from './compliance/marketplace-rules';
 export { FRAME_SIZES, type FrameSize } from './compose/studio-composite';
+// Where a generator put the product (meta.placement + the mask output): what product-fidelity reads.
+export { placeCutout, placedAlpha, placementMeta, readPlacement, uniformPlacement, type ProductPlacement } from './image/placement';
 export { inputImageSizeProblem, MIN_INPUT_SIDE } from './input/input-image';
 export { DEFAULT_MAX_PIXELS, maxInputPixels } from './image/decode';
 export { STUDIOFLOW_XMP_NS, DIGITAL_SOURCE_TYPES, type DigitalSourceType } from './image/xmp';
 export { warmUpProductNodes } from './warm-up';
-export { replicateConfig, REPLICATE_CONFIG_HINT, type ReplicateConfig } from './providers/replicate';
+export { replicateConfig, REPLICATE_CONFIG_HINT, REPLICATE_WEBHOOK_PATH, type ReplicateConfig } from './providers/replicate';
 export { verifyReplicateWebhook, WebhookReplayGuard, type WebhookVerdict } from './providers/replicate-webhook';
 export {
   CogClient, CogUnavailableError, CogWebhookReceiver, cogDetail, cogOutputFiles, lastProgress, newPredictionId, readCogFile,
@@ -39,8 +48,9 @@ export {
 } from './providers/scene-router';
 export {
   canvasSize, fillMask, INPAINT_PARAMS, inpaintProduct, pasteBack, placeOnCanvas,
-  type FillBackend, type GenerateOptions, type InpaintCanvas, type InpaintParams, type Placement,
+  type FillBackend, type GenerateOptions, type InpaintCanvas, type InpaintParams,
 } from './generate/inpaint';
 export { INPAINT_SCHEMAS, inpaintInput, type InpaintChoice, type InpaintSchema } from './generate/replicate-models';
 export { promptOf } from './generate/prompt-text';
 export { COG_CONFIG_HINT, cogModel, cogModelFingerprint, cogModels, cogServerFor, type CogModelConfig } from './models/cog-models';
+export { predictionsChannel, publishPrediction, RedisPredictionNotices, type PredictionNotices } from './providers/prediction-notices';

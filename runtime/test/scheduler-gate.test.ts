@@ -191,3 +191,29 @@ test('an adjustment of a node the retry does not re-run, or of an unknown param,
   assert.match(compileError({ adjust: [{ param: 'S.nope', op: 'set', value: 1 }] }), /adjust "S.nope"/);
   assert.match(compileError({ adjust: [{ param: 'S.provider', op: 'cycle', value: [] }] }), /non-empty list/);
 });
+
+test('an adjustment whose first retry leaves the param schema is a graph problem in the shared validator', () => {
+  const problems = (adjust: unknown[]) => validateGraph(gated({ adjust }), catalog).problems.map((p) => p.message).join('\n');
+  assert.match(problems([{ param: 'S.quality', op: 'set', value: 1.5 }]), /adjust "S.quality" sets 1.5 on the first retry, which its schema refuses: .*quality.*<= 1/);
+  assert.match(problems([{ param: 'S.quality', op: 'set', value: 'high' }]), /adjust "S.quality" sets "high"/);
+  assert.match(problems([{ param: 'S.quality', op: 'add', value: -0.5 }]), /adjust "S.quality" takes it to -0.3 on the first retry.*>= 0/);
+  assert.match(problems([{ param: 'S.provider', op: 'add', value: 1 }]), /adds to a param that is not a number/);
+  assert.match(problems([{ param: 'S.quality', op: 'cycle', value: [0.5, 2] }]), /sets 2 on the first retry/);
+  assert.equal(problems([{ param: 'S.quality', op: 'add', value: 0.3 }]), '', 'an add that only later walks past the maximum is valid: the retry clamps it');
+  assert.match(compileError({ adjust: [{ param: 'S.quality', op: 'set', value: 7 }] }), /G: retry gate "G": adjust "S.quality" sets 7/);
+});
+
+test('at retry time an adjusted value past its schema range is clamped to the bound, and the attempt report says so', () => {
+  const plan = compilePlan(gated({ threshold: 0.95, maxAttempts: 4, adjust: [{ param: 'S.quality', op: 'add', value: 0.3 }] }), catalog);
+  assert.deepEqual(plan.nodes.G.adjustRanges, { 'S.quality': { minimum: 0, maximum: 1 } }, 'the plan carries the range from the scorer schema');
+  const { snapshot, decisions } = drive(plan);
+  assert.equal(snapshot.status, 'completed');
+  const scorerJobs = enqueued(decisions).filter((d) => d.nodeId === 'S').map((d) => d.params.quality);
+  assert.deepEqual(scorerJobs, [0.2, 0.5, 0.8, 1], 'the fourth attempt runs at the maximum, not at 1.1');
+  assert.deepEqual(report(snapshot).attempts, [
+    { attempt: 1, score: 0.2, params: { 'S.quality': 0.2 }, passed: false },
+    { attempt: 2, score: 0.5, params: { 'S.quality': 0.5 }, passed: false },
+    { attempt: 3, score: 0.8, params: { 'S.quality': 0.8 }, passed: false, clamped: [{ param: 'S.quality', wanted: 1.1, applied: 1 }] },
+    { attempt: 4, score: 1, params: { 'S.quality': 1 }, passed: true },
+  ]);
+});

@@ -5,7 +5,8 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
+import { raw, type NextFunction, type Request, type Response } from 'express';
+import { REPLICATE_WEBHOOK_PATH } from '@studioflow/nodes';
 import { ensureDatabase, runMigrations } from '@studioflow/migrations';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { mountBullBoard } from './admin/bull-board';
@@ -30,6 +31,8 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
   });
+  // A webhook's signature covers the exact bytes sent: its route keeps the raw body (a Buffer).
+  app.use(REPLICATE_WEBHOOK_PATH, raw({ type: () => true, limit: '1mb' }));
   app.useBodyParser('json', { limit: '2mb' });
   app.use(rejectDeepJson());
   app.enableShutdownHooks();

@@ -226,6 +226,7 @@ const MATRIX: Row[] = [
     expect: cells(403, { ...TENANT, aStaff: 200, bStaff: 404 }),
   },
   { route: 'scene providers', method: 'GET', path: () => '/api/providers', expect: cells(403, { anon: 401, operator: 200, aStaff: 200, bStaff: 200 }) },
+  { route: 'cost sums', method: 'GET', path: () => '/api/costs?groupBy=template', expect: cells(403, { ...TENANT, aStaff: 200, bStaff: 200 }) },
   { route: 'list keys', method: 'GET', path: () => '/api/keys', expect: cells(200, { anon: 401 }) },
   { route: 'metrics', method: 'GET', path: () => '/metrics', expect: cells(403, { anon: 401, operator: 200 }) },
   { route: 'Bull Board', method: 'GET', path: () => '/admin/queues', expect: cells(403, { anon: 401, operator: 200 }) },

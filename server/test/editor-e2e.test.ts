@@ -231,7 +231,10 @@ test('run the committed version on a product photo; every node reaches done; the
   for (const id of Object.values(N)) {
     await waitAttr(tid(`node-status-${id}`), 'data-state', 'done');
     await tid(`node-duration-${id}`).waitFor();
+    // Every node stored artifacts, so each shows a (storage) cost from its node.completed event.
+    assert.match(await tid(`node-cost-${id}`).innerText(), /^\$\d/, `node ${id} shows its cost`);
   }
+  assert.match(await tid('run-cost').innerText(), /^cost \$\d/, 'the run panel shows the run total');
   assert.ok((await imageLoaded(tid('run-result-jpeg').locator('img'))) > 0, 'the result JPEG loads');
   await shot('04-run-completed.png');
 
@@ -296,6 +299,11 @@ test('the run history lists both runs; clicking the first shows its states again
   await waitAttr(tid(`run-history-item-${runIds[0]}`), 'data-current', 'true');
   for (const id of Object.values(N)) await waitAttr(tid(`node-status-${id}`), 'data-state', 'done');
   assert.equal(await page.locator('[data-reused="true"]').count(), 0, 'the original run reused nothing');
+  // A loaded run shows the costs GET /api/runs/:id holds, per node and in total.
+  for (const id of Object.values(N)) assert.match(await tid(`node-cost-${id}`).innerText(), /^\$\d/, `loaded run: node ${id} shows its cost`);
+  const loaded = await api(t, `/api/runs/${runIds[0]}`);
+  assert.ok(loaded.body.costUsd > 0);
+  assert.match(await tid('run-cost').innerText(), /^cost \$\d/, 'loaded run: the run panel shows the total');
   assert.equal(await tid('run-parent').count(), 0);
   await tid(`run-history-item-${runIds[1]}`).scrollIntoViewIfNeeded();
   await shot('07-run-history.png');

@@ -99,6 +99,28 @@ test('a seller uploads a phone photo and receives a studio shot, through the soc
   assert.deepEqual(Object.keys(done.payload.results).sort(), Object.keys(poll.body.results).sort());
   assert.equal(done.payload.outputs, undefined);
 
+  // Costs (issue 11 §7): white-studio runs no cloud model, so its cost is the storage of what it stored.
+  assert.equal(typeof poll.body.costUsd, 'number');
+  assert.ok(poll.body.costUsd > 0, `the run's stored artifacts cost something: ${poll.body.costUsd}`);
+  assert.equal(done.payload.costUsd, poll.body.costUsd, 'run.completed carries the total GET /api/shoots/:id shows');
+  const nodeSum = poll.body.nodes.reduce((sum: number, n: { costUsd: number }) => sum + n.costUsd, 0);
+  assert.ok(Math.abs(nodeSum - poll.body.costUsd) < 1e-9, `per-node costs (${nodeSum}) add up to the total (${poll.body.costUsd})`);
+  for (const n of poll.body.nodes) {
+    const live = events.find((e) => e.type === 'node.completed' && e.payload.runId === runId && e.payload.nodeId === n.nodeId);
+    assert.equal(live?.payload.costUsd, n.costUsd, `node.completed of ${n.nodeId} carries its cost`);
+    assert.ok(n.costParts.every((part: { kind: string }) => part.kind === 'storage'), `${n.nodeId}: only storage on CPU nodes`);
+  }
+  const byTemplate = await api(t, '/api/costs?groupBy=template');
+  assert.equal(byTemplate.status, 200, JSON.stringify(byTemplate.body));
+  const white = byTemplate.body.groups.find((g: { templateSlug: string }) => g.templateSlug === 'white-studio');
+  assert.ok(white && white.runs >= 1 && white.costUsd >= poll.body.costUsd - 1e-9, JSON.stringify(byTemplate.body));
+  const byDay = await api(t, `/api/costs?groupBy=day&from=${new Date(Date.now() - 86_400_000).toISOString()}`);
+  assert.equal(byDay.status, 200);
+  const today = byDay.body.groups.find((g: { day: string }) => g.day === new Date().toISOString().slice(0, 10));
+  assert.ok(today && today.costUsd >= poll.body.costUsd - 1e-9, JSON.stringify(byDay.body));
+  assert.equal((await api(t, '/api/costs?groupBy=week')).status, 400);
+  assert.equal((await api(t, '/api/costs?groupBy=day', { key: t.userKey })).status, 403, 'sums are for staff');
+
   const image = await fetch(`${t.baseUrl}${poll.body.results.jpeg}`);
   assert.equal(image.headers.get('content-type'), 'image/jpeg');
   const bytes = Buffer.from(await image.arrayBuffer());

@@ -63,7 +63,7 @@ export interface ShootNode {
   sourceRunId?: string | null;
   startedAt?: string | null;
   finishedAt?: string | null;
-  /** Cost of this node's execution in USD, when the node reports one (cloud nodes). */
+  /** Cost of this node's latest execution in USD (cloud price, GPU time, storage); 0 when cached; null until it finishes. */
   costUsd?: number | null;
   cost?: number | null;
 }
@@ -85,6 +85,8 @@ export interface Shoot {
   graphVersionId?: string;
   /** The run this one replays (POST /api/runs/:id/replay), if any. */
   parentRunId?: string | null;
+  /** What the run cost so far in USD: every node execution, re-runs included. */
+  costUsd?: number | null;
   createdAt?: string;
   startedAt?: string | null;
   finishedAt?: string | null;

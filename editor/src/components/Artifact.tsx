@@ -1,5 +1,6 @@
 import { isArtifactRef, type ServedArtifact } from '../api/types';
 import { formatBytes } from '../lib/format';
+import { ReportView } from './ReportView';
 
 /** The API signs every artifact ref it hands out (`url`): <img> loads it with no API key. */
 export function ArtifactView({ artifact, testId }: { artifact: ServedArtifact; testId: string }) {
@@ -38,11 +39,7 @@ export function OutputValue({ value, testId }: { value: unknown; testId: string 
       </div>
     );
   }
-  return (
-    <pre className="sf-json" data-testid={testId}>
-      {JSON.stringify(value, null, 2)}
-    </pre>
-  );
+  return <ReportView value={value} testId={testId} />;
 }
 
 /** Run results are signed URLs from the API: usable as they are. */

@@ -57,7 +57,8 @@ export function RunPanel() {
   const nodeList = Object.entries(run.nodes).sort(([a], [b]) => rank(a) - rank(b));
   const reusedCount = nodeList.filter(([, n]) => n.state === 'cached' && n.sourceRunId).length;
   const costs = nodeList.map(([, n]) => n.costUsd).filter((c): c is number => typeof c === 'number');
-  const totalCost = costs.length ? costs.reduce((a, b) => a + b, 0) : null;
+  // The server's total counts re-runs too; the sum of the nodes shown is the fallback until it arrives.
+  const totalCost = run.costUsd ?? (costs.length ? costs.reduce((a, b) => a + b, 0) : null);
 
   return (
     <div className="sf-run sf-pad" data-testid="run-panel">

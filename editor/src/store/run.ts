@@ -35,6 +35,8 @@ interface RunState {
   /** Set when the current run is a replay of another run. */
   parentRunId: string | null;
   replayFrom: string | null;
+  /** The run's total cost in USD as the server counts it (every node execution, re-runs included). */
+  costUsd: number | null;
 
   /** Run history of the open graph (GET /api/graphs/:id/runs), newest first. */
   history: RunSummary[];
@@ -76,7 +78,7 @@ function phaseOf(status: string): RunPhase {
   return 'running';
 }
 
-function costOf(n: { costUsd?: number | null; cost?: number | null }): number | null | undefined {
+function costOf(n: { costUsd?: number | null; cost?: number | null }): number | undefined {
   const c = n.costUsd ?? n.cost;
   return typeof c === 'number' && Number.isFinite(c) ? c : undefined;
 }
@@ -106,6 +108,7 @@ function idleRun() {
     finishedAt: null,
     parentRunId: null,
     replayFrom: null,
+    costUsd: null,
   };
 }
 
@@ -171,6 +174,7 @@ export const useRun = create<RunState>()((set, get) => {
       ...(order.length && order.join() !== get().order.join() ? { order } : {}),
       error: shoot.error ?? get().error,
       ...(shoot.parentRunId !== undefined ? { parentRunId: shoot.parentRunId } : {}),
+      ...(costOf(shoot) !== undefined ? { costUsd: costOf(shoot) } : {}),
     });
     if (TERMINAL_PHASES.includes(phase)) {
       if (!TERMINAL_PHASES.includes(get().phase)) finish(phase, {});
@@ -225,7 +229,8 @@ export const useRun = create<RunState>()((set, get) => {
               ...(costOf(e) !== undefined ? { costUsd: costOf(e) } : {}),
             }),
           'node.failed': (e) => patchNode(e.nodeId, { state: 'failed', error: e.error ?? 'failed' }),
-          'run.completed': (e) => finish('completed', { results: (e.results as RunResults) ?? get().results }),
+          'run.completed': (e) =>
+            finish('completed', { results: (e.results as RunResults) ?? get().results, ...(costOf(e) !== undefined ? { costUsd: costOf(e) } : {}) }),
           'run.failed': (e) => finish('failed', { error: e.error ?? 'run failed' }),
           'run.cancelled': (e) => finish('cancelled', { error: e.error ?? 'run cancelled' }),
           'run.awaiting_review': () => set({ phase: 'awaiting_review' }),

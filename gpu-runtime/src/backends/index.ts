@@ -1,10 +1,11 @@
 import type { ModelBackend } from '../model-pool';
 import { segmentationBackend } from '../segmentation-models';
+import { clipBackend } from './clip';
 import { cogBackend } from './cog';
 
 /** Every kind of model the GPU host serves, asked in this order when a model id is resolved. */
 export function defaultModelBackends(): ModelBackend[] {
-  return [segmentationBackend(), cogBackend()];
+  return [segmentationBackend(), clipBackend(), cogBackend()];
 }
 
 /** Ids of every configured model of every backend: what a host preloads by default. */

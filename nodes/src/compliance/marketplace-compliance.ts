@@ -62,8 +62,10 @@ export const marketplaceComplianceNode = defineNode({
     ctx.signal.throwIfAborted();
     const after = await inspect(fixedImg, 'png', null, fixedMask && { plane: fixedMask.data, width: fixedMask.width, height: fixedMask.height });
     const finalChecks = evaluate(rules, after.facts);
+    // The fixes crop and reframe: a generator's placement (meta.placement) no longer says where the product is.
+    const { placement: _moved, ...kept } = input.meta ?? {};
     const image = await storeImage(ctx, fixedImg, rules.whiteBackground ? 'flat' : 'photo', {
-      ...(input.meta ?? {}),
+      ...kept,
       productBox: after.facts.product,
       fill: after.facts.fill,
       compliance: { marketplace, fixed },

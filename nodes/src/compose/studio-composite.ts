@@ -5,6 +5,7 @@ import { decoding } from '../image/decode';
 import { HEX_COLOUR_PATTERN, parseHex } from '../image/hex-colour';
 import { alphaBoxes, applyReflection, blendOver, footprint, type PlacedProduct } from './placed-product';
 import { loadImage, storeImage } from '../image/image-artifacts';
+import { placementMeta } from '../image/placement';
 import { makeBackdrop } from './studio-backdrop';
 import { applyStudioShadow } from './studio-shadow';
 
@@ -72,6 +73,9 @@ export const studioCompositeNode = defineNode({
     const top = Math.round((FH - bodyH) / 2 - (body.y - visible.y) * scale);
     const bodyBox = { x: Math.round(left + (body.x - visible.x) * scale), y: Math.round(top + (body.y - visible.y) * scale), width: Math.round(bodyW), height: Math.round(bodyH) };
     const product: PlacedProduct = { rgba, width: tw, height: th, left, top };
+    // The whole cut-out's rectangle on the frame (its visible part was what got scaled to tw × th).
+    const sx = tw / visible.width, sy = th / visible.height;
+    const placement = placementMeta({ x: left - visible.x * sx, y: top - visible.y * sy, width: cut.width * sx, height: cut.height * sy, sourceWidth: cut.width, sourceHeight: cut.height });
     ctx.signal.throwIfAborted();
 
     ctx.progress(0.5, 'lighting');
@@ -97,6 +101,7 @@ export const studioCompositeNode = defineNode({
         productBox: bodyBox,
         fill: Math.max(bodyBox.width / FW, bodyBox.height / FH),
         digitalSourceType: 'compositeSynthetic',
+        ...placement,
       }),
       mask && storeImage(ctx, { data: mask, width: FW, height: FH, channels: 1 }, 'flat', { channels: 1, productBbox: bodyBox }),
     ]);

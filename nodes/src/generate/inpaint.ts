@@ -8,6 +8,7 @@ import { loadImage, storeImage } from '../image/image-artifacts';
 import { boxCount } from '../image/mask-ops';
 import { decodeToRaw } from '../image/raw-image';
 import { ASPECT_RATIOS, inpaintInput, type AspectRatio, type InpaintSchema } from './replicate-models';
+import { placementMeta, type ProductPlacement } from '../image/placement';
 
 /**
  * Product-preserving generation by mask-guided inpainting, whatever runs the model (a local Cog
@@ -45,15 +46,6 @@ export interface InpaintParams {
 }
 
 /** Where the cut-out went: the cut-out (sourceWidth × sourceHeight) scaled onto this rectangle of the image. */
-export interface Placement {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  sourceWidth: number;
-  sourceHeight: number;
-}
-
 export interface GenerateOptions {
   signal: AbortSignal;
   variant: number;
@@ -88,7 +80,7 @@ export interface InpaintCanvas {
   alpha: Buffer;
   /** For the model: white regenerates, black keeps (the product shrunk by maskGrow, feathered). */
   modelMask: Buffer;
-  placement: Placement;
+  placement: ProductPlacement;
   productBox: { x: number; y: number; width: number; height: number };
 }
 
@@ -140,7 +132,7 @@ export async function inpaintProduct(
         strength: params.strength,
         maskGrow: params.maskGrow,
         maskFeather: params.maskFeather,
-        placement: canvas.placement,
+        ...placementMeta(canvas.placement),
         productBox: canvas.productBox,
         // The product's own pixels in a generated scene.
         digitalSourceType: 'compositeWithTrainedAlgorithmicMedia',
@@ -149,7 +141,7 @@ export async function inpaintProduct(
   }
   const out: PortValues = { image: candidates[0], candidates };
   if (ctx.wants('mask')) {
-    out.mask = await storeImage(ctx, { data: canvas.alpha, width: canvas.width, height: canvas.height, channels: 1 }, 'flat', { channels: 1, productBbox: canvas.productBox, placement: canvas.placement });
+    out.mask = await storeImage(ctx, { data: canvas.alpha, width: canvas.width, height: canvas.height, channels: 1 }, 'flat', { channels: 1, productBbox: canvas.productBox, ...placementMeta(canvas.placement) });
   }
   return out;
 }

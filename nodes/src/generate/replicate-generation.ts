@@ -4,6 +4,7 @@ import { PermanentNodeError, type ArtifactRef, type NodeContext } from '@studiof
 import { storeImage } from '../image/image-artifacts';
 import { decodeToRaw, dropOpaqueAlpha } from '../image/raw-image';
 import { downloadOutput, ReplicateProvider, ReplicateTransientError, type ReplicateConfig } from '../providers/replicate';
+import { RedisPredictionNotices } from '../providers/prediction-notices';
 import type { promptOf } from './prompt-text';
 import { modelInput, replicateModel, TIER_MODELS, type AspectRatio, type OutputSize, type ReplicateModelSpec } from './replicate-models';
 import type { Tier } from './scene-templates';
@@ -63,7 +64,7 @@ export async function generateOnReplicate(ctx: NodeContext, config: ReplicateCon
         images: perPrediction,
         seed: g.seed >= 0 ? g.seed + i : -1,
       });
-      return predictToEnd(ctx, provider, model, input, predictionSignal).catch((err: unknown) => {
+      return predictToEnd(ctx, provider, model, input, predictionSignal, config.webhook?.url).catch((err: unknown) => {
         if (!giveUp.signal.aborted) giveUp.abort(err);
         throw err;
       });
@@ -71,6 +72,16 @@ export async function generateOnReplicate(ctx: NodeContext, config: ReplicateCon
   );
   if (giveUp.signal.aborted) throw giveUp.signal.reason;
   const finished = settled.map((r) => (r as PromiseFulfilledResult<Prediction>).value);
+  // Replicate charges per image it made, whatever happens to them afterwards.
+  for (const prediction of finished) {
+    const images = outputUrls(prediction).length;
+    ctx.cost({
+      kind: 'cloud',
+      usd: model.usdPerImage * images,
+      model: model.replicate,
+      detail: `prediction ${prediction.id}: ${images} image${images === 1 ? '' : 's'} × $${model.usdPerImage}`,
+    });
+  }
 
   ctx.progress(0.8, 'downloading the images');
   const candidates: ArtifactRef[] = [];
@@ -109,11 +120,13 @@ async function predictToEnd(
   model: ReplicateModelSpec,
   input: Record<string, unknown>,
   signal: AbortSignal,
+  webhookUrl: string | undefined,
 ): Promise<Prediction> {
   const prediction = await provider.predict({
     model: model.replicate,
     input,
     cancelAfterMs: REPLICATE_CANCEL_AFTER_MS,
+    ...(webhookUrl ? { webhook: webhookUrl } : {}),
     signal,
     onStatus: (p) => ctx.progress(p.status === 'processing' ? 0.4 : 0.15, `${model.title}: ${p.status}`),
   });
@@ -159,10 +172,13 @@ async function referenceUrl(ctx: NodeContext, provider: ReplicateProvider, cutou
 /** One provider per configuration in a process, so its create budget is shared by every job. */
 const providers = new Map<string, ReplicateProvider>();
 function replicateProviderFor(config: ReplicateConfig): ReplicateProvider {
-  const key = `${config.baseUrl}\n${config.token}`;
+  const { webhook } = config;
+  const key = `${config.baseUrl}\n${config.token}\n${webhook ? `${webhook.redisUrl}\n${webhook.queuePrefix}` : ''}`;
   let provider = providers.get(key);
   if (!provider) {
-    provider = new ReplicateProvider({ auth: config.token, baseUrl: config.baseUrl });
+    // One Redis subscriber per process for every waiting prediction; polling carries on without it.
+    const notices = webhook ? new RedisPredictionNotices(webhook.redisUrl, webhook.queuePrefix) : undefined;
+    provider = new ReplicateProvider({ auth: config.token, baseUrl: config.baseUrl, ...(notices ? { notices } : {}) });
     providers.set(key, provider);
   }
   return provider;

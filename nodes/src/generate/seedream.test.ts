@@ -53,7 +53,8 @@ describe('seedream: generation on Replicate (loopback stand-in)', () => {
 
   it('generates premium shots with Seedream 4 and records the prediction id, predict time and cost on each artifact', async () => {
     standIn.set({ predictTime: 7.5 });
-    const out = await h.runNode(seedreamNode, { cutout, prompt: premiumPrompt as PromptValue }, { images: 2, aspectRatio: '4:3' });
+    const costsBefore = h.costs.length;
+    const out = await h.runNode(seedreamNode, { cutout, prompt: premiumPrompt as PromptValue }, { images: 2, aspectRatio: '4:3' }, 'seedream-premium');
     const create = lastCreate();
     assert.equal(create.path, '/v1/models/bytedance/seedream-4/predictions');
     const input = create.body.input;
@@ -78,6 +79,12 @@ describe('seedream: generation on Replicate (loopback stand-in)', () => {
       const meta = await sharp(await h.get(ref)).metadata();
       assert.deepEqual([meta.format, meta.width, meta.height], ['png', 96, 64]);
     }
+    const reported = h.costs.slice(costsBefore);
+    assert.deepEqual(
+      reported.map((c) => [c.nodeId, c.kind, c.model, Number(c.usd.toFixed(6))]),
+      [['seedream-premium', 'cloud', 'bytedance/seedream-4', 0.06]],
+      'one prediction of two images reported to ctx.cost at the per-image price',
+    );
   });
 
   it('runs the fast model for the standard tier, one prediction per variant with consecutive seeds', async () => {

@@ -1,5 +1,7 @@
 import Replicate, { type Prediction } from 'replicate';
 import { PermanentNodeError } from '@studioflow/runtime/contract';
+import { serviceEnv } from '@studioflow/runtime/config';
+import type { PredictionNotices } from './prediction-notices';
 
 /**
  * Replicate predictions with the workarounds the `replicate` client (1.4.0) needs: it retries a 429
@@ -13,7 +15,15 @@ export const REPLICATE_DEFAULT_BASE_URL = 'https://api.replicate.com/v1';
 export interface ReplicateConfig {
   token: string;
   baseUrl: string;
+  /**
+   * Webhook mode (REPLICATE_WEBHOOK_URL set): Replicate posts finished predictions to `url`, the API
+   * verifies and publishes them on Redis, and the waiting job takes them from there.
+   */
+  webhook?: { url: string; redisUrl: string; queuePrefix: string };
 }
+
+/** Where the API receives Replicate's webhooks, under its public base URL. */
+export const REPLICATE_WEBHOOK_PATH = '/api/webhooks/replicate';
 
 /** How to configure Replicate, for the messages that refuse a graph or a job without it. */
 export const REPLICATE_CONFIG_HINT = 'set REPLICATE_API_TOKEN (and REPLICATE_BASE_URL for a proxy or a stand-in)';
@@ -22,7 +32,13 @@ export const REPLICATE_CONFIG_HINT = 'set REPLICATE_API_TOKEN (and REPLICATE_BAS
 export function replicateConfig(env: NodeJS.ProcessEnv = process.env): ReplicateConfig | undefined {
   const token = env.REPLICATE_API_TOKEN?.trim();
   if (!token) return undefined;
-  return { token, baseUrl: env.REPLICATE_BASE_URL?.trim() || REPLICATE_DEFAULT_BASE_URL };
+  const config: ReplicateConfig = { token, baseUrl: env.REPLICATE_BASE_URL?.trim() || REPLICATE_DEFAULT_BASE_URL };
+  const publicBase = env.REPLICATE_WEBHOOK_URL?.trim();
+  if (publicBase) {
+    const { redisUrl, queuePrefix } = serviceEnv(env);
+    config.webhook = { url: new URL(REPLICATE_WEBHOOK_PATH, publicBase.replace(/\/*$/, '/')).toString(), redisUrl, queuePrefix };
+  }
+  return config;
 }
 
 export type PredictionStatus = Prediction['status'];
@@ -50,6 +66,8 @@ export interface ProviderOptions {
   poll?: { firstMs: number; maxMs: number };
   /** The longest `Retry-After` we accept before waiting anyway for this long. */
   maxRetryAfterMs?: number;
+  /** Webhook deliveries (verified by the API): a finished prediction announced there ends the wait at once. */
+  notices?: PredictionNotices;
 }
 
 /** A Replicate error a retry might fix (5xx, network, throttling beyond our patience). */
@@ -88,13 +106,26 @@ export class ReplicateProvider {
     await this.creates.take(signal);
     let prediction = await this.create(request);
     request.onStatus?.(prediction);
+    // A finished prediction announced by webhook wakes the poll loop's sleep and is taken as is.
+    let announced: Prediction | undefined;
+    const nudge = new AbortController();
+    const { id } = prediction;
+    const unsubscribe = this.options.notices?.subscribe(id, (p) => {
+      if (p.id !== id || !TERMINAL_STATUSES.has(p.status) || announced) return;
+      announced = p;
+      nudge.abort();
+    });
     try {
       let delay = this.poll.firstMs;
       let failedPolls = 0;
       while (!TERMINAL_STATUSES.has(prediction.status)) {
-        await sleep(delay, signal);
+        await sleep(delay, signal, nudge.signal);
+        if (announced) {
+          prediction = announced;
+          request.onStatus?.(prediction);
+          break;
+        }
         delay = Math.min(this.poll.maxMs, Math.round(delay * 1.5));
-        const { id } = prediction;
         try {
           prediction = await this.call(`polling prediction ${id}`, () => this.client.predictions.get(id, { signal }));
           failedPolls = 0;
@@ -110,6 +141,8 @@ export class ReplicateProvider {
       // Aborted, or we lost track of it: either way nobody will collect it, so it must stop costing money.
       await this.cancel(prediction.id);
       throw err;
+    } finally {
+      unsubscribe?.();
     }
   }
 
@@ -223,18 +256,30 @@ export class TokenBucket {
   }
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`; rejects when `signal` aborts, resolves early when `wake` aborts. */
+export function sleep(ms: number, signal?: AbortSignal, wake?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const timer = setTimeout(() => {
+    if (wake?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+      wake?.removeEventListener('abort', onWake);
+    };
+    const timer = setTimeout(() => {
+      done();
       resolve();
     }, ms);
     const onAbort = () => {
-      clearTimeout(timer);
+      done();
       reject(signal?.reason ?? new Error('aborted'));
     };
+    const onWake = () => {
+      done();
+      resolve();
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
+    wake?.addEventListener('abort', onWake, { once: true });
   });
 }
 

@@ -18,15 +18,27 @@ export interface AlignedPair {
   origin: Point;
   box0: Rect;
   box1: Rect;
+  /** How the candidate was put on the grid: from its box, or from the transform the generator recorded. */
+  from: 'boxes' | 'placement';
+}
+
+/** A transform known beforehand (a generator's placement): where the original's box centre is in the candidate, and the uniform scale. */
+export interface KnownTransform {
+  /** The original box centre's position in the candidate, candidate px. */
+  centre: Point;
+  /** Candidate px → original px. */
+  scale: number;
 }
 
 /**
  * Puts the candidate's product on the original's grid: centres of the product boxes coincide and
  * one uniform scale (the geometric mean of the box ratios) maps sizes, so a stretched or warped
  * product stays stretched after alignment (per-axis box fitting would undo exactly that).
+ * With a `known` transform (the placement a generator recorded) its centre and scale are used
+ * instead of the boxes; the residual shift search stays either way.
  * Both are resampled so the original's box is at most `workSide` px: the metrics' scale is fixed.
  */
-export async function alignProducts(orig: RawImage, alpha0: Uint8Array, cand: RawImage, alpha1: Uint8Array, workSide = 512): Promise<AlignedPair | null> {
+export async function alignProducts(orig: RawImage, alpha0: Uint8Array, cand: RawImage, alpha1: Uint8Array, known?: KnownTransform, workSide = 512): Promise<AlignedPair | null> {
   const box0 = boundingBox(alpha0, orig.width, orig.height, 127);
   const box1 = boundingBox(alpha1, cand.width, cand.height, 127);
   if (!box0 || !box1) return null;
@@ -35,9 +47,9 @@ export async function alignProducts(orig: RawImage, alpha0: Uint8Array, cand: Ra
   // Never compare at the original's own resolution: resampling both sides equally keeps their sharpness comparable.
   const t = Math.min(0.75, workSide / Math.max(fw, fh));
   const w = Math.max(8, Math.round(fw * t)), h = Math.max(8, Math.round(fh * t));
-  const scale = Math.sqrt((box0.width * box0.height) / (box1.width * box1.height));
+  const scale = known?.scale ?? Math.sqrt((box0.width * box0.height) / (box1.width * box1.height));
   const c0: Point = [box0.x + box0.width / 2, box0.y + box0.height / 2];
-  const c1: Point = [box1.x + box1.width / 2, box1.y + box1.height / 2];
+  const c1: Point = known?.centre ?? [box1.x + box1.width / 2, box1.y + box1.height / 2];
   const k1 = scale * t;
   const o = await window(orig, alpha0, t, c0, w, h);
   let c = await window(cand, alpha1, k1, c1, w, h);
@@ -45,10 +57,10 @@ export async function alignProducts(orig: RawImage, alpha0: Uint8Array, cand: Ra
   const d = residualShift(o, c, w, h);
   if (d[0] || d[1]) c = await window(cand, alpha1, k1, [c1[0] + d[0] / k1, c1[1] + d[1] / k1], w, h);
   const origin: Point = [c0[0] - w / 2 / t, c0[1] - h / 2 / t];
-  return { w, h, rgb0: o.rgb, a0: o.alpha, rgb1: c.rgb, a1: c.alpha, scale, gridScale: t, origin, box0, box1 };
+  return { w, h, rgb0: o.rgb, a0: o.alpha, rgb1: c.rgb, a1: c.alpha, scale, gridScale: t, origin, box0, box1, from: known ? 'placement' : 'boxes' };
 }
 
-type Point = [number, number];
+export type Point = [number, number];
 type Window = { rgb: Buffer; alpha: Buffer };
 
 /**

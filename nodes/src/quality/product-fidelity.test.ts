@@ -10,7 +10,7 @@ import { NodeHarness } from '../testing/node-harness';
 import { makeProductPhoto, type ProductKind } from '../testing/synthetic-product';
 
 interface Box { x: number; y: number; width: number; height: number }
-type Score = { score: number; pass: boolean; parts: Record<string, number>; failing: string[] };
+type Score = { score: number; pass: boolean; parts: Record<string, number>; failing: string[]; candidateMaskSource: string; backdrop?: Record<string, number> };
 
 describe('product-fidelity', () => {
   let h: NodeHarness;
@@ -19,7 +19,7 @@ describe('product-fidelity', () => {
     h = await NodeHarness.create();
   });
   after(async () => {
-    const head = ['case', 'score', 'pass', 'ssim', 'worstTile', 'dE mean', 'dE p95', 'edgeIoU', 'maskIoU', 'failing'];
+    const head = ['case', 'located by', 'score', 'pass', 'ssim', 'worstTile', 'dE mean', 'dE p95', 'edgeIoU', 'maskIoU', 'failing'];
     console.log(`product-fidelity scores\n${[head.join(' | '), ...rows].join('\n')}`);
     await h.close();
   });
@@ -30,7 +30,7 @@ describe('product-fidelity', () => {
   const fidelity = async (name: string, original: ArtifactRef, candidate: ArtifactRef, candidateMask?: ArtifactRef) => {
     const out = (await h.runNode(productFidelityNode, { original, candidate, candidateMask })).score as unknown as Score;
     const p = out.parts;
-    rows.push([name, out.score.toFixed(3), out.pass ? 'pass' : 'FAIL', p.ssim.toFixed(3), p.ssimWorstTile.toFixed(3), p.deltaEMean.toFixed(2), p.deltaEP95.toFixed(2), p.edgeIoU.toFixed(3), p.maskIoU.toFixed(3), out.failing.join(',')].join(' | '));
+    rows.push([name, out.candidateMaskSource, out.score.toFixed(3), out.pass ? 'pass' : 'FAIL', p.ssim.toFixed(3), p.ssimWorstTile.toFixed(3), p.deltaEMean.toFixed(2), p.deltaEP95.toFixed(2), p.edgeIoU.toFixed(3), p.maskIoU.toFixed(3), out.failing.join(',')].join(' | '));
     return out;
   };
   /** A product photo through input-image and segment: the original cut-out. */
@@ -65,6 +65,17 @@ describe('product-fidelity', () => {
         assert.ok((await fidelity(`${kind}: same, sweep`, cutout, sweep)).pass);
         const solid = await composite(cutout, { background: 'solid', color: '#d8e2dc', shadow: 0.6, fill: 0.6, placement: 'thirds' });
         assert.ok((await fidelity(`${kind}: same, solid`, cutout, solid)).pass);
+      });
+
+      it('finds the product with the classical matte on a plain backdrop when the image records no placement', async () => {
+        const sweep = await composite(cutout, { background: 'sweep', color: '#f3efe6', secondColor: '#b9c4cf', fill: 0.7 });
+        for (const [name, image] of [['white', white], ['sweep', sweep]] as const) {
+          const bare = await png(await h.get(image));
+          const out = await fidelity(`${kind}: same, ${name}, no placement`, cutout, bare);
+          console.log(`${kind} on ${name}: backdrop ${JSON.stringify(out.backdrop)}`);
+          assert.equal(out.candidateMaskSource, 'classical');
+          assert.ok(out.pass, `score ${out.score}`);
+        }
       });
 
       it('uses a given candidate mask', async () => {

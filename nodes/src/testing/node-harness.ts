@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import { describeNode, NO_MODEL_POOL, type ArtifactRef, type Device, type ModelAccess, type NodeContext, type NodeDefinition, type PortValues, type RunInfo } from '@studioflow/runtime/contract';
+import { describeNode, NO_MODEL_POOL, type ArtifactRef, type CostPart, type Device, type ModelAccess, type NodeContext, type NodeDefinition, type PortValues, type RunInfo } from '@studioflow/runtime/contract';
 // The factory alone: the worker entry would load BullMQ and pg into every importer of this package.
 import { createNodeContext } from '@studioflow/runtime/worker/node-context';
+import { CostMeter } from '@studioflow/runtime/worker/cost-meter';
 import { checkParams, type NodeTypeDescriptor } from '@studioflow/runtime/graph';
 
 export interface ProgressEvent {
@@ -20,6 +21,8 @@ export interface ProgressEvent {
 export class NodeHarness {
   readonly progress: ProgressEvent[] = [];
   readonly logs: Array<{ level: string; msg: string; extra?: Record<string, unknown> }> = [];
+  /** Every ctx.cost report, by the node that made it (checked as the worker host checks it). */
+  readonly costs: Array<{ nodeId: string } & CostPart> = [];
   private counter = 0;
 
   private constructor(
@@ -60,6 +63,10 @@ export class NodeHarness {
       artifacts: this.store.access(),
       signal,
       onProgress: (fraction, message) => this.progress.push({ nodeId, fraction, message }),
+      onCost: (part) => {
+        new CostMeter().record(part);
+        this.costs.push({ nodeId, ...part });
+      },
       log: {
         info: (msg, extra) => this.logs.push({ level: 'info', msg, extra }),
         warn: (msg, extra) => this.logs.push({ level: 'warn', msg, extra }),

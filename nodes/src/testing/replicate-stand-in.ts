@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
+import { signReplicateWebhook } from '../providers/replicate-webhook';
+
+/** The signing secret the stand-in's webhooks use (Standard Webhooks form: whsec_ + base64). */
+export const STAND_IN_WEBHOOK_SECRET = `whsec_${Buffer.from('studioflow-stand-in-webhook-key').toString('base64')}`;
 
 export type Outcome = 'succeeded' | 'failed' | 'aborted' | 'hang';
 
@@ -15,16 +19,35 @@ export interface StandInBehaviour {
   outcomes: Outcome[];
   /** Time in each of starting and processing. */
   stepMs: number;
+  /** A prediction's whole time (starting + processing) by creation index, overriding `stepMs`: a latency spread. */
+  latencyMs?: (index: number) => number;
   /** Output images per prediction (Seedream's max_images, when given, wins). */
   outputs: number;
-  /** What the output URLs serve: a PNG, a 404, a 500, text, or bytes labelled image/png that are not one. */
-  output: 'png' | 'missing' | 'server-error' | 'text' | 'corrupt';
+  /**
+   * What the output URLs serve: a plain PNG of `outputSize`, a scene (the prediction's reference
+   * image placed on a plain backdrop, so a product-fidelity check on it can pass), a 404, a 500,
+   * text, or bytes labelled image/png that are not one.
+   */
+  output: 'png' | 'scene' | 'missing' | 'server-error' | 'text' | 'corrupt';
+  /** Width and height of a `png` or `scene` output. */
+  outputSize: [number, number];
+  /** How the next `scene` outputs change the product, in creation order (then none): `recolour` turns its hue, which a fidelity check catches. */
+  sceneEdits: Array<'none' | 'recolour'>;
   error: string;
   predictTime: number;
   /** Answer this many status GETs with 500 first. */
   pollErrors: number;
   /** An outage: every create answers this HTTP status (0: none). */
   createStatus: number;
+  /** Sign webhooks with this secret (Replicate's per-account signing secret). */
+  webhookSecret: string;
+}
+
+/** A webhook the stand-in sent for a finished prediction, and what the receiver answered. */
+export interface StandInWebhook {
+  url: string;
+  predictionId: string;
+  status: number | 'unreachable';
 }
 
 export interface StandInRequest {
@@ -37,13 +60,18 @@ export interface StandInRequest {
   body?: any;
 }
 
-interface StandInPrediction {
+export interface StandInPrediction {
   id: string;
   model: string;
   input: Record<string, unknown>;
   createdAt: number;
+  /** Time in each of starting and processing, for this prediction. */
+  stepMs: number;
+  sceneEdit: 'none' | 'recolour';
   behaviour: StandInBehaviour;
   canceled: boolean;
+  /** When the stand-in first answered a terminal status for it (what a poll could see at the earliest is `createdAt + 2 stepMs`). */
+  settledAt?: number;
 }
 
 const DEFAULTS: StandInBehaviour = {
@@ -54,21 +82,29 @@ const DEFAULTS: StandInBehaviour = {
   stepMs: 100,
   outputs: 1,
   output: 'png',
+  outputSize: [96, 64],
+  sceneEdits: [],
   error: 'E001: the model could not process the input',
   predictTime: 3.21,
   pollErrors: 0,
   createStatus: 0,
+  webhookSecret: STAND_IN_WEBHOOK_SECRET,
 };
 
 /**
  * A loopback stand-in for Replicate's predictions API (node:http on port 0): create (201), status
  * moving starting → processing → a terminal status over time, cancel, 429 with Retry-After, and
- * output URLs it serves itself. Every request is recorded.
+ * output URLs it serves itself. Every request is recorded. A prediction created with a `webhook` is
+ * posted there, signed, once it finishes (`webhook_events_filter: ["completed"]`, as seedream asks).
  */
 export class ReplicateStandIn {
   readonly requests: StandInRequest[] = [];
+  readonly webhooks: StandInWebhook[] = [];
   behaviour: StandInBehaviour = { ...DEFAULTS };
   private readonly predictions = new Map<string, StandInPrediction>();
+  /** Uploaded files (the files API), by id: a reference sent as a file URL is read from here. */
+  private readonly files = new Map<string, Buffer>();
+  private readonly plainPngs = new Map<string, Promise<Buffer>>();
   private counter = 0;
   private throttled = 0;
   private created = 0;
@@ -108,13 +144,15 @@ export class ReplicateStandIn {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const raw = Buffer.concat(chunks);
+    const text = raw.toString('utf8');
     const path = (req.url ?? '/').split('?')[0];
     const json = text && req.headers['content-type']?.startsWith('application/json');
     this.requests.push({ method: req.method ?? 'GET', path, at: Date.now(), headers: req.headers, bytes: chunks.reduce((n, c) => n + c.length, 0), ...(json ? { body: JSON.parse(text) } : {}) });
 
-    const file = /^\/files\/([\w-]+)\.png$/.exec(path);
-    if (file && req.method === 'GET') return this.serveOutput(res);
+    // Output files are named `<prediction id>-out<n>.png`.
+    const file = /^\/files\/(\w+)[\w-]*\.png$/.exec(path);
+    if (file && req.method === 'GET') return this.serveOutput(res, this.predictions.get(file[1]));
     if (req.headers.authorization !== 'Bearer test-token') return send(res, 401, { detail: 'Invalid token.' });
 
     const create = /^\/v1\/models\/([\w.-]+)\/([\w.-]+)\/predictions$/.exec(path);
@@ -126,14 +164,24 @@ export class ReplicateStandIn {
         return send(res, 429, { detail: 'Request was throttled. Expected available in 1 second.' });
       }
       const id = `standin${++this.counter}`;
-      const body = JSON.parse(text) as { input: Record<string, unknown> };
+      const body = JSON.parse(text) as { input: Record<string, unknown>; webhook?: unknown };
       const behaviour = { ...this.behaviour, outcome: this.behaviour.outcomes[this.created++] ?? this.behaviour.outcome };
-      const prediction = { id, model: `${create[1]}/${create[2]}`, input: body.input, createdAt: Date.now(), behaviour, canceled: false };
+      const index = this.created - 1;
+      const stepMs = behaviour.latencyMs ? behaviour.latencyMs(index) / 2 : behaviour.stepMs;
+      const sceneEdit = behaviour.sceneEdits[index] ?? 'none';
+      const prediction = { id, model: `${create[1]}/${create[2]}`, input: body.input, createdAt: Date.now(), stepMs, sceneEdit, behaviour, canceled: false };
       this.predictions.set(id, prediction);
+      if (typeof body.webhook === 'string' && behaviour.outcome !== 'hang') {
+        const finishesIn = (behaviour.outcome === 'aborted' ? 1 : 2) * behaviour.stepMs;
+        setTimeout(() => void this.deliver(prediction, body.webhook as string), finishesIn + 5).unref();
+      }
       return send(res, 201, this.view(prediction));
     }
     if (path === '/v1/files' && req.method === 'POST') {
       const id = `file${++this.counter}`;
+      const form = await new Response(raw, { headers: { 'content-type': String(req.headers['content-type'] ?? '') } }).formData().catch(() => null);
+      const content = form?.get('content');
+      if (content instanceof Blob) this.files.set(id, Buffer.from(await content.arrayBuffer()));
       return send(res, 201, { id, name: 'reference.png', content_type: 'image/png', size: text.length, urls: { get: `${this.baseUrl}/files/${id}` } });
     }
     const get = /^\/v1\/predictions\/(\w+)$/.exec(path);
@@ -155,12 +203,27 @@ export class ReplicateStandIn {
     send(res, 404, { detail: 'Not found.' });
   }
 
+  /** Posts the finished prediction to its webhook, signed as Replicate signs (Standard Webhooks). */
+  private async deliver(p: StandInPrediction, url: string): Promise<void> {
+    const body = JSON.stringify(this.view(p));
+    const headers = signReplicateWebhook(`msg_${p.id}`, Math.floor(Date.now() / 1000), body, p.behaviour.webhookSecret);
+    try {
+      const res = await fetch(url, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body, signal: AbortSignal.timeout(10_000) });
+      await res.arrayBuffer();
+      this.webhooks.push({ url, predictionId: p.id, status: res.status });
+    } catch {
+      this.webhooks.push({ url, predictionId: p.id, status: 'unreachable' });
+    }
+  }
+
   private view(p: StandInPrediction): Record<string, unknown> {
     const elapsed = Date.now() - p.createdAt;
-    const { stepMs, outcome } = p.behaviour;
+    const { stepMs } = p;
+    const { outcome } = p.behaviour;
     let status: string = elapsed < stepMs ? 'starting' : elapsed < 2 * stepMs || outcome === 'hang' ? 'processing' : outcome;
     if (p.canceled) status = 'canceled';
     if (outcome === 'aborted' && elapsed >= stepMs) status = 'aborted';
+    if (status !== 'starting' && status !== 'processing') p.settledAt ??= Date.now();
     const count = typeof p.input.max_images === 'number' ? p.input.max_images : p.behaviour.outputs;
     const ext = p.behaviour.output === 'missing' ? 'gone' : 'out';
     return {
@@ -177,8 +240,14 @@ export class ReplicateStandIn {
     };
   }
 
-  private async serveOutput(res: ServerResponse): Promise<void> {
-    switch (this.behaviour.output) {
+  /** The predictions created so far, in creation order (their timings for a bench). */
+  createdPredictions(): ReadonlyArray<Readonly<StandInPrediction>> {
+    return [...this.predictions.values()];
+  }
+
+  private async serveOutput(res: ServerResponse, prediction: StandInPrediction | undefined): Promise<void> {
+    const behaviour = prediction?.behaviour ?? this.behaviour;
+    switch (behaviour.output) {
       case 'missing':
         return send(res, 404, { detail: 'Not found.' });
       case 'server-error':
@@ -190,10 +259,54 @@ export class ReplicateStandIn {
         res.writeHead(200, { 'Content-Type': 'image/png' }).end(Buffer.from('\x89PNG\r\n\x1a\n truncated', 'latin1'));
         return;
       default: {
-        const png = await sharp({ create: { width: 96, height: 64, channels: 3, background: { r: 200, g: 170, b: 140 } } }).png().toBuffer();
+        const png = behaviour.output === 'scene' && prediction ? await this.scenePng(prediction) : await this.plainPng(behaviour.outputSize);
         res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length }).end(png);
       }
     }
+  }
+
+  /** One plain PNG per size, rendered once: a bench's hundreds of downloads cost the stand-in nothing. */
+  private plainPng([width, height]: [number, number]): Promise<Buffer> {
+    const key = `${width}x${height}`;
+    let png = this.plainPngs.get(key);
+    if (!png) {
+      png = sharp({ create: { width, height, channels: 3, background: { r: 200, g: 170, b: 140 } } }).png().toBuffer();
+      this.plainPngs.set(key, png);
+    }
+    return png;
+  }
+
+  /**
+   * What a model asked to keep the product would ideally return: the reference cut-out, unchanged,
+   * standing on a plain warm backdrop (about 70% of the frame, low in it). A plain backdrop keeps the
+   * classical segmentation that product-fidelity and colour-correct use able to find the product.
+   */
+  private async scenePng(p: StandInPrediction): Promise<Buffer> {
+    const [width, height] = p.behaviour.outputSize;
+    const backdrop = { r: 236, g: 230, b: 220 };
+    const reference = await this.referenceOf(p);
+    if (!reference) return sharp({ create: { width, height, channels: 3, background: backdrop } }).png().toBuffer();
+    const product = await sharp(reference)
+      .modulate(p.sceneEdit === 'recolour' ? { hue: 120 } : {})
+      .resize({ width: Math.round(width * 0.7), height: Math.round(height * 0.7), fit: 'inside' })
+      .png()
+      .toBuffer({ resolveWithObject: true });
+    const left = Math.round((width - product.info.width) / 2);
+    const top = Math.round(height * 0.88 - product.info.height);
+    return sharp({ create: { width, height, channels: 3, background: backdrop } })
+      .composite([{ input: product.data, left, top: Math.max(0, top) }])
+      .png()
+      .toBuffer();
+  }
+
+  /** The reference image of a prediction's input: a data URL, or a file uploaded to this stand-in. */
+  private async referenceOf(p: StandInPrediction): Promise<Buffer | undefined> {
+    const value = [p.input.image_input, p.input.input_image, p.input.image].flat().find((v) => typeof v === 'string') as string | undefined;
+    if (!value) return undefined;
+    const data = /^data:[^;]+;base64,(.*)$/.exec(value);
+    if (data) return Buffer.from(data[1], 'base64');
+    const file = /\/files\/(\w+)$/.exec(value);
+    return file ? this.files.get(file[1]) : undefined;
   }
 }
 

@@ -1,3 +1,4 @@
+import type { CostPart } from './cost';
 import type { ArtifactRef } from './values';
 
 export interface PutArtifactOptions {
@@ -88,6 +89,12 @@ export interface NodeContext {
   models: ModelAccess;
   /** The model id the plan placed this node for (NodePlacement.model), if any. */
   model?: string;
+  /**
+   * Reports money this job spent that the host cannot see, e.g. a cloud model's price per image.
+   * The host adds GPU time and the storage of the artifacts put by itself; every part is summed
+   * into the node's cost. Call once per charge (a retried attempt reports its own).
+   */
+  cost(part: CostPart): void;
 }
 
 /** NodeContext.wants for a list of consumed outputs (undefined: all). */

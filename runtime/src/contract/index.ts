@@ -2,3 +2,4 @@
 export * from './values';
 export * from './context';
 export * from './define-node';
+export * from './cost';

@@ -198,7 +198,14 @@ export function validateWithParams(
   }
 
   for (const [id, params] of checkedParams) {
-    if (nodes.get(id)?.gate) problems.push(...gateProblems(id, params, graph.edges, (n) => checkedParams.get(n)));
+    if (!nodes.get(id)?.gate) continue;
+    const checkValue = (nodeId: string, param: string, value: unknown): string[] => {
+      const descriptor = nodes.get(nodeId);
+      if (!descriptor) return [];
+      const checked = checkParams(descriptor, { ...checkedParams.get(nodeId), [param]: value });
+      return checked.ok ? [] : checked.errors;
+    };
+    problems.push(...gateProblems(id, params, graph.edges, (n) => checkedParams.get(n), checkValue));
   }
 
   return { ok: problems.length === 0, problems, params: checkedParams };

@@ -69,7 +69,8 @@ export type RunResultUrls = Record<string, string>;
  */
 export interface RunEventMap {
   'run.started': RunEventBase;
-  'run.completed': RunEventBase & { results: RunResultUrls };
+  /** costUsd: what every node execution of the run cost, re-runs included (US dollars). */
+  'run.completed': RunEventBase & { results: RunResultUrls; costUsd?: number };
   'run.failed': RunEventBase & { error?: string };
   'run.cancelled': RunEventBase & { error?: string };
   'run.awaiting_review': RunEventBase;
@@ -81,7 +82,7 @@ export interface RunEventMap {
   'node.started': NodeEventBase & { attempt: number };
   /** Progress in [0,1], throttled by the worker host. */
   'node.progress': NodeEventBase & { progress: number; message?: string };
-  /** Artifact refs in `outputs` carry a signed `url` on the wire. */
+  /** Artifact refs in `outputs` carry a signed `url` on the wire. costUsd: this execution's cost (0 when cached). */
   'node.completed': NodeEventBase & { state: 'done' | 'cached'; outputs?: PortValues; cached?: boolean; durationMs?: number; sourceRunId?: string | null; costUsd?: number | null };
   'node.failed': NodeEventBase & { state: 'failed'; error?: string; durationMs?: number };
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { LocalArtifactStore } from '../artifacts';
-import type { ModelAccess, NodeCatalog, NodeLogger, PortValue, PortValues, RunInfo } from '../contract';
+import { roundUsd, type ModelAccess, type NodeCatalog, type NodeCost, type NodeLogger, type PortValue, type PortValues, type RunInfo } from '../contract';
 import type { GraphDoc } from '../graph';
 import { planRun } from '../runs/plan-run';
 import { decide, initialSnapshot, type Decision, type Materialize, type RunSnapshot } from '../scheduler';
 import { createNodeContext } from '../worker/node-context';
 import { runWithTimeout } from '../worker/timeout';
+import { CostMeter, DEFAULT_COST_RATES, type CostRates } from '../worker/cost-meter';
 
 export interface LocalRunOptions {
   catalog: NodeCatalog;
@@ -20,12 +21,14 @@ export interface LocalRunOptions {
   materialize?: Materialize;
   /** A model pool (the GPU runtime's, for a CLI on a machine with models); without one, model nodes fail clearly. */
   models?: ModelAccess;
+  /** What GPU time and stored bytes cost; default DEFAULT_COST_RATES. */
+  costRates?: CostRates;
 }
 
 export type LocalRunEvent =
   | { type: 'node.started'; nodeId: string }
   | { type: 'node.progress'; nodeId: string; progress: number; message?: string }
-  | { type: 'node.completed'; nodeId: string; durationMs: number; outputs: PortValues }
+  | { type: 'node.completed'; nodeId: string; durationMs: number; outputs: PortValues; cost: NodeCost }
   | { type: 'node.failed'; nodeId: string; error: string };
 
 export interface LocalRunResult {
@@ -34,6 +37,9 @@ export interface LocalRunResult {
   /** Outputs of the sink nodes when the run completed. */
   outputs: Record<string, PortValues>;
   error?: string;
+  /** What each node that ran cost, and the run's total (US dollars). */
+  costs: Record<string, NodeCost>;
+  costUsd: number;
 }
 
 /** The same pure scheduler, driven in-process with no PostgreSQL or Redis: for the CLI and tests. */
@@ -47,7 +53,7 @@ export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): 
   const info: RunInfo = { runId, tenantId: 'local' };
   let snapshot: RunSnapshot = { ...initialSnapshot(plan, seedInputs), runId };
   const ready: Array<Extract<Decision, { kind: 'enqueue' }>> = [];
-  const result: LocalRunResult = { runId, snapshot, outputs: {} };
+  const result: LocalRunResult = { runId, snapshot, outputs: {}, costs: {}, costUsd: 0 };
   const controller = new AbortController();
 
   const apply = (event: Parameters<typeof decide>[2]): void => {
@@ -68,10 +74,13 @@ export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): 
     const nodeController = new AbortController();
     const abortNode = () => nodeController.abort(controller.signal.reason);
     controller.signal.addEventListener('abort', abortNode, { once: true });
+    const meter = new CostMeter(options.costRates ?? DEFAULT_COST_RATES);
+    const artifacts = options.artifacts.access();
     const ctx = createNodeContext({
       run: info,
       nodeId: job.nodeId,
-      artifacts: options.artifacts.access(),
+      artifacts,
+      onCost: meter.record,
       signal: nodeController.signal,
       log: options.log,
       wants: node.wants,
@@ -83,7 +92,13 @@ export async function runGraphLocally(doc: GraphDoc, options: LocalRunOptions): 
     options.onEvent?.({ type: 'node.started', nodeId: job.nodeId });
     try {
       const outputs = await runWithTimeout(() => def.run(ctx, job.inputs, job.params), options.timeoutMs ?? node.timeoutMs, nodeController);
-      options.onEvent?.({ type: 'node.completed', nodeId: job.nodeId, durationMs: Date.now() - started, outputs });
+      const durationMs = Date.now() - started;
+      if (node.resource === 'gpu') meter.gpuTime(durationMs);
+      meter.storage(artifacts.written);
+      const cost = meter.total();
+      result.costs[job.nodeId] = cost;
+      result.costUsd = roundUsd(result.costUsd + cost.usd);
+      options.onEvent?.({ type: 'node.completed', nodeId: job.nodeId, durationMs, outputs, cost });
       apply({ kind: 'node_succeeded', nodeId: job.nodeId, generation: job.generation, outputs });
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);

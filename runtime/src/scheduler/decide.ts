@@ -197,7 +197,8 @@ function passOrRetry(plan: RunPlan, snap: RunSnapshot, gateId: string, decisions
   snap.nodes[gateId] = { ...gate, generation: gate.generation + 1 };
   if (passed) return succeed(plan, snap, decisions, gateId, { image: inputs.image ?? null, report: report as unknown as PortValue });
   if (score !== undefined && attempt < policy.maxAttempts) {
-    const overrides = nextAttemptParams(policy.adjust, paramsOf, `${snap.runId ?? ''}/${gateId}/${attempt + 1}`);
+    const { overrides, clamped } = nextAttemptParams(policy.adjust, paramsOf, `${snap.runId ?? ''}/${gateId}/${attempt + 1}`, plan.nodes[gateId].adjustRanges);
+    if (clamped.length) report.attempts = [...report.attempts.slice(0, -1), { ...report.attempts[report.attempts.length - 1], clamped }];
     return reset(plan, snap, decisions, retryScope(plan, gateId, policy.rerunFrom), overrides, { [gateId]: { report: report as unknown as PortValue } });
   }
   const outputs = { report: report as unknown as PortValue };

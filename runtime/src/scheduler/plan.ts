@@ -1,6 +1,7 @@
 import { pickFields, topologicalOrder, validateWithParams } from '../graph';
 import type { GraphDoc, GraphProblem, NodeTypeDescriptor, Resource } from '../graph';
 import type { PortValue, PortValues } from '../contract/values';
+import { paramRange, type ParamRange } from '../graph/gate-check';
 
 export interface PlanInput {
   port: string;
@@ -36,6 +37,11 @@ export interface PlanNode extends Pick<NodeTypeDescriptor, (typeof PLAN_NODE_FIE
    * runs: only the results matter). Absent: every output (editor runs, sinks, plans stored before).
    */
   wants?: string[];
+  /**
+   * A retry gate's adjusted params (`<nodeId>.<param>`) with the range their schema allows: a retry
+   * clamps an adjusted value into it. Absent on other nodes, and on gates of plans stored before.
+   */
+  adjustRanges?: Record<string, ParamRange>;
 }
 
 export interface PlacedModel {
@@ -152,6 +158,7 @@ export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[
     const source = nodes[e.source];
     if (!source.downstream.includes(e.target)) source.downstream.push(e.target);
   }
+  for (const n of Object.values(nodes)) if (n.gate) setAdjustRanges(n, nodes, types);
   const ids = doc.nodes.map((n) => n.id);
   const sinks = ids.filter((id) => nodes[id].downstream.length === 0);
   if (options.materialize === 'consumed') {
@@ -161,6 +168,20 @@ export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[
     }
   }
   return { nodes, order: topologicalOrder(ids, doc.edges), sinks };
+}
+
+/** The schema ranges of the params a gate adjusts, so the pure scheduler can clamp without the catalog. */
+function setAdjustRanges(gate: PlanNode, nodes: Record<string, PlanNode>, types: Map<string, NodeTypeDescriptor>): void {
+  const ranges: Record<string, ParamRange> = {};
+  const steps = Array.isArray(gate.params.adjust) ? (gate.params.adjust as Array<{ param?: unknown }>) : [];
+  for (const step of steps) {
+    if (typeof step.param !== 'string') continue;
+    const dot = step.param.indexOf('.');
+    const target = nodes[step.param.slice(0, dot)];
+    const range = target && paramRange(types.get(target.type)!.params, step.param.slice(dot + 1));
+    if (range) ranges[step.param] = range;
+  }
+  if (Object.keys(ranges).length) gate.adjustRanges = ranges;
 }
 
 function placeNode(options: CompileOptions, nodeId: string, type: string, params: Record<string, unknown>): NodePlacement | undefined {

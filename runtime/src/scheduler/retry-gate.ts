@@ -1,4 +1,5 @@
 import type { PortValue } from '../contract/values';
+import type { ParamRange } from '../graph/gate-check';
 import { descendantsOf, type RunPlan } from './plan';
 
 /**
@@ -31,6 +32,15 @@ export interface GateAttempt {
   score: number;
   params: Record<string, unknown>;
   passed: boolean;
+  /** Adjustments for the retry this attempt led to that left their param's schema range, and the bound used instead. */
+  clamped?: ClampedAdjustment[];
+}
+
+/** An adjusted value past its param's minimum or maximum, and the bound the retry used. */
+export interface ClampedAdjustment {
+  param: string;
+  wanted: number;
+  applied: number;
 }
 
 /** The gate's `report` output; kept on the gate between attempts so every attempt stays visible. */
@@ -77,21 +87,35 @@ export function adjustedValues(steps: readonly AdjustStep[], paramsOf: (nodeId: 
 
 /**
  * The param overrides for the next attempt, per node: each step applied in order to the value the
- * previous step (or attempt) left. `seedBasis` makes newSeed deterministic: the same run, gate and
+ * previous step (or attempt) left, then clamped into the param's schema range (`ranges`, from the
+ * plan) with every clamp listed. `seedBasis` makes newSeed deterministic: the same run, gate and
  * attempt always give the same seed, so decide stays pure and replays agree.
  */
 export function nextAttemptParams(
   steps: readonly AdjustStep[],
   paramsOf: (nodeId: string) => Record<string, unknown>,
   seedBasis: string,
-): Record<string, Record<string, unknown>> {
-  const next: Record<string, Record<string, unknown>> = {};
+  ranges: Readonly<Record<string, ParamRange>> = {},
+): { overrides: Record<string, Record<string, unknown>>; clamped: ClampedAdjustment[] } {
+  const overrides: Record<string, Record<string, unknown>> = {};
+  const clamped = new Map<string, ClampedAdjustment>();
   for (const step of steps) {
     const { nodeId, param } = splitParamKey(step.param);
-    const current = param in (next[nodeId] ?? {}) ? next[nodeId][param] : paramsOf(nodeId)[param];
-    (next[nodeId] ??= {})[param] = applyStep(step, current, `${seedBasis}/${step.param}`);
+    const current = param in (overrides[nodeId] ?? {}) ? overrides[nodeId][param] : paramsOf(nodeId)[param];
+    const wanted = applyStep(step, current, `${seedBasis}/${step.param}`);
+    const applied = clampTo(ranges[step.param], wanted);
+    if (applied !== wanted) clamped.set(step.param, { param: step.param, wanted: wanted as number, applied: applied as number });
+    else clamped.delete(step.param);
+    (overrides[nodeId] ??= {})[param] = applied;
   }
-  return next;
+  return { overrides, clamped: [...clamped.values()] };
+}
+
+function clampTo(range: ParamRange | undefined, value: unknown): unknown {
+  if (!range || typeof value !== 'number') return value;
+  if (range.maximum !== undefined && value > range.maximum) return range.maximum;
+  if (range.minimum !== undefined && value < range.minimum) return range.minimum;
+  return value;
 }
 
 function applyStep(step: AdjustStep, current: unknown, seedBasis: string): unknown {

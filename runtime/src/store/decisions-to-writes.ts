@@ -1,4 +1,4 @@
-import type { PortValues } from '../contract';
+import { NO_COST, roundUsd, type NodeCost, type PortValues } from '../contract';
 import type { Decision, NodeRunState, RunStatus } from '../scheduler';
 import { jobFor } from './job-spec';
 import { type ApplyResult, type RunDefinition, type RunEventItem, type RunNotice } from './types';
@@ -19,6 +19,9 @@ export interface NodeWrite {
   started_at: string | null;
   finished_at: string | null;
   duration_ms: number | null;
+  set_cost: boolean;
+  cost_usd: number | null;
+  cost_parts: unknown;
 }
 
 export interface RunWrite {
@@ -53,6 +56,8 @@ export class WriteSet {
   readonly refunds = new Map<string, LedgerWrite>();
   readonly charges = new Map<string, LedgerWrite>();
   readonly deadLetters: DeadLetterWrite[] = [];
+  /** Per run, the cost of the node executions this batch completed: added to runs.cost_usd. */
+  readonly runCosts = new Map<string, number>();
   readonly result: ApplyResult = { jobs: [], notices: [], aborts: [] };
 
   add(def: RunDefinition, item: RunEventItem | null, decisions: Decision[], generations: Record<string, number>): void {
@@ -72,6 +77,8 @@ export class WriteSet {
           const started = isSubject && item?.startedAt ? item.startedAt : null;
           const ended = isSubject && finished ? item?.finishedAt ?? new Date() : null;
           const reset = d.state === 'pending' || d.state === 'queued';
+          const cost = costOfState(d.state, isSubject ? item : null);
+          if (cost && cost.usd > 0) this.runCosts.set(runId, roundUsd((this.runCosts.get(runId) ?? 0) + cost.usd));
           this.nodes.set(key, {
             run_id: runId,
             node_id: d.nodeId,
@@ -87,6 +94,9 @@ export class WriteSet {
             started_at: started ? started.toISOString() : prev?.started_at ?? null,
             finished_at: ended ? ended.toISOString() : prev?.finished_at ?? null,
             duration_ms: started && ended ? ended.getTime() - started.getTime() : prev?.duration_ms ?? null,
+            set_cost: cost !== undefined || reset || (prev?.set_cost ?? false),
+            cost_usd: cost ? cost.usd : reset ? null : prev?.cost_usd ?? null,
+            cost_parts: cost ? cost.parts : reset ? null : prev?.cost_parts ?? null,
           });
           if (d.state === 'failed' && isSubject && event?.kind === 'node_failed') {
             this.deadLetters.push({
@@ -98,7 +108,7 @@ export class WriteSet {
               attempts: item?.attempts ?? 1,
             });
           }
-          this.result.notices.push(nodeNotice(def, d.nodeId, d.state, d.outputs, d.error, started, ended));
+          this.result.notices.push(nodeNotice(def, d.nodeId, d.state, d.outputs, d.error, started, ended, cost));
           break;
         }
         case 'abort':
@@ -130,6 +140,17 @@ export class WriteSet {
   }
 }
 
+/**
+ * The cost a node's new state records: a fresh success what its worker measured, a node served from
+ * the cache (or finished without a job, like a gate) nothing; none for other states.
+ */
+function costOfState(state: NodeRunState, subject: RunEventItem | null): NodeCost | undefined {
+  if (state === 'cached') return NO_COST;
+  if (state !== 'done') return undefined;
+  const event = subject?.event;
+  return event?.kind === 'node_succeeded' && !event.cached ? subject?.cost ?? NO_COST : NO_COST;
+}
+
 /** The event a run's new status is announced by (queued is announced by its nodes). */
 function runNotice(runId: string, tenantId: string, status: RunStatus, outputs: Record<string, PortValues> | undefined, error: string | undefined): RunNotice | undefined {
   switch (status) {
@@ -155,13 +176,14 @@ function nodeNotice(
   error: string | undefined,
   started: Date | null,
   ended: Date | null,
+  cost: NodeCost | undefined,
 ): RunNotice {
   const base = { runId: def.runId, tenantId: def.tenantId, nodeId };
   const durationMs = started && ended ? { durationMs: ended.getTime() - started.getTime() } : {};
   switch (state) {
     case 'done':
     case 'cached':
-      return { type: 'node.completed', ...base, state, ...(outputs ? { outputs } : {}), ...(state === 'cached' ? { cached: true } : {}), ...durationMs };
+      return { type: 'node.completed', ...base, state, ...(outputs ? { outputs } : {}), ...(state === 'cached' ? { cached: true } : {}), ...durationMs, costUsd: cost?.usd ?? 0 };
     case 'failed':
       return { type: 'node.failed', ...base, state, ...(error ? { error } : {}), ...durationMs };
     case 'running':

@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import type { WriteSet } from './decisions-to-writes';
 import { appendLedger, debit } from './ledger';
 import type { ArtifactRow, RunState } from './run-state';
+import type { RunNotice } from './types';
 
 /**
  * The batched write SQL of one transaction: node and run rows, charges of re-driven runs and refunds,
@@ -16,10 +17,12 @@ export async function flushWrites(c: PoolClient, writes: WriteSet, artifacts: Ar
          error = u.error, attempts = COALESCE(u.attempts, n.attempts),
          queued_at = COALESCE(u.queued_at, n.queued_at), started_at = COALESCE(u.started_at, n.started_at),
          finished_at = COALESCE(u.finished_at, n.finished_at), duration_ms = COALESCE(u.duration_ms, n.duration_ms),
-         source_run_id = CASE WHEN u.set_outputs THEN NULL ELSE n.source_run_id END
+         source_run_id = CASE WHEN u.set_outputs THEN NULL ELSE n.source_run_id END,
+         cost_usd = CASE WHEN u.set_cost THEN u.cost_usd ELSE n.cost_usd END,
+         cost_parts = CASE WHEN u.set_cost THEN u.cost_parts ELSE n.cost_parts END
        FROM jsonb_to_recordset($1::jsonb) AS u(run_id uuid, node_id text, state text, generation int, set_outputs boolean,
          outputs jsonb, error text, attempts int, set_params boolean, params_override jsonb, queued_at timestamptz,
-         started_at timestamptz, finished_at timestamptz, duration_ms int)
+         started_at timestamptz, finished_at timestamptz, duration_ms int, set_cost boolean, cost_usd numeric, cost_parts jsonb)
        WHERE n.run_id = u.run_id AND n.node_id = u.node_id`,
       [JSON.stringify([...writes.nodes.values()])],
     );
@@ -33,6 +36,20 @@ export async function flushWrites(c: PoolClient, writes: WriteSet, artifacts: Ar
        WHERE r.id = u.id`,
       [JSON.stringify([...writes.runs.values()])],
     );
+  }
+  if (writes.runCosts.size) {
+    // Only a node_state decision adds cost, and the scheduler makes one per node generation: a
+    // repeated completion adds nothing.
+    await c.query(
+      `UPDATE runs r SET cost_usd = r.cost_usd + u.usd FROM unnest($1::uuid[], $2::numeric[]) AS u(id, usd) WHERE r.id = u.id`,
+      [[...writes.runCosts.keys()], [...writes.runCosts.values()]],
+    );
+  }
+  const completed = writes.result.notices.filter((n): n is Extract<RunNotice, { type: 'run.completed' }> => n.type === 'run.completed');
+  if (completed.length) {
+    const totals = await c.query(`SELECT id, cost_usd FROM runs WHERE id = ANY($1::uuid[])`, [completed.map((n) => n.runId)]);
+    const byRun = new Map(totals.rows.map((r) => [r.id as string, Number(r.cost_usd)]));
+    for (const n of completed) n.costUsd = byRun.get(n.runId) ?? 0;
   }
   if (writes.charges.size) {
     // A re-drive opens a new billing round; its charge and any later refund carry the round in their keys.

@@ -59,9 +59,9 @@ export class PgRunStore {
         ],
       );
       await c.query(
-        `INSERT INTO node_runs (run_id, node_id, tenant_id, node_type, state, outputs, source_run_id)
-         SELECT n.run_id, n.node_id, n.tenant_id, n.node_type, n.state, n.outputs, n.source_run_id
-         FROM jsonb_to_recordset($1::jsonb) AS n(run_id uuid, node_id text, tenant_id uuid, node_type text, state text, outputs jsonb, source_run_id uuid)`,
+        `INSERT INTO node_runs (run_id, node_id, tenant_id, node_type, state, outputs, source_run_id, cost_usd)
+         SELECT n.run_id, n.node_id, n.tenant_id, n.node_type, n.state, n.outputs, n.source_run_id, n.cost_usd
+         FROM jsonb_to_recordset($1::jsonb) AS n(run_id uuid, node_id text, tenant_id uuid, node_type text, state text, outputs jsonb, source_run_id uuid, cost_usd numeric)`,
         [
           JSON.stringify(
             runs.flatMap((r) =>
@@ -73,6 +73,8 @@ export class PgRunStore {
                 state: r.initialNodes?.[id] ? 'cached' : 'pending',
                 outputs: r.initialNodes?.[id]?.outputs ?? null,
                 source_run_id: r.initialNodes?.[id]?.sourceRunId ?? null,
+                // A replay's reused outputs were paid for by the parent run.
+                cost_usd: r.initialNodes?.[id] ? 0 : null,
               })),
             ),
           ),

@@ -1,4 +1,4 @@
-import type { ArtifactRef, PortValue, PortValues, RunInfo } from '../contract';
+import type { ArtifactRef, NodeCost, PortValue, PortValues, RunInfo } from '../contract';
 import type { Resource, RunEvent, RunEventName } from '../graph';
 import type { RunPlan, SchedulerEvent } from '../scheduler';
 
@@ -63,6 +63,8 @@ export interface RunEventItem {
   finishedAt?: Date;
   attempts?: number;
   artifacts?: ArtifactRef[];
+  /** What a node_succeeded execution cost (the worker host's CostMeter). */
+  cost?: NodeCost;
 }
 
 /**
@@ -72,7 +74,7 @@ export interface RunEventItem {
  */
 export type RunNotice =
   | (RunEvent<Exclude<RunEventName, 'run.completed'>> & { tenantId: string })
-  | { type: 'run.completed'; runId: string; tenantId: string; outputs: Record<string, PortValues> };
+  | { type: 'run.completed'; runId: string; tenantId: string; outputs: Record<string, PortValues>; costUsd?: number };
 
 export interface ApplyResult {
   jobs: JobSpec[];

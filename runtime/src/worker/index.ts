@@ -5,3 +5,4 @@ export * from './worker-process';
 export * from './timeout';
 export * from './semaphore';
 export * from './execution-slots';
+export * from './cost-meter';

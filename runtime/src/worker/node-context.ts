@@ -1,4 +1,4 @@
-import { NO_MODEL_POOL, wantsFrom, type ArtifactAccess, type Device, type ModelAccess, type NodeContext, type NodeLogger, type RunInfo } from '../contract';
+import { NO_MODEL_POOL, wantsFrom, type ArtifactAccess, type CostPart, type Device, type ModelAccess, type NodeContext, type NodeLogger, type RunInfo } from '../contract';
 
 /** What a host knows when it runs a node; the context a node sees is made from this alone. */
 export interface NodeContextOptions {
@@ -20,6 +20,8 @@ export interface NodeContextOptions {
   models?: ModelAccess;
   /** The model id the plan placed this node for. */
   model?: string;
+  /** Where ctx.cost reports go (a CostMeter's record); default: dropped. */
+  onCost?: (part: CostPart) => void;
 }
 
 export const silentLogger: NodeLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -39,5 +41,6 @@ export function createNodeContext(options: NodeContextOptions): NodeContext {
     device: options.device ?? 'cpu',
     models: options.models ?? NO_MODEL_POOL,
     ...(options.model ? { model: options.model } : {}),
+    cost: options.onCost ?? (() => undefined),
   };
 }

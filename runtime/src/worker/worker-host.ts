@@ -10,6 +10,7 @@ import { cpuSlots, type ExecutionSlots, type SlotLease } from './execution-slots
 import type { RunCoordinator } from '../bullmq/coordinator';
 import { runWithTimeout } from './timeout';
 import { createNodeContext } from './node-context';
+import { CostMeter, DEFAULT_COST_RATES, type CostRates } from './cost-meter';
 import { DEFAULT_TIMEOUT_MS } from '../scheduler/plan';
 
 export interface WorkerHostOptions {
@@ -30,6 +31,8 @@ export interface WorkerHostOptions {
   /** A logger whose every line carries the run and node ids. */
   logFor?: (bindings: { runId: string; nodeId: string; type: string }) => NodeLogger;
   defaultTimeoutMs?: number;
+  /** What GPU time and stored bytes cost (costRatesFromEnv); default DEFAULT_COST_RATES. */
+  costRates?: CostRates;
   /** BullMQ lock and stalled-check timing: how fast a job of a killed worker is picked up again. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
@@ -64,7 +67,7 @@ export class NodeWorkerHost {
         // A job keeps its BullMQ slot until its completion is committed (group commit, ~10 ms under
         // load). Extra BullMQ slots let the next nodes start meanwhile; the execution slots still cap
         // the node work itself at the configured concurrency.
-        const worker = new Worker<NodeJobData>(queue, (job) => this.process(job, slots), {
+        const worker = new Worker<NodeJobData>(queue, (job) => this.process(job, resource, slots), {
           connection: o.connection,
           prefix: o.prefix,
           concurrency: limit * 3,
@@ -85,7 +88,7 @@ export class NodeWorkerHost {
     await this.options.subscriber.unsubscribe().catch(() => undefined);
   }
 
-  private async process(job: Job<NodeJobData>, slots: ExecutionSlots): Promise<void> {
+  private async process(job: Job<NodeJobData>, resource: Resource, slots: ExecutionSlots): Promise<void> {
     const o = this.options;
     const d = job.data;
     const def = o.catalog.get(d.type);
@@ -100,6 +103,7 @@ export class NodeWorkerHost {
     const attempt = Math.max(job.attemptsMade + 1, job.attemptsStarted ?? 0);
     o.coordinator.notices.publish([{ type: 'node.started', ...notice, attempt }]);
     let lastProgress = 0;
+    const meter = new CostMeter(o.costRates ?? DEFAULT_COST_RATES);
     // The context is made on the slot the job gets: its device and warm model pool are part of it.
     const contextOn = (slot: SlotLease) => createNodeContext({
       device: slot.device,
@@ -112,6 +116,7 @@ export class NodeWorkerHost {
       log: o.logFor?.({ runId: d.runId, nodeId: d.nodeId, type: d.type }) ?? o.log,
       wants: d.wants,
       ...(d.model ? { model: d.model } : {}),
+      onCost: meter.record,
       onProgress: (fraction, message) => {
         const now = Date.now();
         if (now - lastProgress < 100 && fraction < 1) return; // throttle socket traffic
@@ -121,8 +126,15 @@ export class NodeWorkerHost {
     });
     try {
       const timeoutMs = d.timeoutMs ?? def.timeoutMs ?? o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-      const outputs = await slots.run(d.model, (slot) =>
-        runWithTimeout(() => def.run(contextOn(slot), d.inputs, d.params), timeoutMs, controller));
+      const outputs = await slots.run(d.model, async (slot) => {
+        const onSlotSince = Date.now();
+        try {
+          return await runWithTimeout(() => def.run(contextOn(slot), d.inputs, d.params), timeoutMs, controller);
+        } finally {
+          if (resource === 'gpu') meter.gpuTime(Date.now() - onSlotSince);
+        }
+      });
+      meter.storage(artifacts.written);
       await o.coordinator.submit({
         runId: d.runId,
         event: { kind: 'node_succeeded', nodeId: d.nodeId, generation: d.generation, outputs },
@@ -130,6 +142,7 @@ export class NodeWorkerHost {
         finishedAt: new Date(),
         attempts: attempt,
         artifacts: artifacts.written,
+        cost: meter.total(),
       });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -8,6 +8,7 @@ import { createRedis } from '../bullmq/connection';
 import { RunCoordinator } from '../bullmq/coordinator';
 import { DEFAULT_RETRY, NodeQueues } from '../bullmq/queues';
 import { NodeWorkerHost, type WorkerHostOptions } from './worker-host';
+import { costRatesFromEnv } from './cost-meter';
 
 export interface WorkerProcessOptions {
   name: string;
@@ -57,6 +58,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ hos
     coordinator,
     log,
     logFor: (bindings) => wrap(logger.child(bindings)),
+    costRates: costRatesFromEnv(),
     lockDurationMs: o.lockDurationMs ?? numberEnv('LOCK_DURATION_MS'),
     stalledIntervalMs: o.stalledIntervalMs ?? numberEnv('STALLED_INTERVAL_MS'),
   });

@@ -6,7 +6,7 @@ import { createScratchDatabase } from '@studioflow/migrations/testing';
 import type { Redis } from 'ioredis';
 import { LocalArtifactStore } from '../../src/artifacts';
 import { createRedis, NodeQueues, RunCoordinator } from '../../src/bullmq';
-import { NodeWorkerHost } from '../../src/worker';
+import { NodeWorkerHost, type WorkerHostOptions } from '../../src/worker';
 import type { NodeCatalog } from '../../src/contract';
 import { PgRunStore } from '../../src/store';
 
@@ -30,7 +30,9 @@ export async function startInfra(label: string) {
   const connections: Redis[] = [redis];
   const hosts: NodeWorkerHost[] = [];
 
-  async function startWorker(catalog: NodeCatalog, concurrency = 20): Promise<NodeWorkerHost> {
+  /** A worker host on the cpu queue (or `options.resources`, each with `concurrency`). */
+  async function startWorker(catalog: NodeCatalog, concurrency = 20, options: Partial<Pick<WorkerHostOptions, 'resources' | 'costRates'>> = {}): Promise<NodeWorkerHost> {
+    const resources = options.resources ?? ['cpu'];
     const connection = createRedis({ url: REDIS_URL, prefix });
     const subscriber = createRedis({ url: REDIS_URL, prefix });
     connections.push(connection, subscriber);
@@ -39,8 +41,9 @@ export async function startInfra(label: string) {
       connection,
       subscriber,
       prefix,
-      resources: ['cpu'],
-      concurrency: { cpu: concurrency },
+      resources,
+      concurrency: Object.fromEntries(resources.map((r) => [r, concurrency])),
+      ...(options.costRates ? { costRates: options.costRates } : {}),
       catalog,
       artifacts,
       coordinator: workerCoordinator,

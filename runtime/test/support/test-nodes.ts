@@ -100,7 +100,7 @@ export function testCatalog(log: ExecutionLog = { calls: [] }, delayMs = 0, cach
         { name: 'score', type: 'score' },
         { name: 'out', type: 'report' },
       ],
-      params: Type.Object({ quality: Type.Number({ default: 0.2 }), seed: Type.Integer({ default: 0 }), provider: Type.String({ default: 'a' }) }),
+      params: Type.Object({ quality: Type.Number({ default: 0.2, minimum: 0, maximum: 1 }), seed: Type.Integer({ default: 0 }), provider: Type.String({ default: 'a' }) }),
       cacheable,
       async run(ctx, inputs, params) {
         record(ctx.run.runId, ctx.nodeId);

@@ -25,6 +25,7 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
 /** Express middleware for right after the JSON body parser: 400 before any handler sees a too-deep body. */
 export function rejectDeepJson(max = MAX_JSON_DEPTH) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    next(nestedDeeperThan(req.body, max) ? new BadRequestException(`the JSON body is nested deeper than ${max} levels`) : undefined);
+    // A raw body (webhooks) is bytes, not parsed JSON.
+    next(!Buffer.isBuffer(req.body) && nestedDeeperThan(req.body, max) ? new BadRequestException(`the JSON body is nested deeper than ${max} levels`) : undefined);
   };
 }

@@ -19,6 +19,8 @@ export interface AppConfig extends ServiceEnv {
   artifactUrlSecret: string | undefined;
   /** A signed artifact URL works for at least this long. */
   artifactUrlTtlS: number;
+  /** Replicate's webhook signing secret; unset, POST /api/webhooks/replicate answers 404. */
+  replicateWebhookSecret: string | undefined;
 }
 
 const repoRoot = resolve(__dirname, '../../../..');
@@ -43,6 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     reconcileEveryMs: num('RECONCILE_EVERY_MS', 30_000),
     artifactUrlSecret: env.ARTIFACT_URL_SECRET || undefined,
     artifactUrlTtlS: num('ARTIFACT_URL_TTL_S', 3600),
+    replicateWebhookSecret: env.REPLICATE_WEBHOOK_SECRET?.trim() || undefined,
     workerConcurrency: { cpu: num('CPU_CONCURRENCY', 2), gpu: num('GPU_CONCURRENCY', 1), cloud: num('CLOUD_CONCURRENCY', 16) },
   };
 }

@@ -1,5 +1,12 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn, type ValueTransformer } from 'typeorm';
 import type { GraphDoc } from '@studioflow/runtime/graph';
+import type { CostPart } from '@studioflow/runtime/contract';
+
+/** numeric columns arrive as strings (exact decimals); dollar amounts are read as numbers. */
+const USD: ValueTransformer = {
+  to: (value: number | null | undefined) => value,
+  from: (value: string | null) => (value === null ? null : Number(value)),
+};
 
 /** TypeORM mappings of the tables created by migrations/ (synchronize is always off). */
 @Entity('tenants')
@@ -88,6 +95,8 @@ export class RunEntity {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+  /** Every node execution of the run, re-runs included (US dollars). */
+  @Column({ name: 'cost_usd', type: 'numeric', transformer: USD }) costUsd!: number;
 }
 
 @Entity('node_runs')
@@ -107,6 +116,9 @@ export class NodeRunEntity {
   @Column({ name: 'duration_ms', type: 'int', nullable: true }) durationMs!: number | null;
   /** Set when a replay reused this node's outputs from an earlier run. */
   @Column({ name: 'source_run_id', type: 'uuid', nullable: true }) sourceRunId!: string | null;
+  /** The latest execution's cost; null while it has not finished. */
+  @Column({ name: 'cost_usd', type: 'numeric', nullable: true, transformer: USD }) costUsd!: number | null;
+  @Column({ name: 'cost_parts', type: 'jsonb', nullable: true }) costParts!: CostPart[] | null;
 }
 
 @Entity('artifacts')

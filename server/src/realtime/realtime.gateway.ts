@@ -61,7 +61,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     if (!rooms) return;
     // Artifacts get URLs signed for the run's tenant, which owns them.
     if (notice.type === 'run.completed') {
-      const event: RunEventMap['run.completed'] = { runId: notice.runId, results: this.urls.results(notice.outputs, notice.tenantId) };
+      const event: RunEventMap['run.completed'] = {
+        runId: notice.runId,
+        results: this.urls.results(notice.outputs, notice.tenantId),
+        ...(notice.costUsd !== undefined ? { costUsd: notice.costUsd } : {}),
+      };
       rooms.emit(notice.type, event);
       return;
     }

@@ -22,7 +22,7 @@ import { InsufficientCreditsError } from '@studioflow/runtime/store';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { runScope, type Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { GraphProblemsException, isUuid, quote } from '../common/errors';
+import { clip, GraphProblemsException, isUuid, quote } from '../common/errors';
 import { checkUploadedImage } from '../common/image-check';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../common/json-depth';
 import { GraphVersionEntity, NodeRunEntity, RunEntity, type TemplateEntity } from '../db/entities';
@@ -121,11 +121,15 @@ export class ShootsService {
       });
       return startedRun(runId);
     } catch (err) {
+      // The problems themselves in the message: a client that shows only `message` still learns what to fix or configure.
       if (err instanceof GraphInvalidError) {
-        // Refused before anything is stored or charged. A template that cannot run here whatever the
-        // params (no generation provider configured) says what to configure.
+        // A template that cannot run here whatever the params (no generation provider configured) says so first.
         const needsProvider = o.template ? this.templates.needsProvider(o.version.doc) : undefined;
-        throw new GraphProblemsException(err.problems, needsProvider ? `template ${o.template!.slug} cannot run: ${needsProvider}` : 'these params make the graph invalid');
+        const why = err.problems.map((p) => p.message).join('; ');
+        throw new GraphProblemsException(
+          err.problems,
+          clip(needsProvider ? `template ${o.template!.slug} cannot run: ${needsProvider}` : `the run cannot start (invalid graph, params or configuration): ${why}`, 1000),
+        );
       }
       if (err instanceof InsufficientCreditsError) throw new HttpException(err.message, HttpStatus.PAYMENT_REQUIRED);
       throw err;
@@ -163,6 +167,8 @@ export class ShootsService {
       params: run.params,
       parentRunId: run.parentRunId,
       priceCredits: run.priceCredits,
+      /** What the run cost us so far: every node execution, re-runs included (US dollars). */
+      costUsd: run.costUsd,
       error: run.error,
       createdAt: run.createdAt,
       startedAt: run.startedAt,
@@ -177,6 +183,8 @@ export class ShootsService {
         error: n.error,
         outputs: this.urls.withUrls(n.outputs ?? {}, run.tenantId),
         sourceRunId: n.sourceRunId,
+        costUsd: n.costUsd,
+        costParts: n.costParts,
         startedAt: n.startedAt,
         finishedAt: n.finishedAt,
       })),

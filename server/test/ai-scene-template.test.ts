@@ -1,0 +1,73 @@
+/**
+ * The shipped "AI scene" template when Replicate is not configured (the default `npm start`): it is
+ * seeded and listed, but a shoot of it is refused before anything is charged, with an answer that
+ * says what to configure. The run through the stand-in is the browser test (ai-scene-e2e.test.ts).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeProductPhoto } from '@studioflow/nodes/testing';
+import { api, sql, startTestApp, type TestApp } from './support/test-app';
+
+let t: TestApp;
+const saved = { token: process.env.REPLICATE_API_TOKEN, baseUrl: process.env.REPLICATE_BASE_URL };
+
+before(async () => {
+  delete process.env.REPLICATE_API_TOKEN;
+  delete process.env.REPLICATE_BASE_URL;
+  t = await startTestApp('aiscenecfg', { workers: 0 });
+});
+after(async () => {
+  await t?.stop();
+  if (saved.token !== undefined) process.env.REPLICATE_API_TOKEN = saved.token;
+  if (saved.baseUrl !== undefined) process.env.REPLICATE_BASE_URL = saved.baseUrl;
+});
+
+function shootForm(image: Buffer, fields: Record<string, string>): FormData {
+  const f = new FormData();
+  f.set('image', new Blob([new Uint8Array(image)], { type: 'image/jpeg' }), 'photo.jpg');
+  for (const [k, v] of Object.entries(fields)) f.set(k, v);
+  return f;
+}
+
+const balance = async () => (await sql(t, `SELECT credit_balance FROM tenants WHERE name = 'Demo studio'`))[0].credit_balance as number;
+const runCount = async () => Number((await sql(t, `SELECT count(*) AS n FROM runs`))[0].n);
+
+test('the AI scene template is seeded without Replicate and offers the seller the scene, its options, the tier and the product name', async () => {
+  const res = await api(t, '/api/templates', { key: t.userKey });
+  assert.equal(res.status, 200);
+  const template = res.body.find((x: { slug: string }) => x.slug === 'ai-scene');
+  assert.ok(template, `ai-scene is listed: ${JSON.stringify(res.body.map((x: { slug: string }) => x.slug))}`);
+  const exposed = template.exposedParams.map((e: { nodeId: string; param: string }) => `${e.nodeId}.${e.param}`);
+  for (const key of ['prompt.scene', 'prompt.title', 'prompt.tier', 'prompt.timeOfDay', 'prompt.props', 'compliance.marketplace']) {
+    assert.ok(exposed.includes(key), `${key} is exposed: ${exposed.join(', ')}`);
+  }
+});
+
+test('without REPLICATE_API_TOKEN an AI scene shoot answers 422 saying what to configure; nothing is charged and no run exists', async () => {
+  const photo = await makeProductPhoto({ seed: 31, width: 900, height: 700, kind: 'bottle' });
+  const [creditsBefore, runsBefore] = [await balance(), await runCount()];
+  const res = await api(t, '/api/shoots', {
+    method: 'POST',
+    key: t.userKey,
+    body: shootForm(photo.jpeg, { templateId: 'ai-scene', params: JSON.stringify({ 'prompt.scene': 'marble-bathroom', 'prompt.title': 'Face serum' }) }),
+  });
+  assert.equal(res.status, 422, JSON.stringify(res.body));
+  assert.match(res.body.message, /seedream needs Replicate: set REPLICATE_API_TOKEN/, 'the message itself says what to configure');
+  const problems: Array<{ nodeId?: string; message: string }> = res.body.problems ?? [];
+  const generate = problems.find((p) => p.nodeId === 'generate');
+  assert.ok(generate, `the generation node is named: ${JSON.stringify(res.body)}`);
+  assert.match(generate.message, /REPLICATE_API_TOKEN/);
+  assert.equal(await balance(), creditsBefore, 'no credits charged');
+  assert.equal(await runCount(), runsBefore, 'no run created');
+});
+
+test('an AI scene shoot refuses a marketplace whose main-image rules a scene cannot meet (Amazon: pure white)', async () => {
+  const photo = await makeProductPhoto({ seed: 32, width: 900, height: 700 });
+  const res = await api(t, '/api/shoots', {
+    method: 'POST',
+    key: t.userKey,
+    body: shootForm(photo.jpeg, { templateId: 'ai-scene', params: JSON.stringify({ 'compliance.marketplace': 'amazon' }) }),
+  });
+  assert.equal(res.status, 422, JSON.stringify(res.body));
+  assert.match(res.body.message, /compliance\.marketplace.*must be one of \["etsy","ebay"\]/);
+});
