@@ -78,6 +78,9 @@ describe('generate-scene: routing and failover between the cloud (Replicate) and
     assert.deepEqual([meta.width, meta.height], [1024, 768]);
     const stats = await sharp(await h.get(mask)).stats();
     assert.ok(stats.channels[0].max === 255 && stats.channels[0].min === 0, 'the placement mask marks the product and the generated scene');
+    const gpu = h.costs.filter((c) => c.kind === 'gpu').at(-1);
+    assert.ok(gpu && gpu.usd > 0 && gpu.model === 'flux-fill', 'the Cog server\'s GPU time is reported: the cloud worker measures none');
+    assert.match(gpu.detail ?? '', /GPU s on http:\/\/127\.0\.0\.1/);
   });
 
   it('runs the premium tier on the cloud (Seedream 4)', async () => {
@@ -85,6 +88,8 @@ describe('generate-scene: routing and failover between the cloud (Replicate) and
     assert.equal(replicate.requestsTo('POST', /\/predictions$/).at(-1)!.path, '/v1/models/bytedance/seedream-4/predictions');
     assert.deepEqual(served(out.image as ArtifactRef), { provider: 'cloud', chain: [] });
     assert.equal(out.mask, undefined, 'the cloud does not inpaint: no placement');
+    const cloud = h.costs.filter((c) => c.kind === 'cloud').at(-1);
+    assert.deepEqual([cloud?.model, cloud?.usd], ['bytedance/seedream-4', 0.03], 'Replicate\'s price is reported by the shared generation code');
   });
 
   it('sends a burst to the cloud while every local server is busy', async () => {

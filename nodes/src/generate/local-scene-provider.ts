@@ -1,4 +1,5 @@
 import { PermanentNodeError, type ArtifactRef, type NodeContext } from '@studioflow/runtime/contract';
+import { costRatesFromEnv } from '@studioflow/runtime/worker';
 import { COG_CONFIG_HINT, cogModel, type CogModelConfig } from '../models/cog-models';
 import { CogClient, cogOutputFiles, readCogFile } from '../providers/cog';
 import { ProviderSaturatedError, type SceneProvider, type SceneRequest, type SceneResult } from '../providers/scene-router';
@@ -130,9 +131,16 @@ async function inpaintOnCog(
     meta: { provider: 'cog', model: model.id, schema: schema.id, server: client.baseUrl, tier: request.tier, ...request.meta },
     async generate(input, { signal: predictionSignal, onProgress }) {
       const prediction = await client.predict(input, { signal: predictionSignal, onProgress, onBusy });
+      // The server's GPU was ours for the prediction, but this job waits on a cloud worker: the host
+      // measures no GPU time, so the prediction's own time is reported at the GPU rate.
+      const gpuSeconds = prediction.metrics?.predict_time;
+      if (gpuSeconds) {
+        const { gpuUsdPerHour } = costRatesFromEnv();
+        ctx.cost({ kind: 'gpu', usd: (gpuSeconds / 3600) * gpuUsdPerHour, model: model.id, detail: `${gpuSeconds.toFixed(2)} GPU s on ${client.baseUrl} × $${gpuUsdPerHour}/h` });
+      }
       const [file] = cogOutputFiles(prediction);
       if (!file) throw new PermanentNodeError(`Cog prediction ${prediction.id} on ${client.baseUrl} succeeded without an output image`);
-      return { image: await readCogFile(file, fetch, predictionSignal, MAX_OUTPUT_BYTES), meta: { predictionId: prediction.id, predictTime: prediction.metrics?.predict_time } };
+      return { image: await readCogFile(file, fetch, predictionSignal, MAX_OUTPUT_BYTES), meta: { predictionId: prediction.id, predictTime: gpuSeconds, gpuSeconds } };
     },
   };
   const defaults = Object.fromEntries(Object.entries(INPAINT_PARAMS).map(([name, schema]) => [name, schema.default]));
