@@ -36,7 +36,7 @@ export { warmUpProductNodes } from './warm-up';
 export { replicateConfig, REPLICATE_CONFIG_HINT, REPLICATE_WEBHOOK_PATH, type ReplicateConfig } from './providers/replicate';
 export { verifyReplicateWebhook, WebhookReplayGuard, type WebhookVerdict } from './providers/replicate-webhook';
 export {
-  CogClient, CogUnavailableError, CogWebhookReceiver, cogDetail, cogOutputFiles, lastProgress, newPredictionId, readCogFile,
+  CogClient, CogUnavailableError, CogWebhookReceiver, cogWebhookReceiverOptions, cogDetail, cogOutputFiles, lastProgress, newPredictionId, readCogFile,
   type CogClientOptions, type CogHealth, type CogHealthStatus, type CogPredictOptions, type CogPrediction, type CogPredictionStatus, type CogWebhookReceiverOptions,
 } from './providers/cog';
 export {

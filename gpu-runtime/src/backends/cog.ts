@@ -1,4 +1,4 @@
-import { CogClient, cogModel, cogModels, cogServerFor, CogWebhookReceiver, COG_CONFIG_HINT, type CogModelConfig, type CogWebhookReceiverOptions } from '@studioflow/nodes';
+import { CogClient, cogModel, cogModels, cogServerFor, CogWebhookReceiver, COG_CONFIG_HINT, cogWebhookReceiverOptions, type CogModelConfig } from '@studioflow/nodes';
 import type { LoadedModel, ModelBackend, ModelSource } from '../model-pool';
 
 /**
@@ -17,7 +17,7 @@ export function cogBackend(env: NodeJS.ProcessEnv = process.env): ModelBackend {
     async load(source, device, log): Promise<LoadedModel<CogClient>> {
       const model = source.spec as CogModelConfig;
       const server = cogServerFor(model, device);
-      const client = new CogClient({ baseUrl: server, receiver: await CogWebhookReceiver.shared(webhookReceiverOptions(env)) });
+      const client = new CogClient({ baseUrl: server, receiver: await CogWebhookReceiver.shared(cogWebhookReceiverOptions(env)) });
       const health = await client.waitUntilReady({ timeoutMs: model.setupTimeoutS * 1000 });
       log.info('Cog server ready', { modelId: model.id, device, server, status: health.status });
       // The server owns its GPU memory; nothing to free here.
@@ -25,15 +25,5 @@ export function cogBackend(env: NodeJS.ProcessEnv = process.env): ModelBackend {
     },
     configuredIds: () => [...cogModels(env).keys()],
     configHint: COG_CONFIG_HINT,
-  };
-}
-
-/** Where Cog servers post webhooks to this host: loopback by default; set for servers on other machines. */
-export function webhookReceiverOptions(env: NodeJS.ProcessEnv): CogWebhookReceiverOptions {
-  const port = env.STUDIOFLOW_COG_WEBHOOK_PORT?.trim();
-  return {
-    host: env.STUDIOFLOW_COG_WEBHOOK_HOST?.trim() || '127.0.0.1',
-    port: port ? Number(port) : 0,
-    ...(env.STUDIOFLOW_COG_WEBHOOK_URL?.trim() ? { publicUrl: env.STUDIOFLOW_COG_WEBHOOK_URL.trim() } : {}),
   };
 }

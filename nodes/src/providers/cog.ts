@@ -327,6 +327,16 @@ export interface CogWebhookReceiverOptions {
   publicUrl?: string;
 }
 
+/** Where Cog servers post webhooks to this process: loopback by default; set for servers on other machines. */
+export function cogWebhookReceiverOptions(env: NodeJS.ProcessEnv = process.env): CogWebhookReceiverOptions {
+  const port = env.STUDIOFLOW_COG_WEBHOOK_PORT?.trim();
+  return {
+    host: env.STUDIOFLOW_COG_WEBHOOK_HOST?.trim() || '127.0.0.1',
+    port: port ? Number(port) : 0,
+    ...(env.STUDIOFLOW_COG_WEBHOOK_URL?.trim() ? { publicUrl: env.STUDIOFLOW_COG_WEBHOOK_URL.trim() } : {}),
+  };
+}
+
 interface WebhookInbox {
   url: string;
   next(signal: AbortSignal): Promise<CogPrediction>;
@@ -368,7 +378,8 @@ export class CogWebhookReceiver {
   }
 
   /** The process's receiver, started on first use with `options` (later calls get the same one). */
-  static shared(options?: CogWebhookReceiverOptions): Promise<CogWebhookReceiver> {
+  /** The process's receiver, started on first use where STUDIOFLOW_COG_WEBHOOK_* say unless `options` are given. */
+  static shared(options: CogWebhookReceiverOptions = cogWebhookReceiverOptions()): Promise<CogWebhookReceiver> {
     CogWebhookReceiver.sharedReceiver ??= CogWebhookReceiver.start(options).catch((err) => {
       CogWebhookReceiver.sharedReceiver = undefined;
       throw err;

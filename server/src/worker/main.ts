@@ -1,6 +1,6 @@
 import { startWorkerProcess } from '@studioflow/runtime/worker';
 import sharp from 'sharp';
-import { CogWebhookReceiver, createProductCatalog, warmUpProductNodes } from '@studioflow/nodes';
+import { cogModels, CogWebhookReceiver, createProductCatalog, warmUpProductNodes } from '@studioflow/nodes';
 import { createRedis } from '@studioflow/runtime/bullmq';
 import { loadConfig } from '../config/config';
 import { publishProviderState } from '../providers/provider-state';
@@ -13,14 +13,9 @@ async function main(): Promise<void> {
   sharp.cache(false);
   // An optimisation only: a worker that cannot warm up still serves its jobs, only slower at first.
   await warmUpProductNodes().catch((err: Error) => console.warn(`warm-up failed, the first jobs will be slower: ${err.message}`));
-  // generate-scene's local provider waits for Cog's webhooks here: reachable where STUDIOFLOW_COG_WEBHOOK_*
-  // say, as for the GPU runtime (loopback by default).
-  const webhookPort = process.env.STUDIOFLOW_COG_WEBHOOK_PORT?.trim();
-  await CogWebhookReceiver.shared({
-    host: process.env.STUDIOFLOW_COG_WEBHOOK_HOST?.trim() || '127.0.0.1',
-    port: webhookPort ? Number(webhookPort) : 0,
-    ...(process.env.STUDIOFLOW_COG_WEBHOOK_URL?.trim() ? { publicUrl: process.env.STUDIOFLOW_COG_WEBHOOK_URL.trim() } : {}),
-  });
+  // generate-scene's local provider waits for Cog's webhooks on this receiver (where STUDIOFLOW_COG_WEBHOOK_*
+  // say): started now, so a port that cannot be taken stops the worker at start, not a job later.
+  if (cogModels().size) await CogWebhookReceiver.shared();
   // Breaker states and in-flight counts for GET /api/providers and the metrics.
   const stateRedis = createRedis({ url: config.redisUrl, prefix: config.queuePrefix });
   stateRedis.on('error', (err: Error) => console.warn(`Redis connection error (provider state): ${err.message}`));
