@@ -76,13 +76,6 @@ export interface GenerationRun {
   downloadStoreMs: number;
 }
 
-/** Failover from one provider to the other: measured by the helper that adds the failover node. */
-export interface FailoverResult {
-  skipped?: string;
-  /** First failure at the first provider → the first prediction created at the other, ms. */
-  latencyMs?: number[];
-}
-
 export interface GenerationResult {
   options: GenerationOptions;
   wallMs: number;
@@ -95,23 +88,6 @@ export interface GenerationResult {
   workerRssMb: { afterWarmUp: number; peak: number; atEnd: number };
   /** The worker's peak RSS so far after each batch: flat when memory stays bounded. */
   peakRssAfterBatchMb: number[];
-  failover: FailoverResult;
-}
-
-/** What a further measurement (failover) gets: the running stand-in, worker and a way to run shoots. */
-export interface GenerationBench {
-  standIn: ReplicateStandIn;
-  /** Starts `count` runs of `graph` at once and waits for them all; answers their ids and wall times. */
-  runBatch(graph: GraphDoc, count: number): Promise<Array<{ runId: string; status: string; wallMs: number }>>;
-}
-
-/**
- * Hook for the failover latency (generate-scene with cloud ↔ local failover): given the running
- * bench, make the first provider fail and time first failure → first prediction at the other one.
- * No node fails over yet, so it reports itself skipped.
- */
-export async function measureFailoverLatency(_bench: GenerationBench): Promise<FailoverResult> {
-  return { skipped: 'no failover node yet (generate-scene adds cloud ↔ local failover)' };
 }
 
 /**
@@ -216,7 +192,7 @@ export async function runGenerationSection(opts: GenerationOptions): Promise<Gen
     }
     let nextUpload = 0;
 
-    const runBatch: GenerationBench['runBatch'] = async (doc, count) => {
+    const runBatch = async (doc: GraphDoc, count: number): Promise<Array<{ runId: string; status: string; wallMs: number }>> => {
       const ids = Array.from({ length: count }, () => randomUUID());
       const walls = new Map<string, { t0: number; wallMs?: number; status?: string }>();
       const done = ids.map(
@@ -313,7 +289,6 @@ export async function runGenerationSection(opts: GenerationOptions): Promise<Gen
     const byPrediction = new Map(standIn.createdPredictions().map((p) => [p.id, p]));
     const runs = await runTimings(apiPool, batch, byPrediction);
     const idleRuns = await runTimings(apiPool, idleBatch, byPrediction);
-    const failover = await measureFailoverLatency({ standIn, runBatch });
     return {
       options: opts,
       wallMs,
@@ -325,7 +300,6 @@ export async function runGenerationSection(opts: GenerationOptions): Promise<Gen
       throttled: creates - predictionsCreated,
       workerRssMb: { afterWarmUp, peak, atEnd },
       peakRssAfterBatchMb,
-      failover,
     };
   } finally {
     if (worker && worker.exitCode === null) {

@@ -538,11 +538,6 @@ function printGeneration(g: GenerationResult, summary: string[]): void {
   }
   console.log(`  worker RSS: ${fmt(g.workerRssMb.afterWarmUp, 0)} MB after warm-up, peak ${fmt(g.workerRssMb.peak, 0)} MB (VmHWM), ${fmt(g.workerRssMb.atEnd, 0)} MB at the end`);
   console.log(`    max per 5 s of the batch (MB): ${rssTrack.join(', ')}`);
-  if (g.failover.skipped) console.log(`  failover latency: skipped: ${g.failover.skipped}`);
-  else if (g.failover.latencyMs?.length) {
-    const f = stats(g.failover.latencyMs);
-    console.log(`  failover latency (first failure → first prediction at the other provider): p50 ${fmt(f.p50, 0)} ms, p95 ${fmt(f.p95, 0)} ms`);
-  }
   const poll = per((r) => [r.pollDelayMs]);
   summary.push(
     `generation: ${g.runs.length} AI scene generations at once (predictions 2–10 s at a stand-in): ${ok} completed in ${fmt(g.wallMs / 1000, 1)} s, ` +
