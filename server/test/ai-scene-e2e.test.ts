@@ -98,7 +98,7 @@ async function inspect(nodeId: string): Promise<void> {
 
 test('the palette offers the generation nodes; the seeded AI scene pipeline opens and their forms show the scene choices and retry settings', { skip }, async () => {
   await page.goto(`${t.baseUrl}/`);
-  for (const type of ['compose-prompt', 'seedream', 'product-fidelity', 'retry-gate', 'human-review', 'colour-correct', 'marketplace-compliance']) {
+  for (const type of ['compose-prompt', 'generate-scene', 'seedream', 'flux-local', 'product-fidelity', 'clip-score', 'best-select', 'retry-gate', 'human-review', 'colour-correct', 'marketplace-compliance']) {
     await tid(`palette-item-${type}`).waitFor();
   }
   await shot('01-palette.png');

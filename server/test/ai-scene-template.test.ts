@@ -32,18 +32,22 @@ function shootForm(image: Buffer, fields: Record<string, string>): FormData {
 const balance = async () => (await sql(t, `SELECT credit_balance FROM tenants WHERE name = 'Demo studio'`))[0].credit_balance as number;
 const runCount = async () => Number((await sql(t, `SELECT count(*) AS n FROM runs`))[0].n);
 
-test('the AI scene template is seeded without Replicate and offers the seller the scene, its options, the tier and the product name', async () => {
-  const res = await api(t, '/api/templates', { key: t.userKey });
+test('the AI scene template is seeded without a provider: hidden from sellers, listed for staff as needing one, with the scene, its options, the tier and the product name exposed', async () => {
+  const forSeller = await api(t, '/api/templates', { key: t.userKey });
+  assert.equal(forSeller.status, 200);
+  assert.ok(!forSeller.body.some((x: { slug: string }) => x.slug === 'ai-scene'), 'a seller does not see a template that cannot run');
+  const res = await api(t, '/api/templates', { key: t.staffKey });
   assert.equal(res.status, 200);
   const template = res.body.find((x: { slug: string }) => x.slug === 'ai-scene');
-  assert.ok(template, `ai-scene is listed: ${JSON.stringify(res.body.map((x: { slug: string }) => x.slug))}`);
+  assert.ok(template, `ai-scene is listed for staff: ${JSON.stringify(res.body.map((x: { slug: string }) => x.slug))}`);
+  assert.match(template.needsProvider, /REPLICATE_API_TOKEN.*STUDIOFLOW_COG_MODELS/);
   const exposed = template.exposedParams.map((e: { nodeId: string; param: string }) => `${e.nodeId}.${e.param}`);
   for (const key of ['prompt.scene', 'prompt.title', 'prompt.tier', 'prompt.timeOfDay', 'prompt.props', 'compliance.marketplace']) {
     assert.ok(exposed.includes(key), `${key} is exposed: ${exposed.join(', ')}`);
   }
 });
 
-test('without REPLICATE_API_TOKEN an AI scene shoot answers 422 saying what to configure; nothing is charged and no run exists', async () => {
+test('with no generation provider configured an AI scene shoot answers 422 saying what to configure; nothing is charged and no run exists', async () => {
   const photo = await makeProductPhoto({ seed: 31, width: 900, height: 700, kind: 'bottle' });
   const [creditsBefore, runsBefore] = [await balance(), await runCount()];
   const res = await api(t, '/api/shoots', {
@@ -52,11 +56,11 @@ test('without REPLICATE_API_TOKEN an AI scene shoot answers 422 saying what to c
     body: shootForm(photo.jpeg, { templateId: 'ai-scene', params: JSON.stringify({ 'prompt.scene': 'marble-bathroom', 'prompt.title': 'Face serum' }) }),
   });
   assert.equal(res.status, 422, JSON.stringify(res.body));
-  assert.match(res.body.message, /seedream needs Replicate: set REPLICATE_API_TOKEN/, 'the message itself says what to configure');
+  assert.match(res.body.message, /generate-scene needs a provider \(cloud or local\): cloud: set REPLICATE_API_TOKEN.*local: .*STUDIOFLOW_COG_MODELS/, 'the message itself says what to configure');
   const problems: Array<{ nodeId?: string; message: string }> = res.body.problems ?? [];
   const generate = problems.find((p) => p.nodeId === 'generate');
   assert.ok(generate, `the generation node is named: ${JSON.stringify(res.body)}`);
-  assert.match(generate.message, /REPLICATE_API_TOKEN/);
+  assert.match(generate.message, /REPLICATE_API_TOKEN.*STUDIOFLOW_COG_MODELS/);
   assert.equal(await balance(), creditsBefore, 'no credits charged');
   assert.equal(await runCount(), runsBefore, 'no run created');
 });
