@@ -137,6 +137,23 @@ describe('generate-scene: routing and failover between the cloud (Replicate) and
     assert.equal(replicate.requestsTo('POST', /\/predictions$/).length, creates);
   });
 
+  it('fails over when Replicate refuses our account (401): the local server serves and the cloud breaker counts it', async () => {
+    const token = process.env.REPLICATE_API_TOKEN;
+    const before = sceneProviderBreakers().of('cloud').snapshot().failures;
+    process.env.REPLICATE_API_TOKEN = 'revoked-token';
+    try {
+      const out = await h.runNode(generateSceneNode, { cutout, prompt: prompt('premium') }, SMALL);
+      assert.deepEqual(served(out.image as ArtifactRef), { provider: 'local', chain: ['cloud failed'] });
+      assert.match(((out.image as ArtifactRef).meta?.failover as FailoverStep[])[0].reason ?? '', /refused our account \(401\)/);
+      assert.equal(sceneProviderBreakers().of('cloud').snapshot().failures - before, 1);
+    } finally {
+      process.env.REPLICATE_API_TOKEN = token;
+    }
+    // A served request closes the run of failures again, so the next test counts its own.
+    const back = await h.runNode(generateSceneNode, { cutout, prompt: prompt('premium') }, SMALL);
+    assert.deepEqual(served(back.image as ArtifactRef), { provider: 'cloud', chain: [] });
+  });
+
   it('hands a premium request to the local server within the same attempt while Replicate is down, and opens the cloud breaker after N failures', async () => {
     replicate.set({ createStatus: 503 });
     const before = sceneProviderBreakers().of('cloud').snapshot();

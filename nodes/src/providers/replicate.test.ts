@@ -103,7 +103,7 @@ describe('Replicate provider against a loopback stand-in', () => {
   it('refuses a rejected token as a permanent error that says what Replicate answered', async () => {
     const wrong = new ReplicateProvider({ auth: 'wrong', baseUrl: standIn.baseUrl, poll: fastPoll });
     standIn.set({});
-    await rejectsPermanent(wrong.predict({ model: MODEL, input: { prompt: 'x' }, signal: new AbortController().signal }), /refused it \(401\): Invalid token/);
+    await rejectsPermanent(wrong.predict({ model: MODEL, input: { prompt: 'x' }, signal: new AbortController().signal }), /refused our account \(401\): Invalid token/);
   });
 
   it('downloads an output image, and fails clearly on a missing file, a server error or a non-image', async () => {

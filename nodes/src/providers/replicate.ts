@@ -193,9 +193,24 @@ export class ReplicateProvider {
   }
 }
 
+/**
+ * Replicate refused our account (401 bad token, 402 billing, 403 forbidden): retrying the job cannot
+ * help, but another provider can serve, so a router fails over instead of failing the job.
+ */
+export class ReplicateAccountError extends PermanentNodeError {
+  readonly providerUnusable = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReplicateAccountError';
+  }
+}
+
+const ACCOUNT_STATUSES = new Set([401, 402, 403]);
+
 function httpError(what: string, status: number, text: string): Error {
   const detail = detailOf(text);
   if (status === 429 || status >= 500) return new ReplicateTransientError(`${what}: Replicate answered ${status}: ${detail}`);
+  if (ACCOUNT_STATUSES.has(status)) return new ReplicateAccountError(`${what}: Replicate refused our account (${status}): ${detail} (check REPLICATE_API_TOKEN and the account's billing)`);
   return new PermanentNodeError(`${what}: Replicate refused it (${status}): ${detail}`);
 }
 

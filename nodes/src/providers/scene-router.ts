@@ -124,9 +124,14 @@ export class ProviderSaturatedError extends Error {
   }
 }
 
-/** A provider's failure: counted by its breaker and handed to the next provider. Permanent errors are the input's fault. */
+/** The provider cannot serve anyone (a refused account): permanent for it, yet another provider can serve. */
+function isProviderUnusable(err: unknown): boolean {
+  return (err as { providerUnusable?: boolean } | null)?.providerUnusable === true;
+}
+
+/** A provider's failure: counted by its breaker and handed to the next provider. Other permanent errors are the input's fault. */
 function isProviderFailure(err: Error): boolean {
-  return !(err instanceof CallerAbortedError) && !(err instanceof ProviderSaturatedError) && !isPermanentError(err);
+  return !(err instanceof CallerAbortedError) && !(err instanceof ProviderSaturatedError) && (!isPermanentError(err) || isProviderUnusable(err));
 }
 
 const STATE_NAMES: Record<CircuitState, BreakerStateName> = {
@@ -275,7 +280,7 @@ export async function routeScene(
       return { ...result, servedBy: provider.id, chain };
     } catch (err) {
       if (err instanceof CallerAbortedError) throw err.cause;
-      if (isPermanentError(err)) throw err;
+      if (isPermanentError(err) && !isProviderUnusable(err)) throw err;
       if (err instanceof BrokenCircuitError) {
         step(provider.id, 'skipped', 'breaker open');
         continue;
