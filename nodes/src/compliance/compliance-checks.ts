@@ -8,6 +8,7 @@ import { findProduct, type ProductMask } from '../segment/product-mask';
 
 export type MaskPlane = { plane: Uint8Array; width: number; height: number };
 import type { RawImage } from '../image/raw-image';
+import { backdropPlainness, isPlainBackdrop } from '../quality/locate-candidate';
 
 export interface Check {
   id: string;
@@ -27,6 +28,8 @@ export interface Facts {
   /** The product's box (alpha ≥ 128) in the whole frame, or null if none was found. */
   product: Rect | null;
   fill: number | null;
+  /** Why no product was located although the picture may show one: a scene without a mask (the built-in matte would guess). */
+  productUnlocated?: string;
   /** Share of backdrop pixels (away from the product and its floor) that are exactly 255,255,255. */
   backdrop: { whiteShare: number; typical: [number, number, number]; samples: number } | null;
 }
@@ -59,11 +62,17 @@ export async function inspect(img: RawImage, format: string, jpegQuality: number
     // No product is a finding (the fill check fails), not an error; a mask of another picture is.
     if (!(err instanceof PermanentNodeError) || !err.message.startsWith('no product found')) throw err;
   }
+  // On a scene (a generated shot) the built-in matte guesses: better no product than a wrong box to measure and crop by.
+  let productUnlocated: string | undefined;
+  if (product?.source === 'classical' && product.matte && !isPlainBackdrop(backdropPlainness(product.matte))) {
+    product = null;
+    productUnlocated = "the backdrop is a scene, where the built-in matte cannot tell the product: wire the generator's mask (or a segment mask) to this node";
+  }
   const box = product ? boundingBox(product.alpha, inner.width, inner.height, 127) : null;
   const frameBox = box && { ...box, x: box.x + offset.x, y: box.y + offset.y };
   const fill = frameBox ? Math.max(frameBox.width / img.width, frameBox.height / img.height) : null;
   return {
-    facts: { width: img.width, height: img.height, format, jpegQuality, border, product: frameBox, fill, backdrop: measureBackdrop(inner, box) },
+    facts: { width: img.width, height: img.height, format, jpegQuality, border, product: frameBox, fill, ...(productUnlocated ? { productUnlocated } : {}), backdrop: measureBackdrop(inner, box) },
     inner,
     innerOffset: offset,
     product: box ? product : null,
@@ -160,7 +169,7 @@ export function evaluate(rules: MarketplaceRules, f: Facts): Check[] {
     const pass = fill !== null && fill >= min - FILL_TOLERANCE && (max === undefined || fill <= max + FILL_TOLERANCE);
     const want = max === undefined ? `>= ${pct(min)}` : `${pct(min)}-${pct(max)}`;
     add('product-fill', pass, fill === null ? null : round(fill), want,
-      fill === null ? 'no product found to measure' : `the product fills ${pct(fill)} of the frame on its longest side; ${rules.name} wants ${want}`);
+      fill === null ? (f.productUnlocated ? `not measured: ${f.productUnlocated}` : 'no product found to measure') : `the product fills ${pct(fill)} of the frame on its longest side; ${rules.name} wants ${want}`);
   }
   if (rules.minJpegQuality) {
     const q = f.jpegQuality;

@@ -5,6 +5,7 @@ import { boundingBox } from '../image/mask-ops';
 import { loadImage, loadMask, storeImage } from '../image/image-artifacts';
 import { findProduct } from '../segment/product-mask';
 import type { RawImage } from '../image/raw-image';
+import { backdropPlainness, isPlainBackdrop } from '../quality/locate-candidate';
 
 export const colourCorrectNode = defineNode({
   type: 'colour-correct',
@@ -74,6 +75,10 @@ async function matchProduct(img: RawImage, original: RawImage, maskRef: Artifact
     given = null;
   }
   const [target, product] = await Promise.all([findProduct(original, null, 'original cut-out'), findProduct(img, given, 'image')]);
+  // On a scene the built-in matte guesses: matching would recolour whatever it found.
+  if (product.source === 'classical' && product.matte && !isPlainBackdrop(backdropPlainness(product.matte))) {
+    return { applied: false, reason: "the image is a scene, where the built-in matte cannot tell the product: connect the generator's mask" };
+  }
   // Statistics only transfer between the same pixels: an outline that differs (a missed part, a
   // wrong object) would pull the product towards the colours of something else.
   const aspect = (a: Uint8Array, w: number, h: number) => {

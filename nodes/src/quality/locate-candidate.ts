@@ -53,6 +53,16 @@ export class ProductNotFoundError extends PermanentNodeError {
   }
 }
 
+/** How plain the backdrop a classical matte separated the product from is. */
+export function backdropPlainness(matte: Matte): BackdropPlainness {
+  return { fitShare: matte.backdrop.inliers / matte.backdrop.samples, noise: matte.backdrop.noise, strayShare: matte.stats.strayShare };
+}
+
+/** Whether a classical matte can be trusted: a studio-like backdrop, not a scene. */
+export function isPlainBackdrop(b: BackdropPlainness): boolean {
+  return b.fitShare >= PLAIN.fitShare && b.noise <= PLAIN.noise && b.strayShare <= PLAIN.strayShare;
+}
+
 /**
  * Below this normalised cross-correlation the best match is not trusted to be the product: the
  * candidate fails rather than being scored on whatever was found.
@@ -94,8 +104,8 @@ export async function locateCandidate(
   } catch (err) {
     if (!(err instanceof NoProductError)) throw err;
   }
-  const backdrop: BackdropPlainness | undefined = matte ? { fitShare: matte.backdrop.inliers / matte.backdrop.samples, noise: matte.backdrop.noise, strayShare: matte.stats.strayShare } : undefined;
-  if (matte && backdrop && backdrop.fitShare >= PLAIN.fitShare && backdrop.noise <= PLAIN.noise && backdrop.strayShare <= PLAIN.strayShare) {
+  const backdrop = matte ? backdropPlainness(matte) : undefined;
+  if (matte && backdrop && isPlainBackdrop(backdrop)) {
     return { alpha: matte.alpha, source: 'classical', backdrop };
   }
   // A scene: the matte would guess. Look for the original itself instead.
