@@ -110,7 +110,7 @@ test('the palette offers the generation nodes; the seeded AI scene pipeline open
   await item.click();
   for (const id of NODES) await tid(`node-${id}`).waitFor();
   await waitAttr(tid('problems'), 'data-count', '0');
-  assert.equal(await page.locator('.react-flow__edge').count(), 12, 'every edge of the template is drawn');
+  assert.equal(await page.locator('.react-flow__edge').count(), 14, 'every edge of the template is drawn');
   await page.locator('.react-flow__controls-fitview').click();
   await sleep(300);
   await shot('02-ai-scene-pipeline.png');
