@@ -1,3 +1,4 @@
+import { categoryLabel } from '../lib/format';
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { canConnect, isPortType, type NodeTypeDescriptor } from '@studioflow/runtime/graph';
 import { useEditor } from '../store/editor';
@@ -88,7 +89,7 @@ function AddNodePopupOpen({ popup }: { popup: AddPopup }) {
             data-testid={`add-node-item-${d.type}`}
           >
             <span className="sf-add-title">{d.title}</span>
-            <span className="sf-add-cat">{d.category}</span>
+            <span className="sf-add-cat">{categoryLabel(d.category)}</span>
             <PortDots descriptor={d} />
           </button>
         ))}

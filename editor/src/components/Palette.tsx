@@ -1,3 +1,4 @@
+import { categoryLabel, runsOnLabel } from '../lib/format';
 import { useMemo, useState, type DragEvent } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import type { NodeTypeDescriptor } from '@studioflow/runtime/graph';
@@ -72,7 +73,7 @@ export function Palette() {
               onClick={() => setCollapsed((c) => ({ ...c, [category]: !c[category] }))}
               aria-expanded={!collapsed[category]}
             >
-              <span>{collapsed[category] && !query ? '▸' : '▾'}</span> {category} <span className="sf-muted">{items.length}</span>
+              <span>{collapsed[category] && !query ? '▸' : '▾'}</span> {categoryLabel(category)} <span className="sf-muted">{items.length}</span>
             </button>
             {collapsed[category] && !query
               ? null
@@ -85,12 +86,12 @@ export function Palette() {
                     onDoubleClick={() => !readOnly && addAtCentre(d.type)}
                     onKeyDown={(e) => e.key === 'Enter' && !readOnly && addAtCentre(d.type)}
                     tabIndex={0}
-                    title={`${d.description}\n\nDrag onto the canvas (or double-click / Enter to add). Runs on ${d.resource}.`}
+                    title={`${d.description}\n\nDrag onto the canvas (or double-click / Enter to add). Runs on ${d.gate ? 'the scheduler (no worker)' : d.resource}.`}
                     data-testid={`palette-item-${d.type}`}
                   >
                     <div className="sf-palette-item-top">
                       <span className="sf-palette-item-title">{d.title}</span>
-                      <span className={`sf-res sf-res-${d.resource}`}>{d.resource}</span>
+                      <span className={`sf-res sf-res-${runsOnLabel(d)}`}>{runsOnLabel(d)}</span>
                     </div>
                     <div className="sf-palette-item-bottom">
                       <span className="sf-muted sf-small">{d.type}</span>

@@ -37,3 +37,15 @@ export function formatCost(usd: number | null | undefined): string {
 export function shortId(id: string | null | undefined): string {
   return id ? id.slice(0, 8) : '';
 }
+
+const CATEGORY_LABELS: Record<string, string> = { io: 'input & output' };
+
+/** A node category as the palette shows it. */
+export function categoryLabel(category: string): string {
+  return CATEGORY_LABELS[category] ?? category;
+}
+
+/** Where a node type runs, for its badge: a gate is decided by the scheduler, never on a worker. */
+export function runsOnLabel(d: { resource: string; gate?: boolean }): string {
+  return d.gate ? 'scheduler' : d.resource;
+}
