@@ -22,6 +22,9 @@ export const DEMO_TENANT = 'Demo studio';
 /** The operator's home tenant: it holds no shoots or credits; operators act on the platform. */
 export const PLATFORM_TENANT = 'Platform';
 
+/** The version message of a template as shipped: staff versions say something else. */
+const SHIPPED = 'shipped template';
+
 /** First-start data: the demo tenant, its dev users and keys, and the shipped templates (published). */
 @Injectable()
 export class SeedService {
@@ -79,21 +82,35 @@ export class SeedService {
     return files;
   }
 
-  /** Publishes a shipped template once (public); a later start leaves it (and its versions) alone. */
+  /**
+   * Publishes a shipped template once (public). A later start publishes the shipped file again as a
+   * new version when it changed (an upgrade), unless staff have published their own version since.
+   */
   private async ensureTemplate(tenantId: string, staffId: string, t: TemplateFile): Promise<void> {
-    if ((await this.pool.query(`SELECT 1 FROM templates WHERE tenant_id = $1 AND slug = $2`, [tenantId, t.slug])).rowCount) return;
-    const check = validateGraph(t.graph, this.catalog.descriptors);
-    if (!check.ok) {
-      this.log.error(`template ${t.slug} is invalid: ${check.problems.map((p) => p.message).join('; ')}`);
+    const shipped = await this.pool.query(
+      `SELECT t.id, v.graph_id, v.message, v.doc = $3::jsonb AS same
+         FROM templates t JOIN graph_versions v ON v.id = t.graph_version_id
+        WHERE t.tenant_id = $1 AND t.slug = $2`,
+      [tenantId, t.slug, JSON.stringify(t.graph)],
+    );
+    if (shipped.rowCount) {
+      const row = shipped.rows[0] as { id: string; graph_id: string; message: string; same: boolean };
+      if (row.same) return;
+      if (!row.message.startsWith(SHIPPED)) {
+        this.log.log(`template ${t.slug}: the shipped file changed, but staff published their own version; it stays`);
+        return;
+      }
+      if (this.isValid(t)) await this.updateTemplate(row.id, row.graph_id, staffId, t);
       return;
     }
+    if (!this.isValid(t)) return;
     const graph = await this.pool.query(
       `INSERT INTO graphs (tenant_id, name, description, draft) VALUES ($1, $2, $3, $4) RETURNING id`,
       [tenantId, t.name, t.description ?? '', JSON.stringify(t.graph)],
     );
     const version = await this.pool.query(
-      `INSERT INTO graph_versions (graph_id, tenant_id, version, doc, message, created_by) VALUES ($1, $2, 1, $3, 'shipped template', $4) RETURNING id`,
-      [graph.rows[0].id, tenantId, JSON.stringify(t.graph), staffId],
+      `INSERT INTO graph_versions (graph_id, tenant_id, version, doc, message, created_by) VALUES ($1, $2, 1, $3, $4, $5) RETURNING id`,
+      [graph.rows[0].id, tenantId, JSON.stringify(t.graph), SHIPPED, staffId],
     );
     await this.pool.query(
       `INSERT INTO templates (tenant_id, slug, name, description, graph_version_id, exposed_params, price_credits, visibility)
@@ -101,5 +118,42 @@ export class SeedService {
       [tenantId, t.slug, t.name, t.description ?? '', version.rows[0].id, JSON.stringify(t.exposedParams ?? []), t.priceCredits ?? 1],
     );
     this.log.log(`published template ${t.slug}`);
+  }
+
+  private isValid(t: TemplateFile): boolean {
+    const check = validateGraph(t.graph, this.catalog.descriptors);
+    if (!check.ok) this.log.error(`template ${t.slug} is invalid: ${check.problems.map((p) => p.message).join('; ')}`);
+    return check.ok;
+  }
+
+  /** The shipped file as the template's next version; the row lock keeps two starting API processes from both adding it. */
+  private async updateTemplate(templateId: string, graphId: string, staffId: string, t: TemplateFile): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const locked = await client.query(
+        `SELECT v.doc = $2::jsonb AS same FROM templates t JOIN graph_versions v ON v.id = t.graph_version_id WHERE t.id = $1 FOR UPDATE OF t`,
+        [templateId, JSON.stringify(t.graph)],
+      );
+      if (locked.rows[0]?.same) return void (await client.query('ROLLBACK'));
+      const version = await client.query(
+        `INSERT INTO graph_versions (graph_id, tenant_id, version, doc, message, created_by)
+         SELECT $1, tenant_id, (SELECT max(version) + 1 FROM graph_versions WHERE graph_id = $1), $2, $3, $4 FROM graphs WHERE id = $1
+         RETURNING id, version`,
+        [graphId, JSON.stringify(t.graph), `${SHIPPED} update`, staffId],
+      );
+      await client.query(
+        `UPDATE templates SET graph_version_id = $2, name = $3, description = $4, exposed_params = $5, price_credits = $6 WHERE id = $1`,
+        [templateId, version.rows[0].id, t.name, t.description ?? '', JSON.stringify(t.exposedParams ?? []), t.priceCredits ?? 1],
+      );
+      await client.query(`UPDATE graphs SET draft = $2, name = $3, description = $4 WHERE id = $1`, [graphId, JSON.stringify(t.graph), t.name, t.description ?? '']);
+      await client.query('COMMIT');
+      this.log.log(`template ${t.slug} updated from its shipped file (version ${version.rows[0].version})`);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 }
