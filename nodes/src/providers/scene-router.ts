@@ -12,8 +12,7 @@ import {
   type IDisposable,
 } from 'cockatiel';
 import { isPermanentError, type ArtifactRef, type NodeContext } from '@studioflow/runtime/contract';
-import type { ScenePrompt } from '../generate/replicate-generation';
-import type { AspectRatio, OutputSize } from '../generate/replicate-models';
+import type { ReplicateGeneration } from '../generate/replicate-generation';
 import type { Tier } from '../generate/scene-templates';
 
 /**
@@ -27,14 +26,8 @@ export type SceneProviderId = (typeof SCENE_PROVIDER_IDS)[number];
 /** What a graph may ask for: `auto` routes by tier, load and health; the others allow one provider only. */
 export type ProviderPreference = 'auto' | SceneProviderId;
 
-export interface SceneRequest {
-  cutout: ArtifactRef;
-  prompt: ScenePrompt;
-  tier: Tier;
-  aspectRatio: AspectRatio;
-  size: OutputSize;
-  images: number;
-  seed: number;
+/** A generation as a provider gets it: Replicate's request, with the facts every provider records. */
+export interface SceneRequest extends ReplicateGeneration {
   /** Facts the provider adds to every image it stores (which provider served, the failover chain so far). */
   meta: Record<string, unknown>;
   /** Another provider comes after this one: a saturated provider may hand the request on. */
