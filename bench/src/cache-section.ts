@@ -10,14 +10,14 @@ import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrati
 import { createProductCatalog, warmUpProductNodes } from '@studioflow/nodes';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import { createRedis, eventsChannel, NodeQueues, parseBatch, RunCoordinator } from '@studioflow/runtime/bullmq';
+import { createRedis, NodeQueues, RunCoordinator } from '@studioflow/runtime/bullmq';
 import { NodeWorkerHost } from '@studioflow/runtime/worker';
 import type { GraphDoc } from '@studioflow/runtime/graph';
 import { startRun } from '@studioflow/runtime/runs';
 import { PgRunStore } from '@studioflow/runtime/store';
 import { deleteKeys } from './redis-keys';
+import { listenForRunEnds } from './run-ends';
 
-const TERMINAL = ['completed', 'failed', 'cancelled'];
 
 export interface CacheNodeRow {
   nodeId: string;
@@ -112,14 +112,7 @@ export async function runCacheSection(opts: {
     // Run completion: the run.* notice on the events channel (published after the commit).
     const waiters = new Map<string, (status: string) => void>();
     const sub = conn();
-    sub.on('message', (_ch, message: string) => {
-      if (!message.includes('"type":"run.')) return;
-      for (const n of parseBatch<{ type: string; runId: string }>(message)) {
-        const status = n.type.startsWith('run.') ? n.type.slice(4) : '';
-        if (TERMINAL.includes(status)) waiters.get(n.runId)?.(status);
-      }
-    });
-    await sub.subscribe(eventsChannel(prefix));
+    await listenForRunEnds(sub, prefix, waiters);
 
     const tenant = await apiPool.query(`INSERT INTO tenants (name, credit_balance) VALUES ('bench-cache', 1000000) RETURNING id`);
     const tenantId: string = tenant.rows[0].id;

@@ -10,17 +10,17 @@ import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrati
 import { createProductCatalog } from '@studioflow/nodes';
 import { makeProductPhoto, ReplicateStandIn } from '@studioflow/nodes/testing';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import { createRedis, eventsChannel, NodeQueues, parseBatch, RunCoordinator } from '@studioflow/runtime/bullmq';
+import { createRedis, NodeQueues, RunCoordinator } from '@studioflow/runtime/bullmq';
 import { workerProcessLaunch } from '@studioflow/runtime/config';
 import type { ArtifactRef } from '@studioflow/runtime/contract';
 import type { GraphDoc } from '@studioflow/runtime/graph';
 import { startRun } from '@studioflow/runtime/runs';
 import { PgRunStore } from '@studioflow/runtime/store';
 import { deleteKeys } from './redis-keys';
+import { listenForRunEnds } from './run-ends';
 
 /** The part of templates/ai-scene.json that generates: photo → cut-out → prompt → Replicate. */
 export const GENERATION_NODES = ['input', 'segment', 'prompt', 'generate'];
-const TERMINAL = ['completed', 'failed', 'cancelled'];
 /** Runs measured one at a time after the batch. */
 const IDLE_RUNS = 6;
 
@@ -168,14 +168,7 @@ export async function runGenerationSection(opts: GenerationOptions): Promise<Gen
 
     const waiters = new Map<string, (status: string) => void>();
     const sub = conn();
-    sub.on('message', (_ch, message: string) => {
-      if (!message.includes('"type":"run.')) return;
-      for (const n of parseBatch<{ type: string; runId: string }>(message)) {
-        const status = n.type.startsWith('run.') ? n.type.slice(4) : '';
-        if (TERMINAL.includes(status)) waiters.get(n.runId)?.(status);
-      }
-    });
-    await sub.subscribe(eventsChannel(prefix));
+    await listenForRunEnds(sub, prefix, waiters);
 
     const tenant = await apiPool.query(`INSERT INTO tenants (name, credit_balance) VALUES ('bench-generation', 1000000) RETURNING id`);
     const tenantId: string = tenant.rows[0].id;
