@@ -8,7 +8,7 @@ import { Pool } from 'pg';
 import type { Redis } from 'ioredis';
 import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations/testing';
 import { createProductCatalog } from '@studioflow/nodes';
-import { makeProductPhoto, ReplicateStandIn } from '@studioflow/nodes/testing';
+import { makeProductPhoto, mulberry32, ReplicateStandIn } from '@studioflow/nodes/testing';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { createRedis, NodeQueues, RunCoordinator } from '@studioflow/runtime/bullmq';
 import { workerProcessLaunch } from '@studioflow/runtime/config';
@@ -376,15 +376,4 @@ async function rssMb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
   return kb ? Number(kb[1]) / 1024 : NaN;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
