@@ -4,3 +4,4 @@ export * from './lru';
 export * from './cache-key';
 export * from './job-spec';
 export * from './transient';
+export * from './pg-pool';

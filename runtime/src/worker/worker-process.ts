@@ -1,9 +1,8 @@
-import { Pool } from 'pg';
 import pino from 'pino';
 import { LocalArtifactStore } from '../artifacts';
 import type { NodeCatalog, NodeLogger } from '../contract';
 import type { Resource } from '../graph';
-import { PgRunStore } from '../store';
+import { PgRunStore, ResilientPool } from '../store';
 import { createRedis } from '../bullmq/connection';
 import { RunCoordinator } from '../bullmq/coordinator';
 import { DEFAULT_RETRY, NodeQueues } from '../bullmq/queues';
@@ -36,7 +35,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ hos
     error: (msg, extra) => l.error(extra ?? {}, msg),
   });
   const log = wrap(logger);
-  const pool = new Pool({ connectionString: o.databaseUrl, max: 6 });
+  const pool = new ResilientPool({ connectionString: o.databaseUrl, max: 6 });
   // An idle connection dropped by PostgreSQL (restart, admin kill) must not crash the worker.
   pool.on('error', (err) => log.warn('idle PostgreSQL connection lost', { error: err.message }));
   const connection = createRedis({ url: o.redisUrl, prefix: o.prefix });

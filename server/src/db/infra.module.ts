@@ -1,11 +1,11 @@
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { Redis } from 'ioredis';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { createRedis, DEFAULT_RETRY, NodeQueues, RunCoordinator } from '@studioflow/runtime/bullmq';
 import { queueFor } from '@studioflow/runtime/scheduler';
-import { PgRunStore } from '@studioflow/runtime/store';
+import { PgRunStore, ResilientPool, resilientPg } from '@studioflow/runtime/store';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import { configuredModels, createProductCatalog } from '@studioflow/nodes';
 import { APP_CONFIG, loadConfig, type AppConfig } from '../config/config';
@@ -20,7 +20,7 @@ const INFRA_PROVIDERS = [
       provide: PG_POOL,
       inject: [APP_CONFIG],
       useFactory: (c: AppConfig) => {
-        const pool = new Pool({ connectionString: c.databaseUrl, max: 10 });
+        const pool = new ResilientPool({ connectionString: c.databaseUrl, max: 10 });
         // An idle connection dropped by PostgreSQL must not crash the API.
         pool.on('error', (err) => console.warn(`idle PostgreSQL connection lost: ${err.message}`));
         return pool;
@@ -74,6 +74,7 @@ export class InfraModule implements OnApplicationShutdown {
           synchronize: false,
           migrationsRun: false,
           poolSize: 10,
+          driver: resilientPg,
         }),
         TypeOrmModule.forFeature(ENTITIES),
       ],
