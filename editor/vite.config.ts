@@ -24,5 +24,13 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     chunkSizeWarningLimit: 1200,
+    // Three apps, one build: the editor at /, the sellers' shoot app at /app, the review console at /review.
+    rollupOptions: {
+      input: {
+        editor: fileURLToPath(new URL('./index.html', import.meta.url)),
+        app: fileURLToPath(new URL('./app/index.html', import.meta.url)),
+        review: fileURLToPath(new URL('./review/index.html', import.meta.url)),
+      },
+    },
   },
 });

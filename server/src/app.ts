@@ -61,12 +61,16 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
   return app;
 }
 
-/** The built editor at '/', with a fallback to index.html for client-side routes (any dir, dot segments too). */
+/**
+ * The built web apps: the sellers' shoot app under /app, the review console under /review, the editor
+ * everywhere else; each falls back to its own index.html for client-side routes.
+ */
 function serveEditor(app: NestExpressApplication, dir: string): void {
   if (!existsSync(join(dir, 'index.html'))) return;
   app.useStaticAssets(dir, { index: 'index.html' });
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'GET' || /^\/(api|socket\.io|admin|metrics)(\/|$)/.test(req.path)) return next();
-    res.sendFile('index.html', { root: dir });
+    const page = /^\/(app|review)(\/|$)/.exec(req.path)?.[1];
+    res.sendFile(page ? `${page}/index.html` : 'index.html', { root: dir });
   });
 }
