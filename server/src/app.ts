@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Logger } from '@nestjs/common';
+import { Logger, VERSION_NEUTRAL, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -36,6 +36,9 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
   app.useBodyParser('json', { limit: '2mb' });
   app.use(rejectDeepJson());
   app.enableShutdownHooks();
+  // Every route answers under /api/v1/… (the public, versioned API) and, unversioned, under /api/….
+  app.setGlobalPrefix('api', { exclude: ['metrics'] });
+  app.enableVersioning({ type: VersioningType.URI, defaultVersion: [VERSION_NEUTRAL, '1'] });
   // Database outages → 503 + Retry-After; client errors → their 4xx, logged at warn; the rest → 500.
   app.useGlobalFilters(new TransientErrorFilter(app.getHttpAdapter()));
   const docs = new DocumentBuilder()

@@ -11,7 +11,7 @@ import { ArtifactUrls } from './artifact-urls';
 import { ArtifactsService } from './artifacts.service';
 
 @ApiTags('artifacts')
-@Controller('api/artifacts')
+@Controller('artifacts')
 export class ArtifactsController {
   constructor(
     private readonly artifacts: ArtifactsService,

@@ -12,7 +12,7 @@ type CreateKeyBody = z.infer<typeof CreateKeyBody>;
 /** API keys: created for the caller (shown once), listed, revoked with immediate effect. */
 @ApiTags('keys')
 @Roles('staff', 'reviewer', 'end_user', 'operator')
-@Controller('api/keys')
+@Controller('keys')
 export class KeysController {
   constructor(private readonly keys: ApiKeyService) {}
 

@@ -6,7 +6,7 @@ import { Public } from '../auth/decorators';
 import { CATALOG } from '../db/infra.module';
 
 @ApiTags('catalog')
-@Controller('api')
+@Controller()
 export class CatalogController {
   constructor(@Inject(CATALOG) private readonly catalog: NodeCatalog) {}
 

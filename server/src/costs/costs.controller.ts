@@ -49,7 +49,7 @@ const COST_SUMS = {
 /** What the tenant's runs cost (cloud models, GPU time, storage), summed per template or per day: staff only. */
 @ApiTags('costs')
 @Roles('staff')
-@Controller('api/costs')
+@Controller('costs')
 export class CostsController {
   constructor(private readonly costs: CostsService) {}
 

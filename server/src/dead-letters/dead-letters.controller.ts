@@ -8,7 +8,7 @@ import { DeadLettersService } from './dead-letters.service';
 /** Runs whose node exhausted its retries: browse, re-drive (resume from the failed node) or discard. */
 @ApiTags('dead-letters')
 @Roles('staff')
-@Controller('api/dead-letters')
+@Controller('dead-letters')
 export class DeadLettersController {
   constructor(private readonly letters: DeadLettersService) {}
 

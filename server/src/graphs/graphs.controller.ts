@@ -9,7 +9,7 @@ import { GraphsService } from './graphs.service';
 
 @ApiTags('graphs')
 @Roles('staff')
-@Controller('api/graphs')
+@Controller('graphs')
 export class GraphsController {
   constructor(private readonly graphs: GraphsService) {}
 

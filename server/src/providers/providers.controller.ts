@@ -5,7 +5,7 @@ import { ProvidersService } from './providers.service';
 
 /** Scene providers (cloud, local): configuration, breaker state across workers, local server health. */
 @ApiTags('providers')
-@Controller('api/providers')
+@Controller('providers')
 export class ProvidersController {
   constructor(private readonly providers: ProvidersService) {}
 

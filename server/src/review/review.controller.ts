@@ -17,7 +17,7 @@ type DecisionBody = z.infer<typeof DecisionBody>;
 /** The reviewer console's API: runs parked at a review node, and the decision that resumes them. */
 @ApiTags('review')
 @Roles('reviewer')
-@Controller('api/reviews')
+@Controller('reviews')
 export class ReviewController {
   constructor(private readonly reviews: ReviewService) {}
 

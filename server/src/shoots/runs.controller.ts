@@ -25,7 +25,7 @@ type ReplayBody = z.infer<typeof ReplayBody>;
 
 /** Runs of a graph version from the editor (staff): start a test run, read any run, replay from a node. */
 @ApiTags('runs')
-@Controller('api/runs')
+@Controller('runs')
 export class RunsController {
   constructor(private readonly shoots: ShootsService) {}
 

@@ -12,7 +12,7 @@ const ListQuery = z.object({ limit: positiveInt(200).default(50) });
 type ListQuery = z.infer<typeof ListQuery>;
 
 @ApiTags('shoots')
-@Controller('api')
+@Controller()
 export class ShootsController {
   constructor(private readonly shoots: ShootsService) {}
 

@@ -20,7 +20,7 @@ const PublishBody = z.object({
 type PublishBody = z.infer<typeof PublishBody>;
 
 @ApiTags('templates')
-@Controller('api/templates')
+@Controller('templates')
 export class TemplatesController {
   constructor(private readonly templates: TemplatesService) {}
 

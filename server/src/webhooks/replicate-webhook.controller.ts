@@ -15,7 +15,7 @@ import { ReplicateWebhookService } from './replicate-webhook.service';
 export class ReplicateWebhookController {
   constructor(private readonly webhooks: ReplicateWebhookService) {}
 
-  @Post(REPLICATE_WEBHOOK_PATH.slice(1))
+  @Post(REPLICATE_WEBHOOK_PATH.replace(/^\/api\//, ''))
   @HttpCode(200)
   @ApiOperation({ summary: "Replicate's completed-prediction webhook (Standard Webhooks signature); wakes the seedream job waiting on it" })
   @ApiConsumes('application/json')
