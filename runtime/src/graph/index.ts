@@ -5,3 +5,4 @@ export * from './document-schema';
 export * from './validate';
 export * from './topology';
 export * from './wire-types';
+export * from './accounts';
