@@ -246,7 +246,7 @@ export async function runGenerationSection(opts: GenerationOptions): Promise<Gen
         const active = await queues.cpu.getJobs(['active'], 0, 100);
         const [cpuActive, cpuWaiting, cloudActive, workerRssMb] = await Promise.all([
           queues.cpu.getActiveCount(),
-          queues.cpu.getWaitingCount(),
+          queues.cpu.getJobCountByTypes('waiting', 'prioritized'),
           queues.cloud.getActiveCount(),
           rssMb(workerPid, 'VmRSS'),
         ]);

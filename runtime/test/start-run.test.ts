@@ -62,7 +62,7 @@ test('startRun records the upload with the run, charges once and enqueues the se
   assert.equal(await count(`credit_ledger WHERE run_id = $1 AND kind = 'charge' AND amount = -3`, [runId]), 1);
   const seeds = (await infra.pool.query(`SELECT seed_inputs FROM runs WHERE id = $1`, [runId])).rows[0].seed_inputs;
   assert.equal(seeds.in.upload.hash, upload.hash, 'the seed is bound to the node that declares it');
-  const jobs = await infra.coordinator.queues.queues.cpu.getJobs(['waiting']);
+  const jobs = await infra.coordinator.queues.queues.cpu.getJobs(['waiting', 'prioritized']);
   assert.deepEqual(jobs.filter((j) => j.data.runId === runId).map((j) => j.data.nodeId), ['in'], 'the first node was enqueued after COMMIT');
 });
 

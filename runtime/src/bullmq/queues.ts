@@ -54,9 +54,11 @@ export class NodeQueues {
     return { ...this.queues, ...Object.fromEntries(this.modelQueues) };
   }
 
-  jobOptions(job: Pick<JobSpec, 'jobId' | 'attempts' | 'backoffMs'>): JobsOptions {
+  jobOptions(job: Pick<JobSpec, 'jobId' | 'attempts' | 'backoffMs' | 'priority'>): JobsOptions {
     return {
       jobId: job.jobId,
+      // Fair shares across tenants (scheduler/fairness.ts): a busy tenant's jobs wait behind a quiet one's.
+      ...(job.priority ? { priority: job.priority } : {}),
       attempts: this.retry.enabled ? Math.max(1, job.attempts) : 1,
       backoff: { type: 'exponential', delay: job.backoffMs, jitter: 0.5 },
       removeOnComplete: { count: 2000 },

@@ -5,3 +5,4 @@ export * from './events';
 export * from './decide';
 export * from './replay-plan';
 export * from './retry-gate';
+export * from './fairness';

@@ -16,6 +16,7 @@ export function jobFor(
     jobId: jobIdFor(def.runId, nodeId, generation),
     attempts: node.attempts,
     backoffMs: node.backoffMs,
+    ...(def.queuePriority ? { priority: def.queuePriority } : {}),
     data: {
       runId: def.runId,
       tenantId: def.tenantId,

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { decide, initialSnapshot, replayPlan, type NodeStatus, type RunPlan, type RunSnapshot } from '../scheduler';
+import { decide, initialSnapshot, queuePriorities, replayPlan, type NodeStatus, type RunPlan, type RunSnapshot } from '../scheduler';
 import type { NodeLogger, PortValues, RunInfo } from '../contract';
 import { WriteSet } from './decisions-to-writes';
 import { cacheEntryFor, serveFromCache, writeCacheEntries, type CacheEntry } from './execution-cache';
@@ -33,11 +33,17 @@ export class PgRunStore {
   async createRuns(runs: NewRun[]): Promise<ApplyResult> {
     return this.transaction(async (c) => {
       await debit(c, runs.map((r) => ({ tenantId: r.tenantId, amount: r.priceCredits })));
+      const active = await c.query(
+        `SELECT tenant_id, count(*)::int AS n FROM runs WHERE tenant_id = ANY($1::uuid[]) AND status IN ('queued', 'running') GROUP BY tenant_id`,
+        [[...new Set(runs.map((r) => r.tenantId))]],
+      );
+      const priorities = queuePriorities(runs, new Map(active.rows.map((row) => [row.tenant_id as string, row.n as number])));
+      runs = runs.map((r, i) => ({ ...r, queuePriority: priorities[i] }));
       await c.query(
-        `INSERT INTO runs (id, tenant_id, user_id, kind, graph_version_id, template_id, parent_run_id, replay_from, status, plan, seed_inputs, params, price_credits, idempotency_key)
-         SELECT r.id, r.tenant_id, r.user_id, r.kind, r.graph_version_id, r.template_id, r.parent_run_id, r.replay_from, 'queued', r.plan, r.seed_inputs, r.params, r.price_credits, r.idempotency_key
+        `INSERT INTO runs (id, tenant_id, user_id, kind, graph_version_id, template_id, parent_run_id, replay_from, status, plan, seed_inputs, params, price_credits, idempotency_key, queue_priority)
+         SELECT r.id, r.tenant_id, r.user_id, r.kind, r.graph_version_id, r.template_id, r.parent_run_id, r.replay_from, 'queued', r.plan, r.seed_inputs, r.params, r.price_credits, r.idempotency_key, r.queue_priority
          FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, tenant_id uuid, user_id uuid, kind text, graph_version_id uuid, template_id uuid,
-           parent_run_id uuid, replay_from text, plan jsonb, seed_inputs jsonb, params jsonb, price_credits int, idempotency_key text)`,
+           parent_run_id uuid, replay_from text, plan jsonb, seed_inputs jsonb, params jsonb, price_credits int, idempotency_key text, queue_priority int)`,
         [
           JSON.stringify(
             runs.map((r) => ({
@@ -54,6 +60,7 @@ export class PgRunStore {
               params: r.params ?? {},
               price_credits: r.priceCredits,
               idempotency_key: r.idempotencyKey ?? null,
+              queue_priority: r.queuePriority,
             })),
           ),
         ],
@@ -164,7 +171,7 @@ export class PgRunStore {
   async definition(runId: string): Promise<RunDefinition | null> {
     const cached = this.definitions.get(runId);
     if (cached) return cached;
-    const res = await this.pool.query(`SELECT id, tenant_id, plan, seed_inputs, price_credits FROM runs WHERE id = $1`, [runId]);
+    const res = await this.pool.query(`SELECT id, tenant_id, plan, seed_inputs, price_credits, queue_priority FROM runs WHERE id = $1`, [runId]);
     const row = res.rows[0];
     if (!row) return null;
     return this.remember(row);
@@ -176,7 +183,7 @@ export class PgRunStore {
    */
   async activeRuns(only?: readonly string[]): Promise<Array<{ def: RunDefinition; snapshot: RunSnapshot }>> {
     const runs = await this.pool.query(
-      `SELECT id, tenant_id, price_credits, plan, seed_inputs FROM runs r
+      `SELECT id, tenant_id, price_credits, queue_priority, plan, seed_inputs FROM runs r
        WHERE status = 'running' AND ($1::uuid[] IS NULL OR id = ANY($1::uuid[]))
          AND EXISTS (SELECT 1 FROM node_runs n WHERE n.run_id = r.id AND n.state IN ('queued', 'running'))`,
       [only ?? null],
@@ -194,7 +201,14 @@ export class PgRunStore {
     return [...loaded.values()];
   }
 
-  private remember(row: { id: string; tenant_id: string; plan: RunPlan & { info: RunInfo }; seed_inputs: Record<string, PortValues> | null; price_credits: number }): RunDefinition {
+  private remember(row: {
+    id: string;
+    tenant_id: string;
+    plan: RunPlan & { info: RunInfo };
+    seed_inputs: Record<string, PortValues> | null;
+    price_credits: number;
+    queue_priority: number;
+  }): RunDefinition {
     const { info, ...plan } = row.plan;
     const def: RunDefinition = {
       runId: row.id,
@@ -203,6 +217,7 @@ export class PgRunStore {
       info,
       seedInputs: row.seed_inputs ?? {},
       priceCredits: row.price_credits,
+      queuePriority: row.queue_priority,
     };
     this.definitions.set(row.id, def);
     return def;
@@ -213,7 +228,7 @@ export class PgRunStore {
     const runIds = [...ids].sort();
     const missing = runIds.filter((id) => !this.definitions.has(id));
     const locked = await c.query(
-      `SELECT id, status, tenant_id, price_credits, billing_round,
+      `SELECT id, status, tenant_id, price_credits, queue_priority, billing_round,
               CASE WHEN id = ANY($2::uuid[]) THEN plan END AS plan,
               CASE WHEN id = ANY($2::uuid[]) THEN seed_inputs END AS seed_inputs
        FROM runs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,

@@ -10,6 +10,8 @@ export interface RunDefinition {
   info: RunInfo;
   seedInputs: Record<string, PortValues>;
   priceCredits: number;
+  /** The BullMQ priority of every job of the run (scheduler/fairness.ts `queuePriority`), fixed when it starts. */
+  queuePriority?: number;
 }
 
 export interface NewRun extends RunDefinition {
@@ -53,6 +55,8 @@ export interface JobSpec {
   data: NodeJobData;
   attempts: number;
   backoffMs: number;
+  /** BullMQ priority (1 first); absent: none. */
+  priority?: number;
 }
 
 /** A scheduler event plus the facts the store records with it. */

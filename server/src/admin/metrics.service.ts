@@ -24,7 +24,9 @@ export class MetricsService {
     this.gauge('studioflow_queue_jobs', 'Jobs per queue and state', ['queue', 'state'], async () => {
       const out: Sample[] = [];
       for (const [queue, q] of Object.entries(this.coordinator.queues.all())) {
-        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+        const { prioritized, ...counts } = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
+        // Jobs with a priority (fair shares across tenants) wait in BullMQ's 'prioritized' set: still waiting.
+        counts.waiting = (counts.waiting ?? 0) + (prioritized ?? 0);
         for (const [state, n] of Object.entries(counts)) out.push([{ queue, state }, n]);
       }
       return out;
