@@ -24,10 +24,10 @@ import { runScope, type Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { clip, GraphProblemsException, isUuid, quote } from '../common/errors';
 import { checkUploadedImage } from '../common/image-check';
-import { MAX_JSON_DEPTH, nestedDeeperThan } from '../common/json-depth';
 import { GraphVersionEntity, NodeRunEntity, RunEntity, type TemplateEntity } from '../db/entities';
 import { CATALOG, PG_POOL } from '../db/infra.module';
 import { GraphsService } from '../graphs/graphs.service';
+import { checkExposedParams, parseParams } from '../templates/template-params';
 import { TemplatesService } from '../templates/templates.service';
 import type { StagedUpload } from './upload';
 
@@ -75,18 +75,7 @@ export class ShootsService {
     if (!templateRef) throw new BadRequestException('templateId is required');
     const template = await this.templates.findUsable(p, templateRef);
     const params = parseParams(paramsJson);
-    const exposed = new Map(template.exposedParams.map((e) => [`${e.nodeId}.${e.param}`, e]));
-    for (const [key, value] of Object.entries(params)) {
-      const e = exposed.get(key);
-      if (!e) {
-        throw new UnprocessableEntityException(
-          `param ${quote(key)} is not exposed by template ${template.slug} (exposed: ${[...exposed.keys()].join(', ') || 'none'})`,
-        );
-      }
-      if (e.allowed && !e.allowed.some((a) => JSON.stringify(a) === JSON.stringify(value))) {
-        throw new UnprocessableEntityException(`param ${quote(key)} must be one of ${JSON.stringify(e.allowed)}`);
-      }
-    }
+    checkExposedParams(template, params);
     const version = await this.versions.findOneByOrFail({ id: template.graphVersionId });
     return this.start(p, { version, template, params, kind: 'shoot', priceCredits: template.priceCredits, image, idempotencyKey });
   }
@@ -242,17 +231,4 @@ export class ShootsService {
     const { status } = await this.runs.findOneByOrFail({ id });
     throw new ConflictException({ statusCode: 409, message: `shoot ${id} is already ${status}`, status });
   }
-}
-
-function parseParams(json: string | undefined): Record<string, unknown> {
-  if (!json) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-  } catch {
-    throw new BadRequestException('params must be a JSON object like {"composite.fill": 0.8}');
-  }
-  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) throw new BadRequestException(`params is nested deeper than ${MAX_JSON_DEPTH} levels`);
-  return value as Record<string, unknown>;
 }
