@@ -5,7 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * shoot (a run) when the admitter admits it. `run_id` is chosen when the item is recorded (and anew
  * for a retry), so admitting an item twice would insert the same run id twice, which the runs table
  * refuses: no item is ever charged or run twice. Items are charged as they are admitted, so a waiting
- * item costs nothing and cancelling it refunds nothing; a run's own refund covers the rest.
+ * item costs nothing and cancelling it refunds nothing; a run's own refund covers the rest. A retried
+ * item gets a new run id; the runs it had before are kept in earlier_run_ids (their ledger entries).
  *
  * `runs.queue_priority`: the BullMQ priority of the run's jobs (fair shares across tenants).
  */
@@ -19,6 +20,8 @@ export class Batches1796300300000 implements MigrationInterface {
         tenant_id uuid NOT NULL REFERENCES tenants(id),
         user_id uuid REFERENCES users(id),
         template_id uuid NOT NULL REFERENCES templates(id),
+        graph_version_id uuid NOT NULL REFERENCES graph_versions(id),
+        price_credits int NOT NULL,
         params jsonb NOT NULL DEFAULT '{}',
         status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'cancelled')),
         item_count int NOT NULL,
@@ -40,6 +43,7 @@ export class Batches1796300300000 implements MigrationInterface {
         upload jsonb NOT NULL,
         state text NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'admitted', 'cancelled', 'rejected')),
         run_id uuid NOT NULL UNIQUE,
+        earlier_run_ids uuid[] NOT NULL DEFAULT '{}',
         attempts int NOT NULL DEFAULT 1,
         error text,
         admitted_at timestamptz,

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { ArtifactsModule } from './artifacts/artifacts.module';
 import { AuthModule } from './auth/auth.module';
+import { BatchesModule } from './batches/batches.module';
 import { CatalogController } from './catalog/catalog.controller';
 import { CostsModule } from './costs/costs.module';
 import type { AppConfig } from './config/config';
@@ -19,7 +20,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forRoot(config), AuthModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule, CostsModule, WebhooksModule, ProvidersModule],
+      imports: [InfraModule.forRoot(config), AuthModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule, CostsModule, WebhooksModule, ProvidersModule, BatchesModule],
       controllers: [CatalogController],
       providers: [SeedService],
     };

@@ -36,7 +36,8 @@ export async function checkUploadedImage(upload: { path: string; bytes: number }
   return decodes.runExclusive(() => checkImageFile(upload.path, limits));
 }
 
-async function checkImageFile(path: string, { maxPixels, workingSides }: UploadLimits): Promise<CheckedImage> {
+/** The check itself, without waiting for one of the two decode slots of single uploads (a batch checks its own items one at a time). */
+export async function checkImageFile(path: string, { maxPixels, workingSides }: UploadLimits): Promise<CheckedImage> {
   let meta: sharp.Metadata;
   try {
     meta = await sharp(path, { limitInputPixels: false }).metadata();

@@ -21,6 +21,21 @@ export interface AppConfig extends ServiceEnv {
   artifactUrlTtlS: number;
   /** Replicate's webhook signing secret; unset, POST /api/webhooks/replicate answers 404. */
   replicateWebhookSecret: string | undefined;
+  batches: BatchConfig;
+}
+
+/** Batch catalogs: what one upload may hold, and how fast its items are admitted. */
+export interface BatchConfig {
+  /** Runs a tenant may have queued or running before batch admission waits (STUDIOFLOW_TENANT_INFLIGHT). */
+  tenantInflight: number;
+  /** How often the admitter looks for room (BATCH_ADMIT_EVERY_MS); a new batch or a finished item also wakes it. */
+  admitEveryMs: number;
+  maxItems: number;
+  /** The zip file itself. */
+  maxUploadBytes: number;
+  /** All images uncompressed together. */
+  maxTotalBytes: number;
+  maxTotalPixels: number;
 }
 
 const repoRoot = resolve(__dirname, '../../../..');
@@ -46,6 +61,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     artifactUrlSecret: env.ARTIFACT_URL_SECRET || undefined,
     artifactUrlTtlS: num('ARTIFACT_URL_TTL_S', 3600),
     replicateWebhookSecret: env.REPLICATE_WEBHOOK_SECRET?.trim() || undefined,
+    batches: {
+      tenantInflight: Math.max(1, num('STUDIOFLOW_TENANT_INFLIGHT', 8)),
+      admitEveryMs: Math.max(20, num('BATCH_ADMIT_EVERY_MS', 250)),
+      maxItems: num('BATCH_MAX_ITEMS', 2000),
+      maxUploadBytes: num('BATCH_MAX_UPLOAD_BYTES', 1024 * 1024 * 1024),
+      maxTotalBytes: num('BATCH_MAX_TOTAL_BYTES', 2 * 1024 * 1024 * 1024),
+      maxTotalPixels: num('BATCH_MAX_TOTAL_PIXELS', 20_000_000_000),
+    },
     workerConcurrency: { cpu: num('CPU_CONCURRENCY', 2), gpu: num('GPU_CONCURRENCY', 1), cloud: num('CLOUD_CONCURRENCY', 16) },
   };
 }

@@ -108,7 +108,7 @@ export const UploadedImage = createParamDecorator((_: unknown, ctx: ExecutionCon
 });
 
 /** A multer storage engine writing each file to `dir` and hashing it as it streams (one pass). */
-class HashingDiskStorage implements StorageEngine {
+export class HashingDiskStorage implements StorageEngine {
   private readonly writes = new WeakMap<object, { abort: AbortController; done: Promise<unknown> }>();
 
   constructor(private readonly dir: string) {}
