@@ -52,7 +52,7 @@ before(async () => {
       name: 'Tiny catalog',
       priceCredits: 1,
       visibility: 'public',
-      exposedParams: [{ nodeId: 'deliver', param: 'jpegQuality' }],
+      exposedParams: [{ nodeId: 'deliver', param: 'jpegQuality', label: 'JPEG quality' }],
     }),
   });
   assert.equal(published.status, 201, JSON.stringify(published.body));
