@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { Pool } from 'pg';
 import sharp from 'sharp';
 import { api, sql as sqlOn, startTestApp, type TestApp } from './support/test-app';
-import { makeZip, zipNames } from './support/zip';
+import { makeZip, zipNames } from '@studioflow/nodes/testing';
 
 /**
  * Batch catalogs end to end: the real API, PostgreSQL, Redis and a worker process. The catalogs'

@@ -11,3 +11,4 @@ export * from './cog-stand-in';
 export { signReplicateWebhook } from '../providers/replicate-webhook';
 export * from './scene-backdrops';
 export * from './textured-product';
+export { makeZip, zipNames, type ZipEntryInput } from './zip';

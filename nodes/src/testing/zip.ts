@@ -8,7 +8,7 @@ export interface ZipEntryInput {
 }
 
 /**
- * A minimal zip writer for tests: names are written exactly as given (archiver would clean up
+ * A minimal zip writer for tests and the bench: names are written exactly as given (archiver would clean up
  * `../evil.png`), so the API's own checks are what is tested.
  */
 export function makeZip(entries: ZipEntryInput[]): Buffer {
