@@ -122,6 +122,7 @@ export class BatchesService {
         // The same key sent twice at once: the other request's batch stands.
         const earlier = await this.earlier(p, idempotencyKey!, requestHash);
         if (earlier) return { status: 200, batch: earlier };
+        throw new ConflictException('another upload with this Idempotency-Key is in progress; retry shortly');
       }
       this.admitter.wake();
       return { status: 201, batch: (await this.views(p, [id]))[0] };
