@@ -43,6 +43,8 @@ export type CatalogRead = { ok: true; items: CatalogItem[] } | { ok: false; stat
 const FILE_COLUMNS = ['file', 'filename', 'file name', 'image'];
 const TITLE_COLUMN = 'title';
 const MAX_CSV_BYTES = 5 * 1024 * 1024;
+/** Images checked (decoded) at once while the zip is read. */
+const PARALLEL_CHECKS = 3;
 /** At most this many problems are listed: enough to fix a catalog, small enough to read. */
 const MAX_PROBLEMS = 100;
 
@@ -77,8 +79,23 @@ export async function readCatalog(zipPath: string, csv: Buffer | undefined, stag
       return { ok: false, status: 413, problems: [{ message: `the zip has ${zip.entryCount} entries; a batch takes at most ${limits.maxItems} images` }] };
     }
     const seen = new Set<string>();
+    const zipOrder: string[] = [];
     let declaredBytes = 0;
     let pixels = 0;
+    const checking = new Set<Promise<void>>();
+    /** Never rejects: what is wrong with the image becomes a problem of its item. */
+    const check = async (name: string, file: CatalogItem['staged']): Promise<void> => {
+      try {
+        const image = await checkImageFile(file.path, { maxPixels: limits.maxPixels, workingSides: limits.workingSides });
+        pixels += image.width * image.height;
+        const row = rows?.get(name);
+        staged.push({ ordinal: 0, name, title: row?.title ?? null, params: row?.params ?? {}, staged: file, image });
+      } catch (err) {
+        await rm(file.path, { force: true });
+        if (err instanceof HttpException) fail(err.getStatus(), { item: name, message: err.message });
+        else fail(422, { item: name, message: `the image cannot be read: ${clip((err as Error).message, 200)}` });
+      }
+    };
     try {
       for await (const { entry, name } of entries(zip)) {
         if (name.endsWith('/') || ignored(name)) continue;
@@ -110,33 +127,25 @@ export async function readCatalog(zipPath: string, csv: Buffer | undefined, stag
           break;
         }
         const file = await stage(zip, entry, stagingDir);
-        let image: CheckedImage;
-        try {
-          image = await checkImageFile(file.path, { maxPixels: limits.maxPixels, workingSides: limits.workingSides });
-        } catch (err) {
-          await rm(file.path, { force: true });
-          if (!(err instanceof HttpException)) throw err;
-          fail(err.getStatus(), { item: name, message: err.message });
-          continue;
-        }
-        pixels += image.width * image.height;
-        const row = rows?.get(name);
-        staged.push({ ordinal: 0, name, title: row?.title ?? null, params: row?.params ?? {}, staged: file, image });
-        if (pixels > limits.maxTotalPixels) {
-          fail(413, { message: `the images add up to more than ${(limits.maxTotalPixels / 1e6).toFixed(0)} MP, the most a batch takes` });
-          break;
-        }
+        zipOrder.push(name);
+        // Checked while the next entries are read: a few decodes at once, never more.
+        const task = check(name, file).then(() => void checking.delete(task));
+        checking.add(task);
+        if (checking.size >= PARALLEL_CHECKS) await Promise.race(checking);
+        if (pixels > limits.maxTotalPixels) break;
       }
     } catch (err) {
       fail(422, { message: `the zip is corrupt: ${clip((err as Error).message, 200)}` });
     } finally {
+      await Promise.all(checking);
       zip.close();
     }
+    if (pixels > limits.maxTotalPixels) fail(413, { message: `the images add up to more than ${(limits.maxTotalPixels / 1e6).toFixed(0)} MP, the most a batch takes` });
     for (const [name, row] of rows ?? []) if (!seen.has(name)) fail(422, { item: `CSV line ${row.line}`, message: `names ${quote(name)}, which is not in the zip` });
     if (problems.length === 0 && staged.length === 0) fail(422, { message: 'the zip holds no images' });
     if (problems.length) return { ok: false, status, problems };
     // The CSV's order when there is one, else the zip's.
-    const order = rows ? [...rows.keys()] : staged.map((s) => s.name);
+    const order = rows ? [...rows.keys()] : zipOrder;
     const byName = new Map(staged.map((s) => [s.name, s]));
     const items = order.map((name, i) => ({ ...byName.get(name)!, ordinal: i + 1 }));
     staged.length = 0; // handed over: the caller stores them
