@@ -5,6 +5,7 @@ import { rm, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Pool } from 'pg';
 import sharp from 'sharp';
+import { createApp } from '../src/app';
 import { api, sql as sqlOn, startTestApp, type TestApp } from './support/test-app';
 import { makeZip, zipNames } from '@studioflow/nodes/testing';
 
@@ -161,9 +162,12 @@ test('bad catalogs get a 4xx listing every problem, and nothing is recorded or c
   assert.deepEqual(await sql(`SELECT count(*)::int AS n FROM batches`), [{ n: 0 }], 'nothing recorded');
 });
 
-test('a 1,000-item batch completes with none lost or duplicated and an exact ledger, while another tenant\'s single shoot completes too', async () => {
+test('a 1,000-item batch completes with none lost or duplicated and an exact ledger, through an API restart and beside a second API, while another tenant\'s single shoot completes too', async () => {
   const N = 1000;
   const startBalance = await balance();
+  // A second API on the same database (its own pools, as another process would have) admits too: they take turns under the advisory lock.
+  const second = await createApp(t.config, { logger: false });
+  await second.listen(0, '127.0.0.1');
   const items = await images(N);
   const csv = 'file,title\n' + items.map((i, k) => `${i.name},Product ${k}`).join('\n') + '\n';
   const created = await post(makeZip(items), { csv });
@@ -188,6 +192,8 @@ test('a 1,000-item batch completes with none lost or duplicated and an exact led
   assert.equal(singleStatus, 'completed', 'tenant B\'s shoot completes');
   const during = (await api(t, `/api/v1/batches/${id}`, { key: t.userKey })).body;
   assert.ok(during.progress.completed < N, `B finished before A's batch did (A: ${JSON.stringify(during.progress)})`);
+  // The first API restarts mid-batch: admission goes on from PostgreSQL.
+  await t.restartApi();
 
   // Back-pressure: A never has more runs in flight than its limit (8 by default).
   let peak = 0;
@@ -202,6 +208,7 @@ test('a 1,000-item batch completes with none lost or duplicated and an exact led
       await new Promise((r) => setTimeout(r, 1000));
     }
   })();
+  await second.close();
   assert.ok(peak <= 8, `at most 8 of A's runs in flight at once (seen ${peak})`);
   assert.deepEqual(done.progress, { total: N, waiting: 0, running: 0, completed: N, failed: 0, cancelled: 0 });
   assert.equal(done.status, 'done');
