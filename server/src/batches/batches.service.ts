@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
-import { posix } from 'node:path';
 import type { Writable } from 'node:stream';
 import {
   BadRequestException,
@@ -14,7 +13,7 @@ import {
 import type { Pool } from 'pg';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
-import { isArtifactRef, type ArtifactRef, type NodeCatalog } from '@studioflow/runtime/contract';
+import type { ArtifactRef, NodeCatalog } from '@studioflow/runtime/contract';
 import type { BatchDetail, BatchItemStatus, GraphDoc, BatchItemView, BatchProblem, BatchProgress, BatchView } from '@studioflow/runtime/graph';
 import { applyOverrides, compilePlan, GraphInvalidError, nodesTakingSeed, type RunPlan } from '@studioflow/runtime/scheduler';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
@@ -27,6 +26,7 @@ import { exposedParamProblems, parseParams } from '../templates/template-params'
 import { TemplatesService } from '../templates/templates.service';
 import { ADMISSION_LOCK, BatchAdmitter } from './batch-admitter';
 import type { StagedCatalog } from './batch-upload';
+import { writeResultsZip } from './batch-results';
 import { readCatalog, type CatalogItem } from './catalog-archive';
 
 /** A created batch, or the one an earlier request with the same idempotency key created (200, nothing charged again). */
@@ -356,34 +356,15 @@ export class BatchesService {
     return this.itemView((await this.itemRows(id, ordinal))[0]);
   }
 
-  /**
-   * Every delivered image of the completed items, named after the item (`shoes/red.png` → `shoes/red.jpg`,
-   * `shoes/red.webp`), streamed as a zip without compression (the images are compressed already).
-   */
-  async writeResults(p: Principal, id: string, out: Writable & { setHeader?: (k: string, v: string) => void }): Promise<void> {
+  /** Every delivered image of the completed items, named after the item, streamed as a zip (batch-results.ts). */
+  async writeResults(p: Principal, id: string, out: Writable): Promise<void> {
     await this.visible(p, id);
     const rows = (await this.itemRows(id)).filter((r) => r.state === 'admitted' && r.run_status === 'completed');
-    const { ZipArchive } = await import('archiver');
-    const zip = new ZipArchive({ store: true });
-    const done = new Promise<void>((resolve, reject) => {
-      zip.on('error', reject);
-      out.on('error', reject);
-      out.on('finish', resolve);
-      out.on('close', resolve);
-    });
-    zip.pipe(out);
-    const taken = new Set<string>();
-    for (const r of rows) {
-      const base = r.name.slice(0, r.name.length - posix.extname(r.name).length) || `item-${r.ordinal}`;
-      for (const ref of deliveredImages(r.outputs)) {
-        let name = `${base}.${extensionOf(ref.mime)}`;
-        if (taken.has(name)) name = `${base}-${r.ordinal}.${extensionOf(ref.mime)}`;
-        taken.add(name);
-        zip.file(this.artifacts.pathOf(ref.hash), { name });
-      }
-    }
-    await zip.finalize();
-    await done;
+    await writeResultsZip(
+      rows.map((r) => ({ ordinal: r.ordinal, name: r.name, outputs: r.outputs })),
+      (hash) => this.artifacts.pathOf(hash),
+      out,
+    );
   }
 }
 
@@ -392,20 +373,6 @@ function itemStatus(state: string, runStatus: string | null): BatchItemStatus {
   if (state === 'cancelled') return 'cancelled';
   if (state === 'rejected') return 'failed';
   return (runStatus ?? 'queued') as BatchItemStatus;
-}
-
-/** A run's delivered images: the sink outputs' artifacts, the thumbnail left out. */
-function deliveredImages(outputs: Record<string, Record<string, unknown>> | null): ArtifactRef[] {
-  const refs: ArtifactRef[] = [];
-  for (const ports of Object.values(outputs ?? {})) {
-    for (const [port, value] of Object.entries(ports)) if (port !== 'thumbnail' && isArtifactRef(value) && value.mime?.startsWith('image/')) refs.push(value);
-  }
-  return refs;
-}
-
-function extensionOf(mime: string | undefined): string {
-  const sub = (mime ?? 'image/jpeg').slice('image/'.length);
-  return sub === 'jpeg' ? 'jpg' : sub.replace(/[^a-z0-9]/g, '') || 'img';
 }
 
 function problemsException(status: number, problems: BatchProblem[]): HttpException {

@@ -1,0 +1,56 @@
+import { posix } from 'node:path';
+import type { Writable } from 'node:stream';
+import { isArtifactRef, type ArtifactRef } from '@studioflow/runtime/contract';
+
+export interface CompletedItem {
+  ordinal: number;
+  /** The image's path in the uploaded zip. */
+  name: string;
+  /** The item's run outputs (sink node → port → value). */
+  outputs: Record<string, Record<string, unknown>> | null;
+}
+
+/**
+ * Streams a batch's results as a zip: each delivered image (thumbnails left out) named after its
+ * item, `shoes/red.png` → `shoes/red.jpg`, `shoes/red.webp`. Stored without compression: the images
+ * are compressed already. Item names were checked as safe paths when the catalog was uploaded.
+ */
+export async function writeResultsZip(items: CompletedItem[], pathOf: (hash: string) => string, out: Writable): Promise<void> {
+  // archiver is an ES module; this package is CommonJS.
+  const { ZipArchive } = await import('archiver');
+  const zip = new ZipArchive({ store: true });
+  const done = new Promise<void>((resolve, reject) => {
+    zip.on('error', reject);
+    out.on('error', reject);
+    out.on('finish', resolve);
+    out.on('close', resolve);
+  });
+  zip.pipe(out);
+  const taken = new Set<string>();
+  for (const item of items) {
+    const base = item.name.slice(0, item.name.length - posix.extname(item.name).length) || `item-${item.ordinal}`;
+    for (const ref of deliveredImages(item.outputs)) {
+      const ext = extensionOf(ref.mime);
+      // Two items may share a base name (a.png and a.jpg): the later one gets its number.
+      const name = taken.has(`${base}.${ext}`) ? `${base}-${item.ordinal}.${ext}` : `${base}.${ext}`;
+      taken.add(name);
+      zip.file(pathOf(ref.hash), { name });
+    }
+  }
+  await zip.finalize();
+  await done;
+}
+
+/** A run's delivered images: the sink outputs' image artifacts, the thumbnail left out. */
+function deliveredImages(outputs: CompletedItem['outputs']): ArtifactRef[] {
+  const refs: ArtifactRef[] = [];
+  for (const ports of Object.values(outputs ?? {})) {
+    for (const [port, value] of Object.entries(ports)) if (port !== 'thumbnail' && isArtifactRef(value) && value.mime?.startsWith('image/')) refs.push(value);
+  }
+  return refs;
+}
+
+function extensionOf(mime: string | undefined): string {
+  const sub = (mime ?? 'image/jpeg').slice('image/'.length);
+  return sub === 'jpeg' ? 'jpg' : sub.replace(/[^a-z0-9]/g, '') || 'img';
+}
