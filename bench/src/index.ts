@@ -277,7 +277,7 @@ function printBatch(r: BatchSectionResult, summary: string[]): void {
   const s = (ms: number) => fmt(ms / 1000, 2);
   const probeRow = (what: string, ps: Probe[]) => [
     what,
-    ps.length,
+    String(ps.length),
     s(q(ps.map((p) => p.doneMs), 0.5)),
     s(q(ps.map((p) => p.doneMs), 0.95)),
     s(Math.max(...ps.map((p) => p.doneMs))),
