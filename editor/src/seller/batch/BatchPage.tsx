@@ -140,12 +140,11 @@ function NewBatch({ onCreated }: { onCreated: (b: BatchView) => void }) {
 }
 
 function FilePick({ label, accept, file, onFile, testId }: { label: string; accept: string; file: File | null; onFile: (f: File | null) => void; testId: string }) {
-  const input = useRef<HTMLInputElement>(null);
   return (
     <label className={`sfb-drop${file ? ' has-file' : ''}`}>
       <span className="sfb-drop-label">{label}</span>
       <span className="sfb-drop-file">{file ? `${file.name} · ${(file.size / 1024 / 1024).toFixed(1)} MB` : 'Choose a file'}</span>
-      <input ref={input} type="file" accept={accept} data-testid={testId} onChange={(e) => onFile(e.target.files?.[0] ?? null)} />
+      <input type="file" accept={accept} data-testid={testId} onChange={(e) => onFile(e.target.files?.[0] ?? null)} />
     </label>
   );
 }
