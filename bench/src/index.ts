@@ -284,11 +284,12 @@ function printBatch(r: BatchSectionResult, summary: string[]): void {
     fmt(q(ps.map((p) => p.acceptedMs), 0.5), 0),
     fmt(Math.max(...ps.map((p) => p.acceptedMs)), 0),
   ];
-  console.log(`  tenant A's catalog: ${r.items} PNGs of 64×48 on template ${r.template}; one worker process (CPU concurrency 2), STUDIOFLOW_TENANT_INFLIGHT default 8`);
+  const images = r.template === 'white-studio' ? '320×240 product photos' : '64×48 PNGs';
+  console.log(`  tenant A's catalog: ${r.items} ${images} on template ${r.template}; one worker process (CPU concurrency 2), STUDIOFLOW_TENANT_INFLIGHT default 8`);
   console.log(table([
-    ["A's catalog", 'seconds', 'items/s'],
-    ['one by one (POST /shoots, 8 uploads in flight)', fmt(r.oneByOne.seconds, 1), r.oneByOne.perSecond],
-    [`one batch (POST /batches; upload accepted in ${fmt(r.batch.acceptedMs, 0)} ms)`, fmt(r.batch.seconds, 1), r.batch.perSecond],
+    ["A's catalog", 'seconds', 'items/s', 'failed'],
+    ['one by one (POST /shoots, 8 uploads in flight)', fmt(r.oneByOne.seconds, 1), r.oneByOne.perSecond, String(r.oneByOne.failed)],
+    [`one batch (POST /batches; upload accepted in ${fmt(r.batch.acceptedMs, 0)} ms)`, fmt(r.batch.seconds, 1), r.batch.perSecond, String(r.batch.failed)],
   ]));
   console.log(table([
     ["tenant B: one white-studio shoot (640×480)", 'shoots', 'p50 s', 'p95 s', 'max s', 'accepted p50 ms', 'accepted max ms'],
