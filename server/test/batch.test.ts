@@ -158,6 +158,12 @@ test('bad catalogs get a 4xx listing every problem, and nothing is recorded or c
   assert.equal((await post(makeZip([good]), { fields: { templateId: TINY, params: '{"deliver.jpegQuality": 3}' } })).status, 422);
   const noArchive = await api(t, '/api/v1/batches', { method: 'POST', key: t.userKey, body: (() => { const f = new FormData(); f.set('templateId', TINY); return f; })() });
   assert.equal(noArchive.status, 400, JSON.stringify(noArchive.body));
+  // The rival shop has 100 credits: a catalog of 101 at 1 credit each cannot be paid.
+  const [rival] = await sql(`SELECT id, credit_balance FROM tenants WHERE name = 'Rival shop'`);
+  const unpaid = await post(makeZip(await images(101, 6000)), { key: keys.rivalSeller });
+  assert.equal(unpaid.status, 402, JSON.stringify(unpaid.body));
+  assert.match(unpaid.body.message, /not enough credits/);
+  assert.equal(await balance(rival.id), rival.credit_balance);
   assert.equal(await balance(), startBalance, 'nothing charged');
   assert.deepEqual(await sql(`SELECT count(*)::int AS n FROM batches`), [{ n: 0 }], 'nothing recorded');
 });
