@@ -5,6 +5,7 @@
 import type { PortValues } from '../contract/values';
 export { isArtifactRef, type ArtifactRef, type PortValue, type PortValues } from '../contract/values';
 import type { NodeRunState } from '../scheduler/state';
+import type { TemplateOption } from './shoot-views';
 export type { NodeRunState, RunStatus } from '../scheduler/state';
 
 /** A template param an end user may set: `<nodeId>.<param>` with a label and optional allowed values. */
@@ -42,6 +43,8 @@ export interface TemplateListing extends Omit<PublishTemplateBody, 'description'
    * configure). Sellers never see such a template.
    */
   needsProvider?: string;
+  /** The exposed params as form fields (schema and default), for the shoot app. */
+  options?: TemplateOption[];
 }
 
 /** Fields every run event carries. */
