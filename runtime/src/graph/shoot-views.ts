@@ -2,6 +2,7 @@
  * What the shoot app reads about templates and shoots beyond the raw run: browser-safe types shared
  * by the server (templates and shoots services) and the sellers' app.
  */
+import type { NodeRunState, RunStatus } from '../scheduler/state';
 
 /**
  * One option a seller may set on a template (an exposed param), with what a form needs to draw it:
@@ -32,4 +33,42 @@ export interface ShootExtras {
   downloads: ShootDownloads;
   /** Credits given back for this shoot (a failed, rejected or cancelled shoot is refunded). */
   refundedCredits: number;
+}
+
+/** One node of a shoot as GET /api/v1/shoots/:id answers it (artifact refs carry a signed `url`). */
+export interface ShootNodeView {
+  nodeId: string;
+  type: string;
+  state: NodeRunState;
+  error?: string | null;
+  outputs?: Record<string, unknown> | null;
+}
+
+/** GET /api/v1/shoots/:id as the shoot app reads it. */
+export interface ShootView extends ShootExtras {
+  id: string;
+  status: RunStatus;
+  templateId: string | null;
+  priceCredits: number;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  results: Record<string, string>;
+  nodes: ShootNodeView[];
+}
+
+/** One row of GET /api/v1/shoots (newest first). */
+export interface ShootSummary {
+  id: string;
+  status: RunStatus;
+  templateId: string | null;
+  templateName: string | null;
+  priceCredits: number;
+  refundedCredits: number;
+  /** Share of the shoot's steps finished, 0 to 1. */
+  progress: number;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  results: Record<string, string>;
 }

@@ -1,0 +1,96 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { io, type Socket } from 'socket.io-client';
+import { NODE_STATE_EVENTS, type RunEventMap, type RunStatus, type ShootView } from '@studioflow/runtime/graph';
+import { getShoot } from './api';
+
+/** While the socket is down, a watched shoot is read again this often. */
+export const POLL_MS = 3000;
+const FINISHED: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled']);
+export const isFinished = (status: RunStatus) => FINISHED.has(status);
+
+let shared: Socket | null = null;
+/**
+ * One Socket.IO connection for the whole app (same origin, the session cookie authenticates it);
+ * each watched shoot subscribes to its own run, so the page hears its own shoots only.
+ */
+function appSocket(): Socket {
+  shared ??= io({ withCredentials: true, reconnectionDelayMax: 5000 });
+  return shared;
+}
+
+export interface LiveShoot {
+  shoot: ShootView | null;
+  /** Progress (0 to 1) of the steps running now, by node id. */
+  running: Record<string, number>;
+  /** Whether events arrive over the socket; false means the shoot is polled every POLL_MS. */
+  live: boolean;
+  error: string | null;
+}
+
+/** A shoot kept current: socket events while connected, a GET every 3 s while not, a fresh read at every end. */
+export function useLiveShoot(id: string): LiveShoot {
+  const [shoot, setShoot] = useState<ShootView | null>(null);
+  const [running, setRunning] = useState<Record<string, number>>({});
+  const [live, setLive] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const current = useRef<ShootView | null>(null);
+  current.current = shoot;
+
+  const refresh = useCallback(async () => {
+    try {
+      const fresh = await getShoot(id);
+      setShoot(fresh);
+      setError(null);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }, [id]);
+
+  useEffect(() => {
+    void refresh();
+    const socket = appSocket();
+    const mine = (payload: { runId?: string } | undefined) => payload?.runId === id;
+    const setNode = (nodeId: string, state: string, error?: string) =>
+      setShoot((s) => (s ? { ...s, nodes: s.nodes.map((n) => (n.nodeId === nodeId ? { ...n, state: state as never, error: error ?? n.error } : n)) } : s));
+    const handlers: Record<string, (payload: any) => void> = {
+      // Live only once the server accepted the subscription (an unknown session's socket hears nothing).
+      connect: () => socket.emit('subscribe', { runId: id }, (ack: { ok?: boolean } | undefined) => setLive(ack?.ok === true)),
+      disconnect: () => setLive(false),
+      connect_error: () => setLive(false),
+      'run.snapshot': (s: ShootView) => s?.id === id && setShoot(s),
+      'run.started': (e: RunEventMap['run.started']) => mine(e) && setShoot((s) => (s ? { ...s, status: 'running' } : s)),
+      'node.started': (e: RunEventMap['node.started']) => {
+        if (!mine(e)) return;
+        setNode(e.nodeId, 'running');
+        setRunning((r) => ({ ...r, [e.nodeId]: 0 }));
+      },
+      'node.progress': (e: RunEventMap['node.progress']) => mine(e) && setRunning((r) => ({ ...r, [e.nodeId]: e.progress })),
+      'node.completed': (e: RunEventMap['node.completed']) => mine(e) && setNode(e.nodeId, e.state),
+      'node.failed': (e: RunEventMap['node.failed']) => mine(e) && setNode(e.nodeId, 'failed', e.error),
+      // The end of a shoot (or a pause for review) brings downloads, refunds, results: read it whole.
+      'run.completed': (e: RunEventMap['run.completed']) => mine(e) && void refresh(),
+      'run.failed': (e: RunEventMap['run.failed']) => mine(e) && void refresh(),
+      'run.cancelled': (e: RunEventMap['run.cancelled']) => mine(e) && void refresh(),
+      'run.awaiting_review': (e: RunEventMap['run.awaiting_review']) => mine(e) && void refresh(),
+    };
+    for (const name of NODE_STATE_EVENTS) {
+      handlers[name] = (e: RunEventMap[typeof name]) => mine(e) && setNode(e.nodeId, e.state ?? name.slice('node.'.length));
+    }
+    for (const [name, handler] of Object.entries(handlers)) socket.on(name, handler);
+    if (socket.connected) handlers.connect(undefined);
+    return () => {
+      for (const [name, handler] of Object.entries(handlers)) socket.off(name, handler);
+      if (socket.connected) socket.emit('unsubscribe', { runId: id });
+    };
+  }, [id, refresh]);
+
+  // The fallback: while the socket is down, poll until the shoot has finished.
+  const finished = shoot ? isFinished(shoot.status) : false;
+  useEffect(() => {
+    if (live || finished) return;
+    const timer = setInterval(() => void refresh(), POLL_MS);
+    return () => clearInterval(timer);
+  }, [live, finished, refresh]);
+
+  return { shoot, running, live, error };
+}
