@@ -60,7 +60,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     this.subscriber?.disconnect();
   }
 
-  /** Called with the hash of every key revoked anywhere (the realtime gateway drops its sockets). */
+  /** Called with the hash of every key revoked or session ended anywhere (the realtime gateway drops its sockets). */
   onRevoked(listener: (keyHash: string) => void): void {
     this.revokedListeners.push(listener);
   }
@@ -112,9 +112,17 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
       : { rows: [] };
     const row = res.rows[0];
     if (!row) throw new NotFoundException(`API key ${quote(id)} not found`);
-    this.forget(row.key_hash);
-    await this.redis.publish(this.channel, row.key_hash);
+    await this.announceRevoked(row.key_hash);
     return { id, revokedAt: row.revoked_at };
+  }
+
+  /**
+   * Tells every API process that a credential (an API key's or a browser session's hash) is gone:
+   * caches drop it and live sockets authenticated by it are disconnected.
+   */
+  async announceRevoked(hash: string): Promise<void> {
+    this.forget(hash);
+    await this.redis.publish(this.channel, hash);
   }
 
   private forget(keyHash: string): void {
