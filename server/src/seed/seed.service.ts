@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import { validateGraph, type GraphDoc } from '@studioflow/runtime/graph';
-import { hashKey } from '../auth/api-keys';
+import { hashKey, keyPrefix } from '../auth/api-keys';
 import { hashPassword, verifyPassword } from '../auth/passwords';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import type { ExposedParam } from '../db/entities';
@@ -93,8 +93,9 @@ export class SeedService {
       ]);
     }
     await this.pool.query(
-      `INSERT INTO api_keys (user_id, tenant_id, key_hash, label) VALUES ($1, $2, $3, 'dev key') ON CONFLICT (key_hash) DO NOTHING`,
-      [userId, tenantId, hashKey(key)],
+      `INSERT INTO api_keys (user_id, tenant_id, key_hash, key_prefix, label) VALUES ($1, $2, $3, $4, 'dev key')
+       ON CONFLICT (key_hash) DO UPDATE SET key_prefix = EXCLUDED.key_prefix WHERE api_keys.key_prefix = ''`,
+      [userId, tenantId, hashKey(key), keyPrefix(key)],
     );
     return userId;
   }
