@@ -2,14 +2,14 @@ import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import type { Me } from '@studioflow/runtime/graph';
+import type { InvitableRole, Me } from '@studioflow/runtime/graph';
 import { ZodPipe } from '../common/zod-pipe';
 import type { Principal } from '../auth/access-policy';
 import { clearSessionCookies, sessionToken, setSessionCookies } from '../auth/cookies';
 import { CurrentPrincipal, Public, Roles } from '../auth/decorators';
 import { MIN_PASSWORD_LENGTH } from '../auth/passwords';
 import { SessionService } from '../auth/sessions';
-import { AccountsService, INVITE_APPS, type InvitableRole, type SignedIn } from './accounts.service';
+import { AccountsService, INVITE_APPS, type SignedIn } from './accounts.service';
 
 const email = z.string().trim().toLowerCase().email().max(320);
 const newPassword = z.string().min(MIN_PASSWORD_LENGTH, `at least ${MIN_PASSWORD_LENGTH} characters`).max(1000);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConflictException, GoneException, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
-import type { Me } from '@studioflow/runtime/graph';
+import type { InvitableRole, InviteInfo, Me, SignupRequest } from '@studioflow/runtime/graph';
 import { authenticatedVia, type Principal, type Role } from '../auth/access-policy';
 import { hashKey } from '../auth/api-keys';
 import { LoginLimiter } from '../auth/login-limiter';
@@ -17,8 +17,7 @@ export interface SignedIn {
 }
 
 /** The roles staff may invite, and the app each one signs in to. */
-export const INVITE_APPS = { reviewer: '/review', end_user: '/app' } as const satisfies Partial<Record<Role, string>>;
-export type InvitableRole = keyof typeof INVITE_APPS;
+export const INVITE_APPS: Record<InvitableRole, string> = { reviewer: '/review', end_user: '/app' };
 
 const INVITE_TTL_S = 7 * 24 * 3600;
 
@@ -78,7 +77,7 @@ export class AccountsService {
   }
 
   /** A new shop (tenant) with starter credits, its owner a seller, signed in. */
-  async signup(input: { email: string; password: string; name: string; shopName: string }, userAgent: string | undefined): Promise<SignedIn> {
+  async signup(input: SignupRequest, userAgent: string | undefined): Promise<SignedIn> {
     const passwordHash = await hashPassword(input.password);
     const userId = await this.transaction(async (c) => {
       const tenant = await c.query(`INSERT INTO tenants (name, credit_balance) VALUES ($1, $2) RETURNING id`, [input.shopName.trim(), this.config.starterCredits]);
@@ -110,7 +109,7 @@ export class AccountsService {
   }
 
   /** Public: what an invitation is for, so the accept page can say it. Unknown → 404; used or expired → 410. */
-  async describeInvite(token: string) {
+  async describeInvite(token: string): Promise<InviteInfo> {
     const res = await this.pool.query(
       `SELECT i.email, i.role, i.expires_at, i.accepted_at, t.name AS tenant_name
          FROM invites i JOIN tenants t ON t.id = i.tenant_id WHERE i.token_hash = $1`,
@@ -118,7 +117,7 @@ export class AccountsService {
     );
     const row = res.rows[0];
     assertInviteOpen(row);
-    return { email: row.email as string, role: row.role as InvitableRole, tenantName: row.tenant_name as string, expiresAt: row.expires_at as Date };
+    return { email: row.email, role: row.role, tenantName: row.tenant_name, expiresAt: (row.expires_at as Date).toISOString() };
   }
 
   /** Creates the invited account (once: the invitation is locked, then marked used) and signs it in. */

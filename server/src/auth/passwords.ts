@@ -1,7 +1,6 @@
 import argon2 from 'argon2';
 
-/** Sign-up and invite acceptance refuse shorter passwords. */
-export const MIN_PASSWORD_LENGTH = 10;
+export { MIN_PASSWORD_LENGTH } from '@studioflow/runtime/graph';
 
 /** argon2id with the library's defaults (OWASP's recommended parameters); the hash carries its own salt and settings. */
 export function hashPassword(password: string): Promise<string> {
