@@ -34,11 +34,26 @@ export function Gallery({ onOpen, onNew }: { onOpen: (id: string) => void; onNew
   );
 }
 
-function CardFrame({ id, status, title, children, onOpen }: { id: string; status: string; title: string; children: React.ReactNode; onOpen: (id: string) => void }) {
+const STATUS_WORDS: Record<string, string> = {
+  queued: 'Waiting',
+  running: 'In progress',
+  awaiting_review: 'With a reviewer',
+  completed: 'Ready',
+  failed: 'Not made',
+  cancelled: 'Cancelled',
+};
+
+const when = (iso: string) => new Date(iso).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+function CardFrame(props: { id: string; status: string; title: string; createdAt: string; children: React.ReactNode; onOpen: (id: string) => void }) {
+  const { id, status, title, createdAt, children, onOpen } = props;
   return (
     <button type="button" className="sf-card" onClick={() => onOpen(id)} data-testid="shoot-card" data-status={status} data-shoot={id}>
       {children}
       <span className="sf-card-title">{title}</span>
+      <span className="sf-card-meta">
+        {STATUS_WORDS[status] ?? status} · {when(createdAt)}
+      </span>
     </button>
   );
 }
@@ -46,7 +61,7 @@ function CardFrame({ id, status, title, children, onOpen }: { id: string; status
 function FinishedCard({ shoot, onOpen }: { shoot: ShootSummary; onOpen: (id: string) => void }) {
   const thumb = shoot.results.thumbnail ?? shoot.results.jpeg;
   return (
-    <CardFrame id={shoot.id} status={shoot.status} title={shoot.templateName ?? 'Shoot'} onOpen={onOpen}>
+    <CardFrame id={shoot.id} status={shoot.status} title={shoot.templateName ?? 'Shoot'} createdAt={shoot.createdAt} onOpen={onOpen}>
       {shoot.status === 'completed' && thumb ? (
         <img className="sf-card-img" src={thumb} alt={`Result of ${shoot.templateName ?? 'a shoot'}`} loading="lazy" />
       ) : (
@@ -65,7 +80,7 @@ function LiveCard({ id, summary, onOpen }: { id: string; summary: ShootSummary; 
     return <FinishedCard shoot={{ ...summary, ...shoot, templateName: shoot.templateName ?? summary.templateName }} onOpen={onOpen} />;
   }
   return (
-    <CardFrame id={id} status={shoot?.status ?? summary.status} title={summary.templateName ?? 'Shoot'} onOpen={onOpen}>
+    <CardFrame id={id} status={shoot?.status ?? summary.status} title={summary.templateName ?? 'Shoot'} createdAt={summary.createdAt} onOpen={onOpen}>
       <span className="sf-card-img sf-card-state">
         {shoot?.original && <img className="sf-card-ghost" src={shoot.original} alt="" />}
         <span className="sf-card-progress">{shoot ? <ProgressBar shoot={shoot} running={running} compact /> : null}</span>
