@@ -38,6 +38,7 @@ export function NewShoot({ me, onStarted }: { me: Me; onStarted: (shootId: strin
   }, []);
 
   const choose = (t: Template) => {
+    if (t.id === chosen?.id) return; // choosing it again keeps the options set
     setChosen(t);
     setValues(defaultsOf(t.options ?? []));
     setSendError(null);

@@ -75,7 +75,8 @@ function OptionField({ option, value, onChange }: { option: TemplateOption; valu
     const n = typeof value === 'number' ? value : Number(schema.default ?? min ?? 0);
     if (min !== undefined && max !== undefined) {
       const share = min >= 0 && max <= 1 && schema.type === 'number';
-      const step = schema.type === 'integer' ? 1 : (max - min) / 100;
+      // A round step (0.01 over 0..1), so the template's value sits on the slider's grid and is sent unchanged.
+      const step = schema.type === 'integer' ? 1 : 10 ** Math.floor(Math.log10((max - min) / 100));
       return (
         <div className="sf-field">
           <label htmlFor={id}>
