@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { Me } from '@studioflow/runtime/graph';
 import { fetchMe, signIn, signOut } from '../shared/session';
 import { Gallery } from './Gallery';
+import { BALANCE_CHANGED } from './live';
 import { NewShoot } from './NewShoot';
 import { ShootDetail } from './ShootDetail';
 import './seller.css';
@@ -38,7 +39,11 @@ export function SellerApp() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [route, go] = useRoute();
   const refreshMe = useCallback(() => fetchMe().then(setMe, () => setMe(null)), []);
-  useEffect(() => void refreshMe(), [refreshMe]);
+  useEffect(() => {
+    void refreshMe();
+    addEventListener(BALANCE_CHANGED, refreshMe);
+    return () => removeEventListener(BALANCE_CHANGED, refreshMe);
+  }, [refreshMe]);
 
   if (me === undefined) return <div className="sf-app sf-loading">Loading…</div>;
   if (me === null) return <SignInScreen onSignedIn={setMe} />;

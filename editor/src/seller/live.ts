@@ -8,6 +8,10 @@ export const POLL_MS = 3000;
 const FINISHED: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled']);
 export const isFinished = (status: RunStatus) => FINISHED.has(status);
 
+/** Fired on `window` when a watched shoot ends refunded, so the header reads the balance again. */
+export const BALANCE_CHANGED = 'sf:balance-changed';
+const balanceChanged = () => dispatchEvent(new Event(BALANCE_CHANGED));
+
 let shared: Socket | null = null;
 /**
  * One Socket.IO connection for the whole app (same origin, the session cookie authenticates it);
@@ -83,6 +87,12 @@ export function useLiveShoot(id: string): LiveShoot {
       if (socket.connected) socket.emit('unsubscribe', { runId: id });
     };
   }, [id, refresh]);
+
+  // A refund (seen by event or by polling) changes the balance in the header.
+  const refunded = shoot && !isFinished(shoot.status) ? 0 : (shoot?.refundedCredits ?? 0);
+  useEffect(() => {
+    if (refunded > 0) balanceChanged();
+  }, [refunded]);
 
   // The fallback: while the socket is down, poll until the shoot has finished.
   const finished = shoot ? isFinished(shoot.status) : false;
