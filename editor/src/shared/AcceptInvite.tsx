@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { MIN_PASSWORD_LENGTH, type InviteInfo, type Me } from '@studioflow/runtime/graph';
 import { acceptInvite, describeInvite } from './accounts';
 import { HttpError } from './session';
-import { AuthCard, describeError, type AppName } from './SignIn';
+import { AuthCard, describeError, sentence, type AppName } from './SignIn';
 import './sign-in.css';
 
 const ROLE_WORDS: Record<InviteInfo['role'], string> = { reviewer: 'a reviewer', end_user: 'a seller' };
@@ -22,7 +22,7 @@ export function AcceptInvite({ app, token, onSignedIn }: { app: AppName; token: 
   useEffect(() => {
     describeInvite(token).then(setInvite, (err: unknown) => {
       if (err instanceof HttpError && (err.status === 404 || err.status === 410 || err.status === 400)) {
-        setProblem(err.status === 410 ? err.message : 'This invitation link is not valid. Ask for a new one.');
+        setProblem(err.status === 410 ? sentence(err.message) : 'This invitation link is not valid. Ask for a new one.');
       } else setProblem(describeError(err));
     });
   }, [token]);
@@ -38,7 +38,7 @@ export function AcceptInvite({ app, token, onSignedIn }: { app: AppName; token: 
       window.history.replaceState(null, '', window.location.pathname.replace(/\/accept\/?$/, '/'));
       onSignedIn(me);
     } catch (err) {
-      setError(err instanceof HttpError && err.status === 410 ? err.message : describeError(err));
+      setError(err instanceof HttpError && err.status === 410 ? sentence(err.message) : describeError(err));
       setBusy(false);
     }
   }

@@ -8,6 +8,12 @@ export type AppName = 'seller' | 'reviewer';
 
 const APP_TITLES: Record<AppName, string> = { seller: 'Shoot app', reviewer: 'Review console' };
 
+/** The API's lower-case message as a sentence. */
+export function sentence(message: string): string {
+  const text = message.trim();
+  return text ? `${text[0].toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}` : text;
+}
+
 /** A message a person can act on, from an API error. */
 export function describeError(err: unknown): string {
   if (err instanceof HttpError) {
@@ -15,7 +21,7 @@ export function describeError(err: unknown): string {
     if (err.status === 429) return 'Too many attempts. Wait a few minutes, then try again.';
     if (err.status === 409) return 'An account with this email exists already. Sign in instead.';
     if (err.status >= 500) return 'Studioflow is not answering right now. Try again in a moment.';
-    return err.message;
+    return sentence(err.message);
   }
   return 'Cannot reach Studioflow. Check your connection and try again.';
 }
