@@ -5,9 +5,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, type Me } from '@studioflow/runtime/graph';
+import { ensureChromium, launchBrowser, outputDir } from './support/browser';
 import { api, deadline, sql as sqlOn, startTestApp, type TestApp } from './support/test-app';
 
 // Few attempts, so the rate-limit test is quick; read by loadConfig when the app starts.
@@ -308,6 +311,24 @@ test('keys from a session: created once in plain, listed by prefix and last use,
   assert.equal((await api(t, '/api/v1/me', { key })).status, 401, 'a revoked key is refused at once');
 });
 
+test('new accounts per address are limited too (each costs an argon2 hash): 429 with Retry-After, and the refused sign-up creates nothing', async () => {
+  let limited: Awaited<ReturnType<Browser['call']>> | undefined;
+  let created = 0;
+  for (let i = 0; i < 12 && !limited; i++) {
+    const res = await new Browser().call('POST', '/api/v1/auth/signup', { email: `burst${i}@shop.test`, password: 'burst-password', name: 'Burst', shopName: `Burst ${i}` });
+    if (res.status === 429) limited = res;
+    else {
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      created++;
+    }
+  }
+  assert.ok(limited, 'the allowance ran out within 12 sign-ups');
+  assert.ok(created < 10, `earlier accounts from this address counted too (${created} created here)`);
+  assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+  const [{ n }] = await sql(`SELECT count(*)::int AS n FROM tenants WHERE name LIKE 'Burst %'`);
+  assert.equal(n, created, 'no shop for the refused sign-up');
+});
+
 function connectWithCookie(cookie: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = io(t.baseUrl, { transports: ['websocket'], extraHeaders: { Cookie: cookie }, reconnection: false });
@@ -350,4 +371,50 @@ test('the socket accepts the session cookie, follows the seller’s own shoot, a
   const staff = new Browser();
   await staff.login('staff@studioflow.test');
   for (const id of [shoot.body.runId, staffShoot.body.runId]) await until(staff, id, ['completed', 'failed', 'cancelled']);
+});
+
+const chrome = ensureChromium();
+
+test('on a 390×844 phone, a seller signs in on /app and sees the signed-in state; a wrong password shows the error', { skip: chrome.path === null ? `chromium unavailable: ${(chrome as { reason: string }).reason}` : false }, async () => {
+  assert.ok(existsSync(join(t.config.editorDir, 'app', 'index.html')), 'build the web apps first (npm run build -w editor)');
+  const shots = await outputDir('accounts');
+  const browser = await launchBrowser(chrome.path!, { width: 390, height: 844 });
+  try {
+    const page = browser.page;
+    page.setDefaultTimeout(60_000);
+    await page.goto(`${t.baseUrl}/app`);
+    await page.getByLabel('Email').fill('seller@studioflow.test');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    assert.match(await page.getByRole('alert').innerText(), /Wrong email or password/);
+    await page.screenshot({ path: join(shots, 'phone-sign-in-error.png') });
+
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: /Hello, Sasha Seller/ }).waitFor();
+    assert.match(await page.locator('.sf-auth-lead').innerText(), /Demo studio · \d+ credits/);
+    const cookies = await browser.context.cookies(t.baseUrl);
+    const session = cookies.find((c) => c.name === SESSION_COOKIE);
+    assert.ok(session?.httpOnly, 'the browser holds an HTTP-only session cookie');
+    assert.equal(session?.sameSite, 'Lax');
+    assert.equal(await page.evaluate(() => (globalThis as any).document.cookie.includes('sf_session=')), false, 'no script reads the session cookie');
+    const width = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `nothing overflows the phone's width (${width} px)`);
+    await page.screenshot({ path: join(shots, 'phone-signed-in.png') });
+
+    // A reload keeps the session; signing out (a POST with the CSRF token) returns to the sign-in form.
+    await page.reload();
+    await page.getByRole('heading', { name: /Hello, Sasha Seller/ }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    assert.equal((await browser.context.cookies(t.baseUrl)).some((c) => c.name === SESSION_COOKIE), false, 'signed out: the cookie is gone');
+
+    await page.getByRole('button', { name: 'Create a shop' }).click();
+    await page.getByRole('heading', { name: 'Create your shop' }).waitFor();
+    await page.screenshot({ path: join(shots, 'phone-sign-up.png') });
+    assert.deepEqual(browser.errors.filter((e) => !/401|Unauthorized/.test(e)), [], 'no page errors');
+  } finally {
+    await browser.close();
+  }
 });

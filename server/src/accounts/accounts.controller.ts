@@ -31,6 +31,11 @@ function body(schema: z.ZodType, example: Record<string, unknown>) {
   return ApiBody({ schema: { ...json, example } as SchemaObject });
 }
 
+/** The address limits count by: the socket's peer (no proxy is trusted, so a forged X-Forwarded-For changes nothing). */
+function clientIp(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
 /** Sets the session cookies of a fresh sign-in and answers who is signed in. */
 function signedIn(req: Request, res: Response, result: SignedIn): Me {
   setSessionCookies(req, res, result.session);
@@ -52,7 +57,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Sign in with email and password: sets the session and CSRF cookies, answers Me' })
   @body(LoginBody, { email: 'seller@studioflow.test', password: 'studioflow-demo' })
   async login(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body(new ZodPipe(LoginBody)) body: LoginBody): Promise<Me> {
-    return signedIn(req, res, await this.accounts.login(body.email, body.password, req.ip ?? 'unknown', req.headers['user-agent']));
+    return signedIn(req, res, await this.accounts.login(body.email, body.password, clientIp(req), req.headers['user-agent']));
   }
 
   @Public()
@@ -70,7 +75,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Create a shop (a tenant with starter credits) and its owner, a seller; signs in' })
   @body(SignupBody, { email: 'mia@example.com', password: 'a-long-password', name: 'Mia Maker', shopName: 'Mia Makes' })
   async signup(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body(new ZodPipe(SignupBody)) body: SignupBody): Promise<Me> {
-    return signedIn(req, res, await this.accounts.signup(body, req.headers['user-agent']));
+    return signedIn(req, res, await this.accounts.signup(body, clientIp(req), req.headers['user-agent']));
   }
 }
 
@@ -118,6 +123,6 @@ export class InvitesController {
     @Param('token', new ZodPipe(Token, 'token')) token: string,
     @Body(new ZodPipe(AcceptBody)) body: AcceptBody,
   ): Promise<Me> {
-    return signedIn(req, res, await this.accounts.acceptInvite(token, body, req.headers['user-agent']));
+    return signedIn(req, res, await this.accounts.acceptInvite(token, body, clientIp(req), req.headers['user-agent']));
   }
 }
