@@ -116,7 +116,7 @@ async function signedIn(viewport?: { width: number; height: number }): Promise<P
   await page.goto(`${t.baseUrl}/app`);
   await page.getByLabel('Email').fill(SELLER);
   await page.getByLabel('Password').fill(t.config.demoPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByTestId('shop-name').waitFor();
   return page;
 }

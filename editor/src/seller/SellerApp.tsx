@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { Me } from '@studioflow/runtime/graph';
-import { fetchMe, signIn, signOut } from '../shared/session';
+import { SessionGate } from '../shared/SessionGate';
+import type { Session } from '../shared/useSession';
 import { Gallery } from './Gallery';
 import { BALANCE_CHANGED } from './live';
 import { NewShoot } from './NewShoot';
@@ -36,17 +37,17 @@ function useRoute(): [Route, (r: Route) => void] {
 
 /** The sellers' shoot app, served at /app: sign in, start shoots, watch them, download the results. */
 export function SellerApp() {
-  const [me, setMe] = useState<Me | null | undefined>(undefined);
-  const [route, go] = useRoute();
-  const refreshMe = useCallback(() => fetchMe().then(setMe, () => setMe(null)), []);
-  useEffect(() => {
-    void refreshMe();
-    addEventListener(BALANCE_CHANGED, refreshMe);
-    return () => removeEventListener(BALANCE_CHANGED, refreshMe);
-  }, [refreshMe]);
+  return <SessionGate app="seller">{(me, session) => <ShootApp me={me} session={session} />}</SessionGate>;
+}
 
-  if (me === undefined) return <div className="sf-app sf-loading">Loading…</div>;
-  if (me === null) return <SignInScreen onSignedIn={setMe} />;
+function ShootApp({ me, session }: { me: Me; session: Session }) {
+  const [route, go] = useRoute();
+  const { refresh } = session;
+  useEffect(() => {
+    const reread = () => void refresh();
+    addEventListener(BALANCE_CHANGED, reread);
+    return () => removeEventListener(BALANCE_CHANGED, reread);
+  }, [refresh]);
 
   return (
     <div className="sf-app">
@@ -60,7 +61,7 @@ export function SellerApp() {
             <span className="sf-balance" data-testid="balance" title="Your balance">
               {me.tenant.creditBalance} <span className="sf-muted">credits</span>
             </span>
-            <button type="button" className="sf-link" onClick={() => void signOut().finally(() => setMe(null))}>
+            <button type="button" className="sf-link" onClick={() => void session.signOut()}>
               Sign out
             </button>
           </div>
@@ -80,7 +81,7 @@ export function SellerApp() {
           <NewShoot
             me={me}
             onStarted={(id) => {
-              void refreshMe();
+              void refresh();
               go({ page: 'shoot', id });
             }}
           />
@@ -97,40 +98,5 @@ function NavLink({ active, onClick, children }: { active: boolean; onClick: () =
     <button type="button" className={`sf-nav-link${active ? ' is-active' : ''}`} aria-current={active ? 'page' : undefined} onClick={onClick}>
       {children}
     </button>
-  );
-}
-
-/** Interim sign-in (the accounts work brings the shared <SignIn/>). */
-function SignInScreen({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    try {
-      onSignedIn(await signIn(email, password));
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  };
-  return (
-    <div className="sf-app sf-signin">
-      <form className="sf-signin-card" onSubmit={(e) => void submit(e)}>
-        <h1>Studioflow shoots</h1>
-        <div className="sf-field">
-          <label htmlFor="email">Email</label>
-          <input id="email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
-        </div>
-        <div className="sf-field">
-          <label htmlFor="password">Password</label>
-          <input id="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
-        </div>
-        {error && <p className="sf-alert" role="alert">{error}</p>}
-        <button className="sf-button sf-button-primary" type="submit">
-          Sign in
-        </button>
-      </form>
-    </div>
   );
 }
