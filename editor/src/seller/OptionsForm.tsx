@@ -1,24 +1,10 @@
 import type { TemplateOption } from '@studioflow/runtime/graph';
+import { fieldKind, toHex6 } from '../lib/params';
 
-type Schema = Record<string, unknown>;
 export type OptionValues = Record<string, unknown>;
 
-interface Choice {
-  value: unknown;
-  label: string;
-}
-
-/** The choices of a select: `anyOf` of constants (TypeBox unions, with titles) or `enum`. */
-function choicesOf(schema: Schema): Choice[] | null {
-  if (Array.isArray(schema.anyOf) && schema.anyOf.every((c) => c && typeof c === 'object' && 'const' in c)) {
-    return (schema.anyOf as Array<{ const: unknown; title?: string }>).map((c) => ({ value: c.const, label: c.title ?? humanize(String(c.const)) }));
-  }
-  if (Array.isArray(schema.enum)) return schema.enum.map((v) => ({ value: v, label: humanize(String(v)) }));
-  return null;
-}
-
+/** Values as a seller reads them: `white` → "White"; anything else as it is. */
 const humanize = (v: string) => (/^[a-z][a-z-]*$/.test(v) ? (v.charAt(0).toUpperCase() + v.slice(1)).replace(/-/g, ' ') : v);
-const isColour = (schema: Schema) => schema.format === 'color' || (typeof schema.pattern === 'string' && schema.pattern.includes('0-9a-fA-F') && schema.pattern.includes('{6}'));
 
 /** The option a template takes a product title through, if any: it gets its own field at the top. */
 export const titleOption = (options: TemplateOption[]) => options.find((o) => o.key.endsWith('.title') && (o.schema.type === 'string'));
@@ -41,42 +27,38 @@ export function OptionsForm({ options, values, onChange }: { options: TemplateOp
   );
 }
 
+/** One option, drawn as the editor's inspector would pick its widget (lib/params.ts `fieldKind`). */
 function OptionField({ option, value, onChange }: { option: TemplateOption; value: unknown; onChange: (v: unknown) => void }) {
   const { schema, key } = option;
   const id = `opt-${key.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
-  const label = option.label || (schema.title as string) || key;
-  const choices = choicesOf(schema);
-  if (choices) {
-    const index = Math.max(0, choices.findIndex((c) => JSON.stringify(c.value) === JSON.stringify(value)));
-    return (
-      <div className="sf-field">
-        <label htmlFor={id}>{label}</label>
-        <select id={id} value={index} onChange={(e) => onChange(choices[Number(e.target.value)].value)}>
-          {choices.map((c, i) => (
-            <option key={i} value={i}>
-              {c.label}
-            </option>
-          ))}
-        </select>
-      </div>
-    );
-  }
-  if (schema.type === 'boolean') {
-    return (
-      <div className="sf-field sf-field-inline">
-        <label htmlFor={id}>{label}</label>
-        <input id={id} type="checkbox" role="switch" className="sf-switch" checked={value === true} onChange={(e) => onChange(e.target.checked)} />
-      </div>
-    );
-  }
-  if (schema.type === 'number' || schema.type === 'integer') {
-    const min = schema.minimum as number | undefined;
-    const max = schema.maximum as number | undefined;
-    const n = typeof value === 'number' ? value : Number(schema.default ?? min ?? 0);
-    if (min !== undefined && max !== undefined) {
-      const share = min >= 0 && max <= 1 && schema.type === 'number';
-      // A round step (0.01 over 0..1), so the template's value sits on the slider's grid and is sent unchanged.
-      const step = schema.type === 'integer' ? 1 : 10 ** Math.floor(Math.log10((max - min) / 100));
+  const label = option.label || (typeof schema.title === 'string' ? schema.title : key);
+  const field = fieldKind(schema);
+  switch (field.kind) {
+    case 'enum': {
+      const index = Math.max(0, field.options.findIndex((c) => JSON.stringify(c.value) === JSON.stringify(value)));
+      return (
+        <div className="sf-field">
+          <label htmlFor={id}>{label}</label>
+          <select id={id} value={index} onChange={(e) => onChange(field.options[Number(e.target.value)].value)}>
+            {field.options.map((c, i) => (
+              <option key={i} value={i}>
+                {c.label === String(c.value) ? humanize(c.label) : c.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      );
+    }
+    case 'boolean':
+      return (
+        <div className="sf-field sf-field-inline">
+          <label htmlFor={id}>{label}</label>
+          <input id={id} type="checkbox" role="switch" className="sf-switch" checked={value === true} onChange={(e) => onChange(e.target.checked)} />
+        </div>
+      );
+    case 'slider': {
+      const n = typeof value === 'number' ? value : field.min;
+      const share = !field.integer && field.min >= 0 && field.max <= 1;
       return (
         <div className="sf-field">
           <label htmlFor={id}>
@@ -85,32 +67,43 @@ function OptionField({ option, value, onChange }: { option: TemplateOption; valu
               {share ? `${Math.round(n * 100)}%` : n}
             </output>
           </label>
-          <input id={id} type="range" min={min} max={max} step={step} value={n} onChange={(e) => onChange(Number(e.target.value))} />
+          <input id={id} type="range" min={field.min} max={field.max} step={field.step} value={n} onChange={(e) => onChange(Number(e.target.value))} />
         </div>
       );
     }
-    return (
-      <div className="sf-field">
-        <label htmlFor={id}>{label}</label>
-        <input id={id} type="number" value={n} step={schema.type === 'integer' ? 1 : 'any'} onChange={(e) => onChange(Number(e.target.value))} />
-      </div>
-    );
+    case 'number':
+      return (
+        <div className="sf-field">
+          <label htmlFor={id}>{label}</label>
+          <input
+            id={id}
+            type="number"
+            min={field.min}
+            max={field.max}
+            step={field.step ?? 'any'}
+            value={typeof value === 'number' ? value : ''}
+            onChange={(e) => onChange(Number(e.target.value))}
+          />
+        </div>
+      );
+    case 'color': {
+      const hex = toHex6(value) ?? '#ffffff';
+      return (
+        <div className="sf-field sf-field-inline">
+          <label htmlFor={id}>{label}</label>
+          <span className="sf-colour">
+            <input id={id} type="color" value={hex} onChange={(e) => onChange(e.target.value)} />
+            <code>{hex}</code>
+          </span>
+        </div>
+      );
+    }
+    default:
+      return (
+        <div className="sf-field">
+          <label htmlFor={id}>{label}</label>
+          <input id={id} type="text" value={typeof value === 'string' ? value : ''} maxLength={schema.maxLength as number | undefined} onChange={(e) => onChange(e.target.value)} />
+        </div>
+      );
   }
-  if (isColour(schema)) {
-    return (
-      <div className="sf-field sf-field-inline">
-        <label htmlFor={id}>{label}</label>
-        <span className="sf-colour">
-          <input id={id} type="color" value={typeof value === 'string' ? value : '#ffffff'} onChange={(e) => onChange(e.target.value)} />
-          <code>{String(value ?? '')}</code>
-        </span>
-      </div>
-    );
-  }
-  return (
-    <div className="sf-field">
-      <label htmlFor={id}>{label}</label>
-      <input id={id} type="text" value={typeof value === 'string' ? value : ''} maxLength={schema.maxLength as number | undefined} onChange={(e) => onChange(e.target.value)} />
-    </div>
-  );
 }
