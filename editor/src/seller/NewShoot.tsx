@@ -77,13 +77,12 @@ export function NewShoot({ me, onStarted }: { me: Me; onStarted: (shootId: strin
         {loadError && <p className="sf-alert" role="alert">The looks could not be loaded: {loadError}</p>}
         {!templates && !loadError && <p className="sf-muted">Loading looks…</p>}
         {templates?.length === 0 && <p className="sf-muted">No looks are published for your shop yet.</p>}
-        <div className="sf-templates" role="radiogroup" aria-label="Looks">
+        <div className="sf-templates" role="group" aria-label="Looks">
           {templates?.map((t) => (
             <button
               key={t.id}
               type="button"
-              role="radio"
-              aria-checked={chosen?.id === t.id}
+              aria-pressed={chosen?.id === t.id}
               className={`sf-template${chosen?.id === t.id ? ' is-chosen' : ''}`}
               onClick={() => choose(t)}
               data-testid={`template-${t.slug}`}
