@@ -334,6 +334,29 @@ test('a file that is not a photo is refused with a friendly message, and a short
   const page = browsers[0]?.page ?? (await signedIn());
   await page.getByRole('button', { name: 'New shoot' }).click();
   await page.getByTestId(`template-${REVIEWED}`).click();
+  // Dropped on the zone: a text file is refused, a photo is shown.
+  const drop = (kind: 'text' | 'photo') =>
+    page.evaluate(async (k: string) => {
+      let file;
+      if (k === 'text') file = new window.File(['hello'], 'dropped.txt', { type: 'text/plain' });
+      else {
+        const canvas = document.createElement('canvas');
+        canvas.width = 64;
+        canvas.height = 48;
+        canvas.getContext('2d').fillRect(16, 12, 32, 24);
+        const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+        file = new window.File([blob], 'dropped.png', { type: 'image/png' });
+      }
+      const data = new window.DataTransfer();
+      data.items.add(file);
+      document.querySelector('[data-testid=photo-drop]').dispatchEvent(new window.DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, kind);
+  await drop('text');
+  assert.match(await page.getByRole('alert').innerText(), /“dropped\.txt” is not a photo/);
+  await drop('photo');
+  await page.getByAltText('Your product photo').waitFor();
+  assert.equal(await page.getByRole('alert').count(), 0, 'the message goes once a photo is taken');
+
   const notes = join(scratch, 'notes.txt');
   await writeFile(notes, 'not a photo');
   await page.getByTestId('photo-file').setInputFiles(notes);

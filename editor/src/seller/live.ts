@@ -5,6 +5,7 @@ import { getShoot } from './api';
 
 /** While the socket is down, a watched shoot is read again this often. */
 export const POLL_MS = 3000;
+const CHECK_WHILE_LIVE_MS = 15_000;
 const FINISHED: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled']);
 export const isFinished = (status: RunStatus) => FINISHED.has(status);
 
@@ -37,12 +38,14 @@ export function useLiveShoot(id: string): LiveShoot {
   const [running, setRunning] = useState<Record<string, number>>({});
   const [live, setLive] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const current = useRef<ShootView | null>(null);
-  current.current = shoot;
+  // Counts updates pushed by the socket: a read answered after a newer push must not undo it.
+  const pushed = useRef(0);
 
   const refresh = useCallback(async () => {
     try {
+      const asked = pushed.current;
       const fresh = await getShoot(id);
+      if (pushed.current !== asked && !isFinished(fresh.status)) return;
       setShoot(fresh);
       setError(null);
     } catch (err) {
@@ -55,14 +58,15 @@ export function useLiveShoot(id: string): LiveShoot {
     const socket = appSocket();
     const mine = (payload: { runId?: string } | undefined) => payload?.runId === id;
     const setNode = (nodeId: string, state: string, error?: string) =>
+      ++pushed.current &&
       setShoot((s) => (s ? { ...s, nodes: s.nodes.map((n) => (n.nodeId === nodeId ? { ...n, state: state as never, error: error ?? n.error } : n)) } : s));
     const handlers: Record<string, (payload: any) => void> = {
       // Live only once the server accepted the subscription (an unknown session's socket hears nothing).
       connect: () => socket.emit('subscribe', { runId: id }, (ack: { ok?: boolean } | undefined) => setLive(ack?.ok === true)),
       disconnect: () => setLive(false),
       connect_error: () => setLive(false),
-      'run.snapshot': (s: ShootView) => s?.id === id && setShoot(s),
-      'run.started': (e: RunEventMap['run.started']) => mine(e) && setShoot((s) => (s ? { ...s, status: 'running' } : s)),
+      'run.snapshot': (s: ShootView) => s?.id === id && ++pushed.current && setShoot(s),
+      'run.started': (e: RunEventMap['run.started']) => mine(e) && ++pushed.current && setShoot((s) => (s ? { ...s, status: 'running' } : s)),
       'node.started': (e: RunEventMap['node.started']) => {
         if (!mine(e)) return;
         setNode(e.nodeId, 'running');
@@ -94,11 +98,12 @@ export function useLiveShoot(id: string): LiveShoot {
     if (refunded > 0) balanceChanged();
   }, [refunded]);
 
-  // The fallback: while the socket is down, poll until the shoot has finished.
+  // The fallback: while the socket is down, poll until the shoot has finished. While it is up, a
+  // rare read still catches an event lost between the server's snapshot and joining the run's room.
   const finished = shoot ? isFinished(shoot.status) : false;
   useEffect(() => {
-    if (live || finished) return;
-    const timer = setInterval(() => void refresh(), POLL_MS);
+    if (finished) return;
+    const timer = setInterval(() => void refresh(), live ? CHECK_WHILE_LIVE_MS : POLL_MS);
     return () => clearInterval(timer);
   }, [live, finished, refresh]);
 
