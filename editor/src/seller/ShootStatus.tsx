@@ -6,7 +6,7 @@ import { plainReason, progressOf } from './stages';
 export function ProgressBar({ shoot, running, compact = false }: { shoot: ShootView; running: Record<string, number>; compact?: boolean }) {
   const { fraction, stage } = progressOf(shoot.status, shoot.nodes, running);
   const percent = Math.round(fraction * 100);
-  const words = shoot.status === 'awaiting_review' ? 'A reviewer is checking this shot' : (stage ?? (shoot.status === 'queued' ? 'Waiting for a free studio' : 'Starting'));
+  const words = shoot.status === 'awaiting_review' ? 'A reviewer is checking this shot' : (stage ?? (shoot.status === 'queued' ? 'Waiting for a free studio' : fraction > 0 ? 'Finishing up' : 'Starting'));
   return (
     <span className={`sf-progress${compact ? ' is-compact' : ''}`} data-testid="progress">
       <span className="sf-progress-label">

@@ -73,7 +73,13 @@ export function useLiveShoot(id: string): LiveShoot {
         setRunning((r) => ({ ...r, [e.nodeId]: 0 }));
       },
       'node.progress': (e: RunEventMap['node.progress']) => mine(e) && setRunning((r) => ({ ...r, [e.nodeId]: e.progress })),
-      'node.completed': (e: RunEventMap['node.completed']) => mine(e) && setNode(e.nodeId, e.state),
+      'node.completed': (e: RunEventMap['node.completed']) => {
+        if (!mine(e)) return;
+        setNode(e.nodeId, e.state);
+        // The photo as the run read it, for the card and the detail before the result exists.
+        const photo = (e.outputs?.image as { url?: string } | undefined)?.url;
+        if (photo) setShoot((s) => (s && !s.original && s.nodes.find((n) => n.nodeId === e.nodeId)?.type === 'input-image' ? { ...s, original: photo } : s));
+      },
       'node.failed': (e: RunEventMap['node.failed']) => mine(e) && setNode(e.nodeId, 'failed', e.error),
       // The end of a shoot (or a pause for review) brings downloads, refunds, results: read it whole.
       'run.completed': (e: RunEventMap['run.completed']) => mine(e) && void refresh(),
