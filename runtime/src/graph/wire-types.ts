@@ -42,6 +42,12 @@ export interface TemplateListing extends Omit<PublishTemplateBody, 'description'
    * configure). Sellers never see such a template.
    */
   needsProvider?: string;
+  /**
+   * The card's preview image: the template's current version run once on the bundled sample photo
+   * (a signed URL, no key needed). Absent until that run delivered, and for a template that cannot
+   * run here: show a placeholder.
+   */
+  previewUrl?: string;
 }
 
 /** Fields every run event carries. */
