@@ -47,6 +47,8 @@ export interface PushModeResult {
   refused: number;
   /** The API process's user + system CPU over the window, s. */
   apiCpuS: number;
+  /** The sockets' process's (all the browsers') CPU over the window, s: when near a core, it adds to the latencies. */
+  clientsCpuS: number;
   windowS: number;
 }
 
@@ -124,6 +126,7 @@ async function measureMode(
 
   const published = new Map<string, number>();
   const cpu0 = await cpuTicks(apiPid);
+  const clientsCpu0 = await cpuTicks(clients.pid!);
   const t0 = epochMs();
   for (const s of schedule) {
     const wait = t0 + s.atMs - epochMs();
@@ -134,6 +137,7 @@ async function measureMode(
   await sleep(2000); // the last events reach the sockets
   const windowS = (epochMs() - t0) / 1000;
   const apiCpuS = ((await cpuTicks(apiPid)) - cpu0) / CLK_TCK;
+  const clientsCpuS = ((await cpuTicks(clients.pid!)) - clientsCpu0) / CLK_TCK;
 
   const report = answer<ClientsReport>('report');
   clients.send({ kind: 'report' });
@@ -146,7 +150,7 @@ async function measureMode(
     if (sent !== undefined && !seen.has(key)) latencies.push(at - sent);
     seen.add(key);
   }
-  return { mode, latencies, missing: published.size - seen.size, foreignPerSocket: r.foreign / runIds.length, refused: r.refused, apiCpuS, windowS };
+  return { mode, latencies, missing: published.size - seen.size, foreignPerSocket: r.foreign / runIds.length, refused: r.refused, apiCpuS, clientsCpuS, windowS };
 }
 
 /** Every shoot's notices, by time: each shoot runs for 40–100 % of half the window, starting in its first half. */

@@ -1,7 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import type { TemplateListing } from '@studioflow/runtime/graph';
+import { outputDir } from './support/browser';
 import { api, sql, startTestApp, type TestApp } from './support/test-app';
 
 // The preview image on a template's card (server/src/templates/template-previews.service.ts): made at
@@ -31,6 +34,11 @@ async function previewOf(slug: string, not?: string, timeoutMs = 240_000): Promi
   }
 }
 
+/** Keeps a preview under test-output/template-previews/ for a person to look at. */
+async function keep(name: string, bytes: Buffer): Promise<void> {
+  await writeFile(join(await outputDir('template-previews'), name), bytes);
+}
+
 async function download(url: string): Promise<{ width: number; height: number; format: string; bytes: Buffer }> {
   assert.match(url, /^\/api\/artifacts\/[a-f0-9]{64}\?t=[-a-f0-9]{36}&exp=\d+&sig=[\w-]{43}$/, 'a signed artifact link');
   const res = await fetch(`${t.baseUrl}${url}`); // no key: an <img> in the shoot app loads it as is
@@ -46,6 +54,7 @@ test('a fresh server makes a preview of white-studio from the sample photo, char
   const url = await previewOf('white-studio');
   const image = await download(url);
   assert.ok(image.width >= 64 && image.height >= 64, `a real image: ${image.width}×${image.height} ${image.format}`);
+  await keep(`white-studio-v1.${image.format}`, image.bytes);
   const stats = await sharp(image.bytes).stats();
   assert.ok(stats.channels[0].stdev > 5, 'not a blank image: the product is on it');
 
@@ -88,7 +97,8 @@ test('a new version of a template gets a new preview at the next start; an uncha
   await t.restartApi();
   const second = await previewOf('white-studio', first);
   assert.notEqual(new URL(second, t.baseUrl).pathname, new URL(first, t.baseUrl).pathname, 'another image');
-  await download(second);
+  const secondImage = await download(second);
+  await keep(`white-studio-v2.${secondImage.format}`, secondImage.bytes);
   const rows = await sql(t, `SELECT graph_version_id FROM template_previews`);
   assert.equal(rows.length, runsBefore + 1, 'one preview run more: the new version\'s, no other template run again');
   assert.ok(rows.some((r) => r.graph_version_id === version.id));
