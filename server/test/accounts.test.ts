@@ -287,13 +287,32 @@ test('new accounts per address are limited too (each costs an argon2 hash): 429 
   assert.equal(n, created, 'no shop for the refused sign-up');
 });
 
-function connectWithCookie(cookie: string): Promise<Socket> {
+function connectWithCookie(cookie: string, extra: { origin?: string; csrf?: string } = {}): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = io(t.baseUrl, { transports: ['websocket'], extraHeaders: { Cookie: cookie }, reconnection: false });
+    const headers: Record<string, string> = { Cookie: cookie, ...(extra.origin ? { Origin: extra.origin } : {}) };
+    const socket = io(t.baseUrl, { transports: ['websocket'], extraHeaders: headers, auth: extra.csrf ? { csrf: extra.csrf } : {}, reconnection: false });
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', reject);
   });
 }
+
+/** Whether the server keeps a socket: it answers a subscribe (a refused socket is disconnected instead). */
+async function kept(socket: Socket): Promise<boolean> {
+  const ended = new Promise<false>((resolve) => socket.once('disconnect', () => resolve(false)));
+  const answered = socket.emitWithAck('subscribe', { runId: '00000000-0000-0000-0000-000000000000' }).then(() => true);
+  const result = await Promise.race([ended, answered, deadline(30_000, 'the socket neither answered nor closed')]);
+  socket.close();
+  return result;
+}
+
+test('a socket from a page of another origin needs the CSRF token besides the cookie (cross-site WebSocket hijacking)', async () => {
+  const b = new SessionClient(t.baseUrl);
+  assert.equal((await b.login('seller@studioflow.test')).status, 200);
+  assert.equal(await kept(await connectWithCookie(b.cookieHeader, { origin: 'http://evil.test' })), false, 'another origin with the cookie alone is refused');
+  const csrf = decodeURIComponent(b.cookies.get(CSRF_COOKIE)!);
+  assert.equal(await kept(await connectWithCookie(b.cookieHeader, { origin: 'http://evil.test', csrf })), true, 'with the CSRF token it is the app (e.g. the Vite dev server)');
+  assert.equal(await kept(await connectWithCookie(b.cookieHeader, { origin: t.baseUrl })), true, 'the same origin needs nothing more');
+});
 
 test('the socket accepts the session cookie, follows the seller’s own shoot, and is dropped at logout', async () => {
   const b = new SessionClient(t.baseUrl);
