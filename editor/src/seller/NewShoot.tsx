@@ -5,8 +5,8 @@ import { listTemplates, submitShoot } from './api';
 import { defaultsOf, OptionsForm, titleOption, type OptionValues } from './OptionsForm';
 import { PhotoPicker } from './PhotoPicker';
 
-/** The realtime work adds a preview made by running the template on a sample photo; until then a placeholder. */
-type Template = TemplateListing & { previewUrl?: string };
+/** A template card: `previewUrl` is the template run on a sample photo; a placeholder until that run delivered. */
+type Template = TemplateListing;
 
 /** A fresh idempotency key (getRandomValues works outside secure contexts, randomUUID does not). */
 function newKey(): string {

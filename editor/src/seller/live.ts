@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import { NODE_STATE_EVENTS, type RunEventMap, type RunStatus, type ShootView } from '@studioflow/runtime/graph';
+import { NODE_STATE_EVENTS, type RunEventMap, type RunStatus, type ShootView, type SubscribeAck, type SubscribeRequest } from '@studioflow/runtime/graph';
 import { getShoot } from './api';
 
 /** While the socket is down, a watched shoot is read again this often. */
@@ -62,7 +62,7 @@ export function useLiveShoot(id: string): LiveShoot {
       setShoot((s) => (s ? { ...s, nodes: s.nodes.map((n) => (n.nodeId === nodeId ? { ...n, state: state as never, error: error ?? n.error } : n)) } : s));
     const handlers: Record<string, (payload: any) => void> = {
       // Live only once the server accepted the subscription (an unknown session's socket hears nothing).
-      connect: () => socket.emit('subscribe', { runId: id }, (ack: { ok?: boolean } | undefined) => setLive(ack?.ok === true)),
+      connect: () => socket.emit('subscribe', { runId: id } satisfies SubscribeRequest, (ack: SubscribeAck | undefined) => setLive(ack?.ok === true)),
       disconnect: () => setLive(false),
       connect_error: () => setLive(false),
       'run.snapshot': (s: ShootView) => s?.id === id && ++pushed.current && setShoot(s),
