@@ -5,9 +5,6 @@ import { listTemplates, submitShoot } from './api';
 import { defaultsOf, OptionsForm, titleOption, type OptionValues } from './OptionsForm';
 import { PhotoPicker } from './PhotoPicker';
 
-/** A template card: `previewUrl` is the template run on a sample photo; a placeholder until that run delivered. */
-type Template = TemplateListing;
-
 /** A fresh idempotency key (getRandomValues works outside secure contexts, randomUUID does not). */
 function newKey(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -17,9 +14,9 @@ export const credits = (n: number) => `${n} credit${n === 1 ? '' : 's'}`;
 
 /** Pick a look, add a photo, set the options, see the price against the balance, start the shoot. */
 export function NewShoot({ me, onStarted }: { me: Me; onStarted: (shootId: string) => void }) {
-  const [templates, setTemplates] = useState<Template[] | null>(null);
+  const [templates, setTemplates] = useState<TemplateListing[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [chosen, setChosen] = useState<Template | null>(null);
+  const [chosen, setChosen] = useState<TemplateListing | null>(null);
   const [photo, setPhoto] = useState<File | null>(null);
   const [values, setValues] = useState<OptionValues>({});
   const [sending, setSending] = useState(false);
@@ -37,7 +34,7 @@ export function NewShoot({ me, onStarted }: { me: Me; onStarted: (shootId: strin
     );
   }, []);
 
-  const choose = (t: Template) => {
+  const choose = (t: TemplateListing) => {
     if (t.id === chosen?.id) return; // choosing it again keeps the options set
     setChosen(t);
     setValues(defaultsOf(t.options ?? []));
@@ -166,7 +163,7 @@ function friendlySubmitError(err: HttpError): string {
 }
 
 /** A template's preview image, or a quiet studio backdrop when none has been made yet. */
-function TemplatePreview({ template }: { template: Template }) {
+function TemplatePreview({ template }: { template: TemplateListing }) {
   if (template.previewUrl) return <img className="sf-template-img" src={template.previewUrl} alt={`Example shot: ${template.name}`} loading="lazy" />;
   return (
     <span className="sf-template-img sf-template-placeholder" aria-hidden="true">
