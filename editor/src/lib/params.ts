@@ -46,12 +46,17 @@ export function fieldKind(schema: Schema): FieldKind {
   }
   if (type === 'boolean') return { kind: 'boolean' };
   if (type === 'string') {
-    if (schema.format === 'color') return { kind: 'color' };
+    if (schema.format === 'color' || isHexColourPattern(schema.pattern)) return { kind: 'color' };
     const maxLength = num(schema.maxLength);
     const multiline = schema.format === 'multiline' || schema.format === 'textarea' || (maxLength !== undefined && maxLength > 120);
     return { kind: 'text', multiline };
   }
   return { kind: 'json' };
+}
+
+/** A `#rrggbb` pattern (the nodes' colour params declare one rather than a format ajv would have to know). */
+function isHexColourPattern(pattern: unknown): boolean {
+  return pattern === '^#[0-9a-fA-F]{6}$' || pattern === '^#[0-9a-f]{6}$' || pattern === '^#[0-9A-F]{6}$';
 }
 
 function niceStep(raw: number): number {

@@ -28,7 +28,7 @@ export const marketplaceComplianceNode = defineNode({
     { name: 'report', type: 'report', label: 'Report', description: '{ pass, marketplace, checks: [{ id, pass, measured, required, message }], fixed: [...] }' },
   ],
   params: Type.Object({
-    marketplace: Type.Union(MARKETPLACES.map((m) => Type.Literal(m)), { default: 'amazon' }),
+    marketplace: Type.Union(MARKETPLACES.map((m) => Type.Literal(m, { title: MARKETPLACE_RULES[m].name })), { default: 'amazon' }),
     autoFix: Type.Boolean({ default: false, description: 'Repair failing required rules where possible; the report then describes the fixed image' }),
   }),
   cacheable: true,

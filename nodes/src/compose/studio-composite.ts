@@ -15,6 +15,12 @@ export const FRAME_SIZES = {
   '16:9-2048x1152': [2048, 1152],
 } as const;
 export type FrameSize = keyof typeof FRAME_SIZES;
+/** How forms name the frame sizes (the shoot app's and the editor's selects). */
+const FRAME_TITLES: Record<FrameSize, string> = {
+  '1:1-2048': 'Square, 2048 × 2048',
+  '4:5-1600x2000': 'Portrait 4:5, 1600 × 2000',
+  '16:9-2048x1152': 'Wide 16:9, 2048 × 1152',
+};
 
 const hex = (def: string, description: string) => Type.String({ pattern: HEX_COLOUR_PATTERN, default: def, description });
 
@@ -37,7 +43,7 @@ export const studioCompositeNode = defineNode({
     }),
     color: hex('#ffffff', 'Solid colour; the floor of a sweep; the centre of a gradient'),
     secondColor: hex('#e4e4e8', 'The top of a sweep; the rim of a gradient'),
-    size: Type.Union(Object.keys(FRAME_SIZES).map((k) => Type.Literal(k as FrameSize)), { default: '1:1-2048' }),
+    size: Type.Union(Object.keys(FRAME_SIZES).map((k) => Type.Literal(k as FrameSize, { title: FRAME_TITLES[k as FrameSize] })), { default: '1:1-2048' }),
     fill: Type.Number({ minimum: 0.5, maximum: 0.95, default: 0.85, description: "Product's longest side over the frame's corresponding side" }),
     placement: Type.Union([Type.Literal('center'), Type.Literal('thirds')], { default: 'center' }),
     shadow: Type.Number({ minimum: 0, maximum: 1, default: 0.35, description: 'Contact shadow opacity' }),

@@ -7,3 +7,4 @@ export * from './topology';
 export * from './wire-types';
 export * from './accounts';
 export * from './batches';
+export * from './shoot-views';

@@ -7,6 +7,8 @@ export interface AppConfig extends ServiceEnv {
   port: number;
   editorDir: string;
   templatesDir: string;
+  /** Whether an API start runs each template's new version on the sample photo to make its card's preview. */
+  templatePreviews: boolean;
   maxUploadBytes: number;
   maxConcurrentUploads: number;
   maxInputPixels: number;
@@ -21,6 +23,15 @@ export interface AppConfig extends ServiceEnv {
   artifactUrlTtlS: number;
   /** Replicate's webhook signing secret; unset, POST /api/webhooks/replicate answers 404. */
   replicateWebhookSecret: string | undefined;
+  /** A browser session lasts this long from sign-in. */
+  sessionTtlS: number;
+  /** Sign-in attempts allowed per IP address and email within `loginWindowS`; then 429 with Retry-After. */
+  loginAttempts: number;
+  loginWindowS: number;
+  /** Credits a shop created by sign-up starts with. */
+  starterCredits: number;
+  /** The password of the seeded demo accounts (one per role). */
+  demoPassword: string;
   batches: BatchConfig;
 }
 
@@ -28,7 +39,7 @@ export interface AppConfig extends ServiceEnv {
 export interface BatchConfig {
   /** Runs a tenant may have queued or running before batch admission waits (STUDIOFLOW_TENANT_INFLIGHT). */
   tenantInflight: number;
-  /** How often the admitter looks for room (BATCH_ADMIT_EVERY_MS); a new batch or a finished item also wakes it. */
+  /** How often the admitter looks for room (BATCH_ADMIT_EVERY_MS); a new batch or a retried item also wakes it. */
   admitEveryMs: number;
   maxItems: number;
   /** The zip file itself. */
@@ -47,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...serviceEnv(env),
     editorDir: resolve(env.EDITOR_DIR ?? resolve(repoRoot, 'editor/dist')),
     templatesDir: resolve(env.TEMPLATES_DIR ?? resolve(repoRoot, 'templates')),
+    templatePreviews: env.TEMPLATE_PREVIEWS !== 'off',
     maxUploadBytes: num('MAX_UPLOAD_BYTES', 40 * 1024 * 1024),
     maxConcurrentUploads: num('MAX_CONCURRENT_UPLOADS', 16),
     maxInputPixels: num('STUDIOFLOW_MAX_PIXELS', DEFAULT_MAX_PIXELS),
@@ -69,6 +81,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxTotalBytes: num('BATCH_MAX_TOTAL_BYTES', 2 * 1024 * 1024 * 1024),
       maxTotalPixels: num('BATCH_MAX_TOTAL_PIXELS', 20_000_000_000),
     },
+    sessionTtlS: num('SESSION_TTL_S', 14 * 24 * 3600),
+    loginAttempts: num('LOGIN_ATTEMPTS', 10),
+    loginWindowS: num('LOGIN_WINDOW_S', 15 * 60),
+    starterCredits: num('STUDIOFLOW_STARTER_CREDITS', 20),
+    demoPassword: env.STUDIOFLOW_DEMO_PASSWORD || 'studioflow-demo',
     workerConcurrency: { cpu: num('CPU_CONCURRENCY', 2), gpu: num('GPU_CONCURRENCY', 1), cloud: num('CLOUD_CONCURRENCY', 16) },
   };
 }

@@ -15,7 +15,7 @@ import type { Repository } from 'typeorm';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import type { ArtifactRef, NodeCatalog } from '@studioflow/runtime/contract';
-import { checkParams } from '@studioflow/runtime/graph';
+import { checkParams, isArtifactRef, type ShootDownloads, type ShootExtras } from '@studioflow/runtime/graph';
 import { startRun } from '@studioflow/runtime/runs';
 import { nodesTakingSeed, GraphInvalidError, TERMINAL_RUN, type RunPlan, type RunStatus } from '@studioflow/runtime/scheduler';
 import { InsufficientCreditsError } from '@studioflow/runtime/store';
@@ -147,7 +147,9 @@ export class ShootsService {
     const order: string[] = orderRow?.order ?? [];
     const nodes = await this.nodeRuns.find({ where: { runId: id } });
     nodes.sort((a, b) => order.indexOf(a.nodeId) - order.indexOf(b.nodeId));
+    const [extra] = await this.summaries([run.id]);
     return {
+      ...this.extras(run, nodes, extra),
       id: run.id,
       kind: run.kind,
       status: run.status,
@@ -182,7 +184,66 @@ export class ShootsService {
 
   async list(p: Principal, limit = 50) {
     const rows = await this.runs.find({ where: runScope(p), order: { createdAt: 'DESC' }, take: Math.min(limit, 200) });
-    return rows.map((r) => ({ id: r.id, kind: r.kind, status: r.status, createdAt: r.createdAt, finishedAt: r.finishedAt, results: this.urls.results(r.outputs, r.tenantId) }));
+    const summaries = new Map((await this.summaries(rows.map((r) => r.id))).map((s) => [s.id, s]));
+    return rows.map((r) => {
+      const s = summaries.get(r.id);
+      return {
+        id: r.id,
+        kind: r.kind,
+        status: r.status,
+        templateId: r.templateId,
+        templateName: s?.templateName ?? null,
+        priceCredits: r.priceCredits,
+        refundedCredits: s?.refundedCredits ?? 0,
+        /** Share of the run's nodes finished, for a gallery card's bar until it subscribes to the run. */
+        progress: s?.progress ?? 0,
+        error: r.error,
+        createdAt: r.createdAt,
+        finishedAt: r.finishedAt,
+        results: this.urls.results(r.outputs, r.tenantId),
+      };
+    });
+  }
+
+  /** Per run: its template's name, the credits refunded, and the share of its nodes finished (one query for a page). */
+  private async summaries(ids: string[]): Promise<Array<{ id: string; templateName: string | null; refundedCredits: number; progress: number }>> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.pool.query(
+      `SELECT r.id, t.name AS "templateName",
+              (SELECT coalesce(sum(l.amount), 0)::int FROM credit_ledger l WHERE l.run_id = r.id AND l.kind = 'refund') AS "refundedCredits",
+              (SELECT coalesce(avg(CASE WHEN n.state IN ('done', 'cached', 'skipped') THEN 1.0 ELSE 0.0 END), 0)::float8
+                 FROM node_runs n WHERE n.run_id = r.id) AS progress
+         FROM runs r LEFT JOIN templates t ON t.id = r.template_id
+        WHERE r.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return rows;
+  }
+
+  /**
+   * What the shoot app shows beside the run's state: the photo as the run read it (the input node's
+   * image), downloads in JPEG and WebP (the delivered results) and as a transparent PNG (the
+   * segmenter's cut-out, already an RGBA PNG artifact of the run), and the credits refunded.
+   */
+  private extras(run: RunEntity, nodes: NodeRunEntity[], summary: { templateName: string | null; refundedCredits: number } | undefined): ShootExtras {
+    const results = this.urls.results(run.outputs, run.tenantId);
+    const artifactOf = (type: string, port: string) => {
+      const value = nodes.find((n) => n.nodeType === type && n.outputs?.[port])?.outputs?.[port];
+      return isArtifactRef(value) ? value : undefined;
+    };
+    const original = artifactOf('input-image', 'image');
+    const cutout = artifactOf('segment', 'cutout');
+    const finished = run.status === 'completed';
+    const downloads: ShootDownloads = {};
+    if (finished && results.jpeg) downloads.jpeg = results.jpeg;
+    if (finished && results.webp) downloads.webp = results.webp;
+    if (finished && cutout?.mime === 'image/png') downloads.png = this.urls.url(cutout.hash, run.tenantId);
+    return {
+      templateName: summary?.templateName ?? null,
+      ...(original ? { original: this.urls.url(original.hash, run.tenantId) } : {}),
+      downloads,
+      refundedCredits: summary?.refundedCredits ?? 0,
+    };
   }
 
   /** Replays a run from one node (staff): a new linked run re-executing that node and what follows. */

@@ -2,7 +2,7 @@ import { ConflictException, Inject, Injectable, NotFoundException, Unprocessable
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
-import type { GraphDoc, PublishTemplateBody, TemplateListing } from '@studioflow/runtime/graph';
+import type { GraphDoc, PublishTemplateBody, TemplateListing, TemplateOption } from '@studioflow/runtime/graph';
 import { compilePlan, GraphInvalidError } from '@studioflow/runtime/scheduler';
 import type { Principal } from '../auth/access-policy';
 import { isUuid, quote } from '../common/errors';
@@ -67,10 +67,29 @@ export class TemplatesService {
     for (const t of templates) {
       const doc = docs.get(t.graphVersionId);
       const needsProvider = doc ? this.needsProvider(doc) : undefined;
-      if (!needsProvider) listed.push(listing(t));
-      else if (p.role === 'staff') listed.push({ ...listing(t), needsProvider });
+      const options = doc ? this.optionsOf(t, doc) : [];
+      if (!needsProvider) listed.push({ ...listing(t), options });
+      else if (p.role === 'staff') listed.push({ ...listing(t), options, needsProvider });
     }
     return listed;
+  }
+
+  /**
+   * A template's exposed params as form fields: the node type's param schema (only the allowed
+   * values when the template lists them) and, as default, the value the template's graph sets.
+   */
+  optionsOf(t: TemplateEntity, doc: GraphDoc): TemplateOption[] {
+    const options: TemplateOption[] = [];
+    for (const e of t.exposedParams) {
+      const node = doc.nodes.find((n) => n.id === e.nodeId);
+      const schema = node && this.catalog.descriptors.find((d) => d.type === node.type)?.params.properties[e.param];
+      if (!node || !schema) continue;
+      const narrowed = e.allowed ? narrowTo(schema, e.allowed) : schema;
+      const value = node.params?.[e.param] ?? schema.default;
+      const fallback = e.allowed && !e.allowed.some((a) => JSON.stringify(a) === JSON.stringify(value)) ? e.allowed[0] : value;
+      options.push({ key: `${e.nodeId}.${e.param}`, label: e.label, schema: JSON.parse(JSON.stringify(narrowed)), default: fallback });
+    }
+    return options;
   }
 
   /**
@@ -99,6 +118,14 @@ export class TemplatesService {
     if (!t) throw new NotFoundException(`unknown template ${quote(idOrSlug)}`);
     return t;
   }
+}
+
+/** A param schema offering only `allowed` (a select keeps the titles of its remaining choices). */
+function narrowTo(schema: Record<string, unknown>, allowed: unknown[]): Record<string, unknown> {
+  const same = (v: unknown) => allowed.some((a) => JSON.stringify(a) === JSON.stringify(v));
+  if (Array.isArray(schema.anyOf)) return { ...schema, anyOf: (schema.anyOf as Array<{ const?: unknown }>).filter((c) => same(c.const)) };
+  const { enum: _values, ...rest } = schema;
+  return { ...rest, enum: allowed };
 }
 
 function listing(t: TemplateEntity): TemplateListing {
