@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Me } from '@studioflow/runtime/graph';
 import { SessionGate } from '../shared/SessionGate';
 import type { Session } from '../shared/useSession';
+import { BatchPage } from './batch/BatchPage';
 import { Gallery } from './Gallery';
 import { BALANCE_CHANGED } from './live';
 import { NewShoot } from './NewShoot';
@@ -9,16 +10,18 @@ import { ShootDetail } from './ShootDetail';
 import './seller.css';
 
 /** The app's places, as paths under /app (the server answers every /app/… with this page). */
-type Route = { page: 'new' } | { page: 'gallery' } | { page: 'shoot'; id: string };
+type Route = { page: 'new' } | { page: 'gallery' } | { page: 'catalog' } | { page: 'shoot'; id: string };
 
 function routeOf(path: string): Route {
   const shoot = /^\/app\/shoots\/([^/]+)/.exec(path);
   if (shoot) return { page: 'shoot', id: decodeURIComponent(shoot[1]) };
   if (/^\/app\/gallery/.test(path)) return { page: 'gallery' };
+  if (/^\/app\/catalog/.test(path)) return { page: 'catalog' };
   return { page: 'new' };
 }
 
-const pathOf = (r: Route) => (r.page === 'shoot' ? `/app/shoots/${encodeURIComponent(r.id)}` : r.page === 'gallery' ? '/app/gallery' : '/app');
+const pathOf = (r: Route) =>
+  r.page === 'shoot' ? `/app/shoots/${encodeURIComponent(r.id)}` : r.page === 'gallery' ? '/app/gallery' : r.page === 'catalog' ? '/app/catalog' : '/app';
 
 function useRoute(): [Route, (r: Route) => void] {
   const [route, setRoute] = useState(() => routeOf(location.pathname));
@@ -70,10 +73,12 @@ function ShootApp({ me, session }: { me: Me; session: Session }) {
           <NavLink active={route.page === 'new'} onClick={() => go({ page: 'new' })}>
             New shoot
           </NavLink>
-          <NavLink active={route.page !== 'new'} onClick={() => go({ page: 'gallery' })}>
+          <NavLink active={route.page === 'gallery' || route.page === 'shoot'} onClick={() => go({ page: 'gallery' })}>
             Gallery
           </NavLink>
-          {/* CATALOG SLOT: the batch helper's `./batch/BatchPage` ("Catalog (batch)") goes here, wired by the lead. */}
+          <NavLink active={route.page === 'catalog'} onClick={() => go({ page: 'catalog' })}>
+            Catalog
+          </NavLink>
         </nav>
       </header>
       <main className="sf-main">
@@ -86,6 +91,7 @@ function ShootApp({ me, session }: { me: Me; session: Session }) {
             }}
           />
         )}
+        {route.page === 'catalog' && <BatchPage onOpenShoot={(id) => go({ page: 'shoot', id })} />}
         {route.page === 'gallery' && <Gallery onOpen={(id) => go({ page: 'shoot', id })} onNew={() => go({ page: 'new' })} />}
         {route.page === 'shoot' && <ShootDetail key={route.id} id={route.id} onBack={() => go({ page: 'gallery' })} />}
       </main>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { BATCH_FORM, type BatchDetail, type BatchItemStatus, type BatchProblem, type BatchView, type TemplateListing } from '@studioflow/runtime/graph';
 import { apiFetch, HttpError } from '../../shared/session';
+import { BALANCE_CHANGED } from '../live';
 import './batch.css';
 
 /** How often an unfinished batch is read again. */
@@ -163,6 +164,11 @@ function BatchPanel({ id, onChanged, onOpenShoot }: { id: string; onChanged: () 
     const timer = setInterval(() => void load(), POLL_MS);
     return () => clearInterval(timer);
   }, [active, load]);
+  // Items are charged as they start and refunded when cancelled: the app's header reads the balance again.
+  const charged = batch?.chargedCredits;
+  useEffect(() => {
+    if (charged !== undefined) dispatchEvent(new Event(BALANCE_CHANGED));
+  }, [charged]);
   const wasActive = useRef(active);
   useEffect(() => {
     if (wasActive.current && !active) onChanged();
