@@ -6,3 +6,4 @@ export * from './validate';
 export * from './topology';
 export * from './wire-types';
 export * from './accounts';
+export * from './reviews';

@@ -11,13 +11,14 @@ import {
 import type { Server, Socket } from 'socket.io';
 import type { Redis } from 'ioredis';
 import { eventsChannel, parseBatch } from '@studioflow/runtime/bullmq';
-import type { RunEventMap } from '@studioflow/runtime/graph';
+import type { ReviewEventMap, RunEventMap } from '@studioflow/runtime/graph';
 import type { RunNotice } from '@studioflow/runtime/store';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { ApiKeyService } from '../auth/api-keys';
-import { watchesTenant, type Principal } from '../auth/access-policy';
+import { watchesReviews, watchesTenant, type Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { REDIS } from '../db/infra.module';
+import { reviewEventsChannel, reviewsRoom, type ReviewEventMessage } from '../review/review-events';
 import { ShootsService } from '../shoots/shoots.service';
 
 /**
@@ -49,14 +50,31 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     });
     this.subscriber = this.redis.duplicate();
     this.subscriber.on('error', (err: Error) => this.log.warn(`Redis subscriber connection error: ${err.message}`));
-    await this.subscriber.subscribe(eventsChannel(this.config.queuePrefix));
-    this.subscriber.on('message', (_channel, message) => {
+    const reviews = reviewEventsChannel(this.config.queuePrefix);
+    await this.subscriber.subscribe(eventsChannel(this.config.queuePrefix), reviews);
+    this.subscriber.on('message', (channel, message) => {
+      if (channel === reviews) return this.emitReviewEvent(message);
       for (const notice of parseBatch<RunNotice>(message)) this.emit(notice);
     });
   }
 
+  /** A decision taken on any API process, to the tenant's review consoles. */
+  private emitReviewEvent(message: string): void {
+    try {
+      const { type, tenantId, event } = JSON.parse(message) as ReviewEventMessage;
+      this.server?.to(reviewsRoom(tenantId)).emit(type, event);
+    } catch (err) {
+      this.log.warn(`unreadable review event: ${String(err)}`);
+    }
+  }
+
   /** Sends a run notice to the run's and the tenant's rooms as the wire event the editor declares (RunEventMap). */
   private emit(notice: RunNotice): void {
+    // A run parking at a review node (published by whichever worker finished the node before it) is new work for the tenant's reviewers.
+    if (notice.type === 'node.awaiting_review') {
+      const parked: ReviewEventMap['review.parked'] = { runId: notice.runId, nodeId: notice.nodeId };
+      this.server?.to(reviewsRoom(notice.tenantId)).emit('review.parked', parked);
+    }
     const rooms = this.server?.to(`run:${notice.runId}`).to(`tenant:${notice.tenantId}`);
     if (!rooms) return;
     // Artifacts get URLs signed for the run's tenant, which owns them.
@@ -111,6 +129,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     }
     client.data.principal = principal;
     if (watchesTenant(principal)) await client.join(`tenant:${principal.tenantId}`);
+    if (watchesReviews(principal)) await client.join(reviewsRoom(principal.tenantId));
     return principal;
   }
 
