@@ -260,7 +260,7 @@ test('lists hold only what the caller may see', async () => {
   assert.ok(mine.body.length >= 1 && mine.body.every((s: { id: string }) => s.id), 'aUser lists shoots');
   const ownerOf = new Map((await sql(`SELECT r.id, u.email FROM runs r LEFT JOIN users u ON u.id = r.user_id`)).map((r) => [r.id, r.email]));
   assert.ok(mine.body.some((s: { id: string }) => s.id === fx.shoot));
-  assert.deepEqual([...new Set(mine.body.map((s: { id: string }) => ownerOf.get(s.id)))], ['seller@studioflow.local'], 'an end user lists only their own shoots');
+  assert.deepEqual([...new Set(mine.body.map((s: { id: string }) => ownerOf.get(s.id)))], ['seller@studioflow.test'], 'an end user lists only their own shoots');
   const other = await call('aUser2', 'GET', '/api/shoots?limit=200');
   assert.ok(!other.body.some((s: { id: string }) => s.id === fx.shoot), "another end user of the same tenant does not list it");
   const staff = await call('aStaff', 'GET', '/api/shoots?limit=200');

@@ -21,6 +21,15 @@ export interface AppConfig extends ServiceEnv {
   artifactUrlTtlS: number;
   /** Replicate's webhook signing secret; unset, POST /api/webhooks/replicate answers 404. */
   replicateWebhookSecret: string | undefined;
+  /** A browser session lasts this long from sign-in. */
+  sessionTtlS: number;
+  /** Sign-in attempts allowed per IP address and email within `loginWindowS`; then 429 with Retry-After. */
+  loginAttempts: number;
+  loginWindowS: number;
+  /** Credits a shop created by sign-up starts with. */
+  starterCredits: number;
+  /** The password of the seeded demo accounts (one per role). */
+  demoPassword: string;
 }
 
 const repoRoot = resolve(__dirname, '../../../..');
@@ -46,6 +55,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     artifactUrlSecret: env.ARTIFACT_URL_SECRET || undefined,
     artifactUrlTtlS: num('ARTIFACT_URL_TTL_S', 3600),
     replicateWebhookSecret: env.REPLICATE_WEBHOOK_SECRET?.trim() || undefined,
+    sessionTtlS: num('SESSION_TTL_S', 14 * 24 * 3600),
+    loginAttempts: num('LOGIN_ATTEMPTS', 10),
+    loginWindowS: num('LOGIN_WINDOW_S', 15 * 60),
+    starterCredits: num('STUDIOFLOW_STARTER_CREDITS', 20),
+    demoPassword: env.STUDIOFLOW_DEMO_PASSWORD || 'studioflow-demo',
     workerConcurrency: { cpu: num('CPU_CONCURRENCY', 2), gpu: num('GPU_CONCURRENCY', 1), cloud: num('CLOUD_CONCURRENCY', 16) },
   };
 }

@@ -14,7 +14,10 @@ import { eventsChannel, parseBatch } from '@studioflow/runtime/bullmq';
 import type { ReviewEventMap, RunEventMap } from '@studioflow/runtime/graph';
 import type { RunNotice } from '@studioflow/runtime/store';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
+import { SESSION_COOKIE } from '@studioflow/runtime/graph';
 import { ApiKeyService } from '../auth/api-keys';
+import { readCookie } from '../auth/cookies';
+import { SessionService } from '../auth/sessions';
 import { watchesReviews, watchesTenant, type Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { REDIS } from '../db/infra.module';
@@ -25,8 +28,9 @@ import { ShootsService } from '../shoots/shoots.service';
  * Streams run notices from Redis pub/sub (published by any worker) to the Socket.IO rooms of a run
  * (`run:<id>`) and of a tenant's gallery (`tenant:<id>`, staff and reviewers only: an end user hears
  * only the runs they subscribe to, and may subscribe only to their own). Subscribing answers with the
- * current snapshot, so a client that reconnects resumes from the present state. A revoked key's
- * sockets are disconnected at once.
+ * current snapshot, so a client that reconnects resumes from the present state. A socket is
+ * authenticated by an API key in the handshake's `auth.token` or else by the browser's session cookie;
+ * a revoked key's or an ended session's sockets are disconnected at once.
  */
 @WebSocketGateway({ cors: { origin: true } })
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnModuleInit, OnModuleDestroy {
@@ -38,14 +42,16 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: ApiKeyService,
+    private readonly sessions: SessionService,
     private readonly shoots: ShootsService,
     private readonly urls: ArtifactUrls,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.keys.onRevoked((keyHash) => {
+    this.keys.onRevoked((hash) => {
       for (const socket of this.server?.sockets.sockets.values() ?? []) {
-        if ((socket.data.principal as Principal | undefined)?.keyHash === keyHash) socket.disconnect(true);
+        const p = socket.data.principal as Principal | undefined;
+        if (p && (p.keyHash === hash || p.sessionHash === hash)) socket.disconnect(true);
       }
     });
     this.subscriber = this.redis.duplicate();
@@ -109,16 +115,27 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     return client.data.authenticated.then(() => undefined);
   }
 
-  private async authenticate(client: Socket): Promise<Principal | null> {
+  /**
+   * The handshake's API key, else its session cookie. Socket.IO's handshake is a same-origin request
+   * from the app (SameSite=Lax keeps the cookie off other sites' requests) and it changes nothing, so
+   * it needs no CSRF token.
+   */
+  private async resolvePrincipal(client: Socket): Promise<Principal | null> {
     // From the handshake's auth payload only: a key in the query string would travel in the URL.
-    const token = client.handshake.auth?.token as string | undefined;
+    const key = client.handshake.auth?.token as string | undefined;
+    if (typeof key === 'string' && key) return this.keys.resolve(key);
+    const session = readCookie(client.handshake.headers.cookie, SESSION_COOKIE);
+    return session ? ((await this.sessions.resolve(session))?.principal ?? null) : null;
+  }
+
+  private async authenticate(client: Socket): Promise<Principal | null> {
     // A rejection (the database away) must not go unhandled: the socket is refused instead.
-    const principal = token ? await this.keys.resolve(token).catch((err: unknown) => {
-      this.log.warn(`socket refused, API key not checked: ${String(err)}`);
+    const principal = await this.resolvePrincipal(client).catch((err: unknown) => {
+      this.log.warn(`socket refused, credentials not checked: ${String(err)}`);
       return null;
-    }) : null;
+    });
     if (!principal) {
-      client.emit('error', { message: 'unknown or missing API key' });
+      client.emit('error', { message: 'unknown or missing API key or session' });
       client.disconnect(true);
       return null;
     }

@@ -157,9 +157,11 @@ export class ReviewService {
 
   private async auditRows(tenantId: string, runId?: string, limit = 200): Promise<ReviewAuditEntry[]> {
     const res = await this.pool.query(
-      `SELECT id, run_id, node_id, generation, decision, reason, actor_user_id, actor_email, actor_role, rerun_from, params_before, params_after, decided_at
-       FROM review_decisions WHERE tenant_id = $1 AND ($2::uuid IS NULL OR run_id = $2)
-       ORDER BY decided_at ${runId ? 'ASC' : 'DESC'}, id LIMIT $3`,
+      `SELECT d.id, d.run_id, d.node_id, d.generation, d.decision, d.reason, d.actor_user_id, d.actor_email, d.actor_role, d.rerun_from,
+              d.params_before, d.params_after, d.decided_at, NULLIF(u.name, '') AS actor_name
+       FROM review_decisions d LEFT JOIN users u ON u.id = d.actor_user_id
+       WHERE d.tenant_id = $1 AND ($2::uuid IS NULL OR d.run_id = $2)
+       ORDER BY d.decided_at ${runId ? 'ASC' : 'DESC'}, d.id ${runId ? 'ASC' : 'DESC'} LIMIT $3`,
       [tenantId, runId ?? null, Math.min(Math.max(1, limit), 1000)],
     );
     return res.rows.map((r) => ({
@@ -169,7 +171,7 @@ export class ReviewService {
       generation: r.generation,
       decision: r.decision,
       reason: r.reason,
-      actor: { userId: r.actor_user_id, name: r.actor_email, email: r.actor_email, role: r.actor_role },
+      actor: { userId: r.actor_user_id, name: r.actor_name ?? r.actor_email, email: r.actor_email, role: r.actor_role },
       decidedAt: (r.decided_at as Date).toISOString(),
       rerunFrom: r.rerun_from,
       paramsBefore: r.params_before,
