@@ -1,11 +1,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { Pool } from 'pg';
 import sharp from 'sharp';
 import type { ReviewAuditEntry, ReviewDetail, ReviewItem } from '@studioflow/runtime/graph';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
+import { loadConfig } from '../src/config/config';
+import { ensureChromium, launchBrowser, outputDir } from './support/browser';
 import { api, startTestApp, type TestApp } from './support/test-app';
+
+const chrome = ensureChromium();
 
 let t: TestApp;
 let pool: Pool;
@@ -250,3 +257,88 @@ test('roles and tenants: end users 403, another tenant 404, the audit list is fo
   assert.ok(entries.every((e) => e.actor.userId && e.decidedAt));
   assert.deepEqual((await api(t, '/api/v1/reviews/audit', { key: rivalStaffKey })).body, [], 'tenants see their own audit only');
 });
+
+test('in Chromium a reviewer signs in, a shoot parked after the page loaded appears live, is approved and leaves the queue; the run completes', { skip: chrome.path === null ? `chromium unavailable: ${(chrome as { reason: string }).reason}` : false }, async () => {
+  const consoleIndex = join(loadConfig().editorDir, 'review', 'index.html');
+  assert.ok(existsSync(consoleIndex), `${consoleIndex} is missing: build the editor first (npm run build -w editor)`);
+  const shots = await outputDir('reviewer');
+  const browser = await launchBrowser(chrome.path!, { width: 1440, height: 900 });
+  const page = browser.page;
+  page.setDefaultTimeout(60_000);
+  // Review events the page's socket received: proof that the item came by push, not by the 10 s re-fetch.
+  const pushed: string[] = [];
+  page.on('websocket', (ws) => ws.on('framereceived', (f) => typeof f.payload === 'string' && f.payload.includes('review.') && pushed.push(f.payload)));
+  try {
+    await page.goto(`${t.baseUrl}/review`);
+    await signInAs(page, 'reviewer@studioflow.test');
+    await page.getByText('Riley Reviewer').waitFor();
+    await page.locator('.rv-live-live').waitFor();
+    await page.getByText('Nothing to review').waitFor();
+
+    const runId = await parkedShoot(41);
+    const row = page.locator(`[data-run-id="${runId}"]`);
+    await row.waitFor({ timeout: 120_000 });
+    assert.ok(pushed.some((p) => p.includes('review.parked') && p.includes(runId)), 'the parked item was pushed over the socket');
+    await row.click();
+    await page.getByRole('heading', { name: 'Reviewed fidelity' }).waitFor();
+    await page.getByText(INSTRUCTIONS).waitFor();
+    await page.getByText('Product fidelity').waitFor();
+    await waitForImages(page);
+    await page.screenshot({ path: join(shots, 'desktop-queue-and-detail.png') });
+
+    await page.getByRole('button', { name: 'Zoom candidate' }).click();
+    await page.getByRole('dialog', { name: 'Zoomed image' }).waitFor();
+    await page.screenshot({ path: join(shots, 'desktop-zoom.png') });
+    await page.getByRole('dialog', { name: 'Zoomed image' }).click();
+
+    await page.getByRole('button', { name: 'Adjust & retry' }).click();
+    await page.getByLabel('Re-run from').waitFor();
+    await page.screenshot({ path: join(shots, 'desktop-adjust.png') });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
+    await page.keyboard.press('a');
+    await row.waitFor({ state: 'detached', timeout: 60_000 });
+    assert.ok(pushed.some((p) => p.includes('review.decided') && p.includes(runId)), 'the decision was pushed too');
+    const done = await until(runId, ['completed']);
+    assert.ok(done.results.jpeg, 'the approved shoot was delivered');
+    const [entry] = ((await api(t, `/api/v1/reviews/${runId}`, { key: reviewerKey })).body as ReviewDetail).audit;
+    assert.equal(entry.decision, 'approve');
+    assert.equal(entry.actor.name, 'Riley Reviewer', 'audited as the signed-in reviewer');
+    await page.screenshot({ path: join(shots, 'desktop-after-approve.png') });
+
+    // A phone: the queue, then the shoot on its own screen; reject asks for a reason.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const second = await parkedShoot(42);
+    const phoneRow = page.locator(`[data-run-id="${second}"]`);
+    await phoneRow.waitFor({ timeout: 120_000 });
+    await page.screenshot({ path: join(shots, 'phone-queue.png') });
+    await phoneRow.click();
+    await page.getByRole('button', { name: /Approve/ }).waitFor();
+    await waitForImages(page);
+    await page.screenshot({ path: join(shots, 'phone-detail.png'), fullPage: true });
+    await page.getByRole('button', { name: /Reject/ }).click();
+    await page.getByLabel(/Why is it rejected/).fill('the label is cut off');
+    await page.screenshot({ path: join(shots, 'phone-reject.png') });
+    await page.getByRole('button', { name: 'Reject and refund' }).click();
+    await phoneRow.waitFor({ state: 'detached', timeout: 60_000 });
+    const failed = await until(second, ['failed']);
+    assert.match(failed.error, /the label is cut off/);
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    assert.ok(Number(overflow) <= 0, `no sideways scrolling on a phone (${String(overflow)} px too wide)`);
+    assert.deepEqual(browser.errors.filter((e) => !/Failed to load resource/.test(e)), [], 'no errors in the page');
+  } finally {
+    await page.goto('about:blank').catch(() => undefined);
+    await browser.close();
+  }
+});
+
+async function signInAs(page: Page, email: string): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(t.config.demoPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Every image on the page has loaded (signed URLs answered). */
+async function waitForImages(page: Page): Promise<void> {
+  await page.waitForFunction('Array.from(document.images).every((i) => i.complete && i.naturalWidth > 0)', undefined, { timeout: 60_000 });
+}

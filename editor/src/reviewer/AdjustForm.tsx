@@ -85,6 +85,8 @@ export function AdjustForm({ nodes, defaultNodeId, busy, problems, onSubmit, onC
   );
 }
 
+const HEX = /^#[0-9a-f]{6}$/i;
+
 function ParamField({ param, value, onChange }: { param: AdjustableParam; value: unknown; onChange(v: unknown): void }) {
   const s = param.schema;
   const help = typeof s.description === 'string' ? s.description : undefined;
@@ -117,6 +119,13 @@ function ParamField({ param, value, onChange }: { param: AdjustableParam; value:
       ) : (
         <input type="number" min={min} max={max} step={step} value={Number.isFinite(num) ? num : ''} onChange={(e) => onChange(parse(e.target.value))} />
       );
+  } else if (typeof s.default === 'string' && HEX.test(s.default)) {
+    control = (
+      <span className="rv-color">
+        <input type="color" value={typeof value === 'string' && HEX.test(value) ? value.toLowerCase() : '#000000'} onChange={(e) => onChange(e.target.value)} aria-label={`${param.title} picker`} />
+        <input type="text" value={String(value ?? '')} onChange={(e) => onChange(e.target.value)} />
+      </span>
+    );
   } else {
     control = <input type="text" value={String(value ?? '')} onChange={(e) => onChange(e.target.value)} />;
   }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ReviewAuditEntry, ReviewCandidate, ReviewImage, ReviewItem } from '@studioflow/runtime/graph';
 import { HttpError } from '../shared/session';
 import { AdjustForm } from './AdjustForm';
@@ -61,9 +61,13 @@ export function ReviewDetailPane({ item, mode, setMode, onDecided, onBack, appro
   };
   const approve = () => decide({ decision: 'approve' }, 'Approved: the shoot goes on to delivery.');
 
-  // The console's `a` shortcut.
+  // The console's `a` shortcut: a press after this pane opened (a pane opened later must not
+  // inherit an earlier press and approve the next shoot by itself).
+  const seenSignal = useRef(approveSignal);
   useEffect(() => {
-    if (approveSignal > 0 && !busy) void approve();
+    if (approveSignal === seenSignal.current) return;
+    seenSignal.current = approveSignal;
+    if (!busy) void approve();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [approveSignal]);
 
@@ -117,7 +121,7 @@ export function ReviewDetailPane({ item, mode, setMode, onDecided, onBack, appro
         </section>
       )}
 
-      <section className="rv-actions" aria-label="Decision">
+      <section className={`rv-actions${mode === 'view' ? ' rv-actions-bar' : ''}`} aria-label="Decision">
         {mode === 'view' && (
           <div className="rv-row">
             <button type="button" className="rv-btn rv-btn-approve" disabled={busy} onClick={() => void approve()}>
