@@ -64,7 +64,7 @@ export function AdjustForm({ nodes, defaultNodeId, busy, problems, onSubmit, onC
       ))}
       <label className="rv-field">
         <span>Note for the audit trail</span>
-        <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder="e.g. product too large in the frame" />
+        <input type="text" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="e.g. product too large in the frame" />
       </label>
       {problems.length > 0 && (
         <ul className="rv-problems" role="alert">

@@ -71,6 +71,12 @@ export function ReviewDetailPane({ item, mode, setMode, onDecided, onBack, appro
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [approveSignal]);
 
+  // The reject and adjust forms open where the buttons were, below the images: bring them into view.
+  const actions = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (mode !== 'view') actions.current?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  }, [mode]);
+
   const overdueBy = item.ageSeconds - item.slaMinutes * 60;
   return (
     <article className="rv-detail" aria-label={`Review of ${item.template?.name ?? 'shoot'} ${item.runId.slice(0, 8)}`}>
@@ -121,7 +127,7 @@ export function ReviewDetailPane({ item, mode, setMode, onDecided, onBack, appro
         </section>
       )}
 
-      <section className={`rv-actions${mode === 'view' ? ' rv-actions-bar' : ''}`} aria-label="Decision">
+      <section ref={actions} className={`rv-actions${mode === 'view' ? ' rv-actions-bar' : ''}`} aria-label="Decision">
         {mode === 'view' && (
           <div className="rv-row">
             <button type="button" className="rv-btn rv-btn-approve" disabled={busy} onClick={() => void approve()}>
