@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags, type SchemaObject } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { InvitableRole, Me } from '@studioflow/runtime/graph';
@@ -25,6 +25,17 @@ const AcceptBody = z.object({ password: newPassword, name: displayName });
 type AcceptBody = z.infer<typeof AcceptBody>;
 const Token = z.string().min(10).max(200);
 
+/** The OpenAPI request body of a zod schema, with an example. */
+function body(schema: z.ZodType, example: Record<string, unknown>) {
+  const { $schema: _, ...json } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+  return ApiBody({ schema: { ...json, example } as SchemaObject });
+}
+
+/** The address limits count by: the socket's peer (no proxy is trusted, so a forged X-Forwarded-For changes nothing). */
+function clientIp(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
 /** Sets the session cookies of a fresh sign-in and answers who is signed in. */
 function signedIn(req: Request, res: Response, result: SignedIn): Me {
   setSessionCookies(req, res, result.session);
@@ -44,8 +55,9 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with email and password: sets the session and CSRF cookies, answers Me' })
+  @body(LoginBody, { email: 'seller@studioflow.test', password: 'studioflow-demo' })
   async login(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body(new ZodPipe(LoginBody)) body: LoginBody): Promise<Me> {
-    return signedIn(req, res, await this.accounts.login(body.email, body.password, req.ip ?? 'unknown', req.headers['user-agent']));
+    return signedIn(req, res, await this.accounts.login(body.email, body.password, clientIp(req), req.headers['user-agent']));
   }
 
   @Public()
@@ -61,8 +73,9 @@ export class AuthController {
   @Public()
   @Post('signup')
   @ApiOperation({ summary: 'Create a shop (a tenant with starter credits) and its owner, a seller; signs in' })
+  @body(SignupBody, { email: 'mia@example.com', password: 'a-long-password', name: 'Mia Maker', shopName: 'Mia Makes' })
   async signup(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body(new ZodPipe(SignupBody)) body: SignupBody): Promise<Me> {
-    return signedIn(req, res, await this.accounts.signup(body, req.headers['user-agent']));
+    return signedIn(req, res, await this.accounts.signup(body, clientIp(req), req.headers['user-agent']));
   }
 }
 
@@ -88,6 +101,7 @@ export class InvitesController {
   @Post()
   @Roles('staff')
   @ApiOperation({ summary: 'Invite someone into the caller’s tenant; the answer holds the link (shown once), valid 7 days' })
+  @body(InviteBody, { email: 'rae@example.com', role: 'reviewer' })
   invite(@Req() req: Request, @CurrentPrincipal() p: Principal, @Body(new ZodPipe(InviteBody)) body: InviteBody) {
     return this.accounts.invite(p, body.email, body.role, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
   }
@@ -102,12 +116,13 @@ export class InvitesController {
   @Public()
   @Post(':token/accept')
   @ApiOperation({ summary: 'Accept an invitation: creates the account with this password and signs in' })
+  @body(AcceptBody, { name: 'Rae Reviewer', password: 'a-long-password' })
   async accept(
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
     @Param('token', new ZodPipe(Token, 'token')) token: string,
     @Body(new ZodPipe(AcceptBody)) body: AcceptBody,
   ): Promise<Me> {
-    return signedIn(req, res, await this.accounts.acceptInvite(token, body, req.headers['user-agent']));
+    return signedIn(req, res, await this.accounts.acceptInvite(token, body, clientIp(req), req.headers['user-agent']));
   }
 }

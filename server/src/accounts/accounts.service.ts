@@ -77,7 +77,8 @@ export class AccountsService {
   }
 
   /** A new shop (tenant) with starter credits, its owner a seller, signed in. */
-  async signup(input: SignupRequest, userAgent: string | undefined): Promise<SignedIn> {
+  async signup(input: SignupRequest, ip: string, userAgent: string | undefined): Promise<SignedIn> {
+    await this.limiter.newAccount(ip);
     const passwordHash = await hashPassword(input.password);
     const userId = await this.transaction(async (c) => {
       const tenant = await c.query(`INSERT INTO tenants (name, credit_balance) VALUES ($1, $2) RETURNING id`, [input.shopName.trim(), this.config.starterCredits]);
@@ -121,7 +122,8 @@ export class AccountsService {
   }
 
   /** Creates the invited account (once: the invitation is locked, then marked used) and signs it in. */
-  async acceptInvite(token: string, input: { password: string; name: string }, userAgent: string | undefined): Promise<SignedIn> {
+  async acceptInvite(token: string, input: { password: string; name: string }, ip: string, userAgent: string | undefined): Promise<SignedIn> {
+    await this.limiter.newAccount(ip);
     const passwordHash = await hashPassword(input.password);
     const userId = await this.transaction(async (c) => {
       const res = await c.query(`SELECT id, tenant_id, email, role, expires_at, accepted_at FROM invites WHERE token_hash = $1 FOR UPDATE`, [hashKey(token)]);

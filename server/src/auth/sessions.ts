@@ -35,6 +35,8 @@ export class SessionService {
   ) {}
 
   async create(userId: string, userAgent: string | undefined): Promise<NewSession> {
+    // The user's expired sessions go at their next sign-in; nothing else needs to sweep the table.
+    await this.pool.query(`DELETE FROM sessions WHERE user_id = $1 AND expires_at <= now()`, [userId]);
     const token = randomBytes(32).toString('base64url');
     const csrf = randomBytes(24).toString('base64url');
     const res = await this.pool.query(

@@ -17,7 +17,7 @@ import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { SESSION_COOKIE } from '@studioflow/runtime/graph';
 import { ApiKeyService } from '../auth/api-keys';
 import { readCookie } from '../auth/cookies';
-import { SessionService } from '../auth/sessions';
+import { csrfMatches, SessionService } from '../auth/sessions';
 import { watchesReviews, watchesTenant, type Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { REDIS } from '../db/infra.module';
@@ -116,16 +116,21 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   }
 
   /**
-   * The handshake's API key, else its session cookie. Socket.IO's handshake is a same-origin request
-   * from the app (SameSite=Lax keeps the cookie off other sites' requests) and it changes nothing, so
-   * it needs no CSRF token.
+   * The handshake's API key, else its session cookie. A WebSocket handshake is not bound by CORS, and
+   * browsers send cookies with it: a page of another origin that opens a socket here must therefore
+   * prove it is the app by the CSRF token (`auth.csrf`, read from the sf_csrf cookie), which it cannot
+   * read. The apps served by this API are same-origin and need nothing.
    */
   private async resolvePrincipal(client: Socket): Promise<Principal | null> {
     // From the handshake's auth payload only: a key in the query string would travel in the URL.
     const key = client.handshake.auth?.token as string | undefined;
     if (typeof key === 'string' && key) return this.keys.resolve(key);
-    const session = readCookie(client.handshake.headers.cookie, SESSION_COOKIE);
-    return session ? ((await this.sessions.resolve(session))?.principal ?? null) : null;
+    const token = readCookie(client.handshake.headers.cookie, SESSION_COOKIE);
+    const session = token ? await this.sessions.resolve(token) : null;
+    if (!session) return null;
+    if (sameOrigin(client.handshake.headers.origin, client.handshake.headers.host)) return session.principal;
+    const csrf = client.handshake.auth?.csrf;
+    return csrfMatches(typeof csrf === 'string' ? csrf : undefined, session.csrfHash) ? session.principal : null;
   }
 
   private async authenticate(client: Socket): Promise<Principal | null> {
@@ -169,5 +174,15 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   async unsubscribe(@ConnectedSocket() client: Socket, @MessageBody() body: { runId?: string }) {
     if (body?.runId) await client.leave(`run:${body.runId}`);
     return { ok: true };
+  }
+}
+
+/** Whether a handshake's Origin is this server (no Origin: not a browser page, so no cross-site page either). */
+function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
   }
 }
