@@ -1,5 +1,5 @@
 import { io } from 'socket.io-client';
-import type { ReviewDecisionAnswer, ReviewDecisionBody, ReviewDetail, ReviewEventMap, ReviewItem } from '@studioflow/runtime/graph';
+import { CSRF_COOKIE, type ReviewDecisionAnswer, type ReviewDecisionBody, type ReviewDetail, type ReviewEventMap, type ReviewItem } from '@studioflow/runtime/graph';
 import { apiFetch } from '../shared/session';
 
 /** The review console's calls: the signed-in session's cookie and CSRF token, no key in the page. */
@@ -14,7 +14,9 @@ export type LiveState = 'connecting' | 'live' | 'offline';
  * `onChange` runs on every parked or decided item; the console re-fetches the queue then.
  */
 export function watchReviews(onChange: (type: keyof ReviewEventMap, event: ReviewEventMap[keyof ReviewEventMap]) => void, onState: (s: LiveState) => void): () => void {
-  const socket = io({ withCredentials: true, reconnectionDelayMax: 5000 });
+  // Same origin needs only the cookie; from another origin (vite dev) the gateway also asks for the CSRF token.
+  const csrf = document.cookie.split('; ').find((c) => c.startsWith(`${CSRF_COOKIE}=`))?.slice(CSRF_COOKIE.length + 1);
+  const socket = io({ withCredentials: true, reconnectionDelayMax: 5000, ...(csrf ? { auth: { csrf: decodeURIComponent(csrf) } } : {}) });
   socket.on('connect', () => onState('live'));
   socket.on('disconnect', () => onState('offline'));
   socket.on('connect_error', () => onState('offline'));
