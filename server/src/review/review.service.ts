@@ -11,7 +11,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { CATALOG, PG_POOL, REDIS } from '../db/infra.module';
 import { ShootsService } from '../shoots/shoots.service';
 import { publishReviewEvent } from './review-events';
-import { ancestorsOf, effectiveParams, reviewItem, type ParkedRow, type RunNodeRow } from './review-items';
+import { ancestorsOf, defaultRerunFrom, effectiveParams, reviewItem, type ParkedRow, type RunNodeRow } from './review-items';
 
 const QUEUE_LIMIT = 200;
 
@@ -83,8 +83,7 @@ export class ReviewService {
     let paramsBefore: Record<string, unknown> | null = null;
     let paramsAfter: Record<string, unknown> | null = null;
     if (body.decision === 'retry') {
-      const item = reviewItem(row, runNodes, this.catalog.descriptors, () => '');
-      rerunFrom = body.rerunFrom ?? item.defaultRerunFrom;
+      rerunFrom = body.rerunFrom ?? defaultRerunFrom(row.plan, row.node_id, effectiveParams(row.plan, runNodes, row.node_id));
       if (!rerunFrom || !ancestorsOf(row.plan, row.node_id).includes(rerunFrom)) {
         throw new UnprocessableEntityException(`rerunFrom must name a node upstream of ${quote(row.node_id)}${rerunFrom ? `, not ${quote(rerunFrom)}` : ''}`);
       }
