@@ -1,5 +1,5 @@
 import { io } from 'socket.io-client';
-import { CSRF_COOKIE, type ReviewDecisionAnswer, type ReviewDecisionBody, type ReviewDetail, type ReviewEventMap, type ReviewItem } from '@studioflow/runtime/graph';
+import { CSRF_COOKIE, type ReviewDecisionAnswer, type ReviewDecisionBody, type ReviewDetail, type ReviewEventMap, type ReviewItem, type SubscribeAck, type SubscribeRequest } from '@studioflow/runtime/graph';
 import { apiFetch } from '../shared/session';
 
 /** The review console's calls: the signed-in session's cookie and CSRF token, no key in the page. */
@@ -17,7 +17,11 @@ export function watchReviews(onChange: (type: keyof ReviewEventMap, event: Revie
   // Same origin needs only the cookie; from another origin (vite dev) the gateway also asks for the CSRF token.
   const csrf = document.cookie.split('; ').find((c) => c.startsWith(`${CSRF_COOKIE}=`))?.slice(CSRF_COOKIE.length + 1);
   const socket = io({ withCredentials: true, reconnectionDelayMax: 5000, ...(csrf ? { auth: { csrf: decodeURIComponent(csrf) } } : {}) });
-  socket.on('connect', () => onState('live'));
+  // A socket hears nothing until it subscribes; on every (re)connect, to the tenant's review feed.
+  socket.on('connect', () => {
+    const feed: SubscribeRequest = { feed: 'reviews' };
+    socket.emit('subscribe', feed, (ack: SubscribeAck) => onState(ack?.ok ? 'live' : 'offline'));
+  });
   socket.on('disconnect', () => onState('offline'));
   socket.on('connect_error', () => onState('offline'));
   socket.on('review.parked', (e: ReviewEventMap['review.parked']) => onChange('review.parked', e));

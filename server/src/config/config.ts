@@ -7,6 +7,8 @@ export interface AppConfig extends ServiceEnv {
   port: number;
   editorDir: string;
   templatesDir: string;
+  /** Whether an API start runs each template's new version on the sample photo to make its card's preview. */
+  templatePreviews: boolean;
   maxUploadBytes: number;
   maxConcurrentUploads: number;
   maxInputPixels: number;
@@ -41,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...serviceEnv(env),
     editorDir: resolve(env.EDITOR_DIR ?? resolve(repoRoot, 'editor/dist')),
     templatesDir: resolve(env.TEMPLATES_DIR ?? resolve(repoRoot, 'templates')),
+    templatePreviews: env.TEMPLATE_PREVIEWS !== 'off',
     maxUploadBytes: num('MAX_UPLOAD_BYTES', 40 * 1024 * 1024),
     maxConcurrentUploads: num('MAX_CONCURRENT_UPLOADS', 16),
     maxInputPixels: num('STUDIOFLOW_MAX_PIXELS', DEFAULT_MAX_PIXELS),

@@ -11,10 +11,9 @@ import {
 import type { Server, Socket } from 'socket.io';
 import type { Redis } from 'ioredis';
 import { eventsChannel, parseBatch } from '@studioflow/runtime/bullmq';
-import type { ReviewEventMap, RunEventMap } from '@studioflow/runtime/graph';
+import { SESSION_COOKIE, type ReviewEventMap, type RunEventMap, type SubscribeAck, type SubscribeRequest } from '@studioflow/runtime/graph';
 import type { RunNotice } from '@studioflow/runtime/store';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
-import { SESSION_COOKIE } from '@studioflow/runtime/graph';
 import { ApiKeyService } from '../auth/api-keys';
 import { readCookie } from '../auth/cookies';
 import { csrfMatches, SessionService } from '../auth/sessions';
@@ -26,11 +25,13 @@ import { ShootsService } from '../shoots/shoots.service';
 
 /**
  * Streams run notices from Redis pub/sub (published by any worker) to the Socket.IO rooms of a run
- * (`run:<id>`) and of a tenant's gallery (`tenant:<id>`, staff and reviewers only: an end user hears
- * only the runs they subscribe to, and may subscribe only to their own). Subscribing answers with the
- * current snapshot, so a client that reconnects resumes from the present state. A socket is
- * authenticated by an API key in the handshake's `auth.token` or else by the browser's session cookie;
- * a revoked key's or an ended session's sockets are disconnected at once.
+ * (`run:<id>`) and of a tenant's feed (`tenant:<id>`). A socket joins no room on connecting: it
+ * subscribes to the runs it shows (an end user only to their own), and staff or reviewers may ask for
+ * the tenant feed. With one socket per open shoot, an event reaches only the sockets showing that run
+ * instead of every socket of the tenant. Subscribing to a run answers with its current snapshot, so a
+ * client that reconnects resumes from the present state. A socket is authenticated by an API key in the
+ * handshake's `auth.token` or else by the browser's session cookie; a revoked key's or an ended
+ * session's sockets are disconnected at once.
  */
 @WebSocketGateway({ cors: { origin: true } })
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnModuleInit, OnModuleDestroy {
@@ -74,15 +75,23 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     }
   }
 
-  /** Sends a run notice to the run's and the tenant's rooms as the wire event the editor declares (RunEventMap). */
+  /**
+   * Sends a run notice to the run's and the tenant's rooms as the wire event the editor declares
+   * (RunEventMap). The hot path of every push: no database, URLs signed once per event whatever the
+   * number of listeners, and nothing at all when nobody listens (the common case for most notices).
+   */
   private emit(notice: RunNotice): void {
     // A run parking at a review node (published by whichever worker finished the node before it) is new work for the tenant's reviewers.
-    if (notice.type === 'node.awaiting_review') {
+    if (notice.type === 'node.awaiting_review' && this.server?.sockets.adapter.rooms.has(reviewsRoom(notice.tenantId))) {
       const parked: ReviewEventMap['review.parked'] = { runId: notice.runId, nodeId: notice.nodeId };
-      this.server?.to(reviewsRoom(notice.tenantId)).emit('review.parked', parked);
+      this.server.to(reviewsRoom(notice.tenantId)).emit('review.parked', parked);
     }
-    const rooms = this.server?.to(`run:${notice.runId}`).to(`tenant:${notice.tenantId}`);
-    if (!rooms) return;
+    const runRoom = `run:${notice.runId}`;
+    const tenantRoom = `tenant:${notice.tenantId}`;
+    const rooms = this.server?.sockets.adapter.rooms;
+    if (!rooms || (!rooms.has(runRoom) && !rooms.has(tenantRoom))) return;
+    // One broadcast to both rooms: a socket in both gets the event once.
+    const to = this.server.to(runRoom).to(tenantRoom);
     // Artifacts get URLs signed for the run's tenant, which owns them.
     if (notice.type === 'run.completed') {
       const event: RunEventMap['run.completed'] = {
@@ -90,11 +99,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
         results: this.urls.results(notice.outputs, notice.tenantId),
         ...(notice.costUsd !== undefined ? { costUsd: notice.costUsd } : {}),
       };
-      rooms.emit(notice.type, event);
+      to.emit(notice.type, event);
       return;
     }
     const { type, tenantId, ...event } = notice;
-    rooms.emit(type, this.urls.withUrls(event, tenantId));
+    to.emit(type, this.urls.withUrls(event, tenantId));
   }
 
   /** Engine.IO answers its HTTP long-polling requests itself, outside Express: same nosniff header. */
@@ -150,18 +159,35 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
       return null;
     }
     client.data.principal = principal;
-    if (watchesTenant(principal)) await client.join(`tenant:${principal.tenantId}`);
-    if (watchesReviews(principal)) await client.join(reviewsRoom(principal.tenantId));
     return principal;
   }
 
+  /** The tenant feed (every run of the tenant) or the review feed (runs parked for review, decisions): staff and reviewers only. */
+  private async joinFeed(client: Socket, principal: Principal, feed: unknown): Promise<SubscribeAck> {
+    if (feed === 'tenant') {
+      if (!watchesTenant(principal)) return { ok: false, error: 'the tenant feed is for staff and reviewers: subscribe to your shoots by runId' };
+      await client.join(`tenant:${principal.tenantId}`);
+      return { ok: true };
+    }
+    if (feed === 'reviews') {
+      if (!watchesReviews(principal)) return { ok: false, error: 'the review feed is for staff and reviewers' };
+      await client.join(reviewsRoom(principal.tenantId));
+      return { ok: true };
+    }
+    return { ok: false, error: `unknown feed: ${String(feed)}` };
+  }
+
   @SubscribeMessage('subscribe')
-  async subscribe(@ConnectedSocket() client: Socket, @MessageBody() body: { runId?: string }) {
+  async subscribe(@ConnectedSocket() client: Socket, @MessageBody() body: Partial<SubscribeRequest> | undefined): Promise<SubscribeAck> {
     const principal = await (client.data.authenticated as Promise<Principal | null> | undefined);
-    if (!principal || !body?.runId) return { ok: false, error: 'runId is required' };
+    if (!principal) return { ok: false, error: 'not signed in' };
+    if (body && 'feed' in body) return this.joinFeed(client, principal, body.feed);
+    const runId = body && 'runId' in body ? body.runId : undefined;
+    if (typeof runId !== 'string' || !runId) return { ok: false, error: 'runId is required' };
     try {
-      const snapshot = await this.shoots.get(principal, body.runId);
-      await client.join(`run:${body.runId}`);
+      // Row-level access as on GET /api/shoots/:id: another tenant's run, or another seller's, is not found.
+      const snapshot = await this.shoots.get(principal, runId);
+      await client.join(`run:${runId}`);
       client.emit('run.snapshot', snapshot);
       return { ok: true, status: snapshot.status };
     } catch (err) {
@@ -171,8 +197,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   }
 
   @SubscribeMessage('unsubscribe')
-  async unsubscribe(@ConnectedSocket() client: Socket, @MessageBody() body: { runId?: string }) {
-    if (body?.runId) await client.leave(`run:${body.runId}`);
+  async unsubscribe(@ConnectedSocket() client: Socket, @MessageBody() body: Partial<SubscribeRequest> | undefined): Promise<SubscribeAck> {
+    const principal = await (client.data.authenticated as Promise<Principal | null> | undefined);
+    if (body && 'feed' in body && body.feed === 'tenant' && principal) await client.leave(`tenant:${principal.tenantId}`);
+    else if (body && 'feed' in body && body.feed === 'reviews' && principal) await client.leave(reviewsRoom(principal.tenantId));
+    else if (body && 'runId' in body && typeof body.runId === 'string') await client.leave(`run:${body.runId}`);
     return { ok: true };
   }
 }
