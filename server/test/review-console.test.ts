@@ -4,13 +4,14 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { io, type Socket } from 'socket.io-client';
 import { Pool } from 'pg';
 import sharp from 'sharp';
-import type { ReviewAuditEntry, ReviewDetail, ReviewItem } from '@studioflow/runtime/graph';
+import type { ReviewAuditEntry, ReviewDetail, ReviewEventMap, ReviewItem, SubscribeAck } from '@studioflow/runtime/graph';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { loadConfig } from '../src/config/config';
 import { ensureChromium, launchBrowser, outputDir } from './support/browser';
-import { api, startTestApp, type TestApp } from './support/test-app';
+import { api, deadline, startTestApp, type TestApp } from './support/test-app';
 
 const chrome = ensureChromium();
 
@@ -256,6 +257,41 @@ test('roles and tenants: end users 403, another tenant 404, the audit list is fo
   assert.equal(entries[0].actor.role, 'staff');
   assert.ok(entries.every((e) => e.actor.userId && e.decidedAt));
   assert.deepEqual((await api(t, '/api/v1/reviews/audit', { key: rivalStaffKey })).body, [], 'tenants see their own audit only');
+});
+
+/** A socket by API key, subscribed to the review feed; every review event it hears. */
+async function reviewFeed(key: string): Promise<{ socket: Socket; ack: SubscribeAck; heard: Array<{ type: string; runId: string }> }> {
+  const socket = io(t.baseUrl, { auth: { token: key }, transports: ['websocket'], reconnection: false });
+  const heard: Array<{ type: string; runId: string }> = [];
+  socket.onAny((type: string, e: { runId?: string }) => {
+    if (type.startsWith('review.') && e?.runId) heard.push({ type, runId: e.runId });
+  });
+  await Promise.race([new Promise<void>((resolve, reject) => (socket.once('connect', resolve), socket.once('connect_error', reject))), deadline(30_000, 'socket did not connect')]);
+  const ack = await Promise.race([new Promise<SubscribeAck>((resolve) => socket.emit('subscribe', { feed: 'reviews' }, resolve)), deadline(30_000, 'no subscribe ack')]);
+  return { socket, ack, heard };
+}
+
+test("the review feed: reviewers hear a shoot park and its decision; a seller's socket is refused the feed", async () => {
+  const reviewer = await reviewFeed(reviewerKey);
+  const seller = await reviewFeed(sellerKey);
+  try {
+    assert.deepEqual(reviewer.ack, { ok: true });
+    assert.equal(seller.ack.ok, false, 'sellers have no review feed');
+    const runId = await parkedShoot(36);
+    const heardParked = () => reviewer.heard.some((h) => h.type === 'review.parked' && h.runId === runId);
+    for (const end = Date.now() + 30_000; !heardParked() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(heardParked(), 'review.parked reached the reviewer');
+    const decided = new Promise<ReviewEventMap['review.decided']>((resolve) => reviewer.socket.on('review.decided', (e: ReviewEventMap['review.decided']) => e.runId === runId && resolve(e)));
+    assert.equal((await decide(runId, { decision: 'approve' })).status, 200);
+    const event = await Promise.race([decided, deadline(30_000, 'no review.decided')]);
+    assert.equal(event.decision, 'approve');
+    assert.equal(event.nodeId, 'review');
+    await until(runId, ['completed']);
+    assert.deepEqual(seller.heard, [], 'the seller heard no review event');
+  } finally {
+    reviewer.socket.disconnect();
+    seller.socket.disconnect();
+  }
 });
 
 test('in Chromium a reviewer signs in, a shoot parked after the page loaded appears live, is approved and leaves the queue; the run completes', { skip: chrome.path === null ? `chromium unavailable: ${(chrome as { reason: string }).reason}` : false }, async () => {
