@@ -5,6 +5,7 @@ import { ArtifactUrlSecret1796224054000 } from './1796224054000-artifact-url-sec
 import { RunCosts1796230000000 } from './1796230000000-run-costs';
 import { WebhookDeliveries1796230001000 } from './1796230001000-webhook-deliveries';
 import { Accounts1796300000000 } from './1796300000000-accounts';
+import { ReviewDecisions1796300200000 } from './1796300200000-review-decisions';
 import { Batches1796300300000 } from './1796300300000-batches';
 import { TemplatePreviews1796300500000 } from './1796300500000-template-previews';
 
@@ -17,6 +18,7 @@ export const migrations = [
   RunCosts1796230000000,
   WebhookDeliveries1796230001000,
   Accounts1796300000000,
+  ReviewDecisions1796300200000,
   Batches1796300300000,
   TemplatePreviews1796300500000,
 ];

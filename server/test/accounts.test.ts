@@ -395,7 +395,8 @@ test('on a 390×844 phone, a seller signs in on /app and sees the signed-in stat
     // (The reviewer demo account is locked out by the rate-limit test above: staff reach the console too.)
     await signInBrowser(browser.context, t.baseUrl, 'staff@studioflow.test');
     await page.goto(`${t.baseUrl}/review`);
-    await page.getByRole('heading', { name: /Hello, Sam Staff/ }).waitFor();
+    // The review console signed in: its queue (the user's name is hidden on a phone).
+    await page.getByRole('heading', { name: 'Queue' }).waitFor();
     assert.deepEqual(browser.errors.filter((e) => !/401|Unauthorized/.test(e)), [], 'no page errors');
   } finally {
     await browser.close();

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineNode } from '@studioflow/runtime/contract';
+import { DEFAULT_REVIEW_SLA_MINUTES } from '@studioflow/runtime/graph';
 
 /**
  * Human review: the scheduler parks the run here (state awaiting_review, no worker held) until a
@@ -23,6 +24,13 @@ export const humanReviewNode = defineNode({
   ],
   params: Type.Object({
     instructions: Type.String({ default: 'Check that the product is unchanged and the shot is usable.', maxLength: 2000, description: 'Shown to the reviewer' }),
+    slaMinutes: Type.Integer({
+      title: 'SLA (minutes)',
+      minimum: 1,
+      maximum: 10080,
+      default: DEFAULT_REVIEW_SLA_MINUTES,
+      description: 'How long a parked run may wait for a decision before the review console shows it overdue',
+    }),
   }),
   cacheable: false,
   parks: true,

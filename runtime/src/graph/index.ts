@@ -8,3 +8,4 @@ export * from './wire-types';
 export * from './accounts';
 export * from './batches';
 export * from './shoot-views';
+export * from './reviews';

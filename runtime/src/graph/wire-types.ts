@@ -102,7 +102,7 @@ export type RunEventName = keyof RunEventMap;
  * What a socket sends as `subscribe` (and `unsubscribe`): one run's events, or — staff and reviewers
  * only — the tenant feed, every run of the tenant. A socket hears nothing until it subscribes.
  */
-export type SubscribeRequest = { runId: string } | { feed: 'tenant' };
+export type SubscribeRequest = { runId: string } | { feed: 'tenant' } | { feed: 'reviews' };
 
 /** The acknowledgement of `subscribe`: a run's answer carries its status (the `run.snapshot` event follows). */
 export type SubscribeAck = { ok: true; status?: string } | { ok: false; error: string };

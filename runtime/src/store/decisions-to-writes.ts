@@ -90,7 +90,8 @@ export class WriteSet {
             attempts: isSubject ? item?.attempts ?? null : prev?.attempts ?? null,
             set_params: d.params !== undefined || (prev?.set_params ?? false),
             params_override: d.params ?? prev?.params_override ?? null,
-            queued_at: d.state === 'queued' ? now : prev?.queued_at ?? null,
+            // A parked review's queued_at is when it parked: the review console's `since`.
+            queued_at: d.state === 'queued' || d.state === 'awaiting_review' ? now : prev?.queued_at ?? null,
             started_at: started ? started.toISOString() : prev?.started_at ?? null,
             finished_at: ended ? ended.toISOString() : prev?.finished_at ?? null,
             duration_ms: started && ended ? ended.getTime() - started.getTime() : prev?.duration_ms ?? null,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { DeadLettersController } from '../dead-letters/dead-letters.controller';
 import { DeadLettersService } from '../dead-letters/dead-letters.service';
 import { ReviewController } from '../review/review.controller';
@@ -9,7 +10,7 @@ import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
 @Module({
-  imports: [ShootsModule, ProvidersModule],
+  imports: [ShootsModule, ProvidersModule, ArtifactsModule],
   controllers: [MetricsController, DeadLettersController, ReviewController],
   providers: [MetricsService, DeadLettersService, ReviewService],
 })

@@ -58,3 +58,8 @@ export function readsTenantArtifacts(p: Principal): boolean {
 export function watchesTenant(p: Principal): boolean {
   return p.role === 'staff' || p.role === 'reviewer';
 }
+
+/** Whether the caller hears the tenant's review events (a run parked for review, a decision taken). */
+export function watchesReviews(p: Principal): boolean {
+  return p.role === 'staff' || p.role === 'reviewer';
+}

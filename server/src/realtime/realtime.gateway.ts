@@ -11,15 +11,16 @@ import {
 import type { Server, Socket } from 'socket.io';
 import type { Redis } from 'ioredis';
 import { eventsChannel, parseBatch } from '@studioflow/runtime/bullmq';
-import { SESSION_COOKIE, type RunEventMap, type SubscribeAck, type SubscribeRequest } from '@studioflow/runtime/graph';
+import { SESSION_COOKIE, type ReviewEventMap, type RunEventMap, type SubscribeAck, type SubscribeRequest } from '@studioflow/runtime/graph';
 import type { RunNotice } from '@studioflow/runtime/store';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { ApiKeyService } from '../auth/api-keys';
 import { readCookie } from '../auth/cookies';
 import { csrfMatches, SessionService } from '../auth/sessions';
-import { watchesTenant, type Principal } from '../auth/access-policy';
+import { watchesReviews, watchesTenant, type Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { REDIS } from '../db/infra.module';
+import { reviewEventsChannel, reviewsRoom, type ReviewEventMessage } from '../review/review-events';
 import { ShootsService } from '../shoots/shoots.service';
 
 /**
@@ -56,10 +57,22 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     });
     this.subscriber = this.redis.duplicate();
     this.subscriber.on('error', (err: Error) => this.log.warn(`Redis subscriber connection error: ${err.message}`));
-    await this.subscriber.subscribe(eventsChannel(this.config.queuePrefix));
-    this.subscriber.on('message', (_channel, message) => {
+    const reviews = reviewEventsChannel(this.config.queuePrefix);
+    await this.subscriber.subscribe(eventsChannel(this.config.queuePrefix), reviews);
+    this.subscriber.on('message', (channel, message) => {
+      if (channel === reviews) return this.emitReviewEvent(message);
       for (const notice of parseBatch<RunNotice>(message)) this.emit(notice);
     });
+  }
+
+  /** A decision taken on any API process, to the tenant's review consoles. */
+  private emitReviewEvent(message: string): void {
+    try {
+      const { type, tenantId, event } = JSON.parse(message) as ReviewEventMessage;
+      this.server?.to(reviewsRoom(tenantId)).emit(type, event);
+    } catch (err) {
+      this.log.warn(`unreadable review event: ${String(err)}`);
+    }
   }
 
   /**
@@ -68,6 +81,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
    * number of listeners, and nothing at all when nobody listens (the common case for most notices).
    */
   private emit(notice: RunNotice): void {
+    // A run parking at a review node (published by whichever worker finished the node before it) is new work for the tenant's reviewers.
+    if (notice.type === 'node.awaiting_review' && this.server?.sockets.adapter.rooms.has(reviewsRoom(notice.tenantId))) {
+      const parked: ReviewEventMap['review.parked'] = { runId: notice.runId, nodeId: notice.nodeId };
+      this.server.to(reviewsRoom(notice.tenantId)).emit('review.parked', parked);
+    }
     const runRoom = `run:${notice.runId}`;
     const tenantRoom = `tenant:${notice.tenantId}`;
     const rooms = this.server?.sockets.adapter.rooms;
@@ -144,16 +162,26 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     return principal;
   }
 
-  @SubscribeMessage('subscribe')
-  async subscribe(@ConnectedSocket() client: Socket, @MessageBody() body: Partial<SubscribeRequest> | undefined): Promise<SubscribeAck> {
-    const principal = await (client.data.authenticated as Promise<Principal | null> | undefined);
-    if (!principal) return { ok: false, error: 'not signed in' };
-    if (body && 'feed' in body) {
-      if (body.feed !== 'tenant') return { ok: false, error: `unknown feed: ${String(body.feed)}` };
+  /** The tenant feed (every run of the tenant) or the review feed (runs parked for review, decisions): staff and reviewers only. */
+  private async joinFeed(client: Socket, principal: Principal, feed: unknown): Promise<SubscribeAck> {
+    if (feed === 'tenant') {
       if (!watchesTenant(principal)) return { ok: false, error: 'the tenant feed is for staff and reviewers: subscribe to your shoots by runId' };
       await client.join(`tenant:${principal.tenantId}`);
       return { ok: true };
     }
+    if (feed === 'reviews') {
+      if (!watchesReviews(principal)) return { ok: false, error: 'the review feed is for staff and reviewers' };
+      await client.join(reviewsRoom(principal.tenantId));
+      return { ok: true };
+    }
+    return { ok: false, error: `unknown feed: ${String(feed)}` };
+  }
+
+  @SubscribeMessage('subscribe')
+  async subscribe(@ConnectedSocket() client: Socket, @MessageBody() body: Partial<SubscribeRequest> | undefined): Promise<SubscribeAck> {
+    const principal = await (client.data.authenticated as Promise<Principal | null> | undefined);
+    if (!principal) return { ok: false, error: 'not signed in' };
+    if (body && 'feed' in body) return this.joinFeed(client, principal, body.feed);
     const runId = body && 'runId' in body ? body.runId : undefined;
     if (typeof runId !== 'string' || !runId) return { ok: false, error: 'runId is required' };
     try {
@@ -172,6 +200,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   async unsubscribe(@ConnectedSocket() client: Socket, @MessageBody() body: Partial<SubscribeRequest> | undefined): Promise<SubscribeAck> {
     const principal = await (client.data.authenticated as Promise<Principal | null> | undefined);
     if (body && 'feed' in body && body.feed === 'tenant' && principal) await client.leave(`tenant:${principal.tenantId}`);
+    else if (body && 'feed' in body && body.feed === 'reviews' && principal) await client.leave(reviewsRoom(principal.tenantId));
     else if (body && 'runId' in body && typeof body.runId === 'string') await client.leave(`run:${body.runId}`);
     return { ok: true };
   }
