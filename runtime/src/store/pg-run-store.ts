@@ -34,10 +34,10 @@ export class PgRunStore {
     return this.transaction(async (c) => {
       await debit(c, runs.map((r) => ({ tenantId: r.tenantId, amount: r.priceCredits })));
       await c.query(
-        `INSERT INTO runs (id, tenant_id, user_id, kind, graph_version_id, template_id, parent_run_id, replay_from, status, plan, seed_inputs, params, price_credits, idempotency_key)
-         SELECT r.id, r.tenant_id, r.user_id, r.kind, r.graph_version_id, r.template_id, r.parent_run_id, r.replay_from, 'queued', r.plan, r.seed_inputs, r.params, r.price_credits, r.idempotency_key
+        `INSERT INTO runs (id, tenant_id, user_id, kind, graph_version_id, template_id, parent_run_id, replay_from, status, plan, seed_inputs, params, price_credits, idempotency_key, idempotency_fingerprint)
+         SELECT r.id, r.tenant_id, r.user_id, r.kind, r.graph_version_id, r.template_id, r.parent_run_id, r.replay_from, 'queued', r.plan, r.seed_inputs, r.params, r.price_credits, r.idempotency_key, r.idempotency_fingerprint
          FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, tenant_id uuid, user_id uuid, kind text, graph_version_id uuid, template_id uuid,
-           parent_run_id uuid, replay_from text, plan jsonb, seed_inputs jsonb, params jsonb, price_credits int, idempotency_key text)`,
+           parent_run_id uuid, replay_from text, plan jsonb, seed_inputs jsonb, params jsonb, price_credits int, idempotency_key text, idempotency_fingerprint text)`,
         [
           JSON.stringify(
             runs.map((r) => ({
@@ -54,6 +54,7 @@ export class PgRunStore {
               params: r.params ?? {},
               price_credits: r.priceCredits,
               idempotency_key: r.idempotencyKey ?? null,
+              idempotency_fingerprint: r.idempotencyFingerprint ?? null,
             })),
           ),
         ],
