@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/access-policy';
+import { ApiZodBody } from '../common/openapi';
 import { ZodPipe } from '../common/zod-pipe';
 import { ReviewService } from './review.service';
 
@@ -11,7 +12,7 @@ const DecisionBody = z.object({
   note: z.string().max(2000).optional(),
   rerunFrom: z.string().optional(),
   params: z.record(z.string(), z.unknown()).optional(),
-});
+}).meta({ examples: [{ decision: 'retry', note: 'logo cut off', rerunFrom: 'scene', params: { seed: 42 } }] });
 type DecisionBody = z.infer<typeof DecisionBody>;
 
 /** The reviewer console's API: runs parked at a review node, and the decision that resumes them. */
@@ -29,6 +30,7 @@ export class ReviewController {
 
   @Post(':runId/:nodeId')
   @ApiOperation({ summary: 'Approve, reject (refunds) or retry from an upstream node with adjusted params' })
+  @ApiZodBody(DecisionBody)
   decide(
     @CurrentPrincipal() p: Principal,
     @Param('runId') runId: string,
