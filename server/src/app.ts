@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Logger, VERSION_NEUTRAL, VersioningType } from '@nestjs/common';
+import { type INestApplication, Logger, VERSION_NEUTRAL, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -37,9 +37,7 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
   app.useBodyParser('json', { limit: '2mb' });
   app.use(rejectDeepJson());
   app.enableShutdownHooks();
-  // Every route answers under /api/v1/… (the public, versioned API) and, unversioned, under /api/….
-  app.setGlobalPrefix('api', { exclude: ['metrics'] });
-  app.enableVersioning({ type: VersioningType.URI, defaultVersion: [VERSION_NEUTRAL, '1'] });
+  routeVersions(app);
   // Database outages → 503 + Retry-After; client errors → their 4xx, logged at warn; the rest → 500.
   app.useGlobalFilters(new TransientErrorFilter(app.getHttpAdapter()));
   SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app));
@@ -58,6 +56,12 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
   timer.unref();
   app.get(InfraModule).onClose(() => clearInterval(timer));
   return app;
+}
+
+/** Every route answers under /api/v1/… (the public, versioned API) and, unversioned, under /api/…. */
+export function routeVersions(app: INestApplication): void {
+  app.setGlobalPrefix('api', { exclude: ['metrics'] });
+  app.enableVersioning({ type: VersioningType.URI, defaultVersion: [VERSION_NEUTRAL, '1'] });
 }
 
 /**

@@ -22,11 +22,20 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addSecurityRequirements('apiKey')
     .addSecurityRequirements('session')
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config, {
+    // One id per operation, stable for the typed client: only v1 paths are kept, so the version adds nothing.
+    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
   document.paths = Object.fromEntries(
     Object.entries(document.paths)
       .filter(([path]) => path.startsWith('/api/v1/'))
       .sort(([a], [b]) => a.localeCompare(b)),
   );
+  // Each route is listed twice before the filter (unversioned and v1), so Nest numbered the second id: undo that.
+  for (const item of Object.values(document.paths)) {
+    for (const op of Object.values(item) as Array<{ operationId?: string }>) {
+      if (op?.operationId) op.operationId = op.operationId.replace(/\[\d+\]$/, '');
+    }
+  }
   return document;
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseInterceptors, Version, VERSION_NEUTRAL } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseInterceptors, Version, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
@@ -48,8 +48,9 @@ export class ShootsController {
     @Res({ passthrough: true }) res: Response,
     @UploadedImage() image: StagedUpload | undefined,
     @Body() body: unknown,
-    @Headers('idempotency-key') idempotencyKey?: string,
   ) {
+    // Read here, not with @Headers: the document names it once, optional, through @ApiHeader.
+    const idempotencyKey = req.header('idempotency-key');
     const request = req.is('multipart/form-data')
       ? (() => {
           const fields = new ZodPipe(CreateShootMultipart.partial()).transform(body ?? {});
