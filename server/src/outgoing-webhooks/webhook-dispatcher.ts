@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
@@ -26,10 +26,11 @@ const SWEEP_OVERLAP_MS = 5 * 60_000;
  * receiver can count each event once however many attempts it saw.
  */
 @Injectable()
-export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
+export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('webhooks');
   private queue!: Queue<WebhookJobData>;
   private worker?: Worker<WebhookJobData>;
+  private workerConnection?: Redis;
   private subscriber?: Redis;
   private timer?: NodeJS.Timeout;
   private lastSweepStart?: Date;
@@ -46,6 +47,7 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
     this.queue = webhookQueue(this.redis, this.config.queuePrefix);
     this.queue.on('error', (err) => this.log.warn(`Redis error (webhook queue): ${err.message}`));
     const connection = createRedis({ url: this.config.redisUrl, prefix: this.config.queuePrefix });
+    this.workerConnection = connection;
     connection.on('error', (err: Error) => this.log.warn(`Redis error (webhook worker): ${err.message}`));
     this.worker = new Worker<WebhookJobData>(WEBHOOK_QUEUE, (job) => this.deliver(job), {
       connection,
@@ -67,11 +69,14 @@ export class WebhookDispatcher implements OnModuleInit, OnApplicationShutdown {
     this.requestSweep();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the shared Redis and pool close (InfraModule, at application shutdown). */
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     this.subscriber?.disconnect();
     await this.sweeping?.catch(() => undefined);
     await this.worker?.close().catch(() => undefined);
+    // BullMQ leaves a connection it was given open.
+    this.workerConnection?.disconnect();
     await this.queue?.close().catch(() => undefined);
   }
 
