@@ -141,6 +141,10 @@ test('Idempotency-Key: the same request answers the same shoot (200, charged onc
   assert.equal(new Set(burst.map((r) => r.body.id)).size, 1, 'one shoot');
   assert.equal((await sql(`SELECT count(*)::int AS n FROM runs WHERE idempotency_key = 'order-1003'`))[0].n, 1);
   assert.equal(await balance(tenantA), beforeBurst - 1, 'charged once');
+  // Keys are per tenant: another seller of the shop reusing one gets 409, never the first seller's shoot.
+  const seller2Upload = await upload(keys.aUser2);
+  const reused = await createShoot(keys.aUser2, { templateId: 'white-studio', uploadId: seller2Upload }, 'order-1001');
+  assert.equal(reused.status, 409);
   // The same key in another tenant is another shoot.
   const bUpload = await upload(keys.bUser);
   const inB = await createShoot(keys.bUser, { templateId: 'white-studio', uploadId: bUpload }, 'order-1001');

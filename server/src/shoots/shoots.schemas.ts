@@ -6,7 +6,7 @@ const EXPOSED_PARAMS_EXAMPLE = { 'composite.fill': 0.8 };
 /** POST /api/v1/shoots as JSON: a template and the id of an earlier upload (POST /api/v1/uploads). */
 export const CreateShootJson = z
   .object({
-    templateId: z.string().min(1).max(200).describe('template id or slug'),
+    templateId: z.string().min(1).describe('template id or slug'),
     uploadId: z.uuid().describe('the id POST /api/v1/uploads answered'),
     params: z.record(z.string(), z.unknown()).optional().describe('exposed params of the template, by "nodeId.param"'),
   })
@@ -16,7 +16,7 @@ export type CreateShootJson = z.infer<typeof CreateShootJson>;
 /** POST /api/v1/shoots as multipart/form-data: the photo itself in `image`, params as a JSON string. */
 export const CreateShootMultipart = z
   .object({
-    templateId: z.string().min(1).max(200).describe('template id or slug'),
+    templateId: z.string().min(1).describe('template id or slug'),
     params: z.string().optional().describe('JSON object of exposed params, e.g. {"composite.fill":0.8}'),
   })
   .meta({ examples: [{ templateId: 'white-studio', params: JSON.stringify(EXPOSED_PARAMS_EXAMPLE) }] });

@@ -97,7 +97,13 @@ export class ShootsService {
     if (request.image && request.uploadId) throw new BadRequestException('send either the image file or uploadId, not both');
     const upload = request.uploadId ? await this.uploads.find(p, request.uploadId) : undefined;
     const fingerprint = idempotencyKey
-      ? requestFingerprint({ templateId: request.templateId ?? null, params: request.params, photo: upload?.sha256 ?? request.image?.sha256 ?? null })
+      ? requestFingerprint({
+          // Keys are per tenant: another seller of the shop reusing one is another request (409), never their shoot.
+          userId: p.userId,
+          templateId: request.templateId ?? null,
+          params: request.params,
+          photo: upload?.sha256 ?? request.image?.sha256 ?? null,
+        })
       : undefined;
     const earlier = idempotencyKey ? await this.runWithIdempotencyKey(p, idempotencyKey, fingerprint!) : null;
     if (earlier) return { ...earlier, repeated: true };

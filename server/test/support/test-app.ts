@@ -34,7 +34,9 @@ export async function startTestApp(label: string, options: { workers?: number } 
     STORAGE_DIR: storage,
     PORT: '0',
   };
-  const config = loadConfig({ ...process.env, ...env });
+  // Tests call fast from one key: rate limits out of the way unless a test sets its own (public-api.test.ts).
+  const generousLimits = { RATE_LIMIT_CREATE_PER_MINUTE: '1000000', RATE_LIMIT_READ_PER_MINUTE: '1000000', RATE_LIMIT_WRITE_PER_MINUTE: '1000000' };
+  const config = loadConfig({ ...generousLimits, ...process.env, ...env });
   const app = await createApp(config, { logger: false });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
