@@ -4,7 +4,7 @@ import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
-import { createStudioflowClient, type StudioflowClient } from '../src/client';
+import { createStudioflowClient, verifyWebhook, type StudioflowClient } from '../src/client';
 import { CLIENT_SCHEMA_PATH, clientSchemaSource } from '../src/client/generate';
 import { api, sql as sqlOn, startTestApp, type TestApp } from './support/test-app';
 
@@ -242,6 +242,8 @@ interface Received {
   id: string;
   body: any;
   signatureOk: boolean;
+  /** What the client package's verifyWebhook says of the same request. */
+  clientVerifies: boolean;
 }
 
 async function startReceiver(answer: (webhookId: string, nth: number) => Promise<number>): Promise<{ server: Server; url: string; received: Received[]; setSecret(s: string): void }> {
@@ -258,7 +260,12 @@ async function startReceiver(answer: (webhookId: string, nth: number) => Promise
       const expected = Buffer.from(`v1,${createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64')).update(`${id}.${timestamp}.${body}`).digest('base64')}`);
       const given = Buffer.from(String(req.headers['webhook-signature']));
       const fresh = Math.abs(Date.now() / 1000 - Number(timestamp)) < 300;
-      received.push({ id, body: JSON.parse(body), signatureOk: fresh && given.length === expected.length && timingSafeEqual(given, expected) });
+      received.push({
+        id,
+        body: JSON.parse(body),
+        signatureOk: fresh && given.length === expected.length && timingSafeEqual(given, expected),
+        clientVerifies: verifyWebhook(secret, req.headers as Record<string, string>, body) && !verifyWebhook(secret, req.headers as Record<string, string>, `${body} `),
+      });
       const nth = (perId.get(id) ?? 0) + 1;
       perId.set(id, nth);
       const status = await answer(id, nth);
@@ -318,6 +325,7 @@ test('webhooks: signed Standard Webhooks deliveries, retried with the same webho
 
     // From the receiver's side: every request signed, each event under one webhook-id, one event per shoot.
     assert.ok(receiver.received.every((r) => r.signatureOk), 'every signature verifies');
+    assert.ok(receiver.received.every((r) => r.clientVerifies), "the client's verifyWebhook agrees and refuses a changed body");
     const byEvent = new Map<string, Received[]>();
     for (const r of receiver.received) byEvent.set(r.id, [...(byEvent.get(r.id) ?? []), r]);
     const events = [...byEvent.values()].map((rs) => rs[0].body);

@@ -2,6 +2,8 @@ import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from './schema';
 
 export type { components, operations, paths } from './schema';
+/** For a webhook receiver: checks a delivery's Standard Webhooks signature and timestamp. */
+export { verifyWebhook } from '../outgoing-webhooks/signing';
 
 /** The public API, typed from its OpenAPI document (schema.d.ts, made by `npm run gen:client -w server`). */
 export type StudioflowClient = Client<paths>;
