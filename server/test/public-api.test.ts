@@ -354,6 +354,31 @@ test('webhooks: signed Standard Webhooks deliveries, retried with the same webho
   }
 });
 
+test('a shoot that ends while the API is down still gets its webhook once the API is back', async () => {
+  const receiver = await startReceiver(async () => 200);
+  try {
+    const created = await api(t, '/api/v1/webhooks', { method: 'POST', key: keys.bStaff, body: JSON.stringify({ url: receiver.url, eventTypes: ['shoot.failed'] }) });
+    assert.equal(created.status, 201);
+    receiver.setSecret(created.body.secret);
+    const uploadId = await upload(keys.bUser);
+    const shoot = await createShoot(keys.bUser, { templateId: 'white-studio', uploadId });
+    await api(t, `/api/v1/shoots/${shoot.body.id}/cancel`, { method: 'POST', key: keys.bUser });
+    const restarting = t.restartApi(3000);
+    await new Promise((r) => setTimeout(r, 1000));
+    // No API listens and nothing is published: only PostgreSQL knows the shoot ended.
+    await sql(`UPDATE runs SET status = 'failed', error = 'ended while the API was down', finished_at = now() WHERE id = $1`, [shoot.body.id]);
+    await restarting;
+    const got = await until('the webhook after the restart', async () => receiver.received.find((r) => r.body.data.id === shoot.body.id), 60_000);
+    assert.equal(got.body.type, 'shoot.failed');
+    assert.ok(got.signatureOk);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(receiver.received.filter((r) => r.body.data.id === shoot.body.id).length, 1, 'sent once');
+  } finally {
+    receiver.server.closeAllConnections();
+    receiver.server.close();
+  }
+});
+
 test('the OpenAPI document lists request bodies with examples, the API-key and session schemes, and only /api/v1 paths', async () => {
   const doc = (await (await fetch(`${t.baseUrl}/api/docs-json`)).json()) as any;
   assert.ok(Object.keys(doc.paths).length > 20);

@@ -1,16 +1,26 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseInterceptors, Version, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/access-policy';
 import { ApiZodResponse, openApiSchema, withFile } from '../common/openapi';
 import { ZodPipe } from '../common/zod-pipe';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
-import { parseParams, ShootsService } from './shoots.service';
+import { parseParams, ShootsService, type ShootRequest } from './shoots.service';
 import { Cancelled, CreateShootJson, CreateShootMultipart, ListShootsQuery, RunStarted, ShootDetail, ShootPage, ShootSummary } from './shoots.schemas';
 import { type StagedUpload, UploadedImage, UploadInterceptor } from './upload';
-import { z } from 'zod';
 
+/** The two ways to ask for a shoot: multipart with the photo (params as a JSON string), or JSON naming an upload. */
+function shootRequest(req: Request, body: unknown, image: StagedUpload | undefined): ShootRequest {
+  if (req.is('multipart/form-data')) {
+    // Partial: a missing templateId answers the service's own 400, as it always has.
+    const fields = new ZodPipe(CreateShootMultipart.partial()).transform(body ?? {});
+    return { templateId: fields.templateId, params: parseParams(fields.params), image };
+  }
+  const json = new ZodPipe(CreateShootJson).transform(body ?? {});
+  return { templateId: json.templateId, params: json.params ?? {}, uploadId: json.uploadId };
+}
 
 @ApiTags('shoots')
 @Controller()
@@ -51,16 +61,7 @@ export class ShootsController {
   ) {
     // Read here, not with @Headers: the document names it once, optional, through @ApiHeader.
     const idempotencyKey = req.header('idempotency-key');
-    const request = req.is('multipart/form-data')
-      ? (() => {
-          const fields = new ZodPipe(CreateShootMultipart.partial()).transform(body ?? {});
-          return { templateId: fields.templateId, params: parseParams(fields.params), image };
-        })()
-      : (() => {
-          const json = new ZodPipe(CreateShootJson).transform(body ?? {});
-          return { templateId: json.templateId, params: json.params ?? {}, uploadId: json.uploadId };
-        })();
-    const started = await this.shoots.submitShoot(p, request, idempotencyKey);
+    const started = await this.shoots.submitShoot(p, shootRequest(req, body, image), idempotencyKey);
     if (started.repeated) res.status(200);
     return { id: started.id, runId: started.runId };
   }
