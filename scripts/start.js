@@ -45,7 +45,22 @@ async function main() {
   await waitForHealth(port, 120000);
   launch('worker', 'server/dist/src/worker/main.js', true);
   launch('gpu-runtime', 'gpu-runtime/dist/src/main.js', true);
-  console.log(`\nStudioflow is up: editor http://localhost:${port}/  API docs http://localhost:${port}/api/docs\n`);
+  // The demo accounts and dev keys the API seeds (server/src/seed, server/src/config).
+  const env = process.env;
+  const password = env.STUDIOFLOW_DEMO_PASSWORD || 'studioflow-demo';
+  const staffKey = env.STUDIOFLOW_STAFF_KEY ?? 'sf_staff_dev';
+  console.log(
+    [
+      '',
+      `Studioflow is up. Sign in with a demo account (staff and operator@studioflow.test too), password ${password}:`,
+      `  Shoot app       http://localhost:${port}/app     seller@studioflow.test / ${password}`,
+      `  Review console  http://localhost:${port}/review  reviewer@studioflow.test / ${password}`,
+      `  Editor (staff)  http://localhost:${port}/        API key ${staffKey}`,
+      `  API docs        http://localhost:${port}/api/docs  API keys: seller ${env.STUDIOFLOW_USER_KEY ?? 'sf_user_dev'}, staff ${staffKey}, ` +
+        `reviewer ${env.STUDIOFLOW_REVIEWER_KEY ?? 'sf_reviewer_dev'}, operator ${env.STUDIOFLOW_OPERATOR_KEY ?? 'sf_operator_dev'}`,
+      '',
+    ].join('\n'),
+  );
 }
 
 main().catch((err) => {

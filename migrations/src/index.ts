@@ -4,8 +4,20 @@ import { RunIdempotencyKey1764690000000 } from './1764690000000-run-idempotency-
 import { ArtifactUrlSecret1796224054000 } from './1796224054000-artifact-url-secret';
 import { RunCosts1796230000000 } from './1796230000000-run-costs';
 import { WebhookDeliveries1796230001000 } from './1796230001000-webhook-deliveries';
+import { Accounts1796300000000 } from './1796300000000-accounts';
 import { PublicApi1796300400000 } from './1796300400000-public-api';
+import { TemplatePreviews1796300500000 } from './1796300500000-template-previews';
 
-/** Every migration, oldest first. The server's DataSource runs the pending ones at start. */
-export const migrations = [InitialSchema1732480000000, AccessModel1764680000000, RunIdempotencyKey1764690000000, ArtifactUrlSecret1796224054000, RunCosts1796230000000, WebhookDeliveries1796230001000, PublicApi1796300400000];
+/** Every migration, oldest first (one per line). The server's DataSource runs the pending ones at start. */
+export const migrations = [
+  InitialSchema1732480000000,
+  AccessModel1764680000000,
+  RunIdempotencyKey1764690000000,
+  ArtifactUrlSecret1796224054000,
+  RunCosts1796230000000,
+  WebhookDeliveries1796230001000,
+  Accounts1796300000000,
+  PublicApi1796300400000,
+  TemplatePreviews1796300500000,
+];
 export * from './database';

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
 import { ArtifactsModule } from './artifacts/artifacts.module';
 import { AuthModule } from './auth/auth.module';
@@ -21,7 +22,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forRoot(config), AuthModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule, CostsModule, WebhooksModule, ProvidersModule, OutgoingWebhooksModule, RateLimitModule],
+      imports: [InfraModule.forRoot(config), AuthModule, AccountsModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule, CostsModule, WebhooksModule, ProvidersModule, OutgoingWebhooksModule, RateLimitModule],
       controllers: [CatalogController],
       providers: [SeedService],
     };

@@ -15,6 +15,7 @@ import { rejectDeepJson } from './common/json-depth';
 import { buildOpenApiDocument } from './openapi-document';
 import { loadConfig, type AppConfig } from './config/config';
 import { SeedService } from './seed/seed.service';
+import { TemplatePreviewsService } from './templates/template-previews.service';
 import { InfraModule } from './db/infra.module';
 import { TransientErrorFilter } from './common/transient-error.filter';
 
@@ -46,6 +47,8 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
   await app.get(SeedService).seed();
   const coordinator = app.get(RunCoordinator);
   await coordinator.reconcile();
+  // Template previews run through the workers like any shoot: the API does not wait for them.
+  if (config.templatePreviews) void app.get(TemplatePreviewsService).startMissing().catch((err: unknown) => new Logger('template-previews').warn(`previews not started: ${String(err)}`));
   // Redis keeps nothing on disk: re-enqueue from PostgreSQL periodically, not only at start.
   // A failed round (the database or Redis away) is logged and the next round tries again.
   const reconcileLog = new Logger('reconcile');

@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   console.log(`Studioflow API + editor on http://localhost:${config.port}/ (API docs at /api/docs)`);
   const k = config.devKeys;
   console.log(`dev API keys: staff=${k.staff} reviewer=${k.reviewer} end-user=${k.endUser} operator=${k.operator} (queues at /admin/queues, /metrics)`);
+  console.log(`demo sign-in (password ${config.demoPassword}): seller@studioflow.test at /app, reviewer@studioflow.test at /review, staff@ and operator@studioflow.test`);
 }
 
 main().catch((err) => {

@@ -228,6 +228,14 @@ const MATRIX: Row[] = [
   { route: 'scene providers', method: 'GET', path: () => '/api/providers', expect: cells(403, { anon: 401, operator: 200, aStaff: 200, bStaff: 200 }) },
   { route: 'cost sums', method: 'GET', path: () => '/api/costs?groupBy=template', expect: cells(403, { ...TENANT, aStaff: 200, bStaff: 200 }) },
   { route: 'list keys', method: 'GET', path: () => '/api/keys', expect: cells(200, { anon: 401 }) },
+  { route: 'who am I', method: 'GET', path: () => '/api/v1/me', expect: cells(200, { anon: 401 }) },
+  {
+    route: 'invite into the tenant',
+    method: 'POST',
+    path: () => '/api/v1/invites',
+    body: () => ({ email: `invitee-${Math.random().toString(36).slice(2, 10)}@matrix.test`, role: 'reviewer' }),
+    expect: cells(403, { ...TENANT, aStaff: 201, bStaff: 201 }),
+  },
   { route: 'metrics', method: 'GET', path: () => '/metrics', expect: cells(403, { anon: 401, operator: 200 }) },
   { route: 'Bull Board', method: 'GET', path: () => '/admin/queues', expect: cells(403, { anon: 401, operator: 200 }) },
   { route: 'Bull Board: list jobs', method: 'GET', path: () => '/admin/queues/api/queues', expect: cells(403, { anon: 401, operator: 200 }) },
@@ -260,7 +268,7 @@ test('lists hold only what the caller may see', async () => {
   assert.ok(mine.body.length >= 1 && mine.body.every((s: { id: string }) => s.id), 'aUser lists shoots');
   const ownerOf = new Map((await sql(`SELECT r.id, u.email FROM runs r LEFT JOIN users u ON u.id = r.user_id`)).map((r) => [r.id, r.email]));
   assert.ok(mine.body.some((s: { id: string }) => s.id === fx.shoot));
-  assert.deepEqual([...new Set(mine.body.map((s: { id: string }) => ownerOf.get(s.id)))], ['seller@studioflow.local'], 'an end user lists only their own shoots');
+  assert.deepEqual([...new Set(mine.body.map((s: { id: string }) => ownerOf.get(s.id)))], ['seller@studioflow.test'], 'an end user lists only their own shoots');
   const other = await call('aUser2', 'GET', '/api/shoots?limit=200');
   assert.ok(!other.body.some((s: { id: string }) => s.id === fx.shoot), "another end user of the same tenant does not list it");
   const staff = await call('aStaff', 'GET', '/api/shoots?limit=200');

@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { getApiKey } from './client';
-import { NODE_STATE_EVENTS, type NodeStateEvent, type RunEventMap, type RunEventName } from '@studioflow/runtime/graph';
+import { NODE_STATE_EVENTS, type NodeStateEvent, type RunEventMap, type RunEventName, type SubscribeRequest } from '@studioflow/runtime/graph';
 import type { Shoot } from './types';
 
 /**
@@ -14,8 +14,9 @@ export type RunEvents = { [K in RunEventName]: (e: RunEventMap[K]) => void } & {
 };
 
 /**
- * One Socket.IO connection per watched run (same origin, default /socket.io path). Subscribes on
- * every (re)connect so a dropped connection picks the run up again. Returns a close function.
+ * One Socket.IO connection per watched run (same origin, default /socket.io path): the server sends
+ * a socket only the runs it subscribed to. Subscribes on every (re)connect so a dropped connection
+ * picks the run up again. Returns a close function.
  */
 export function watchRun(
   runId: string,
@@ -25,7 +26,7 @@ export function watchRun(
   const socket: Socket = io({ auth: { token: getApiKey() }, reconnectionDelayMax: 5000 });
   socket.on('connect', () => {
     onConnection?.('connected');
-    socket.emit('subscribe', { runId });
+    socket.emit('subscribe', { runId } satisfies SubscribeRequest);
   });
   socket.on('disconnect', (reason) => onConnection?.('disconnected', String(reason)));
   socket.on('connect_error', (err) => onConnection?.('error', err.message));

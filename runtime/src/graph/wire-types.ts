@@ -42,6 +42,12 @@ export interface TemplateListing extends Omit<PublishTemplateBody, 'description'
    * configure). Sellers never see such a template.
    */
   needsProvider?: string;
+  /**
+   * The card's preview image: the template's current version run once on the bundled sample photo
+   * (a signed URL, no key needed). Absent until that run delivered, and for a template that cannot
+   * run here: show a placeholder.
+   */
+  previewUrl?: string;
 }
 
 /** Fields every run event carries. */
@@ -88,6 +94,15 @@ export interface RunEventMap {
 }
 
 export type RunEventName = keyof RunEventMap;
+
+/**
+ * What a socket sends as `subscribe` (and `unsubscribe`): one run's events, or — staff and reviewers
+ * only — the tenant feed, every run of the tenant. A socket hears nothing until it subscribes.
+ */
+export type SubscribeRequest = { runId: string } | { feed: 'tenant' };
+
+/** The acknowledgement of `subscribe`: a run's answer carries its status (the `run.snapshot` event follows). */
+export type SubscribeAck = { ok: true; status?: string } | { ok: false; error: string };
 
 /** One event with its name in `type` (how the runtime publishes them). */
 export type RunEvent<K extends RunEventName = RunEventName> = { [P in K]: { type: P } & RunEventMap[P] }[K];

@@ -6,7 +6,9 @@ import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { readsTenantArtifacts } from '../auth/access-policy';
 import { ApiKeyService } from '../auth/api-keys';
 import { extractKey } from '../auth/auth.guard';
+import { sessionToken } from '../auth/cookies';
 import { Public } from '../auth/decorators';
+import { SessionService } from '../auth/sessions';
 import { ArtifactUrls } from './artifact-urls';
 import { ArtifactsService } from './artifacts.service';
 
@@ -18,6 +20,7 @@ export class ArtifactsController {
     private readonly store: LocalArtifactStore,
     private readonly urls: ArtifactUrls,
     private readonly keys: ApiKeyService,
+    private readonly sessions: SessionService,
   ) {}
 
   /** Serves an artifact the tenant owns; content-addressed, so it can be cached forever. */
@@ -43,13 +46,15 @@ export class ArtifactsController {
 
   /**
    * API clients send their key in a header, as everywhere else; a key in the URL is not accepted.
-   * By key, tenant staff and reviewers read the tenant's artifacts; an end user downloads through the
-   * signed URLs of their own shoots (the artifacts table cannot tell whose shoot made a file).
+   * By key or signed-in session (a GET: no CSRF token), tenant staff and reviewers read the tenant's
+   * artifacts; an end user downloads through the signed URLs of their own shoots (the artifacts table
+   * cannot tell whose shoot made a file).
    */
   private async tenantOfKey(req: Request): Promise<string> {
     const key = extractKey(req);
-    const principal = key ? await this.keys.resolve(key) : null;
-    if (!principal) throw new UnauthorizedException('a signed artifact URL or an API key (Authorization: Bearer <key>) is required');
+    const session = key ? undefined : sessionToken(req);
+    const principal = key ? await this.keys.resolve(key) : session ? ((await this.sessions.resolve(session))?.principal ?? null) : null;
+    if (!principal) throw new UnauthorizedException('a signed artifact URL, a session or an API key (Authorization: Bearer <key>) is required');
     if (principal.role === 'operator') throw new ForbiddenException('the operator key reads no tenant data');
     if (!readsTenantArtifacts(principal)) throw new NotFoundException('artifact not found: use the signed URL your shoot gives');
     return principal.tenantId;

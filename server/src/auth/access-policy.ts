@@ -13,13 +13,20 @@ export type Role = 'operator' | 'staff' | 'reviewer' | 'end_user';
 
 export const TENANT_ROLES: readonly Role[] = ['staff', 'reviewer', 'end_user'];
 
-/** Who is calling: resolved from an API key by the auth guard. */
+/** Who is calling: resolved from an API key or a browser session by the auth guard. */
 export interface Principal {
   userId: string;
   tenantId: string;
   role: Role;
   /** sha256 of the key used, so a revocation can reach live sockets too. */
   keyHash?: string;
+  /** sha256 of the session token, when a browser session (cookie) authenticated the call. */
+  sessionHash?: string;
+}
+
+/** How the caller was authenticated, as `GET /api/v1/me` reports it. */
+export function authenticatedVia(p: Principal): 'session' | 'api_key' {
+  return p.sessionHash ? 'session' : 'api_key';
 }
 
 /**

@@ -16,16 +16,30 @@ export function newApiKey(): string {
   return `sf_${randomBytes(24).toString('base64url')}`;
 }
 
+/** The start of a key, stored so the app can tell keys apart; far too short to use. */
+export function keyPrefix(key: string): string {
+  return key.slice(0, 10);
+}
+
 /** How long a resolved key is trusted without asking PostgreSQL; a revocation through the API is immediate. */
 const CACHE_TTL_MS = 10_000;
 
 export interface ApiKeySummary {
   id: string;
   label: string;
+  /** The key's first characters (the rest is never stored). */
+  prefix: string;
   userId: string;
   createdAt: Date;
+  /** The last request with the key, to within a minute; null if never used. */
+  lastUsedAt: Date | null;
   revokedAt: Date | null;
 }
+
+const SUMMARY_COLUMNS = `id, label, key_prefix AS prefix, user_id AS "userId", created_at AS "createdAt", last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"`;
+
+/** last_used_at is written when a resolution misses the cache, and at most this often per key. */
+const LAST_USED_EVERY_S = 60;
 
 /**
  * Resolves API keys to principals; keys are stored only as sha256 hashes. Every API process caches
@@ -60,7 +74,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     this.subscriber?.disconnect();
   }
 
-  /** Called with the hash of every key revoked anywhere (the realtime gateway drops its sockets). */
+  /** Called with the hash of every key revoked or session ended anywhere (the realtime gateway drops its sockets). */
   onRevoked(listener: (keyHash: string) => void): void {
     this.revokedListeners.push(listener);
   }
@@ -77,6 +91,15 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     const row = res.rows[0];
     const principal: Principal | null = row ? { userId: row.user_id, tenantId: row.tenant_id, role: row.role, keyHash: hash } : null;
     this.cache.set(hash, { principal, at: Date.now() });
+    if (principal) {
+      // Bookkeeping only: a failed write must not fail the request.
+      void this.pool
+        .query(`UPDATE api_keys SET last_used_at = now() WHERE key_hash = $1 AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))`, [
+          hash,
+          LAST_USED_EVERY_S,
+        ])
+        .catch(() => undefined);
+    }
     return principal;
   }
 
@@ -84,9 +107,8 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   async create(p: Principal, label: string): Promise<ApiKeySummary & { key: string }> {
     const key = newApiKey();
     const res = await this.pool.query(
-      `INSERT INTO api_keys (user_id, tenant_id, key_hash, label) VALUES ($1, $2, $3, $4)
-       RETURNING id, label, user_id AS "userId", created_at AS "createdAt", revoked_at AS "revokedAt"`,
-      [p.userId, p.tenantId, hashKey(key), label],
+      `INSERT INTO api_keys (user_id, tenant_id, key_hash, key_prefix, label) VALUES ($1, $2, $3, $4, $5) RETURNING ${SUMMARY_COLUMNS}`,
+      [p.userId, p.tenantId, hashKey(key), keyPrefix(key), label],
     );
     return { ...res.rows[0], key };
   }
@@ -94,7 +116,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   /** Tenant staff see the tenant's keys; everyone else their own. */
   async list(p: Principal): Promise<ApiKeySummary[]> {
     const res = await this.pool.query(
-      `SELECT id, label, user_id AS "userId", created_at AS "createdAt", revoked_at AS "revokedAt" FROM api_keys
+      `SELECT ${SUMMARY_COLUMNS} FROM api_keys
        WHERE tenant_id = $1 AND ($2::uuid IS NULL OR user_id = $2) ORDER BY created_at DESC LIMIT 500`,
       [p.tenantId, p.role === 'staff' ? null : p.userId],
     );
@@ -112,9 +134,17 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
       : { rows: [] };
     const row = res.rows[0];
     if (!row) throw new NotFoundException(`API key ${quote(id)} not found`);
-    this.forget(row.key_hash);
-    await this.redis.publish(this.channel, row.key_hash);
+    await this.announceRevoked(row.key_hash);
     return { id, revokedAt: row.revoked_at };
+  }
+
+  /**
+   * Tells every API process that a credential (an API key's or a browser session's hash) is gone:
+   * caches drop it and live sockets authenticated by it are disconnected.
+   */
+  async announceRevoked(hash: string): Promise<void> {
+    this.forget(hash);
+    await this.redis.publish(this.channel, hash);
   }
 
   private forget(keyHash: string): void {

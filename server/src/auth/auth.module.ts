@@ -3,11 +3,13 @@ import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyService } from './api-keys';
 import { AuthGuard } from './auth.guard';
 import { KeysController } from './keys.controller';
+import { LoginLimiter } from './login-limiter';
+import { SessionService } from './sessions';
 
 @Global()
 @Module({
   controllers: [KeysController],
-  providers: [ApiKeyService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [ApiKeyService],
+  providers: [ApiKeyService, SessionService, LoginLimiter, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [ApiKeyService, SessionService, LoginLimiter],
 })
 export class AuthModule {}

@@ -1,8 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import { type ArgumentsHost, Catch, HttpException, Logger, PayloadTooLargeException } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import type { Request } from 'express';
-import { clip, megabytes } from './errors';
+import type { Request, Response } from 'express';
+import { clip, megabytes, TooManyRequestsException } from './errors';
 
 /**
  * Every client error leaves as an HttpException with its own status and is logged at warn, one line,
@@ -23,6 +23,9 @@ export class ClientErrorsFilter extends BaseExceptionFilter {
     const req = host.switchToHttp().getRequest<Request | undefined>();
     // The path only: a query string may carry an API key (?key=).
     this.log.warn(`${req?.method ?? '?'} ${clip(req?.path ?? '?', 200)} ${client.getStatus()} ${clip(messageOf(client), 300)}`);
+    if (client instanceof TooManyRequestsException && host.getType() === 'http') {
+      host.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(Math.max(1, Math.ceil(client.retryAfterS))));
+    }
     super.catch(client, host);
   }
 }

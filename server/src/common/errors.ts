@@ -8,6 +8,13 @@ export class GraphProblemsException extends HttpException {
   }
 }
 
+/** 429 with `Retry-After: retryAfterS` (the client-errors filter writes the header). */
+export class TooManyRequestsException extends HttpException {
+  constructor(message: string, readonly retryAfterS: number) {
+    super({ statusCode: 429, error: 'Too Many Requests', message, retryAfterS }, HttpStatus.TOO_MANY_REQUESTS);
+  }
+}
+
 export function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }

@@ -7,6 +7,8 @@ export interface AppConfig extends ServiceEnv {
   port: number;
   editorDir: string;
   templatesDir: string;
+  /** Whether an API start runs each template's new version on the sample photo to make its card's preview. */
+  templatePreviews: boolean;
   maxUploadBytes: number;
   maxConcurrentUploads: number;
   maxInputPixels: number;
@@ -21,6 +23,15 @@ export interface AppConfig extends ServiceEnv {
   artifactUrlTtlS: number;
   /** Replicate's webhook signing secret; unset, POST /api/webhooks/replicate answers 404. */
   replicateWebhookSecret: string | undefined;
+  /** A browser session lasts this long from sign-in. */
+  sessionTtlS: number;
+  /** Sign-in attempts allowed per IP address and email within `loginWindowS`; then 429 with Retry-After. */
+  loginAttempts: number;
+  loginWindowS: number;
+  /** Credits a shop created by sign-up starts with. */
+  starterCredits: number;
+  /** The password of the seeded demo accounts (one per role). */
+  demoPassword: string;
   /** Per API key (per user for sessions) and route class: `points` requests per `perSeconds`. */
   rateLimits: Record<'create' | 'read' | 'write', { points: number; perSeconds: number }>;
   /** Outgoing webhooks: attempt timeout, attempts per event, first retry delay (doubling), loopback targets allowed (tests, dev). */
@@ -36,6 +47,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...serviceEnv(env),
     editorDir: resolve(env.EDITOR_DIR ?? resolve(repoRoot, 'editor/dist')),
     templatesDir: resolve(env.TEMPLATES_DIR ?? resolve(repoRoot, 'templates')),
+    templatePreviews: env.TEMPLATE_PREVIEWS !== 'off',
     maxUploadBytes: num('MAX_UPLOAD_BYTES', 40 * 1024 * 1024),
     maxConcurrentUploads: num('MAX_CONCURRENT_UPLOADS', 16),
     maxInputPixels: num('STUDIOFLOW_MAX_PIXELS', DEFAULT_MAX_PIXELS),
@@ -50,6 +62,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     artifactUrlSecret: env.ARTIFACT_URL_SECRET || undefined,
     artifactUrlTtlS: num('ARTIFACT_URL_TTL_S', 3600),
     replicateWebhookSecret: env.REPLICATE_WEBHOOK_SECRET?.trim() || undefined,
+    sessionTtlS: num('SESSION_TTL_S', 14 * 24 * 3600),
+    loginAttempts: num('LOGIN_ATTEMPTS', 10),
+    loginWindowS: num('LOGIN_WINDOW_S', 15 * 60),
+    starterCredits: num('STUDIOFLOW_STARTER_CREDITS', 20),
+    demoPassword: env.STUDIOFLOW_DEMO_PASSWORD || 'studioflow-demo',
     rateLimits: {
       create: { points: num('RATE_LIMIT_CREATE_PER_MINUTE', 120), perSeconds: 60 },
       read: { points: num('RATE_LIMIT_READ_PER_MINUTE', 1200), perSeconds: 60 },

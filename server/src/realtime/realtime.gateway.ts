@@ -11,10 +11,12 @@ import {
 import type { Server, Socket } from 'socket.io';
 import type { Redis } from 'ioredis';
 import { eventsChannel, parseBatch } from '@studioflow/runtime/bullmq';
-import type { RunEventMap } from '@studioflow/runtime/graph';
+import { SESSION_COOKIE, type RunEventMap, type SubscribeAck, type SubscribeRequest } from '@studioflow/runtime/graph';
 import type { RunNotice } from '@studioflow/runtime/store';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { ApiKeyService } from '../auth/api-keys';
+import { readCookie } from '../auth/cookies';
+import { csrfMatches, SessionService } from '../auth/sessions';
 import { watchesTenant, type Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { REDIS } from '../db/infra.module';
@@ -22,10 +24,13 @@ import { ShootsService } from '../shoots/shoots.service';
 
 /**
  * Streams run notices from Redis pub/sub (published by any worker) to the Socket.IO rooms of a run
- * (`run:<id>`) and of a tenant's gallery (`tenant:<id>`, staff and reviewers only: an end user hears
- * only the runs they subscribe to, and may subscribe only to their own). Subscribing answers with the
- * current snapshot, so a client that reconnects resumes from the present state. A revoked key's
- * sockets are disconnected at once.
+ * (`run:<id>`) and of a tenant's feed (`tenant:<id>`). A socket joins no room on connecting: it
+ * subscribes to the runs it shows (an end user only to their own), and staff or reviewers may ask for
+ * the tenant feed. With one socket per open shoot, an event reaches only the sockets showing that run
+ * instead of every socket of the tenant. Subscribing to a run answers with its current snapshot, so a
+ * client that reconnects resumes from the present state. A socket is authenticated by an API key in the
+ * handshake's `auth.token` or else by the browser's session cookie; a revoked key's or an ended
+ * session's sockets are disconnected at once.
  */
 @WebSocketGateway({ cors: { origin: true } })
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnModuleInit, OnModuleDestroy {
@@ -37,14 +42,16 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly keys: ApiKeyService,
+    private readonly sessions: SessionService,
     private readonly shoots: ShootsService,
     private readonly urls: ArtifactUrls,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.keys.onRevoked((keyHash) => {
+    this.keys.onRevoked((hash) => {
       for (const socket of this.server?.sockets.sockets.values() ?? []) {
-        if ((socket.data.principal as Principal | undefined)?.keyHash === keyHash) socket.disconnect(true);
+        const p = socket.data.principal as Principal | undefined;
+        if (p && (p.keyHash === hash || p.sessionHash === hash)) socket.disconnect(true);
       }
     });
     this.subscriber = this.redis.duplicate();
@@ -55,10 +62,18 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     });
   }
 
-  /** Sends a run notice to the run's and the tenant's rooms as the wire event the editor declares (RunEventMap). */
+  /**
+   * Sends a run notice to the run's and the tenant's rooms as the wire event the editor declares
+   * (RunEventMap). The hot path of every push: no database, URLs signed once per event whatever the
+   * number of listeners, and nothing at all when nobody listens (the common case for most notices).
+   */
   private emit(notice: RunNotice): void {
-    const rooms = this.server?.to(`run:${notice.runId}`).to(`tenant:${notice.tenantId}`);
-    if (!rooms) return;
+    const runRoom = `run:${notice.runId}`;
+    const tenantRoom = `tenant:${notice.tenantId}`;
+    const rooms = this.server?.sockets.adapter.rooms;
+    if (!rooms || (!rooms.has(runRoom) && !rooms.has(tenantRoom))) return;
+    // One broadcast to both rooms: a socket in both gets the event once.
+    const to = this.server.to(runRoom).to(tenantRoom);
     // Artifacts get URLs signed for the run's tenant, which owns them.
     if (notice.type === 'run.completed') {
       const event: RunEventMap['run.completed'] = {
@@ -66,11 +81,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
         results: this.urls.results(notice.outputs, notice.tenantId),
         ...(notice.costUsd !== undefined ? { costUsd: notice.costUsd } : {}),
       };
-      rooms.emit(notice.type, event);
+      to.emit(notice.type, event);
       return;
     }
     const { type, tenantId, ...event } = notice;
-    rooms.emit(type, this.urls.withUrls(event, tenantId));
+    to.emit(type, this.urls.withUrls(event, tenantId));
   }
 
   /** Engine.IO answers its HTTP long-polling requests itself, outside Express: same nosniff header. */
@@ -91,16 +106,32 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     return client.data.authenticated.then(() => undefined);
   }
 
-  private async authenticate(client: Socket): Promise<Principal | null> {
+  /**
+   * The handshake's API key, else its session cookie. A WebSocket handshake is not bound by CORS, and
+   * browsers send cookies with it: a page of another origin that opens a socket here must therefore
+   * prove it is the app by the CSRF token (`auth.csrf`, read from the sf_csrf cookie), which it cannot
+   * read. The apps served by this API are same-origin and need nothing.
+   */
+  private async resolvePrincipal(client: Socket): Promise<Principal | null> {
     // From the handshake's auth payload only: a key in the query string would travel in the URL.
-    const token = client.handshake.auth?.token as string | undefined;
+    const key = client.handshake.auth?.token as string | undefined;
+    if (typeof key === 'string' && key) return this.keys.resolve(key);
+    const token = readCookie(client.handshake.headers.cookie, SESSION_COOKIE);
+    const session = token ? await this.sessions.resolve(token) : null;
+    if (!session) return null;
+    if (sameOrigin(client.handshake.headers.origin, client.handshake.headers.host)) return session.principal;
+    const csrf = client.handshake.auth?.csrf;
+    return csrfMatches(typeof csrf === 'string' ? csrf : undefined, session.csrfHash) ? session.principal : null;
+  }
+
+  private async authenticate(client: Socket): Promise<Principal | null> {
     // A rejection (the database away) must not go unhandled: the socket is refused instead.
-    const principal = token ? await this.keys.resolve(token).catch((err: unknown) => {
-      this.log.warn(`socket refused, API key not checked: ${String(err)}`);
+    const principal = await this.resolvePrincipal(client).catch((err: unknown) => {
+      this.log.warn(`socket refused, credentials not checked: ${String(err)}`);
       return null;
-    }) : null;
+    });
     if (!principal) {
-      client.emit('error', { message: 'unknown or missing API key' });
+      client.emit('error', { message: 'unknown or missing API key or session' });
       client.disconnect(true);
       return null;
     }
@@ -110,17 +141,25 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
       return null;
     }
     client.data.principal = principal;
-    if (watchesTenant(principal)) await client.join(`tenant:${principal.tenantId}`);
     return principal;
   }
 
   @SubscribeMessage('subscribe')
-  async subscribe(@ConnectedSocket() client: Socket, @MessageBody() body: { runId?: string }) {
+  async subscribe(@ConnectedSocket() client: Socket, @MessageBody() body: Partial<SubscribeRequest> | undefined): Promise<SubscribeAck> {
     const principal = await (client.data.authenticated as Promise<Principal | null> | undefined);
-    if (!principal || !body?.runId) return { ok: false, error: 'runId is required' };
+    if (!principal) return { ok: false, error: 'not signed in' };
+    if (body && 'feed' in body) {
+      if (body.feed !== 'tenant') return { ok: false, error: `unknown feed: ${String(body.feed)}` };
+      if (!watchesTenant(principal)) return { ok: false, error: 'the tenant feed is for staff and reviewers: subscribe to your shoots by runId' };
+      await client.join(`tenant:${principal.tenantId}`);
+      return { ok: true };
+    }
+    const runId = body && 'runId' in body ? body.runId : undefined;
+    if (typeof runId !== 'string' || !runId) return { ok: false, error: 'runId is required' };
     try {
-      const snapshot = await this.shoots.get(principal, body.runId);
-      await client.join(`run:${body.runId}`);
+      // Row-level access as on GET /api/shoots/:id: another tenant's run, or another seller's, is not found.
+      const snapshot = await this.shoots.get(principal, runId);
+      await client.join(`run:${runId}`);
       client.emit('run.snapshot', snapshot);
       return { ok: true, status: snapshot.status };
     } catch (err) {
@@ -130,8 +169,20 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   }
 
   @SubscribeMessage('unsubscribe')
-  async unsubscribe(@ConnectedSocket() client: Socket, @MessageBody() body: { runId?: string }) {
-    if (body?.runId) await client.leave(`run:${body.runId}`);
+  async unsubscribe(@ConnectedSocket() client: Socket, @MessageBody() body: Partial<SubscribeRequest> | undefined): Promise<SubscribeAck> {
+    const principal = await (client.data.authenticated as Promise<Principal | null> | undefined);
+    if (body && 'feed' in body && body.feed === 'tenant' && principal) await client.leave(`tenant:${principal.tenantId}`);
+    else if (body && 'runId' in body && typeof body.runId === 'string') await client.leave(`run:${body.runId}`);
     return { ok: true };
+  }
+}
+
+/** Whether a handshake's Origin is this server (no Origin: not a browser page, so no cross-site page either). */
+function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
   }
 }

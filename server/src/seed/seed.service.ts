@@ -4,7 +4,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import { validateGraph, type GraphDoc } from '@studioflow/runtime/graph';
-import { hashKey } from '../auth/api-keys';
+import { hashKey, keyPrefix } from '../auth/api-keys';
+import { hashPassword, verifyPassword } from '../auth/passwords';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import type { ExposedParam } from '../db/entities';
 import { CATALOG, PG_POOL } from '../db/infra.module';
@@ -22,10 +23,18 @@ export const DEMO_TENANT = 'Demo studio';
 /** The operator's home tenant: it holds no shoots or credits; operators act on the platform. */
 export const PLATFORM_TENANT = 'Platform';
 
+/** The demo accounts, one per role, signed in with the demo password (STUDIOFLOW_DEMO_PASSWORD). */
+export const DEMO_ACCOUNTS = {
+  operator: { email: 'operator@studioflow.test', name: 'Olivia Operator' },
+  staff: { email: 'staff@studioflow.test', name: 'Sam Staff' },
+  reviewer: { email: 'reviewer@studioflow.test', name: 'Riley Reviewer' },
+  end_user: { email: 'seller@studioflow.test', name: 'Sasha Seller' },
+} as const;
+
 /** The version message of a template as shipped: staff versions say something else. */
 const SHIPPED = 'shipped template';
 
-/** First-start data: the demo tenant, its dev users and keys, and the shipped templates (published). */
+/** First-start data: the demo tenant, its demo accounts and dev keys, and the shipped templates (published). */
 @Injectable()
 export class SeedService {
   private readonly log = new Logger('seed');
@@ -40,16 +49,17 @@ export class SeedService {
     const tenantId = await this.ensureTenant(DEMO_TENANT, 1000);
     const { operator, staff, reviewer, endUser } = this.config.devKeys;
     const platformId = await this.ensureTenant(PLATFORM_TENANT, 0);
-    await this.ensureUser(platformId, 'operator@studioflow.local', 'operator', operator);
-    const staffId = await this.ensureUser(tenantId, 'staff@studioflow.local', 'staff', staff);
-    await this.ensureUser(tenantId, 'reviewer@studioflow.local', 'reviewer', reviewer);
-    await this.ensureUser(tenantId, 'seller@studioflow.local', 'end_user', endUser);
+    await this.ensureUser(platformId, 'operator', operator);
+    const staffId = await this.ensureUser(tenantId, 'staff', staff);
+    await this.ensureUser(tenantId, 'reviewer', reviewer);
+    await this.ensureUser(tenantId, 'end_user', endUser);
     for (const file of await this.templateFiles()) await this.ensureTemplate(tenantId, staffId, file);
     return { tenantId };
   }
 
   private async ensureTenant(name: string, credits: number): Promise<string> {
-    const found = await this.pool.query(`SELECT id FROM tenants WHERE name = $1`, [name]);
+    // The oldest of the name: a shop signed up later under the same name is not the demo tenant.
+    const found = await this.pool.query(`SELECT id FROM tenants WHERE name = $1 ORDER BY created_at LIMIT 1`, [name]);
     if (found.rows[0]) return found.rows[0].id;
     const created = await this.pool.query(`INSERT INTO tenants (name, credit_balance) VALUES ($1, $2) RETURNING id`, [name, credits]);
     const id = created.rows[0].id;
@@ -61,16 +71,31 @@ export class SeedService {
     return id;
   }
 
-  private async ensureUser(tenantId: string, email: string, role: string, key: string): Promise<string> {
+  private async ensureUser(tenantId: string, role: keyof typeof DEMO_ACCOUNTS, key: string): Promise<string> {
+    const { email, name } = DEMO_ACCOUNTS[role];
+    // Databases seeded before web sign-in named the demo accounts @studioflow.local: rename them, keeping their keys and shoots.
+    const local = email.replace(/\.test$/, '.local');
+    await this.pool.query(
+      `UPDATE users SET email = $2 WHERE email = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($2))`,
+      [local, email],
+    );
     const res = await this.pool.query(
-      `INSERT INTO users (tenant_id, email, role) VALUES ($1, $2, $3)
-       ON CONFLICT (email) DO UPDATE SET role = EXCLUDED.role RETURNING id`,
-      [tenantId, email, role],
+      `INSERT INTO users (tenant_id, email, name, role) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (email) DO UPDATE SET role = EXCLUDED.role RETURNING id, password_hash`,
+      [tenantId, email, name, role],
     );
     const userId = res.rows[0].id;
+    if (!(await verifyPassword(res.rows[0].password_hash, this.config.demoPassword))) {
+      await this.pool.query(`UPDATE users SET password_hash = $2, name = CASE WHEN name = '' THEN $3 ELSE name END WHERE id = $1`, [
+        userId,
+        await hashPassword(this.config.demoPassword),
+        name,
+      ]);
+    }
     await this.pool.query(
-      `INSERT INTO api_keys (user_id, tenant_id, key_hash, label) VALUES ($1, $2, $3, 'dev key') ON CONFLICT (key_hash) DO NOTHING`,
-      [userId, tenantId, hashKey(key)],
+      `INSERT INTO api_keys (user_id, tenant_id, key_hash, key_prefix, label) VALUES ($1, $2, $3, $4, 'dev key')
+       ON CONFLICT (key_hash) DO UPDATE SET key_prefix = EXCLUDED.key_prefix WHERE api_keys.key_prefix = ''`,
+      [userId, tenantId, hashKey(key), keyPrefix(key)],
     );
     return userId;
   }

@@ -5,6 +5,7 @@ import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/access-policy';
 import { ApiZodBody } from '../common/openapi';
 import { ZodPipe } from '../common/zod-pipe';
+import { TemplatePreviewsService } from './template-previews.service';
 import { TemplatesService } from './templates.service';
 
 const PublishBody = z.object({
@@ -34,7 +35,10 @@ type PublishBody = z.infer<typeof PublishBody>;
 @ApiTags('templates')
 @Controller('templates')
 export class TemplatesController {
-  constructor(private readonly templates: TemplatesService) {}
+  constructor(
+    private readonly templates: TemplatesService,
+    private readonly previews: TemplatePreviewsService,
+  ) {}
 
   @Post()
   @Roles('staff')
@@ -46,8 +50,9 @@ export class TemplatesController {
   }
 
   @Get()
-  list(@CurrentPrincipal() p: Principal) {
-    return this.templates.list(p);
+  @ApiOperation({ summary: 'The templates the caller may use, each with its preview image (previewUrl) once made' })
+  async list(@CurrentPrincipal() p: Principal) {
+    return this.previews.withPreviews(await this.templates.list(p));
   }
 
   @Get(':idOrSlug')

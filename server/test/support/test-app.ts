@@ -24,7 +24,7 @@ export interface TestApp {
 }
 
 /** The real API on a random port, a scratch database, a unique queue prefix, and real worker processes. */
-export async function startTestApp(label: string, options: { workers?: number } = {}): Promise<TestApp> {
+export async function startTestApp(label: string, options: { workers?: number; templatePreviews?: boolean } = {}): Promise<TestApp> {
   const db: ScratchDatabase = await createScratchDatabase(label);
   // A dot segment like the default `.storage`: serving artifacts from such a path once answered 404.
   const storage = join(await mkdtemp(join(tmpdir(), `sf-${label}-`)), '.storage');
@@ -33,6 +33,8 @@ export async function startTestApp(label: string, options: { workers?: number } 
     QUEUE_PREFIX: `sftest-${label}-${randomBytes(4).toString('hex')}`,
     STORAGE_DIR: storage,
     PORT: '0',
+    // Preview runs would add work to every test's worker: only the tests about previews ask for them.
+    TEMPLATE_PREVIEWS: options.templatePreviews ? 'on' : 'off',
   };
   // Tests call fast from one key: rate limits out of the way unless a test sets its own (public-api.test.ts).
   const generousLimits = { RATE_LIMIT_CREATE_PER_MINUTE: '1000000', RATE_LIMIT_READ_PER_MINUTE: '1000000', RATE_LIMIT_WRITE_PER_MINUTE: '1000000' };
