@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { createStudioflowClient, verifyWebhook, type StudioflowClient } from '../src/client';
 import { CLIENT_SCHEMA_PATH, clientSchemaSource } from '../src/client/generate';
+import { signedIn } from './support/session-client';
 import { api, sql as sqlOn, startTestApp, type TestApp } from './support/test-app';
 
 // The self-serve REST API (issue 13): uploads, shoots with Idempotency-Key and cursor pages, rate
@@ -210,6 +211,17 @@ test('rate limits: a key past its create budget answers 429 with Retry-After; ot
   assert.equal(upload.status, 429, 'uploads share the create budget');
   assert.equal((await api(t, '/api/v1/shoots', { key })).status, 200, 'reads have their own budget');
   assert.equal((await api(t, `/api/v1/shoots/${randomUUID()}/cancel`, { method: 'POST', key: keys.aUser2 })).status, 404, 'another key of the same user has its own budget');
+});
+
+test('sessions are limited per user: two sign-ins of the same seller share one budget', async () => {
+  const first = await signedIn(t.baseUrl, 'seller@studioflow.test');
+  const second = await signedIn(t.baseUrl, 'seller@studioflow.test');
+  const a = await first.call('GET', '/api/v1/shoots?limit=1');
+  const b = await second.call('GET', '/api/v1/shoots?limit=1');
+  assert.deepEqual([a.status, b.status], [200, 200]);
+  const remainingA = Number(a.headers.get('ratelimit-remaining'));
+  const remainingB = Number(b.headers.get('ratelimit-remaining'));
+  assert.ok(Number.isInteger(remainingA) && remainingB === remainingA - 1, `the second session counts against the same budget (${remainingA}, ${remainingB})`);
 });
 
 test('webhook endpoints by role and tenant: sellers register their own, staff the tenant\'s; reviewers 403, other tenants 404, internal URLs refused', async () => {
