@@ -7,6 +7,7 @@ import { WebhookDeliveries1796230001000 } from './1796230001000-webhook-deliveri
 import { Accounts1796300000000 } from './1796300000000-accounts';
 import { ReviewDecisions1796300200000 } from './1796300200000-review-decisions';
 import { Batches1796300300000 } from './1796300300000-batches';
+import { PublicApi1796300400000 } from './1796300400000-public-api';
 import { TemplatePreviews1796300500000 } from './1796300500000-template-previews';
 
 /** Every migration, oldest first (one per line). The server's DataSource runs the pending ones at start. */
@@ -20,6 +21,7 @@ export const migrations = [
   Accounts1796300000000,
   ReviewDecisions1796300200000,
   Batches1796300300000,
+  PublicApi1796300400000,
   TemplatePreviews1796300500000,
 ];
 export * from './database';

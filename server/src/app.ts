@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Logger, VERSION_NEUTRAL, VersioningType } from '@nestjs/common';
+import { type INestApplication, Logger, VERSION_NEUTRAL, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { raw, type NextFunction, type Request, type Response } from 'express';
 import { REPLICATE_WEBHOOK_PATH } from '@studioflow/nodes';
 import { ensureDatabase, runMigrations } from '@studioflow/migrations';
@@ -12,6 +12,7 @@ import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { mountBullBoard } from './admin/bull-board';
 import { AppModule } from './app.module';
 import { rejectDeepJson } from './common/json-depth';
+import { buildOpenApiDocument } from './openapi-document';
 import { loadConfig, type AppConfig } from './config/config';
 import { SeedService } from './seed/seed.service';
 import { TemplatePreviewsService } from './templates/template-previews.service';
@@ -37,17 +38,10 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
   app.useBodyParser('json', { limit: '2mb' });
   app.use(rejectDeepJson());
   app.enableShutdownHooks();
-  // Every route answers under /api/v1/… (the public, versioned API) and, unversioned, under /api/….
-  app.setGlobalPrefix('api', { exclude: ['metrics'] });
-  app.enableVersioning({ type: VersioningType.URI, defaultVersion: [VERSION_NEUTRAL, '1'] });
+  routeVersions(app);
   // Database outages → 503 + Retry-After; client errors → their 4xx, logged at warn; the rest → 500.
   app.useGlobalFilters(new TransientErrorFilter(app.getHttpAdapter()));
-  const docs = new DocumentBuilder()
-    .setTitle('Studioflow API')
-    .setDescription('Pipelines, templates, shoots and artifacts')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, docs));
+  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app));
   mountBullBoard(app);
   serveEditor(app, config.editorDir);
   await app.get(SeedService).seed();
@@ -65,6 +59,12 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
   timer.unref();
   app.get(InfraModule).onClose(() => clearInterval(timer));
   return app;
+}
+
+/** Every route answers under /api/v1/… (the public, versioned API) and, unversioned, under /api/…. */
+export function routeVersions(app: INestApplication): void {
+  app.setGlobalPrefix('api', { exclude: ['metrics'] });
+  app.enableVersioning({ type: VersioningType.URI, defaultVersion: [VERSION_NEUTRAL, '1'] });
 }
 
 /**

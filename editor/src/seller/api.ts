@@ -3,7 +3,7 @@ import { apiFetch } from '../shared/session';
 
 /** The API calls of the shoot app, all through the browser session (shared/session.ts). */
 export const listTemplates = () => apiFetch<TemplateListing[]>('GET', '/templates');
-export const listShoots = () => apiFetch<ShootSummary[]>('GET', '/shoots?limit=100');
+export const listShoots = async () => (await apiFetch<{ items: ShootSummary[]; nextCursor: string | null }>('GET', '/shoots?limit=100')).items;
 export const getShoot = (id: string) => apiFetch<ShootView>('GET', `/shoots/${encodeURIComponent(id)}`);
 
 export function submitShoot(templateId: string, photo: File, params: Record<string, unknown>, idempotencyKey: string) {

@@ -16,6 +16,8 @@ export interface StartRunRequest extends PlanRunOptions {
   priceCredits: number;
   /** The client's name for this submission: a repeat answers the run the first one started. */
   idempotencyKey?: string | null;
+  /** A hash of the request the key names (see NewRun). */
+  idempotencyFingerprint?: string | null;
 }
 
 export interface StartedRun {
@@ -52,6 +54,7 @@ export async function startRun(coordinator: RunCoordinator, catalog: readonly No
         params: request.params ?? {},
         priceCredits: request.priceCredits,
         idempotencyKey: request.idempotencyKey ?? null,
+        idempotencyFingerprint: request.idempotencyFingerprint ?? null,
       },
     ]);
   } catch (err) {

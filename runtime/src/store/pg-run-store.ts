@@ -40,10 +40,10 @@ export class PgRunStore {
       const priorities = queuePriorities(runs, new Map(active.rows.map((row) => [row.tenant_id as string, row.n as number])));
       runs = runs.map((r, i) => ({ ...r, queuePriority: priorities[i] }));
       await c.query(
-        `INSERT INTO runs (id, tenant_id, user_id, kind, graph_version_id, template_id, parent_run_id, replay_from, status, plan, seed_inputs, params, price_credits, idempotency_key, queue_priority)
-         SELECT r.id, r.tenant_id, r.user_id, r.kind, r.graph_version_id, r.template_id, r.parent_run_id, r.replay_from, 'queued', r.plan, r.seed_inputs, r.params, r.price_credits, r.idempotency_key, r.queue_priority
+        `INSERT INTO runs (id, tenant_id, user_id, kind, graph_version_id, template_id, parent_run_id, replay_from, status, plan, seed_inputs, params, price_credits, idempotency_key, queue_priority, idempotency_fingerprint)
+         SELECT r.id, r.tenant_id, r.user_id, r.kind, r.graph_version_id, r.template_id, r.parent_run_id, r.replay_from, 'queued', r.plan, r.seed_inputs, r.params, r.price_credits, r.idempotency_key, r.queue_priority, r.idempotency_fingerprint
          FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, tenant_id uuid, user_id uuid, kind text, graph_version_id uuid, template_id uuid,
-           parent_run_id uuid, replay_from text, plan jsonb, seed_inputs jsonb, params jsonb, price_credits int, idempotency_key text, queue_priority int)`,
+           parent_run_id uuid, replay_from text, plan jsonb, seed_inputs jsonb, params jsonb, price_credits int, idempotency_key text, queue_priority int, idempotency_fingerprint text)`,
         [
           JSON.stringify(
             runs.map((r) => ({
@@ -61,6 +61,7 @@ export class PgRunStore {
               price_credits: r.priceCredits,
               idempotency_key: r.idempotencyKey ?? null,
               queue_priority: r.queuePriority,
+              idempotency_fingerprint: r.idempotencyFingerprint ?? null,
             })),
           ),
         ],

@@ -25,6 +25,8 @@ export interface NewRun extends RunDefinition {
   replayFrom?: string;
   /** The client's name for this submission (unique per tenant): a repeat is refused by the database. */
   idempotencyKey?: string | null;
+  /** A hash of what the keyed request asked for: a repeat of the key with another request is refused. */
+  idempotencyFingerprint?: string | null;
   /** Stored files the run starts from (the upload), recorded in the artifacts table with the run. */
   seedArtifacts?: Array<{ seed: string; ref: ArtifactRef }>;
   /** Nodes that start finished (a replay reuses upstream outputs of its parent run). */

@@ -32,6 +32,10 @@ export interface AppConfig extends ServiceEnv {
   starterCredits: number;
   /** The password of the seeded demo accounts (one per role). */
   demoPassword: string;
+  /** Per API key (per user for sessions) and route class: `points` requests per `perSeconds`. */
+  rateLimits: Record<'create' | 'read' | 'write', { points: number; perSeconds: number }>;
+  /** Outgoing webhooks: attempt timeout, attempts per event, first retry delay (doubling), loopback targets allowed (tests, dev). */
+  webhooks: { timeoutMs: number; attempts: number; backoffMs: number; allowLoopback: boolean; sweepEveryMs: number };
   batches: BatchConfig;
 }
 
@@ -86,6 +90,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     loginWindowS: num('LOGIN_WINDOW_S', 15 * 60),
     starterCredits: num('STUDIOFLOW_STARTER_CREDITS', 20),
     demoPassword: env.STUDIOFLOW_DEMO_PASSWORD || 'studioflow-demo',
+    rateLimits: {
+      create: { points: num('RATE_LIMIT_CREATE_PER_MINUTE', 120), perSeconds: 60 },
+      read: { points: num('RATE_LIMIT_READ_PER_MINUTE', 1200), perSeconds: 60 },
+      write: { points: num('RATE_LIMIT_WRITE_PER_MINUTE', 600), perSeconds: 60 },
+    },
+    webhooks: {
+      timeoutMs: num('WEBHOOK_TIMEOUT_MS', 10_000),
+      attempts: num('WEBHOOK_ATTEMPTS', 8),
+      backoffMs: num('WEBHOOK_BACKOFF_MS', 30_000),
+      allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK === '1' || env.WEBHOOK_ALLOW_LOOPBACK === 'true',
+      sweepEveryMs: num('WEBHOOK_SWEEP_EVERY_MS', 15_000),
+    },
     workerConcurrency: { cpu: num('CPU_CONCURRENCY', 2), gpu: num('GPU_CONCURRENCY', 1), cloud: num('CLOUD_CONCURRENCY', 16) },
   };
 }

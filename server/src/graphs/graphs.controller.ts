@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { GraphDoc } from '@studioflow/runtime/graph';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/access-policy';
+import { ApiZodBody } from '../common/openapi';
 import { positiveInt, ZodPipe } from '../common/zod-pipe';
 import { CommitBody, CreateGraphBody, SaveDraftBody, ValidateBody } from './graphs.schemas';
 import { GraphsService } from './graphs.service';
@@ -20,6 +21,7 @@ export class GraphsController {
 
   @Post()
   @ApiOperation({ summary: 'Create a graph with an optional draft' })
+  @ApiZodBody(CreateGraphBody)
   async create(@CurrentPrincipal() p: Principal, @Body(new ZodPipe(CreateGraphBody)) body: CreateGraphBody) {
     return this.graphs.create(p, body.name, body.description ?? '', body.draft as GraphDoc | undefined);
   }
@@ -27,6 +29,7 @@ export class GraphsController {
   @Post('validate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Run the shared validator on a graph document' })
+  @ApiZodBody(ValidateBody)
   validate(@Body(new ZodPipe(ValidateBody)) body: { graph: unknown }) {
     return this.graphs.validate(body.graph);
   }
@@ -38,12 +41,14 @@ export class GraphsController {
 
   @Put(':id/draft')
   @ApiOperation({ summary: 'Save the draft (may be invalid); returns its problems' })
+  @ApiZodBody(SaveDraftBody)
   saveDraft(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body(new ZodPipe(SaveDraftBody)) body: SaveDraftBody) {
     return this.graphs.saveDraft(p, id, body.draft as GraphDoc, body.name);
   }
 
   @Post(':id/versions')
   @ApiOperation({ summary: 'Commit the draft as an immutable version (422 with problems if invalid)' })
+  @ApiZodBody(CommitBody)
   async commit(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body(new ZodPipe(CommitBody)) body: CommitBody) {
     const v = await this.graphs.commit(p, id, body.message);
     return { id: v.id, version: v.version, createdAt: v.createdAt };

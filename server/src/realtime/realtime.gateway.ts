@@ -186,8 +186,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     if (typeof runId !== 'string' || !runId) return { ok: false, error: 'runId is required' };
     try {
       // Row-level access as on GET /api/shoots/:id: another tenant's run, or another seller's, is not found.
-      const snapshot = await this.shoots.get(principal, runId);
+      // Checked before joining, then joined before the snapshot is read: an event sent in between is
+      // heard rather than lost.
+      await this.shoots.get(principal, runId);
       await client.join(`run:${runId}`);
+      const snapshot = await this.shoots.get(principal, runId);
       client.emit('run.snapshot', snapshot);
       return { ok: true, status: snapshot.status };
     } catch (err) {

@@ -1,8 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/access-policy';
+import { ApiZodBody } from '../common/openapi';
 import { ZodPipe } from '../common/zod-pipe';
 import { ReviewService } from './review.service';
 
@@ -12,18 +13,12 @@ const Decision = z.object({
   reason: z.string().max(2000).optional(),
   rerunFrom: z.string().max(200).optional(),
   params: z.record(z.string(), z.unknown()).optional(),
-});
+}).meta({ examples: [{ decision: 'retry', rerunFrom: 'generate', params: { seed: 1234 }, reason: 'the product is tilted' }] });
 type Decision = z.infer<typeof Decision>;
 
 /** The first form of the decision route: the node in the path, `note` for the reason. */
 const LegacyDecision = Decision.omit({ nodeId: true, reason: true }).extend({ note: z.string().max(2000).optional() });
 type LegacyDecision = z.infer<typeof LegacyDecision>;
-
-const decisionExample = {
-  approve: { value: { decision: 'approve' } },
-  reject: { value: { decision: 'reject', reason: 'the label on the bottle is blurred' } },
-  retry: { value: { decision: 'retry', rerunFrom: 'generate', params: { seed: 1234 }, reason: 'the product is tilted' } },
-};
 
 /** The reviewer console's API: runs parked at a review node, the decisions that resume them, and their audit trail. */
 @ApiTags('review')
@@ -54,13 +49,14 @@ export class ReviewController {
   @Post(':runId')
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve (the run goes on to delivery), reject with a reason (fails, refunds) or retry an upstream node with checked params; 409 when already decided' })
-  @ApiBody({ schema: { type: 'object', required: ['decision'], properties: { decision: { enum: ['approve', 'reject', 'retry'] }, nodeId: { type: 'string' }, reason: { type: 'string' }, rerunFrom: { type: 'string' }, params: { type: 'object' } } }, examples: decisionExample })
+  @ApiZodBody(Decision)
   decide(@CurrentPrincipal() p: Principal, @Param('runId') runId: string, @Body(new ZodPipe(Decision)) body: Decision) {
     return this.reviews.decide(p, runId, body);
   }
 
   @Post(':runId/:nodeId')
   @ApiOperation({ summary: 'The same decision with the node in the path (earlier form; `note` is the reason)' })
+  @ApiZodBody(LegacyDecision)
   decideNode(@CurrentPrincipal() p: Principal, @Param('runId') runId: string, @Param('nodeId') nodeId: string, @Body(new ZodPipe(LegacyDecision)) body: LegacyDecision) {
     const { note, ...rest } = body;
     return this.reviews.decide(p, runId, { ...rest, nodeId, ...(note ? { reason: note } : {}) });

@@ -5,11 +5,13 @@ import { TemplatesModule } from '../templates/templates.module';
 import { RunsController } from './runs.controller';
 import { ShootsController } from './shoots.controller';
 import { ShootsService } from './shoots.service';
+import { UploadsController } from './uploads.controller';
+import { UploadsService } from './uploads.service';
 
 @Module({
   imports: [ArtifactsModule, GraphsModule, TemplatesModule],
-  controllers: [ShootsController, RunsController],
-  providers: [ShootsService],
+  controllers: [ShootsController, RunsController, UploadsController],
+  providers: [ShootsService, UploadsService],
   exports: [ShootsService],
 })
 export class ShootsModule {}

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   BadRequestException,
   ConflictException,
@@ -30,6 +30,7 @@ import { GraphsService } from '../graphs/graphs.service';
 import { checkExposedParams, parseParams } from '../templates/template-params';
 import { TemplatesService } from '../templates/templates.service';
 import type { StagedUpload } from './upload';
+import { UploadsService, type StoredUpload } from './uploads.service';
 
 interface StartOptions {
   version: GraphVersionEntity;
@@ -37,14 +38,31 @@ interface StartOptions {
   params: Record<string, unknown>;
   kind: 'shoot' | 'test';
   priceCredits: number;
-  image: StagedUpload | undefined;
+  photo: Photo;
   idempotencyKey?: string;
+  idempotencyFingerprint?: string;
+}
+
+/** The photo a run starts from: received with the request, or uploaded earlier. */
+type Photo = { image: StagedUpload | undefined } | { upload: StoredUpload };
+
+/** What a seller asks for: a template, its exposed params, and the photo or an upload's id. */
+export interface ShootRequest {
+  templateId: string | undefined;
+  params: Record<string, unknown>;
+  image?: StagedUpload;
+  uploadId?: string;
 }
 
 /** What starting a run answers: `id`, as GET /api/shoots/:id names the resource, and `runId`, as run events name it. */
 export interface StartedRunAnswer {
   id: string;
   runId: string;
+}
+
+/** `repeated`: an earlier request with the same Idempotency-Key started it (nothing was charged now). */
+export interface StartedShoot extends StartedRunAnswer {
+  repeated: boolean;
 }
 
 const startedRun = (runId: string): StartedRunAnswer => ({ id: runId, runId });
@@ -64,36 +82,69 @@ export class ShootsService {
     private readonly artifacts: LocalArtifactStore,
     private readonly coordinator: RunCoordinator,
     private readonly urls: ArtifactUrls,
+    private readonly uploads: UploadsService,
   ) {}
 
-  async submitShoot(p: Principal, templateRef: string | undefined, paramsJson: string | undefined, image: StagedUpload | undefined, idempotencyKey?: string) {
+  /**
+   * Starts a shoot from a template, with the photo itself or an earlier upload. With an
+   * Idempotency-Key, a repeat of the same request answers the first shoot (`repeated`, nothing
+   * charged again) and a repeat with another request is refused with 409.
+   */
+  async submitShoot(p: Principal, request: ShootRequest, idempotencyKey?: string): Promise<StartedShoot> {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
       throw new BadRequestException('Idempotency-Key must be 1 to 200 visible ASCII characters');
     }
-    const earlier = idempotencyKey ? await this.runWithIdempotencyKey(p, idempotencyKey) : null;
-    if (earlier) return earlier;
-    if (!templateRef) throw new BadRequestException('templateId is required');
-    const template = await this.templates.findUsable(p, templateRef);
-    const params = parseParams(paramsJson);
+    if (request.image && request.uploadId) throw new BadRequestException('send either the image file or uploadId, not both');
+    const upload = request.uploadId ? await this.uploads.find(p, request.uploadId) : undefined;
+    const fingerprint = idempotencyKey
+      ? requestFingerprint({
+          // Keys are per tenant: another seller of the shop reusing one is another request (409), never their shoot.
+          userId: p.userId,
+          templateId: request.templateId ?? null,
+          params: request.params,
+          photo: upload?.sha256 ?? request.image?.sha256 ?? null,
+        })
+      : undefined;
+    const earlier = idempotencyKey ? await this.runWithIdempotencyKey(p, idempotencyKey, fingerprint!) : null;
+    if (earlier) return { ...earlier, repeated: true };
+    if (!request.templateId) throw new BadRequestException('templateId is required');
+    const template = await this.templates.findUsable(p, request.templateId);
+    const params = request.params;
     checkExposedParams(template, params);
     const version = await this.versions.findOneByOrFail({ id: template.graphVersionId });
-    return this.start(p, { version, template, params, kind: 'shoot', priceCredits: template.priceCredits, image, idempotencyKey });
+    const photo: Photo = upload ? { upload } : { image: request.image };
+    const started = await this.start(p, { version, template, params, kind: 'shoot', priceCredits: template.priceCredits, photo, idempotencyKey, idempotencyFingerprint: fingerprint });
+    // The same key sent twice at once: the other request's run stands, if it asked for the same.
+    if (started.repeated) await this.runWithIdempotencyKey(p, idempotencyKey!, fingerprint!);
+    return started;
   }
 
-  private async runWithIdempotencyKey(p: Principal, key: string): Promise<StartedRunAnswer | null> {
+  private async runWithIdempotencyKey(p: Principal, key: string, fingerprint: string): Promise<StartedRunAnswer | null> {
     const runId = await this.coordinator.runWithIdempotencyKey(p.tenantId, key);
-    return runId ? startedRun(runId) : null;
+    if (!runId) return null;
+    const { rows } = await this.pool.query(`SELECT idempotency_fingerprint FROM runs WHERE id = $1`, [runId]);
+    // Runs from before fingerprints were kept have none: they answer as before.
+    const stored = rows[0]?.idempotency_fingerprint as string | null;
+    if (stored && stored !== fingerprint) {
+      throw new ConflictException({
+        statusCode: 409,
+        message: `Idempotency-Key ${quote(key)} was already used for another request (shoot ${runId}); use a new key for a new shoot`,
+        runId,
+      });
+    }
+    return startedRun(runId);
   }
 
   async submitTestRun(p: Principal, graphVersionId: string | undefined, image: StagedUpload | undefined) {
     if (!graphVersionId) throw new BadRequestException('graphVersionId is required');
     const version = await this.graphs.versionById(p, graphVersionId);
-    return this.start(p, { version, params: {}, kind: 'test', priceCredits: 0, image });
+    const started = await this.start(p, { version, params: {}, kind: 'test', priceCredits: 0, photo: { image } });
+    return startedRun(started.runId);
   }
 
-  private async start(p: Principal, o: StartOptions): Promise<StartedRunAnswer> {
+  private async start(p: Principal, o: StartOptions): Promise<StartedShoot> {
     try {
-      const { runId } = await startRun(this.coordinator, this.catalog.descriptors, {
+      const { runId, repeated } = await startRun(this.coordinator, this.catalog.descriptors, {
         tenantId: p.tenantId,
         userId: p.userId,
         kind: o.kind,
@@ -104,11 +155,12 @@ export class ShootsService {
         materialize: o.kind === 'shoot' ? 'consumed' : 'all',
         // A segment with a configured model is placed on the GPU runtime (the API never loads a model).
         place: this.catalog.place,
-        seeds: async (plan) => ({ upload: await this.storeUpload(plan, o.image) }),
+        seeds: async (plan) => ({ upload: await this.storePhoto(plan, o.photo) }),
         priceCredits: o.priceCredits,
         idempotencyKey: o.idempotencyKey ?? null,
+        idempotencyFingerprint: o.idempotencyFingerprint ?? null,
       });
-      return startedRun(runId);
+      return { ...startedRun(runId), repeated };
     } catch (err) {
       // The problems themselves in the message: a client that shows only `message` still learns what to fix or configure.
       if (err instanceof GraphInvalidError) {
@@ -125,11 +177,13 @@ export class ShootsService {
     }
   }
 
-  /** Checks the photo against the nodes that take it and puts it into the artifact store. */
-  private async storeUpload(plan: RunPlan, image: StagedUpload | undefined): Promise<ArtifactRef> {
+  /** Checks the photo against the nodes that take it and puts it into the artifact store (an earlier upload is there already). */
+  private async storePhoto(plan: RunPlan, photo: Photo): Promise<ArtifactRef> {
     const inputNodes = nodesTakingSeed(plan, 'upload');
     if (inputNodes.length === 0) throw new UnprocessableEntityException('the graph has no input-image node to receive the photo');
     const workingSides = inputNodes.map((id) => plan.nodes[id].params.maxSide as number);
+    if ('upload' in photo) return this.uploads.asSeed(photo.upload, workingSides);
+    const image = photo.image;
     const checked = await checkUploadedImage(image, { maxPixels: this.config.maxInputPixels, workingSides });
     return this.artifacts.putFile(image!.path, image!.sha256, image!.bytes, { mime: checked.mime, width: checked.width, height: checked.height });
   }
@@ -182,27 +236,55 @@ export class ShootsService {
     };
   }
 
+  /** The newest shoots first, without a cursor (the unversioned /api/shoots answers this array). */
   async list(p: Principal, limit = 50) {
-    const rows = await this.runs.find({ where: runScope(p), order: { createdAt: 'DESC' }, take: Math.min(limit, 200) });
-    const summaries = new Map((await this.summaries(rows.map((r) => r.id))).map((s) => [s.id, s]));
-    return rows.map((r) => {
-      const s = summaries.get(r.id);
-      return {
-        id: r.id,
-        kind: r.kind,
-        status: r.status,
-        templateId: r.templateId,
-        templateName: s?.templateName ?? null,
-        priceCredits: r.priceCredits,
-        refundedCredits: s?.refundedCredits ?? 0,
-        /** Share of the run's nodes finished, for a gallery card's bar until it subscribes to the run. */
-        progress: s?.progress ?? 0,
-        error: r.error,
-        createdAt: r.createdAt,
-        finishedAt: r.finishedAt,
-        results: this.urls.results(r.outputs, r.tenantId),
-      };
-    });
+    return (await this.page(p, limit)).items;
+  }
+
+  /**
+   * One page of the caller's shoots, newest first. The cursor is opaque to clients: the last row's
+   * (created_at in microseconds, id), so a walk sees every shoot once even as new ones arrive.
+   */
+  async page(p: Principal, limit = 50, cursor?: string) {
+    const scope = runScope(p);
+    const args: unknown[] = [scope.tenantId, Math.min(limit, 200) + 1];
+    let where = 'tenant_id = $1';
+    if (scope.userId) where += ` AND user_id = $${args.push(scope.userId)}`;
+    if (cursor !== undefined) {
+      const after = decodeCursor(cursor);
+      where += ` AND (created_at, id) < ('epoch'::timestamptz + $${args.push(after.createdUs)}::bigint * interval '1 microsecond', $${args.push(after.id)}::uuid)`;
+    }
+    const { rows } = await this.pool.query(
+      `SELECT id, kind, status, template_id, price_credits, error, created_at, finished_at, outputs, tenant_id,
+              (extract(epoch FROM created_at) * 1000000)::bigint::text AS created_us
+       FROM runs WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $2`,
+      args,
+    );
+    const more = rows.length > Math.min(limit, 200);
+    const items = rows.slice(0, Math.min(limit, 200));
+    const last = items.at(-1);
+    const summaries = new Map((await this.summaries(items.map((r) => r.id as string))).map((s) => [s.id, s]));
+    return {
+      items: items.map((r) => {
+        const s = summaries.get(r.id);
+        return {
+          id: r.id,
+          kind: r.kind,
+          status: r.status,
+          templateId: r.template_id,
+          templateName: s?.templateName ?? null,
+          priceCredits: r.price_credits,
+          refundedCredits: s?.refundedCredits ?? 0,
+          /** Share of the run's nodes finished, for a gallery card's bar until it subscribes to the run. */
+          progress: s?.progress ?? 0,
+          error: r.error,
+          createdAt: r.created_at,
+          finishedAt: r.finished_at,
+          results: this.urls.results(r.outputs, r.tenant_id),
+        };
+      }),
+      nextCursor: more && last ? encodeCursor(last.created_us, last.id) : null,
+    };
   }
 
   /** Per run: its template's name, the credits refunded, and the share of its nodes finished (one query for a page). */
@@ -292,4 +374,27 @@ export class ShootsService {
     const { status } = await this.runs.findOneByOrFail({ id });
     throw new ConflictException({ statusCode: 409, message: `shoot ${id} is already ${status}`, status });
   }
+}
+
+function encodeCursor(createdUs: string, id: string): string {
+  return Buffer.from(`${createdUs}.${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdUs: string; id: string } {
+  const m = /^(\d{1,20})\.([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m || !isUuid(m[2])) throw new BadRequestException('cursor is not one this API gave out (pass nextCursor as it came)');
+  return { createdUs: m[1], id: m[2] };
+}
+
+/** A stable hash of what a keyed request asks for: the same request in any key order hashes the same. */
+function requestFingerprint(request: Record<string, unknown>): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('base64url');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
 }

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import type { Principal } from '../auth/access-policy';
+import { ApiZodBody } from '../common/openapi';
 import { ZodPipe } from '../common/zod-pipe';
 import { TemplatePreviewsService } from './template-previews.service';
 import { TemplatesService } from './templates.service';
@@ -17,6 +18,17 @@ const PublishBody = z.object({
     .default([]),
   priceCredits: z.number().int().min(0).max(10_000).default(1),
   visibility: z.enum(['private', 'public']).default('private'),
+}).meta({
+  examples: [
+    {
+      graphVersionId: '9b0e7c55-2a51-4d1c-8f3e-61a2a7d4c0de',
+      slug: 'white-studio',
+      name: 'White studio',
+      exposedParams: [{ nodeId: 'composite', param: 'fill', label: 'Product size', allowed: [0.7, 0.8, 0.9] }],
+      priceCredits: 1,
+      visibility: 'public',
+    },
+  ],
 });
 type PublishBody = z.infer<typeof PublishBody>;
 
@@ -31,6 +43,7 @@ export class TemplatesController {
   @Post()
   @Roles('staff')
   @ApiOperation({ summary: 'Publish a graph version as a template' })
+  @ApiZodBody(PublishBody)
   async publish(@CurrentPrincipal() p: Principal, @Body(new ZodPipe(PublishBody)) body: PublishBody) {
     const t = await this.templates.publish(p, body);
     return { id: t.id, slug: t.slug };

@@ -36,7 +36,9 @@ export async function startTestApp(label: string, options: { workers?: number; t
     // Preview runs would add work to every test's worker: only the tests about previews ask for them.
     TEMPLATE_PREVIEWS: options.templatePreviews ? 'on' : 'off',
   };
-  const config = loadConfig({ ...process.env, ...env });
+  // Tests call fast from one key: rate limits out of the way unless a test sets its own (public-api.test.ts).
+  const generousLimits = { RATE_LIMIT_CREATE_PER_MINUTE: '1000000', RATE_LIMIT_READ_PER_MINUTE: '1000000', RATE_LIMIT_WRITE_PER_MINUTE: '1000000' };
+  const config = loadConfig({ ...generousLimits, ...process.env, ...env });
   const app = await createApp(config, { logger: false });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
