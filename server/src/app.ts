@@ -34,7 +34,7 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
     next();
   });
   // A webhook's signature covers the exact bytes sent: its route keeps the raw body (a Buffer).
-  app.use(REPLICATE_WEBHOOK_PATH, raw({ type: () => true, limit: '1mb' }));
+  app.use([REPLICATE_WEBHOOK_PATH, REPLICATE_WEBHOOK_PATH.replace(/^\/api\//, '/api/v1/')], raw({ type: () => true, limit: '1mb' }));
   app.useBodyParser('json', { limit: '2mb' });
   app.use(rejectDeepJson());
   app.enableShutdownHooks();

@@ -96,6 +96,6 @@ test('the OpenAPI document lists the webhook and the cost sums', async () => {
   const res = await fetch(`${t.baseUrl}/api/docs-json`);
   assert.equal(res.status, 200);
   const doc = (await res.json()) as { paths: Record<string, Record<string, { parameters?: Array<{ name: string }> }>> };
-  assert.ok(doc.paths['/api/webhooks/replicate']?.post, 'webhook route documented');
-  assert.deepEqual(doc.paths['/api/costs']?.get?.parameters?.map((p) => p.name).sort(), ['from', 'groupBy', 'to']);
+  assert.ok(doc.paths['/api/v1/webhooks/replicate']?.post, 'webhook route documented');
+  assert.deepEqual(doc.paths['/api/v1/costs']?.get?.parameters?.map((p) => p.name).sort(), ['from', 'groupBy', 'to']);
 });
