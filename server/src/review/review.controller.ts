@@ -17,7 +17,9 @@ const Decision = z.object({
 type Decision = z.infer<typeof Decision>;
 
 /** The first form of the decision route: the node in the path, `note` for the reason. */
-const LegacyDecision = Decision.omit({ nodeId: true, reason: true }).extend({ note: z.string().max(2000).optional() });
+const LegacyDecision = Decision.omit({ nodeId: true, reason: true })
+  .extend({ note: z.string().max(2000).optional() })
+  .meta({ examples: [{ decision: 'reject', note: 'the label on the bottle is blurred' }] });
 type LegacyDecision = z.infer<typeof LegacyDecision>;
 
 /** The reviewer console's API: runs parked at a review node, the decisions that resume them, and their audit trail. */
