@@ -110,10 +110,10 @@ test('PostgreSQL: all backends terminated 10 times and one restart during 100 sh
       assert.ok(await unfinished(s, progress), 'the last fault came while the batch was still running');
     });
     const { runs, ledger } = await books(s, ids, before);
-    // A resent submission (same key) is answered with the same run and charges nothing.
+    // A resent submission (same key, same request) is answered with the same run and charges nothing.
     const photo = (await makeProductPhoto({ seed: 1, width: 400, height: 300 })).jpeg;
     const [first] = await s.query(`SELECT id FROM runs WHERE idempotency_key = 'pg-0'`);
-    assert.equal(await s.submitShoot(photo, 'pg-0', { templateId: 'white-studio' }), first.id, 'the same key answers the same runId');
+    assert.equal(await s.submitShoot(photo, 'pg-0', { templateId: 'white-studio', params: JSON.stringify({ 'composite.size': '16:9-2048x1152' }) }), first.id, 'the same key answers the same runId');
     assert.equal(await balanceOf(s), before - ledger.charged, 'the resend charged nothing');
     // A COMMIT lost mid-flight (made deterministic: a deferred trigger sleeps at commit time and its
     // backend is killed): the API answers 503 + Retry-After, and the resent request charges once.

@@ -113,7 +113,8 @@ export class ProcessStack {
         continue;
       }
       const body = await res.text();
-      if (res.status === 202) return JSON.parse(body).runId;
+      // 202: started now; 200: this key's earlier shoot, started by an attempt whose answer was lost.
+      if (res.status === 202 || res.status === 200) return JSON.parse(body).runId;
       if (res.status === 503 && attempt <= 60) {
         this.retried.unavailable++;
         const after = Number(res.headers.get('retry-after'));
