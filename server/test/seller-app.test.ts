@@ -202,7 +202,7 @@ test('templates list their options with schema and default; a shoot lists its te
   assert.deepEqual(Object.keys(shoot.downloads).sort(), ['jpeg', 'png', 'webp']);
   const png = await fetch(`${t.baseUrl}${shoot.downloads.png}`);
   assert.equal(png.headers.get('content-type'), 'image/png', 'the cut-out is served by its signed URL, no key');
-  const [row] = (await api(t, '/api/v1/shoots', { key: t.userKey })).body;
+  const [row] = (await api(t, '/api/v1/shoots', { key: t.userKey })).body.items;
   assert.equal(row.id, shoot.id);
   assert.equal(row.templateName, 'White studio');
   assert.equal(row.progress, 1);

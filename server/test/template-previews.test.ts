@@ -72,7 +72,7 @@ test('a fresh server makes a preview of white-studio from the sample photo, char
   const [afterBalance] = await sql(t, `SELECT credit_balance FROM tenants WHERE name = 'Demo studio'`);
   assert.equal(afterBalance.credit_balance, before.credit_balance);
   const shoots = await api(t, '/api/v1/shoots', { key: t.staffKey });
-  assert.equal(shoots.body.length, 0, 'preview runs are not the demo tenant\'s shoots');
+  assert.equal(shoots.body.items.length, 0, 'preview runs are not the demo tenant\'s shoots');
 });
 
 test('a new version of a template gets a new preview at the next start; an unchanged one is not run again', async () => {
