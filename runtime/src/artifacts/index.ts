@@ -1,1 +1,2 @@
+export * from './artifact-store';
 export * from './local-store';

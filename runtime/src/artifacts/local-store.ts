@@ -1,13 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import type { ArtifactRef } from '../contract/values';
 import type { ArtifactAccess, PutArtifactOptions } from '../contract/context';
+import type { ArtifactStore } from './artifact-store';
 
 const HASH_RE = /^[a-f0-9]{64}$/;
 
 /** Content-addressed files under one directory: <dir>/<h0h1>/<h2h3>/<sha256>. */
-export class LocalArtifactStore {
+export class LocalArtifactStore implements ArtifactStore {
   /** Where a file to be moved in with putFile is written first: inside the store, so on its filesystem. */
   readonly stagingDir: string;
 
@@ -63,6 +66,20 @@ export class LocalArtifactStore {
 
   async has(hash: string): Promise<boolean> {
     return exists(this.pathOf(hash));
+  }
+
+  async localPath(hash: string): Promise<string> {
+    return this.pathOf(hash);
+  }
+
+  async createReadStream(hash: string): Promise<Readable> {
+    const path = this.pathOf(hash);
+    if (!(await exists(path))) throw new Error(`artifact ${hash} is missing from the store`);
+    return createReadStream(path);
+  }
+
+  async delete(hash: string): Promise<void> {
+    await rm(this.pathOf(hash), { force: true });
   }
 
   /** An ArtifactAccess for one node execution; remembers what it wrote so hosts can record it. */
