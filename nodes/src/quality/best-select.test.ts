@@ -42,6 +42,21 @@ describe('best-select', () => {
     assert.equal(clipOnly.report.chosen, a.hash);
   });
 
+  it("passes on the chosen image's placement mask, matched by placement and size, and none for an image placed by no one", async () => {
+    const placed = (x: number) => ({ placement: { x, y: 40, width: 300, height: 400, sourceWidth: 600, sourceHeight: 800 } });
+    const put = (name: string, meta?: Record<string, unknown>, size = 1024) => h.store.put(Buffer.from(name), { mime: 'image/png', width: size, height: size, ...(meta ? { meta } : {}) });
+    const [left, right, unplaced] = [await put('left', placed(100)), await put('right', placed(500)), await put('cloud scene')];
+    const [leftMask, rightMask, wrongSize] = [await put('left mask', placed(100)), await put('right mask', placed(500)), await put('right mask, other size', placed(500), 512)];
+    const masks = [wrongSize, leftMask, rightMask];
+    const scores = { clip: [clip([[left, 0.5], [right, 0.9], [unplaced, 0.1]])] };
+    const out = await h.runNode(bestSelectNode, { candidates: [[left], [right], [unplaced]], masks, ...scores }, {} as never);
+    assert.equal((out.image as ArtifactRef).hash, right.hash);
+    assert.equal((out.mask as ArtifactRef).hash, rightMask.hash, 'the mask recording the same placement at the same size');
+    const cloud = await h.runNode(bestSelectNode, { candidates: [[left], [unplaced]], masks, clip: [clip([[left, 0.1], [unplaced, 0.9]])] }, {} as never);
+    assert.equal((cloud.image as ArtifactRef).hash, unplaced.hash);
+    assert.equal(cloud.mask, undefined, 'an image without a placement has no mask to pass on');
+  });
+
   it('never chooses a candidate that fails product fidelity while another passes, even with the best CLIP and combined score', async () => {
     const inputs = { candidates: [[a, b]], clip: [clip([[a, 1], [b, 0.3]])], fidelity: [fidelity(a, 0.45), fidelity(b, 0.6)] };
     const out = await select(inputs, { clipWeight: 0.7, fidelityWeight: 0.3 });

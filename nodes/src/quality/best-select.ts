@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineNode, PermanentNodeError, type ArtifactRef, type ScoreValue } from '@studioflow/runtime/contract';
+import { readPlacement } from '../image/placement';
 
 type TieBreak = 'fidelity' | 'clip' | 'order';
 
@@ -27,9 +28,11 @@ export const bestSelectNode = defineNode({
     { name: 'candidates', type: 'candidates', multiple: true, label: 'Candidates', description: 'Every generator\'s images (fan in several)' },
     { name: 'clip', type: 'score', multiple: true, optional: true, label: 'CLIP scores', description: 'clip-score outputs covering every candidate' },
     { name: 'fidelity', type: 'score', multiple: true, optional: true, label: 'Fidelity scores', description: 'product-fidelity outputs, one per candidate' },
+    { name: 'masks', type: 'mask', multiple: true, optional: true, label: 'Placement masks', description: "The generators' mask outputs: the chosen image's is passed on" },
   ],
   outputs: [
     { name: 'image', type: 'image', label: 'Best image' },
+    { name: 'mask', type: 'mask', label: 'Its mask', description: "The product as placed in the chosen image (from masks, matched by placement); absent when its generator placed none" },
     { name: 'score', type: 'score', label: 'Score', description: '{ score (combined), pass, threshold, chosen, clip, fidelity }: a retry gate can follow' },
     { name: 'report', type: 'report', label: 'Report', description: '{ chosen, why, ranking: [{ hash, clip, fidelity, combined, eligible }] }' },
   ],
@@ -73,9 +76,11 @@ export const bestSelectNode = defineNode({
     const chosen = ranking[0];
     const image = candidates[chosen.index];
     const pass = chosen.combined >= params.threshold && chosen.fidelityPass !== false;
+    const mask = maskOf(image, inputs.masks ?? []);
     ctx.log.info('best-select chose', { chosen: chosen.hash, combined: chosen.combined, candidates: rows.length });
     return {
       image,
+      ...(mask ? { mask } : {}),
       score: {
         score: chosen.combined,
         pass,
@@ -128,6 +133,20 @@ function explain(chosen: RankedCandidate, ranking: RankedCandidate[], weights: {
   }
   if (chosen.fidelityPass === false) why += '. No candidate passed product fidelity';
   return `${why}.`;
+}
+
+/**
+ * The placement mask of the chosen image: a generator's mask records the same placement as its images
+ * (nodes/src/image/placement.ts) and is the image's size. The mask is a function of the cut-out and the
+ * placement, so any mask that matches both is the right one, whichever generator made it.
+ */
+function maskOf(image: ArtifactRef, masks: ArtifactRef[]): ArtifactRef | undefined {
+  const placed = readPlacement(image);
+  if (!placed) return undefined;
+  return masks.find((m) => {
+    const p = readPlacement(m);
+    return p !== null && m.width === image.width && m.height === image.height && JSON.stringify(p) === JSON.stringify(placed);
+  });
 }
 
 /** The same image from two generators is one candidate: the first keeps its place. */
