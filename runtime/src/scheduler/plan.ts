@@ -126,12 +126,13 @@ export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[
   const result = validateWithParams(doc, catalog);
   if (!result.ok) throw new GraphInvalidError(result.problems);
   const types = new Map(catalog.map((d) => [d.type, d]));
+  const placements = placeNodes(doc, result.params, options);
   const nodes: Record<string, PlanNode> = {};
   for (const n of doc.nodes) {
     const d = types.get(n.type)!;
     // Checked once, by the validator: defaults applied.
     const params = result.params.get(n.id)!;
-    const placed = placeNode(options, n.id, n.type, params);
+    const placed = placements.get(n.id);
     nodes[n.id] = {
       id: n.id,
       ...pickFields(d, PLAN_NODE_FIELDS),
@@ -184,13 +185,22 @@ function setAdjustRanges(gate: PlanNode, nodes: Record<string, PlanNode>, types:
   if (Object.keys(ranges).length) gate.adjustRanges = ranges;
 }
 
-function placeNode(options: CompileOptions, nodeId: string, type: string, params: Record<string, unknown>): NodePlacement | undefined {
-  try {
-    return options.place?.(type, params);
-  } catch (err) {
-    // e.g. an unknown model id: the graph cannot run as configured, so it fails before anything is charged.
-    throw new GraphInvalidError([{ code: 'invalid_params', nodeId, message: (err as Error).message }]);
+/**
+ * Every node's placement, or every reason the graph cannot run as configured (e.g. no provider, an
+ * unknown model id): all of them at once, so whoever configures the installation sees the whole list.
+ */
+function placeNodes(doc: GraphDoc, params: ReadonlyMap<string, Record<string, unknown>>, options: CompileOptions): Map<string, NodePlacement | undefined> {
+  const placements = new Map<string, NodePlacement | undefined>();
+  const problems: GraphProblem[] = [];
+  for (const n of doc.nodes) {
+    try {
+      placements.set(n.id, options.place?.(n.type, params.get(n.id)!));
+    } catch (err) {
+      problems.push({ code: 'invalid_params', nodeId: n.id, message: (err as Error).message });
+    }
   }
+  if (problems.length) throw new GraphInvalidError(problems);
+  return placements;
 }
 
 /** The nodes of a plan that take seed `name` (e.g. every input-image node takes `upload`). */

@@ -166,7 +166,7 @@ export class ShootsService {
       if (err instanceof GraphInvalidError) {
         // A template that cannot run here whatever the params (no generation provider configured) says so first.
         const needsProvider = o.template ? this.templates.needsProvider(o.version.doc) : undefined;
-        const why = err.problems.map((p) => p.message).join('; ');
+        const why = [...new Set(err.problems.map((p) => p.message))].join('; ');
         throw new GraphProblemsException(
           err.problems,
           clip(needsProvider ? `template ${o.template!.slug} cannot run: ${needsProvider}` : `the run cannot start (invalid graph, params or configuration): ${why}`, 1000),

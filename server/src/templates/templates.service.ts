@@ -101,7 +101,8 @@ export class TemplatesService {
       compilePlan(doc, this.catalog.descriptors, { place: this.catalog.place });
       return undefined;
     } catch (err) {
-      if (err instanceof GraphInvalidError) return err.problems.map((problem) => problem.message).join('; ');
+      // Three generators without a provider say so once.
+      if (err instanceof GraphInvalidError) return [...new Set(err.problems.map((problem) => problem.message))].join('; ');
       throw err;
     }
   }
