@@ -33,6 +33,8 @@ export interface StandInBehaviour {
   outputSize: [number, number];
   /** How the next `scene` outputs change the product, in creation order (then none): `recolour` turns its hue, which a fidelity check catches. */
   sceneEdits: Array<'none' | 'recolour'>;
+  /** Each `scene` output gets its own backdrop tone (by creation index), as separate generations would: no two are the same image. */
+  varyScenes: boolean;
   error: string;
   predictTime: number;
   /** Answer this many status GETs with 500 first. */
@@ -68,6 +70,8 @@ export interface StandInPrediction {
   /** Time in each of starting and processing, for this prediction. */
   stepMs: number;
   sceneEdit: 'none' | 'recolour';
+  /** Its creation index. */
+  index: number;
   behaviour: StandInBehaviour;
   canceled: boolean;
   /** When the stand-in first answered a terminal status for it (what a poll could see at the earliest is `createdAt + 2 stepMs`). */
@@ -84,6 +88,7 @@ const DEFAULTS: StandInBehaviour = {
   output: 'png',
   outputSize: [96, 64],
   sceneEdits: [],
+  varyScenes: false,
   error: 'E001: the model could not process the input',
   predictTime: 3.21,
   pollErrors: 0,
@@ -169,7 +174,7 @@ export class ReplicateStandIn {
       const index = this.created - 1;
       const stepMs = behaviour.latencyMs ? behaviour.latencyMs(index) / 2 : behaviour.stepMs;
       const sceneEdit = behaviour.sceneEdits[index] ?? 'none';
-      const prediction = { id, model: `${create[1]}/${create[2]}`, input: body.input, createdAt: Date.now(), stepMs, sceneEdit, behaviour, canceled: false };
+      const prediction = { id, model: `${create[1]}/${create[2]}`, input: body.input, createdAt: Date.now(), stepMs, sceneEdit, index, behaviour, canceled: false };
       this.predictions.set(id, prediction);
       if (typeof body.webhook === 'string' && behaviour.outcome !== 'hang') {
         const finishesIn = (behaviour.outcome === 'aborted' ? 1 : 2) * behaviour.stepMs;
@@ -283,7 +288,8 @@ export class ReplicateStandIn {
    */
   private async scenePng(p: StandInPrediction): Promise<Buffer> {
     const [width, height] = p.behaviour.outputSize;
-    const backdrop = { r: 236, g: 230, b: 220 };
+    const tone = p.behaviour.varyScenes ? (p.index % 5) * 5 : 0;
+    const backdrop = { r: 236 - tone, g: 230 - tone, b: 220 - tone };
     const reference = await this.referenceOf(p);
     if (!reference) return sharp({ create: { width, height, channels: 3, background: backdrop } }).png().toBuffer();
     const product = await sharp(reference)

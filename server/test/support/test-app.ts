@@ -18,6 +18,8 @@ export interface TestApp {
   userKey: string;
   workers: ChildProcess[];
   startWorker(extraEnv?: Record<string, string>): Promise<ChildProcess>;
+  /** Starts the GPU runtime (gpu-runtime/src/main.ts: one CPU slot here) on the same database, queues and storage. */
+  startGpuRuntime(extraEnv?: Record<string, string>): Promise<ChildProcess>;
   /** Stops the API (workers keep running), waits, then starts a new API on the same port and data. */
   restartApi(downMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -55,6 +57,15 @@ export async function startTestApp(label: string, options: { workers?: number; t
   }
   for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
 
+  async function startGpuRuntime(extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
+    const child = spawn(process.execPath, [resolve(__dirname, '../../../../gpu-runtime/dist/src/main.js')], {
+      env: { ...process.env, ...env, ...extraEnv, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    workers.push(child);
+    return child;
+  }
+
   const t: TestApp = {
     app,
     config,
@@ -63,6 +74,7 @@ export async function startTestApp(label: string, options: { workers?: number; t
     userKey: config.devKeys.endUser,
     workers,
     startWorker,
+    startGpuRuntime,
     async restartApi(downMs = 500) {
       await t.app.close();
       await new Promise((r) => setTimeout(r, downMs));
