@@ -45,6 +45,11 @@ test('the AI scene template is seeded without a provider: hidden from sellers, l
   for (const key of ['prompt.scene', 'prompt.title', 'prompt.tier', 'prompt.timeOfDay', 'prompt.props', 'compliance.marketplace']) {
     assert.ok(exposed.includes(key), `${key} is exposed: ${exposed.join(', ')}`);
   }
+  // Best of three also needs CLIP for its scores: staff are told both.
+  const bestOfThree = res.body.find((x: { slug: string }) => x.slug === 'ai-scene-best-of-three');
+  assert.ok(bestOfThree && !forSeller.body.some((x: { slug: string }) => x.slug === 'ai-scene-best-of-three'));
+  assert.match(bestOfThree.needsProvider, /REPLICATE_API_TOKEN.*STUDIOFLOW_COG_MODELS/);
+  assert.match(bestOfThree.needsProvider, /STUDIOFLOW_CLIP_MODELS/);
 });
 
 test('with no generation provider configured an AI scene shoot answers 422 saying what to configure; nothing is charged and no run exists', async () => {
