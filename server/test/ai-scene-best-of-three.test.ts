@@ -119,3 +119,27 @@ test('three scenes generate in parallel, each is scored, and the best one that k
   assert.equal(jpeg.headers.get('content-type'), 'image/jpeg');
   assert.equal(creditsBefore - (await balance()), 7, 'charged the template price once');
 });
+
+test('cancelling the shoot while the scenes generate cancels every remote prediction and refunds the shoot once', async () => {
+  standIn.set({ output: 'scene', outputSize: [768, 768], stepMs: 30_000, sceneEdits: [], varyScenes: true });
+  const createsBefore = standIn.requestsTo('POST', /\/predictions$/).length;
+  const creditsBefore = await balance();
+  const photo = await makeProductPhoto({ seed: 42, width: 900, height: 700, kind: 'bottle' });
+  const form = new FormData();
+  form.set('image', new Blob([new Uint8Array(photo.jpeg)], { type: 'image/jpeg' }), 'photo.jpg');
+  form.set('templateId', SLUG);
+  form.set('params', JSON.stringify({ 'prompt.title': 'Amber bottle' }));
+  const started = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const created = await until('three predictions', async () => standIn.requestsTo('POST', /\/predictions$/).slice(createsBefore), (c) => c.length === 3, 120_000);
+  const cancel = await api(t, `/api/shoots/${started.body.id}/cancel`, { method: 'POST', key: t.userKey });
+  assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
+  const ended = await until('the shoot to be cancelled', () => api(t, `/api/shoots/${started.body.id}`, { key: t.userKey }), (r) => r.body.status === 'cancelled', 120_000);
+  assert.equal(ended.body.status, 'cancelled');
+  const ids = standIn.createdPredictions().slice(-created.length).map((p) => p.id);
+  assert.equal(new Set(ids).size, 3);
+  await until('a cancel for each prediction', async () => standIn.requestsTo('POST', /\/cancel$/).map((r) => r.path), (paths) => ids.every((id) => paths.includes(`/v1/predictions/${id}/cancel`)), 60_000);
+  assert.equal(await balance(), creditsBefore, 'charged at the start, refunded once on cancel');
+  await sleep(1500);
+  assert.equal(await balance(), creditsBefore, 'no second refund');
+});
