@@ -24,6 +24,8 @@ export interface S3ArtifactStoreOptions {
   cacheDir: string;
   /** Bytes the cache may hold; 0 turns reuse off (every read downloads). */
   cacheBytes: number;
+  /** How long a cached copy handed out is kept even over the budget (a library may open it a moment later). */
+  cachePinMs?: number;
   /** Uploads larger than this go in parts of this size (S3's minimum part is 5 MiB). */
   partBytes?: number;
 }
@@ -50,7 +52,7 @@ export class S3ArtifactStore implements ArtifactStore {
     this.bucket = o.bucket;
     this.prefix = o.prefix ?? '';
     this.partBytes = Math.max(MIN_PART_BYTES, o.partBytes ?? 16 * 2 ** 20);
-    this.cache = new ReadThroughCache(o.cacheDir, o.cacheBytes);
+    this.cache = new ReadThroughCache(o.cacheDir, o.cacheBytes, o.cachePinMs);
     // Inside the cache folder: a staged upload is renamed into the cache once stored.
     this.stagingDir = join(o.cacheDir, 'tmp');
     mkdirSync(this.stagingDir, { recursive: true });
