@@ -65,13 +65,18 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async put(bytes: Buffer, options: PutArtifactOptions): Promise<ArtifactRef> {
     const hash = createHash('sha256').update(bytes).digest('hex');
-    if (!(await this.has(hash))) await this.upload(hash, bytes, bytes.length, options.mime);
-    if (this.cache.maxBytes > 0 && !this.cache.lookup(hash)) {
-      // Write-through: the next node on this machine reads the local copy.
-      const tmp = this.cache.tmpPath(hash);
-      await writeFile(tmp, bytes);
-      await this.cache.adopt(hash, tmp, bytes.length);
+    const stored = (async () => {
+      if (!(await this.has(hash))) await this.upload(hash, bytes, bytes.length, options.mime);
+    })();
+    // Write-through, beside the upload: the next node on this machine reads the local copy.
+    const cached = this.cache.maxBytes > 0 && !this.cache.lookup(hash) ? this.writeThrough(hash, bytes) : Promise.resolve();
+    const [upload, local] = await Promise.allSettled([stored, cached]);
+    if (upload.status === 'rejected') {
+      await this.cache.drop(hash);
+      throw upload.reason;
     }
+    // The object is stored: a local copy that could not be written only costs a download later.
+    if (local.status === 'rejected') await this.cache.drop(hash);
     return refOf(hash, bytes.length, options);
   }
 
@@ -137,6 +142,17 @@ export class S3ArtifactStore implements ArtifactStore {
         return ref;
       },
     };
+  }
+
+  private async writeThrough(hash: string, bytes: Buffer): Promise<void> {
+    const tmp = this.cache.tmpPath(hash);
+    try {
+      await writeFile(tmp, bytes);
+      await this.cache.adopt(hash, tmp, bytes.length);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
   }
 
   /** One PUT, or a multipart upload in `partBytes` parts when larger. */
