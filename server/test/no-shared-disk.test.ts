@@ -11,7 +11,7 @@ import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrati
 import { openArtifactStore, type ArtifactStore } from '@studioflow/runtime/artifacts';
 import { workerProcessLaunch } from '@studioflow/runtime/config';
 import { startTestS3Server, type TestS3Server } from '@studioflow/runtime/testing';
-import { darkProductScene, thresholdAt, tinySegmentationModel } from '@studioflow/nodes/testing';
+import { darkProductScene, makeZip, thresholdAt, tinySegmentationModel, zipNames } from '@studioflow/nodes/testing';
 
 /**
  * Studioflow across machines that share no disk: the API, two CPU workers and the GPU runtime are
@@ -207,32 +207,43 @@ test('the execution cache and a replay reuse artifacts another process wrote', a
   assert.ok(Math.abs(r! - 0xdd) < 12 && Math.abs(b! - 0xf0) < 12, `the replay's background is the new colour (r ${r}, b ${b})`);
 });
 
-test('kill -9 of a worker mid-batch: every shoot completes, each charged exactly once', async () => {
+test('kill -9 of a worker mid-batch: every item completes, each charged exactly once, and results.zip streams from the bucket', async () => {
   const balance = async () => (await pool.query(`SELECT credit_balance FROM tenants WHERE name = 'Demo studio'`)).rows[0].credit_balance as number;
   const before = await balance();
-  const ids: string[] = [];
-  for (let seed = 10; seed < 22; seed++) ids.push(await submit(await photo(seed)));
+  const N = 12;
+  const entries = [];
+  for (let k = 1; k <= N; k++) entries.push({ name: `shelf/p${String(k).padStart(2, '0')}.jpg`, data: await photo(100 + k) });
+  const form = new FormData();
+  form.set('archive', new Blob([new Uint8Array(makeZip(entries))], { type: 'application/zip' }), 'catalog.zip');
+  form.set('templateId', 'white-studio');
+  const created = await fetch(`${base}/api/v1/batches`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${USER_KEY}` } });
+  const batch = (await created.json()) as { id: string };
+  assert.equal(created.status, 201, JSON.stringify(batch));
+  const progress = async () => ((await (await fetch(`${base}/api/v1/batches/${batch.id}`, { headers: { Authorization: `Bearer ${USER_KEY}` } })).json()) as any);
+
   // Killed once the batch is flowing: what it held (active jobs, its cache) must be taken over.
-  const terminal = async () => (await pool.query(`SELECT count(*)::int AS n FROM runs WHERE id = ANY($1) AND status IN ('completed', 'failed', 'cancelled')`, [ids])).rows[0].n as number;
-  await waitFor(async () => (await terminal()) > 0, 120_000, 'no shoot of the batch finished');
+  await waitFor(async () => (await progress()).progress.completed > 0, 120_000, 'no item of the batch finished');
   const victim = procs.find((p) => p.name === 'worker-a')!;
   victim.child.kill('SIGKILL');
   await new Promise((r) => victim.child.once('exit', r));
-  const left = ids.length - (await terminal());
+  const left = N - (await progress()).progress.completed;
   assert.ok(left > 0, 'the worker died mid-batch');
-  const rows = await finished(ids, 300_000);
-  for (const row of rows) assert.equal(row.status, 'completed', row.error ?? '');
-  const ledger = (await pool.query(`SELECT run_id, kind, amount FROM credit_ledger WHERE run_id = ANY($1) ORDER BY run_id`, [ids])).rows;
-  assert.deepEqual(ledger.map((e) => e.kind).sort(), ids.map(() => 'charge'), 'one charge per shoot, no refund');
+
+  let done: any;
+  await waitFor(async () => ((done = await progress()), done.status === 'done'), 300_000, 'the batch did not finish');
+  assert.deepEqual(done.progress, { total: N, waiting: 0, running: 0, completed: N, failed: 0, cancelled: 0 });
+  const ids = done.items.map((i: { shootId: string }) => i.shootId);
+  const ledger = (await pool.query(`SELECT kind, amount FROM credit_ledger WHERE run_id = ANY($1)`, [ids])).rows;
+  assert.deepEqual(ledger.map((e) => e.kind), ids.map(() => 'charge'), 'one charge per item, no refund');
   const charged = ledger.reduce((sum, e) => sum + Math.abs(Number(e.amount)), 0);
-  assert.equal(await balance(), before - charged);
-  for (const id of ids) {
-    const view = await shoot(id);
-    const res = await fetch(`${base}${view.results.jpeg}`);
-    assert.equal(res.status, 200, `shoot ${id} downloads`);
-    await res.arrayBuffer();
-  }
+  assert.equal(charged, N, 'one credit per item');
+  assert.equal(await balance(), before - charged, 'the balance moved by exactly the charges');
+
+  const zip = await fetch(`${base}/api/v1/batches/${batch.id}/results.zip`, { headers: { Authorization: `Bearer ${USER_KEY}` } });
+  assert.equal(zip.status, 200);
+  const names = zipNames(Buffer.from(await zip.arrayBuffer()));
+  assert.deepEqual([...names].sort(), entries.flatMap((e) => [e.name, e.name.replace('.jpg', '.webp')]).sort(), 'every delivered image');
   assert.deepEqual(exits.filter((e) => !e.startsWith('worker-a')), [], 'no other process exited');
   const retried = (await pool.query(`SELECT count(*)::int AS n FROM node_runs WHERE run_id = ANY($1) AND attempts > 1`, [ids])).rows[0].n;
-  console.log(`kill -9 mid-batch: ${left} of ${ids.length} shoots unfinished at the kill, ${retried} node(s) ran a second attempt`);
+  console.log(`kill -9 mid-batch: ${left} of ${N} items unfinished at the kill, ${retried} node(s) ran a second attempt`);
 });
