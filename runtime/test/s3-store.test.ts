@@ -113,6 +113,8 @@ test('a corrupted object never reaches a node: the download is checked against i
   await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `${prefix}${hash}`, Body: Buffer.from('something else') }));
   await assert.rejects(s.localPath(hash), /read back from the store as [0-9a-f]{64}: the stored object is corrupt/);
   assert.deepEqual((await readdir(s.cache.dir)).filter((f) => f !== 'tmp'), [], 'nothing left in the cache');
+  const uncached = (await store(prefix, { cacheBytes: 0 })).store;
+  await assert.rejects(uncached.get(hash), /the stored object is corrupt/, 'without a cache too');
 });
 
 test('a missing artifact is a clear error; has() says no', async () => {

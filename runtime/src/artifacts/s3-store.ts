@@ -89,8 +89,11 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async get(hash: string): Promise<Buffer> {
-    if (this.cache.maxBytes === 0) return Buffer.from(await (await this.object(hash)).transformToByteArray());
-    return readFile(await this.localPath(hash));
+    if (this.cache.maxBytes > 0) return readFile(await this.localPath(hash));
+    const bytes = Buffer.from(await (await this.object(hash)).transformToByteArray());
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== hash) throw corrupt(hash, actual);
+    return bytes;
   }
 
   async has(hash: string): Promise<boolean> {
@@ -175,7 +178,7 @@ export class S3ArtifactStore implements ArtifactStore {
     });
     await pipeline(body, hashing, createWriteStream(tmp));
     const actual = digest.digest('hex');
-    if (actual !== hash) throw new Error(`artifact ${hash} read back from the store as ${actual}: the stored object is corrupt`);
+    if (actual !== hash) throw corrupt(hash, actual);
     return bytes;
   }
 
@@ -189,6 +192,10 @@ export class S3ArtifactStore implements ArtifactStore {
       throw err;
     }
   }
+}
+
+function corrupt(hash: string, actual: string): Error {
+  return new Error(`artifact ${hash} read back from the store as ${actual}: the stored object is corrupt`);
 }
 
 function isNotFound(err: unknown): boolean {
