@@ -162,6 +162,10 @@ test('shoots complete across processes that share no disk, and download through 
   const meta = await sharp(Buffer.from(await image.arrayBuffer())).metadata();
   assert.equal(meta.format, 'jpeg');
   assert.equal((await fetch(`${base}${signed.replace(/sig=[\w-]{4}/, 'sig=AAAA')}`, { redirect: 'manual' })).status, 404, 'a forged link gets no redirect');
+  const saved = await fetch(`${base}${signed}&download=shot.jpg`);
+  assert.equal(saved.status, 200);
+  assert.equal(saved.headers.get('content-disposition'), 'attachment; filename="shot.jpg"', 'a download link keeps its name through the redirect');
+  await saved.arrayBuffer();
 
   // Every artifact the runs recorded is in the bucket, and no process keeps artifact files outside its cache.
   const hashes = (await pool.query(`SELECT DISTINCT hash FROM artifacts WHERE run_id = ANY($1)`, [ids])).rows.map((r) => r.hash.trim() as string);

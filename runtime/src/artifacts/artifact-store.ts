@@ -13,6 +13,8 @@ export interface DirectUrlOptions {
   /** The Content-Type the response declares (one content may be stored under several mimes). */
   mime: string;
   expiresInS: number;
+  /** Served as an attachment under this name (a download link) rather than shown inline. */
+  filename?: string;
 }
 
 /**

@@ -123,6 +123,7 @@ export class S3ArtifactStore implements ArtifactStore {
       Key: this.keyOf(hash),
       ResponseContentType: options.mime,
       ResponseCacheControl: `private, max-age=${options.expiresInS}, immutable`,
+      ...(options.filename ? { ResponseContentDisposition: attachment(options.filename) } : {}),
     });
     return getSignedUrl(this.presignClient, command, { expiresIn: options.expiresInS });
   }
@@ -192,6 +193,11 @@ export class S3ArtifactStore implements ArtifactStore {
       throw err;
     }
   }
+}
+
+/** A Content-Disposition for a plain file name (the caller checked it: letters, digits, `.`, `-`, `_`). */
+export function attachment(filename: string): string {
+  return `attachment; filename="${filename}"`;
 }
 
 function corrupt(hash: string, actual: string): Error {

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Controller, ForbiddenException, Get, Inject, NotFoundException, Param, Req, Res, UnauthorizedException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { BadRequestException, Controller, ForbiddenException, Get, Inject, NotFoundException, Param, Req, Res, UnauthorizedException } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { isArtifactHash, type ArtifactStore } from '@studioflow/runtime/artifacts';
+import { attachment, isArtifactHash, type ArtifactStore } from '@studioflow/runtime/artifacts';
 import { readsTenantArtifacts } from '../auth/access-policy';
 import { ApiKeyService } from '../auth/api-keys';
 import { extractKey } from '../auth/auth.guard';
@@ -36,13 +36,19 @@ export class ArtifactsController {
   @Public() // access is decided here: a signed URL needs no key
   @Get(':hash')
   @ApiOperation({ summary: 'An artifact: by the signed URL the API gave (no key), or with an API key in a header' })
+  @ApiQuery({ name: 'download', required: false, description: 'a plain file name: the artifact comes as an attachment under it' })
   async get(@Req() req: Request, @Param('hash') hash: string, @Res() res: Response): Promise<void> {
     if (!isArtifactHash(hash)) throw new NotFoundException('not an artifact hash');
     const query = req.query as Record<string, unknown>;
+    // Not part of the signature: it changes only how the browser saves what the link grants.
+    const filename = query.download;
+    if (filename !== undefined && (typeof filename !== 'string' || !/^[\w][\w.-]{0,99}$/.test(filename))) {
+      throw new BadRequestException('download must be a plain file name (letters, digits, ".", "-", "_"; at most 100)');
+    }
     const tenantId = query.sig !== undefined ? this.urls.verify(hash, query) : await this.tenantOfKey(req);
     const mime = await this.artifacts.mimeOf(tenantId, hash);
     if (!mime) throw new NotFoundException(`artifact ${hash} not found`);
-    const direct = await this.store.directUrl(hash, { mime, expiresInS: DIRECT_URL_TTL_S });
+    const direct = await this.store.directUrl(hash, { mime, expiresInS: DIRECT_URL_TTL_S, ...(filename ? { filename } : {}) });
     if (direct) {
       // Cached for less than the pre-signed URL lives, so a cached redirect never leads to an expired one.
       res.setHeader('Cache-Control', `private, max-age=${DIRECT_URL_TTL_S / 2}`);
@@ -57,6 +63,7 @@ export class ArtifactsController {
     }
     res.setHeader('Content-Type', mime);
     res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
+    if (filename) res.setHeader('Content-Disposition', attachment(filename));
     // A client that goes away mid-download ends the pipeline: nothing more to answer then.
     await pipeline(body, res).catch(() => body.destroy());
   }
