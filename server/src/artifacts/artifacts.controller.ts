@@ -36,7 +36,7 @@ export class ArtifactsController {
   @Public() // access is decided here: a signed URL needs no key
   @Get(':hash')
   @ApiOperation({ summary: 'An artifact: by the signed URL the API gave (no key), or with an API key in a header' })
-  @ApiQuery({ name: 'download', required: false, description: 'a plain file name: the artifact comes as an attachment under it' })
+  @ApiQuery({ name: 'download', required: false, type: String, description: 'a plain file name: the artifact comes as an attachment under it' })
   async get(@Req() req: Request, @Param('hash') hash: string, @Res() res: Response): Promise<void> {
     if (!isArtifactHash(hash)) throw new NotFoundException('not an artifact hash');
     const query = req.query as Record<string, unknown>;

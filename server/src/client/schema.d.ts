@@ -838,7 +838,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description a plain file name: the artifact comes as an attachment under it */
-                download?: unknown;
+                download?: string;
             };
             header?: never;
             path: {
