@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
@@ -18,7 +19,6 @@ import { darkProductScene, makeZip, thresholdAt, tinySegmentationModel, zipNames
  * separate processes, each with a temp folder of its own (its STORAGE_DIR, its copy of the model),
  * and they meet only in PostgreSQL, Redis and one S3-protocol server (s3rver) started here.
  */
-const API_PORT = 3642;
 const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const USER_KEY = 'sf_user_dev';
 const STAFF_KEY = 'sf_staff_dev';
@@ -36,7 +36,8 @@ let pool: Pool;
 let store: ArtifactStore;
 const procs: Proc[] = [];
 const exits: string[] = [];
-const base = `http://127.0.0.1:${API_PORT}`;
+let port = 0;
+let base = '';
 const prefix = `sftest-noshare-${randomBytes(4).toString('hex')}`;
 const scratch: string[] = [];
 
@@ -50,7 +51,7 @@ async function start(name: string, script: string, extra: Record<string, string>
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     ...s3.env,
-    PORT: String(API_PORT),
+    PORT: String(port),
     DATABASE_URL: db.url,
     QUEUE_PREFIX: prefix,
     STORAGE_URL: s3.storageUrl('artifacts/'),
@@ -113,10 +114,20 @@ async function finished(ids: string[], ms = 240_000): Promise<Array<{ id: string
   return rows;
 }
 
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
 const photo = async (seed: number) => (await darkProductScene(seed, 640, 480)).jpeg;
 
 before(async () => {
   s3 = await startTestS3Server();
+  port = await freePort();
+  base = `http://127.0.0.1:${port}`;
   db = await createScratchDatabase('noshare');
   pool = db.pool(3);
   const own = await mkdtemp(join(tmpdir(), 'sf-noshare-test-'));
