@@ -89,6 +89,17 @@ test('the read-through cache downloads once per process and keeps within its byt
   assert.equal(reader.commands.filter((c) => c === 'GetObject').length, 4, 'an evicted artifact downloads again');
 });
 
+test('concurrent reads of one artifact share one download', async () => {
+  const prefix = `single-${randomBytes(4).toString('hex')}/`;
+  const writer = await store(prefix);
+  const reader = await store(prefix);
+  const ref = await writer.store.put(randomBytes(200_000), { mime: 'application/octet-stream' });
+  const paths = await Promise.all([reader.store.localPath(ref.hash), reader.store.get(ref.hash), reader.store.localPath(ref.hash)]);
+  assert.equal(paths[0], paths[2]);
+  assert.equal(sha256(paths[1] as Buffer), ref.hash);
+  assert.deepEqual(reader.commands, ['GetObject']);
+});
+
 test('with the cache off every read downloads, and no copy stays behind once the pin has passed', async () => {
   const prefix = `nocache-${randomBytes(4).toString('hex')}/`;
   const writer = await store(prefix);

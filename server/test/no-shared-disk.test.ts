@@ -182,10 +182,14 @@ test('shoots complete across processes that share no disk, and download through 
   const hashes = (await pool.query(`SELECT DISTINCT hash FROM artifacts WHERE run_id = ANY($1)`, [ids])).rows.map((r) => r.hash.trim() as string);
   assert.ok(hashes.length >= 4, `${hashes.length} artifacts`);
   for (const hash of hashes) assert.ok(await store.has(hash), `artifact ${hash} is in the object store`);
+  const cached: Record<string, number> = {};
   for (const p of procs) {
     const top = await readdir(join(p.dir, 'storage')).catch(() => []);
     assert.ok(top.every((name) => /^cache-\d+$/.test(name)), `${p.name} keeps only its cache: ${top.join(', ')}`);
+    cached[p.name] = (await readdir(join(p.dir, 'storage', `cache-${p.child.pid}`)).catch(() => [])).filter((f) => /^[0-9a-f]{64}$/.test(f)).length;
   }
+  assert.ok(cached['gpu-runtime']! > 0, `the GPU runtime read the uploads through its own cache (${JSON.stringify(cached)})`);
+  assert.ok(cached['worker-a']! + cached['worker-b']! > 0, `the CPU workers kept local copies (${JSON.stringify(cached)})`);
 });
 
 test('the execution cache and a replay reuse artifacts another process wrote', async () => {
