@@ -9,6 +9,7 @@
 import sharp from 'sharp';
 import { createProductCatalog, warmUpProductNodes } from '@studioflow/nodes';
 import { startWorkerProcess } from '@studioflow/runtime/worker';
+import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 
 async function main(): Promise<void> {
   sharp.concurrency(1);
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
     databaseUrl: env('DATABASE_URL'),
     redisUrl: env('REDIS_URL'),
     prefix: env('QUEUE_PREFIX'),
-    storageDir: env('STORAGE_DIR'),
+    artifacts: new LocalArtifactStore(env('STORAGE_DIR')),
     resources: ['cpu', 'cloud'],
     concurrency: { cpu: Number(env('CPU_CONCURRENCY')), cloud: Number(env('CLOUD_CONCURRENCY')) },
   });

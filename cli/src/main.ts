@@ -3,7 +3,9 @@ import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
+import { pathToFileURL } from 'node:url';
+import { openArtifactStore } from '@studioflow/runtime/artifacts';
+import { serviceEnv } from '@studioflow/runtime/config';
 import { isArtifactRef, type ArtifactRef } from '@studioflow/runtime/contract';
 import type { GraphDoc } from '@studioflow/runtime/graph';
 import { runGraphLocally } from '@studioflow/runtime/local';
@@ -14,6 +16,7 @@ import { DEFAULT_BUDGET_MB, GpuRuntime, slotDevices } from '@studioflow/gpu-runt
 import { ProgressView } from './progress-view';
 
 const USAGE = `usage: studioflow run <graph-or-template.json> --input <photo> --out <out.jpg|.webp|.png> [--storage <dir>]
+(without --storage, STORAGE_URL chooses the artifact store when set)
 Runs a pipeline in-process with the same nodes as the workers: no PostgreSQL, no Redis.`;
 
 /** Entry of `npx studioflow`. Returns the process exit code. */
@@ -31,7 +34,9 @@ export async function main(argv: string[]): Promise<number> {
   const file = JSON.parse(await readFile(resolve(graphPath), 'utf8')) as GraphDoc | { graph: GraphDoc };
   const doc = 'graph' in file ? file.graph : file;
   const catalog = createProductCatalog();
-  const store = new LocalArtifactStore(values.storage ? resolve(values.storage) : await mkdtemp(join(tmpdir(), 'studioflow-')));
+  // --storage names a folder; else STORAGE_URL (e.g. the platform's object store); else a fresh temp folder.
+  const folder = values.storage ? resolve(values.storage) : process.env.STORAGE_URL?.trim() ? undefined : await mkdtemp(join(tmpdir(), 'studioflow-'));
+  const store = openArtifactStore({ ...serviceEnv(), ...(folder ? { storageUrl: pathToFileURL(folder).href, storageDir: folder } : {}) });
   const photo = await readFile(resolve(values.input));
   const upload = await store.put(photo, { mime: 'application/octet-stream' });
   const view = new ProgressView(doc.nodes.map((n) => n.id), !values.quiet && process.stderr.isTTY === true);
@@ -57,8 +62,9 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     const wanted = mimeFor(extname(values.out).toLowerCase());
-    if (ref.mime === wanted) await copyFile(store.pathOf(ref.hash), resolve(values.out));
-    else await sharp(store.pathOf(ref.hash)).toFormat(wanted === 'image/png' ? 'png' : wanted === 'image/webp' ? 'webp' : 'jpeg').toFile(resolve(values.out));
+    const path = await store.localPath(ref.hash);
+    if (ref.mime === wanted) await copyFile(path, resolve(values.out));
+    else await sharp(path).toFormat(wanted === 'image/png' ? 'png' : wanted === 'image/webp' ? 'webp' : 'jpeg').toFile(resolve(values.out));
     const bytes = (await stat(resolve(values.out))).size;
     console.log(`${values.out} (${ref.width ?? '?'}×${ref.height ?? '?'}, ${wanted}, ${(bytes / 1024).toFixed(0)} KiB, cost $${result.costUsd.toFixed(6)})`);
     return 0;

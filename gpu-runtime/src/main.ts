@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { startWorkerProcess } from '@studioflow/runtime/worker';
+import { openArtifactStore } from '@studioflow/runtime/artifacts';
 import { createProductCatalog } from '@studioflow/nodes';
 import { serviceEnv } from '@studioflow/runtime/config';
 import { DEFAULT_BUDGET_MB, GpuRuntime } from './gpu-runtime';
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
     databaseUrl: env.databaseUrl,
     redisUrl: env.redisUrl,
     prefix: env.queuePrefix,
-    storageDir: env.storageDir,
+    artifacts: openArtifactStore(env),
     ...gpu.workerOptions(),
   });
 }

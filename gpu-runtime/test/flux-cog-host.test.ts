@@ -67,7 +67,7 @@ describe('flux-local on the GPU runtime as a worker host (real PostgreSQL, Redis
     gpu = new GpuRuntime({ devices: ['cpu'], budgetBytes: 2 ** 30, models: ['flux-fill'], log });
     // Waits for the server's setup (STARTING, then READY) before the host takes jobs.
     await gpu.preload();
-    const common = { catalog, databaseUrl: db.url, redisUrl: REDIS_URL, prefix, storageDir: artifacts.dir, shutdownGraceMs: 5000 };
+    const common = { catalog, databaseUrl: db.url, redisUrl: REDIS_URL, prefix, artifacts, shutdownGraceMs: 5000 };
     stops.push((await startWorkerProcess({ ...common, name: 'test-gpu-runtime', ...gpu.workerOptions() })).stop);
     stops.push((await startWorkerProcess({ ...common, name: 'test-cpu-worker', resources: ['cpu'], concurrency: { cpu: 2 } })).stop);
   });

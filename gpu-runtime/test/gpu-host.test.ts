@@ -71,7 +71,7 @@ describe('the GPU runtime as a worker host (real PostgreSQL, Redis and onnxrunti
     gpu = new GpuRuntime({ devices: ['cpu'], budgetBytes: 2 ** 20, models: ['tiny'], log });
     await gpu.preload();
     loadsBeforeJobs = gpu.slots.pools[0].loads;
-    const common = { catalog, databaseUrl: db.url, redisUrl: REDIS_URL, prefix, storageDir: artifacts.dir, shutdownGraceMs: 5000 };
+    const common = { catalog, databaseUrl: db.url, redisUrl: REDIS_URL, prefix, artifacts, shutdownGraceMs: 5000 };
     stops.push((await startWorkerProcess({ ...common, name: 'test-gpu-runtime', ...gpu.workerOptions() })).stop);
     stops.push((await startWorkerProcess({ ...common, name: 'test-cpu-worker', resources: ['cpu'], concurrency: { cpu: 2 } })).stop);
   });

@@ -123,6 +123,16 @@ test('a signed URL from the API downloads with no key: image bytes, cacheable fo
   assert.equal((await download(listed.results.webp)).type, 'image/webp', 'the list hands out working URLs too');
 });
 
+test('a signed URL with download=<name> comes as an attachment under that name; a name with a path is 400', async () => {
+  const saved = await fetch(`${t.baseUrl}${shoot.results.jpeg}&download=shoot-1.jpg`);
+  assert.equal(saved.status, 200);
+  assert.equal(saved.headers.get('content-disposition'), 'attachment; filename="shoot-1.jpg"');
+  assert.equal((await sharp(Buffer.from(await saved.arrayBuffer())).metadata()).format, 'jpeg');
+  const bad = await fetch(`${t.baseUrl}${shoot.results.jpeg}&download=${encodeURIComponent('../x"y.jpg')}`);
+  assert.equal(bad.status, 400);
+  await bad.arrayBuffer();
+});
+
 test('forged, foreign and expired links are refused and never cached', async () => {
   const signed = new URL(shoot.results.jpeg, t.baseUrl);
   const hash = signed.pathname.split('/').pop()!;

@@ -73,9 +73,11 @@ function ShootBody({ shoot, running }: { shoot: ShootView; running: Record<strin
           {FORMATS.map((f) => {
             const url = shoot.downloads[f.key];
             if (!url) return null;
+            const name = `shoot-${shoot.id.slice(0, 8)}.${f.ext}`;
+            // `download` alone is ignored once the link redirects to an object store's origin: the API sets the attachment name.
             return (
               <li key={f.key}>
-                <a className="sf-download" href={url} download={`shoot-${shoot.id.slice(0, 8)}.${f.ext}`} data-testid={`download-${f.key}`}>
+                <a className="sf-download" href={`${url}&download=${name}`} download={name} data-testid={`download-${f.key}`}>
                   <span className="sf-download-label">{f.label}</span>
                   <span className="sf-muted">{f.hint}</span>
                 </a>

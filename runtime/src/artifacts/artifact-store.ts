@@ -2,6 +2,21 @@ import type { Readable } from 'node:stream';
 import type { ArtifactRef } from '../contract/values';
 import type { ArtifactAccess, PutArtifactOptions } from '../contract/context';
 
+const HASH_RE = /^[a-f0-9]{64}$/;
+
+/** Whether `value` is an artifact's key: a lowercase hex sha256. */
+export function isArtifactHash(value: string): boolean {
+  return HASH_RE.test(value);
+}
+
+export interface DirectUrlOptions {
+  /** The Content-Type the response declares (one content may be stored under several mimes). */
+  mime: string;
+  expiresInS: number;
+  /** Served as an attachment under this name (a download link) rather than shown inline. */
+  filename?: string;
+}
+
 /**
  * Where artifacts live: content-addressed by sha256, whatever the backing (a local folder, S3-compatible
  * object storage). Every process (API, CPU workers, GPU runtime, CLI) reaches artifacts only through this.
@@ -18,6 +33,11 @@ export interface ArtifactStore {
   localPath(hash: string): Promise<string>;
   /** Streams the artifact without holding it in memory. */
   createReadStream(hash: string): Promise<Readable>;
+  /**
+   * A URL from which a browser or webhook receiver fetches the artifact directly for `expiresInS`
+   * seconds (an S3 pre-signed GET), or null when the store has none and the API serves the bytes.
+   */
+  directUrl(hash: string, options: DirectUrlOptions): Promise<string | null>;
   /** Removes the artifact; removing one that is not there is not an error. */
   delete(hash: string): Promise<void>;
   /** An ArtifactAccess for one node execution; remembers what it wrote so hosts can record it. */

@@ -5,9 +5,7 @@ import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import type { ArtifactRef } from '../contract/values';
 import type { ArtifactAccess, PutArtifactOptions } from '../contract/context';
-import type { ArtifactStore } from './artifact-store';
-
-const HASH_RE = /^[a-f0-9]{64}$/;
+import { isArtifactHash, type ArtifactStore } from './artifact-store';
 
 /** Content-addressed files under one directory: <dir>/<h0h1>/<h2h3>/<sha256>. */
 export class LocalArtifactStore implements ArtifactStore {
@@ -19,11 +17,11 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   static isHash(value: string): boolean {
-    return HASH_RE.test(value);
+    return isArtifactHash(value);
   }
 
   pathOf(hash: string): string {
-    if (!HASH_RE.test(hash)) throw new Error(`not an artifact hash: ${hash.slice(0, 80)}`);
+    if (!isArtifactHash(hash)) throw new Error(`not an artifact hash: ${hash.slice(0, 80)}`);
     return join(this.dir, hash.slice(0, 2), hash.slice(2, 4), hash);
   }
 
@@ -78,6 +76,11 @@ export class LocalArtifactStore implements ArtifactStore {
     return createReadStream(path);
   }
 
+  /** None: the API streams a folder's artifacts itself, behind its own signed route. */
+  async directUrl(): Promise<string | null> {
+    return null;
+  }
+
   async delete(hash: string): Promise<void> {
     await rm(this.pathOf(hash), { force: true });
   }
@@ -98,7 +101,7 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 }
 
-function refOf(hash: string, bytes: number, options: PutArtifactOptions): ArtifactRef {
+export function refOf(hash: string, bytes: number, options: PutArtifactOptions): ArtifactRef {
   const ref: ArtifactRef = { hash, mime: options.mime, bytes };
   if (options.width !== undefined) ref.width = options.width;
   if (options.height !== undefined) ref.height = options.height;

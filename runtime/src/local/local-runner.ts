@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { LocalArtifactStore } from '../artifacts';
+import type { ArtifactStore } from '../artifacts';
 import { roundUsd, type ModelAccess, type NodeCatalog, type NodeCost, type NodeLogger, type PortValue, type PortValues, type RunInfo } from '../contract';
 import type { GraphDoc } from '../graph';
 import { planRun } from '../runs/plan-run';
@@ -10,7 +10,7 @@ import { CostMeter, DEFAULT_COST_RATES, type CostRates } from '../worker/cost-me
 
 export interface LocalRunOptions {
   catalog: NodeCatalog;
-  artifacts: LocalArtifactStore;
+  artifacts: ArtifactStore;
   /** Values bound to the nodes that declare them as seeds, e.g. `{ upload }` for every input-image node. */
   seeds?: Record<string, PortValue>;
   concurrency?: number;

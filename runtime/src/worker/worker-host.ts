@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isPermanentError, type NodeCatalog, type NodeLogger } from '../contract';
-import type { LocalArtifactStore } from '../artifacts';
+import type { ArtifactStore } from '../artifacts';
 import type { Resource } from '../graph';
 import type { NodeJobData } from '../store';
 import { controlChannel } from '../bullmq/connection';
@@ -25,7 +25,7 @@ export interface WorkerHostOptions {
   /** Further queues served on a resource's slots: the per-model queues (`gpu.<model id>`) of the models this host keeps warm. */
   queues?: Partial<Record<Resource, readonly string[]>>;
   catalog: NodeCatalog;
-  artifacts: LocalArtifactStore;
+  artifacts: ArtifactStore;
   coordinator: RunCoordinator;
   log: NodeLogger;
   /** A logger whose every line carries the run and node ids. */

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { LocalArtifactStore } from '../artifacts';
+import type { ArtifactStore } from '../artifacts';
 import type { NodeCatalog, NodeLogger } from '../contract';
 import type { Resource } from '../graph';
 import { PgRunStore, ResilientPool } from '../store';
@@ -15,7 +15,8 @@ export interface WorkerProcessOptions {
   databaseUrl: string;
   redisUrl: string;
   prefix: string;
-  storageDir: string;
+  /** From openArtifactStore: a folder or an object store. */
+  artifacts: ArtifactStore;
   resources: readonly Resource[];
   concurrency: Partial<Record<Resource, number>>;
   slots?: WorkerHostOptions['slots'];
@@ -53,7 +54,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ hos
     ...(o.slots ? { slots: o.slots } : {}),
     ...(o.queues ? { queues: o.queues } : {}),
     catalog: o.catalog,
-    artifacts: new LocalArtifactStore(o.storageDir),
+    artifacts: o.artifacts,
     coordinator,
     log,
     logFor: (bindings) => wrap(logger.child(bindings)),

@@ -1,47 +1,71 @@
-import { relative } from 'node:path';
-import { Controller, ForbiddenException, Get, NotFoundException, Param, Req, Res, UnauthorizedException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BadRequestException, Controller, ForbiddenException, Get, Inject, NotFoundException, Param, Req, Res, UnauthorizedException } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
+import { attachment, isArtifactHash, type ArtifactStore } from '@studioflow/runtime/artifacts';
 import { readsTenantArtifacts } from '../auth/access-policy';
 import { ApiKeyService } from '../auth/api-keys';
 import { extractKey } from '../auth/auth.guard';
 import { sessionToken } from '../auth/cookies';
 import { Public } from '../auth/decorators';
 import { SessionService } from '../auth/sessions';
+import { ARTIFACT_STORE } from '../db/infra.module';
 import { ArtifactUrls } from './artifact-urls';
 import { ArtifactsService } from './artifacts.service';
+
+/** How long a pre-signed object-store GET behind a redirect works: only to be followed at once. */
+const DIRECT_URL_TTL_S = 600;
 
 @ApiTags('artifacts')
 @Controller('artifacts')
 export class ArtifactsController {
   constructor(
     private readonly artifacts: ArtifactsService,
-    private readonly store: LocalArtifactStore,
+    @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly urls: ArtifactUrls,
     private readonly keys: ApiKeyService,
     private readonly sessions: SessionService,
   ) {}
 
-  /** Serves an artifact the tenant owns; content-addressed, so it can be cached forever. */
+  /**
+   * Serves an artifact the tenant owns; content-addressed, so it can be cached forever. The API's
+   * signed URL is the one link handed out; behind it, an object store's artifact is a redirect to a
+   * pre-signed GET (the bytes never pass through the API), a folder's is streamed from here.
+   */
   @Public() // access is decided here: a signed URL needs no key
   @Get(':hash')
   @ApiOperation({ summary: 'An artifact: by the signed URL the API gave (no key), or with an API key in a header' })
+  @ApiQuery({ name: 'download', required: false, type: String, description: 'a plain file name: the artifact comes as an attachment under it' })
   async get(@Req() req: Request, @Param('hash') hash: string, @Res() res: Response): Promise<void> {
-    if (!LocalArtifactStore.isHash(hash)) throw new NotFoundException('not an artifact hash');
+    if (!isArtifactHash(hash)) throw new NotFoundException('not an artifact hash');
     const query = req.query as Record<string, unknown>;
+    // Not part of the signature: it changes only how the browser saves what the link grants.
+    const filename = query.download;
+    if (filename !== undefined && (typeof filename !== 'string' || !/^[\w][\w.-]{0,99}$/.test(filename))) {
+      throw new BadRequestException('download must be a plain file name (letters, digits, ".", "-", "_"; at most 100)');
+    }
     const tenantId = query.sig !== undefined ? this.urls.verify(hash, query) : await this.tenantOfKey(req);
     const mime = await this.artifacts.mimeOf(tenantId, hash);
     if (!mime) throw new NotFoundException(`artifact ${hash} not found`);
+    const direct = await this.store.directUrl(hash, { mime, expiresInS: DIRECT_URL_TTL_S, ...(filename ? { filename } : {}) });
+    if (direct) {
+      // Cached for less than the pre-signed URL lives, so a cached redirect never leads to an expired one.
+      res.setHeader('Cache-Control', `private, max-age=${DIRECT_URL_TTL_S / 2}`);
+      res.redirect(302, direct);
+      return;
+    }
+    let body: Readable;
+    try {
+      body = await this.store.createReadStream(hash);
+    } catch {
+      throw new NotFoundException(`artifact ${hash} not found`);
+    }
     res.setHeader('Content-Type', mime);
     res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
-    // Relative to the store's root: `send` refuses an absolute path with a dot segment (the default `.storage`).
-    res.sendFile(relative(this.store.dir, this.store.pathOf(hash)), { root: this.store.dir }, (err) => {
-      if (!err || res.headersSent) return;
-      res.removeHeader('Content-Type');
-      res.setHeader('Cache-Control', 'no-store');
-      res.status(404).json({ statusCode: 404, message: `artifact ${hash} not found` });
-    });
+    if (filename) res.setHeader('Content-Disposition', attachment(filename));
+    // A client that goes away mid-download ends the pipeline: nothing more to answer then.
+    await pipeline(body, res).catch(() => body.destroy());
   }
 
   /**

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
-import type { Writable } from 'node:stream';
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
 import { isArtifactRef, type ArtifactRef } from '@studioflow/runtime/contract';
 
 export interface CompletedItem {
@@ -15,7 +16,7 @@ export interface CompletedItem {
  * item, `shoes/red.png` → `shoes/red.jpg`, `shoes/red.webp`. Stored without compression: the images
  * are compressed already. Item names were checked as safe paths when the catalog was uploaded.
  */
-export async function writeResultsZip(items: CompletedItem[], pathOf: (hash: string) => string, out: Writable): Promise<void> {
+export async function writeResultsZip(items: CompletedItem[], open: (hash: string) => Promise<Readable>, out: Writable): Promise<void> {
   // archiver is an ES module; this package is CommonJS.
   const { ZipArchive } = await import('archiver');
   const zip = new ZipArchive({ store: true });
@@ -34,7 +35,17 @@ export async function writeResultsZip(items: CompletedItem[], pathOf: (hash: str
       // Two items may share a base name (a.png and a.jpg): the later one gets its number.
       const name = taken.has(`${base}.${ext}`) ? `${base}-${item.ordinal}.${ext}` : `${base}.${ext}`;
       taken.add(name);
-      zip.file(pathOf(ref.hash), { name });
+      // One stream open at a time: the next image is opened once the zip has taken this one.
+      const entered = once(zip, 'entry');
+      const body = await open(ref.hash);
+      zip.append(body, { name });
+      // A client gone mid-download ends the response: stop reading instead of waiting for an entry forever.
+      const gone = done.then(() => Promise.reject(new Error('the download was closed before the zip was complete')));
+      await Promise.race([entered, gone]).catch((err: Error) => {
+        body.destroy();
+        zip.abort();
+        throw err;
+      });
     }
   }
   await zip.finalize();

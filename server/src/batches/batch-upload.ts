@@ -14,10 +14,11 @@ import { E_TIMEOUT, Semaphore, withTimeout, type SemaphoreInterface } from 'asyn
 import type { Request, RequestHandler, Response } from 'express';
 import multer, { MulterError } from 'multer';
 import { finalize, type Observable } from 'rxjs';
-import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
+import type { ArtifactStore } from '@studioflow/runtime/artifacts';
 import { BATCH_FORM } from '@studioflow/runtime/graph';
 import { clip, megabytes, quote } from '../common/errors';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { ARTIFACT_STORE } from '../db/infra.module';
 import { HashingDiskStorage, type StagedUpload } from '../shoots/upload';
 
 /** Catalog uploads being received and checked at once in this process; more wait, then get 503. */
@@ -40,7 +41,7 @@ export class BatchUploadInterceptor implements NestInterceptor {
   private readonly slots: SemaphoreInterface;
   private readonly receive: RequestHandler;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, store: LocalArtifactStore) {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, @Inject(ARTIFACT_STORE) store: ArtifactStore) {
     this.slots = withTimeout(new Semaphore(BATCH_UPLOAD_SLOTS), SLOT_WAIT_MS);
     this.receive = multer({
       storage: new HashingDiskStorage(store.stagingDir),

@@ -11,7 +11,7 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
+import type { ArtifactStore } from '@studioflow/runtime/artifacts';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import type { ArtifactRef, NodeCatalog } from '@studioflow/runtime/contract';
 import type { BatchDetail, BatchItemStatus, GraphDoc, BatchItemView, BatchProblem, BatchProgress, BatchView } from '@studioflow/runtime/graph';
@@ -21,7 +21,7 @@ import type { Principal } from '../auth/access-policy';
 import { isUuid, quote } from '../common/errors';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import type { TemplateEntity } from '../db/entities';
-import { CATALOG, PG_POOL } from '../db/infra.module';
+import { ARTIFACT_STORE, CATALOG, PG_POOL } from '../db/infra.module';
 import { exposedParamProblems, parseParams } from '../templates/template-params';
 import { TemplatesService } from '../templates/templates.service';
 import { ADMISSION_LOCK, BatchAdmitter } from './batch-admitter';
@@ -55,7 +55,7 @@ export class BatchesService {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CATALOG) private readonly catalog: NodeCatalog,
     private readonly templates: TemplatesService,
-    private readonly artifacts: LocalArtifactStore,
+    @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
     private readonly coordinator: RunCoordinator,
     private readonly urls: ArtifactUrls,
     private readonly admitter: BatchAdmitter,
@@ -362,7 +362,7 @@ export class BatchesService {
     const rows = (await this.itemRows(id)).filter((r) => r.state === 'admitted' && r.run_status === 'completed');
     await writeResultsZip(
       rows.map((r) => ({ ordinal: r.ordinal, name: r.name, outputs: r.outputs })),
-      (hash) => this.artifacts.pathOf(hash),
+      (hash) => this.artifacts.createReadStream(hash),
       out,
     );
   }

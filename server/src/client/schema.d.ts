@@ -836,7 +836,10 @@ export type $defs = Record<string, never>;
 export interface operations {
     Artifacts_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a plain file name: the artifact comes as an attachment under it */
+                download?: string;
+            };
             header?: never;
             path: {
                 hash: string;

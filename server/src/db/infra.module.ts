@@ -2,7 +2,7 @@ import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationS
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import type { Redis } from 'ioredis';
-import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
+import { openArtifactStore, type ArtifactStore } from '@studioflow/runtime/artifacts';
 import { createRedis, DEFAULT_RETRY, NodeQueues, RunCoordinator } from '@studioflow/runtime/bullmq';
 import { queueFor } from '@studioflow/runtime/scheduler';
 import { PgRunStore, ResilientPool, resilientPg } from '@studioflow/runtime/store';
@@ -14,6 +14,8 @@ import { ENTITIES } from './entities';
 export const PG_POOL = Symbol('PG_POOL');
 export const REDIS = Symbol('REDIS');
 export const CATALOG = Symbol('CATALOG');
+/** The ArtifactStore of STORAGE_URL: a folder or an S3-compatible bucket. */
+export const ARTIFACT_STORE = Symbol('ARTIFACT_STORE');
 
 const INFRA_PROVIDERS = [
     {
@@ -37,7 +39,7 @@ const INFRA_PROVIDERS = [
       },
     },
     { provide: CATALOG, useFactory: (): NodeCatalog => createProductCatalog() },
-    { provide: LocalArtifactStore, inject: [APP_CONFIG], useFactory: (c: AppConfig) => new LocalArtifactStore(c.storageDir) },
+    { provide: ARTIFACT_STORE, inject: [APP_CONFIG], useFactory: (c: AppConfig): ArtifactStore => openArtifactStore(c) },
     {
       provide: PgRunStore,
       inject: [PG_POOL],
@@ -79,7 +81,7 @@ export class InfraModule implements OnApplicationShutdown {
         TypeOrmModule.forFeature(ENTITIES),
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }, ...INFRA_PROVIDERS],
-      exports: [TypeOrmModule, APP_CONFIG, PG_POOL, REDIS, CATALOG, LocalArtifactStore, PgRunStore, RunCoordinator],
+      exports: [TypeOrmModule, APP_CONFIG, PG_POOL, REDIS, CATALOG, ARTIFACT_STORE, PgRunStore, RunCoordinator],
     };
   }
 

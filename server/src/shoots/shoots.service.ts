@@ -12,7 +12,7 @@ import {
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import type { Repository } from 'typeorm';
-import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
+import type { ArtifactStore } from '@studioflow/runtime/artifacts';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import type { ArtifactRef, NodeCatalog } from '@studioflow/runtime/contract';
 import { checkParams, isArtifactRef, type ShootDownloads, type ShootExtras } from '@studioflow/runtime/graph';
@@ -25,7 +25,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { clip, GraphProblemsException, isUuid, quote } from '../common/errors';
 import { checkUploadedImage } from '../common/image-check';
 import { GraphVersionEntity, NodeRunEntity, RunEntity, type TemplateEntity } from '../db/entities';
-import { CATALOG, PG_POOL } from '../db/infra.module';
+import { ARTIFACT_STORE, CATALOG, PG_POOL } from '../db/infra.module';
 import { GraphsService } from '../graphs/graphs.service';
 import { checkExposedParams, parseParams } from '../templates/template-params';
 import { TemplatesService } from '../templates/templates.service';
@@ -79,7 +79,7 @@ export class ShootsService {
     @InjectRepository(GraphVersionEntity) private readonly versions: Repository<GraphVersionEntity>,
     private readonly templates: TemplatesService,
     private readonly graphs: GraphsService,
-    private readonly artifacts: LocalArtifactStore,
+    @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
     private readonly coordinator: RunCoordinator,
     private readonly urls: ArtifactUrls,
     private readonly uploads: UploadsService,

@@ -18,9 +18,10 @@ import { E_TIMEOUT, Semaphore, withTimeout, type SemaphoreInterface } from 'asyn
 import type { Request, RequestHandler, Response } from 'express';
 import multer, { MulterError, type StorageEngine } from 'multer';
 import { finalize, type Observable } from 'rxjs';
-import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
+import type { ArtifactStore } from '@studioflow/runtime/artifacts';
 import { clip, megabytes, quote } from '../common/errors';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { ARTIFACT_STORE } from '../db/infra.module';
 
 /** An uploaded photo on disk in the store's staging dir, hashed while it arrived. */
 export interface StagedUpload {
@@ -50,7 +51,7 @@ export class UploadInterceptor implements NestInterceptor {
   private readonly slots: SemaphoreInterface;
   private readonly receive: RequestHandler;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, store: LocalArtifactStore) {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, @Inject(ARTIFACT_STORE) store: ArtifactStore) {
     this.slots = withTimeout(new Semaphore(config.maxConcurrentUploads), SLOT_WAIT_MS);
     this.receive = multer({
       storage: new HashingDiskStorage(store.stagingDir),

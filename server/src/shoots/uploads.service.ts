@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
+import type { ArtifactStore } from '@studioflow/runtime/artifacts';
 import type { ArtifactRef } from '@studioflow/runtime/contract';
 import { inputImageSizeProblem } from '@studioflow/nodes';
 import type { Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { isUuid, quote } from '../common/errors';
 import { checkUploadedImage } from '../common/image-check';
-import { PG_POOL } from '../db/infra.module';
+import { ARTIFACT_STORE, PG_POOL } from '../db/infra.module';
 import type { StagedUpload } from './upload';
 
 export interface StoredUpload {
@@ -29,7 +29,7 @@ export class UploadsService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PG_POOL) private readonly pool: Pool,
-    private readonly artifacts: LocalArtifactStore,
+    @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
   ) {}
 
   async store(p: Principal, image: StagedUpload | undefined): Promise<StoredUpload> {

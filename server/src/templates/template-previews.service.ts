@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
 import sharp from 'sharp';
-import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
+import type { ArtifactStore } from '@studioflow/runtime/artifacts';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { isArtifactRef, type ArtifactRef, type NodeCatalog } from '@studioflow/runtime/contract';
 import type { GraphDoc, TemplateListing } from '@studioflow/runtime/graph';
 import { startRun } from '@studioflow/runtime/runs';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { CATALOG, PG_POOL } from '../db/infra.module';
+import { ARTIFACT_STORE, CATALOG, PG_POOL } from '../db/infra.module';
 import { PLATFORM_TENANT } from '../seed/seed.service';
 import { TemplatesService } from './templates.service';
 
@@ -46,7 +46,7 @@ export class TemplatePreviewsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CATALOG) private readonly catalog: NodeCatalog,
-    private readonly artifacts: LocalArtifactStore,
+    @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
     private readonly coordinator: RunCoordinator,
     private readonly urls: ArtifactUrls,
     private readonly templates: TemplatesService,

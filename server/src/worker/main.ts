@@ -1,4 +1,5 @@
 import { startWorkerProcess } from '@studioflow/runtime/worker';
+import { openArtifactStore } from '@studioflow/runtime/artifacts';
 import sharp from 'sharp';
 import { cogModels, CogWebhookReceiver, createProductCatalog, warmUpProductNodes } from '@studioflow/nodes';
 import { createRedis } from '@studioflow/runtime/bullmq';
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     databaseUrl: config.databaseUrl,
     redisUrl: config.redisUrl,
     prefix: config.queuePrefix,
-    storageDir: config.storageDir,
+    artifacts: openArtifactStore(config),
     resources: (process.env.WORKER_RESOURCES ?? 'cpu,cloud').split(',') as Array<'cpu' | 'cloud'>,
     concurrency: config.workerConcurrency,
   });

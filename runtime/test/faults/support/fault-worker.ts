@@ -1,3 +1,4 @@
+import { LocalArtifactStore } from '../../../src/artifacts';
 import { startWorkerProcess } from '../../../src/worker';
 import { faultCatalog } from './fault-nodes';
 
@@ -9,7 +10,7 @@ startWorkerProcess({
   databaseUrl: env.DATABASE_URL!,
   redisUrl: env.REDIS_URL!,
   prefix: env.QUEUE_PREFIX!,
-  storageDir: env.STORAGE_DIR!,
+  artifacts: new LocalArtifactStore(env.STORAGE_DIR!),
   resources: ['cpu'],
   concurrency: { cpu: Number(env.CPU_CONCURRENCY ?? 20) },
   lockDurationMs: 2000,
