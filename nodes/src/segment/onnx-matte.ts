@@ -37,7 +37,8 @@ export async function onnxMatte(img: RawImage, model: SegmentationModel, log?: N
   const [oh, ow] = outputPlane(tensor?.dims ?? [], preset.id);
   const values = tensor.data as Float32Array;
   if (!(values instanceof Float32Array) || values.length < oh * ow) throw new PermanentNodeError(`model "${preset.id}" output "${outputName}" is not a float32 alpha plane`);
-  const { bytes, min, max } = normalise(values.subarray(0, oh * ow), preset.normalise);
+  const { bytes, min, max, mode } = normalise(values.subarray(0, oh * ow), preset.normalise);
+  assertLooksLikeMatte(bytes, preset, { min, max, mode });
   const alpha = await sharp(bytes, { raw: { width: ow, height: oh, channels: 1 } })
     .resize(img.width, img.height, { fit: 'fill', kernel: 'cubic' })
     .extractChannel(0)
@@ -93,7 +94,7 @@ function outputPlane(dims: readonly number[], id: string): [number, number] {
   return [dims[dims.length - 2], dims[dims.length - 1]];
 }
 
-export function normalise(values: Float32Array, how: Normalisation): { bytes: Buffer; min: number; max: number } {
+export function normalise(values: Float32Array, how: Normalisation): { bytes: Buffer; min: number; max: number; mode: Exclude<Normalisation, 'auto'> } {
   let min = Infinity, max = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -109,5 +110,43 @@ export function normalise(values: Float32Array, how: Normalisation): { bytes: Bu
     else if (mode === 'min-max') a = span > 1e-12 ? (a - min) / span : 0;
     bytes[i] = a <= 0 ? 0 : a >= 1 ? 255 : Math.round(a * 255);
   }
-  return { bytes, min, max };
+  return { bytes, min, max, mode };
+}
+
+/**
+ * A matte is mostly 0 and 255 with a thin band of edge values between. Most of the plane in between
+ * (a near-constant grey, or two classes that never separate) is a model run with the wrong pre- or
+ * post-processing, e.g. IS-Net given ImageNet normalisation and a sigmoid on its probabilities (alpha
+ * 126–187 everywhere). Delivering that would be a silently bad shot, so the node fails and names the
+ * likely cause. An empty plane (all near 0) is not refused here: it is "no product found".
+ */
+export const MATTE_UNDECIDED_LOW = 26;
+export const MATTE_UNDECIDED_HIGH = 229;
+export const MAX_UNDECIDED_SHARE = 0.4;
+
+export function undecidedShare(alpha: Uint8Array): number {
+  let undecided = 0;
+  for (let i = 0; i < alpha.length; i++) if (alpha[i] >= MATTE_UNDECIDED_LOW && alpha[i] <= MATTE_UNDECIDED_HIGH) undecided++;
+  return alpha.length ? undecided / alpha.length : 0;
+}
+
+export function assertLooksLikeMatte(alpha: Uint8Array, preset: SegmentationPreset, raw: { min: number; max: number; mode: Exclude<Normalisation, 'auto'> }): void {
+  const share = undecidedShare(alpha);
+  if (share <= MAX_UNDECIDED_SHARE) return;
+  let lo = 255, hi = 0;
+  for (let i = 0; i < alpha.length; i++) (lo = Math.min(lo, alpha[i])), (hi = Math.max(hi, alpha[i]));
+  const what = `model "${preset.id}" returned something that does not look like a matte: ${Math.round(share * 100)} % of it is neither background nor product `
+    + `(alpha ${lo}–${hi}; raw output ${raw.min.toFixed(3)}..${raw.max.toFixed(3)}, normalise "${raw.mode}")`;
+  let cause: string;
+  if (raw.mode === 'sigmoid' && raw.min >= -0.01 && raw.max <= 1.01) {
+    cause = 'likely cause: the output kind. The model already outputs probabilities in [0,1] and a sigmoid squeezed them into 0.5–0.73; '
+      + 'set output "probability" and normalise "none" for this model';
+  } else if (raw.mode === 'min-max' && raw.max - raw.min < 1e-6) {
+    cause = 'likely cause: the output kind. The output is constant, so min-max has nothing to stretch; check the output name and the input normalisation';
+  } else {
+    cause = `likely cause: the input normalisation. The preset feeds (x/255 − [${preset.mean.map((v) => +v.toFixed(4)).join(', ')}]) / [${preset.std.map((v) => +v.toFixed(4)).join(', ')}]; `
+      + 'the model was probably trained with another (IS-Net: (x−128)/256, BiRefNet and RMBG-2.0: ImageNet mean/std, RMBG-1.4: x/255 − 0.5), '
+      + 'or its output kind is wrong (probability vs logits)';
+  }
+  throw new PermanentNodeError(`${what}; ${cause}.`);
 }
