@@ -47,7 +47,7 @@ export interface SegmentationPreset {
   output: OutputKind;
   normalise: Normalisation;
   licence: string;
-  /** false: non-commercial weights; never picked by `auto`, only when asked for by id. */
+  /** false: not for commercial use; `auto` picks it only under STUDIOFLOW_MODEL_LICENCE_POLICY=any. The file's hash can overrule it (licences follow the file). */
   commercialUse: boolean;
   /** Optional label of the weights (a version or checksum); the file's sha256 is part of the cache key anyway. */
   revision?: string;
@@ -169,6 +169,8 @@ export function modelPresets(): Map<string, Preset> {
       ...override,
       id,
       explicitFile: typeof override.file === 'string' || base?.explicitFile,
+      // An install record vouches for the installed file only.
+      installed: typeof override.file === 'string' && override.file !== base?.file ? undefined : base?.installed,
       // The operator vouches for a licence only by stating both.
       licenceStated: typeof override.licence === 'string' && typeof override.commercialUse === 'boolean',
     } as Preset;
