@@ -28,7 +28,8 @@ export async function onnxMatte(img: RawImage, model: SegmentationModel, log?: N
   const t0 = performance.now();
   let out: InferenceSession.ReturnType;
   try {
-    out = await model.session.run({ [inputName]: new Tensor('float32', input, [1, 3, S, S]) });
+    // Only the alpha: models such as IS-Net also return side outputs we would copy for nothing.
+    out = await model.session.run({ [inputName]: new Tensor('float32', input, [1, 3, S, S]) }, [outputName]);
   } catch (err) {
     throw new PermanentNodeError(`model "${preset.id}" failed to run on a [1,3,${S},${S}] input: ${(err as Error).message}`);
   }
