@@ -45,7 +45,7 @@ export interface ModelsSectionResult {
 /**
  * Each installed model through the segment node on one CPU slot of the GPU runtime (its warm model
  * pool, as the GPU worker host runs it): the cold first job, then every photo warm. Photos: the
- * real-photo set with reference masks when the repo has one (bench/real-photos: <name>.jpg +
+ * real-photo set with reference masks when the repo has one (bench/real-photo-set: <name>.jpg +
  * <name>.mask.png), plus generated product photos with known masks.
  */
 export async function runModelsSection(o: { root: string; generated: number }): Promise<ModelsSectionResult> {
@@ -54,7 +54,7 @@ export async function runModelsSection(o: { root: string; generated: number }): 
   if (installed.length === 0) {
     return { dir, classical: [], models: [], skipped: `no model installed in ${dir} (npx studioflow models install isnet-medium --accept-licence agpl-3.0; STUDIOFLOW_MODEL_DIR picks the folder)` };
   }
-  const photos = [...(await realPhotos(join(o.root, 'bench/real-photos'))), ...(await generatedPhotos(o.generated))];
+  const photos = [...(await realPhotos(join(o.root, 'bench/real-photo-set'))), ...(await generatedPhotos(o.generated))];
   const log = { info: () => undefined, warn: (msg: string) => console.log(`  warning: ${msg}`), error: (msg: string) => console.log(`  error: ${msg}`) };
   const out: ModelsSectionResult = { dir, classical: [], models: [] };
 
