@@ -12,12 +12,15 @@
  *  10. batch: a catalog of BENCH_BATCH_ITEMS images as one batch vs one by one through the real API, and another
  *      tenant's single shoot latency meanwhile
  *  11. storage: white-studio per node on the S3 artifact store (s3rver) vs the folder, read-through cache on and off
- * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage (default all), BENCH_RUNS (default 500),
+ *  12. models: each installed segmentation model (studioflow models install) on a CPU slot of the GPU runtime,
+ *      cold and warm ms per image and IoU, against the built-in matte on the same photos (skipped when none is installed)
+ * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models (default all), BENCH_RUNS (default 500),
  *      BENCH_BATCH_ITEMS (default 1000), BENCH_BATCH_TEMPLATE=tiny|white-studio (default tiny: the catalog's own template),
  *      BENCH_GEN_RUNS (default 200), BENCH_GEN_BATCHES (default 1),
  *      BENCH_REPS (default 3), BENCH_RETRY_REPS (default 7), BENCH_IOU_N (default 60), BENCH_CACHE_RERUNS (default 3), REDIS_URL,
  *      BENCH_KEEP_IMAGES=1 (keep the image outputs), BENCH_FAILOVER_REPS (default 15),
- *      BENCH_PUSH_SHOOTS (default 200), BENCH_PUSH_SECONDS (default 30), BENCH_STORAGE_REPS (default 5).
+ *      BENCH_PUSH_SHOOTS (default 200), BENCH_PUSH_SECONDS (default 30), BENCH_STORAGE_REPS (default 5),
+ *      BENCH_MODEL_PHOTOS (default 4 generated photos beside the real ones).
  */
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,6 +32,7 @@ import { runBatchSection, type BatchSectionResult, type Probe } from './batch-se
 import { runFailoverSection, type FailoverSectionResult } from './failover-section';
 import { runPushSection, type PushResult } from './push-section';
 import { printStorage, runStorageSection } from './storage-section';
+import { printModels, runModelsSection } from './models-section';
 import { imageMagickArgs } from './imagemagick';
 import type { ImageChildResult } from './image-child';
 import { runImagePath, type ImagePathResult, type OursImageResult } from './image-path';
@@ -52,7 +56,7 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
  * run-to-run noise of one 500-run batch on a shared 2-core machine (±10–20 %); ~2.6 s per pair.
  */
 const RETRY_REPS = Math.max(REPS, Number(process.env.BENCH_RETRY_REPS ?? 7));
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage').split(',').map((x) => x.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models').split(',').map((x) => x.trim()));
 const GEN_RUNS = Math.max(1, Number(process.env.BENCH_GEN_RUNS ?? 200));
 /** Batches of GEN_RUNS one after another: the worker's peak RSS after each shows whether memory keeps growing. */
 const GEN_BATCHES = Math.max(1, Number(process.env.BENCH_GEN_BATCHES ?? 1));
@@ -286,6 +290,14 @@ async function main(): Promise<void> {
     const r = await runStorageSection({ root: ROOT, reps: Number(process.env.BENCH_STORAGE_REPS ?? 5) });
     console.log('done');
     printStorage(r, summary);
+  }
+
+  if (SECTIONS.has('models')) {
+    heading('12. Segmentation models: each installed model on a CPU slot of the GPU runtime vs the built-in matte');
+    process.stdout.write('  running (the built-in matte, then each model: a cold first job, then every photo warm)… ');
+    const m = await runModelsSection({ root: ROOT, generated: Math.max(1, Number(process.env.BENCH_MODEL_PHOTOS ?? 4)) });
+    console.log('done');
+    printModels(m, summary);
   }
 
   heading('Summary (paste into the release note)');

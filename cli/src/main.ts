@@ -14,13 +14,16 @@ import { costRatesFromEnv } from '@studioflow/runtime/worker/cost-meter';
 import { createProductCatalog } from '@studioflow/nodes';
 import { DEFAULT_BUDGET_MB, GpuRuntime, slotDevices } from '@studioflow/gpu-runtime';
 import { ProgressView } from './progress-view';
+import { MODELS_USAGE, modelsCommand } from './models/models-command';
 
 const USAGE = `usage: studioflow run <graph-or-template.json> --input <photo> --out <out.jpg|.webp|.png> [--storage <dir>]
 (without --storage, STORAGE_URL chooses the artifact store when set)
-Runs a pipeline in-process with the same nodes as the workers: no PostgreSQL, no Redis.`;
+Runs a pipeline in-process with the same nodes as the workers: no PostgreSQL, no Redis.
+${MODELS_USAGE}`;
 
 /** Entry of `npx studioflow`. Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'models') return modelsCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -10,7 +10,7 @@ import { segmentationBackend } from '../src/segmentation-models';
 
 const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const HALF = { mean: [0.5, 0.5, 0.5], std: [1, 1, 1] };
-const ENV = ['STUDIOFLOW_MODELS', 'STUDIOFLOW_MODEL_DIR', 'STUDIOFLOW_DEFAULT_MODEL'];
+const ENV = ['STUDIOFLOW_MODELS', 'STUDIOFLOW_MODEL_DIR', 'STUDIOFLOW_DEFAULT_MODEL', 'STUDIOFLOW_MODEL_CATALOG', 'STUDIOFLOW_MODEL_LICENCE_POLICY'];
 
 /** The segment node on a GPU runtime slot (a CPU one here): the harness places it like compilePlan and hands it the slot's pool. */
 describe('segment with an ONNX model on a GPU runtime slot', () => {
@@ -54,6 +54,7 @@ describe('segment with an ONNX model on a GPU runtime slot', () => {
   });
   beforeEach(() => {
     for (const k of ENV) delete process.env[k];
+    process.env.STUDIOFLOW_MODEL_DIR = join(dir, 'no-models-installed');
     pool = slotPool('cpu');
   });
   afterEach(() => pool.close());
@@ -84,7 +85,7 @@ describe('segment with an ONNX model on a GPU runtime slot', () => {
     const file = await modelFile('tiny64.onnx', 64, IMAGENET, true);
     const classical = await segment({});
     assert.equal(classical.cutout.meta?.method, 'classical');
-    await rejectsPermanent(segment({ method: 'onnx' }), /model not configured: set up "auto" \(set STUDIOFLOW_MODEL_DIR/);
+    await rejectsPermanent(segment({ method: 'onnx' }), /model not configured: set up "auto" \(install one with `npx studioflow models install <id>`.*or set STUDIOFLOW_MODEL_DIR/);
     await rejectsPermanent(segment({ method: 'onnx', model: 'rmbg-2.0' }), /model not configured: set up "rmbg-2.0"/);
     await rejectsPermanent(segment({ method: 'onnx', model: 'nope' }), /unknown segmentation model "nope"/);
 
@@ -161,6 +162,28 @@ describe('segment with an ONNX model on a GPU runtime slot', () => {
     await rejectsPermanent(segment({ model: 'broken' }), /broken\.onnx could not be loaded as an ONNX model/);
     process.env.STUDIOFLOW_MODELS = '{"broken": {"inputSize": "big"}}';
     await rejectsPermanent(segment({}), /STUDIOFLOW_MODELS preset "broken" is missing or has invalid: file, inputName/);
+  });
+
+  it('refuses a probability model run with a sigmoid on top (IS-Net behind the birefnet preset), naming the output kind', async () => {
+    // The model's output is already a probability; birefnet's preset adds ImageNet normalisation and a sigmoid: 127–186 everywhere.
+    const file = await modelFile('isnet-like.onnx', 64, HALF, true);
+    process.env.STUDIOFLOW_MODELS = JSON.stringify({ birefnet: { file, inputSize: 64 }, 'isnet-like': preset(file, 64, HALF, 'probability', 'none') });
+    await rejectsPermanent(
+      segment({ method: 'onnx', model: 'birefnet' }),
+      /model "birefnet" returned something that does not look like a matte: 100 % of it is neither background nor product.*near-constant.*likely cause: the output kind.*set output "probability" and normalise "none"/s,
+    );
+    assert.equal((await segment({ method: 'onnx', model: 'isnet-like' })).cutout.meta?.method, 'onnx', 'the same file with the right preset runs');
+  });
+
+  it('refuses a matte the wrong input normalisation flattened, naming the normalisation', async () => {
+    // Trained for inputs (x/255 − 0.5) / 0.05: fed the usual std of 1 its output barely moves.
+    const narrow = { mean: [0.5, 0.5, 0.5], std: [0.05, 0.05, 0.05] };
+    const file = await modelFile('narrow.onnx', 64, narrow, true, 0.05);
+    process.env.STUDIOFLOW_MODELS = JSON.stringify({ wrong: preset(file, 64, HALF, 'probability', 'none'), right: preset(file, 64, narrow, 'probability', 'none') });
+    await rejectsPermanent(segment({ method: 'onnx', model: 'wrong' }), /does not look like a matte.*near-constant.*likely cause: the input normalisation\. The preset feeds \(x\/255 − \[0\.5, 0\.5, 0\.5\]\) \/ \[1, 1, 1\]/s);
+    const { mask } = await segment({ method: 'onnx', model: 'right' });
+    const score = iou(await maskOf(h, mask), scene.mask);
+    assert.ok(score >= 0.85, `the same model with its own normalisation: IoU ${score}`);
   });
 
   it('runs the real rmbg-2.0 contract: pixel_values [1,3,1024,1024] → alphas [1,1,1024,1024]', async () => {

