@@ -1,4 +1,4 @@
-import { artifactHashes, type PortValues } from '../contract/values';
+import { referencedHashes, type PortValues } from '../contract/values';
 import { descendantsOf, type RunPlan } from './plan';
 import type { NodeRunState } from './state';
 
@@ -24,7 +24,7 @@ export interface ReplayPlan {
  */
 export function replayPlan(parent: ReplayParent, fromNodeId: string, params?: Record<string, unknown>, collected: ReadonlySet<string> = new Set()): ReplayPlan {
   if (!parent.plan.nodes[fromNodeId]) throw new Error(`run ${parent.runId} has no node "${fromNodeId}"`);
-  const lost = parent.nodes.filter((n) => artifactHashes(n.outputs ?? undefined).some((h) => collected.has(h))).map((n) => n.nodeId);
+  const lost = parent.nodes.filter((n) => referencedHashes(n.outputs).some((h) => collected.has(h))).map((n) => n.nodeId);
   const rerunSet = new Set([fromNodeId, ...lost].filter((id) => parent.plan.nodes[id]).flatMap((id) => descendantsOf(parent.plan, id)));
   const rerun = parent.plan.order.filter((id) => rerunSet.has(id));
   const reused: ReplayPlan['reused'] = {};

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { decide, initialSnapshot, queuePriorities, replayPlan, type NodeStatus, type RunPlan, type RunSnapshot } from '../scheduler';
-import { artifactHashes, type NodeLogger, type PortValues, type RunInfo } from '../contract';
+import { referencedHashes, type NodeLogger, type PortValues, type RunInfo } from '../contract';
 import { WriteSet } from './decisions-to-writes';
 import { cacheEntryFor, serveFromCache, writeCacheEntries, type CacheEntry } from './execution-cache';
 import { flushWrites } from './flush-writes';
@@ -111,7 +111,7 @@ export class PgRunStore {
       }
       const seedArtifacts = runs.flatMap((r) => (r.seedArtifacts ?? []).map((a) => ({ tenantId: r.tenantId, runId: r.runId, nodeId: a.seed, ref: a.ref })));
       // The runs reference their seeds and a replay's reused outputs from now on: no sweep may take them.
-      const reused = runs.flatMap((r) => Object.values(r.initialNodes ?? {}).flatMap((n) => artifactHashes(n.outputs)));
+      const reused = runs.flatMap((r) => Object.values(r.initialNodes ?? {}).flatMap((n) => referencedHashes(n.outputs)));
       await claimArtifacts(c, [...seedArtifacts.map((a) => a.ref.hash), ...reused]);
       return this.finish(c, states, items, seedArtifacts);
     });
@@ -181,8 +181,8 @@ export class PgRunStore {
     const { info, ...plan } = row.plan as RunPlan & { info: RunInfo };
     const nodes = await this.pool.query(`SELECT node_id AS "nodeId", state, outputs FROM node_runs WHERE run_id = $1`, [parentRunId]);
     // Outputs the collector deleted (past the intermediate retention) are recomputed; a deleted seed cannot be.
-    const seeds = Object.values(row.seed_inputs as Record<string, PortValues>).flatMap((v) => artifactHashes(v));
-    const outputs = nodes.rows.flatMap((n) => artifactHashes(n.outputs ?? undefined));
+    const seeds = referencedHashes(row.seed_inputs);
+    const outputs = nodes.rows.flatMap((n) => referencedHashes(n.outputs));
     const collected = await this.transaction(async (c) => {
       await claimArtifacts(c, [...seeds, ...outputs]);
       return collectedArtifacts(c, [...seeds, ...outputs]);
