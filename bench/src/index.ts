@@ -11,7 +11,7 @@
  *   9. push: node finished → socket received at BENCH_PUSH_SHOOTS open shoots, one socket per shoot vs the tenant room (the real API)
  *  10. batch: a catalog of BENCH_BATCH_ITEMS images as one batch vs one by one through the real API, and another
  *      tenant's single shoot latency meanwhile
- * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou,generation,failover,push,batch (default all), BENCH_RUNS (default 500),
+ * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage (default all), BENCH_RUNS (default 500),
  *      BENCH_BATCH_ITEMS (default 1000), BENCH_BATCH_TEMPLATE=tiny|white-studio (default tiny: the catalog's own template),
  *      BENCH_GEN_RUNS (default 200), BENCH_GEN_BATCHES (default 1),
  *      BENCH_REPS (default 3), BENCH_RETRY_REPS (default 7), BENCH_IOU_N (default 60), BENCH_CACHE_RERUNS (default 3), REDIS_URL,
@@ -27,6 +27,7 @@ import { chainShape, describeShape, diamondShape, type BenchShape } from './grap
 import { runBatchSection, type BatchSectionResult, type Probe } from './batch-section';
 import { runFailoverSection, type FailoverSectionResult } from './failover-section';
 import { runPushSection, type PushResult } from './push-section';
+import { runStorageSection, type StorageSectionResult } from './storage-section';
 import { imageMagickArgs } from './imagemagick';
 import type { ImageChildResult } from './image-child';
 import { runImagePath, type ImagePathResult, type OursImageResult } from './image-path';
@@ -50,13 +51,15 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
  * run-to-run noise of one 500-run batch on a shared 2-core machine (±10–20 %); ~2.6 s per pair.
  */
 const RETRY_REPS = Math.max(REPS, Number(process.env.BENCH_RETRY_REPS ?? 7));
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou,generation,failover,push,batch').split(',').map((x) => x.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage').split(',').map((x) => x.trim()));
 const GEN_RUNS = Math.max(1, Number(process.env.BENCH_GEN_RUNS ?? 200));
 /** Batches of GEN_RUNS one after another: the worker's peak RSS after each shows whether memory keeps growing. */
 const GEN_BATCHES = Math.max(1, Number(process.env.BENCH_GEN_BATCHES ?? 1));
 const IOU_N = Math.max(50, Number(process.env.BENCH_IOU_N ?? 60));
 const FAILOVER_REPS = Math.max(3, Number(process.env.BENCH_FAILOVER_REPS ?? 15));
 const CACHE_RERUNS = Math.max(1, Number(process.env.BENCH_CACHE_RERUNS ?? 3));
+const GC_ARTIFACTS = Math.max(100, Number(process.env.BENCH_GC_ARTIFACTS ?? 5000));
+const GC_LIVE_RUNS = Math.max(0, Number(process.env.BENCH_GC_LIVE_RUNS ?? 2000));
 const PUSH_SHOOTS = Math.max(2, Number(process.env.BENCH_PUSH_SHOOTS ?? 200));
 const PUSH_SECONDS = Math.max(5, Number(process.env.BENCH_PUSH_SECONDS ?? 30));
 /** The cold photo's seed: used nowhere else in this bench (the scratch database's cache starts empty anyway). */
@@ -276,6 +279,14 @@ async function main(): Promise<void> {
     const r = await runBatchSection({ root: ROOT, redisUrl: REDIS_URL, items: BATCH_ITEMS, template: BATCH_TEMPLATE });
     console.log('done');
     printBatch(r, summary);
+  }
+
+  if (SECTIONS.has('storage')) {
+    heading(`11. Storage growth: bytes one white-studio shoot stores (intermediate PNG level 0 before, the default after); collector throughput`);
+    process.stdout.write('  running (three shoots twice, then a collector on a scratch database)… ');
+    const r = await runStorageSection({ root: ROOT, gcArtifacts: GC_ARTIFACTS, liveRuns: GC_LIVE_RUNS });
+    console.log('done');
+    printStorage(r, summary);
   }
 
   heading('Summary (paste into the release note)');
@@ -642,5 +653,23 @@ function printGeneration(g: GenerationResult, summary: string[]): void {
       `${g.predictionsCreated} predictions; up to ${peakWaiting} waiting at once, ${generationOnCpu} CPU slots held by them (CPU concurrency ${o.cpuConcurrency}); ` +
       `orchestration per node ${fmt(idlePerNode.p50, 1)} ms p50 one run at a time (≤ 5 ms target ${okGap ? 'met' : 'MISSED'}), under the batch into/after the cloud node p50 ${fmt(cloudGap.p50, 0)}/${fmt(finish.p50, 0)} ms; ` +
       `polling adds p50 ${fmt(poll.p50, 0)} ms after a prediction ends; worker peak RSS ${fmt(g.workerRssMb.peak, 0)} MB`,
+  );
+}
+
+function printStorage(r: StorageSectionResult, summary: string[]): void {
+  const mb = (b: number) => fmt(b / 1e6, 2);
+  table([
+    ['photo', 'MB before', 'MB after', 'after / before', 'shoot s before', 'shoot s after'],
+    ...r.shoots.map((s) => [s.photo, mb(s.beforeBytes), mb(s.afterBytes), fmt(s.afterBytes / s.beforeBytes, 2), fmt(s.beforeWallMs / 1000, 2), fmt(s.afterWallMs / 1000, 2)]),
+  ]);
+  const before = r.shoots.reduce((sum, s) => sum + s.beforeBytes, 0);
+  const after = r.shoots.reduce((sum, s) => sum + s.afterBytes, 0);
+  const msBefore = r.shoots.reduce((sum, s) => sum + s.beforeWallMs, 0);
+  const msAfter = r.shoots.reduce((sum, s) => sum + s.afterWallMs, 0);
+  const g = r.gc;
+  console.log(`  collector: ${g.artifacts} expired artifacts beside ${g.liveRuns} replayable runs (4 outputs each): mark ${fmt(g.markMs, 0)} ms, sweep ${fmt(g.sweepMs, 0)} ms (${fmt(g.deleted / (g.sweepMs / 1000), 0)} deletions/s, ${mb(g.bytesFreed)} MB)`);
+  summary.push(
+    `storage: a white-studio shoot stores ${fmt(after / before, 2)}× the bytes of PNG level 0 intermediates (${mb(after / r.shoots.length)} vs ${mb(before / r.shoots.length)} MB mean), ` +
+      `shoot wall ${fmt(msAfter / msBefore, 2)}×; the collector deletes ${fmt(g.deleted / (g.sweepMs / 1000), 0)} artifacts/s (local store)`,
   );
 }

@@ -15,6 +15,12 @@ export interface PgRunStoreOptions {
   /** How long a transaction keeps retrying a lost or refused connection before giving up (10 s). */
   transientRetryMs?: number;
   log?: Pick<NodeLogger, 'warn'>;
+  /**
+   * Whether the artifact store holds a file now (the worker's store `has`). A node output whose hash
+   * the collector deleted while the node ran is accepted when the file is there again (the node
+   * wrote it after the deletion); without this, such a node fails.
+   */
+  artifactExists?: (hash: string) => Promise<boolean>;
 }
 
 /** A replay that cannot start because what it needs is gone (its parent's photo was collected). */
@@ -160,6 +166,9 @@ export class PgRunStore {
     if (written.length === 0) return items;
     const earliest = new Date(Math.min(...written.map((i) => (i.startedAt ?? new Date(0)).getTime())));
     const collected = await claimArtifacts(c, written.flatMap((i) => i.artifacts!.map((a) => a.hash)), earliest);
+    // The sweep that deleted them has committed (the claim waited for it): a file there now was written since.
+    const exists = this.options.artifactExists;
+    if (exists) for (const hash of [...collected]) if (await exists(hash)) collected.delete(hash);
     if (collected.size === 0) return items;
     return items.map((item) => {
       const e = item.event;

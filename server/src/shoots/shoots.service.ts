@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   BadRequestException,
   ConflictException,
+  GoneException,
   HttpException,
   HttpStatus,
   Inject,
@@ -18,7 +19,7 @@ import type { ArtifactRef, NodeCatalog } from '@studioflow/runtime/contract';
 import { checkParams, isArtifactRef, type ShootDownloads, type ShootExtras } from '@studioflow/runtime/graph';
 import { startRun } from '@studioflow/runtime/runs';
 import { nodesTakingSeed, GraphInvalidError, TERMINAL_RUN, type RunPlan, type RunStatus } from '@studioflow/runtime/scheduler';
-import { InsufficientCreditsError } from '@studioflow/runtime/store';
+import { InsufficientCreditsError, ReplayUnavailableError } from '@studioflow/runtime/store';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { runScope, type Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -339,6 +340,8 @@ export class ShootsService {
     try {
       await this.coordinator.replay(id, fromNodeId, params, runId, p.userId);
     } catch (err) {
+      // Its photo is past the upload retention: nothing to recompute from.
+      if (err instanceof ReplayUnavailableError) throw new GoneException(err.message);
       throw new UnprocessableEntityException((err as Error).message);
     }
     return { ...startedRun(runId), parentRunId: id, fromNodeId };

@@ -1,0 +1,52 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
+import type { ArtifactStore } from '@studioflow/runtime/artifacts';
+import { ArtifactCollector, scheduleArtifactGc, type GcDryRunReport, type GcPassReport } from '@studioflow/runtime/retention';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { PG_POOL } from '../db/infra.module';
+
+/**
+ * The artifact collector of this API process: a pass every ARTIFACT_GC_INTERVAL_MINUTES (every API
+ * process schedules one; PostgreSQL's advisory lock lets one sweep at a time), and on request.
+ */
+@Injectable()
+export class ArtifactGcService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly collector: ArtifactCollector;
+  private stop: (() => Promise<void>) | null = null;
+  private readonly log = new Logger('artifact-gc');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(PG_POOL) pool: Pool,
+    store: LocalArtifactStore,
+  ) {
+    const artifacts: ArtifactStore = store;
+    this.collector = new ArtifactCollector(pool, artifacts, config.retention);
+  }
+
+  onApplicationBootstrap(): void {
+    this.stop = scheduleArtifactGc(this.collector, {
+      intervalMs: this.config.retention.intervalMs,
+      log: {
+        info: (msg, extra) => this.log.log(`${msg} ${JSON.stringify(extra ?? {})}`),
+        warn: (msg, extra) => this.log.warn(`${msg} ${JSON.stringify(extra ?? {})}`),
+      },
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop?.();
+  }
+
+  /** One pass now; null when another process is in one. */
+  async collect(): Promise<GcPassReport | null> {
+    const report = await this.collector.collect();
+    if (report) this.log.log(`artifact gc pass (on request) ${JSON.stringify(report)}`);
+    return report;
+  }
+
+  dryRun(): Promise<GcDryRunReport> {
+    return this.collector.dryRun();
+  }
+}
