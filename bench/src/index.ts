@@ -282,8 +282,8 @@ async function main(): Promise<void> {
   }
 
   if (SECTIONS.has('storage')) {
-    heading(`11. Storage growth: bytes one white-studio shoot stores (intermediate PNG level 0 before, the default after); collector throughput`);
-    process.stdout.write('  running (three shoots twice, then a collector on a scratch database)… ');
+    heading(`11. Storage growth: bytes one white-studio shoot stores by intermediate PNG level (0 was the default); collector throughput`);
+    process.stdout.write('  running (three photos, three levels, three times each; then a collector on a scratch database)… ');
     const r = await runStorageSection({ root: ROOT, gcArtifacts: GC_ARTIFACTS, liveRuns: GC_LIVE_RUNS });
     console.log('done');
     printStorage(r, summary);
@@ -659,8 +659,11 @@ function printGeneration(g: GenerationResult, summary: string[]): void {
 function printStorage(r: StorageSectionResult, summary: string[]): void {
   const mb = (b: number) => fmt(b / 1e6, 2);
   console.log(table([
-    ['photo', 'MB before', 'MB after', 'after / before', 'CPU s before', 'CPU s after'],
-    ...r.shoots.map((s) => [s.photo, mb(s.beforeBytes), mb(s.afterBytes), fmt(s.afterBytes / s.beforeBytes, 2), fmt(s.beforeCpuMs / 1000, 2), fmt(s.afterCpuMs / 1000, 2)]),
+    ['photo', 'MB level 0 (before)', 'MB level 1', 'MB default (after)', 'after / before', 'CPU s level 0', 'CPU s level 1', 'CPU s default'],
+    ...r.shoots.map((s) => [
+      s.photo, mb(s.beforeBytes), mb(s.level1Bytes), mb(s.afterBytes), fmt(s.afterBytes / s.beforeBytes, 2),
+      fmt(s.beforeCpuMs / 1000, 2), fmt(s.level1CpuMs / 1000, 2), fmt(s.afterCpuMs / 1000, 2),
+    ]),
   ]));
   console.log('  MB: the store after one shoot, upload included; CPU s: process CPU of the shoot, the median of 3 (after one warm-up shoot), sharp on one thread');
   for (const s of r.shoots) console.log(`  after, by node (${s.photo}): ${Object.entries(s.afterByNode).map(([id, b]) => `${id} ${mb(b)} MB`).join(', ')}`);

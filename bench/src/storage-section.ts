@@ -21,6 +21,9 @@ export interface StorageShoot {
   /** Process CPU of one shoot (median of SHOOT_REPS), each level. */
   beforeCpuMs: number;
   afterCpuMs: number;
+  /** The same at PNG level 1 (no filter), the cheaper alternative weighed against the default. */
+  level1Bytes: number;
+  level1CpuMs: number;
   /** Bytes of the artifacts each node output, after the change (an output shared by two nodes counts twice). */
   afterByNode: Record<string, number>;
 }
@@ -49,10 +52,12 @@ export async function runStorageSection(options: { root: string; gcArtifacts: nu
   for (const [photo, bytes] of photos) {
     const before: Array<Awaited<ReturnType<typeof oneShoot>>> = [];
     const after: Array<Awaited<ReturnType<typeof oneShoot>>> = [];
+    const level1: Array<Awaited<ReturnType<typeof oneShoot>>> = [];
     // Alternated, so a change in the machine's load falls on both sides.
     for (let i = 0; i < SHOOT_REPS; i++) {
       before.push(await oneShoot(doc, catalog, bytes, '0'));
       after.push(await oneShoot(doc, catalog, bytes, undefined));
+      level1.push(await oneShoot(doc, catalog, bytes, '1'));
     }
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     shoots.push({
@@ -62,6 +67,8 @@ export async function runStorageSection(options: { root: string; gcArtifacts: nu
       beforeCpuMs: median(before.map((x) => x.cpuMs)),
       afterCpuMs: median(after.map((x) => x.cpuMs)),
       afterByNode: after[0].byNode,
+      level1Bytes: level1[0].bytes,
+      level1CpuMs: median(level1.map((x) => x.cpuMs)),
     });
   }
   return { shoots, gc: await gcThroughput(options.gcArtifacts, options.liveRuns) };

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ArtifactGcService } from './artifact-gc.service';
-import { StorageController } from './storage.controller';
+import { ArtifactGcController } from './artifact-gc.controller';
 
 /** Artifact retention: the scheduled collector and the operator's routes. */
 @Module({
-  controllers: [StorageController],
+  controllers: [ArtifactGcController],
   providers: [ArtifactGcService],
   exports: [ArtifactGcService],
 })
-export class StorageModule {}
+export class RetentionModule {}

@@ -8,7 +8,7 @@ import { ArtifactGcService } from './artifact-gc.service';
 @ApiTags('admin')
 @Roles('operator')
 @Controller('admin/artifact-gc')
-export class StorageController {
+export class ArtifactGcController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly gc: ArtifactGcService,

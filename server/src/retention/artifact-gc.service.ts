@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
-import type { ArtifactStore } from '@studioflow/runtime/artifacts';
+import { LocalArtifactStore, type ArtifactStore } from '@studioflow/runtime/artifacts';
 import { ArtifactCollector, scheduleArtifactGc, type GcDryRunReport, type GcPassReport } from '@studioflow/runtime/retention';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { PG_POOL } from '../db/infra.module';
@@ -21,6 +20,7 @@ export class ArtifactGcService implements OnApplicationBootstrap, OnApplicationS
     @Inject(PG_POOL) pool: Pool,
     store: LocalArtifactStore,
   ) {
+    // Any ArtifactStore will do: the collector only deletes through the interface.
     const artifacts: ArtifactStore = store;
     this.collector = new ArtifactCollector(pool, artifacts, config.retention);
   }
