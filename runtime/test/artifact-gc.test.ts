@@ -8,7 +8,7 @@ import type { Pool } from 'pg';
 import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations/testing';
 import { LocalArtifactStore } from '../src/artifacts';
 import type { ArtifactRef } from '../src/contract';
-import { ArtifactCollector, DEFAULT_RETENTION, type RetentionPolicy } from '../src/retention';
+import { ArtifactCollector, DEFAULT_RETENTION, retentionFromEnv, type RetentionPolicy } from '../src/retention';
 import { compilePlan } from '../src/scheduler';
 import { PgRunStore, ReplayUnavailableError, type NewRun } from '../src/store';
 import { diamond, testCatalog } from './support/test-nodes';
@@ -251,4 +251,11 @@ test('only one process collects at a time', async () => {
     lock.release();
   }
   assert.notEqual(await collector().collect(), null);
+});
+
+test('the policy comes from the environment, and a bad value is refused by name', () => {
+  const p = retentionFromEnv({ ARTIFACT_INTERMEDIATE_RETENTION_DAYS: '1.5', ARTIFACT_GC_GRACE_MINUTES: '0', ARTIFACT_GC_INTERVAL_MINUTES: '15' });
+  assert.deepEqual(p, { ...DEFAULT_RETENTION, intermediateDays: 1.5, graceMs: 0, intervalMs: 15 * 60_000 });
+  assert.throws(() => retentionFromEnv({ ARTIFACT_UPLOAD_RETENTION_DAYS: '0' }), /ARTIFACT_UPLOAD_RETENTION_DAYS must be a positive number, got "0"/);
+  assert.throws(() => retentionFromEnv({ ARTIFACT_GC_BATCH: 'many' }), /ARTIFACT_GC_BATCH/);
 });
