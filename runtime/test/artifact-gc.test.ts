@@ -8,7 +8,7 @@ import type { Pool } from 'pg';
 import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations/testing';
 import { LocalArtifactStore } from '../src/artifacts';
 import type { ArtifactRef } from '../src/contract';
-import { ArtifactCollector, DEFAULT_RETENTION, retentionFromEnv, type RetentionPolicy } from '../src/retention';
+import { ArtifactCollector, claimBeforeStoring, DEFAULT_RETENTION, retentionFromEnv, type RetentionPolicy } from '../src/retention';
 import { compilePlan } from '../src/scheduler';
 import { PgRunStore, ReplayUnavailableError, type NewRun } from '../src/store';
 import { diamond, testCatalog } from './support/test-nodes';
@@ -258,4 +258,29 @@ test('the policy comes from the environment, and a bad value is refused by name'
   assert.deepEqual(p, { ...DEFAULT_RETENTION, intermediateDays: 1.5, graceMs: 0, intervalMs: 15 * 60_000 });
   assert.throws(() => retentionFromEnv({ ARTIFACT_UPLOAD_RETENTION_DAYS: '0' }), /ARTIFACT_UPLOAD_RETENTION_DAYS must be a positive number, got "0"/);
   assert.throws(() => retentionFromEnv({ ARTIFACT_GC_BATCH: 'many' }), /ARTIFACT_GC_BATCH/);
+});
+
+test('an upload of bytes the collector is deleting waits for the sweep, then stores them again', async () => {
+  const r = newRun();
+  const refs = await complete(r, (await store.createRuns([r])).jobs);
+  await age(r.runId, 10);
+  await collector().collect(); // marks A, B, C
+  const bytes = await artifacts.get(refs.B.hash);
+  let release!: () => void;
+  artifacts.hold = new Promise<void>((resolve) => (release = resolve));
+  artifacts.deleting = 0;
+  const sweeping = collector().collect();
+  while (artifacts.deleting === 0) await new Promise((res) => setTimeout(res, 10));
+  let claimed = false;
+  const uploading = claimBeforeStoring(pool, [refs.B.hash]).then(async () => {
+    claimed = true;
+    return artifacts.put(bytes, { mime: 'image/png' });
+  });
+  await new Promise((res) => setTimeout(res, 300));
+  assert.equal(claimed, false, 'the claim waits for the sweep holding the hash');
+  artifacts.hold = null;
+  release();
+  await Promise.all([sweeping, uploading]);
+  assert.equal(await artifacts.has(refs.B.hash), true, 'stored again after the sweep deleted it');
+  assert.equal(await artifacts.has(refs.C.hash), false);
 });

@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 /** How far a worker's clock may be behind PostgreSQL's when its job start is compared to a deletion. */
 const CLOCK_SLACK_MS = 30_000;
@@ -36,4 +36,14 @@ export async function collectedArtifacts(c: PoolClient, hashes: readonly string[
     [unique],
   );
   return new Set(gone.rows.map((r) => r.hash as string));
+}
+
+/**
+ * Call before putting files whose hashes are known (uploads): removes their marks, after waiting for
+ * a sweep that holds them. Then the file is either gone (the put writes it) or stays until the
+ * collector marks it again and a grace period passes, while the caller records its reference.
+ */
+export async function claimBeforeStoring(db: Pick<Pool, 'query'>, hashes: readonly string[]): Promise<void> {
+  if (hashes.length === 0) return;
+  await db.query(`DELETE FROM artifact_sweeps WHERE hash = ANY($1::bpchar[])`, [[...new Set(hashes)]]);
 }

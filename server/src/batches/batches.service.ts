@@ -12,6 +12,7 @@ import {
 } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
+import { claimBeforeStoring } from '@studioflow/runtime/retention';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import type { ArtifactRef, NodeCatalog } from '@studioflow/runtime/contract';
 import type { BatchDetail, BatchItemStatus, GraphDoc, BatchItemView, BatchProblem, BatchProgress, BatchView } from '@studioflow/runtime/graph';
@@ -104,6 +105,7 @@ export class BatchesService {
         throw new HttpException(`not enough credits: ${items.length} images at ${template.priceCredits} cost ${cost}, the balance is ${balance}`, HttpStatus.PAYMENT_REQUIRED);
       }
       const uploads: ArtifactRef[] = [];
+      await claimBeforeStoring(this.pool, items.map((item) => item.staged.sha256));
       for (const item of items) {
         const { path, sha256, bytes } = item.staged;
         uploads.push(await this.artifacts.putFile(path, sha256, bytes, { mime: item.image.mime, width: item.image.width, height: item.image.height }));

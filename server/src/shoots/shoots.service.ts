@@ -14,6 +14,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import type { Repository } from 'typeorm';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
+import { claimBeforeStoring } from '@studioflow/runtime/retention';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import type { ArtifactRef, NodeCatalog } from '@studioflow/runtime/contract';
 import { checkParams, isArtifactRef, type ShootDownloads, type ShootExtras } from '@studioflow/runtime/graph';
@@ -186,6 +187,7 @@ export class ShootsService {
     if ('upload' in photo) return this.uploads.asSeed(photo.upload, workingSides);
     const image = photo.image;
     const checked = await checkUploadedImage(image, { maxPixels: this.config.maxInputPixels, workingSides });
+    await claimBeforeStoring(this.pool, [image!.sha256]);
     return this.artifacts.putFile(image!.path, image!.sha256, image!.bytes, { mime: checked.mime, width: checked.width, height: checked.height });
   }
 
