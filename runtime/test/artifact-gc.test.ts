@@ -284,3 +284,19 @@ test('an upload of bytes the collector is deleting waits for the sweep, then sto
   assert.equal(await artifacts.has(refs.B.hash), true, 'stored again after the sweep deleted it');
   assert.equal(await artifacts.has(refs.C.hash), false);
 });
+
+test("a tenant's own upload retention replaces the default", async () => {
+  const seed = await put('seed of a short-retention tenant');
+  const r = newRun(plainCatalog, seed);
+  await complete(r, (await store.createRuns([r])).jobs);
+  await age(r.runId, 10);
+  await twoPasses();
+  assert.equal(await artifacts.has(seed.hash), true, 'the default keeps photos 30 days');
+  await pool.query(`UPDATE tenants SET upload_retention_days = 7 WHERE id = $1`, [tenantId]);
+  try {
+    await twoPasses();
+    assert.equal(await artifacts.has(seed.hash), false, 'this tenant keeps them 7 days');
+  } finally {
+    await pool.query(`UPDATE tenants SET upload_retention_days = NULL WHERE id = $1`, [tenantId]);
+  }
+});

@@ -65,6 +65,20 @@ test('only the platform operator sees or runs the collector', async () => {
   assert.equal((await api(t, '/api/admin/artifact-gc', { method: 'POST', key: t.userKey })).status, 403);
 });
 
+test("the operator sets a tenant's own retention; bad values and unknown tenants are refused", async () => {
+  const [{ tenant_id: tenantId }] = await sql(`SELECT tenant_id FROM runs WHERE id = $1`, [shoot.id]);
+  const put = (id: string, body: unknown, key = operator()) => api(t, `/api/admin/artifact-gc/tenants/${id}`, { method: 'PUT', key, body: JSON.stringify(body) });
+  assert.equal((await put(tenantId, { uploadRetentionDays: 14, deliveryRetentionDays: null }, t.staffKey)).status, 403);
+  assert.equal((await put(tenantId, { uploadRetentionDays: 0, deliveryRetentionDays: null })).status, 400);
+  assert.equal((await put(tenantId, { uploadRetentionDays: 14 })).status, 400, 'both fields are named (null for the default)');
+  assert.equal((await put('00000000-0000-4000-8000-000000000000', { uploadRetentionDays: 14, deliveryRetentionDays: null })).status, 404);
+  const set = await put(tenantId, { uploadRetentionDays: 14, deliveryRetentionDays: 365 });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  assert.deepEqual(set.body, { tenantId, uploadRetentionDays: 14, deliveryRetentionDays: 365 });
+  const reset = await put(tenantId, { uploadRetentionDays: null, deliveryRetentionDays: null });
+  assert.deepEqual(reset.body, { tenantId, uploadRetentionDays: null, deliveryRetentionDays: null });
+});
+
 test('a fresh shoot has nothing to collect; aged past the intermediate retention, its intermediates go and its results stay', async () => {
   const fresh = await api(t, '/api/admin/artifact-gc', { key: operator() });
   assert.equal(fresh.status, 200);

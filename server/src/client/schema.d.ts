@@ -18,6 +18,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/artifact-gc/tenants/{tenantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a tenant's own upload and delivery retention (null: the platform default) */
+        put: operations["ArtifactGc_setTenantRetention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/artifacts/{hash}": {
         parameters: {
             query?: never;
@@ -877,6 +894,34 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ArtifactGc_setTenantRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description days uploaded photos are kept; null: the platform default */
+                    uploadRetentionDays: number | null;
+                    /** @description days a run's results are kept after it ends; null: the platform default */
+                    deliveryRetentionDays: number | null;
+                };
+            };
+        };
         responses: {
             200: {
                 headers: {

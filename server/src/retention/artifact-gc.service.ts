@@ -1,9 +1,11 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { LocalArtifactStore, type ArtifactStore } from '@studioflow/runtime/artifacts';
 import { ArtifactCollector, scheduleArtifactGc, type GcDryRunReport, type GcPassReport } from '@studioflow/runtime/retention';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { isUuid, quote } from '../common/errors';
 import { PG_POOL } from '../db/infra.module';
+import type { TenantRetentionBody } from './retention.schemas';
 
 /**
  * The artifact collector of this API process: a pass every ARTIFACT_GC_INTERVAL_MINUTES (every API
@@ -17,7 +19,7 @@ export class ArtifactGcService implements OnApplicationBootstrap, OnApplicationS
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(PG_POOL) pool: Pool,
+    @Inject(PG_POOL) private readonly pool: Pool,
     store: LocalArtifactStore,
   ) {
     // Any ArtifactStore will do: the collector only deletes through the interface.
@@ -48,5 +50,20 @@ export class ArtifactGcService implements OnApplicationBootstrap, OnApplicationS
 
   dryRun(): Promise<GcDryRunReport> {
     return this.collector.dryRun();
+  }
+
+  /** Stores a tenant's own retention; the next passes apply it (what is already deleted stays deleted). */
+  async setTenantRetention(tenantId: string, body: TenantRetentionBody): Promise<TenantRetentionBody & { tenantId: string }> {
+    const rows = isUuid(tenantId)
+      ? (
+          await this.pool.query(
+            `UPDATE tenants SET upload_retention_days = $2, delivery_retention_days = $3 WHERE id = $1
+             RETURNING id AS "tenantId", upload_retention_days AS "uploadRetentionDays", delivery_retention_days AS "deliveryRetentionDays"`,
+            [tenantId, body.uploadRetentionDays, body.deliveryRetentionDays],
+          )
+        ).rows
+      : [];
+    if (!rows[0]) throw new NotFoundException(`tenant ${quote(tenantId)} not found`);
+    return rows[0];
   }
 }
