@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeProductPhoto } from '@studioflow/nodes/testing';
+import { makeProductPhoto, makeZip, zipNames } from '@studioflow/nodes/testing';
 import { api, startTestApp, type TestApp, sql as sqlOn } from './support/test-app';
 
 let t: TestApp;
@@ -129,4 +129,35 @@ test('a replay of the collected shoot recomputes its intermediates; past the pho
   const refused = await api(t, `/api/runs/${shoot.id}/replay`, { method: 'POST', body: JSON.stringify({ fromNodeId: 'composite' }) });
   assert.equal(refused.status, 410, JSON.stringify(refused.body));
   assert.match(refused.body.message, /photo it started from was deleted/);
+});
+
+test("a batch's results.zip holds what is kept, and answers 410 once every image is past the delivery retention", async () => {
+  const photo = await makeProductPhoto({ seed: 22, width: 640, height: 480, kind: 'box', format: 'png' });
+  const form = new FormData();
+  form.set('archive', new Blob([new Uint8Array(makeZip([{ name: 'box.png', data: photo.jpeg }]))], { type: 'application/zip' }), 'catalog.zip');
+  form.set('templateId', 'white-studio');
+  const created = await api(t, '/api/v1/batches', { method: 'POST', key: t.userKey, body: form });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id;
+  const end = Date.now() + 180_000;
+  let batch: any;
+  for (;;) {
+    batch = (await api(t, `/api/v1/batches/${id}`, { key: t.userKey })).body;
+    if (batch.progress?.completed === 1) break;
+    assert.ok(!batch.progress?.failed, JSON.stringify(batch));
+    assert.ok(Date.now() < end, `batch not done: ${JSON.stringify(batch.progress)}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const zip = () => fetch(`${t.baseUrl}/api/v1/batches/${id}/results.zip`, { headers: { Authorization: `Bearer ${t.userKey}` } });
+  const kept = await zip();
+  assert.equal(kept.status, 200);
+  assert.ok(zipNames(Buffer.from(await kept.arrayBuffer())).length >= 1);
+
+  await age([batch.items[0].shootId], 100);
+  await sql(`UPDATE batches SET created_at = now() - interval '100 days' WHERE id = $1`, [id]);
+  await pass();
+  await pass();
+  const gone = await zip();
+  assert.equal(gone.status, 410);
+  assert.match(((await gone.json()) as { message: string }).message, /deleted after the delivery retention/);
 });

@@ -27,7 +27,7 @@ import { exposedParamProblems, parseParams } from '../templates/template-params'
 import { TemplatesService } from '../templates/templates.service';
 import { ADMISSION_LOCK, BatchAdmitter } from './batch-admitter';
 import type { StagedCatalog } from './batch-upload';
-import { writeResultsZip } from './batch-results';
+import { deliveredImages, writeResultsZip } from './batch-results';
 import { readCatalog, type CatalogItem } from './catalog-archive';
 
 /** A created batch, or the one an earlier request with the same idempotency key created (200, nothing charged again). */
@@ -366,7 +366,18 @@ export class BatchesService {
       rows.map((r) => ({ ordinal: r.ordinal, name: r.name, outputs: r.outputs })),
       (hash) => this.artifacts.pathOf(hash),
       out,
+      (hash) => this.artifacts.has(hash),
     );
+  }
+
+  /** Whether the batch delivered images and every one of them is past the delivery retention (deleted). */
+  async resultsExpired(p: Principal, id: string): Promise<boolean> {
+    await this.visible(p, id);
+    const rows = (await this.itemRows(id)).filter((r) => r.state === 'admitted' && r.run_status === 'completed');
+    const refs = rows.flatMap((r) => deliveredImages(r.outputs));
+    if (refs.length === 0) return false;
+    for (const ref of refs) if (await this.artifacts.has(ref.hash)) return false;
+    return true;
   }
 }
 
