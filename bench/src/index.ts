@@ -14,13 +14,15 @@
  *  11. storage: white-studio per node on the S3 artifact store (s3rver) vs the folder, read-through cache on and off
  *  12. models: each installed segmentation model (studioflow models install) on a CPU slot of the GPU runtime,
  *      cold and warm ms per image and IoU, against the built-in matte on the same photos (skipped when none is installed)
- * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models (default all), BENCH_RUNS (default 500),
+ *  13. storage-growth: bytes one white-studio shoot stores by intermediate PNG level; the artifact collector's throughput
+ * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models,storage-growth (default all), BENCH_RUNS (default 500),
  *      BENCH_BATCH_ITEMS (default 1000), BENCH_BATCH_TEMPLATE=tiny|white-studio (default tiny: the catalog's own template),
  *      BENCH_GEN_RUNS (default 200), BENCH_GEN_BATCHES (default 1),
  *      BENCH_REPS (default 3), BENCH_RETRY_REPS (default 7), BENCH_IOU_N (default 60), BENCH_CACHE_RERUNS (default 3), REDIS_URL,
  *      BENCH_KEEP_IMAGES=1 (keep the image outputs), BENCH_FAILOVER_REPS (default 15),
  *      BENCH_PUSH_SHOOTS (default 200), BENCH_PUSH_SECONDS (default 30), BENCH_STORAGE_REPS (default 5),
- *      BENCH_MODEL_PHOTOS (default 4 generated photos beside the real ones).
+ *      BENCH_MODEL_PHOTOS (default 4 generated photos beside the real ones), BENCH_GC_ARTIFACTS (default 5000),
+ *      BENCH_GC_LIVE_RUNS (default 2000).
  */
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +35,7 @@ import { runFailoverSection, type FailoverSectionResult } from './failover-secti
 import { runPushSection, type PushResult } from './push-section';
 import { printStorage, runStorageSection } from './storage-section';
 import { printModels, runModelsSection } from './models-section';
+import { runStorageGrowthSection, type StorageGrowthResult } from './storage-growth-section';
 import { imageMagickArgs } from './imagemagick';
 import type { ImageChildResult } from './image-child';
 import { runImagePath, type ImagePathResult, type OursImageResult } from './image-path';
@@ -56,8 +59,10 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
  * run-to-run noise of one 500-run batch on a shared 2-core machine (±10–20 %); ~2.6 s per pair.
  */
 const RETRY_REPS = Math.max(REPS, Number(process.env.BENCH_RETRY_REPS ?? 7));
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models').split(',').map((x) => x.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models,storage-growth').split(',').map((x) => x.trim()));
 const GEN_RUNS = Math.max(1, Number(process.env.BENCH_GEN_RUNS ?? 200));
+const GC_ARTIFACTS = Math.max(100, Number(process.env.BENCH_GC_ARTIFACTS ?? 5000));
+const GC_LIVE_RUNS = Math.max(0, Number(process.env.BENCH_GC_LIVE_RUNS ?? 2000));
 /** Batches of GEN_RUNS one after another: the worker's peak RSS after each shows whether memory keeps growing. */
 const GEN_BATCHES = Math.max(1, Number(process.env.BENCH_GEN_BATCHES ?? 1));
 const IOU_N = Math.max(50, Number(process.env.BENCH_IOU_N ?? 60));
@@ -298,6 +303,14 @@ async function main(): Promise<void> {
     const m = await runModelsSection({ root: ROOT, generated: Math.max(1, Number(process.env.BENCH_MODEL_PHOTOS ?? 4)) });
     console.log('done');
     printModels(m, summary);
+  }
+
+  if (SECTIONS.has('storage-growth')) {
+    heading(`13. Storage growth: bytes one white-studio shoot stores by intermediate PNG level (0 was the default); collector throughput`);
+    process.stdout.write('  running (three photos, three levels, three times each; then a collector on a scratch database)… ');
+    const r = await runStorageGrowthSection({ root: ROOT, gcArtifacts: GC_ARTIFACTS, liveRuns: GC_LIVE_RUNS });
+    console.log('done');
+    printStorageGrowth(r, summary);
   }
 
   heading('Summary (paste into the release note)');
@@ -664,5 +677,28 @@ function printGeneration(g: GenerationResult, summary: string[]): void {
       `${g.predictionsCreated} predictions; up to ${peakWaiting} waiting at once, ${generationOnCpu} CPU slots held by them (CPU concurrency ${o.cpuConcurrency}); ` +
       `orchestration per node ${fmt(idlePerNode.p50, 1)} ms p50 one run at a time (≤ 5 ms target ${okGap ? 'met' : 'MISSED'}), under the batch into/after the cloud node p50 ${fmt(cloudGap.p50, 0)}/${fmt(finish.p50, 0)} ms; ` +
       `polling adds p50 ${fmt(poll.p50, 0)} ms after a prediction ends; worker peak RSS ${fmt(g.workerRssMb.peak, 0)} MB`,
+  );
+}
+
+function printStorageGrowth(r: StorageGrowthResult, summary: string[]): void {
+  const mb = (b: number) => fmt(b / 1e6, 2);
+  console.log(table([
+    ['photo', 'MB level 0 (before)', 'MB level 1', 'MB default (after)', 'after / before', 'CPU s level 0', 'CPU s level 1', 'CPU s default'],
+    ...r.shoots.map((s) => [
+      s.photo, mb(s.beforeBytes), mb(s.level1Bytes), mb(s.afterBytes), fmt(s.afterBytes / s.beforeBytes, 2),
+      fmt(s.beforeCpuMs / 1000, 2), fmt(s.level1CpuMs / 1000, 2), fmt(s.afterCpuMs / 1000, 2),
+    ]),
+  ]));
+  console.log('  MB: the store after one shoot, upload included; CPU s: process CPU of the shoot, the median of 3 (after one warm-up shoot), sharp on one thread');
+  for (const s of r.shoots) console.log(`  after, by node (${s.photo}): ${Object.entries(s.afterByNode).map(([id, b]) => `${id} ${mb(b)} MB`).join(', ')}`);
+  const before = r.shoots.reduce((sum, s) => sum + s.beforeBytes, 0);
+  const after = r.shoots.reduce((sum, s) => sum + s.afterBytes, 0);
+  const msBefore = r.shoots.reduce((sum, s) => sum + s.beforeCpuMs, 0);
+  const msAfter = r.shoots.reduce((sum, s) => sum + s.afterCpuMs, 0);
+  const g = r.gc;
+  console.log(`  collector: ${g.artifacts} expired artifacts beside ${g.liveRuns} replayable runs (4 outputs each): mark ${fmt(g.markMs, 0)} ms, sweep ${fmt(g.sweepMs, 0)} ms (${fmt(g.deleted / (g.sweepMs / 1000), 0)} deletions/s, ${mb(g.bytesFreed)} MB)`);
+  summary.push(
+    `storage: a white-studio shoot stores ${fmt(after / before, 2)}× the bytes of PNG level 0 intermediates (${mb(after / r.shoots.length)} vs ${mb(before / r.shoots.length)} MB mean), ` +
+      `shoot CPU ${fmt(msAfter / msBefore, 2)}×; the collector deletes ${fmt(g.deleted / (g.sweepMs / 1000), 0)} artifacts/s (local store)`,
   );
 }

@@ -9,6 +9,7 @@ import { ReviewDecisions1796300200000 } from './1796300200000-review-decisions';
 import { Batches1796300300000 } from './1796300300000-batches';
 import { PublicApi1796300400000 } from './1796300400000-public-api';
 import { TemplatePreviews1796300500000 } from './1796300500000-template-previews';
+import { ArtifactRetention1796400500000 } from './1796400500000-artifact-retention';
 
 /** Every migration, oldest first (one per line). The server's DataSource runs the pending ones at start. */
 export const migrations = [
@@ -23,5 +24,6 @@ export const migrations = [
   Batches1796300300000,
   PublicApi1796300400000,
   TemplatePreviews1796300500000,
+  ArtifactRetention1796400500000,
 ];
 export * from './database';

@@ -38,3 +38,12 @@ test('a replay is refused when a node it would reuse never finished', () => {
 test('a replay is refused from a node the run does not have', () => {
   assert.throws(() => replayPlan(parent(), 'Z'), /run parent has no node "Z"/);
 });
+
+test('a node whose output was collected re-runs with everything after it; the rest is still reused', () => {
+  const collectedHash = 'c'.repeat(64);
+  const p = parent();
+  p.nodes[2].outputs = { out: { value: 3, path: [], image: { hash: collectedHash, mime: 'image/png', bytes: 1 } } };
+  const replay = replayPlan(p, 'D', undefined, new Set([collectedHash]));
+  assert.deepEqual(replay.rerun, ['C', 'D']);
+  assert.deepEqual(Object.keys(replay.reused).sort(), ['A', 'B']);
+});

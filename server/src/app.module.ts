@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
+import { RetentionModule } from './retention/retention.module';
 import { ArtifactsModule } from './artifacts/artifacts.module';
 import { AuthModule } from './auth/auth.module';
 import { BatchesModule } from './batches/batches.module';
@@ -23,7 +24,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forRoot(config), AuthModule, AccountsModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule, CostsModule, WebhooksModule, ProvidersModule, OutgoingWebhooksModule, RateLimitModule, BatchesModule],
+      imports: [InfraModule.forRoot(config), AuthModule, AccountsModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule, CostsModule, WebhooksModule, ProvidersModule, OutgoingWebhooksModule, RateLimitModule, BatchesModule, RetentionModule],
       controllers: [CatalogController],
       providers: [SeedService],
     };

@@ -81,3 +81,11 @@ export function artifactHashes(values: PortValues | undefined): string[] {
   }
   return out;
 }
+
+/** Every artifact hash anywhere in a JSON value (refs nested in reports and lists too), as the collector finds them. */
+export function referencedHashes(value: unknown, out: string[] = []): string[] {
+  if (isArtifactRef(value)) out.push(value.hash);
+  if (Array.isArray(value)) for (const x of value) referencedHashes(x, out);
+  else if (typeof value === 'object' && value !== null) for (const x of Object.values(value)) referencedHashes(x, out);
+  return out;
+}

@@ -1,4 +1,4 @@
-import type { PortValues } from '../contract/values';
+import { referencedHashes, type PortValues } from '../contract/values';
 import { descendantsOf, type RunPlan } from './plan';
 import type { NodeRunState } from './state';
 
@@ -18,13 +18,15 @@ export interface ReplayPlan {
 }
 
 /**
- * What a replay from `fromNodeId` re-runs and what it reuses from its parent run. Refuses when a
- * reused node never finished: there would be no output to start from.
+ * What a replay from `fromNodeId` re-runs and what it reuses from its parent run. A node whose
+ * outputs name a `collected` artifact (deleted past its retention) re-runs too, with what follows it.
+ * Refuses when a reused node never finished: there would be no output to start from.
  */
-export function replayPlan(parent: ReplayParent, fromNodeId: string, params?: Record<string, unknown>): ReplayPlan {
+export function replayPlan(parent: ReplayParent, fromNodeId: string, params?: Record<string, unknown>, collected: ReadonlySet<string> = new Set()): ReplayPlan {
   if (!parent.plan.nodes[fromNodeId]) throw new Error(`run ${parent.runId} has no node "${fromNodeId}"`);
-  const rerun = descendantsOf(parent.plan, fromNodeId);
-  const rerunSet = new Set(rerun);
+  const lost = parent.nodes.filter((n) => referencedHashes(n.outputs).some((h) => collected.has(h))).map((n) => n.nodeId);
+  const rerunSet = new Set([fromNodeId, ...lost].filter((id) => parent.plan.nodes[id]).flatMap((id) => descendantsOf(parent.plan, id)));
+  const rerun = parent.plan.order.filter((id) => rerunSet.has(id));
   const reused: ReplayPlan['reused'] = {};
   for (const n of parent.nodes) {
     if (rerunSet.has(n.nodeId)) continue;

@@ -50,7 +50,7 @@ export async function serveFromCache(c: PoolClient, states: Map<string, RunState
   while (lookups.length) {
     for (const l of lookups) looked.add(l.decision);
     const hits = await c.query(
-      `UPDATE node_cache SET hits = hits + 1 WHERE (tenant_id, cache_key) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))
+      `UPDATE node_cache SET hits = hits + 1, used_at = now() WHERE (tenant_id, cache_key) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))
        RETURNING tenant_id, cache_key, outputs`,
       [lookups.map((l) => l.tenantId), lookups.map((l) => l.key)],
     );

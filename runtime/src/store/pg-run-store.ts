@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { decide, initialSnapshot, queuePriorities, replayPlan, type NodeStatus, type RunPlan, type RunSnapshot } from '../scheduler';
-import type { NodeLogger, PortValues, RunInfo } from '../contract';
+import { referencedHashes, type NodeLogger, type PortValues, type RunInfo } from '../contract';
 import { WriteSet } from './decisions-to-writes';
 import { cacheEntryFor, serveFromCache, writeCacheEntries, type CacheEntry } from './execution-cache';
 import { flushWrites } from './flush-writes';
@@ -8,12 +8,27 @@ import { appendLedger, debit } from './ledger';
 import { LruCache } from './lru';
 import type { AppliedEvents, ArtifactRow, RunState } from './run-state';
 import { CommitOutcomeUnknownError, isTransientError, retryWithBackoff } from './transient';
+import { claimArtifacts, collectedArtifacts } from '../retention/claims';
 import type { ApplyResult, NewRun, RunDefinition, RunEventItem } from './types';
 
 export interface PgRunStoreOptions {
   /** How long a transaction keeps retrying a lost or refused connection before giving up (10 s). */
   transientRetryMs?: number;
   log?: Pick<NodeLogger, 'warn'>;
+  /**
+   * Whether the artifact store holds a file now (the worker's store `has`). A node output whose hash
+   * the collector deleted while the node ran is accepted when the file is there again (the node
+   * wrote it after the deletion); without this, such a node fails.
+   */
+  artifactExists?: (hash: string) => Promise<boolean>;
+}
+
+/** A replay that cannot start because what it needs is gone (its parent's photo was collected). */
+export class ReplayUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReplayUnavailableError';
+  }
 }
 
 /**
@@ -101,6 +116,9 @@ export class PgRunStore {
         items.set(r.runId, [{ item: null, decisions: outcome.decisions }]);
       }
       const seedArtifacts = runs.flatMap((r) => (r.seedArtifacts ?? []).map((a) => ({ tenantId: r.tenantId, runId: r.runId, nodeId: a.seed, ref: a.ref })));
+      // The runs reference their seeds and a replay's reused outputs from now on: no sweep may take them.
+      const reused = runs.flatMap((r) => Object.values(r.initialNodes ?? {}).flatMap((n) => referencedHashes(n.outputs)));
+      await claimArtifacts(c, [...seedArtifacts.map((a) => a.ref.hash), ...reused]);
       return this.finish(c, states, items, seedArtifacts);
     });
   }
@@ -116,6 +134,7 @@ export class PgRunStore {
     if (items.length === 0) return { jobs: [], notices: [], aborts: [] };
     return this.transaction(async (c) => {
       const states = await this.lockRuns(c, [...new Set(items.map((i) => i.runId))]);
+      items = await this.refuseCollectedOutputs(c, items);
       const applied: AppliedEvents = new Map();
       const artifacts: ArtifactRow[] = [];
       const cacheEntries: CacheEntry[] = [];
@@ -137,6 +156,29 @@ export class PgRunStore {
     });
   }
 
+  /**
+   * Claims the artifacts the items' nodes wrote. A node whose output the collector deleted while it
+   * ran (it may have found the file still there and skipped writing it) fails instead of succeeding
+   * with a reference to a missing file; the run ends and is refunded like any failure.
+   */
+  private async refuseCollectedOutputs(c: PoolClient, items: RunEventItem[]): Promise<RunEventItem[]> {
+    const written = items.filter((i) => i.artifacts?.length);
+    if (written.length === 0) return items;
+    const earliest = new Date(Math.min(...written.map((i) => (i.startedAt ?? new Date(0)).getTime())));
+    const collected = await claimArtifacts(c, written.flatMap((i) => i.artifacts!.map((a) => a.hash)), earliest);
+    // The sweep that deleted them has committed (the claim waited for it): a file there now was written since.
+    const exists = this.options.artifactExists;
+    if (exists) for (const hash of [...collected]) if (await exists(hash)) collected.delete(hash);
+    if (collected.size === 0) return items;
+    return items.map((item) => {
+      const e = item.event;
+      const lost = e.kind === 'node_succeeded' && item.artifacts?.find((a) => collected.has(a.hash));
+      if (!lost) return item;
+      const error = `artifact ${lost.hash} was deleted by the storage collector while the node ran; run the shoot again`;
+      return { ...item, artifacts: [], event: { kind: 'node_failed', nodeId: e.nodeId, generation: e.generation, error } };
+    });
+  }
+
   /** A new run that re-runs `fromNodeId` and its descendants (optionally with new params), reusing the rest. */
   async replay(parentRunId: string, fromNodeId: string, params: Record<string, unknown> | undefined, newRunId: string, extra: Pick<NewRun, 'userId' | 'priceCredits' | 'kind'>): Promise<ApplyResult> {
     const parent = await this.pool.query(
@@ -147,7 +189,18 @@ export class PgRunStore {
     if (!row) throw new Error(`run ${parentRunId} not found`);
     const { info, ...plan } = row.plan as RunPlan & { info: RunInfo };
     const nodes = await this.pool.query(`SELECT node_id AS "nodeId", state, outputs FROM node_runs WHERE run_id = $1`, [parentRunId]);
-    const replay = replayPlan({ runId: parentRunId, plan, nodes: nodes.rows }, fromNodeId, params);
+    // Outputs the collector deleted (past the intermediate retention) are recomputed; a deleted seed cannot be.
+    const seeds = referencedHashes(row.seed_inputs);
+    const outputs = nodes.rows.flatMap((n) => referencedHashes(n.outputs));
+    const collected = await this.transaction(async (c) => {
+      await claimArtifacts(c, [...seeds, ...outputs]);
+      return collectedArtifacts(c, [...seeds, ...outputs]);
+    });
+    const lostSeed = seeds.find((h) => collected.has(h));
+    if (lostSeed) {
+      throw new ReplayUnavailableError(`run ${parentRunId} cannot be replayed: the photo it started from was deleted after its retention period; start a new shoot with the photo`);
+    }
+    const replay = replayPlan({ runId: parentRunId, plan, nodes: nodes.rows }, fromNodeId, params, collected);
     return this.createRuns([
       {
         runId: newRunId,

@@ -44,7 +44,9 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ hos
   // ioredis reconnects by itself; an unheard 'error' would only print a stack per attempt.
   for (const r of [connection, subscriber]) r.on('error', (err: Error) => log.warn('Redis connection error', { error: err.message }));
   const queues = new NodeQueues(connection, o.prefix, DEFAULT_RETRY, (err) => log.warn('Redis connection error (queues)', { error: err.message }));
-  const coordinator = RunCoordinator.create(new PgRunStore(pool, { log }), connection, o.prefix, queues, { log });
+  const artifacts = o.artifacts;
+  const store = new PgRunStore(pool, { log, artifactExists: (hash) => artifacts.has(hash) });
+  const coordinator = RunCoordinator.create(store, connection, o.prefix, queues, { log });
   const host = new NodeWorkerHost({
     connection,
     subscriber,
@@ -54,7 +56,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ hos
     ...(o.slots ? { slots: o.slots } : {}),
     ...(o.queues ? { queues: o.queues } : {}),
     catalog: o.catalog,
-    artifacts: o.artifacts,
+    artifacts,
     coordinator,
     log,
     logFor: (bindings) => wrap(logger.child(bindings)),

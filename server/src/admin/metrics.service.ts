@@ -61,6 +61,21 @@ export class MetricsService {
       const [d] = await rows(`SELECT count(*)::int AS n FROM dead_letters WHERE status = 'open'`);
       return [[{}, d.n]];
     });
+    this.gauge('studioflow_artifact_bytes', 'Bytes of distinct artifacts recorded, and of those marked for deletion', ['state'], async () => {
+      const [a] = await rows(`SELECT coalesce(sum(bytes), 0)::float8 AS stored FROM (SELECT DISTINCT ON (hash) bytes FROM artifacts) x`);
+      const [m] = await rows(`SELECT coalesce(sum(bytes), 0)::float8 AS marked, count(*)::int AS n FROM artifact_sweeps`);
+      return [[{ state: 'stored' }, a.stored], [{ state: 'marked' }, m.marked]];
+    });
+    // Passes are recorded in PostgreSQL, so every API process reports the same totals whichever one swept.
+    const passes = () => rows(`SELECT count(*)::int AS passes, coalesce(sum(deleted), 0)::float8 AS deleted, coalesce(sum(bytes_freed), 0)::float8 AS bytes,
+        coalesce(sum(cache_entries_expired), 0)::float8 AS cache, coalesce(sum(kept), 0)::float8 AS kept,
+        coalesce(extract(epoch FROM max(finished_at)), 0)::float8 AS last FROM artifact_gc_passes`);
+    this.gauge('studioflow_artifact_gc_passes', 'Collector passes run', [], async () => [[{}, (await passes())[0].passes]]);
+    this.gauge('studioflow_artifact_gc_deleted', 'Artifacts the collector deleted, all passes', [], async () => [[{}, (await passes())[0].deleted]]);
+    this.gauge('studioflow_artifact_gc_bytes_freed', 'Bytes the collector freed, all passes', [], async () => [[{}, (await passes())[0].bytes]]);
+    this.gauge('studioflow_artifact_gc_kept', 'Marked artifacts kept because something used them again, all passes', [], async () => [[{}, (await passes())[0].kept]]);
+    this.gauge('studioflow_artifact_gc_cache_entries_expired', 'Execution-cache entries expired, all passes', [], async () => [[{}, (await passes())[0].cache]]);
+    this.gauge('studioflow_artifact_gc_last_pass_seconds', 'Unix time the last collector pass ended (0: none yet)', [], async () => [[{}, (await passes())[0].last]]);
     // One reading of the providers per scrape serves all four gauges.
     let providerReading: ReturnType<ProvidersService['status']> | undefined;
     const providerStatus = () => (providerReading ??= this.providers.status().finally(() => setTimeout(() => (providerReading = undefined), 0)));

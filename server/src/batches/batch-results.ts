@@ -16,7 +16,7 @@ export interface CompletedItem {
  * item, `shoes/red.png` → `shoes/red.jpg`, `shoes/red.webp`. Stored without compression: the images
  * are compressed already. Item names were checked as safe paths when the catalog was uploaded.
  */
-export async function writeResultsZip(items: CompletedItem[], open: (hash: string) => Promise<Readable>, out: Writable): Promise<void> {
+export async function writeResultsZip(items: CompletedItem[], open: (hash: string) => Promise<Readable>, out: Writable, isStored: (hash: string) => Promise<boolean> = async () => true): Promise<void> {
   // archiver is an ES module; this package is CommonJS.
   const { ZipArchive } = await import('archiver');
   const zip = new ZipArchive({ store: true });
@@ -31,6 +31,8 @@ export async function writeResultsZip(items: CompletedItem[], open: (hash: strin
   for (const item of items) {
     const base = item.name.slice(0, item.name.length - posix.extname(item.name).length) || `item-${item.ordinal}`;
     for (const ref of deliveredImages(item.outputs)) {
+      // Past the delivery retention the collector deleted it: the zip holds what is left.
+      if (!(await isStored(ref.hash))) continue;
       const ext = extensionOf(ref.mime);
       // Two items may share a base name (a.png and a.jpg): the later one gets its number.
       const name = taken.has(`${base}.${ext}`) ? `${base}-${item.ordinal}.${ext}` : `${base}.${ext}`;
@@ -53,7 +55,7 @@ export async function writeResultsZip(items: CompletedItem[], open: (hash: strin
 }
 
 /** A run's delivered images: the sink outputs' image artifacts, the thumbnail left out. */
-function deliveredImages(outputs: CompletedItem['outputs']): ArtifactRef[] {
+export function deliveredImages(outputs: CompletedItem['outputs']): ArtifactRef[] {
   const refs: ArtifactRef[] = [];
   for (const ports of Object.values(outputs ?? {})) {
     for (const [port, value] of Object.entries(ports)) if (port !== 'thumbnail' && isArtifactRef(value) && value.mime?.startsWith('image/')) refs.push(value);

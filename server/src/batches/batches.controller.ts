@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, GoneException, Headers, HttpCode, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -88,6 +88,7 @@ export class BatchesController {
   async results(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Res() res: Response) {
     // Checked before the headers go out, so an unknown batch is still a plain 404.
     await this.batches.get(p, id);
+    if (await this.batches.resultsExpired(p, id)) throw new GoneException(`the images of batch ${id} were deleted after the delivery retention period`);
     res.setHeader('Content-Type', 'application/zip');
     res.setHeader('Content-Disposition', `attachment; filename="batch-${id}.zip"`);
     await this.batches.writeResults(p, id, res);

@@ -12,6 +12,7 @@ import {
 } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { ArtifactStore } from '@studioflow/runtime/artifacts';
+import { claimBeforeStoring } from '@studioflow/runtime/retention';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import type { ArtifactRef, NodeCatalog } from '@studioflow/runtime/contract';
 import type { BatchDetail, BatchItemStatus, GraphDoc, BatchItemView, BatchProblem, BatchProgress, BatchView } from '@studioflow/runtime/graph';
@@ -26,7 +27,7 @@ import { exposedParamProblems, parseParams } from '../templates/template-params'
 import { TemplatesService } from '../templates/templates.service';
 import { ADMISSION_LOCK, BatchAdmitter } from './batch-admitter';
 import type { StagedCatalog } from './batch-upload';
-import { writeResultsZip } from './batch-results';
+import { deliveredImages, writeResultsZip } from './batch-results';
 import { readCatalog, type CatalogItem } from './catalog-archive';
 
 /** A created batch, or the one an earlier request with the same idempotency key created (200, nothing charged again). */
@@ -104,6 +105,7 @@ export class BatchesService {
         throw new HttpException(`not enough credits: ${items.length} images at ${template.priceCredits} cost ${cost}, the balance is ${balance}`, HttpStatus.PAYMENT_REQUIRED);
       }
       const uploads: ArtifactRef[] = [];
+      await claimBeforeStoring(this.pool, items.map((item) => item.staged.sha256));
       for (const item of items) {
         const { path, sha256, bytes } = item.staged;
         uploads.push(await this.artifacts.putFile(path, sha256, bytes, { mime: item.image.mime, width: item.image.width, height: item.image.height }));
@@ -364,7 +366,18 @@ export class BatchesService {
       rows.map((r) => ({ ordinal: r.ordinal, name: r.name, outputs: r.outputs })),
       (hash) => this.artifacts.createReadStream(hash),
       out,
+      (hash) => this.artifacts.has(hash),
     );
+  }
+
+  /** Whether the batch delivered images and every one of them is past the delivery retention (deleted). */
+  async resultsExpired(p: Principal, id: string): Promise<boolean> {
+    await this.visible(p, id);
+    const rows = (await this.itemRows(id)).filter((r) => r.state === 'admitted' && r.run_status === 'completed');
+    const refs = rows.flatMap((r) => deliveredImages(r.outputs));
+    if (refs.length === 0) return false;
+    for (const ref of refs) if (await this.artifacts.has(ref.hash)) return false;
+    return true;
   }
 }
 

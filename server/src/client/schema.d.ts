@@ -1,5 +1,40 @@
 // Generated from the OpenAPI document by `npm run gen:client -w server`. Do not edit: change the controllers and regenerate.
 export interface paths {
+    "/api/v1/admin/artifact-gc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dry run: the retention policy and what the collector would delete now; changes nothing */
+        get: operations["ArtifactGc_dryRun"];
+        put?: never;
+        /** Run one collector pass now (409 while another process runs one) */
+        post: operations["ArtifactGc_collect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/artifact-gc/tenants/{tenantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a tenant's own upload and delivery retention (null: the platform default) */
+        put: operations["ArtifactGc_setTenantRetention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/artifacts/{hash}": {
         parameters: {
             query?: never;
@@ -834,6 +869,68 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    ArtifactGc_dryRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ArtifactGc_collect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ArtifactGc_setTenantRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description days uploaded photos are kept; null: the platform default */
+                    uploadRetentionDays: number | null;
+                    /** @description days a run's results are kept after it ends; null: the platform default */
+                    deliveryRetentionDays: number | null;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     Artifacts_get: {
         parameters: {
             query?: {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { serviceEnv, type ServiceEnv } from '@studioflow/runtime/config';
 import { DEFAULT_MAX_PIXELS } from '@studioflow/nodes';
+import { retentionFromEnv, type ArtifactGcSchedule, type RetentionPolicy } from '@studioflow/runtime/retention';
 
 /** All runtime configuration, from the environment, with defaults that work on a dev machine. */
 export interface AppConfig extends ServiceEnv {
@@ -37,6 +38,8 @@ export interface AppConfig extends ServiceEnv {
   /** Outgoing webhooks: attempt timeout, attempts per event, first retry delay (doubling), loopback targets allowed (tests, dev). */
   webhooks: { timeoutMs: number; attempts: number; backoffMs: number; allowLoopback: boolean; sweepEveryMs: number };
   batches: BatchConfig;
+  /** How long artifacts are kept per kind, and how often the collector runs (ARTIFACT_* variables). */
+  retention: RetentionPolicy & ArtifactGcSchedule;
 }
 
 /** Batch catalogs: what one upload may hold, and how fast its items are admitted. */
@@ -103,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       sweepEveryMs: num('WEBHOOK_SWEEP_EVERY_MS', 15_000),
     },
     workerConcurrency: { cpu: num('CPU_CONCURRENCY', 2), gpu: num('GPU_CONCURRENCY', 1), cloud: num('CLOUD_CONCURRENCY', 16) },
+    retention: retentionFromEnv(env),
   };
 }
 

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   BadRequestException,
   ConflictException,
+  GoneException,
   HttpException,
   HttpStatus,
   Inject,
@@ -13,12 +14,13 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import type { Repository } from 'typeorm';
 import type { ArtifactStore } from '@studioflow/runtime/artifacts';
+import { claimBeforeStoring } from '@studioflow/runtime/retention';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import type { ArtifactRef, NodeCatalog } from '@studioflow/runtime/contract';
 import { checkParams, isArtifactRef, type ShootDownloads, type ShootExtras } from '@studioflow/runtime/graph';
 import { startRun } from '@studioflow/runtime/runs';
 import { nodesTakingSeed, GraphInvalidError, TERMINAL_RUN, type RunPlan, type RunStatus } from '@studioflow/runtime/scheduler';
-import { InsufficientCreditsError } from '@studioflow/runtime/store';
+import { InsufficientCreditsError, ReplayUnavailableError } from '@studioflow/runtime/store';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { runScope, type Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -185,6 +187,7 @@ export class ShootsService {
     if ('upload' in photo) return this.uploads.asSeed(photo.upload, workingSides);
     const image = photo.image;
     const checked = await checkUploadedImage(image, { maxPixels: this.config.maxInputPixels, workingSides });
+    await claimBeforeStoring(this.pool, [image!.sha256]);
     return this.artifacts.putFile(image!.path, image!.sha256, image!.bytes, { mime: checked.mime, width: checked.width, height: checked.height });
   }
 
@@ -339,6 +342,8 @@ export class ShootsService {
     try {
       await this.coordinator.replay(id, fromNodeId, params, runId, p.userId);
     } catch (err) {
+      // Its photo is past the upload retention: nothing to recompute from.
+      if (err instanceof ReplayUnavailableError) throw new GoneException(err.message);
       throw new UnprocessableEntityException((err as Error).message);
     }
     return { ...startedRun(runId), parentRunId: id, fromNodeId };

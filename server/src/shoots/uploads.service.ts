@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { ArtifactStore } from '@studioflow/runtime/artifacts';
+import { claimBeforeStoring } from '@studioflow/runtime/retention';
 import type { ArtifactRef } from '@studioflow/runtime/contract';
 import { inputImageSizeProblem } from '@studioflow/nodes';
 import type { Principal } from '../auth/access-policy';
@@ -35,6 +36,7 @@ export class UploadsService {
   async store(p: Principal, image: StagedUpload | undefined): Promise<StoredUpload> {
     // The working side of the template's input node is checked when a shoot names the upload.
     const checked = await checkUploadedImage(image, { maxPixels: this.config.maxInputPixels, workingSides: [] });
+    await claimBeforeStoring(this.pool, [image!.sha256]);
     const ref = await this.artifacts.putFile(image!.path, image!.sha256, image!.bytes, { mime: checked.mime, width: checked.width, height: checked.height });
     const id = randomUUID();
     await this.pool.query(

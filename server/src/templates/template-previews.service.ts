@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
 import sharp from 'sharp';
 import type { ArtifactStore } from '@studioflow/runtime/artifacts';
+import { claimBeforeStoring } from '@studioflow/runtime/retention';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import { isArtifactRef, type ArtifactRef, type NodeCatalog } from '@studioflow/runtime/contract';
 import type { GraphDoc, TemplateListing } from '@studioflow/runtime/graph';
@@ -117,6 +119,7 @@ export class TemplatePreviewsService {
       return null;
     }
     const { width, height } = await sharp(bytes).metadata();
+    await claimBeforeStoring(this.pool, [createHash('sha256').update(bytes).digest('hex')]);
     return this.artifacts.put(bytes, { mime: 'image/jpeg', width, height });
   }
 
