@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { createScratchDatabase } from '@studioflow/migrations/testing';
 import { makeProductPhoto, makeZip } from '@studioflow/nodes/testing';
+import { hashTaggedPrefix } from '@studioflow/runtime/config';
 
 /**
  * Batch catalogs through the real API and one worker process (spawned from server/dist): tenant A's
@@ -51,7 +52,7 @@ export async function runBatchSection(o: { root: string; redisUrl: string; items
     ...process.env,
     DATABASE_URL: db.url,
     REDIS_URL: o.redisUrl,
-    QUEUE_PREFIX: `sfbench-batch-${randomBytes(3).toString('hex')}`,
+    QUEUE_PREFIX: hashTaggedPrefix(`sfbench-batch-${randomBytes(3).toString('hex')}`),
     STORAGE_DIR: storage,
     PORT: String(port),
     LOG_LEVEL: 'warn',

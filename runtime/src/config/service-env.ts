@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 export interface ServiceEnv {
   databaseUrl: string;
   redisUrl: string;
+  /** Prefix of every Redis key and channel (queues, rate limits, notices), always hash-tagged: `{studioflow}`. */
   queuePrefix: string;
   storageDir: string;
 }
@@ -16,7 +17,19 @@ export function serviceEnv(env: NodeJS.ProcessEnv = process.env): ServiceEnv {
   return {
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/studioflow',
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    queuePrefix: env.QUEUE_PREFIX ?? 'studioflow',
+    queuePrefix: hashTaggedPrefix(env.QUEUE_PREFIX || 'studioflow'),
     storageDir: resolve(env.STORAGE_DIR ?? resolve(repoRoot, '.storage')),
   };
+}
+
+/**
+ * Redis Cluster runs a multi-key command (every BullMQ script) only when all its keys hash to one slot,
+ * and hashes only the `{tag}` of a key that has one. A prefix without a tag is wrapped in one, so every
+ * key of an install lands in one slot and no setting can make the queues unusable on a cluster.
+ * Idempotent: a prefix passed twice (parent process, then child through QUEUE_PREFIX) stays the same.
+ */
+export function hashTaggedPrefix(prefix: string): string {
+  const open = prefix.indexOf('{');
+  const close = open < 0 ? -1 : prefix.indexOf('}', open + 1);
+  return close > open + 1 ? prefix : `{${prefix}}`;
 }
