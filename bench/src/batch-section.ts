@@ -175,7 +175,7 @@ async function singleShoot(base: string, key: string, image: Buffer, mime: strin
   }
 }
 
-async function postShoot(base: string, key: string, image: Buffer, mime: string, template: string): Promise<{ status: number; body: { id: string } }> {
+export async function postShoot(base: string, key: string, image: Buffer, mime: string, template: string): Promise<{ status: number; body: { id: string } }> {
   const form = new FormData();
   form.set('image', new Blob([new Uint8Array(image)], { type: mime }), 'photo');
   form.set('templateId', template);
@@ -205,7 +205,7 @@ async function publishTiny(base: string): Promise<string> {
   return 'bench-tiny';
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -213,7 +213,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {
