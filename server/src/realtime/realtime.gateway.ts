@@ -37,6 +37,7 @@ import { ShootsService } from '../shoots/shoots.service';
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnModuleInit, OnModuleDestroy {
   @WebSocketServer() server!: Server;
   private subscriber?: Redis;
+  private recheck?: NodeJS.Timeout;
   private readonly log = new Logger('realtime');
 
   constructor(
@@ -51,6 +52,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   async onModuleInit(): Promise<void> {
     // Every API process hears a revocation (ApiKeyService's channel) and drops its own sockets of that credential.
     this.keys.onRevoked((hash) => this.server?.local.in(credentialRoom(hash)).disconnectSockets(true));
+    // A revocation missed while Redis was away, or a session that expired, still ends its sockets: checked
+    // when the channel is back and every `socketRecheckMs`.
+    this.keys.onMissedRevocations(() => void this.dropEndedCredentials());
+    this.recheck = setInterval(() => void this.dropEndedCredentials(), this.config.socketRecheckMs);
+    this.recheck.unref();
     this.subscriber = this.redis.duplicate();
     this.subscriber.on('error', (err: Error) => this.log.warn(`Redis subscriber connection error: ${err.message}`));
     const reviews = reviewEventsChannel(this.config.queuePrefix);
@@ -112,7 +118,29 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   }
 
   onModuleDestroy(): void {
+    clearInterval(this.recheck);
     this.subscriber?.disconnect();
+  }
+
+  /** Disconnects this process's sockets whose key was revoked or whose session ended or expired. */
+  private async dropEndedCredentials(): Promise<void> {
+    const keys = new Set<string>();
+    const sessions = new Set<string>();
+    for (const socket of this.server?.sockets.sockets.values() ?? []) {
+      const p = socket.data.principal as Principal | undefined;
+      if (p?.keyHash) keys.add(p.keyHash);
+      if (p?.sessionHash) sessions.add(p.sessionHash);
+    }
+    if (keys.size + sessions.size === 0) return;
+    try {
+      const [liveKeys, liveSessions] = await Promise.all([this.keys.liveKeys([...keys]), this.sessions.liveSessions([...sessions])]);
+      for (const hash of [...keys].filter((h) => !liveKeys.has(h)).concat([...sessions].filter((h) => !liveSessions.has(h)))) {
+        this.server.local.in(credentialRoom(hash)).disconnectSockets(true);
+      }
+    } catch (err) {
+      // The database away: the sockets stay until the next check can tell.
+      this.log.warn(`socket credentials not rechecked: ${String(err)}`);
+    }
   }
 
   handleConnection(client: Socket): Promise<void> {
