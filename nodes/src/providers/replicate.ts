@@ -2,7 +2,7 @@ import Replicate, { type Prediction } from 'replicate';
 import { PermanentNodeError } from '@studioflow/runtime/contract';
 import { serviceEnv } from '@studioflow/runtime/config';
 import type { PredictionNotices } from './prediction-notices';
-import { createBudgetFor, type CreateBudget } from './create-budget';
+import type { CreateBudget } from './create-budget';
 
 /**
  * Replicate predictions with the workarounds the `replicate` client (1.4.0) needs: it retries a 429
@@ -63,7 +63,7 @@ export interface ProviderOptions {
   fetch?: typeof fetch;
   /** Replicate allows 600 prediction creates a minute per account. */
   createsPerMinute?: number;
-  /** Where creates are counted; default: the install's shared budget when the process has one (createBudgetFor). */
+  /** Where creates are counted (createBudgetFor); default: a bucket of this provider's own. */
   createBudget?: CreateBudget;
   /** Polling starts at `firstMs` and grows by half each time up to `maxMs`. */
   poll?: { firstMs: number; maxMs: number };
@@ -96,7 +96,7 @@ export class ReplicateProvider {
     this.fetchWithRetryAfter = honourRetryAfter(options.fetch ?? globalThis.fetch, options.maxRetryAfterMs ?? 60_000);
     this.client = new Replicate({ auth: options.auth, baseUrl: this.baseUrl, fetch: this.fetchWithRetryAfter, useFileOutput: false });
     const perMinute = options.createsPerMinute ?? 600;
-    this.creates = options.createBudget ?? createBudgetFor(perMinute);
+    this.creates = options.createBudget ?? new TokenBucket(perMinute, perMinute / 60_000);
     this.poll = options.poll ?? { firstMs: 500, maxMs: 5_000 };
   }
 
