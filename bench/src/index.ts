@@ -319,7 +319,7 @@ function printWorkers(w: WorkersSectionResult, summary: string[]): void {
   const contended = w.rounds.some((r) => r.cpu.rest / r.seconds > 0.3 * w.cores);
   console.log(
     `  2 workers vs 1: ${fmt(ratio, 2)}× shoots/s (median of ${of(1).length} rounds each). A shoot costs the same worker CPU either way ` +
-      `(${fmt(perShoot(1), 2)} vs ${fmt(perShoot(2), 2)} s); the gain is the CPU time our processes get (${fmt(busy(1), 2)} vs ${fmt(busy(2), 2)} cores busy). ` +
+      `(${fmt(perShoot(1), 2)} vs ${fmt(perShoot(2), 2)} s); the difference is the CPU time our processes got (${fmt(busy(1), 2)} vs ${fmt(busy(2), 2)} cores busy). ` +
       `Worker CPU alone caps ${w.cores} cores at ${fmt(w.cores / perShoot(1), 1)} shoots/s (the API, PostgreSQL and Redis take their share of the same cores).`,
   );
   if (contended) console.log('  note: other processes took a large share of the CPU (rest column): the ratio here is partly the bigger share two processes win, not capacity');

@@ -7,7 +7,9 @@ import { performance } from 'node:perf_hooks';
 import { createScratchDatabase } from '@studioflow/migrations/testing';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { hashTaggedPrefix, workerProcessLaunch } from '@studioflow/runtime/config';
+import { createRedis } from '@studioflow/runtime/bullmq';
 import { freePort, postShoot, until } from './batch-section';
+import { deleteKeys } from './redis-keys';
 
 /**
  * Throughput with 1 vs 2 CPU worker processes on the same PostgreSQL and Redis: the real API (one
@@ -97,6 +99,9 @@ export async function runWorkersSection(o: { root: string; redisUrl: string; sho
     await pool.end().catch(() => undefined);
     await db.drop().catch(() => undefined);
     await rm(storage, { recursive: true, force: true });
+    const redis = createRedis({ url: o.redisUrl, prefix: env.QUEUE_PREFIX });
+    await deleteKeys(redis, env.QUEUE_PREFIX).catch(() => undefined);
+    redis.disconnect();
   }
 }
 

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import IORedis from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations/testing';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
@@ -36,6 +37,7 @@ const browsers: Browser[] = [];
 const sockets: Socket[] = [];
 let A = '';
 let B = '';
+let prefix = '';
 
 async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
@@ -94,7 +96,7 @@ before(async () => {
   const [portA, portB] = [await freePort(), await freePort()];
   const env = {
     DATABASE_URL: db.url,
-    QUEUE_PREFIX: hashTaggedPrefix(`sftest-twoapis-${randomBytes(4).toString('hex')}`),
+    QUEUE_PREFIX: (prefix = hashTaggedPrefix(`sftest-twoapis-${randomBytes(4).toString('hex')}`)),
     STORAGE_DIR: storage,
     TEMPLATE_PREVIEWS: 'off',
     LOG_LEVEL: 'warn',
@@ -121,6 +123,13 @@ after(async () => {
   await Promise.all(children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
   await db?.drop();
   if (storage) await rm(storage, { recursive: true, force: true });
+  if (prefix) {
+    // This test's queues and counters only (SCAN under its own prefix).
+    const redis = new IORedis(loadConfig().redisUrl);
+    const stream = redis.scanStream({ match: `${prefix}:*`, count: 500 });
+    for await (const keys of stream as AsyncIterable<string[]>) if (keys.length) await redis.unlink(...keys);
+    redis.disconnect();
+  }
 });
 
 /** A look that parks every shoot for a person's decision: the run waits while the browser watches. Published on B. */
