@@ -11,7 +11,7 @@ async function waitForHealth(port, ms) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+      const res = await fetch(`http://127.0.0.1:${port}/api/health/ready`);
       if (res.ok) return;
     } catch {}
     await new Promise((r) => setTimeout(r, 300));

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { createScratchDatabase } from '@studioflow/migrations/testing';
 import { makeProductPhoto, makeZip } from '@studioflow/nodes/testing';
+import { hashTaggedPrefix } from '@studioflow/runtime/config';
 
 /**
  * Batch catalogs through the real API and one worker process (spawned from server/dist): tenant A's
@@ -51,7 +52,7 @@ export async function runBatchSection(o: { root: string; redisUrl: string; items
     ...process.env,
     DATABASE_URL: db.url,
     REDIS_URL: o.redisUrl,
-    QUEUE_PREFIX: `sfbench-batch-${randomBytes(3).toString('hex')}`,
+    QUEUE_PREFIX: hashTaggedPrefix(`sfbench-batch-${randomBytes(3).toString('hex')}`),
     STORAGE_DIR: storage,
     PORT: String(port),
     LOG_LEVEL: 'warn',
@@ -174,7 +175,7 @@ async function singleShoot(base: string, key: string, image: Buffer, mime: strin
   }
 }
 
-async function postShoot(base: string, key: string, image: Buffer, mime: string, template: string): Promise<{ status: number; body: { id: string } }> {
+export async function postShoot(base: string, key: string, image: Buffer, mime: string, template: string): Promise<{ status: number; body: { id: string } }> {
   const form = new FormData();
   form.set('image', new Blob([new Uint8Array(image)], { type: mime }), 'photo');
   form.set('templateId', template);
@@ -204,7 +205,7 @@ async function publishTiny(base: string): Promise<string> {
   return 'bench-tiny';
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -212,7 +213,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {

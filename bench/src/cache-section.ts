@@ -17,6 +17,7 @@ import { startRun } from '@studioflow/runtime/runs';
 import { PgRunStore } from '@studioflow/runtime/store';
 import { deleteKeys } from './redis-keys';
 import { listenForRunEnds } from './run-ends';
+import { hashTaggedPrefix } from '@studioflow/runtime/config';
 
 
 export interface CacheNodeRow {
@@ -59,7 +60,7 @@ export async function runCacheSection(opts: {
 }): Promise<CacheResult> {
   const graph = (JSON.parse(await readFile(opts.templatePath, 'utf8')) as { graph: GraphDoc }).graph;
   const catalog = createProductCatalog();
-  const prefix = `sfbench-cache-${randomBytes(4).toString('hex')}`;
+  const prefix = hashTaggedPrefix(`sfbench-cache-${randomBytes(4).toString('hex')}`);
   const workerConcurrency = 2; // CPU_CONCURRENCY default of the worker process
 
   const prevConcurrency = sharp.concurrency();

@@ -11,7 +11,7 @@ import { createProductCatalog } from '@studioflow/nodes';
 import { makeProductPhoto, mulberry32, ReplicateStandIn } from '@studioflow/nodes/testing';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { createRedis, NodeQueues, RunCoordinator } from '@studioflow/runtime/bullmq';
-import { workerProcessLaunch } from '@studioflow/runtime/config';
+import { hashTaggedPrefix, workerProcessLaunch } from '@studioflow/runtime/config';
 import type { ArtifactRef } from '@studioflow/runtime/contract';
 import type { GraphDoc } from '@studioflow/runtime/graph';
 import { startRun } from '@studioflow/runtime/runs';
@@ -102,7 +102,7 @@ export async function runGenerationSection(opts: GenerationOptions): Promise<Gen
     edges: template.graph.edges.filter((e) => GENERATION_NODES.includes(e.source) && GENERATION_NODES.includes(e.target)),
   };
   const catalog = createProductCatalog();
-  const prefix = `sfbench-gen-${randomBytes(4).toString('hex')}`;
+  const prefix = hashTaggedPrefix(`sfbench-gen-${randomBytes(4).toString('hex')}`);
   const savedEnv = { token: process.env.REPLICATE_API_TOKEN, baseUrl: process.env.REPLICATE_BASE_URL };
 
   let db: ScratchDatabase | undefined;

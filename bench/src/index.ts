@@ -15,14 +15,16 @@
  *  12. models: each installed segmentation model (studioflow models install) on a CPU slot of the GPU runtime,
  *      cold and warm ms per image and IoU, against the built-in matte on the same photos (skipped when none is installed)
  *  13. storage-growth: bytes one white-studio shoot stores by intermediate PNG level; the artifact collector's throughput
- * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models,storage-growth (default all), BENCH_RUNS (default 500),
+ *  14. workers: white-studio shoots with 1 vs 2 CPU worker processes on the same Redis/PG (real API), CPU split per process
+ * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models,storage-growth,workers (default all), BENCH_RUNS (default 500),
  *      BENCH_BATCH_ITEMS (default 1000), BENCH_BATCH_TEMPLATE=tiny|white-studio (default tiny: the catalog's own template),
  *      BENCH_GEN_RUNS (default 200), BENCH_GEN_BATCHES (default 1),
  *      BENCH_REPS (default 3), BENCH_RETRY_REPS (default 7), BENCH_IOU_N (default 60), BENCH_CACHE_RERUNS (default 3), REDIS_URL,
  *      BENCH_KEEP_IMAGES=1 (keep the image outputs), BENCH_FAILOVER_REPS (default 15),
  *      BENCH_PUSH_SHOOTS (default 200), BENCH_PUSH_SECONDS (default 30), BENCH_STORAGE_REPS (default 5),
  *      BENCH_MODEL_PHOTOS (default 4 generated photos beside the real ones), BENCH_GC_ARTIFACTS (default 5000),
- *      BENCH_GC_LIVE_RUNS (default 2000).
+ *      BENCH_GC_LIVE_RUNS (default 2000), BENCH_WORKERS_SHOOTS (default 40 per round), BENCH_WORKERS_ROUNDS (default 2 pairs
+ *      of 1- and 2-worker rounds).
  */
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,6 +38,7 @@ import { runPushSection, type PushResult } from './push-section';
 import { printStorage, runStorageSection } from './storage-section';
 import { printModels, runModelsSection } from './models-section';
 import { runStorageGrowthSection, type StorageGrowthResult } from './storage-growth-section';
+import { runWorkersSection, type WorkersSectionResult } from './workers-section';
 import { imageMagickArgs } from './imagemagick';
 import type { ImageChildResult } from './image-child';
 import { runImagePath, type ImagePathResult, type OursImageResult } from './image-path';
@@ -59,7 +62,7 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
  * run-to-run noise of one 500-run batch on a shared 2-core machine (±10–20 %); ~2.6 s per pair.
  */
 const RETRY_REPS = Math.max(REPS, Number(process.env.BENCH_RETRY_REPS ?? 7));
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models,storage-growth').split(',').map((x) => x.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models,storage-growth,workers').split(',').map((x) => x.trim()));
 const GEN_RUNS = Math.max(1, Number(process.env.BENCH_GEN_RUNS ?? 200));
 const GC_ARTIFACTS = Math.max(100, Number(process.env.BENCH_GC_ARTIFACTS ?? 5000));
 const GC_LIVE_RUNS = Math.max(0, Number(process.env.BENCH_GC_LIVE_RUNS ?? 2000));
@@ -75,6 +78,8 @@ const CACHE_SEED = 4242;
 const ROOT = resolve(__dirname, '../../..');
 const BATCH_ITEMS = Math.max(10, Number(process.env.BENCH_BATCH_ITEMS ?? 1000));
 const BATCH_TEMPLATE = process.env.BENCH_BATCH_TEMPLATE === 'white-studio' ? 'white-studio' : 'tiny';
+const WORKERS_SHOOTS = Math.max(4, Number(process.env.BENCH_WORKERS_SHOOTS ?? 40));
+const WORKERS_ROUNDS = Math.max(1, Number(process.env.BENCH_WORKERS_ROUNDS ?? 2));
 
 interface SchedulingResults {
   /** Per shape: [raw, ours], each the median of REPS repetitions. */
@@ -313,11 +318,51 @@ async function main(): Promise<void> {
     printStorageGrowth(r, summary);
   }
 
+  if (SECTIONS.has('workers')) {
+    heading(`14. Workers: ${WORKERS_SHOOTS} white-studio shoots with 1 vs 2 CPU worker processes (same API, Redis, PostgreSQL)`);
+    process.stdout.write(`  running (${WORKERS_ROUNDS * 2} rounds alternating 1 and 2 workers, each after a warm-up)… `);
+    const w = await runWorkersSection({ root: ROOT, redisUrl: REDIS_URL, shoots: WORKERS_SHOOTS, rounds: WORKERS_ROUNDS, cores: cpus().length });
+    console.log('done');
+    printWorkers(w, summary);
+  }
+
   heading('Summary (paste into the release note)');
   console.log(`  Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version},`);
   console.log(`  Redis + PostgreSQL on loopback; one worker process per side, concurrency ${CONCURRENCY}.`);
   for (const line of summary) console.log(`  - ${line}`);
   console.log(`\n  (bench took ${fmt((performance.now() - started) / 1000, 1)} s; load average at start ${fmt(load0, 2)}, at end ${fmt(loadavg()[0], 2)})`);
+}
+
+function printWorkers(w: WorkersSectionResult, summary: string[]): void {
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const ours = (r: WorkersSectionResult['rounds'][number]) => r.cpu.api + sum(r.cpu.workers);
+  const cores = (x: number, r: WorkersSectionResult['rounds'][number]) => fmt(x / r.seconds, 2);
+  const rows: Array<Array<string | number>> = [['workers', 'shoots', 's', 'shoots/s', 'failed', 'worker CPU s/shoot', 'cores busy: API', 'each worker', 'rest (PG, Redis, bench, other)', 'idle']];
+  for (const r of w.rounds) {
+    rows.push([String(r.workers), String(r.shoots), fmt(r.seconds, 1), r.perSecond, String(r.failed), fmt(sum(r.cpu.workers) / r.shoots, 2), cores(r.cpu.api, r), r.cpu.workers.map((x) => cores(x, r)).join(' + '), cores(r.cpu.rest, r), cores(r.cpu.idle, r)]);
+  }
+  console.log(table(rows));
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return (sorted[Math.floor((sorted.length - 1) / 2)] + sorted[Math.ceil((sorted.length - 1) / 2)]) / 2;
+  };
+  const of = (n: number) => w.rounds.filter((r) => r.workers === n);
+  const rate = (n: number) => median(of(n).map((r) => r.perSecond));
+  const perShoot = (n: number) => median(of(n).map((r) => sum(r.cpu.workers) / r.shoots));
+  const busy = (n: number) => median(of(n).map((r) => ours(r) / r.seconds));
+  const ratio = rate(2) / rate(1);
+  const contended = w.rounds.some((r) => r.cpu.rest / r.seconds > 0.3 * w.cores);
+  console.log(
+    `  2 workers vs 1: ${fmt(ratio, 2)}× shoots/s (median of ${of(1).length} rounds each). A shoot costs the same worker CPU either way ` +
+      `(${fmt(perShoot(1), 2)} vs ${fmt(perShoot(2), 2)} s); the difference is the CPU time our processes got (${fmt(busy(1), 2)} vs ${fmt(busy(2), 2)} cores busy). ` +
+      `Worker CPU alone caps ${w.cores} cores at ${fmt(w.cores / perShoot(1), 1)} shoots/s (the API, PostgreSQL and Redis take their share of the same cores).`,
+  );
+  if (contended) console.log('  note: other processes took a large share of the CPU (rest column): the ratio here is partly the bigger share two processes win, not capacity');
+  summary.push(
+    `workers: white-studio 640×480 shoots ${fmt(rate(1), 2)}/s with 1 CPU worker process, ${fmt(rate(2), 2)}/s with 2 = ${fmt(ratio, 2)}× on ${w.cores} cores; ` +
+      `${fmt(perShoot(1), 2)} worker CPU s per shoot either way (worker CPU alone caps ${w.cores} cores at ~${fmt(w.cores / perShoot(1), 1)} shoots/s); ` +
+      `our processes kept ${fmt(busy(1), 2)} vs ${fmt(busy(2), 2)} cores busy${contended ? ' (machine shared with other load)' : ''}`,
+  );
 }
 
 function printBatch(r: BatchSectionResult, summary: string[]): void {

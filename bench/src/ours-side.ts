@@ -16,6 +16,7 @@ import type { BenchShape } from './graphs';
 import { probe } from './probe';
 import { deleteKeys } from './redis-keys';
 import type { BatchResult, BenchSide, OneResult } from './side';
+import { hashTaggedPrefix } from '@studioflow/runtime/config';
 
 const TERMINAL = ['completed', 'failed', 'cancelled'];
 
@@ -29,7 +30,7 @@ const TERMINAL = ['completed', 'failed', 'cancelled'];
  */
 export class OursSide implements BenchSide {
   readonly name: string;
-  readonly prefix = `sfbench-ours-${randomBytes(4).toString('hex')}`;
+  readonly prefix = hashTaggedPrefix(`sfbench-ours-${randomBytes(4).toString('hex')}`);
   private db!: ScratchDatabase;
   private apiPool!: Pool;
   private workerPool!: Pool;

@@ -26,6 +26,7 @@ import type { ArtifactRef } from '@studioflow/runtime/contract';
 import type { RunNotice } from '@studioflow/runtime/store';
 import { deleteKeys } from './redis-keys';
 import { epochMs, type ClientsReport, type OpenClients } from './push-clients';
+import { hashTaggedPrefix } from '@studioflow/runtime/config';
 
 export interface PushOptions {
   redisUrl: string;
@@ -64,7 +65,7 @@ const CLK_TCK = 100;
 export async function runPushSection(o: PushOptions): Promise<PushResult> {
   let db: ScratchDatabase | undefined;
   let api: ChildProcess | undefined;
-  const prefix = `sfbenchpush${randomBytes(3).toString('hex')}`;
+  const prefix = hashTaggedPrefix(`sfbenchpush${randomBytes(3).toString('hex')}`);
   const storage = await mkdtemp(join(tmpdir(), 'sf-bench-push-'));
   const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
   try {

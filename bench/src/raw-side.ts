@@ -6,6 +6,7 @@ import type { BenchShape } from './graphs';
 import { probe } from './probe';
 import { deleteKeys } from './redis-keys';
 import type { BatchResult, BenchSide, OneResult } from './side';
+import { hashTaggedPrefix } from '@studioflow/runtime/config';
 
 interface RawJob {
   runId: string;
@@ -22,7 +23,7 @@ interface RawJob {
  */
 export class RawSide implements BenchSide {
   readonly name = 'raw BullMQ';
-  readonly prefix = `sfbench-raw-${randomBytes(4).toString('hex')}`;
+  readonly prefix = hashTaggedPrefix(`sfbench-raw-${randomBytes(4).toString('hex')}`);
   private readonly shapes = new Map<string, BenchShape>();
   private readonly pendingSinks = new Map<string, number>();
   private readonly waiters = new Map<string, () => void>();

@@ -16,6 +16,7 @@ import { startWorkerProcess } from '@studioflow/runtime/worker';
 import { createProductCatalog } from '@studioflow/nodes';
 import { CogStandIn, makeProductPhoto } from '@studioflow/nodes/testing';
 import { GpuRuntime } from '../src/gpu-runtime';
+import { hashTaggedPrefix } from '@studioflow/runtime/config';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ENV = ['STUDIOFLOW_COG_MODELS', 'STUDIOFLOW_MODELS', 'STUDIOFLOW_MODEL_DIR', 'STUDIOFLOW_DEFAULT_MODEL'];
@@ -28,7 +29,7 @@ const ENV = ['STUDIOFLOW_COG_MODELS', 'STUDIOFLOW_MODELS', 'STUDIOFLOW_MODEL_DIR
 describe('flux-local on the GPU runtime as a worker host (real PostgreSQL, Redis, Cog stand-in)', () => {
   const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
   const catalog = createProductCatalog();
-  const prefix = `sftest-flux-${randomBytes(4).toString('hex')}`;
+  const prefix = hashTaggedPrefix(`sftest-flux-${randomBytes(4).toString('hex')}`);
   const lines: Array<{ msg: string; extra?: Record<string, unknown> }> = [];
   const log: NodeLogger = { info: (msg, extra) => lines.push({ msg, extra }), warn: (msg, extra) => lines.push({ msg, extra }), error: (msg, extra) => lines.push({ msg, extra }) };
   const notices: Array<{ type: string; runId: string; nodeId: string; progress?: number; message?: string }> = [];

@@ -16,6 +16,7 @@ import { startWorkerProcess } from '@studioflow/runtime/worker';
 import { createProductCatalog } from '@studioflow/nodes';
 import { darkProductScene, thresholdAt, tinySegmentationModel } from '@studioflow/nodes/testing';
 import { GpuRuntime } from '../src/gpu-runtime';
+import { hashTaggedPrefix } from '@studioflow/runtime/config';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ENV = ['STUDIOFLOW_MODELS', 'STUDIOFLOW_MODEL_DIR', 'STUDIOFLOW_DEFAULT_MODEL'];
@@ -29,7 +30,7 @@ const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 describe('the GPU runtime as a worker host (real PostgreSQL, Redis and onnxruntime)', () => {
   const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
   const catalog = createProductCatalog();
-  const prefix = `sftest-gpu-${randomBytes(4).toString('hex')}`;
+  const prefix = hashTaggedPrefix(`sftest-gpu-${randomBytes(4).toString('hex')}`);
   const lines: Array<{ level: string; msg: string; extra?: Record<string, unknown> }> = [];
   const log: NodeLogger = {
     info: (msg, extra) => lines.push({ level: 'info', msg, extra }),

@@ -3,14 +3,30 @@ import { DataSource } from 'typeorm';
 import { migrations } from './index';
 
 /** Applies pending migrations; the schema never changes any other way. */
+/** The advisory lock that lets one process at a time apply migrations (any constant unique to Studioflow). */
+const MIGRATIONS_LOCK = 7_406_192_031;
+
+/**
+ * Applies the pending migrations. Several API processes may start at once: a session-level advisory lock
+ * makes the others wait, then find nothing pending, instead of applying the same migration twice.
+ */
 export async function runMigrations(url: string): Promise<string[]> {
-  const ds = new DataSource({ type: 'postgres', url, migrations, migrationsTableName: 'typeorm_migrations', logging: false });
-  await ds.initialize();
+  const lock = new Client({ connectionString: url });
+  lock.on('error', () => undefined);
+  await lock.connect();
   try {
-    const applied = await ds.runMigrations({ transaction: 'each' });
-    return applied.map((m) => m.name);
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATIONS_LOCK]);
+    const ds = new DataSource({ type: 'postgres', url, migrations, migrationsTableName: 'typeorm_migrations', logging: false });
+    await ds.initialize();
+    try {
+      const applied = await ds.runMigrations({ transaction: 'each' });
+      return applied.map((m) => m.name);
+    } finally {
+      await ds.destroy();
+    }
   } finally {
-    await ds.destroy();
+    // Ending the session releases the lock too.
+    await lock.end().catch(() => undefined);
   }
 }
 

@@ -37,6 +37,7 @@ export { DEFAULT_MAX_PIXELS, maxInputPixels } from './image/decode';
 export { STUDIOFLOW_XMP_NS, DIGITAL_SOURCE_TYPES, type DigitalSourceType } from './image/xmp';
 export { warmUpProductNodes } from './warm-up';
 export { replicateConfig, REPLICATE_CONFIG_HINT, REPLICATE_WEBHOOK_PATH, type ReplicateConfig } from './providers/replicate';
+export { RedisCreateBudget, shareReplicateCreates, type CreateBudget } from './providers/create-budget';
 export { verifyReplicateWebhook, WebhookReplayGuard, type WebhookVerdict } from './providers/replicate-webhook';
 export {
   CogClient, CogUnavailableError, CogWebhookReceiver, cogWebhookReceiverOptions, cogDetail, cogOutputFiles, lastProgress, newPredictionId, readCogFile,

@@ -10,6 +10,7 @@ import { CostsModule } from './costs/costs.module';
 import type { AppConfig } from './config/config';
 import { InfraModule } from './db/infra.module';
 import { GraphsModule } from './graphs/graphs.module';
+import { HealthModule } from './health/health.module';
 import { OutgoingWebhooksModule } from './outgoing-webhooks/outgoing-webhooks.module';
 import { ProvidersModule } from './providers/providers.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
@@ -24,7 +25,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forRoot(config), AuthModule, AccountsModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule, CostsModule, WebhooksModule, ProvidersModule, OutgoingWebhooksModule, RateLimitModule, BatchesModule, RetentionModule],
+      imports: [InfraModule.forRoot(config), AuthModule, AccountsModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule, CostsModule, WebhooksModule, ProvidersModule, OutgoingWebhooksModule, RateLimitModule, BatchesModule, RetentionModule, HealthModule],
       controllers: [CatalogController],
       providers: [SeedService],
     };

@@ -16,7 +16,8 @@ import { buildOpenApiDocument } from './openapi-document';
 import { loadConfig, type AppConfig } from './config/config';
 import { SeedService } from './seed/seed.service';
 import { TemplatePreviewsService } from './templates/template-previews.service';
-import { InfraModule } from './db/infra.module';
+import { InfraModule, REDIS } from './db/infra.module';
+import { RedisIoAdapter } from './realtime/redis-io.adapter';
 import { TransientErrorFilter } from './common/transient-error.filter';
 
 /** Builds the API app: migrations applied, templates seeded, lost jobs re-enqueued. Not yet listening. */
@@ -38,6 +39,8 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
   app.useBodyParser('json', { limit: '2mb' });
   app.use(rejectDeepJson());
   app.enableShutdownHooks();
+  // Several API processes share the Socket.IO rooms through Redis.
+  app.useWebSocketAdapter(new RedisIoAdapter(app, app.get(REDIS), config.queuePrefix));
   routeVersions(app);
   // Database outages → 503 + Retry-After; client errors → their 4xx, logged at warn; the rest → 500.
   app.useGlobalFilters(new TransientErrorFilter(app.getHttpAdapter()));

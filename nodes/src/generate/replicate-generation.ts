@@ -8,6 +8,7 @@ import { RedisPredictionNotices } from '../providers/prediction-notices';
 import type { promptOf } from './prompt-text';
 import { modelInput, replicateModel, TIER_MODELS, type AspectRatio, type OutputSize, type ReplicateModelSpec } from './replicate-models';
 import type { Tier } from './scene-templates';
+import { createBudgetFor } from '../providers/create-budget';
 
 /**
  * Generation on Replicate, shared by the `seedream` node and the cloud scene provider: the tier's
@@ -169,7 +170,10 @@ async function referenceUrl(ctx: NodeContext, provider: ReplicateProvider, cutou
   return provider.upload(png, 'reference.png', 'image/png', signal);
 }
 
-/** One provider per configuration in a process, so its create budget is shared by every job. */
+/** Replicate allows this many prediction creates a minute per account. */
+const REPLICATE_CREATES_PER_MINUTE = 600;
+
+/** One provider per configuration in a process, so its create budget is shared by every job (and, in workers, by every worker). */
 const providers = new Map<string, ReplicateProvider>();
 function replicateProviderFor(config: ReplicateConfig): ReplicateProvider {
   const { webhook } = config;
@@ -178,7 +182,7 @@ function replicateProviderFor(config: ReplicateConfig): ReplicateProvider {
   if (!provider) {
     // One Redis subscriber per process for every waiting prediction; polling carries on without it.
     const notices = webhook ? new RedisPredictionNotices(webhook.redisUrl, webhook.queuePrefix) : undefined;
-    provider = new ReplicateProvider({ auth: config.token, baseUrl: config.baseUrl, ...(notices ? { notices } : {}) });
+    provider = new ReplicateProvider({ auth: config.token, baseUrl: config.baseUrl, createBudget: createBudgetFor(REPLICATE_CREATES_PER_MINUTE), ...(notices ? { notices } : {}) });
     providers.set(key, provider);
   }
   return provider;

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import IORedis, { type Redis } from 'ioredis';
-import { serviceEnv } from '@studioflow/runtime/config';
+import { hashTaggedPrefix, serviceEnv } from '@studioflow/runtime/config';
 import { ReplicateStandIn, STAND_IN_WEBHOOK_SECRET } from '../testing/replicate-stand-in';
 import { publishPrediction, RedisPredictionNotices } from './prediction-notices';
 import { ReplicateProvider } from './replicate';
@@ -16,7 +16,7 @@ import { verifyReplicateWebhook } from './replicate-webhook';
  */
 describe('Replicate webhooks end the wait for a prediction', () => {
   const { redisUrl } = serviceEnv();
-  const prefix = `sftest-notices-${randomBytes(4).toString('hex')}`;
+  const prefix = hashTaggedPrefix(`sftest-notices-${randomBytes(4).toString('hex')}`);
   let standIn: ReplicateStandIn;
   let publisher: Redis;
   let notices: RedisPredictionNotices;

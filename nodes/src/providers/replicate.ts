@@ -2,6 +2,7 @@ import Replicate, { type Prediction } from 'replicate';
 import { PermanentNodeError } from '@studioflow/runtime/contract';
 import { serviceEnv } from '@studioflow/runtime/config';
 import type { PredictionNotices } from './prediction-notices';
+import type { CreateBudget } from './create-budget';
 
 /**
  * Replicate predictions with the workarounds the `replicate` client (1.4.0) needs: it retries a 429
@@ -62,6 +63,8 @@ export interface ProviderOptions {
   fetch?: typeof fetch;
   /** Replicate allows 600 prediction creates a minute per account. */
   createsPerMinute?: number;
+  /** Where creates are counted (createBudgetFor); default: a bucket of this provider's own. */
+  createBudget?: CreateBudget;
   /** Polling starts at `firstMs` and grows by half each time up to `maxMs`. */
   poll?: { firstMs: number; maxMs: number };
   /** The longest `Retry-After` we accept before waiting anyway for this long. */
@@ -85,7 +88,7 @@ export class ReplicateProvider {
   readonly baseUrl: string;
   private readonly client: Replicate;
   private readonly fetchWithRetryAfter: typeof fetch;
-  private readonly creates: TokenBucket;
+  private readonly creates: CreateBudget;
   private readonly poll: { firstMs: number; maxMs: number };
 
   constructor(private readonly options: ProviderOptions) {
@@ -93,7 +96,7 @@ export class ReplicateProvider {
     this.fetchWithRetryAfter = honourRetryAfter(options.fetch ?? globalThis.fetch, options.maxRetryAfterMs ?? 60_000);
     this.client = new Replicate({ auth: options.auth, baseUrl: this.baseUrl, fetch: this.fetchWithRetryAfter, useFileOutput: false });
     const perMinute = options.createsPerMinute ?? 600;
-    this.creates = new TokenBucket(perMinute, perMinute / 60_000);
+    this.creates = options.createBudget ?? new TokenBucket(perMinute, perMinute / 60_000);
     this.poll = options.poll ?? { firstMs: 500, maxMs: 5_000 };
   }
 

@@ -16,34 +16,47 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { enabled: true };
 export const NO_RETRY: RetryPolicy = { enabled: false };
 
-/** One BullMQ queue per resource kind, plus per-model queues made on first use; jobs carry refs, never pixels. */
+/**
+ * One BullMQ queue per resource kind, plus per-model queues made on first use; jobs carry refs, never pixels.
+ * A host framework may hand in queues it opened (the API's Nest BullModule): those are used, and closed by
+ * their owner, not by `close()`.
+ */
 export class NodeQueues {
   readonly queues: Record<Resource, Queue<NodeJobData>>;
   /** Queues of nodes placed for a model (`gpu.<model id>`, see queueFor). */
   readonly modelQueues = new Map<string, Queue<NodeJobData>>();
+  private readonly opened: Queue<NodeJobData>[] = [];
 
   constructor(
     private readonly connection: Redis,
     private readonly prefix: string,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
     private readonly onError: (err: Error) => void = () => undefined,
+    given: readonly Queue<NodeJobData>[] = [],
   ) {
-    this.queues = {
-      cpu: new Queue<NodeJobData>('cpu', { connection, prefix }),
-      gpu: new Queue<NodeJobData>('gpu', { connection, prefix }),
-      cloud: new Queue<NodeJobData>('cloud', { connection, prefix }),
-    };
-    // A Queue re-emits its connection's errors; unheard, an 'error' event would end the process.
-    // While Redis restarts, commands wait in ioredis's offline queue and reconciliation re-adds jobs.
-    for (const q of Object.values(this.queues)) q.on('error', onError);
+    const byName = new Map(given.map((q) => [q.name, q]));
+    const use = (name: string) => byName.get(name) ?? this.open(name);
+    this.queues = { cpu: use('cpu'), gpu: use('gpu'), cloud: use('cloud') };
+    for (const q of given) {
+      if (!Object.hasOwn(this.queues, q.name)) this.modelQueues.set(q.name, q);
+      // A Queue re-emits its connection's errors; unheard, an 'error' event would end the process.
+      // While Redis restarts, commands wait in ioredis's offline queue and reconciliation re-adds jobs.
+      q.on('error', onError);
+    }
+  }
+
+  private open(name: string): Queue<NodeJobData> {
+    const queue = new Queue<NodeJobData>(name, { connection: this.connection, prefix: this.prefix });
+    queue.on('error', this.onError);
+    this.opened.push(queue);
+    return queue;
   }
 
   queue(name: string): Queue<NodeJobData> {
     if (Object.hasOwn(this.queues, name)) return this.queues[name as Resource];
     let queue = this.modelQueues.get(name);
     if (!queue) {
-      queue = new Queue<NodeJobData>(name, { connection: this.connection, prefix: this.prefix });
-      queue.on('error', this.onError);
+      queue = this.open(name);
       this.modelQueues.set(name, queue);
     }
     return queue;
@@ -81,7 +94,8 @@ export class NodeQueues {
     );
   }
 
+  /** Closes the queues this object opened (given ones are their owner's to close). */
   async close(): Promise<void> {
-    await Promise.all([...Object.values(this.queues), ...this.modelQueues.values()].map((q) => q.close()));
+    await Promise.all(this.opened.map((q) => q.close()));
   }
 }

@@ -6,3 +6,4 @@ export * from './timeout';
 export * from './semaphore';
 export * from './execution-slots';
 export * from './cost-meter';
+export * from './health-server';

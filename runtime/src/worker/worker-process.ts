@@ -8,6 +8,7 @@ import { RunCoordinator } from '../bullmq/coordinator';
 import { DEFAULT_RETRY, NodeQueues } from '../bullmq/queues';
 import { NodeWorkerHost, type WorkerHostOptions } from './worker-host';
 import { costRatesFromEnv } from './cost-meter';
+import { startWorkerHealthServer } from './health-server';
 
 export interface WorkerProcessOptions {
   name: string;
@@ -25,6 +26,8 @@ export interface WorkerProcessOptions {
   shutdownGraceMs?: number;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Serve /health/live and /health/ready on this port (default WORKER_HEALTH_PORT; unset: no probes). */
+  healthPort?: number;
 }
 
 /** Boots a worker process (used by the server's worker entry and by gpu-runtime) with graceful shutdown. */
@@ -65,11 +68,14 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<{ hos
     stalledIntervalMs: o.stalledIntervalMs ?? numberEnv('STALLED_INTERVAL_MS'),
   });
   await host.start();
-  log.info('worker started', { resources: o.resources, concurrency: o.concurrency, queues: o.queues });
+  const healthPort = o.healthPort ?? numberEnv('WORKER_HEALTH_PORT');
+  const health = healthPort !== undefined ? await startWorkerHealthServer(healthPort, { redis: connection, pool }) : undefined;
+  log.info('worker started', { resources: o.resources, concurrency: o.concurrency, queues: o.queues, ...(health ? { healthPort } : {}) });
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       const grace = new Promise<void>((r) => setTimeout(r, o.shutdownGraceMs ?? 30_000).unref());
+      health?.close();
       await Promise.race([host.close(), grace]);
       await coordinator.queues.close().catch(() => undefined);
       connection.disconnect();

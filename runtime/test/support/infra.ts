@@ -9,6 +9,7 @@ import { createRedis, NodeQueues, RunCoordinator } from '../../src/bullmq';
 import { NodeWorkerHost, type WorkerHostOptions } from '../../src/worker';
 import type { NodeCatalog } from '../../src/contract';
 import { PgRunStore } from '../../src/store';
+import { hashTaggedPrefix } from '../../src/config';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -16,7 +17,7 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export async function startInfra(label: string) {
   const db = await createScratchDatabase(label);
   const pool = db.pool(8);
-  const prefix = `sftest-${label}-${randomBytes(4).toString('hex')}`;
+  const prefix = hashTaggedPrefix(`sftest-${label}-${randomBytes(4).toString('hex')}`);
   const redis = createRedis({ url: REDIS_URL, prefix });
   const store = new PgRunStore(pool);
   const coordinator = RunCoordinator.create(store, redis, prefix);

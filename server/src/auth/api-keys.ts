@@ -50,6 +50,7 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   /** Bounded: a flood of made-up keys must not grow memory. */
   private readonly cache = new LruCache<string, { principal: Principal | null; at: number }>(10_000);
   private readonly revokedListeners: Array<(keyHash: string) => void> = [];
+  private readonly missedListeners: Array<() => void> = [];
   private subscriber?: Redis;
   private readonly log = new Logger('api-keys');
 
@@ -68,6 +69,13 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
     this.subscriber.on('error', (err) => this.log.warn(`key revocation channel: ${err.message}`));
     await this.subscriber.subscribe(this.channel);
     this.subscriber.on('message', (_channel, keyHash: string) => this.forget(keyHash));
+    // Pub/sub keeps nothing for a connection that was away: once it is back, revocations may have been missed.
+    let connected = false;
+    this.subscriber.on('ready', () => {
+      if (connected) for (const listener of this.missedListeners) listener();
+      connected = true;
+    });
+    if (this.subscriber.status === 'ready') connected = true;
   }
 
   onModuleDestroy(): void {
@@ -77,6 +85,18 @@ export class ApiKeyService implements OnModuleInit, OnModuleDestroy {
   /** Called with the hash of every key revoked or session ended anywhere (the realtime gateway drops its sockets). */
   onRevoked(listener: (keyHash: string) => void): void {
     this.revokedListeners.push(listener);
+  }
+
+  /** Called when revocations may have been missed: the revocation channel's connection was lost and is back. */
+  onMissedRevocations(listener: () => void): void {
+    this.missedListeners.push(listener);
+  }
+
+  /** Which of these key hashes still belong to unrevoked keys. */
+  async liveKeys(hashes: readonly string[]): Promise<Set<string>> {
+    if (hashes.length === 0) return new Set();
+    const res = await this.pool.query(`SELECT key_hash FROM api_keys WHERE key_hash = ANY($1) AND revoked_at IS NULL`, [hashes]);
+    return new Set(res.rows.map((r) => r.key_hash as string));
   }
 
   async resolve(key: string): Promise<Principal | null> {

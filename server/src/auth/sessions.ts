@@ -65,6 +65,13 @@ export class SessionService {
     return { principal: { userId: row.user_id, tenantId: row.tenant_id, role: row.role, sessionHash: tokenHash }, csrfHash: row.csrf_hash };
   }
 
+  /** Which of these session hashes belong to sessions that have neither ended nor expired. */
+  async liveSessions(hashes: readonly string[]): Promise<Set<string>> {
+    if (hashes.length === 0) return new Set();
+    const res = await this.pool.query(`SELECT token_hash FROM sessions WHERE token_hash = ANY($1) AND expires_at > now()`, [hashes]);
+    return new Set(res.rows.map((r) => r.token_hash as string));
+  }
+
   /** Ends the session of `token` (if any) and drops its live sockets in every API process. */
   async end(token: string): Promise<void> {
     const tokenHash = hashKey(token);

@@ -26,6 +26,8 @@ export interface AppConfig extends ServiceEnv {
   replicateWebhookSecret: string | undefined;
   /** A browser session lasts this long from sign-in. */
   sessionTtlS: number;
+  /** How often each API process checks that its sockets' keys and sessions still hold (a missed revocation, an expiry). */
+  socketRecheckMs: number;
   /** Sign-in attempts allowed per IP address and email within `loginWindowS`; then 429 with Retry-After. */
   loginAttempts: number;
   loginWindowS: number;
@@ -89,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxTotalPixels: num('BATCH_MAX_TOTAL_PIXELS', 20_000_000_000),
     },
     sessionTtlS: num('SESSION_TTL_S', 14 * 24 * 3600),
+    socketRecheckMs: Math.max(100, num('SOCKET_RECHECK_MS', 60_000)),
     loginAttempts: num('LOGIN_ATTEMPTS', 10),
     loginWindowS: num('LOGIN_WINDOW_S', 15 * 60),
     starterCredits: num('STUDIOFLOW_STARTER_CREDITS', 20),

@@ -1,12 +1,15 @@
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import type { Pool } from 'pg';
 import type { Redis } from 'ioredis';
 import { openArtifactStore, type ArtifactStore } from '@studioflow/runtime/artifacts';
-import { createRedis, DEFAULT_RETRY, NodeQueues, RunCoordinator } from '@studioflow/runtime/bullmq';
+import { createRedis, DEFAULT_RETRY, NodeQueues, RESOURCES, RunCoordinator } from '@studioflow/runtime/bullmq';
 import { queueFor } from '@studioflow/runtime/scheduler';
 import { PgRunStore, ResilientPool, resilientPg } from '@studioflow/runtime/store';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
+import type { NodeJobData } from '@studioflow/runtime/store';
 import { configuredModels, createProductCatalog } from '@studioflow/nodes';
 import { APP_CONFIG, loadConfig, type AppConfig } from '../config/config';
 import { ENTITIES } from './entities';
@@ -17,7 +20,17 @@ export const CATALOG = Symbol('CATALOG');
 /** The ArtifactStore of STORAGE_URL: a folder or an S3-compatible bucket. */
 export const ARTIFACT_STORE = Symbol('ARTIFACT_STORE');
 
-const INFRA_PROVIDERS = [
+/**
+ * The node queues the API adds jobs to: one per resource kind and one per configured model (`gpu.<model id>`),
+ * so metrics and Bull Board show them from the start. Registered with Nest's BullModule, which closes them
+ * at shutdown; a model queue named by a later run is opened on first use by NodeQueues.
+ */
+function nodeQueueNames(): string[] {
+  return [...RESOURCES, ...configuredModels().map(({ preset }) => queueFor('gpu', preset))];
+}
+
+function infraProviders(queueNames: readonly string[]) {
+  return [
     {
       provide: PG_POOL,
       inject: [APP_CONFIG],
@@ -50,22 +63,22 @@ const INFRA_PROVIDERS = [
     },
     {
       provide: RunCoordinator,
-      inject: [PgRunStore, REDIS, APP_CONFIG],
-      useFactory: (store: PgRunStore, redis: Redis, c: AppConfig) => {
+      inject: [PgRunStore, REDIS, APP_CONFIG, ...queueNames.map((name) => getQueueToken(name))],
+      useFactory: (store: PgRunStore, redis: Redis, c: AppConfig, ...queues: Queue<NodeJobData>[]) => {
         const log = new Logger('coordinator');
-        const queues = new NodeQueues(redis, c.queuePrefix, DEFAULT_RETRY, (err) => log.warn(`Redis connection error (queues): ${err.message}`));
-        // The per-model queues of the shared model configuration, opened now so metrics and Bull Board show them from the start.
-        for (const { preset } of configuredModels()) queues.queue(queueFor('gpu', preset));
-        return RunCoordinator.create(store, redis, c.queuePrefix, queues, { log: { warn: (msg, extra) => log.warn(`${msg} ${JSON.stringify(extra ?? {})}`) } });
+        const nodeQueues = new NodeQueues(redis, c.queuePrefix, DEFAULT_RETRY, (err) => log.warn(`Redis connection error (queues): ${err.message}`), queues);
+        return RunCoordinator.create(store, redis, c.queuePrefix, nodeQueues, { log: { warn: (msg, extra) => log.warn(`${msg} ${JSON.stringify(extra ?? {})}`) } });
       },
     },
-];
+  ];
+}
 
-/** Shared infrastructure: config, TypeORM, the hot-path pg pool, Redis, artifact store, run coordinator. */
+/** Shared infrastructure: config, TypeORM, the hot-path pg pool, Redis, BullMQ queues, artifact store, run coordinator. */
 @Global()
 @Module({})
 export class InfraModule implements OnApplicationShutdown {
   static forRoot(config: AppConfig = loadConfig()): DynamicModule {
+    const queueNames = nodeQueueNames();
     return {
       module: InfraModule,
       imports: [
@@ -79,9 +92,12 @@ export class InfraModule implements OnApplicationShutdown {
           driver: resilientPg,
         }),
         TypeOrmModule.forFeature(ENTITIES),
+        // Every queue of the API (node queues here, webhooks in its module) on the one shared Redis connection and the install's prefix.
+        BullModule.forRootAsync({ inject: [REDIS, APP_CONFIG], useFactory: (redis: Redis, c: AppConfig) => ({ connection: redis, prefix: c.queuePrefix }) }),
+        BullModule.registerQueue(...queueNames.map((name) => ({ name }))),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }, ...INFRA_PROVIDERS],
-      exports: [TypeOrmModule, APP_CONFIG, PG_POOL, REDIS, CATALOG, ARTIFACT_STORE, PgRunStore, RunCoordinator],
+      providers: [{ provide: APP_CONFIG, useValue: config }, ...infraProviders(queueNames)],
+      exports: [TypeOrmModule, BullModule, APP_CONFIG, PG_POOL, REDIS, CATALOG, ARTIFACT_STORE, PgRunStore, RunCoordinator],
     };
   }
 

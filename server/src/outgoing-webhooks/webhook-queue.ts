@@ -1,6 +1,3 @@
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-
 export const WEBHOOK_QUEUE = 'webhooks';
 
 export interface WebhookJobData {
@@ -9,9 +6,9 @@ export interface WebhookJobData {
   resend?: boolean;
 }
 
-/** The queue of webhook deliveries: one job per message, its id the message id (re-adding is a no-op). */
-export function webhookQueue(connection: Redis, prefix: string): Queue<WebhookJobData> {
-  return new Queue<WebhookJobData>(WEBHOOK_QUEUE, { connection, prefix });
+/** The wait before retry `attempt` (1 = the first retry): BullMQ's exponential backoff, doubling from the configured delay. */
+export function webhookRetryDelayMs(backoffMs: number, attempt: number): number {
+  return backoffMs * 2 ** Math.max(0, attempt - 1);
 }
 
 /** The `webhook-id` of a message: the same on every attempt and re-send, so a receiver can drop repeats. */

@@ -31,12 +31,13 @@ import { ShootsService } from '../shoots/shoots.service';
  * instead of every socket of the tenant. Subscribing to a run answers with its current snapshot, so a
  * client that reconnects resumes from the present state. A socket is authenticated by an API key in the
  * handshake's `auth.token` or else by the browser's session cookie; a revoked key's or an ended
- * session's sockets are disconnected at once.
+ * session's sockets are disconnected at once, in every API process.
  */
 @WebSocketGateway({ cors: { origin: true } })
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnModuleInit, OnModuleDestroy {
   @WebSocketServer() server!: Server;
   private subscriber?: Redis;
+  private recheck?: NodeJS.Timeout;
   private readonly log = new Logger('realtime');
 
   constructor(
@@ -49,12 +50,13 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.keys.onRevoked((hash) => {
-      for (const socket of this.server?.sockets.sockets.values() ?? []) {
-        const p = socket.data.principal as Principal | undefined;
-        if (p && (p.keyHash === hash || p.sessionHash === hash)) socket.disconnect(true);
-      }
-    });
+    // Every API process hears a revocation (ApiKeyService's channel) and drops its own sockets of that credential.
+    this.keys.onRevoked((hash) => this.server?.local.in(credentialRoom(hash)).disconnectSockets(true));
+    // A revocation missed while Redis was away, or a session that expired, still ends its sockets: checked
+    // when the channel is back and every `socketRecheckMs`.
+    this.keys.onMissedRevocations(() => void this.dropEndedCredentials());
+    this.recheck = setInterval(() => void this.dropEndedCredentials(), this.config.socketRecheckMs);
+    this.recheck.unref();
     this.subscriber = this.redis.duplicate();
     this.subscriber.on('error', (err: Error) => this.log.warn(`Redis subscriber connection error: ${err.message}`));
     const reviews = reviewEventsChannel(this.config.queuePrefix);
@@ -65,11 +67,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     });
   }
 
-  /** A decision taken on any API process, to the tenant's review consoles. */
+  /** A decision taken on any API process, to the tenant's review consoles connected to this one. */
   private emitReviewEvent(message: string): void {
     try {
       const { type, tenantId, event } = JSON.parse(message) as ReviewEventMessage;
-      this.server?.to(reviewsRoom(tenantId)).emit(type, event);
+      this.server?.local.to(reviewsRoom(tenantId)).emit(type, event);
     } catch (err) {
       this.log.warn(`unreadable review event: ${String(err)}`);
     }
@@ -79,19 +81,21 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
    * Sends a run notice to the run's and the tenant's rooms as the wire event the editor declares
    * (RunEventMap). The hot path of every push: no database, URLs signed once per event whatever the
    * number of listeners, and nothing at all when nobody listens (the common case for most notices).
+   * Every API process hears every notice, so each emits to its own sockets only (`local`): through the
+   * Redis adapter a socket would get the event once per API process.
    */
   private emit(notice: RunNotice): void {
     // A run parking at a review node (published by whichever worker finished the node before it) is new work for the tenant's reviewers.
     if (notice.type === 'node.awaiting_review' && this.server?.sockets.adapter.rooms.has(reviewsRoom(notice.tenantId))) {
       const parked: ReviewEventMap['review.parked'] = { runId: notice.runId, nodeId: notice.nodeId };
-      this.server.to(reviewsRoom(notice.tenantId)).emit('review.parked', parked);
+      this.server.local.to(reviewsRoom(notice.tenantId)).emit('review.parked', parked);
     }
     const runRoom = `run:${notice.runId}`;
     const tenantRoom = `tenant:${notice.tenantId}`;
     const rooms = this.server?.sockets.adapter.rooms;
     if (!rooms || (!rooms.has(runRoom) && !rooms.has(tenantRoom))) return;
     // One broadcast to both rooms: a socket in both gets the event once.
-    const to = this.server.to(runRoom).to(tenantRoom);
+    const to = this.server.local.to(runRoom).to(tenantRoom);
     // Artifacts get URLs signed for the run's tenant, which owns them.
     if (notice.type === 'run.completed') {
       const event: RunEventMap['run.completed'] = {
@@ -114,7 +118,29 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
   }
 
   onModuleDestroy(): void {
+    clearInterval(this.recheck);
     this.subscriber?.disconnect();
+  }
+
+  /** Disconnects this process's sockets whose key was revoked or whose session ended or expired. */
+  private async dropEndedCredentials(): Promise<void> {
+    const keys = new Set<string>();
+    const sessions = new Set<string>();
+    for (const socket of this.server?.sockets.sockets.values() ?? []) {
+      const p = socket.data.principal as Principal | undefined;
+      if (p?.keyHash) keys.add(p.keyHash);
+      if (p?.sessionHash) sessions.add(p.sessionHash);
+    }
+    if (keys.size + sessions.size === 0) return;
+    try {
+      const [liveKeys, liveSessions] = await Promise.all([this.keys.liveKeys([...keys]), this.sessions.liveSessions([...sessions])]);
+      for (const hash of [...keys].filter((h) => !liveKeys.has(h)).concat([...sessions].filter((h) => !liveSessions.has(h)))) {
+        this.server.local.in(credentialRoom(hash)).disconnectSockets(true);
+      }
+    } catch (err) {
+      // The database away: the sockets stay until the next check can tell.
+      this.log.warn(`socket credentials not rechecked: ${String(err)}`);
+    }
   }
 
   handleConnection(client: Socket): Promise<void> {
@@ -159,6 +185,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
       return null;
     }
     client.data.principal = principal;
+    await client.join(credentialRoom(principal.keyHash ?? principal.sessionHash ?? ''));
     return principal;
   }
 
@@ -207,6 +234,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     else if (body && 'runId' in body && typeof body.runId === 'string') await client.leave(`run:${body.runId}`);
     return { ok: true };
   }
+}
+
+/** The room of every socket authenticated by one API key or session (by its hash): revoking it empties the room. */
+function credentialRoom(hash: string): string {
+  return `credential:${hash}`;
 }
 
 /** Whether a handshake's Origin is this server (no Origin: not a browser page, so no cross-site page either). */

@@ -1,7 +1,7 @@
 import { startWorkerProcess } from '@studioflow/runtime/worker';
 import { openArtifactStore } from '@studioflow/runtime/artifacts';
 import sharp from 'sharp';
-import { cogModels, CogWebhookReceiver, createProductCatalog, warmUpProductNodes } from '@studioflow/nodes';
+import { cogModels, CogWebhookReceiver, createProductCatalog, shareReplicateCreates, warmUpProductNodes } from '@studioflow/nodes';
 import { createRedis } from '@studioflow/runtime/bullmq';
 import { loadConfig } from '../config/config';
 import { publishProviderState } from '../providers/provider-state';
@@ -17,6 +17,8 @@ async function main(): Promise<void> {
   // generate-scene's local provider waits for Cog's webhooks on this receiver (where STUDIOFLOW_COG_WEBHOOK_*
   // say): started now, so a port that cannot be taken stops the worker at start, not a job later.
   if (cogModels().size) await CogWebhookReceiver.shared();
+  // Replicate limits prediction creates per account: every worker process counts them in one Redis budget.
+  shareReplicateCreates(config.redisUrl, config.queuePrefix);
   // Breaker states and in-flight counts for GET /api/providers and the metrics.
   const stateRedis = createRedis({ url: config.redisUrl, prefix: config.queuePrefix });
   stateRedis.on('error', (err: Error) => console.warn(`Redis connection error (provider state): ${err.message}`));

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import sharp from 'sharp';
 import { createScratchDatabase } from '@studioflow/migrations/testing';
+import { hashTaggedPrefix } from '@studioflow/runtime/config';
 
 // The real API process (no workers), 8 concurrent ~40 MB photo uploads, its RSS sampled every 50 ms.
 const UPLOADS = 8;
@@ -20,7 +21,7 @@ test(`${UPLOADS} concurrent ~40 MB uploads keep the API under ${PEAK_LIMIT_MB} M
   const work = await mkdtemp(join(tmpdir(), 'sf-uploadmem-'));
   const storage = join(work, 'storage');
   const db = await createScratchDatabase('uploadmem');
-  const prefix = `sftest-uploadmem-${randomBytes(4).toString('hex')}`;
+  const prefix = hashTaggedPrefix(`sftest-uploadmem-${randomBytes(4).toString('hex')}`);
   const port = await freePort();
   const api = spawn(process.execPath, [resolve(__dirname, '../../src/main.js')], {
     env: { ...process.env, PORT: String(port), DATABASE_URL: db.url, QUEUE_PREFIX: prefix, STORAGE_DIR: storage },

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Pool } from 'pg';
 import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations/testing';
-import { workerProcessLaunch } from '@studioflow/runtime/config';
+import { hashTaggedPrefix, workerProcessLaunch } from '@studioflow/runtime/config';
 import { createApp } from '../../src/app';
 import { loadConfig, type AppConfig } from '../../src/config/config';
 
@@ -32,7 +32,7 @@ export async function startTestApp(label: string, options: { workers?: number; t
   const storage = join(await mkdtemp(join(tmpdir(), `sf-${label}-`)), '.storage');
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
-    QUEUE_PREFIX: `sftest-${label}-${randomBytes(4).toString('hex')}`,
+    QUEUE_PREFIX: hashTaggedPrefix(`sftest-${label}-${randomBytes(4).toString('hex')}`),
     STORAGE_DIR: storage,
     PORT: '0',
     // Preview runs would add work to every test's worker: only the tests about previews ask for them.

@@ -11,6 +11,7 @@ import type { GraphDoc } from '../../../src/graph';
 import { compilePlan } from '../../../src/scheduler';
 import { PgRunStore } from '../../../src/store';
 import { faultCatalog } from './fault-nodes';
+import { hashTaggedPrefix } from '../../../src/config';
 
 /** A private redis-server (so killing it cannot disturb anything else) on a free loopback port. */
 export class PrivateRedis {
@@ -95,7 +96,7 @@ export class FaultHarness {
     const db = await createScratchDatabase(label);
     const pool = db.pool(8);
     const redis = await PrivateRedis.start();
-    const prefix = `sffault-${randomBytes(3).toString('hex')}`;
+    const prefix = hashTaggedPrefix(`sffault-${randomBytes(3).toString('hex')}`);
     const connection = createRedis({ url: redis.url, prefix });
     connection.on('error', () => undefined); // expected while the scenario kills Redis
     const coordinator = RunCoordinator.create(new PgRunStore(pool), connection, prefix, new NodeQueues(connection, prefix));

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
-import { workerProcessLaunch } from '@studioflow/runtime/config';
+import { hashTaggedPrefix, workerProcessLaunch } from '@studioflow/runtime/config';
 import { freePort, PrivatePostgres, PrivateRedis } from './private-services';
 
 const SERVER_DIST = resolve(__dirname, '../../../src');
@@ -47,7 +47,7 @@ export class ProcessStack {
       PORT: String(port),
       DATABASE_URL: pg.url('studioflow'),
       REDIS_URL: redis.url,
-      QUEUE_PREFIX: `sf${label}-${randomBytes(3).toString('hex')}`,
+      QUEUE_PREFIX: hashTaggedPrefix(`sf${label}-${randomBytes(3).toString('hex')}`),
       STORAGE_DIR: storage,
       // Redis keeps nothing on disk: a restart is repaired by reconciliation, so make it frequent.
       RECONCILE_EVERY_MS: '1000',
