@@ -8,6 +8,7 @@ import { onnxMatte, type SegmentationModel } from './onnx-matte';
 import { judgeMatte, untrustedMessage, type MatteTrust } from './matte-trust';
 import { loadImage, storeImage } from '../image/image-artifacts';
 import type { RawImage } from '../image/raw-image';
+import type { CutoutMethod } from '@studioflow/runtime/graph';
 
 export const segmentNode = defineNode({
   type: 'segment',
@@ -55,7 +56,7 @@ export const segmentNode = defineNode({
 
     let alpha = meaningfulAlpha(img);
     let unmix: Unmixing | undefined;
-    let madeBy: MadeBy = { method: 'alpha', model: null, licence: 'the photo\'s own transparency' };
+    let madeBy: CutoutMethod = { method: 'alpha', model: null, licence: 'the photo\'s own transparency' };
     let stats: Record<string, unknown> = {};
     let trust: MatteTrust | undefined;
     if (!alpha) {
@@ -124,14 +125,6 @@ function placeSegment(params: { method?: string; model?: string }): NodePlacemen
   const model = resolveModel(params.model ?? 'auto');
   if (!model) return { resource: 'cpu' };
   return { resource: 'gpu', model: { id: model.preset.id, fingerprint: modelFingerprint(model) } };
-}
-
-/** Which method and model made the cut-out, and under which licence: shown in the editor and the seller's result. */
-export interface MadeBy {
-  method: 'alpha' | 'classical' | 'onnx';
-  /** The model preset id; null for the built-in matte and a photo's own alpha. */
-  model: string | null;
-  licence: string;
 }
 
 async function classical(img: RawImage, params: { sensitivity: number; shadowTolerance: number; holes: 'auto' | 'fill' }) {

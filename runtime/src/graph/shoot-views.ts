@@ -25,9 +25,25 @@ export interface ShootDownloads {
   png?: string;
 }
 
+/** Which method and model made a cut-out, under which licence (the segment node's outputs carry it in meta). */
+export interface CutoutMethod {
+  /** alpha: the photo's own transparency; classical: the built-in model-free matte; onnx: a segmentation model. */
+  method: 'alpha' | 'classical' | 'onnx';
+  /** The model preset id; null without a model. */
+  model: string | null;
+  licence: string;
+}
+
+/** A cut-out's method, and how far the segment node trusted it (absent for a photo's own alpha). */
+export interface CutoutProvenance extends CutoutMethod {
+  trust?: { score: number; verdict: 'trusted' | 'doubtful'; reason: string };
+}
+
 /** What a seller's shoot shows beside its run state: the photo sent, the files made, the money back. */
 export interface ShootExtras {
   templateName: string | null;
+  /** What made the product's cut-out, once the segment node has run. */
+  cutout?: CutoutProvenance;
   /** The seller's photo as the run read it (signed URL), for the before/after compare. */
   original?: string;
   downloads: ShootDownloads;
