@@ -14,7 +14,8 @@ const bin = join(root, 'cli/bin/studioflow.js');
 
 test('studioflow run turns a photo into a white studio shot without PostgreSQL or Redis', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sf-cli-'));
-  const photo = await makeProductPhoto({ seed: 11, width: 1200, height: 900, kind: 'box' });
+  // Large enough that the product reaches 2048 within the 2× enlargement cap.
+  const photo = await makeProductPhoto({ seed: 11, width: 2600, height: 1950, kind: 'box' });
   await writeFile(join(dir, 'photo.jpg'), photo.jpeg);
   const { stdout } = await run(process.execPath, [bin, 'run', join(root, 'templates/white-studio.json'), '--input', join(dir, 'photo.jpg'), '--out', join(dir, 'out.jpg')], {
     env: { ...process.env, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', REDIS_URL: 'redis://127.0.0.1:1' },

@@ -98,7 +98,15 @@ export const segmentNode = defineNode({
     const productFraction = (found.product.width * found.product.height) / (W * H);
     // The full-frame mask costs a PNG encode: skipped when nothing in the run uses it.
     const [cutout, mask] = await Promise.all([
-      storeImage(ctx, cut, 'photo', { bbox: found.region, productBbox: found.product, sourceSize: { width: W, height: H }, ...stats, ...madeBy, ...(trust ? { trust } : {}) }),
+      storeImage(ctx, cut, 'photo', {
+        bbox: found.region,
+        productBbox: found.product,
+        sourceSize: { width: W, height: H },
+        ...workingScaleOf(inputs.image.meta, W, H),
+        ...stats,
+        ...madeBy,
+        ...(trust ? { trust } : {}),
+      }),
       ctx.wants('mask')
         ? storeImage(ctx, { data: Buffer.from(alpha.buffer, alpha.byteOffset, alpha.length), width: W, height: H, channels: 1 }, 'flat', {
           channels: 1,
@@ -125,6 +133,16 @@ function placeSegment(params: { method?: string; model?: string }): NodePlacemen
   const model = resolveModel(params.model ?? 'auto');
   if (!model) return { resource: 'cpu' };
   return { resource: 'gpu', model: { id: model.preset.id, fingerprint: modelFingerprint(model) } };
+}
+
+/**
+ * The segmented image's size over the photo's as uploaded (below 1 when input-image reduced it), so
+ * the composite can tell enlarging the photo from enlarging its working copy.
+ */
+function workingScaleOf(meta: Record<string, unknown> | undefined, W: number, H: number): { workingScale?: number } {
+  const ow = meta?.originalWidth, oh = meta?.originalHeight;
+  if (typeof ow !== 'number' || typeof oh !== 'number' || ow <= 0 || oh <= 0) return {};
+  return { workingScale: Math.round((Math.max(W, H) / Math.max(ow, oh)) * 1e4) / 1e4 };
 }
 
 async function classical(img: RawImage, params: { sensitivity: number; shadowTolerance: number; holes: 'auto' | 'fill' }) {
