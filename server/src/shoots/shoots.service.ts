@@ -15,7 +15,7 @@ import type { Repository } from 'typeorm';
 import { LocalArtifactStore } from '@studioflow/runtime/artifacts';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import type { ArtifactRef, NodeCatalog } from '@studioflow/runtime/contract';
-import { checkParams, isArtifactRef, type CutoutProvenance, type ShootDownloads, type ShootExtras } from '@studioflow/runtime/graph';
+import { checkParams, cutoutProvenance, isArtifactRef, type ShootDownloads, type ShootExtras } from '@studioflow/runtime/graph';
 import { startRun } from '@studioflow/runtime/runs';
 import { nodesTakingSeed, GraphInvalidError, TERMINAL_RUN, type RunPlan, type RunStatus } from '@studioflow/runtime/scheduler';
 import { InsufficientCreditsError } from '@studioflow/runtime/store';
@@ -315,6 +315,7 @@ export class ShootsService {
     };
     const original = artifactOf('input-image', 'image');
     const cutout = artifactOf('segment', 'cutout');
+    const madeBy = cutout && cutoutProvenance(cutout.meta);
     const finished = run.status === 'completed';
     const downloads: ShootDownloads = {};
     if (finished && results.jpeg) downloads.jpeg = results.jpeg;
@@ -323,7 +324,7 @@ export class ShootsService {
     return {
       templateName: summary?.templateName ?? null,
       ...(original ? { original: this.urls.url(original.hash, run.tenantId) } : {}),
-      ...(cutout ? { cutout: provenanceOf(cutout.meta) } : {}),
+      ...(madeBy ? { cutout: madeBy } : {}),
       downloads,
       refundedCredits: summary?.refundedCredits ?? 0,
     };
@@ -400,17 +401,3 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** The cut-out's method, model, licence and trust verdict from its meta (written by the segment node). */
-function provenanceOf(meta: Record<string, unknown> | undefined): CutoutProvenance {
-  const m = meta ?? {};
-  const trust = m.trust as { score?: unknown; verdict?: unknown; reason?: unknown } | undefined;
-  const method = m.method === 'onnx' || m.method === 'alpha' ? m.method : 'classical';
-  return {
-    method,
-    model: typeof m.model === 'string' ? m.model : null,
-    licence: typeof m.licence === 'string' ? m.licence : '',
-    ...(trust && typeof trust.score === 'number'
-      ? { trust: { score: trust.score, verdict: trust.verdict === 'doubtful' ? 'doubtful' : 'trusted', reason: typeof trust.reason === 'string' ? trust.reason : '' } }
-      : {}),
-  };
-}
