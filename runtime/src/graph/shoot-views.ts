@@ -57,8 +57,8 @@ export function cutoutProvenance(meta: Record<string, unknown> | undefined): Cut
 /** How the editor and the shoot app name what made a cut-out. */
 export function describeCutoutMethod(c: CutoutMethod): string {
   if (c.method === 'alpha') return "the photo's own transparency";
-  if (c.method === 'onnx') return `segmentation model ${c.model ?? '(unnamed)'}${c.licence ? ` · ${c.licence}` : ''}`;
-  return 'built-in cut-out (no model)';
+  if (c.method === 'onnx') return `the segmentation model ${c.model ?? '(unnamed)'}${c.licence ? ` · ${c.licence}` : ''}`;
+  return 'the built-in matte (no model)';
 }
 
 /** What a seller's shoot shows beside its run state: the photo sent, the files made, the money back. */
