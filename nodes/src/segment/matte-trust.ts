@@ -79,12 +79,13 @@ interface Check {
 
 /** Pure: the measures → score and the plain-words reason of the weakest one. */
 export function verdictOf(m: TrustMeasures): MatteTrust {
+  // On a tie the first named wins: a half-transparent matte explains the rest (a wrong normalisation).
   const checks: Check[] = [
+    { score: ramp(m.softShare, 0.25, 0.5), reason: 'much of the cut-out is half-transparent: the matte could not tell product from background' },
     { score: m.coverage < 0.002 ? 0 : m.coverage > 0.98 ? 0 : 1, reason: m.coverage < 0.002 ? 'the cut-out is a speck: almost nothing was kept' : 'the cut-out covers almost the whole photo: the background was kept as product' },
     { score: ramp(m.fragmentShare, 0.3, 0.45), reason: `the cut-out fell apart into ${m.fragments} pieces` },
     { score: ramp(m.borderContact, 0.3, 0.55), reason: 'the cut-out runs along the photo\'s edges: part of the background was kept as product' },
     { score: rampUp(m.edgeAgreement, 0.2, 0.5), reason: 'the cut-out\'s outline does not follow the edges in the photo: it cuts through the product or the background' },
-    { score: ramp(m.softShare, 0.25, 0.5), reason: 'much of the cut-out is half-transparent: the matte could not tell product from background' },
   ];
   if (m.strayShare !== undefined) {
     checks.push({ score: ramp(m.strayShare, 0.1, 0.25), reason: `within the product's bounding box, an area ${Math.round(m.strayShare * 100)} % the size of the cut-out looks like product but was left out` });
