@@ -201,12 +201,14 @@ function gateInstructions(params: Record<string, unknown>, attempts: ReviewGateA
 function doubtsOf(plan: RunPlan, nodes: Map<string, RunNodeRow>, nodeId: string, sign: SignUrl): ReviewDoubt[] {
   const out: ReviewDoubt[] = [];
   for (const id of ancestorsOf(plan, nodeId)) {
-    for (const [port, value] of Object.entries(nodes.get(id)?.outputs ?? {})) {
-      if (!isArtifactRef(value)) continue;
-      const trust = value.meta?.trust as { verdict?: unknown; reason?: unknown; score?: unknown } | undefined;
-      if (trust?.verdict !== 'doubtful') continue;
-      out.push({ nodeId: id, port, image: image(value, sign), reason: typeof trust.reason === 'string' ? trust.reason : '', score: typeof trust.score === 'number' ? trust.score : 0 });
-    }
+    // One per node: its outputs share the verdict (segment's cut-out and mask); the cut-out shows it best.
+    const doubtful = Object.entries(nodes.get(id)?.outputs ?? {}).filter(
+      (e): e is [string, ArtifactRef] => isArtifactRef(e[1]) && (e[1].meta?.trust as { verdict?: unknown } | undefined)?.verdict === 'doubtful',
+    );
+    const [port, value] = doubtful.find(([p]) => p === 'cutout') ?? doubtful[0] ?? [];
+    if (!port || !value) continue;
+    const trust = value.meta?.trust as { reason?: unknown; score?: unknown };
+    out.push({ nodeId: id, port, image: image(value, sign), reason: typeof trust.reason === 'string' ? trust.reason : '', score: typeof trust.score === 'number' ? trust.score : 0 });
   }
   return out;
 }
