@@ -71,7 +71,8 @@ export const studioCompositeNode = defineNode({
     const wanted = Math.min((fill * frame[0]) / body.width, (fill * frame[1]) / body.height);
     // Plain upscaling past the cap only blurs: the frame shrinks instead (compliance then says the source is too small).
     // The cap counts from the photo as uploaded: a cut-out from a reduced working copy may be enlarged back.
-    const working = workingScale(inputs.cutout.meta);
+    // Detail lives in the uploaded photo's pixels, or in a model-upscaled cut-out's own (workingScale > 1).
+    const working = Math.min(1, workingScale(inputs.cutout.meta));
     const allowed = params.maxUpscale / working;
     const shrink = wanted > allowed ? allowed / wanted : 1;
     const FW = Math.max(1, Math.round(frame[0] * shrink)), FH = Math.max(1, Math.round(frame[1] * shrink));
@@ -149,10 +150,10 @@ export interface SourceScale {
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
-/** segment's meta.workingScale: the cut-out's pixels over the uploaded photo's (1 when unknown). */
+/** meta.workingScale: the cut-out's pixels over the uploaded photo's (segment; the upscale node multiplies it); 1 when unknown. */
 function workingScale(meta: Record<string, unknown> | undefined): number {
   const s = meta?.workingScale;
-  return typeof s === 'number' && s > 0 && s <= 1 ? s : 1;
+  return typeof s === 'number' && s > 0 ? s : 1;
 }
 
 /** Left edge of the product body. thirds: its centre on the left third line, kept inside a 2.5% margin. */

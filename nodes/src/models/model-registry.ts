@@ -40,6 +40,13 @@ export interface SegmentationPreset {
   commercialUse: boolean;
   /** Optional label of the weights (a version or checksum): change it when replacing a file in place, so cached results are not reused. */
   revision?: string;
+  /**
+   * segmentation (default): a matte for segment. upscale: an image upscaler for the upscale node,
+   * fully convolutional ([1,3,H,W] → [1,3,scale·H,scale·W], output in [0,1]); inputSize is its largest input side.
+   */
+  task?: 'segmentation' | 'upscale';
+  /** An upscaler's factor (2-8). */
+  scale?: number;
 }
 
 const IMAGENET = { mean: [0.485, 0.456, 0.406] as [number, number, number], std: [0.229, 0.224, 0.225] as [number, number, number] };
@@ -111,13 +118,14 @@ export function resolveModel(requested: string): ResolvedModel | null {
   if (requested !== 'auto') {
     const preset = presets.get(requested);
     if (!preset) throw new PermanentNodeError(`unknown segmentation model "${requested}" (known: ${[...presets.keys()].join(', ')})`);
+    if (preset.task === 'upscale') throw new PermanentNodeError(`model "${requested}" is an upscaler, not a segmentation model`);
     const path = configuredPath(preset);
     return path ? { preset, path } : null;
   }
   const fallback = process.env.STUDIOFLOW_DEFAULT_MODEL;
   if (fallback) return resolveModel(fallback);
   for (const preset of presets.values()) {
-    if (!preset.commercialUse) continue;
+    if (!preset.commercialUse || preset.task === 'upscale') continue;
     const path = configuredPath(preset);
     if (path) return { preset, path };
   }
@@ -160,12 +168,38 @@ function validatePreset(p: Partial<SegmentationPreset>): asserts p is Segmentati
   if (typeof p.commercialUse !== 'boolean') problems.push('commercialUse');
   if (typeof p.licence !== 'string') problems.push('licence');
   if (p.revision !== undefined && typeof p.revision !== 'string') problems.push('revision (a string)');
+  if (p.task !== undefined && p.task !== 'segmentation' && p.task !== 'upscale') problems.push("task 'segmentation'|'upscale'");
+  if (p.task === 'upscale' && !(Number.isInteger(p.scale) && p.scale! >= 2 && p.scale! <= 8)) problems.push('scale (an integer 2-8) for an upscaler');
   if (problems.length) throw new PermanentNodeError(`STUDIOFLOW_MODELS preset "${p.id}" is missing or has invalid: ${problems.join(', ')}`);
+}
+
+/** The upscaler a run should use: the one named, or with `auto` the first configured commercial-use upscaler; null when none is configured. */
+export function resolveUpscaler(requested: string): ResolvedModel | null {
+  const presets = modelPresets();
+  if (requested !== 'auto') {
+    const preset = presets.get(requested);
+    if (!preset || preset.task !== 'upscale') {
+      const known = [...presets.values()].filter((p) => p.task === 'upscale').map((p) => p.id);
+      throw new PermanentNodeError(`unknown upscaler "${requested}" (configured: ${known.join(', ') || 'none'}; add one to STUDIOFLOW_MODELS with "task": "upscale")`);
+    }
+    const path = configuredPath(preset);
+    return path ? { preset, path } : null;
+  }
+  for (const preset of presets.values()) {
+    if (preset.task !== 'upscale' || !preset.commercialUse) continue;
+    const path = configuredPath(preset);
+    if (path) return { preset, path };
+  }
+  return null;
 }
 
 /** A configured model by id (no `auto`), or null when its file is not configured. */
 export function configuredModel(id: string): ResolvedModel | null {
-  return id === 'auto' ? null : resolveModel(id);
+  if (id === 'auto') return null;
+  const preset = modelPresets().get(id);
+  if (!preset) return resolveModel(id); // throws the "unknown model" error
+  const path = configuredPath(preset);
+  return path ? { preset, path } : null;
 }
 
 /** Every preset whose file is configured: what the GPU runtime serves and preloads. */
@@ -184,7 +218,7 @@ export function configuredModels(): ResolvedModel[] {
  * sharing the configuration gets the same value. Replacing weights in place needs a new `revision`.
  */
 export function modelFingerprint(model: ResolvedModel): string {
-  const { id, inputName, outputName, inputSize, mean, std, output, normalise, revision } = model.preset;
-  const facts = JSON.stringify({ id, path: model.path, inputName, outputName, inputSize, mean, std, output, normalise, revision: revision ?? null });
+  const { id, inputName, outputName, inputSize, mean, std, output, normalise, revision, scale } = model.preset;
+  const facts = JSON.stringify({ id, path: model.path, inputName, outputName, inputSize, mean, std, output, normalise, revision: revision ?? null, ...(scale ? { scale } : {}) });
   return createHash('sha256').update(facts).digest('hex').slice(0, 16);
 }
