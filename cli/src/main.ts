@@ -15,28 +15,47 @@ import { createProductCatalog } from '@studioflow/nodes';
 import { DEFAULT_BUDGET_MB, GpuRuntime, slotDevices } from '@studioflow/gpu-runtime';
 import { ProgressView } from './progress-view';
 import { MODELS_USAGE, modelsCommand } from './models/models-command';
+import { checkOutputRequests, takeOutputFlags, UsageError, writeOutputs, type OutputRequest } from './output-flags';
 
-const USAGE = `usage: studioflow run <graph-or-template.json> --input <photo> --out <out.jpg|.webp|.png> [--storage <dir>]
-(without --storage, STORAGE_URL chooses the artifact store when set)
+const USAGE = `usage: studioflow run <graph-or-template.json> --input <photo> [--out <out.jpg|.webp|.png>] [--output <node>.<port> [file]]... [--storage <dir>]
 Runs a pipeline in-process with the same nodes as the workers: no PostgreSQL, no Redis.
+  --out      the shot (the final image), converted to the file's format
+  --output   any node's output, e.g. --output segment.mask mask.png --output segment.cutout; repeatable
+  --storage  the artifact folder (without it, STORAGE_URL chooses the artifact store when set, else a temp folder)
 ${MODELS_USAGE}`;
 
 /** Entry of `npx studioflow`. Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'models') return modelsCommand(argv.slice(1));
+  let taken: { rest: string[]; outputs: OutputRequest[] };
+  try {
+    taken = takeOutputFlags(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`${err.message}\n${USAGE}`);
+    return 2;
+  }
+  const requested = taken.outputs;
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: taken.rest,
     allowPositionals: true,
     options: { input: { type: 'string', short: 'i' }, out: { type: 'string', short: 'o' }, storage: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } },
   });
   const [command, graphPath] = positionals;
-  if (command !== 'run' || !graphPath || !values.input || !values.out) {
+  if (command !== 'run' || !graphPath || !values.input || (!values.out && requested.length === 0)) {
     console.error(USAGE);
     return 2;
   }
   const file = JSON.parse(await readFile(resolve(graphPath), 'utf8')) as GraphDoc | { graph: GraphDoc };
   const doc = 'graph' in file ? file.graph : file;
   const catalog = createProductCatalog();
+  try {
+    checkOutputRequests(doc, catalog.descriptors, requested);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(err.message);
+    return 2;
+  }
   // --storage names a folder; else STORAGE_URL (e.g. the platform's object store); else a fresh temp folder.
   const folder = values.storage ? resolve(values.storage) : process.env.STORAGE_URL?.trim() ? undefined : await mkdtemp(join(tmpdir(), 'studioflow-'));
   const store = openArtifactStore({ ...serviceEnv(), ...(folder ? { storageUrl: pathToFileURL(folder).href, storageDir: folder } : {}) });
@@ -53,12 +72,22 @@ export async function main(argv: string[]): Promise<number> {
       models: gpu.slots.pools[0],
       costRates: costRatesFromEnv(),
       onEvent: (e) => view.update(e),
+      // An asked-for output of an inner node (the mask) is only made when the run wants every output.
+      ...(requested.length ? { materialize: 'all' as const } : {}),
     });
     view.done();
+    // What the run produced is written even when it failed later: the mask explains a bad shot.
+    const { written, missing } = await writeOutputs(requested, (id) => result.snapshot.nodes[id]?.outputs, (hash) => store.localPath(hash));
+    for (const line of written) console.log(line);
     if (result.error) {
       console.error(`run failed: ${result.error}`);
       return 1;
     }
+    if (missing.length) {
+      console.error(`not produced: ${missing.join(', ')}`);
+      return 1;
+    }
+    if (!values.out) return 0;
     const ref = pickOutput(result.outputs, extname(values.out).toLowerCase());
     if (!ref) {
       console.error('the graph produced no image output');

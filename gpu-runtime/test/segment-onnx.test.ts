@@ -113,7 +113,10 @@ describe('segment with an ONNX model on a GPU runtime slot', () => {
       birefnet: { file: await modelFile('birefnet-like.onnx', 64, IMAGENET, false), inputSize: 64 },
     });
     for (const model of ['rmbg-1.4', 'birefnet']) {
-      const { cutout, mask } = await segment({ method: 'onnx', model });
+      // The tiny model's logits are linear in colour: min-max leaves a soft matte the trust check would
+      // rightly refuse as half-transparent. This test is about normalisation; the verdict is still reported.
+      const { cutout, mask } = await segment({ method: 'onnx', model, trustCheck: 'off' });
+      assert.ok((cutout.meta as { trust?: { score: number } }).trust, `${model}: the trust figures are reported`);
       const meta = cutout.meta as Record<string, number>;
       assert.ok(meta.rawMin < -1 && meta.rawMax > 1, `${model}: the model emits logits (${meta.rawMin}..${meta.rawMax})`);
       const m = await maskOf(h, mask);
@@ -124,6 +127,16 @@ describe('segment with an ONNX model on a GPU runtime slot', () => {
       console.log(`segment onnx ${model}-style logits: IoU ${score.toFixed(4)} (raw ${meta.rawMin.toFixed(1)}..${meta.rawMax.toFixed(1)})`);
       assert.ok(score >= 0.85, `${model}: IoU ${score}`);
     }
+  });
+
+  it('refuses a model whose preset gets the output kind wrong (a sigmoid on a probability): the whole photo half-transparent', async () => {
+    // The issue's case: the birefnet preset (logits → sigmoid) pointed at a model that already emits a probability.
+    const file = await modelFile('probability-as-logits.onnx', 64, IMAGENET, true);
+    process.env.STUDIOFLOW_MODELS = JSON.stringify({ birefnet: { file, inputSize: 64 } });
+    await rejectsPermanent(
+      segment({ method: 'onnx', model: 'birefnet' }),
+      /can't be trusted \(trust 0\.\d\d < 0\.5\): .*(half-transparent|whole photo).*check the model's preset \(normalisation, output kind\)/s,
+    );
   });
 
   it('loads the model once and keeps it warm across jobs', async () => {

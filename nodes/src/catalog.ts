@@ -8,6 +8,7 @@ import { deliverNode } from './deliver/deliver';
 import { fluxLocalNode } from './generate/flux-local';
 import { humanReviewNode } from './control/human-review';
 import { inputImageNode } from './input/input-image';
+import { upscaleNode } from './compose/upscale';
 import { marketplaceComplianceNode } from './compliance/marketplace-compliance';
 import { productFidelityNode } from './quality/product-fidelity';
 import { retryGateNode } from './control/retry-gate';
@@ -19,6 +20,7 @@ import { studioCompositeNode } from './compose/studio-composite';
 export const productNodes: readonly NodeDefinition<any>[] = [
   inputImageNode,
   segmentNode,
+  upscaleNode,
   studioCompositeNode,
   colourCorrectNode,
   composePromptNode,

@@ -16,6 +16,7 @@ export { generateSceneNode } from './generate/generate-scene';
 export { fluxLocalNode, cogFillBackend } from './generate/flux-local';
 export { segmentNode } from './segment/segment';
 export { studioCompositeNode } from './compose/studio-composite';
+export { upscaleNode } from './compose/upscale';
 export {
   BUILT_IN_PRESETS, configuredModel, configuredModels, DEFAULT_MODEL_DIR, installedPresets, licencePolicy, MODEL_CONFIG_HINT, modelDir, modelFingerprint,
   modelLicence, modelPresets, PRESET_FILE_SUFFIX, resolveModel,

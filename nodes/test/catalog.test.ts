@@ -31,7 +31,8 @@ describe('catalog', () => {
     assert.deepEqual(result.problems, []);
     const h = await NodeHarness.create();
     try {
-      const photo = await makeProductPhoto({ seed: 21, width: 1600, height: 1200 });
+      // Large enough that the product reaches 2048 within the 2× enlargement cap.
+      const photo = await makeProductPhoto({ seed: 21, width: 2600, height: 1950 });
       const upload = await h.put(photo.jpeg, 'image/jpeg');
       const run = await runGraphLocally(template.graph, { catalog, artifacts: h.store, seeds: { upload } });
       assert.equal(run.error, undefined);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compilePlan, decide, initialSnapshot, type Decision, type RunSnapshot, type SchedulerEvent } from '../src/scheduler';
+import { compilePlan, decide, initialSnapshot, PASSED_WITHOUT_REVIEW, type Decision, type RunSnapshot, type SchedulerEvent } from '../src/scheduler';
 import { diamond, testCatalog } from './support/test-nodes';
 
 const catalog = testCatalog().descriptors;
@@ -95,4 +95,68 @@ test('a run seeded with finished nodes (replay) starts at the first unfinished n
   const given = { A: { state: 'cached' as const, generation: 0, outputs: value(1) }, C: { state: 'cached' as const, generation: 0, outputs: value(2) } };
   const r = step(plan, initialSnapshot(plan, {}, given), { kind: 'start' });
   assert.deepEqual(enqueued(r.decisions).map((d) => d.nodeId), ['B']);
+});
+
+const onlyDoubtful = compilePlan(
+  {
+    nodes: [
+      { id: 'A', type: 'source' },
+      { id: 'R', type: 'review', params: { park: 'doubtful' } },
+      { id: 'B', type: 'pass' },
+    ],
+    edges: [
+      { source: 'A', sourceHandle: 'out', target: 'R', targetHandle: 'value' },
+      { source: 'R', sourceHandle: 'value', target: 'B', targetHandle: 'in' },
+    ],
+  },
+  catalog,
+);
+const cutout = (verdict: 'trusted' | 'doubtful') => ({ out: { hash: `h-${verdict}`, mime: 'image/png', bytes: 10, meta: { trust: { verdict, score: verdict === 'trusted' ? 0.9 : 0.1 } } } });
+
+test('a review set to park on doubtful inputs lets a trusted result pass on without parking, noting why', () => {
+  let s = step(onlyDoubtful, initialSnapshot(onlyDoubtful), { kind: 'start' }).snapshot;
+  const r = step(onlyDoubtful, s, { kind: 'node_succeeded', nodeId: 'A', generation: 1, outputs: cutout('trusted') });
+  s = r.snapshot;
+  assert.equal(s.nodes.R.state, 'done');
+  assert.equal(s.status, 'running');
+  assert.deepEqual(s.nodes.R.outputs, { value: cutout('trusted').out, decision: { decision: 'approve', note: PASSED_WITHOUT_REVIEW } });
+  assert.deepEqual(enqueued(r.decisions).map((d) => [d.nodeId, d.inputs]), [['B', { in: cutout('trusted').out }]]);
+});
+
+test('a review set to park on doubtful inputs parks a doubtful result for a person', () => {
+  let s = step(onlyDoubtful, initialSnapshot(onlyDoubtful), { kind: 'start' }).snapshot;
+  const r = step(onlyDoubtful, s, { kind: 'node_succeeded', nodeId: 'A', generation: 1, outputs: cutout('doubtful') });
+  s = r.snapshot;
+  assert.equal(s.nodes.R.state, 'awaiting_review');
+  assert.equal(s.status, 'awaiting_review');
+  assert.deepEqual(enqueued(r.decisions), []);
+  const rejected = step(onlyDoubtful, s, { kind: 'review_decided', nodeId: 'R', generation: 1, decision: 'reject', note: 'cut-out broken' });
+  assert.equal(rejected.snapshot.status, 'failed');
+  assert.equal(rejected.decisions.filter((d) => d.kind === 'refund').length, 1, 'a rejected doubtful cut-out is refunded');
+});
+
+test('a review without park settings still parks every run, trusted or not', () => {
+  const s = step(reviewed, step(reviewed, initialSnapshot(reviewed), { kind: 'start' }).snapshot, { kind: 'node_succeeded', nodeId: 'A', generation: 1, outputs: cutout('trusted') }).snapshot;
+  assert.equal(s.nodes.R.state, 'awaiting_review');
+});
+
+test('a doubtful result further upstream parks the review too (the review sits after the composite)', () => {
+  const plan = compilePlan(
+    {
+      nodes: [
+        { id: 'A', type: 'source' },
+        { id: 'P', type: 'pass' },
+        { id: 'R', type: 'review', params: { park: 'doubtful' } },
+      ],
+      edges: [
+        { source: 'A', sourceHandle: 'out', target: 'P', targetHandle: 'in' },
+        { source: 'P', sourceHandle: 'out', target: 'R', targetHandle: 'value' },
+      ],
+    },
+    catalog,
+  );
+  let s = step(plan, initialSnapshot(plan), { kind: 'start' }).snapshot;
+  s = step(plan, s, { kind: 'node_succeeded', nodeId: 'A', generation: 1, outputs: cutout('doubtful') }).snapshot;
+  s = step(plan, s, { kind: 'node_succeeded', nodeId: 'P', generation: 1, outputs: value(1) }).snapshot;
+  assert.equal(s.nodes.R.state, 'awaiting_review');
 });

@@ -219,7 +219,7 @@ test('the publish dialog lists the templates and marks one no provider can run "
 
 test('run the committed version on a product photo; every node reaches done; the output artifact opens', { skip }, async () => {
   assert.ok(graphId, 'needs the graph of the previous test');
-  const photo = await makeProductPhoto({ seed: 11, width: 1200, height: 900, kind: 'bottle' });
+  const photo = await makeProductPhoto({ seed: 11, width: 3000, height: 2250, kind: 'bottle' });
   const file = join(scratch, 'product.jpg');
   await writeFile(file, photo.jpeg);
 

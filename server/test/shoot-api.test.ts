@@ -58,7 +58,7 @@ test('white-studio is seeded and published on first start', async () => {
 });
 
 test('a seller uploads a phone photo and receives a studio shot, through the socket and the poll', async () => {
-  const photo = await makeProductPhoto({ seed: 7, width: 1600, height: 1200, kind: 'bottle' });
+  const photo = await makeProductPhoto({ seed: 7, width: 2400, height: 1800, kind: 'bottle' });
   const before = await balance();
   const socket = await connect(t.userKey);
   const events: Array<{ type: string; payload: any }> = [];

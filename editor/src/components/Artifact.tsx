@@ -1,3 +1,4 @@
+import { cutoutProvenance, describeCutoutMethod } from '@studioflow/runtime/graph';
 import { isArtifactRef, type ServedArtifact } from '../api/types';
 import { formatBytes } from '../lib/format';
 import { ReportView } from './ReportView';
@@ -23,7 +24,22 @@ export function ArtifactView({ artifact, testId }: { artifact: ServedArtifact; t
         {artifact.width && artifact.height ? `${artifact.width}×${artifact.height} · ` : ''}
         {artifact.mime} · {formatBytes(artifact.bytes)}
       </figcaption>
+      <MadeBy artifact={artifact} testId={testId} />
     </figure>
+  );
+}
+
+/** What made a cut-out or mask (method, model, licence) and how far the segment node trusted it. */
+function MadeBy({ artifact, testId }: { artifact: ServedArtifact; testId: string }) {
+  const made = cutoutProvenance(artifact.meta);
+  if (!made) return null;
+  const trust = made.trust;
+  return (
+    <div className="sf-small" data-testid={`${testId}-made-by`} data-method={made.method} data-verdict={trust?.verdict ?? ''}>
+      <span>made by {describeCutoutMethod(made)}</span>
+      {trust && <span className="sf-muted"> · trust {trust.score.toFixed(2)}</span>}
+      {trust?.verdict === 'doubtful' && <div className="sf-warn-box">doubtful: {trust.reason}</div>}
+    </div>
   );
 }
 

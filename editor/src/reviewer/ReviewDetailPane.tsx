@@ -100,6 +100,18 @@ export function ReviewDetailPane({ item, mode, setMode, onDecided, onBack, appro
         ))}
       </section>
 
+      {item.doubts?.length ? (
+        <section className="rv-doubts" data-testid="review-doubts">
+          <h3>Why this shoot waits for you</h3>
+          {item.doubts.map((d) => (
+            <div key={`${d.nodeId}.${d.port}`} className="rv-doubt">
+              <Figure label={`${d.nodeId}.${d.port} (trust ${d.score.toFixed(2)})`} image={d.image} onZoom={setZoom} />
+              <p data-testid="review-doubt-reason">{d.reason}</p>
+            </div>
+          ))}
+        </section>
+      ) : null}
+
       <section className="rv-instructions">
         <h3>Instructions</h3>
         <p>{item.instructions || 'No instructions on this review node.'}</p>

@@ -1,4 +1,4 @@
-import type { ShootView } from '@studioflow/runtime/graph';
+import { describeCutoutMethod, type ShootView } from '@studioflow/runtime/graph';
 import { CompareSlider } from './CompareSlider';
 import { useLiveShoot } from './live';
 import { FailureNote, ProgressBar } from './ShootStatus';
@@ -51,9 +51,12 @@ function ShootBody({ shoot, running }: { shoot: ShootView; running: Record<strin
           <ProgressBar shoot={shoot} running={running} />
           {shoot.status === 'awaiting_review' && (
             <p className="sf-note" data-testid="in-review">
-              A reviewer is checking this shot. It will appear here as soon as it is approved.
+              {shoot.cutout?.trust?.verdict === 'doubtful'
+                ? `We were not sure the product was cut out cleanly (${shoot.cutout.trust.reason}), so a reviewer is checking this shot. It will appear here as soon as it is approved.`
+                : 'A reviewer is checking this shot. It will appear here as soon as it is approved.'}
             </p>
           )}
+          <CutoutLine shoot={shoot} />
         </div>
       </div>
     );
@@ -68,6 +71,7 @@ function ShootBody({ shoot, running }: { shoot: ShootView; running: Record<strin
       )}
       <div className="sf-detail-side">
         <p className="sf-done" data-testid="done">Your shot is ready.</p>
+        <CutoutLine shoot={shoot} />
         <h3 className="sf-subhead">Download</h3>
         <ul className="sf-downloads">
           {FORMATS.map((f) => {
@@ -87,5 +91,15 @@ function ShootBody({ shoot, running }: { shoot: ShootView; running: Record<strin
         </ul>
       </div>
     </div>
+  );
+}
+
+/** Which method and model cut the product out, under which licence: the seller knows what made the shot. */
+function CutoutLine({ shoot }: { shoot: ShootView }) {
+  if (!shoot.cutout) return null;
+  return (
+    <p className="sf-muted" data-testid="cutout-method" data-method={shoot.cutout.method}>
+      Cut out by {describeCutoutMethod(shoot.cutout)}
+    </p>
   );
 }

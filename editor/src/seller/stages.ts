@@ -48,6 +48,8 @@ export function plainReason(error: string | null | undefined): string {
   const rejected = /rejected by reviewer:?\s*(.*)/i.exec(error);
   if (rejected) return rejected[1] ? `A reviewer turned this shot down: “${rejected[1].trim()}”.` : 'A reviewer turned this shot down.';
   if (/cancel/i.test(error)) return 'This shot was cancelled.';
+  const untrusted = /can't be trusted \([^)]*\): ([^.]*)\./.exec(error);
+  if (untrusted) return `We could not cut the product out cleanly: ${untrusted[1]}. A plain, evenly lit background works best.`;
   if (/segment|cut-?out|matte|mask|product not found|no product/i.test(error)) {
     return 'We could not find the product in your photo. A plain, evenly lit background works best.';
   }

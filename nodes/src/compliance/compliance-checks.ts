@@ -32,6 +32,8 @@ export interface Facts {
   productUnlocated?: string;
   /** Share of backdrop pixels (away from the product and its floor) that are exactly 255,255,255. */
   backdrop: { whiteShare: number; typical: [number, number, number]; samples: number } | null;
+  /** How far the picture may still be enlarged before the product passes its upscaling cap (image meta sourceScale); absent: no limit known. */
+  enlargeHeadroom?: number;
 }
 
 /** What the checks and fixes work on: the picture inside any border, flattened onto white. */
@@ -146,8 +148,16 @@ export function evaluate(rules: MarketplaceRules, f: Facts): Check[] {
     checks.push({ id, pass, severity, measured, required, message: pass ? `ok: ${message}` : message });
   const longest = Math.max(f.width, f.height), shortest = Math.min(f.width, f.height);
   if (rules.formats) add('format', rules.formats.includes(f.format), f.format, rules.formats, `${f.format} ${rules.formats.includes(f.format) ? 'is' : 'is not'} accepted by ${rules.name} (${rules.formats.join(', ')})`);
-  if (rules.minLongestSide) add('min-size', longest >= rules.minLongestSide, longest, `>= ${rules.minLongestSide}`, `longest side ${longest} px; ${rules.name} needs at least ${rules.minLongestSide} px`);
-  if (rules.minShortSide) add('min-size', shortest >= rules.minShortSide, `${f.width}x${f.height}`, `>= ${rules.minShortSide}x${rules.minShortSide}`, `image is ${f.width}x${f.height}; ${rules.name} needs at least ${rules.minShortSide}x${rules.minShortSide}`);
+  // Too small, and enlarging it enough would pass the upscaling cap: the photo sent was too small.
+  const sourceTooSmall = (needed: number) => (f.enlargeHeadroom !== undefined && needed > f.enlargeHeadroom + 1e-6 ? `source too small for ${rules.name}: ` : '');
+  if (rules.minLongestSide) {
+    add('min-size', longest >= rules.minLongestSide, longest, `>= ${rules.minLongestSide}`,
+      `${sourceTooSmall(rules.minLongestSide / longest)}longest side ${longest} px; ${rules.name} needs at least ${rules.minLongestSide} px${sourceTooSmall(rules.minLongestSide / longest) ? ' (send a larger photo, or add an upscaler model)' : ''}`);
+  }
+  if (rules.minShortSide) {
+    add('min-size', shortest >= rules.minShortSide, `${f.width}x${f.height}`, `>= ${rules.minShortSide}x${rules.minShortSide}`,
+      `${sourceTooSmall(rules.minShortSide / shortest)}image is ${f.width}x${f.height}; ${rules.name} needs at least ${rules.minShortSide}x${rules.minShortSide}`);
+  }
   if (rules.maxLongestSide) add('max-size', longest <= rules.maxLongestSide, longest, `<= ${rules.maxLongestSide}`, `longest side ${longest} px; ${rules.name} accepts at most ${rules.maxLongestSide} px`);
   if (rules.recommendedLongestSide) {
     add('recommended-size', longest >= rules.recommendedLongestSide, longest, `>= ${rules.recommendedLongestSide}`, `longest side ${longest} px; ${rules.name} recommends ${rules.recommendedLongestSide} px or more`, 'recommended');

@@ -28,13 +28,32 @@ describe('marketplace-compliance', () => {
   });
   after(() => h.close());
 
-  const composite = async (params: Record<string, unknown> = {}) => (await h.runNode(studioCompositeNode, { cutout }, params as never)).image as ArtifactRef;
+  // The photo's product would be enlarged past the 2× cap for a 2048 frame: these tests lift it (the cap has its own test).
+  const composite = async (params: Record<string, unknown> = {}) => (await h.runNode(studioCompositeNode, { cutout }, { maxUpscale: 8, ...params } as never)).image as ArtifactRef;
   const check = async (image: ArtifactRef, marketplace: string, autoFix = false) => {
     const out = await h.runNode(marketplaceComplianceNode, { image }, { marketplace, autoFix } as never);
     return { image: out.image as ArtifactRef, mask: out.mask as ArtifactRef | null, report: out.report as unknown as Report };
   };
   const failed = (r: Report) => r.checks.filter((c) => !c.pass && c.severity === 'required').map((c) => c.id);
   const put = async (s: sharp.Sharp, mime = 'image/png') => h.put(await s.toBuffer(), mime);
+
+  it('says the source is too small for Amazon when the 2× cap left the shot under 1000 px, and autoFix does not enlarge it past the cap', async () => {
+    const small = (await makeProductPhoto({ seed: 15, kind: 'box', width: 512, height: 384 })).jpeg;
+    const image = (await h.runNode(inputImageNode, { upload: await h.put(small, 'image/jpeg') })).image as ArtifactRef;
+    const cut = (await h.runNode(segmentNode, { image })).cutout as ArtifactRef;
+    const shot = (await h.runNode(studioCompositeNode, { cutout: cut }, {} as never)).image as ArtifactRef;
+    assert.ok(shot.width! < 1000, `a 512 px photo gives a ${shot.width} px shot, not a soft 2048 one`);
+    const { report } = await check(shot, 'amazon');
+    const size = report.checks.find((c) => c.id === 'min-size')!;
+    assert.equal(size.pass, false);
+    assert.match(size.message, /^source too small for Amazon main image: longest side \d+ px; Amazon main image needs at least 1000 px \(send a larger photo, or add an upscaler model\)/);
+    const fixed = await check(shot, 'amazon', true);
+    assert.ok(fixed.image.width! < 1000, `autoFix kept the cap (${fixed.image.width} px)`);
+    assert.ok(failed(fixed.report).includes('min-size'), 'still too small, and said so');
+    // Without a cap recorded (an image from elsewhere), too small is just too small.
+    const plain = await check(await put(sharp({ create: { width: 800, height: 800, channels: 3, background: '#ffffff' } }).composite([{ input: await sharp({ create: { width: 400, height: 600, channels: 3, background: '#c0392b' } }).png().toBuffer(), left: 200, top: 100 }]).png()), 'amazon');
+    assert.match(plain.report.checks.find((c) => c.id === 'min-size')!.message, /^longest side 800 px/);
+  });
 
   it('passes a studio-composite white output for Amazon, with or without a strong shadow', async () => {
     for (const params of [{}, { shadow: 1, reflection: 0.5 }, { size: '4:5-1600x2000' }]) {

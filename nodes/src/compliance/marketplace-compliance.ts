@@ -43,6 +43,8 @@ export const marketplaceComplianceNode = defineNode({
     const given = inputs.mask ? await loadMask(ctx, inputs.mask, 'product mask') : null;
     ctx.progress(0.1, 'checking');
     const first = await inspect(img, format, bytes && format === 'jpeg' ? estimateJpegQuality(bytes) : null, given);
+    const headroom = enlargeHeadroom(input.meta);
+    if (headroom !== undefined) first.facts.enlargeHeadroom = headroom;
     const checks = evaluate(rules, first.facts);
     const report = (cs: Check[], fixed: string[]) => ({
       pass: cs.every((c) => c.pass || c.severity !== 'required'),
@@ -61,6 +63,7 @@ export const marketplaceComplianceNode = defineNode({
     const { image: fixedImg, mask: fixedMask, fixed } = await autoFix(img, first, checks, rules);
     ctx.signal.throwIfAborted();
     const after = await inspect(fixedImg, 'png', null, fixedMask && { plane: fixedMask.data, width: fixedMask.width, height: fixedMask.height });
+    if (headroom !== undefined) after.facts.enlargeHeadroom = headroom / (fixedImg.width / first.inner.width);
     const finalChecks = evaluate(rules, after.facts);
     // The fixes crop and reframe: a generator's placement (meta.placement) no longer says where the product is.
     const { placement: _moved, ...kept } = input.meta ?? {};
@@ -101,7 +104,7 @@ async function autoFix(img: RawImage, seen: Inspected, checks: Check[], rules: M
   if (box) {
     const fill = Math.max(box.width / work.width, box.height / work.height);
     const target = rules.fill && (fill < rules.fill.min - 0.005 || (rules.fill.max !== undefined && fill > rules.fill.max + 0.005)) ? rules.fill.target : fill;
-    const [cw, ch] = canvasSize(work.width, work.height, rules);
+    const [cw, ch] = canvasSize(work.width, work.height, rules, seen.facts.enlargeHeadroom);
     if (target !== fill || cw !== work.width || ch !== work.height) {
       const background: [number, number, number] = rules.whiteBackground ? [255, 255, 255] : (seen.facts.backdrop?.typical ?? [255, 255, 255]);
       work = await reframe(work, box, cw, ch, target, background);
@@ -113,13 +116,21 @@ async function autoFix(img: RawImage, seen: Inspected, checks: Check[], rules: M
   return { image: work, mask, fixed };
 }
 
-/** The picture's own aspect, scaled just enough to meet the size rules (never past the maximum). */
-function canvasSize(W: number, H: number, rules: MarketplaceRules): [number, number] {
+/** The picture's own aspect, scaled just enough to meet the size rules (never past the maximum, nor past the upscaling cap). */
+function canvasSize(W: number, H: number, rules: MarketplaceRules, headroom = Infinity): [number, number] {
   const longest = Math.max(W, H), shortest = Math.min(W, H);
   let L = longest;
   if (rules.minLongestSide && L < rules.minLongestSide) L = rules.minLongestSide;
   if (rules.minShortSide && (shortest * L) / longest < rules.minShortSide) L = Math.ceil((rules.minShortSide * longest) / shortest);
   if (rules.maxLongestSide && L > rules.maxLongestSide) L = rules.maxLongestSide;
+  L = Math.min(L, Math.max(longest, Math.floor(longest * headroom)));
   const k = L / longest;
   return [Math.max(1, Math.round(W * k)), Math.max(1, Math.round(H * k))];
+}
+
+/** From studio-composite's meta.sourceScale: how much more the picture may be enlarged before the product passes the cap. */
+function enlargeHeadroom(meta: Record<string, unknown> | undefined): number | undefined {
+  const s = meta?.sourceScale as { upscale?: unknown; maxUpscale?: unknown } | undefined;
+  if (typeof s?.upscale !== 'number' || typeof s.maxUpscale !== 'number' || s.upscale <= 0) return undefined;
+  return Math.max(0, s.maxUpscale / s.upscale);
 }

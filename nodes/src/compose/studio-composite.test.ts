@@ -23,11 +23,27 @@ describe('studio-composite', () => {
   });
   after(() => h.close());
 
+  // These small cut-outs would be enlarged past the 2× cap: the geometry tests lift it (the cap has its own test).
   const compose = async (cutout: ArtifactRef, params: Record<string, unknown> = {}) => {
-    const out = await h.runNode(studioCompositeNode, { cutout }, params as never);
+    const out = await h.runNode(studioCompositeNode, { cutout }, { maxUpscale: 8, ...params } as never);
     const ref = out.image as ArtifactRef;
     return { ref, px: await rawOf(h, ref) };
   };
+
+  it('never enlarges the product more than 2× by default: a small cut-out gives a smaller frame of the same aspect and fill', async () => {
+    const small = await compose(tall, { maxUpscale: 2 });
+    const meta = small.ref.meta as { sourceScale: { upscale: number; maxUpscale: number; neededUpscale?: number; frameWanted?: number[] }; fill: number };
+    assert.equal(meta.sourceScale.upscale, 2);
+    assert.ok(meta.sourceScale.neededUpscale! > 3, JSON.stringify(meta.sourceScale));
+    assert.deepEqual(meta.sourceScale.frameWanted, [2048, 2048]);
+    assert.equal(small.px.width, small.px.height, 'square as asked');
+    assert.ok(small.px.width < 2048 * (2 / 3) && small.px.width > 1000, `frame ${small.px.width}`);
+    assert.ok(Math.abs(meta.fill - 0.85) < 0.01, `fill ${meta.fill}`);
+    const large = await makeCutout(h, 1000, 2000);
+    const big = await compose(large, { maxUpscale: 2 });
+    assert.equal(big.px.width, 2048, 'a cut-out large enough fills the full frame');
+    assert.equal((big.ref.meta as { sourceScale: { neededUpscale?: number } }).sourceScale.neededUpscale, undefined);
+  });
 
   it('white means exactly 255 away from the product: corners, borders, and above it', async () => {
     for (const cut of [tall, wide]) {

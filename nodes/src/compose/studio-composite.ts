@@ -46,6 +46,12 @@ export const studioCompositeNode = defineNode({
     size: Type.Union(Object.keys(FRAME_SIZES).map((k) => Type.Literal(k as FrameSize, { title: FRAME_TITLES[k as FrameSize] })), { default: '1:1-2048' }),
     fill: Type.Number({ minimum: 0.5, maximum: 0.95, default: 0.85, description: "Product's longest side over the frame's corresponding side" }),
     placement: Type.Union([Type.Literal('center'), Type.Literal('thirds')], { default: 'center' }),
+    maxUpscale: Type.Number({
+      minimum: 1,
+      maximum: 8,
+      default: 2,
+      description: 'Most the product may be enlarged from the photo; a smaller photo gives a smaller frame (same aspect and fill) rather than a soft one',
+    }),
     shadow: Type.Number({ minimum: 0, maximum: 1, default: 0.35, description: 'Contact shadow opacity' }),
     reflection: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'Floor reflection strength' }),
   }),
@@ -59,10 +65,23 @@ export const studioCompositeNode = defineNode({
     const visible = boxes.visible;
     const body = boxes.body ?? visible;
 
-    const [FW, FH] = FRAME_SIZES[params.size];
+    const frame = FRAME_SIZES[params.size];
     const fill = params.fill;
     // Fit inside the fill box: the longer relative side touches it (the 85% rule).
-    const scale = Math.min((fill * FW) / body.width, (fill * FH) / body.height);
+    const wanted = Math.min((fill * frame[0]) / body.width, (fill * frame[1]) / body.height);
+    // Plain upscaling past the cap only blurs: the frame shrinks instead (compliance then says the source is too small).
+    // The cap counts from the photo as uploaded: a cut-out from a reduced working copy may be enlarged back.
+    // Detail lives in the uploaded photo's pixels, or in a model-upscaled cut-out's own (workingScale > 1).
+    const working = Math.min(1, workingScale(inputs.cutout.meta));
+    const allowed = params.maxUpscale / working;
+    const shrink = wanted > allowed ? allowed / wanted : 1;
+    const FW = Math.max(1, Math.round(frame[0] * shrink)), FH = Math.max(1, Math.round(frame[1] * shrink));
+    const scale = wanted * shrink;
+    const sourceScale: SourceScale = {
+      upscale: round2(scale * working),
+      maxUpscale: params.maxUpscale,
+      ...(shrink < 1 ? { neededUpscale: round2(wanted * working), frameWanted: [frame[0], frame[1]] } : {}),
+    };
     const tw = Math.max(1, Math.round(visible.width * scale));
     const th = Math.max(1, Math.round(visible.height * scale));
     ctx.progress(0.2, 'scaling the product');
@@ -107,6 +126,7 @@ export const studioCompositeNode = defineNode({
         productBox: bodyBox,
         fill: Math.max(bodyBox.width / FW, bodyBox.height / FH),
         digitalSourceType: 'compositeSynthetic',
+        sourceScale,
         ...placement,
       }),
       mask && storeImage(ctx, { data: mask, width: FW, height: FH, channels: 1 }, 'flat', { channels: 1, productBbox: bodyBox }),
@@ -116,6 +136,25 @@ export const studioCompositeNode = defineNode({
     return out;
   },
 });
+
+/**
+ * How much the product was enlarged from the uploaded photo's pixels (image meta `sourceScale`); with
+ * `neededUpscale` the frame was shrunk from `frameWanted` because the photo was too small for it.
+ */
+export interface SourceScale {
+  upscale: number;
+  maxUpscale: number;
+  neededUpscale?: number;
+  frameWanted?: [number, number];
+}
+
+const round2 = (v: number) => Math.round(v * 100) / 100;
+
+/** meta.workingScale: the cut-out's pixels over the uploaded photo's (segment; the upscale node multiplies it); 1 when unknown. */
+function workingScale(meta: Record<string, unknown> | undefined): number {
+  const s = meta?.workingScale;
+  return typeof s === 'number' && s > 0 ? s : 1;
+}
 
 /** Left edge of the product body. thirds: its centre on the left third line, kept inside a 2.5% margin. */
 function placeX(placement: 'center' | 'thirds', FW: number, bodyW: number): number {

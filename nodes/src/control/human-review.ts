@@ -3,8 +3,8 @@ import { defineNode } from '@studioflow/runtime/contract';
 import { DEFAULT_REVIEW_SLA_MINUTES } from '@studioflow/runtime/graph';
 
 /**
- * Human review: the scheduler parks the run here (state awaiting_review, no worker held) until a
- * reviewer approves (the image passes through), rejects (the run fails and is refunded) or asks
+ * Human review: the scheduler parks the run here (state awaiting_review, no worker held) — always,
+ * or with park: doubtful only when an input is marked doubtful — until a reviewer approves (the image passes through), rejects (the run fails and is refunded) or asks
  * for a retry from an upstream node with adjusted params. It never runs on a worker.
  */
 export const humanReviewNode = defineNode({
@@ -24,6 +24,10 @@ export const humanReviewNode = defineNode({
   ],
   params: Type.Object({
     instructions: Type.String({ default: 'Check that the product is unchanged and the shot is usable.', maxLength: 2000, description: 'Shown to the reviewer' }),
+    park: Type.Union([Type.Literal('always'), Type.Literal('doubtful')], {
+      default: 'always',
+      description: 'always: every run stops here; doubtful: only runs whose input is marked doubtful (a cut-out the segment node doubts, with its trustCheck review) stop, the rest pass on',
+    }),
     slaMinutes: Type.Integer({
       title: 'SLA (minutes)',
       minimum: 1,

@@ -53,6 +53,13 @@ export interface SegmentationPreset {
   revision?: string;
   /** Higher is better: `auto` takes the highest-ranked configured model the licence policy allows (0 when unset). */
   rank?: number;
+  /**
+   * segmentation (default): a matte for segment. upscale: an image upscaler for the upscale node,
+   * fully convolutional ([1,3,H,W] → [1,3,scale·H,scale·W], output in [0,1]); inputSize is its largest input side.
+   */
+  task?: 'segmentation' | 'upscale';
+  /** An upscaler's factor (2-8). */
+  scale?: number;
 }
 
 /** What `studioflow models install` recorded about the file it assembled (kept in the preset file). */
@@ -208,6 +215,7 @@ export function resolveModel(requested: string): ResolvedModel | null {
   if (requested !== 'auto') {
     const preset = presets.get(requested);
     if (!preset) throw new PermanentNodeError(`unknown segmentation model "${requested}" (known: ${[...presets.keys()].join(', ')})`);
+    if (preset.task === 'upscale') throw new PermanentNodeError(`model "${requested}" is an upscaler, not a segmentation model`);
     const path = configuredPath(preset);
     return path ? withLicence(preset, path) : null;
   }
@@ -223,6 +231,7 @@ export function resolveModel(requested: string): ResolvedModel | null {
   }
   const ranked = [...presets.values()].map((preset, order) => ({ preset, order })).sort((a, b) => (b.preset.rank ?? 0) - (a.preset.rank ?? 0) || a.order - b.order);
   for (const { preset } of ranked) {
+    if (preset.task === 'upscale') continue;
     const path = configuredPath(preset);
     if (!path) continue;
     const model = withLicence(preset, path);
@@ -290,13 +299,42 @@ function validatePreset(p: Partial<SegmentationPreset>, where: string): asserts 
   if (typeof p.commercialUse !== 'boolean') problems.push('commercialUse');
   if (typeof p.licence !== 'string') problems.push('licence');
   if (p.revision !== undefined && typeof p.revision !== 'string') problems.push('revision (a string)');
+  if (p.task !== undefined && p.task !== 'segmentation' && p.task !== 'upscale') problems.push("task 'segmentation'|'upscale'");
+  if (p.task === 'upscale' && !(Number.isInteger(p.scale) && p.scale! >= 2 && p.scale! <= 8)) problems.push('scale (an integer 2-8) for an upscaler');
   if (p.rank !== undefined && !Number.isFinite(p.rank)) problems.push('rank (a number)');
   if (problems.length) throw new PermanentNodeError(`${where} preset "${p.id}" is missing or has invalid: ${problems.join(', ')}`);
 }
 
+/** The upscaler a run should use: the one named, or with `auto` the first configured commercial-use upscaler; null when none is configured. */
+export function resolveUpscaler(requested: string): ResolvedModel | null {
+  const presets = modelPresets();
+  if (requested !== 'auto') {
+    const preset = presets.get(requested);
+    if (!preset || preset.task !== 'upscale') {
+      const known = [...presets.values()].filter((p) => p.task === 'upscale').map((p) => p.id);
+      throw new PermanentNodeError(`unknown upscaler "${requested}" (configured: ${known.join(', ') || 'none'}; add one to STUDIOFLOW_MODELS with "task": "upscale")`);
+    }
+    const path = configuredPath(preset);
+    return path ? withLicence(preset, path) : null;
+  }
+  const policy = licencePolicy();
+  for (const preset of presets.values()) {
+    if (preset.task !== 'upscale') continue;
+    const path = configuredPath(preset);
+    if (!path) continue;
+    const model = withLicence(preset, path);
+    if (allowedBy(policy, model)) return model;
+  }
+  return null;
+}
+
 /** A configured model by id (no `auto`), or null when its file is not configured. */
 export function configuredModel(id: string): ResolvedModel | null {
-  return id === 'auto' ? null : resolveModel(id);
+  if (id === 'auto') return null;
+  const preset = modelPresets().get(id);
+  if (!preset) return resolveModel(id); // throws the "unknown model" error
+  const path = configuredPath(preset);
+  return path ? withLicence(preset, path) : null;
 }
 
 /** Every preset whose file is configured: what the GPU runtime serves and preloads. */
@@ -315,7 +353,7 @@ export function configuredModels(): ResolvedModel[] {
  * a new key and every process sharing the configuration and the file gets the same value.
  */
 export function modelFingerprint(model: ResolvedModel): string {
-  const { id, inputName, outputName, inputSize, mean, std, output, normalise, revision } = model.preset;
-  const facts = JSON.stringify({ id, path: model.path, inputName, outputName, inputSize, mean, std, output, normalise, revision: revision ?? null, sha256: model.licence.sha256 });
+  const { id, inputName, outputName, inputSize, mean, std, output, normalise, revision, scale } = model.preset;
+  const facts = JSON.stringify({ id, path: model.path, inputName, outputName, inputSize, mean, std, output, normalise, revision: revision ?? null, sha256: model.licence.sha256, ...(scale ? { scale } : {}) });
   return createHash('sha256').update(facts).digest('hex').slice(0, 16);
 }

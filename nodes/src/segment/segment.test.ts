@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import type { ArtifactRef } from '@studioflow/runtime/contract';
 import { inputImageNode } from '../input/input-image';
 import { segmentNode } from './segment';
+import type { MatteTrust } from './matte-trust';
 import { NodeHarness } from '../testing/node-harness';
 import { makeProductPhoto, PRODUCT_KINDS } from '../testing/synthetic-product';
 import { iou, maskOf, rawOf, rejectsPermanent, resizeMask } from '../testing/support';
@@ -143,15 +144,20 @@ describe('segment', () => {
       .jpeg({ quality: 90 })
       .toBuffer();
     const image = await prepare(photo);
-    await rejectsPermanent(segment(image), /can't be trusted: .*looks like product but was left out.*plainer background.*segmentation model/s);
+    await rejectsPermanent(segment(image), /can't be trusted .*looks like product but was left out.*install a segmentation model.*plainer background/s);
     const { cutout } = await segment(image, { trustCheck: 'off' });
-    assert.ok((cutout.meta as { strayShare: number }).strayShare > 0.2, 'the figure the check used is reported with the cut-out');
+    const trust = (cutout.meta as { trust: MatteTrust }).trust;
+    assert.equal(trust.verdict, 'doubtful', 'the verdict is reported with the cut-out even when the check is off');
+    assert.ok(trust.measures.strayShare! > 0.2, JSON.stringify(trust));
   });
 
   it('reports how much it trusts an ordinary cut-out, far inside the threshold', async () => {
     const photo = await makeProductPhoto({ seed: 12, width: 900, height: 700, kind: 'mug' });
     const { cutout } = await segment(await prepare(photo.jpeg));
-    assert.ok((cutout.meta as { strayShare: number }).strayShare < 0.1, JSON.stringify(cutout.meta));
+    const meta = cutout.meta as { trust: MatteTrust; method: string; model: string | null; licence: string };
+    assert.ok(meta.trust.score >= 0.9 && meta.trust.verdict === 'trusted', JSON.stringify(meta.trust));
+    assert.ok(meta.trust.measures.strayShare! < 0.1, JSON.stringify(meta.trust));
+    assert.deepEqual([meta.method, meta.model, meta.licence], ['classical', null, 'built-in (no model)'], 'the cut-out says what made it');
   });
 
   it('keeps a backdrop-coloured label inside the product, and opens a see-through handle', async () => {

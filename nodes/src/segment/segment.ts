@@ -5,8 +5,10 @@ import { classicalMatte, NoProductError } from './classical-segmenter';
 import { cropRgba, cutoutRegion, featherAlpha, type Unmixing } from '../image/cutout';
 import { MODEL_CONFIG_HINT, modelFingerprint, resolveModel } from '../models/model-registry';
 import { onnxMatte, type SegmentationModel } from './onnx-matte';
+import { judgeMatte, untrustedMessage, type MatteTrust } from './matte-trust';
 import { loadImage, storeImage } from '../image/image-artifacts';
 import type { RawImage } from '../image/raw-image';
+import type { CutoutMethod } from '@studioflow/runtime/graph';
 
 export const segmentNode = defineNode({
   type: 'segment',
@@ -37,9 +39,12 @@ export const segmentNode = defineNode({
     shadowTolerance: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'How much neutral darkening of the backdrop counts as shadow (share of its lightness)' }),
     holes: Type.Union([Type.Literal('auto'), Type.Literal('fill')], { default: 'auto', description: 'auto: enclosed backdrop-coloured areas (a mug handle) become transparent' }),
     feather: Type.Number({ minimum: 0, maximum: 16, default: 1, description: 'Extra edge softening in px' }),
-    trustCheck: Type.Union([Type.Literal('fail'), Type.Literal('off')], {
+    trustCheck: Type.Union([Type.Literal('fail'), Type.Literal('review'), Type.Literal('off')], {
       default: 'fail',
-      description: 'fail: when the built-in cut-out left out much of what looks like product (a busy backdrop, a product close to its colours), the node fails and the run is refunded instead of delivering a broken shot',
+      description: 'What a doubtful cut-out does (pieces, an outline that follows no edge, a half-transparent matte, product left out). '
+        + 'fail: the node fails with the reason and the run is refunded instead of delivering a broken shot; '
+        + 'review: the cut-out goes on marked doubtful, and a human review node set to park on doubtful cut-outs stops the run there; '
+        + 'off: no check (the trust figures are still reported)',
     }),
   }),
   cacheable: true,
@@ -51,8 +56,9 @@ export const segmentNode = defineNode({
 
     let alpha = meaningfulAlpha(img);
     let unmix: Unmixing | undefined;
-    let method = 'alpha';
+    let madeBy: CutoutMethod = { method: 'alpha', model: null, licence: 'the photo\'s own transparency' };
     let stats: Record<string, unknown> = {};
+    let trust: MatteTrust | undefined;
     if (!alpha) {
       const requested = params.method;
       // The plan placed the node for a model (ctx.model) when the shared model configuration has one.
@@ -64,17 +70,22 @@ export const segmentNode = defineNode({
         ctx.progress(0.2, `running ${modelId}`);
         const matte = await useModel(ctx.models, modelId, (model: SegmentationModel) => onnxMatte(img, model, ctx.log));
         alpha = matte.alpha;
-        method = 'onnx';
+        madeBy = { method: 'onnx', model: matte.stats.model, licence: matte.stats.licence };
         stats = matte.stats;
+        // The built-in matte is cheap beside a model: where it finds a product, how far the two agree is one more figure.
+        const second = await classicalMatte(img, { sensitivity: params.sensitivity, shadowTolerance: params.shadowTolerance, holes: params.holes }).catch(() => undefined);
+        trust = await judgeMatte({ image: img, alpha, otherAlpha: second?.alpha });
       } else {
         const matte = await classical(img, params);
-        if (matte.stats.strayShare > UNTRUSTED_STRAY_SHARE && params.trustCheck !== 'off') throw new PermanentNodeError(untrustedCutoutMessage(matte.stats.strayShare));
         alpha = matte.alpha;
         unmix = { foreground: matte.foreground, backdrop: matte.backdrop };
-        method = 'classical';
+        madeBy = { method: 'classical', model: null, licence: 'built-in (no model)' };
         stats = matte.stats;
+        trust = await judgeMatte({ image: img, alpha, strayShare: matte.stats.strayShare });
       }
+      if (trust.verdict === 'doubtful' && params.trustCheck === 'fail') throw new PermanentNodeError(untrustedMessage(trust, madeBy.method));
     }
+    const method = madeBy.method;
     ctx.signal.throwIfAborted();
     ctx.progress(0.6, 'cutting out');
 
@@ -87,11 +98,20 @@ export const segmentNode = defineNode({
     const productFraction = (found.product.width * found.product.height) / (W * H);
     // The full-frame mask costs a PNG encode: skipped when nothing in the run uses it.
     const [cutout, mask] = await Promise.all([
-      storeImage(ctx, cut, 'photo', { bbox: found.region, productBbox: found.product, sourceSize: { width: W, height: H }, method, ...stats }),
+      storeImage(ctx, cut, 'photo', {
+        bbox: found.region,
+        productBbox: found.product,
+        sourceSize: { width: W, height: H },
+        ...workingScaleOf(inputs.image.meta, W, H),
+        ...stats,
+        ...madeBy,
+        ...(trust ? { trust } : {}),
+      }),
       ctx.wants('mask')
         ? storeImage(ctx, { data: Buffer.from(alpha.buffer, alpha.byteOffset, alpha.length), width: W, height: H, channels: 1 }, 'flat', {
           channels: 1,
-          method,
+          ...madeBy,
+          ...(trust ? { trust } : {}),
           productBbox: found.product,
           productBoxFraction: productFraction,
         })
@@ -116,17 +136,13 @@ function placeSegment(params: { method?: string; model?: string }): NodePlacemen
 }
 
 /**
- * Inside the product's box, what stands out from the backdrop but was left out of the cut-out, as a
- * share of the cut-out: at most 6 % over 200 generated photos (a mug's handle gap, a shoe's sole
- * shadow); more than half on a real photo whose matte lost most of the product.
+ * The segmented image's size over the photo's as uploaded (below 1 when input-image reduced it), so
+ * the composite can tell enlarging the photo from enlarging its working copy.
  */
-const UNTRUSTED_STRAY_SHARE = 0.2;
-
-/** What the seller and the engineer read when the built-in cut-out is refused: what went wrong, what to do. */
-function untrustedCutoutMessage(strayShare: number): string {
-  return `the cut-out can't be trusted: within the product's bounding box, an area ${Math.round(strayShare * 100)} % the size of the cut-out `
-    + 'looks like product but was left out. The background is probably too busy, or too close to the product\'s colours, for the '
-    + `built-in cut-out: shoot on a plainer background, or configure a segmentation model (${MODEL_CONFIG_HINT}).`;
+function workingScaleOf(meta: Record<string, unknown> | undefined, W: number, H: number): { workingScale?: number } {
+  const ow = meta?.originalWidth, oh = meta?.originalHeight;
+  if (typeof ow !== 'number' || typeof oh !== 'number' || ow <= 0 || oh <= 0) return {};
+  return { workingScale: Math.round((Math.max(W, H) / Math.max(ow, oh)) * 1e4) / 1e4 };
 }
 
 async function classical(img: RawImage, params: { sensitivity: number; shadowTolerance: number; holes: 'auto' | 'fill' }) {

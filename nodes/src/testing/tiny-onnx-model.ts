@@ -55,3 +55,29 @@ export function thresholdAt(edge: number, steepness: number, mean: number[], std
   const k = -steepness / A;
   return { k, b: -k * (edge * A - B) };
 }
+
+/**
+ * A stand-in upscaler: ONNX Resize (linear) by `scale` on a [1,3,H,W] input of any size, so the
+ * upscale node's whole path (registry preset, GPU pool, tensors, alpha) runs without weights.
+ */
+export function tinyUpscalerModel(o: { scale: number; inputName?: string; outputName?: string }): Buffer {
+  const inputName = o.inputName ?? 'input';
+  const outputName = o.outputName ?? 'output';
+  const tensorInfo = (name: string, dims: Array<number | string>) => ({
+    name,
+    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'studioflow-test',
+    opsetImport: [{ domain: '', version: 18 }],
+    graph: {
+      name: 'tiny-upscaler',
+      node: [{ opType: 'Resize', input: [inputName, '', 'scales'], output: [outputName], attribute: [{ name: 'mode', type: onnx.AttributeProto.AttributeType.STRING, s: Buffer.from('linear') }] }],
+      initializer: [{ name: 'scales', dataType: onnx.TensorProto.DataType.FLOAT, dims: [4], floatData: [1, 1, o.scale, o.scale] }],
+      input: [tensorInfo(inputName, [1, 3, 'H', 'W'])],
+      output: [tensorInfo(outputName, [1, 3, 'H2', 'W2'])],
+    },
+  });
+  return Buffer.from(onnx.ModelProto.encode(model).finish());
+}

@@ -8,7 +8,11 @@ export interface ArtifactRef {
   bytes: number;
   width?: number;
   height?: number;
-  /** Free-form facts a node wants downstream nodes to see (bbox, channels, ...). */
+  /**
+   * Free-form facts a node wants downstream nodes to see (bbox, channels, ...). By convention
+   * `trust: { verdict: 'trusted' | 'doubtful', ... }` marks a result a person should check: a human
+   * review node with `park: doubtful` parks only for those.
+   */
   meta?: Record<string, unknown>;
 }
 

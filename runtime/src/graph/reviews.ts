@@ -95,10 +95,21 @@ export interface ReviewItem {
   candidates: ReviewCandidate[];
   /** A retry gate's attempts so far. */
   attempts?: ReviewGateAttempt[];
+  /** Results upstream marked doubtful (meta.trust), e.g. a cut-out the segment node doubts: why the run parked. */
+  doubts?: ReviewDoubt[];
   /** Upstream nodes whose params a retry may change, nearest first. */
   adjustable: AdjustableNode[];
   /** The node a retry re-runs from when the decision names none. */
   defaultRerunFrom: string | null;
+}
+
+/** A doubtful upstream result shown to the reviewer: the image itself and the reason in plain words. */
+export interface ReviewDoubt {
+  nodeId: string;
+  port: string;
+  image: ReviewImage;
+  reason: string;
+  score: number;
 }
 
 /** One decision as the audit trail keeps it. */

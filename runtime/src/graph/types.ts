@@ -124,6 +124,7 @@ export type ProblemCode =
   | 'duplicate_input'
   | 'missing_input'
   | 'cycle'
+  | 'unreviewed_doubt'
   | 'empty_graph';
 
 export interface GraphProblem {

@@ -208,7 +208,44 @@ export function validateWithParams(
     problems.push(...gateProblems(id, params, graph.edges, (n) => checkedParams.get(n), checkValue));
   }
 
+  if (!cycle) problems.push(...unreviewedDoubts(checkedParams, nodes, graph.edges));
+
   return { ok: problems.length === 0, problems, params: checkedParams };
+}
+
+/**
+ * A node set to hand doubtful results to a person (`trustCheck: review`, e.g. segment) needs a node
+ * that parks for review downstream; without one, a doubtful result would be delivered unchecked.
+ */
+function unreviewedDoubts(
+  params: ReadonlyMap<string, Record<string, unknown>>,
+  nodes: ReadonlyMap<string, NodeTypeDescriptor | undefined>,
+  edges: GraphDoc['edges'],
+): GraphProblem[] {
+  const problems: GraphProblem[] = [];
+  for (const [id, values] of params) {
+    if (values.trustCheck !== 'review') continue;
+    const seen = new Set([id]);
+    const queue = [id];
+    let reviewed = false;
+    while (queue.length && !reviewed) {
+      const from = queue.shift()!;
+      for (const e of edges) {
+        if (e.source !== from || seen.has(e.target)) continue;
+        seen.add(e.target);
+        if (nodes.get(e.target)?.parks) reviewed = true;
+        queue.push(e.target);
+      }
+    }
+    if (!reviewed) {
+      problems.push({
+        code: 'unreviewed_doubt',
+        nodeId: id,
+        message: `${id} sends doubtful results on for review (trustCheck: review), but no human review node follows it: add one, or use trustCheck fail`,
+      });
+    }
+  }
+  return problems;
 }
 
 function names(ports: readonly PortSpec[]): string {

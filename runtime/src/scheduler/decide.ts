@@ -1,4 +1,4 @@
-import type { PortValue, PortValues } from '../contract/values';
+import { isArtifactRef, type PortValue, type PortValues } from '../contract/values';
 import type { Decision, SchedulerEvent } from './events';
 import { descendantsOf, isUpstreamOf, type RunPlan } from './plan';
 import { adjustedValues, gateParams, gateReport, nextAttemptParams, readScore, retryScope, type GateReport } from './retry-gate';
@@ -136,6 +136,10 @@ function dispatch(plan: RunPlan, snap: RunSnapshot, nodeId: string, decisions: D
   const params = snap.nodes[nodeId].params;
   if (plan.nodes[nodeId].gate) return passOrRetry(plan, snap, nodeId, decisions);
   if (plan.nodes[nodeId].parks) {
+    if (!needsReview(plan, snap, nodeId)) {
+      snap.nodes[nodeId] = { state: 'queued', generation, ...(params ? { params } : {}) };
+      return succeed(plan, snap, decisions, nodeId, reviewOutputs(plan, snap, nodeId, PASSED_WITHOUT_REVIEW));
+    }
     // A review parks here: no job, no worker held, until review_decided arrives.
     snap.nodes[nodeId] = { state: 'awaiting_review', generation, ...(params ? { params } : {}) };
     decisions.push({ kind: 'node_state', nodeId, state: 'awaiting_review' });
@@ -227,6 +231,35 @@ function redrive(plan: RunPlan, snap: RunSnapshot, decisions: Decision[], reason
     decisions.push({ kind: 'node_state', nodeId: id, state: 'pending' });
   }
   dispatchReady(plan, snap, decisions);
+}
+
+export const PASSED_WITHOUT_REVIEW = 'passed without review: nothing doubtful reached it';
+
+/**
+ * A review node parks always, or with `park: doubtful` only when a result upstream of it carries a
+ * doubtful verdict (ArtifactRef meta.trust.verdict, e.g. a cut-out the segment node doubts): the
+ * review usually sits after the composite, where the doubtful cut-out shows in the shot.
+ */
+function needsReview(plan: RunPlan, snap: RunSnapshot, nodeId: string): boolean {
+  if (effectiveParams(plan, snap, nodeId).park !== 'doubtful') return true;
+  return upstreamOf(plan, nodeId).some((id) => Object.values(snap.nodes[id].outputs ?? {}).some(isDoubtful));
+}
+
+function isDoubtful(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(isDoubtful);
+  return isArtifactRef(value) && (value.meta?.trust as { verdict?: unknown } | undefined)?.verdict === 'doubtful';
+}
+
+function upstreamOf(plan: RunPlan, nodeId: string): string[] {
+  const seen = new Set<string>();
+  const queue = [...plan.nodes[nodeId].upstream];
+  while (queue.length) {
+    const id = queue.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    queue.push(...plan.nodes[id].upstream);
+  }
+  return [...seen];
 }
 
 /** A review node passes its inputs through to same-named outputs and reports the decision. */

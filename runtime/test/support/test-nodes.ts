@@ -81,7 +81,7 @@ export function testCatalog(log: ExecutionLog = { calls: [] }, delayMs = 0, cach
         { name: 'value', type: 'report' },
         { name: 'decision', type: 'review-decision' },
       ],
-      params: Type.Object({}),
+      params: Type.Object({ park: Type.Union([Type.Literal('always'), Type.Literal('doubtful')], { default: 'always' }) }),
       cacheable: false,
       parks: true,
       async run() {

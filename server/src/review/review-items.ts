@@ -7,6 +7,7 @@ import {
   type ReviewGateAttempt,
   type NodeTypeDescriptor,
   type ReviewCandidate,
+  type ReviewDoubt,
   type ReviewImage,
   type ReviewItem,
 } from '@studioflow/runtime/graph';
@@ -52,6 +53,7 @@ export function reviewItem(row: ParkedRow, nodes: Map<string, RunNodeRow>, descr
   const dueAt = since + slaMinutes * 60_000;
   const candidates = candidatesOf(row, nodes, descriptors, sign);
   const attempts = isGate ? gateAttempts(nodes.get(row.node_id)?.outputs) : undefined;
+  const doubts = doubtsOf(plan, nodes, row.node_id, sign);
   return {
     runId: row.run_id,
     shootId: row.run_id,
@@ -68,6 +70,7 @@ export function reviewItem(row: ParkedRow, nodes: Map<string, RunNodeRow>, descr
     original: firstImage(row.seed_inputs, sign),
     candidates,
     ...(attempts ? { attempts } : {}),
+    ...(doubts.length ? { doubts } : {}),
     adjustable: adjustableNodes(plan, nodes, descriptors, row.node_id),
     defaultRerunFrom: defaultRerunFrom(plan, row.node_id, params),
   };
@@ -192,6 +195,22 @@ function gateInstructions(params: Record<string, unknown>, attempts: ReviewGateA
   const n = attempts.length;
   return `The quality check stayed below ${String(params.threshold)} after ${n} attempt${n === 1 ? '' : 's'}. `
     + 'Approve the candidate if the product is unchanged and the shot is usable, retry with other params, or reject (the shoot is refunded).';
+}
+
+/** Upstream outputs marked doubtful (meta.trust.verdict), nearest node first: what the reviewer must judge. */
+function doubtsOf(plan: RunPlan, nodes: Map<string, RunNodeRow>, nodeId: string, sign: SignUrl): ReviewDoubt[] {
+  const out: ReviewDoubt[] = [];
+  for (const id of ancestorsOf(plan, nodeId)) {
+    // One per node: its outputs share the verdict (segment's cut-out and mask); the cut-out shows it best.
+    const doubtful = Object.entries(nodes.get(id)?.outputs ?? {}).filter(
+      (e): e is [string, ArtifactRef] => isArtifactRef(e[1]) && (e[1].meta?.trust as { verdict?: unknown } | undefined)?.verdict === 'doubtful',
+    );
+    const [port, value] = doubtful.find(([p]) => p === 'cutout') ?? doubtful[0] ?? [];
+    if (!port || !value) continue;
+    const trust = value.meta?.trust as { reason?: unknown; score?: unknown };
+    out.push({ nodeId: id, port, image: image(value, sign), reason: typeof trust.reason === 'string' ? trust.reason : '', score: typeof trust.score === 'number' ? trust.score : 0 });
+  }
+  return out;
 }
 
 function firstImage(seedInputs: Record<string, Record<string, unknown>>, sign: SignUrl): ReviewImage | null {

@@ -17,7 +17,7 @@ import type { ArtifactStore } from '@studioflow/runtime/artifacts';
 import { claimBeforeStoring } from '@studioflow/runtime/retention';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import type { ArtifactRef, NodeCatalog } from '@studioflow/runtime/contract';
-import { checkParams, isArtifactRef, type ShootDownloads, type ShootExtras } from '@studioflow/runtime/graph';
+import { checkParams, cutoutProvenance, isArtifactRef, type ShootDownloads, type ShootExtras } from '@studioflow/runtime/graph';
 import { startRun } from '@studioflow/runtime/runs';
 import { nodesTakingSeed, GraphInvalidError, TERMINAL_RUN, type RunPlan, type RunStatus } from '@studioflow/runtime/scheduler';
 import { InsufficientCreditsError, ReplayUnavailableError } from '@studioflow/runtime/store';
@@ -318,6 +318,7 @@ export class ShootsService {
     };
     const original = artifactOf('input-image', 'image');
     const cutout = artifactOf('segment', 'cutout');
+    const madeBy = cutout && cutoutProvenance(cutout.meta);
     const finished = run.status === 'completed';
     const downloads: ShootDownloads = {};
     if (finished && results.jpeg) downloads.jpeg = results.jpeg;
@@ -326,6 +327,7 @@ export class ShootsService {
     return {
       templateName: summary?.templateName ?? null,
       ...(original ? { original: this.urls.url(original.hash, run.tenantId) } : {}),
+      ...(madeBy ? { cutout: madeBy } : {}),
       downloads,
       refundedCredits: summary?.refundedCredits ?? 0,
     };
@@ -403,3 +405,4 @@ function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(value ?? null);
 }
+

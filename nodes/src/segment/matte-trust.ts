@@ -1,0 +1,234 @@
+import sharp from 'sharp';
+import { boxBlur, labelComponents } from '../image/mask-ops';
+import { rawInput, type RawImage } from '../image/raw-image';
+
+/**
+ * How far a matte (classical or model) can be trusted, judged from the photo and the alpha alone.
+ * Each measure maps to a sub-score in [0,1] (1 = looks like a sound cut-out); the trust score is
+ * their product, and the reason a seller reads is the weakest measure.
+ */
+export interface MatteTrust {
+  /** 0..1; below TRUST_THRESHOLD the cut-out is not delivered unchecked. */
+  score: number;
+  verdict: 'trusted' | 'doubtful';
+  /** The measure that set the score, in plain words (empty when trusted). */
+  reason: string;
+  measures: TrustMeasures;
+}
+
+export interface TrustMeasures {
+  /** Share of the image the product covers. */
+  coverage: number;
+  /** Pieces of the cut-out larger than 2 % of it. */
+  fragments: number;
+  /** Share of the cut-out outside its largest piece. */
+  fragmentShare: number;
+  /** Share of the photo's border the cut-out runs along. */
+  borderContact: number;
+  /** Share of the outline where the photo changes colour across it (the outline follows a real edge). */
+  edgeAgreement: number;
+  /** Half-transparent pixels (alpha 32-223) as a share of the product's area: a unsure matte is soft everywhere. */
+  softShare: number;
+  /** The classical matte's own figure: what looks like product inside its box but was left out. */
+  strayShare?: number;
+  /** IoU with a second method's matte, when both ran. */
+  agreement?: number;
+}
+
+export const TRUST_THRESHOLD = 0.5;
+
+/** Longest side of the copy the measures are taken on: outline and pieces show at this size. */
+const ANALYSIS_SIDE = 256;
+
+export interface TrustInput {
+  image: RawImage;
+  /** Full-resolution alpha, one byte per pixel. */
+  alpha: Uint8Array;
+  strayShare?: number;
+  /** Full-resolution alpha of a second method, for agreement. */
+  otherAlpha?: Uint8Array;
+}
+
+export async function judgeMatte({ image, alpha, strayShare, otherAlpha }: TrustInput): Promise<MatteTrust> {
+  const { width: W, height: H } = image;
+  const scale = Math.min(1, ANALYSIS_SIDE / Math.max(W, H));
+  const w = Math.max(1, Math.round(W * scale));
+  const h = Math.max(1, Math.round(H * scale));
+  const rgb = await sharp(image.data, rawInput(image)).removeAlpha().toColourspace('srgb').resize(w, h, { fit: 'fill' }).raw().toBuffer();
+  const fg = await binaryPlane(alpha, W, H, w, h);
+
+  const area = count(fg);
+  const { fragments, fragmentShare } = pieces(fg, w, h, area);
+  const measures: TrustMeasures = {
+    coverage: round(area / (w * h)),
+    fragments,
+    fragmentShare: round(fragmentShare),
+    borderContact: round(borderContact(fg, w, h)),
+    edgeAgreement: round(edgeAgreement(rgb, fg, w, h)),
+    softShare: round(softShare(alpha)),
+    ...(strayShare !== undefined ? { strayShare: round(strayShare) } : {}),
+    ...(otherAlpha ? { agreement: round(agreement(alpha, otherAlpha)) } : {}),
+  };
+  return verdictOf(measures);
+}
+
+interface Check {
+  score: number;
+  reason: string;
+}
+
+/** Pure: the measures → score and the plain-words reason of the weakest one. */
+export function verdictOf(m: TrustMeasures): MatteTrust {
+  // On a tie the first named wins: a half-transparent matte explains the rest (a wrong normalisation).
+  const checks: Check[] = [
+    { score: ramp(m.softShare, 0.25, 0.5), reason: 'much of the cut-out is half-transparent: the matte could not tell product from background' },
+    { score: m.coverage < 0.002 ? 0 : m.coverage > 0.98 ? 0 : 1, reason: m.coverage < 0.002 ? 'the cut-out is a speck: almost nothing was kept' : 'the cut-out covers almost the whole photo: the background was kept as product' },
+    { score: ramp(m.fragmentShare, 0.3, 0.45), reason: `the cut-out fell apart into ${m.fragments} pieces` },
+    { score: ramp(m.borderContact, 0.3, 0.55), reason: 'the cut-out runs along the photo\'s edges: part of the background was kept as product' },
+    { score: rampUp(m.edgeAgreement, 0.2, 0.5), reason: 'the cut-out\'s outline does not follow the edges in the photo: it cuts through the product or the background' },
+  ];
+  if (m.strayShare !== undefined) {
+    checks.push({ score: ramp(m.strayShare, 0.1, 0.25), reason: `within the product's bounding box, an area ${Math.round(m.strayShare * 100)} % the size of the cut-out looks like product but was left out` });
+  }
+  // Several half-bad measures together are as telling as one bad one: the score is their product.
+  const weakest = checks.reduce((a, b) => (b.score < a.score ? b : a));
+  const score = round(checks.reduce((p, c) => p * c.score, 1));
+  const verdict = score >= TRUST_THRESHOLD ? 'trusted' : 'doubtful';
+  return { score, verdict, reason: verdict === 'doubtful' ? weakest.reason : '', measures: m };
+}
+
+/** What the seller and the engineer read when a cut-out is refused: what went wrong, what to do. */
+export function untrustedMessage(trust: MatteTrust, method: string): string {
+  const hint = method === 'classical'
+    ? 'the background is probably too busy, or too close to the product\'s colours, for the built-in cut-out: install a segmentation model with '
+      + '`npx studioflow models install isnet-medium --accept-licence agpl-3.0`, or shoot on a plainer background'
+    : 'shoot on a plainer background, or check the model\'s preset (normalisation, output kind)';
+  return `the cut-out can't be trusted (trust ${trust.score.toFixed(2)} < ${TRUST_THRESHOLD}): ${trust.reason}. ${capitalise(hint)}.`;
+}
+
+/** 1 up to `good`, falling to 0 at `bad` (a measure where more is worse). */
+function ramp(value: number, good: number, bad: number): number {
+  if (value <= good) return 1;
+  if (value >= bad) return 0;
+  return 1 - (value - good) / (bad - good);
+}
+
+/** 0 up to `bad`, rising to 1 at `good` (a measure where more is better). */
+function rampUp(value: number, bad: number, good: number): number {
+  return ramp(-value, -good, -bad);
+}
+
+async function binaryPlane(alpha: Uint8Array, W: number, H: number, w: number, h: number): Promise<Uint8Array> {
+  const small = w === W && h === H ? alpha : await sharp(alpha, { raw: { width: W, height: H, channels: 1 } }).resize(w, h, { fit: 'fill' }).extractChannel(0).raw().toBuffer();
+  const out = new Uint8Array(w * h);
+  for (let i = 0; i < out.length; i++) out[i] = small[i] >= 128 ? 1 : 0;
+  return out;
+}
+
+function count(plane: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < plane.length; i++) n += plane[i];
+  return n;
+}
+
+function pieces(fg: Uint8Array, w: number, h: number, area: number): { fragments: number; fragmentShare: number } {
+  if (area === 0) return { fragments: 0, fragmentShare: 0 };
+  const { areas } = labelComponents(fg, w, h);
+  const largest = Math.max(...areas.slice(1));
+  return { fragments: areas.slice(1).filter((a) => a >= 0.02 * area).length, fragmentShare: (area - largest) / area };
+}
+
+function borderContact(fg: Uint8Array, w: number, h: number): number {
+  let on = 0;
+  for (let x = 0; x < w; x++) on += fg[x] + fg[(h - 1) * w + x];
+  for (let y = 1; y < h - 1; y++) on += fg[y * w] + fg[y * w + w - 1];
+  return on / Math.max(1, 2 * w + 2 * Math.max(0, h - 2));
+}
+
+/**
+ * Along the outline, the mean colour just inside against just outside (5 px windows): a sound cut
+ * follows a change of colour; a cut through a textured backdrop or through the product does not.
+ * The step that counts as a change is relative to the colour noise in the same windows.
+ */
+function edgeAgreement(rgb: Buffer, fg: Uint8Array, w: number, h: number): number {
+  const n = w * h;
+  const fgF = new Float32Array(n);
+  const inside = new Float32Array(n * 3);
+  const outside = new Float32Array(n * 3);
+  const colours = new Float32Array(n * 3);
+  const squares = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const f = fg[i];
+    fgF[i] = f;
+    let sq = 0;
+    for (let c = 0; c < 3; c++) {
+      const v = rgb[i * 3 + c];
+      colours[i * 3 + c] = v;
+      inside[i * 3 + c] = f ? v : 0;
+      outside[i * 3 + c] = f ? 0 : v;
+      sq += v * v;
+    }
+    squares[i] = sq;
+  }
+  const r = 2;
+  const share = boxBlur(fgF, w, h, r);
+  const inMean = boxBlur(inside, w, h, r, 3);
+  const outMean = boxBlur(outside, w, h, r, 3);
+  const mean = boxBlur(colours, w, h, r, 3);
+  const meanSq = boxBlur(squares, w, h, r);
+  let outline = 0, agreeing = 0;
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      if (!fg[i] || (fg[i - 1] && fg[i + 1] && fg[i - w] && fg[i + w])) continue;
+      const s = share[i];
+      if (s <= 0.05 || s >= 0.95) continue;
+      outline++;
+      let step = 0, m2 = 0;
+      for (let c = 0; c < 3; c++) {
+        const d = inMean[i * 3 + c] / s - outMean[i * 3 + c] / (1 - s);
+        step += d * d;
+        m2 += mean[i * 3 + c] * mean[i * 3 + c];
+      }
+      // Total variance of the window = between-sides part + within-sides part; the step must stand
+      // out from what is left inside the sides (texture, noise).
+      const total = Math.max(0, meanSq[i] - m2);
+      const between = s * (1 - s) * step;
+      const within = Math.max(0, total - between);
+      const stepLength = Math.sqrt(step);
+      if (stepLength >= 12 && between >= 1.5 * within) agreeing++;
+    }
+  }
+  return outline ? agreeing / outline : 0;
+}
+
+function softShare(alpha: Uint8Array): number {
+  let soft = 0, product = 0;
+  for (let i = 0; i < alpha.length; i++) {
+    const a = alpha[i];
+    if (a >= 32) {
+      product++;
+      if (a <= 223) soft++;
+    }
+  }
+  return product ? soft / product : 0;
+}
+
+function agreement(a: Uint8Array, b: Uint8Array): number {
+  let both = 0, either = 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i] >= 128, y = b[i] >= 128;
+    if (x && y) both++;
+    if (x || y) either++;
+  }
+  return either ? both / either : 1;
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
