@@ -129,6 +129,11 @@ export class MaxFlow {
         } else if (tree[j] !== t) {
           bridge = t === SOURCE ? a : a ^ 1;
           break;
+        } else if (stamp[j] <= stamp[i] && dist[j] > dist[i]) {
+          // j is farther from its root than through i: shorter paths make later augmentations cheaper.
+          parent[j] = a ^ 1;
+          stamp[j] = stamp[i];
+          dist[j] = dist[i] + 1;
         }
       }
       if (bridge === NONE) {
@@ -139,8 +144,8 @@ export class MaxFlow {
       time++;
       this.augment(bridge, orphans);
       // Adoption: every orphan finds a new parent in its tree or becomes free.
-      while (orphans.length) {
-        const o = orphans.pop()!;
+      for (let q = 0; q < orphans.length; q++) {
+        const o = orphans[q];
         const ot = tree[o];
         let best = NONE, bestDist = INFINITE_DISTANCE;
         for (let a = first[o]; a !== NONE; a = next[a]) {
@@ -196,6 +201,7 @@ export class MaxFlow {
         tree[o] = FREE;
         parent[o] = NONE;
       }
+      orphans.length = 0;
     }
     return this.flow;
   }
