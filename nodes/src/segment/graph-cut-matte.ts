@@ -4,12 +4,15 @@ import { MaxFlow } from './max-flow';
 /**
  * GrabCut-style product/backdrop separation on a small copy of the photo, for backdrops the smooth
  * border model cannot explain (wood, cloth, foliage, clutter):
- * 1. A product prior per pixel: how rare its colour is along the border (saliency), what the
- *    smooth backdrop model says where it fits, and a centre prior (sellers frame the product).
- * 2. Alternately fit colour models (smoothed 16³ RGB histograms) to the current product and
- *    backdrop, and cut the grid by min-cut with contrast-sensitive smoothness (8-neighbourhood).
- * 3. Product vs prop: keep the salient component nearest the centre and other parts of
- *    comparable size; fill enclosed holes unless they look like backdrop (a see-through handle).
+ * 1. A product prior per pixel (saliency): how rare its colour is along the border, how high a
+ *    barrier separates it from the border (minimum barrier distance), what the smooth backdrop
+ *    model says where it fits, and a centre prior (sellers frame the product).
+ * 2. GrabCut's rectangle around the salient part nearest the centre (Otsu level); outside it is
+ *    backdrop. Alternately fit colour models (smoothed 16³ RGB histograms) to product and
+ *    backdrop and cut the grid by min-cut with contrast-sensitive smoothness (8-neighbourhood);
+ *    widen the rectangle where the product presses against it.
+ * 3. Product vs prop: keep the component nearest the centre and parts of comparable size; fill
+ *    enclosed holes unless they look like backdrop (a see-through handle).
  */
 
 export interface CutInput {
@@ -42,12 +45,11 @@ const SCALE = 16;
 /** Smoothness weight (GrabCut's γ). */
 const GAMMA = 40;
 const MAX_ITERATIONS = 3;
+
 /** How often the rectangle may widen where the product presses against it. */
 const MAX_GROWS = 3;
 /** The rectangle always spans the frame's middle: from this share of each side to its mirror. */
 const CENTRE_SPAN = 0.3;
-/** Prior above which a pixel counts as salient when placing the rectangle. */
-const SALIENT = 0.4;
 /** The rectangle's margin around the salient part, as a share of the longest side. */
 const RECT_MARGIN = 0.06;
 /** Weight of the location prior against the colour models (nats per nat). */
@@ -120,7 +122,7 @@ function borderFrame(w: number, h: number, strip: number): Uint8Array {
  * along the border is the saliency: a backdrop's texture repeats along the frame, the product's
  * colours do not. The smooth backdrop model's evidence and the plain matte are used where present.
  */
-export function productPrior(input: CutInput, bins: Uint16Array, border: Uint8Array): Float32Array {
+function productPrior(input: CutInput, bins: Uint16Array, border: Uint8Array): Float32Array {
   const { width: w, height: h, backdropEvidence, initial } = input;
   const n = w * h;
   const borderHist = new Float32Array(BINS);
@@ -151,7 +153,7 @@ export function productPrior(input: CutInput, bins: Uint16Array, border: Uint8Ar
   return prior;
 }
 
-/** Inside the rectangle the saliency prior leans the cut (0.2–0.8); the border frame leans backdrop. */
+/** The saliency prior as a probability centred on its Otsu level; the border frame leans backdrop. */
 function locationPrior(prior: Float32Array, border: Uint8Array, level: number): Float32Array {
   const out = new Float32Array(prior.length);
   for (let i = 0; i < prior.length; i++) out[i] = (1 / (1 + Math.exp(-PRIOR_SLOPE * (prior[i] - level)))) * (border[i] ? 0.6 : 1);
