@@ -46,7 +46,10 @@ export async function classicalMatte(img: RawImage, opts: ClassicalOptions): Pro
   if (a.fg && plainBackdropTrusted(a)) return finish(img, a, a.fg, 'plain-backdrop', a.strayShare);
   const cut = refineByGraphCut(a);
   if (!cut) throw new NoProductError('no product found: nothing stands out from the backdrop');
-  return finish(img, a, cut.mask, 'graph-cut', cut.strayShare);
+  // Where the smooth backdrop model fits, what stands out from it but was left out still counts:
+  // the cut may have missed product parts it never labelled (dark parts on a pale half).
+  const leftOut = backdropFits(a.model) ? strayPixels(cut.mask, a.dist, a.threshold) / Math.max(1, countSet(cut.mask)) : 0;
+  return finish(img, a, cut.mask, 'graph-cut', Math.max(cut.strayShare, leftOut));
 }
 
 /**
