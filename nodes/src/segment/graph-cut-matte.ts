@@ -47,7 +47,7 @@ const GAMMA = 40;
 const MAX_ITERATIONS = 3;
 
 /** How often the rectangle may widen where the product presses against it. */
-const MAX_GROWS = 3;
+const MAX_GROWS = 1;
 /** The rectangle always spans the frame's middle: from this share of each side to its mirror. */
 const CENTRE_SPAN = 0.3;
 /** The rectangle's margin around the salient part, as a share of the longest side. */
