@@ -45,6 +45,12 @@ const BINS = LEVELS * LEVELS * LEVELS * 2;
 const SCALE = 16;
 /** Smoothness weight (GrabCut's γ). */
 const GAMMA = 40;
+/**
+ * A constant lean towards product inside the rectangle (nats per pixel): min-cuts favour short
+ * outlines and would otherwise shrink onto the strongest inner contour (a cup's rim, the lit half
+ * of a fruit) rather than the product's outline.
+ */
+const BALLOON = 2;
 const MAX_ITERATIONS = 3;
 
 /** How often the rectangle may widen where the product presses against it. */
@@ -379,7 +385,7 @@ function cut(w: number, h: number, bins: Uint16Array, fg: Float32Array, bg: Floa
     }
     const p = Math.min(0.97, Math.max(0.03, prior[i]));
     const asProduct = fg[bins[i]] - PRIOR_WEIGHT * Math.log(p);
-    const asBackdrop = bg[bins[i]] - PRIOR_WEIGHT * Math.log(1 - p);
+    const asBackdrop = bg[bins[i]] - PRIOR_WEIGHT * Math.log(1 - p) + BALLOON;
     const m = Math.min(asProduct, asBackdrop);
     g.addTerminal(i, Math.round((asBackdrop - m) * SCALE), Math.round((asProduct - m) * SCALE));
   }
