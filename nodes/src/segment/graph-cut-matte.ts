@@ -51,6 +51,8 @@ const GAMMA = 40;
  * of a fruit) rather than the product's outline.
  */
 const BALLOON = 2;
+/** Above this share of the rectangle filled with product, the balloon leaked: cut again without it. */
+const MAX_FILL = 0.9;
 const MAX_ITERATIONS = 3;
 
 /** How often the rectangle may widen where the product presses against it. */
@@ -86,23 +88,34 @@ export function graphCutMatte(input: CutInput): CutResult {
   rect.y0 = Math.min(rect.y0, Math.round(h * CENTRE_SPAN)), rect.y1 = Math.max(rect.y1, Math.round(h * (1 - CENTRE_SPAN)));
   const location = locationPrior(prior, border, level);
   const edges = smoothnessWeights(rgb, w, h);
-  // As in GrabCut, the first product colour model is the whole rectangle's.
-  let labels: Uint8Array = rectMask(rect, w, h);
-  let iterations = 0;
-  for (let grow = 0; ; grow++) {
-    const outside = rectMask(rect, w, h);
-    for (let i = 0; i < n; i++) outside[i] ^= 1;
-    for (let k = 0; k < MAX_ITERATIONS; k++, iterations++) {
-      const fgModel = colourModel(bins, labels, 1);
-      const bgModel = colourModel(bins, labels, 0, border);
-      const next = cut(w, h, bins, fgModel, bgModel, location, outside, edges);
-      const changed = differing(labels, next);
-      labels = next;
-      if (changed < n * 0.003) break;
+  const grabCut = (balloon: number) => {
+    const r = { ...rect };
+    // As in GrabCut, the first product colour model is the whole rectangle's.
+    let labels: Uint8Array = rectMask(r, w, h);
+    let iterations = 0;
+    for (let grow = 0; ; grow++) {
+      const outside = rectMask(r, w, h);
+      for (let i = 0; i < n; i++) outside[i] ^= 1;
+      for (let k = 0; k < MAX_ITERATIONS; k++, iterations++) {
+        const fgModel = colourModel(bins, labels, 1);
+        const bgModel = colourModel(bins, labels, 0, border);
+        const next = cut(w, h, bins, fgModel, bgModel, location, outside, edges, balloon);
+        const changed = differing(labels, next);
+        labels = next;
+        if (changed < n * 0.003) break;
+      }
+      // A product pressed against a side of the rectangle that is not the frame's was cut short there: widen that side.
+      if (grow >= MAX_GROWS || !widen(r, keepProduct(labels, w, h), w, h, margin)) break;
     }
-    // A product pressed against a side of the rectangle that is not the frame's was cut short there: widen that side.
-    if (grow >= MAX_GROWS || !widen(rect, keepProduct(labels, w, h), w, h, margin)) break;
+    return { labels, iterations, fill: rectFill(labels, r, w) };
+  };
+  let run = grabCut(BALLOON);
+  // Ballooned into the backdrop: the cut fills the rectangle instead of following an outline.
+  if (run.fill > MAX_FILL) {
+    const tight = grabCut(0);
+    run = { ...tight, iterations: run.iterations + tight.iterations };
   }
+  const { labels, iterations } = run;
   const bgModel = colourModel(bins, labels, 0, border);
   const fgModel = colourModel(bins, labels, 1);
   const kept = keepProduct(labels, w, h);
@@ -240,6 +253,13 @@ function widen(r: Rect, mask: Uint8Array, w: number, h: number, step: number): b
 
 interface Rect { x0: number; y0: number; x1: number; y1: number }
 
+/** Share of the rectangle that is product. */
+function rectFill(mask: Uint8Array, r: Rect, w: number): number {
+  let on = 0;
+  for (let y = r.y0; y <= r.y1; y++) for (let x = r.x0; x <= r.x1; x++) on += mask[y * w + x];
+  return on / ((r.x1 - r.x0 + 1) * (r.y1 - r.y0 + 1));
+}
+
 function boxOf(mask: Uint8Array, w: number, h: number, margin: number): Rect | null {
   let x0 = w, y0 = h, x1 = -1, y1 = -1;
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
@@ -375,7 +395,7 @@ function smoothnessWeights(rgb: Uint8Array, w: number, h: number): Smoothness {
  * One min-cut: source = product. A pixel pays its product cost on the sink arc, its backdrop cost
  * on the source arc; outside the rectangle product is ruled out.
  */
-function cut(w: number, h: number, bins: Uint16Array, fg: Float32Array, bg: Float32Array, prior: Float32Array, outside: Uint8Array, e: Smoothness): Uint8Array {
+function cut(w: number, h: number, bins: Uint16Array, fg: Float32Array, bg: Float32Array, prior: Float32Array, outside: Uint8Array, e: Smoothness, balloon: number): Uint8Array {
   const n = w * h;
   const g = new MaxFlow(n, n * 4);
   for (let i = 0; i < n; i++) {
@@ -385,7 +405,7 @@ function cut(w: number, h: number, bins: Uint16Array, fg: Float32Array, bg: Floa
     }
     const p = Math.min(0.97, Math.max(0.03, prior[i]));
     const asProduct = fg[bins[i]] - PRIOR_WEIGHT * Math.log(p);
-    const asBackdrop = bg[bins[i]] - PRIOR_WEIGHT * Math.log(1 - p) + BALLOON;
+    const asBackdrop = bg[bins[i]] - PRIOR_WEIGHT * Math.log(1 - p) + balloon;
     const m = Math.min(asProduct, asBackdrop);
     g.addTerminal(i, Math.round((asBackdrop - m) * SCALE), Math.round((asProduct - m) * SCALE));
   }
