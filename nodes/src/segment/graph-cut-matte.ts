@@ -53,7 +53,7 @@ const GAMMA = 40;
 const BALLOON = 2;
 /** Above this share of the rectangle filled with product, the balloon leaked: cut again without it. */
 const MAX_FILL = 0.9;
-const MAX_ITERATIONS = 3;
+const MAX_ITERATIONS = 2;
 
 /** How often the rectangle may widen where the product presses against it. */
 const MAX_GROWS = 1;
