@@ -16,7 +16,9 @@
  *      cold and warm ms per image and IoU, against the built-in matte on the same photos (skipped when none is installed)
  *  13. storage-growth: bytes one white-studio shoot stores by intermediate PNG level; the artifact collector's throughput
  *  14. workers: white-studio shoots with 1 vs 2 CPU worker processes on the same Redis/PG (real API), CPU split per process
- * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models,storage-growth,workers (default all), BENCH_RUNS (default 500),
+ *  15. real-photos: the classical matte before and after the graph cut, and each configured segmentation model, on the
+ *      real photographs in bench/real-photo-set (reference masks): IoU per photo, failures, ms; the 2048 px CPU budget
+ * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models,storage-growth,workers,real-photos (default all), BENCH_RUNS (default 500),
  *      BENCH_BATCH_ITEMS (default 1000), BENCH_BATCH_TEMPLATE=tiny|white-studio (default tiny: the catalog's own template),
  *      BENCH_GEN_RUNS (default 200), BENCH_GEN_BATCHES (default 1),
  *      BENCH_REPS (default 3), BENCH_RETRY_REPS (default 7), BENCH_IOU_N (default 60), BENCH_CACHE_RERUNS (default 3), REDIS_URL,
@@ -43,6 +45,7 @@ import { imageMagickArgs } from './imagemagick';
 import type { ImageChildResult } from './image-child';
 import { runImagePath, type ImagePathResult, type OursImageResult } from './image-path';
 import { iouScene, runIouSection, type IouResult } from './iou-section';
+import { printRealPhotos, runRealPhotoSection } from './real-photo-section';
 import { runGenerationSection, type GenerationResult, type GenerationRun } from './generation-section';
 import { noopCatalog } from './noop-nodes';
 import { OursSide } from './ours-side';
@@ -62,7 +65,7 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
  * run-to-run noise of one 500-run batch on a shared 2-core machine (±10–20 %); ~2.6 s per pair.
  */
 const RETRY_REPS = Math.max(REPS, Number(process.env.BENCH_RETRY_REPS ?? 7));
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models,storage-growth,workers').split(',').map((x) => x.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models,storage-growth,workers,real-photos').split(',').map((x) => x.trim()));
 const GEN_RUNS = Math.max(1, Number(process.env.BENCH_GEN_RUNS ?? 200));
 const GC_ARTIFACTS = Math.max(100, Number(process.env.BENCH_GC_ARTIFACTS ?? 5000));
 const GC_LIVE_RUNS = Math.max(0, Number(process.env.BENCH_GC_LIVE_RUNS ?? 2000));
@@ -253,6 +256,11 @@ async function main(): Promise<void> {
     heading(`6. Segmentation quality: segment (classical) on ${IOU_N} generated photos with known masks`);
     const r = await runIouSection(IOU_N);
     printIou(r, summary);
+  }
+
+  if (SECTIONS.has('real-photos')) {
+    heading('15. Real photos: classical matte before / after the graph cut, and configured models, against reference masks');
+    printRealPhotos(await runRealPhotoSection(), summary);
   }
 
   if (SECTIONS.has('generation')) {

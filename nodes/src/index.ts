@@ -15,6 +15,8 @@ export { seedreamNode } from './generate/seedream';
 export { generateSceneNode } from './generate/generate-scene';
 export { fluxLocalNode, cogFillBackend } from './generate/flux-local';
 export { segmentNode } from './segment/segment';
+export { classicalMatte, plainBackdropMatte, NoProductError, type ClassicalOptions, type Matte } from './segment/classical-segmenter';
+export { onnxMatte, type SegmentationModel } from './segment/onnx-matte';
 export { studioCompositeNode } from './compose/studio-composite';
 export { upscaleNode } from './compose/upscale';
 export {

@@ -12,3 +12,4 @@ export { signReplicateWebhook } from '../providers/replicate-webhook';
 export * from './scene-backdrops';
 export * from './textured-product';
 export { makeZip, zipNames, type ZipEntryInput } from './zip';
+export * from './real-photos';

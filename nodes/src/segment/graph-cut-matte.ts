@@ -1,0 +1,503 @@
+import { boxBlur, labelComponents, floodFromBorder } from '../image/mask-ops';
+import { MaxFlow } from './max-flow';
+
+/**
+ * GrabCut-style product/backdrop separation on a small copy of the photo, for backdrops the smooth
+ * border model cannot explain (wood, cloth, foliage, clutter):
+ * 1. A product prior per pixel (saliency): how rare its colour is along the border, how high a
+ *    barrier separates it from the border (minimum barrier distance), what the smooth backdrop
+ *    model says where it fits, and a centre prior (sellers frame the product).
+ * 2. GrabCut's rectangle around the salient part nearest the centre (Otsu level); outside it is
+ *    backdrop. Alternately fit colour models (smoothed 16³ RGB histograms, split by local
+ *    texture) to product and backdrop and cut the grid by min-cut with contrast-sensitive
+ *    smoothness (8-neighbourhood); widen the rectangle once where the product presses against it.
+ * 3. Product vs prop: keep the component nearest the centre and parts of comparable size; fill
+ *    enclosed holes unless they look like backdrop (a see-through handle).
+ */
+
+export interface CutInput {
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+  /** Per pixel 0..1: how much the smooth backdrop model (with its shadow discount) says "product"; null when it does not fit. */
+  backdropEvidence: Float32Array | null;
+  /** The plain-backdrop matte's product mask (0/1) when it found one. */
+  initial: Uint8Array | null;
+}
+
+export interface CutResult {
+  /** 0/1 product mask at the input size. */
+  mask: Uint8Array;
+  /** Share of the frame that is product. */
+  productFraction: number;
+  /** Parts the cut marked as product but the product-vs-prop decision left out, as a share of the product. */
+  strayShare: number;
+  /** Share of the product's outline on the frame's border (a product cut by the frame, or no backdrop at all). */
+  borderContact: number;
+  iterations: number;
+}
+
+const BITS = 4;
+const LEVELS = 1 << BITS;
+/** Colour bins × 2: smooth or textured neighbourhood. */
+const BINS = LEVELS * LEVELS * LEVELS * 2;
+/** Energies (nats) → integer capacities. */
+const SCALE = 16;
+/** Smoothness weight (GrabCut's γ). */
+const GAMMA = 40;
+/**
+ * A constant lean towards product inside the rectangle (nats per pixel): min-cuts favour short
+ * outlines and would otherwise shrink onto the strongest inner contour (a cup's rim, the lit half
+ * of a fruit) rather than the product's outline.
+ */
+const BALLOON = 2;
+/** Above this share of the rectangle filled with product, the balloon leaked: cut again without it. */
+const MAX_FILL = 0.9;
+const MAX_ITERATIONS = 2;
+
+/** How often the rectangle may widen where the product presses against it. */
+const MAX_GROWS = 1;
+/** The rectangle always spans the frame's middle: from this share of each side to its mirror. */
+const CENTRE_SPAN = 0.3;
+/** The rectangle's margin around the salient part, as a share of the longest side. */
+const RECT_MARGIN = 0.06;
+/** Weight of the location prior against the colour models (nats per nat). */
+const PRIOR_WEIGHT = 0.6;
+/** How sharply the location prior turns from backdrop to product around the saliency level. */
+const PRIOR_SLOPE = 10;
+/** A capacity no cut pays: pixels outside the rectangle are backdrop. */
+const HARD = 1 << 24;
+
+export function graphCutMatte(input: CutInput): CutResult {
+  const { rgb, width: w, height: h } = input;
+  const n = w * h;
+  const bins = binIndices(rgb, n);
+  addTexture(bins, rgb, w, h);
+  const border = borderFrame(w, h, Math.max(2, Math.round(0.03 * Math.min(w, h))));
+  const prior = productPrior(input, bins, border);
+
+  // GrabCut's rectangle: around the salient part nearest the centre, with a margin; outside is backdrop.
+  const level = otsu(prior);
+  const salient = new Uint8Array(n);
+  for (let i = 0; i < n; i++) salient[i] = prior[i] > level ? 1 : 0;
+  const margin = Math.max(3, Math.round(RECT_MARGIN * Math.max(w, h)));
+  // Nothing salient (a backdrop as colourful as the product): GrabCut from the middle of the frame alone.
+  const rect = boxOf(keepProduct(salient, w, h), w, h, margin) ?? { x0: w >> 1, y0: h >> 1, x1: w >> 1, y1: h >> 1 };
+  // Sellers centre the product: the rectangle covers at least the middle of the frame.
+  rect.x0 = Math.min(rect.x0, Math.round(w * CENTRE_SPAN)), rect.x1 = Math.max(rect.x1, Math.round(w * (1 - CENTRE_SPAN)));
+  rect.y0 = Math.min(rect.y0, Math.round(h * CENTRE_SPAN)), rect.y1 = Math.max(rect.y1, Math.round(h * (1 - CENTRE_SPAN)));
+  const location = locationPrior(prior, border, level);
+  const edges = smoothnessWeights(rgb, w, h);
+  const grabCut = (balloon: number) => {
+    const r = { ...rect };
+    // As in GrabCut, the first product colour model is the whole rectangle's.
+    let labels: Uint8Array = rectMask(r, w, h);
+    let iterations = 0;
+    for (let grow = 0; ; grow++) {
+      const outside = rectMask(r, w, h);
+      for (let i = 0; i < n; i++) outside[i] ^= 1;
+      for (let k = 0; k < MAX_ITERATIONS; k++, iterations++) {
+        const fgModel = colourModel(bins, labels, 1);
+        const bgModel = colourModel(bins, labels, 0, border);
+        const next = cut(w, h, bins, fgModel, bgModel, location, outside, edges, balloon);
+        const changed = differing(labels, next);
+        labels = next;
+        if (changed < n * 0.003) break;
+      }
+      // A product pressed against a side of the rectangle that is not the frame's was cut short there: widen that side.
+      if (grow >= MAX_GROWS || !widen(r, keepProduct(labels, w, h), w, h, margin)) break;
+    }
+    return { labels, iterations, fill: rectFill(labels, r, w) };
+  };
+  let run = grabCut(BALLOON);
+  // Ballooned into the backdrop: the cut fills the rectangle instead of following an outline.
+  if (run.fill > MAX_FILL) {
+    const tight = grabCut(0);
+    run = { ...tight, iterations: run.iterations + tight.iterations };
+  }
+  const { labels, iterations } = run;
+  const bgModel = colourModel(bins, labels, 0, border);
+  const fgModel = colourModel(bins, labels, 1);
+  const kept = keepProduct(labels, w, h);
+  const mask = fillHoles(kept, bins, fgModel, bgModel, w, h);
+  const area = countSet(mask);
+  const dropped = countSet(labels) - countSet(kept);
+  return { mask, productFraction: area / n, strayShare: dropped / Math.max(1, area), borderContact: borderShare(mask, w, h), iterations };
+}
+
+function binIndices(rgb: Uint8Array, n: number): Uint16Array {
+  const out = new Uint16Array(n);
+  const s = 8 - BITS;
+  for (let i = 0; i < n; i++) out[i] = ((rgb[i * 3] >> s) << (2 * BITS)) | ((rgb[i * 3 + 1] >> s) << BITS) | (rgb[i * 3 + 2] >> s);
+  return out;
+}
+
+/**
+ * Splits every colour bin by texture: whether the pixel's neighbourhood (5×5) has more luminance
+ * gradient than the photo's median. Cloth weave and wood grain are then told from a smooth product
+ * of the same colour, and a product's shaded side from the shadowed backdrop beside it.
+ */
+function addTexture(bins: Uint16Array, rgb: Uint8Array, w: number, h: number): void {
+  const n = w * h;
+  const luma = new Float32Array(n);
+  for (let i = 0; i < n; i++) luma[i] = 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
+  const grad = new Float32Array(n);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const i = y * w + x;
+    grad[i] = Math.abs(luma[i] - luma[x + 1 < w ? i + 1 : i]) + Math.abs(luma[i] - luma[y + 1 < h ? i + w : i]);
+  }
+  const energy = boxBlur(grad, w, h, 2);
+  const sorted = Float32Array.from(energy).sort();
+  const median = sorted[n >> 1];
+  const top = LEVELS * LEVELS * LEVELS;
+  for (let i = 0; i < n; i++) if (energy[i] > median) bins[i] += top;
+}
+
+function borderFrame(w: number, h: number, strip: number): Uint8Array {
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (x < strip || y < strip || x >= w - strip || y >= h - strip) out[y * w + x] = 1;
+  return out;
+}
+
+/**
+ * Probability of product per pixel before any colour model of the product exists. Colour rarity
+ * along the border is the saliency: a backdrop's texture repeats along the frame, the product's
+ * colours do not. The smooth backdrop model's evidence and the plain matte are used where present.
+ */
+function productPrior(input: CutInput, bins: Uint16Array, border: Uint8Array): Float32Array {
+  const { width: w, height: h, backdropEvidence, initial } = input;
+  const n = w * h;
+  const borderHist = new Float32Array(BINS);
+  let borderCount = 0;
+  for (let i = 0; i < n; i++) if (border[i]) {
+    borderHist[bins[i]]++;
+    borderCount++;
+  }
+  const smooth = blurHistogram(borderHist);
+  const barrier = barrierSaliency(input.rgb, w, h);
+  // A colour is "backdrop" when the border holds it at least a quarter as often as a uniform spread would.
+  const common = (0.25 * borderCount) / BINS;
+  const prior = new Float32Array(n);
+  for (let y = 0; y < h; y++) {
+    const dy = (y + 0.5) / h - 0.5;
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const dx = (x + 0.5) / w - 0.5;
+      const centre = Math.exp(-(dx * dx + dy * dy) / (2 * 0.3 * 0.3));
+      const rarity = 1 / (1 + smooth[bins[i]] / common);
+      let p = (0.5 * rarity + 0.5 * barrier[i]) * (0.35 + 0.65 * centre);
+      if (backdropEvidence) p = 0.5 * p + 0.5 * backdropEvidence[i] * (0.5 + 0.5 * centre);
+      if (initial) p = 0.8 * p + 0.2 * initial[i];
+      if (border[i]) p *= 0.5;
+      prior[i] = p;
+    }
+  }
+  return prior;
+}
+
+/** The saliency prior as a probability centred on its Otsu level; the border frame leans backdrop. */
+function locationPrior(prior: Float32Array, border: Uint8Array, level: number): Float32Array {
+  const out = new Float32Array(prior.length);
+  for (let i = 0; i < prior.length; i++) out[i] = (1 / (1 + Math.exp(-PRIOR_SLOPE * (prior[i] - level)))) * (border[i] ? 0.6 : 1);
+  return out;
+}
+
+/** Otsu's threshold of a 0..1 map (256 levels): the saliency level that best splits product from backdrop. */
+function otsu(values: Float32Array): number {
+  const hist = new Float64Array(256);
+  for (let i = 0; i < values.length; i++) hist[Math.min(255, Math.max(0, Math.round(values[i] * 255)))]++;
+  let sum = 0;
+  for (let k = 0; k < 256; k++) sum += k * hist[k];
+  let wB = 0, sumB = 0, best = 0, bestVar = -1;
+  for (let k = 0; k < 256; k++) {
+    wB += hist[k];
+    if (!wB) continue;
+    const wF = values.length - wB;
+    if (!wF) break;
+    sumB += k * hist[k];
+    const mB = sumB / wB, mF = (sum - sumB) / wF;
+    const between = wB * wF * (mB - mF) * (mB - mF);
+    if (between > bestVar) {
+      bestVar = between;
+      best = k;
+    }
+  }
+  return (best + 0.5) / 255;
+}
+
+function rectMask(r: Rect, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h);
+  for (let y = r.y0; y <= r.y1; y++) out.fill(1, y * w + r.x0, y * w + r.x1 + 1);
+  return out;
+}
+
+/** Moves each side of `r` the product touches (within 1 px) outwards by `step`; false when none moved. */
+function widen(r: Rect, mask: Uint8Array, w: number, h: number, step: number): boolean {
+  let left = 0, right = 0, top = 0, bottom = 0;
+  for (let y = r.y0; y <= r.y1; y++) {
+    left += mask[y * w + r.x0] | mask[y * w + Math.min(r.x1, r.x0 + 1)];
+    right += mask[y * w + r.x1] | mask[y * w + Math.max(r.x0, r.x1 - 1)];
+  }
+  for (let x = r.x0; x <= r.x1; x++) {
+    top += mask[r.y0 * w + x] | mask[Math.min(r.y1, r.y0 + 1) * w + x];
+    bottom += mask[r.y1 * w + x] | mask[Math.max(r.y0, r.y1 - 1) * w + x];
+  }
+  const before = { ...r };
+  const touches = (count: number, length: number) => count >= Math.max(2, 0.03 * length);
+  if (r.x0 > 0 && touches(left, r.y1 - r.y0)) r.x0 = Math.max(0, r.x0 - step);
+  if (r.x1 < w - 1 && touches(right, r.y1 - r.y0)) r.x1 = Math.min(w - 1, r.x1 + step);
+  if (r.y0 > 0 && touches(top, r.x1 - r.x0)) r.y0 = Math.max(0, r.y0 - step);
+  if (r.y1 < h - 1 && touches(bottom, r.x1 - r.x0)) r.y1 = Math.min(h - 1, r.y1 + step);
+  return r.x0 !== before.x0 || r.x1 !== before.x1 || r.y0 !== before.y0 || r.y1 !== before.y1;
+}
+
+interface Rect { x0: number; y0: number; x1: number; y1: number }
+
+/** Share of the rectangle that is product. */
+function rectFill(mask: Uint8Array, r: Rect, w: number): number {
+  let on = 0;
+  for (let y = r.y0; y <= r.y1; y++) for (let x = r.x0; x <= r.x1; x++) on += mask[y * w + x];
+  return on / ((r.x1 - r.x0 + 1) * (r.y1 - r.y0 + 1));
+}
+
+function boxOf(mask: Uint8Array, w: number, h: number, margin: number): Rect | null {
+  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    if (!mask[y * w + x]) continue;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
+  if (x1 < 0) return null;
+  return { x0: Math.max(0, x0 - margin), y0: Math.max(0, y0 - margin), x1: Math.min(w - 1, x1 + margin), y1: Math.min(h - 1, y1 + margin) };
+}
+
+/**
+ * Minimum barrier distance to the border (Zhang et al., "Minimum Barrier Salient Object Detection
+ * at 80 FPS", ICCV 2015), by raster scans, summed over R, G, B and scaled to 0..1 by its 95th
+ * percentile: the least any path to the frame has to climb. A product is walled off from the
+ * frame by its outline; a textured backdrop is not, however busy it is.
+ */
+function barrierSaliency(rgb: Uint8Array, w: number, h: number): Float32Array {
+  const n = w * h;
+  const total = new Float32Array(n);
+  const d = new Float32Array(n), hi = new Uint8Array(n), lo = new Uint8Array(n), v = new Uint8Array(n);
+  for (let c = 0; c < 3; c++) {
+    for (let i = 0; i < n; i++) {
+      v[i] = rgb[i * 3 + c];
+      hi[i] = lo[i] = v[i];
+      const x = i % w, y = (i - x) / w;
+      d[i] = x === 0 || y === 0 || x === w - 1 || y === h - 1 ? 0 : Infinity;
+    }
+    for (let pass = 0; pass < 4; pass++) barrierScan(d, hi, lo, v, w, h, pass % 2 === 1);
+    for (let i = 0; i < n; i++) total[i] += d[i];
+  }
+  const sorted = Float32Array.from(total).sort();
+  const scale = Math.max(1, sorted[Math.floor(0.95 * (n - 1))]);
+  for (let i = 0; i < n; i++) total[i] = Math.min(1, total[i] / scale);
+  return total;
+}
+
+function barrierScan(d: Float32Array, hi: Uint8Array, lo: Uint8Array, v: Uint8Array, w: number, h: number, backward: boolean): void {
+  const step = backward ? -1 : 1;
+  for (let y = backward ? h - 2 : 1; backward ? y >= 1 : y <= h - 2; y += step) {
+    for (let x = backward ? w - 2 : 1; backward ? x >= 1 : x <= w - 2; x += step) {
+      const i = y * w + x;
+      for (const j of [i - step, i - step * w]) {
+        const top = hi[j] > v[i] ? hi[j] : v[i], bottom = lo[j] < v[i] ? lo[j] : v[i];
+        if (top - bottom < d[i]) {
+          d[i] = top - bottom;
+          hi[i] = top;
+          lo[i] = bottom;
+        }
+      }
+    }
+  }
+}
+
+/** 3×3×3 box blur of each 16³ colour histogram (smooth and textured apart): neighbouring colours share counts (lighting varies). */
+function blurHistogram(hist: Float32Array): Float32Array {
+  let a: Float32Array = hist, b: Float32Array = new Float32Array(BINS);
+  for (let axis = 0; axis < 3; axis++) {
+    const stride = axis === 0 ? 1 : axis === 1 ? LEVELS : LEVELS * LEVELS;
+    for (let i = 0; i < BINS; i++) {
+      const c = ((i / stride) | 0) % LEVELS;
+      let s = a[i];
+      if (c > 0) s += a[i - stride];
+      if (c < LEVELS - 1) s += a[i + stride];
+      b[i] = s / 3;
+    }
+    [a, b] = [b, a];
+  }
+  return a;
+}
+
+/** -ln p(colour | class), from the pixels labelled `label` (border pixels count twice for the backdrop). */
+function colourModel(bins: Uint16Array, labels: Uint8Array, label: number, border?: Uint8Array): Float32Array {
+  const hist = new Float32Array(BINS);
+  let total = 0;
+  for (let i = 0; i < bins.length; i++) {
+    if (labels[i] !== label) continue;
+    const weight = border && border[i] ? 2 : 1;
+    hist[bins[i]] += weight;
+    total += weight;
+  }
+  const smooth = blurHistogram(hist);
+  const cost = new Float32Array(BINS);
+  const floor = 0.5 / BINS;
+  for (let k = 0; k < BINS; k++) cost[k] = -Math.log(smooth[k] / Math.max(1, total) + floor);
+  return cost;
+}
+
+interface Smoothness {
+  right: Int32Array;
+  down: Int32Array;
+  downRight: Int32Array;
+  downLeft: Int32Array;
+}
+
+/** Contrast-sensitive smoothness γ·exp(−β‖Δc‖²), β from the mean squared neighbour difference (GrabCut). */
+function smoothnessWeights(rgb: Uint8Array, w: number, h: number): Smoothness {
+  const n = w * h;
+  const d2 = (i: number, j: number) => {
+    const dr = rgb[i * 3] - rgb[j * 3], dg = rgb[i * 3 + 1] - rgb[j * 3 + 1], db = rgb[i * 3 + 2] - rgb[j * 3 + 2];
+    return dr * dr + dg * dg + db * db;
+  };
+  let sum = 0, count = 0;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const i = y * w + x;
+    if (x + 1 < w) {
+      sum += d2(i, i + 1);
+      count++;
+    }
+    if (y + 1 < h) {
+      sum += d2(i, i + w);
+      count++;
+    }
+  }
+  const beta = 1 / (2 * Math.max(1, sum / Math.max(1, count)));
+  const right = new Int32Array(n), down = new Int32Array(n), downRight = new Int32Array(n), downLeft = new Int32Array(n);
+  const straight = GAMMA * SCALE, diagonal = (GAMMA * SCALE) / Math.SQRT2;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const i = y * w + x;
+    if (x + 1 < w) right[i] = Math.round(straight * Math.exp(-beta * d2(i, i + 1)));
+    if (y + 1 < h) {
+      down[i] = Math.round(straight * Math.exp(-beta * d2(i, i + w)));
+      if (x + 1 < w) downRight[i] = Math.round(diagonal * Math.exp(-beta * d2(i, i + w + 1)));
+      if (x > 0) downLeft[i] = Math.round(diagonal * Math.exp(-beta * d2(i, i + w - 1)));
+    }
+  }
+  return { right, down, downRight, downLeft };
+}
+
+/**
+ * One min-cut: source = product. A pixel pays its product cost on the sink arc, its backdrop cost
+ * on the source arc; outside the rectangle product is ruled out.
+ */
+function cut(w: number, h: number, bins: Uint16Array, fg: Float32Array, bg: Float32Array, prior: Float32Array, outside: Uint8Array, e: Smoothness, balloon: number): Uint8Array {
+  const n = w * h;
+  const g = new MaxFlow(n, n * 4);
+  for (let i = 0; i < n; i++) {
+    if (outside[i]) {
+      g.addTerminal(i, 0, HARD);
+      continue;
+    }
+    const p = Math.min(0.97, Math.max(0.03, prior[i]));
+    const asProduct = fg[bins[i]] - PRIOR_WEIGHT * Math.log(p);
+    const asBackdrop = bg[bins[i]] - PRIOR_WEIGHT * Math.log(1 - p) + balloon;
+    const m = Math.min(asProduct, asBackdrop);
+    g.addTerminal(i, Math.round((asBackdrop - m) * SCALE), Math.round((asProduct - m) * SCALE));
+  }
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const i = y * w + x;
+    if (x + 1 < w && e.right[i]) g.addEdge(i, i + 1, e.right[i], e.right[i]);
+    if (y + 1 < h) {
+      if (e.down[i]) g.addEdge(i, i + w, e.down[i], e.down[i]);
+      if (x + 1 < w && e.downRight[i]) g.addEdge(i, i + w + 1, e.downRight[i], e.downRight[i]);
+      if (x > 0 && e.downLeft[i]) g.addEdge(i, i + w - 1, e.downLeft[i], e.downLeft[i]);
+    }
+  }
+  g.solve();
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = g.onSourceSide(i) ? 1 : 0;
+  return out;
+}
+
+/**
+ * The product is the largest part weighted by nearness to the centre; other parts stay when they
+ * are at least a fifth of its size (a pair, a set), so a pencil beside an apple or a corner of the
+ * table goes.
+ */
+function keepProduct(mask: Uint8Array, w: number, h: number): Uint8Array {
+  const { labels, areas } = labelComponents(mask, w, h);
+  if (areas.length <= 1) return mask;
+  const sx = new Float64Array(areas.length), sy = new Float64Array(areas.length);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (!l) continue;
+    sx[l] += i % w;
+    sy[l] += (i / w) | 0;
+  }
+  let best = 0, bestScore = -1;
+  const score = new Float64Array(areas.length);
+  for (let l = 1; l < areas.length; l++) {
+    const dx = sx[l] / areas[l] / w - 0.5, dy = sy[l] / areas[l] / h - 0.5;
+    score[l] = areas[l] * Math.exp(-(dx * dx + dy * dy) / (2 * 0.25 * 0.25));
+    if (score[l] > bestScore) {
+      bestScore = score[l];
+      best = l;
+    }
+  }
+  const out = new Uint8Array(mask.length);
+  if (!best) return out;
+  const minArea = 0.2 * areas[best];
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (l && (l === best || areas[l] >= minArea)) out[i] = 1;
+  }
+  return out;
+}
+
+/** Enclosed pockets become product unless their colours say backdrop (a see-through handle, a gap between legs). */
+function fillHoles(mask: Uint8Array, bins: Uint16Array, fg: Float32Array, bg: Float32Array, w: number, h: number): Uint8Array {
+  const passable = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) passable[i] = mask[i] ? 0 : 1;
+  const outside = floodFromBorder(passable, w, h);
+  const pocket = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) pocket[i] = passable[i] && !outside[i] ? 1 : 0;
+  const { labels, areas } = labelComponents(pocket, w, h);
+  const lean = new Float64Array(areas.length);
+  for (let i = 0; i < labels.length; i++) if (labels[i]) lean[labels[i]] += fg[bins[i]] - bg[bins[i]];
+  const out = mask.slice();
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (l && lean[l] / areas[l] < 1) out[i] = 1;
+  }
+  return out;
+}
+
+function borderShare(mask: Uint8Array, w: number, h: number): number {
+  let onBorder = 0, total = 0;
+  for (let x = 0; x < w; x++) {
+    onBorder += mask[x] + mask[(h - 1) * w + x];
+    total += 2;
+  }
+  for (let y = 1; y < h - 1; y++) {
+    onBorder += mask[y * w] + mask[y * w + w - 1];
+    total += 2;
+  }
+  return onBorder / total;
+}
+
+function countSet(mask: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += mask[i];
+  return n;
+}
+
+function differing(a: Uint8Array, b: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  return n;
+}
