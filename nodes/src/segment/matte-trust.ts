@@ -33,6 +33,8 @@ export interface TrustMeasures {
   strayShare?: number;
   /** IoU with a second method's matte, when both ran. */
   agreement?: number;
+  /** The built-in matte found no plain backdrop and had to guess the boundary (its graph-cut pass). */
+  busyBackdrop?: boolean;
 }
 
 export const TRUST_THRESHOLD = 0.5;
@@ -47,9 +49,11 @@ export interface TrustInput {
   strayShare?: number;
   /** Full-resolution alpha of a second method, for agreement. */
   otherAlpha?: Uint8Array;
+  /** The built-in matte's graph-cut pass made it: no plain backdrop to measure the product against. */
+  busyBackdrop?: boolean;
 }
 
-export async function judgeMatte({ image, alpha, strayShare, otherAlpha }: TrustInput): Promise<MatteTrust> {
+export async function judgeMatte({ image, alpha, strayShare, otherAlpha, busyBackdrop }: TrustInput): Promise<MatteTrust> {
   const { width: W, height: H } = image;
   const scale = Math.min(1, ANALYSIS_SIDE / Math.max(W, H));
   const w = Math.max(1, Math.round(W * scale));
@@ -68,6 +72,7 @@ export async function judgeMatte({ image, alpha, strayShare, otherAlpha }: Trust
     softShare: round(softShare(alpha)),
     ...(strayShare !== undefined ? { strayShare: round(strayShare) } : {}),
     ...(otherAlpha ? { agreement: round(agreement(alpha, otherAlpha)) } : {}),
+    ...(busyBackdrop ? { busyBackdrop } : {}),
   };
   return verdictOf(measures);
 }
@@ -89,6 +94,11 @@ export function verdictOf(m: TrustMeasures): MatteTrust {
   ];
   if (m.strayShare !== undefined) {
     checks.push({ score: ramp(m.strayShare, 0.1, 0.25), reason: `within the product's bounding box, an area ${Math.round(m.strayShare * 100)} % the size of the cut-out looks like product but was left out` });
+  }
+  // On real photos the graph cut's bad cut-outs (a cup cut to its rim, a dog to its head: IoU 0.1–0.6) pass every
+  // measure above, because it cuts along real edges: without a plain backdrop nothing here tells a good guess from a bad one.
+  if (m.busyBackdrop) {
+    checks.push({ score: 0.3, reason: 'the background is not plain, so the built-in cut-out had to guess where the product ends' });
   }
   // Several half-bad measures together are as telling as one bad one: the score is their product.
   const weakest = checks.reduce((a, b) => (b.score < a.score ? b : a));

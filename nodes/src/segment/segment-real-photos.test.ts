@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { classicalMatte, NoProductError, plainBackdropMatte, type ClassicalOptions } from './classical-segmenter';
 import { loadRealPhotos, type RealPhoto } from '../testing/real-photos';
+import { judgeMatte } from './matte-trust';
 import { maskIoU } from '../testing/segmentation-quality';
 
 const OPTIONS: ClassicalOptions = { sensitivity: 0.5, shadowTolerance: 0.5, holes: 'auto' };
@@ -50,5 +51,23 @@ describe('classical matte on real photos', () => {
     await assert.rejects(plainBackdropMatte(p.image, OPTIONS), NoProductError);
     const matte = await classicalMatte(p.image, OPTIONS);
     assert.equal(matte.stats.pass, 'graph-cut');
+  });
+
+  it('delivers no bad cut-out unchecked: every real photo it cuts out below 0.9 IoU is judged doubtful', async () => {
+    const all = await loadRealPhotos();
+    const silent: string[] = [];
+    for (const p of all.filter((x) => x.mask)) {
+      let matte;
+      try {
+        matte = await classicalMatte(p.image, OPTIONS);
+      } catch (err) {
+        if (err instanceof NoProductError) continue;
+        throw err;
+      }
+      const trust = await judgeMatte({ image: p.image, alpha: matte.alpha, strayShare: matte.stats.strayShare, busyBackdrop: matte.stats.pass === 'graph-cut' });
+      const score = maskIoU(matte.alpha, p.mask!);
+      if (score < 0.9 && trust.verdict === 'trusted') silent.push(`${p.name} (IoU ${score.toFixed(2)}, trust ${trust.score})`);
+    }
+    assert.deepEqual(silent, [], 'bad cut-outs the trust check let through');
   });
 });
