@@ -104,7 +104,7 @@ test('the palette offers the generation nodes; the seeded AI scene pipeline open
   await shot('01-palette.png');
 
   await tid('btn-graphs').click();
-  const item = page.locator('[data-testid^="graph-item-"]', { hasText: 'AI scene' });
+  const item = page.locator('[data-testid^="graph-item-"]', { has: page.locator('.sf-graph-name', { hasText: /^AI scene$/ }) });
   await item.waitFor();
   graphId = (await item.getAttribute('data-testid'))!.slice('graph-item-'.length);
   await item.click();
