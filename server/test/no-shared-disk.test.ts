@@ -231,7 +231,10 @@ test('kill -9 of a worker mid-batch: every item completes, each charged exactly 
   const before = await balance();
   const N = 12;
   const entries = [];
-  for (let k = 1; k <= N; k++) entries.push({ name: `shelf/p${String(k).padStart(2, '0')}.jpg`, data: await photo(100 + k) });
+  // Photos the tiny test model cuts out well enough for segment's trust check (208 and 218 it does not, and a
+  // refused cut-out is not what this test is about): checked with `studioflow run` and the same model.
+  const seeds = [201, 202, 203, 204, 205, 206, 207, 209, 210, 211, 212, 213];
+  for (const [k, seed] of seeds.entries()) entries.push({ name: `shelf/p${String(k + 1).padStart(2, '0')}.jpg`, data: await photo(seed) });
   const form = new FormData();
   form.set('archive', new Blob([new Uint8Array(makeZip(entries))], { type: 'application/zip' }), 'catalog.zip');
   form.set('templateId', 'white-studio');
@@ -250,7 +253,7 @@ test('kill -9 of a worker mid-batch: every item completes, each charged exactly 
 
   let done: any;
   await waitFor(async () => ((done = await progress()), done.status === 'done'), 300_000, 'the batch did not finish');
-  assert.deepEqual(done.progress, { total: N, waiting: 0, running: 0, completed: N, failed: 0, cancelled: 0 });
+  assert.deepEqual(done.progress, { total: N, waiting: 0, running: 0, completed: N, failed: 0, cancelled: 0 }, JSON.stringify(done.items.filter((i: { status: string }) => i.status !== 'completed')));
   const ids = done.items.map((i: { shootId: string }) => i.shootId);
   const ledger = (await pool.query(`SELECT kind, amount FROM credit_ledger WHERE run_id = ANY($1)`, [ids])).rows;
   assert.deepEqual(ledger.map((e) => e.kind), ids.map(() => 'charge'), 'one charge per item, no refund');
