@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeProductPhoto, ReplicateStandIn, writeTinyClipModel } from '@studioflow/nodes/testing';
 import { api, sql, startTestApp, type TestApp } from './support/test-app';
+import { shootForm } from './support/test-graphs';
 
 const ENV = ['REPLICATE_API_TOKEN', 'REPLICATE_BASE_URL', 'STUDIOFLOW_CLIP_MODELS'] as const;
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
@@ -70,10 +71,7 @@ test('three scenes generate in parallel, each is scored, and the best one that k
   const createsBefore = standIn.requestsTo('POST', /\/predictions$/).length;
   const creditsBefore = await balance();
   const photo = await makeProductPhoto({ seed: 41, width: 1000, height: 800, kind: 'box' });
-  const form = new FormData();
-  form.set('image', new Blob([new Uint8Array(photo.jpeg)], { type: 'image/jpeg' }), 'photo.jpg');
-  form.set('templateId', SLUG);
-  form.set('params', JSON.stringify({ 'prompt.scene': 'marble-bathroom', 'prompt.title': 'Gift box', 'compliance.marketplace': 'ebay' }));
+  const form = shootForm(photo.jpeg, { templateId: SLUG, params: JSON.stringify({ 'prompt.scene': 'marble-bathroom', 'prompt.title': 'Gift box', 'compliance.marketplace': 'ebay' }) });
   const started = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form });
   assert.equal(started.status, 202, JSON.stringify(started.body));
   const shoot = await until(
@@ -125,10 +123,7 @@ test('cancelling the shoot while the scenes generate cancels every remote predic
   const createsBefore = standIn.requestsTo('POST', /\/predictions$/).length;
   const creditsBefore = await balance();
   const photo = await makeProductPhoto({ seed: 42, width: 900, height: 700, kind: 'bottle' });
-  const form = new FormData();
-  form.set('image', new Blob([new Uint8Array(photo.jpeg)], { type: 'image/jpeg' }), 'photo.jpg');
-  form.set('templateId', SLUG);
-  form.set('params', JSON.stringify({ 'prompt.title': 'Amber bottle' }));
+  const form = shootForm(photo.jpeg, { templateId: SLUG, params: JSON.stringify({ 'prompt.title': 'Amber bottle' }) });
   const started = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form });
   assert.equal(started.status, 202, JSON.stringify(started.body));
   const created = await until('three predictions', async () => standIn.requestsTo('POST', /\/predictions$/).slice(createsBefore), (c) => c.length === 3, 120_000);

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { api, sql, startTestApp, type TestApp } from './support/test-app';
+import { shootForm } from './support/test-graphs';
 
 let t: TestApp;
 const saved = { token: process.env.REPLICATE_API_TOKEN, baseUrl: process.env.REPLICATE_BASE_URL };
@@ -21,13 +22,6 @@ after(async () => {
   if (saved.token !== undefined) process.env.REPLICATE_API_TOKEN = saved.token;
   if (saved.baseUrl !== undefined) process.env.REPLICATE_BASE_URL = saved.baseUrl;
 });
-
-function shootForm(image: Buffer, fields: Record<string, string>): FormData {
-  const f = new FormData();
-  f.set('image', new Blob([new Uint8Array(image)], { type: 'image/jpeg' }), 'photo.jpg');
-  for (const [k, v] of Object.entries(fields)) f.set(k, v);
-  return f;
-}
 
 const balance = async () => (await sql(t, `SELECT credit_balance FROM tenants WHERE name = 'Demo studio'`))[0].credit_balance as number;
 const runCount = async () => Number((await sql(t, `SELECT count(*) AS n FROM runs`))[0].n);

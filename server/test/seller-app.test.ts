@@ -18,6 +18,7 @@ import sharp from 'sharp';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { loadConfig } from '../src/config/config';
 import { api, sql, startTestApp, type TestApp } from './support/test-app';
+import { REVIEWED_LOOK } from './support/test-graphs';
 import { ensureChromium, launchBrowser, outputDir, type Browser } from './support/browser';
 
 // Page functions run in the browser: the server project compiles without the DOM library.
@@ -66,24 +67,7 @@ after(async () => {
 async function publishReviewedTemplate(): Promise<void> {
   const graph = await api(t, '/api/v1/graphs', {
     method: 'POST',
-    body: JSON.stringify({
-      name: 'reviewed look',
-      draft: {
-        nodes: [
-          { id: 'input', type: 'input-image' },
-          { id: 'segment', type: 'segment' },
-          { id: 'composite', type: 'studio-composite', params: { fill: 0.8, background: 'solid', color: '#f4efe6' } },
-          { id: 'review', type: 'human-review' },
-          { id: 'deliver', type: 'deliver' },
-        ],
-        edges: [
-          { source: 'input', sourceHandle: 'image', target: 'segment', targetHandle: 'image' },
-          { source: 'segment', sourceHandle: 'cutout', target: 'composite', targetHandle: 'cutout' },
-          { source: 'composite', sourceHandle: 'image', target: 'review', targetHandle: 'image' },
-          { source: 'review', sourceHandle: 'image', target: 'deliver', targetHandle: 'image' },
-        ],
-      },
-    }),
+    body: JSON.stringify(REVIEWED_LOOK),
   });
   assert.equal(graph.status, 201, JSON.stringify(graph.body));
   const version = await api(t, `/api/v1/graphs/${graph.body.id}/versions`, { method: 'POST', body: JSON.stringify({ message: 'reviewed' }) });

@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config/config';
 import { ensureChromium, launchBrowser, outputDir, type Browser } from './support/browser';
 import { SessionClient, signedIn } from './support/session-client';
 import { deadline } from './support/test-app';
+import { REVIEWED_LOOK } from './support/test-graphs';
 
 // Two API processes (separate processes, own ports) and one worker on the same PostgreSQL and Redis:
 // a browser connected to API A follows a shoot submitted to and decided on API B, and credentials
@@ -134,24 +135,7 @@ after(async () => {
 
 /** A look that parks every shoot for a person's decision: the run waits while the browser watches. Published on B. */
 async function publishReviewedTemplate(): Promise<void> {
-  const graph = await call(B, STAFF_KEY, 'POST', '/api/v1/graphs', {
-    name: 'reviewed look',
-    draft: {
-      nodes: [
-        { id: 'input', type: 'input-image' },
-        { id: 'segment', type: 'segment' },
-        { id: 'composite', type: 'studio-composite', params: { fill: 0.8, background: 'solid', color: '#f4efe6' } },
-        { id: 'review', type: 'human-review' },
-        { id: 'deliver', type: 'deliver' },
-      ],
-      edges: [
-        { source: 'input', sourceHandle: 'image', target: 'segment', targetHandle: 'image' },
-        { source: 'segment', sourceHandle: 'cutout', target: 'composite', targetHandle: 'cutout' },
-        { source: 'composite', sourceHandle: 'image', target: 'review', targetHandle: 'image' },
-        { source: 'review', sourceHandle: 'image', target: 'deliver', targetHandle: 'image' },
-      ],
-    },
-  });
+  const graph = await call(B, STAFF_KEY, 'POST', '/api/v1/graphs', REVIEWED_LOOK);
   assert.equal(graph.status, 201, JSON.stringify(graph.body));
   const version = await call(B, STAFF_KEY, 'POST', `/api/v1/graphs/${graph.body.id}/versions`, { message: 'reviewed' });
   assert.equal(version.status, 201, JSON.stringify(version.body));

@@ -1,0 +1,29 @@
+import type { GraphDoc } from '@studioflow/runtime/graph';
+
+/** White studio with a reviewer between the composite and delivery: every shoot of it parks for review. */
+export const REVIEWED_LOOK: { name: string; draft: GraphDoc } = {
+  name: 'reviewed look',
+  draft: {
+    nodes: [
+      { id: 'input', type: 'input-image' },
+      { id: 'segment', type: 'segment' },
+      { id: 'composite', type: 'studio-composite', params: { fill: 0.8, background: 'solid', color: '#f4efe6' } },
+      { id: 'review', type: 'human-review' },
+      { id: 'deliver', type: 'deliver' },
+    ],
+    edges: [
+      { source: 'input', sourceHandle: 'image', target: 'segment', targetHandle: 'image' },
+      { source: 'segment', sourceHandle: 'cutout', target: 'composite', targetHandle: 'cutout' },
+      { source: 'composite', sourceHandle: 'image', target: 'review', targetHandle: 'image' },
+      { source: 'review', sourceHandle: 'image', target: 'deliver', targetHandle: 'image' },
+    ],
+  },
+};
+
+/** A shoot request as a seller's app sends it: the photo and the form fields (templateId, params, …). */
+export function shootForm(photo: Buffer, fields: Record<string, string>, filename = 'photo.jpg'): FormData {
+  const form = new FormData();
+  form.set('image', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), filename);
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  return form;
+}
