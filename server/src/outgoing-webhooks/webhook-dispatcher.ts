@@ -110,8 +110,10 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy {
         name: 'deliver',
         data: { messageId, ...(o.resend ? { resend: true } : {}) },
         opts: {
-          // A re-send is its own job: the message's first job may still be kept as failed.
-          jobId: o.resend ? `${messageId}-resend-${Date.now()}` : messageId,
+          // One job per message at a time, a re-send too: a re-send marks the message pending, and a sweep
+          // in that moment would otherwise add a second job and deliver it twice. Jobs are removed when
+          // they end, so the id is free again for the next re-send.
+          jobId: messageId,
           attempts: this.config.webhooks.attempts,
           backoff: { type: 'exponential', delay: this.config.webhooks.backoffMs },
           removeOnComplete: true,
