@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { createScratchDatabase } from '@studioflow/migrations/testing';
+import { createScratchDatabase, type ScratchDatabase } from '@studioflow/migrations/testing';
 import { makeProductPhoto, makeZip } from '@studioflow/nodes/testing';
 import { hashTaggedPrefix } from '@studioflow/runtime/config';
 
@@ -45,17 +45,9 @@ const KEY_B = 'sf_bench_rival_seller';
 const STAFF = 'sf_staff_dev';
 
 export async function runBatchSection(o: { root: string; redisUrl: string; items: number; template: 'tiny' | 'white-studio' }): Promise<BatchSectionResult> {
-  const db = await createScratchDatabase('batchbench');
-  const storage = await mkdtemp(join(tmpdir(), 'sf-batchbench-'));
-  const port = await freePort();
+  const { db, storage, port, env: stack } = await benchStack('batch', o.redisUrl);
   const env = {
-    ...process.env,
-    DATABASE_URL: db.url,
-    REDIS_URL: o.redisUrl,
-    QUEUE_PREFIX: hashTaggedPrefix(`sfbench-batch-${randomBytes(3).toString('hex')}`),
-    STORAGE_DIR: storage,
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
+    ...stack,
   };
   const children: ChildProcess[] = [];
   const start = (script: string) => {
@@ -211,6 +203,27 @@ export async function until(check: () => Promise<boolean>, timeoutMs: number, wh
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(200);
   }
+}
+
+/**
+ * A scratch database, storage folder, port and the environment an API and its workers share for one
+ * bench section, on its own queue prefix.
+ */
+export async function benchStack(label: string, redisUrl: string): Promise<{ db: ScratchDatabase; storage: string; port: number; prefix: string; env: NodeJS.ProcessEnv }> {
+  const db = await createScratchDatabase(`${label}bench`);
+  const storage = await mkdtemp(join(tmpdir(), `sf-${label}bench-`));
+  const port = await freePort();
+  const prefix = hashTaggedPrefix(`sfbench-${label}-${randomBytes(3).toString('hex')}`);
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: prefix,
+    STORAGE_DIR: storage,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+  };
+  return { db, storage, port, prefix, env };
 }
 
 export function freePort(): Promise<number> {

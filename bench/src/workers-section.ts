@@ -1,14 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createScratchDatabase } from '@studioflow/migrations/testing';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
-import { hashTaggedPrefix, workerProcessLaunch } from '@studioflow/runtime/config';
+import { workerProcessLaunch } from '@studioflow/runtime/config';
 import { createRedis } from '@studioflow/runtime/bullmq';
-import { freePort, postShoot, until } from './batch-section';
+import { benchStack, postShoot, until } from './batch-section';
 import { deleteKeys } from './redis-keys';
 
 /**
@@ -38,17 +35,9 @@ const SELLER_KEY = 'sf_user_dev';
 const TICKS = 100;
 
 export async function runWorkersSection(o: { root: string; redisUrl: string; shoots: number; rounds: number; cores: number }): Promise<WorkersSectionResult> {
-  const db = await createScratchDatabase('workersbench');
-  const storage = await mkdtemp(join(tmpdir(), 'sf-workersbench-'));
-  const port = await freePort();
+  const { db, storage, port, prefix, env: stack } = await benchStack('workers', o.redisUrl);
   const env = {
-    ...process.env,
-    DATABASE_URL: db.url,
-    REDIS_URL: o.redisUrl,
-    QUEUE_PREFIX: hashTaggedPrefix(`sfbench-workers-${randomBytes(3).toString('hex')}`),
-    STORAGE_DIR: storage,
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
+    ...stack,
     TEMPLATE_PREVIEWS: 'off',
     RATE_LIMIT_CREATE_PER_MINUTE: '1000000',
     RATE_LIMIT_READ_PER_MINUTE: '1000000',
@@ -99,8 +88,8 @@ export async function runWorkersSection(o: { root: string; redisUrl: string; sho
     await pool.end().catch(() => undefined);
     await db.drop().catch(() => undefined);
     await rm(storage, { recursive: true, force: true });
-    const redis = createRedis({ url: o.redisUrl, prefix: env.QUEUE_PREFIX });
-    await deleteKeys(redis, env.QUEUE_PREFIX).catch(() => undefined);
+    const redis = createRedis({ url: o.redisUrl, prefix });
+    await deleteKeys(redis, prefix).catch(() => undefined);
     redis.disconnect();
   }
 }
