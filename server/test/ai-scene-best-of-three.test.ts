@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeProductPhoto, ReplicateStandIn, writeTinyClipModel } from '@studioflow/nodes/testing';
 import { api, sql, startTestApp, type TestApp } from './support/test-app';
-import { shootForm } from './support/test-graphs';
+import { shootForm, shootToEnd } from './support/test-graphs';
 
 const ENV = ['REPLICATE_API_TOKEN', 'REPLICATE_BASE_URL', 'STUDIOFLOW_CLIP_MODELS'] as const;
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
@@ -71,15 +71,7 @@ test('three scenes generate in parallel, each is scored, and the best one that k
   const createsBefore = standIn.requestsTo('POST', /\/predictions$/).length;
   const creditsBefore = await balance();
   const photo = await makeProductPhoto({ seed: 41, width: 1000, height: 800, kind: 'box' });
-  const form = shootForm(photo.jpeg, { templateId: SLUG, params: JSON.stringify({ 'prompt.scene': 'marble-bathroom', 'prompt.title': 'Gift box', 'compliance.marketplace': 'ebay' }) });
-  const started = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form });
-  assert.equal(started.status, 202, JSON.stringify(started.body));
-  const shoot = await until(
-    'the shoot to end',
-    () => api(t, `/api/shoots/${started.body.id}`, { key: t.userKey }),
-    (r) => ['completed', 'failed', 'awaiting_review'].includes(r.body.status),
-    300_000,
-  );
+  const shoot = await shootToEnd(t, photo.jpeg, { templateId: SLUG, params: JSON.stringify({ 'prompt.scene': 'marble-bathroom', 'prompt.title': 'Gift box', 'compliance.marketplace': 'ebay' }) }, 300_000);
   assert.equal(shoot.body.status, 'completed', JSON.stringify(shoot.body.error));
 
   const creates = standIn.requestsTo('POST', /\/predictions$/).slice(createsBefore);

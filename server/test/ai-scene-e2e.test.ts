@@ -20,7 +20,7 @@ import type { Locator, Page } from 'playwright-core';
 import { makeProductPhoto, ReplicateStandIn } from '@studioflow/nodes/testing';
 import { loadConfig } from '../src/config/config';
 import { api, startTestApp, type TestApp } from './support/test-app';
-import { shootForm } from './support/test-graphs';
+import { shootToEnd } from './support/test-graphs';
 import { ensureChromium, launchBrowser, outputDir, type Browser } from './support/browser';
 
 const chrome = ensureChromium();
@@ -191,15 +191,7 @@ test("a seller's premium shoot: a recoloured first candidate fails fidelity, the
   standIn.set({ output: 'scene', outputSize: [1024, 1024], stepMs: 300, sceneEdits: ['recolour'] });
   const createsBefore = standIn.requestsTo('POST', /\/predictions$/).length;
   const photo = await makeProductPhoto({ seed: 24, width: 1000, height: 800, kind: 'box' });
-  const form = shootForm(photo.jpeg, { templateId: 'ai-scene', params: JSON.stringify({ 'prompt.scene': 'marble-bathroom', 'prompt.tier': 'premium', 'prompt.title': 'Gift box', 'compliance.marketplace': 'ebay' }) });
-  const started = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: form });
-  assert.equal(started.status, 202, JSON.stringify(started.body));
-  const shoot = await until(
-    'the shoot to end',
-    () => api(t, `/api/shoots/${started.body.id}`, { key: t.userKey }),
-    (r) => ['completed', 'failed', 'awaiting_review'].includes(r.body.status),
-    240_000,
-  );
+  const shoot = await shootToEnd(t, photo.jpeg, { templateId: 'ai-scene', params: JSON.stringify({ 'prompt.scene': 'marble-bathroom', 'prompt.tier': 'premium', 'prompt.title': 'Gift box', 'compliance.marketplace': 'ebay' }) }, 240_000);
   assert.equal(shoot.body.status, 'completed', JSON.stringify(shoot.body.error));
   const creates = standIn.requestsTo('POST', /\/predictions$/).slice(createsBefore);
   assert.equal(creates.length, 2, 'the gate asked for one more generation');

@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import type { GraphDoc } from '@studioflow/runtime/graph';
+import { api, type TestApp } from './test-app';
 
 /** White studio with a reviewer between the composite and delivery: every shoot of it parks for review. */
 export const REVIEWED_LOOK: { name: string; draft: GraphDoc } = {
@@ -26,4 +28,17 @@ export function shootForm(photo: Buffer, fields: Record<string, string>, filenam
   form.set('image', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), filename);
   for (const [k, v] of Object.entries(fields)) form.set(k, v);
   return form;
+}
+
+/** A seller's shoot from `photo` with these form fields, polled until it ends (completed, failed or parked for review). */
+export async function shootToEnd(t: TestApp, photo: Buffer, fields: Record<string, string>, timeoutMs: number): Promise<{ status: number; body: any }> {
+  const started = await api(t, '/api/shoots', { method: 'POST', key: t.userKey, body: shootForm(photo, fields) });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const shoot = await api(t, `/api/shoots/${started.body.id}`, { key: t.userKey });
+    if (['completed', 'failed', 'awaiting_review'].includes(shoot.body.status)) return shoot;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for shoot ${started.body.id} to end; last: ${JSON.stringify(shoot.body).slice(0, 1000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
