@@ -4,7 +4,8 @@ import { Type, type Static } from '@sinclair/typebox';
 export const NODE_ID_PATTERN = '^[A-Za-z][A-Za-z0-9_-]{0,63}$';
 
 export const GraphNodeSchema = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 64 }),
+  // Longer than NODE_ID_PATTERN allows: an expanded subflow's ids are `<instance>/<inner>`.
+  id: Type.String({ minLength: 1, maxLength: 255 }),
   type: Type.String({ minLength: 1, maxLength: 100 }),
   params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   position: Type.Optional(Type.Object({ x: Type.Number(), y: Type.Number() })),
@@ -16,6 +17,7 @@ export const GraphNodeSchema = Type.Object({
     }),
   ),
   timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+  subflowVersion: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('latest')])),
 });
 
 export const GraphEdgeSchema = Type.Object({
@@ -29,6 +31,7 @@ export const GraphEdgeSchema = Type.Object({
 export const GraphDocSchema = Type.Object({
   nodes: Type.Array(GraphNodeSchema, { maxItems: 2000 }),
   edges: Type.Array(GraphEdgeSchema, { maxItems: 10000 }),
+  subflows: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
 export type GraphDocInput = Static<typeof GraphDocSchema>;

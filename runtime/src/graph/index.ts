@@ -3,6 +3,8 @@ export * from './ports';
 export * from './types';
 export * from './document-schema';
 export * from './validate';
+export * from './subflows';
+export * from './check-graph';
 export * from './topology';
 export * from './wire-types';
 export * from './accounts';

@@ -1,4 +1,5 @@
 import type { PortType } from './ports';
+import type { SubflowDefinition, SubflowVersionRef } from './subflows';
 
 /** A node instance in a graph document. */
 export interface GraphNode {
@@ -11,6 +12,8 @@ export interface GraphNode {
   retry?: { attempts?: number; backoffMs?: number };
   /** Per-node override of the per-attempt timeout. */
   timeoutMs?: number;
+  /** A subflow instance (`subflow:<id>`): the version it uses; absent means `latest`. */
+  subflowVersion?: SubflowVersionRef;
 }
 
 export interface GraphEdge {
@@ -25,6 +28,11 @@ export interface GraphEdge {
 export interface GraphDoc {
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /**
+   * The subflow versions its instances resolved to, keyed `<id>@<version>`: filled in when a graph
+   * version is committed, so its runs never change meaning when a subflow gets a new version.
+   */
+  subflows?: Record<string, SubflowDefinition>;
 }
 
 export interface PortSpec {
@@ -125,7 +133,8 @@ export type ProblemCode =
   | 'missing_input'
   | 'cycle'
   | 'unreviewed_doubt'
-  | 'empty_graph';
+  | 'empty_graph'
+  | 'subflow_cycle';
 
 export interface GraphProblem {
   code: ProblemCode;

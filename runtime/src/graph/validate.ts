@@ -1,7 +1,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { GraphDocSchema, NODE_ID_PATTERN } from './document-schema';
 import { canConnect } from './ports';
-import type { GraphDoc, GraphProblem, NodeTypeDescriptor, PortSpec, ValidationResult } from './types';
+import type { GraphDoc, GraphNode, GraphProblem, NodeTypeDescriptor, PortSpec, ValidationResult } from './types';
 import { findCycle } from './topology';
 import { gateProblems } from './gate-check';
 
@@ -62,10 +62,18 @@ export function validateGraph(doc: unknown, catalog: readonly NodeTypeDescriptor
   return { ok, problems };
 }
 
+export interface ValidateOptions {
+  /** An expanded subflow's ids (`<instance>/<inner>`): each segment follows the node id rule. */
+  namespacedIds?: boolean;
+  /** A node's descriptor when it is not its type's catalog entry (a pinned subflow version). */
+  descriptorOf?: (node: GraphNode) => NodeTypeDescriptor | undefined;
+}
+
 /** validateGraph, plus each node's params as checked (defaults applied), for the compiler to reuse. */
 export function validateWithParams(
   doc: unknown,
   catalog: readonly NodeTypeDescriptor[],
+  options: ValidateOptions = {},
 ): ValidationResult & { params: ReadonlyMap<string, Record<string, unknown>> } {
   if (!validateDocShape(doc)) {
     const problems = (validateDocShape.errors ?? []).slice(0, 20).map<GraphProblem>((e) => ({
@@ -87,14 +95,14 @@ export function validateWithParams(
       problems.push({ code: 'duplicate_node_id', nodeId: node.id, message: `node id "${node.id}" is used more than once` });
       continue;
     }
-    if (!nodeIdRegex.test(node.id)) {
+    if (!(options.namespacedIds ? node.id.split('/') : [node.id]).every((segment) => nodeIdRegex.test(segment))) {
       problems.push({
         code: 'invalid_node_id',
         nodeId: node.id,
         message: `node id "${node.id}" must start with a letter and use only letters, digits, "_" or "-" (max 64)`,
       });
     }
-    const descriptor = types.get(node.type);
+    const descriptor = options.descriptorOf?.(node) ?? types.get(node.type);
     nodes.set(node.id, descriptor);
     if (!descriptor) {
       problems.push({ code: 'unknown_node_type', nodeId: node.id, message: `unknown node type "${node.type}"` });

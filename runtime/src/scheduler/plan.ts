@@ -1,5 +1,5 @@
-import { pickFields, topologicalOrder, validateWithParams } from '../graph';
-import type { GraphDoc, GraphProblem, NodeTypeDescriptor, Resource } from '../graph';
+import { checkGraph, pickFields, topologicalOrder } from '../graph';
+import type { GraphDoc, GraphProblem, NodeTypeDescriptor, Resource, SubflowResolver } from '../graph';
 import type { PortValue, PortValues } from '../contract/values';
 import { paramRange, type ParamRange } from '../graph/gate-check';
 
@@ -112,7 +112,7 @@ export function applyOverrides(doc: GraphDoc, overrides: ParamOverrides): GraphD
     if (!node) throw new GraphInvalidError([{ code: 'invalid_params', message: `override "${key}" names no node` }]);
     node.params![key.slice(dot + 1)] = value;
   }
-  return { nodes, edges: doc.edges };
+  return { ...doc, nodes };
 }
 
 /** Validates and compiles a graph document into a plan. Throws GraphInvalidError with every problem. */
@@ -120,11 +120,15 @@ export interface CompileOptions {
   materialize?: Materialize;
   /** Placement of nodes whose type decides it from params (NodeCatalog.place); without it every node runs on its resource. */
   place?: (type: string, params: Record<string, unknown>) => NodePlacement | undefined;
+  /** Where subflow instances find their definitions; default the ones the document carries (GraphDoc.subflows). */
+  subflows?: SubflowResolver;
 }
 
-export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[], options: CompileOptions = {}): RunPlan {
-  const result = validateWithParams(doc, catalog);
+export function compilePlan(drawn: GraphDoc, catalog: readonly NodeTypeDescriptor[], options: CompileOptions = {}): RunPlan {
+  // Subflow instances become their inner nodes here (ids `<instance>/<inner>`); the plan never holds one.
+  const result = checkGraph(drawn, catalog, options.subflows);
   if (!result.ok) throw new GraphInvalidError(result.problems);
+  const doc = result.doc;
   const types = new Map(catalog.map((d) => [d.type, d]));
   const placements = placeNodes(doc, result.params, options);
   const nodes: Record<string, PlanNode> = {};
