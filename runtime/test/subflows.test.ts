@@ -86,6 +86,7 @@ test('the compiled plan holds only real nodes and runs end to end in-process', a
   const plan = compilePlan(twoInstances, catalog);
   assert.deepEqual(plan.order, ['src', 'first/p1', 'first/p2', 'second/p1', 'second/p2']);
   assert.deepEqual(plan.nodes['second/p1'].upstream, ['first/p2']);
+  assert.deepEqual(plan.subflows, { first: { id: 'twice', version: 1, name: 'Twice' }, second: { id: 'twice', version: 1, name: 'Twice' } });
   assert.equal(plan.nodes['first/p1'].params.fail, false, 'defaults applied by the validator');
   const result = await runGraphLocally(twoInstances, {
     catalog: testCatalog(),

@@ -1,4 +1,4 @@
-import { expandSubflows, embeddedResolver, explainExpandedProblem, hasSubflowInstances, subflowDescriptor, subflowIdOf, type SubflowDefinition, type SubflowResolver } from './subflows';
+import { expandSubflows, embeddedResolver, explainExpandedProblem, hasSubflowInstances, subflowDescriptor, subflowIdOf, type SubflowDefinition, type SubflowInstanceInfo, type SubflowResolver } from './subflows';
 import type { GraphDoc, NodeTypeDescriptor, ValidationResult } from './types';
 import { validateWithParams } from './validate';
 
@@ -9,6 +9,8 @@ export interface CheckedGraph extends ValidationResult {
   doc: GraphDoc;
   /** The subflow versions the expansion used, keyed `<id>@<version>`. */
   used: Record<string, SubflowDefinition>;
+  /** Each expanded instance by its path: the subflow version it became. */
+  instances: Record<string, SubflowInstanceInfo>;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface CheckedGraph extends ValidationResult {
 export function checkGraph(doc: unknown, catalog: readonly NodeTypeDescriptor[], resolve?: SubflowResolver): CheckedGraph {
   const plain = doc as GraphDoc;
   if (!Array.isArray(plain?.nodes) || !hasSubflowInstances(plain)) {
-    return { ...validateWithParams(doc, catalog), doc: plain, used: {} };
+    return { ...validateWithParams(doc, catalog), doc: plain, used: {}, instances: {} };
   }
   const find = resolve ?? embeddedResolver(plain);
   const outer = validateWithParams(doc, catalog, {
@@ -30,9 +32,9 @@ export function checkGraph(doc: unknown, catalog: readonly NodeTypeDescriptor[],
       return def && subflowDescriptor(def);
     },
   });
-  if (!outer.ok) return { ...outer, doc: plain, used: {} };
+  if (!outer.ok) return { ...outer, doc: plain, used: {}, instances: {} };
   const expanded = expandSubflows(plain, find);
-  if (expanded.problems.length) return { ok: false, problems: expanded.problems, params: new Map(), doc: plain, used: expanded.used };
+  if (expanded.problems.length) return { ok: false, problems: expanded.problems, params: new Map(), doc: plain, used: expanded.used, instances: expanded.instances };
   const flat = validateWithParams(expanded.doc, catalog, { namespacedIds: true });
   return {
     ok: flat.ok,
@@ -40,5 +42,6 @@ export function checkGraph(doc: unknown, catalog: readonly NodeTypeDescriptor[],
     params: flat.params,
     doc: expanded.doc,
     used: expanded.used,
+    instances: expanded.instances,
   };
 }

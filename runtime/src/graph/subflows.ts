@@ -130,13 +130,25 @@ export function subflowUses(doc: Pick<GraphDoc, 'nodes'>): SubflowUse[] {
   });
 }
 
+/** Which subflow version an instance expanded to: recorded in the run's plan. */
+export interface SubflowInstanceInfo {
+  id: string;
+  version: number;
+  name: string;
+}
+
+/** How a person names an instance's subflow: `Cutout v2`. */
+export function subflowLabel(info: SubflowInstanceInfo | undefined): string {
+  return info ? `${info.name} v${info.version}` : 'subflow';
+}
+
 export interface ExpandedGraph {
   /** The flat document: no instances, inner ids namespaced `<instance>/<inner>`. */
   doc: GraphDoc;
   /** Every subflow version the expansion used (what ran), keyed `<id>@<version>`. */
   used: Record<string, SubflowDefinition>;
-  /** Instance path (`clean`, `clean/inner`) → how a person names it: `Cutout v2`. */
-  instances: Record<string, string>;
+  /** Each expanded instance by its path (`clean`, `clean/inner`): the subflow version it ran. */
+  instances: Record<string, SubflowInstanceInfo>;
   problems: GraphProblem[];
 }
 
@@ -157,7 +169,7 @@ interface Level {
  */
 export function expandSubflows(doc: GraphDoc, resolve: SubflowResolver = embeddedResolver(doc)): ExpandedGraph {
   const used: Record<string, SubflowDefinition> = {};
-  const instances: Record<string, string> = {};
+  const instances: Record<string, SubflowInstanceInfo> = {};
   const problems: GraphProblem[] = [];
 
   const expandLevel = (graph: GraphDoc, prefix: string, chain: string[], topInstance: string | undefined): Level => {
@@ -182,8 +194,8 @@ export function expandSubflows(doc: GraphDoc, resolve: SubflowResolver = embedde
         });
         continue;
       }
-      const label = `${def.name} v${def.version}`;
-      instances[flatId] = label;
+      instances[flatId] = { id: def.id, version: def.version, name: def.name };
+      const label = subflowLabel(instances[flatId]);
       if (chain.includes(def.id)) {
         problems.push({
           code: 'subflow_cycle',
@@ -251,17 +263,17 @@ function withExposedParams(def: SubflowDefinition, values: Record<string, unknow
   return { nodes, edges: def.graph.edges };
 }
 
-function describeInstance(prefix: string, id: string, instances: Record<string, string>): string {
+function describeInstance(prefix: string, id: string, instances: Record<string, SubflowInstanceInfo>): string {
   if (!prefix) return `subflow instance '${id}'`;
   const parent = prefix.slice(0, -1);
-  return `in subflow instance '${parent}' (${instances[parent] ?? 'subflow'}): subflow instance '${id}'`;
+  return `in subflow instance '${parent}' (${subflowLabel(instances[parent])}): subflow instance '${id}'`;
 }
 
 /**
  * Says where a problem of the flat (expanded) graph lies in the graph a person edits:
  * "in subflow instance 'clean' (Cutout v2): node 'seg' …", pointing at the outer instance node.
  */
-export function explainExpandedProblem(problem: GraphProblem, instances: Record<string, string>): GraphProblem {
+export function explainExpandedProblem(problem: GraphProblem, instances: Record<string, SubflowInstanceInfo>): GraphProblem {
   const flatId = problem.nodeId;
   const slash = flatId?.lastIndexOf('/') ?? -1;
   if (!flatId || slash < 0) return problem;
@@ -271,7 +283,7 @@ export function explainExpandedProblem(problem: GraphProblem, instances: Record<
   return {
     ...problem,
     nodeId: flatId.split('/')[0],
-    message: `in subflow instance '${instance}' (${instances[instance] ?? 'subflow'}): node '${innerId}': ${local}`,
+    message: `in subflow instance '${instance}' (${subflowLabel(instances[instance])}): node '${innerId}': ${local}`,
   };
 }
 

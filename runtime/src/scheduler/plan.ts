@@ -1,5 +1,5 @@
 import { checkGraph, pickFields, topologicalOrder } from '../graph';
-import type { GraphDoc, GraphProblem, NodeTypeDescriptor, Resource, SubflowResolver } from '../graph';
+import type { GraphDoc, GraphProblem, NodeTypeDescriptor, Resource, SubflowInstanceInfo, SubflowResolver } from '../graph';
 import type { PortValue, PortValues } from '../contract/values';
 import { paramRange, type ParamRange } from '../graph/gate-check';
 
@@ -78,6 +78,8 @@ export interface RunPlan {
   order: string[];
   /** Nodes nothing depends on: their outputs are the run's outputs. */
   sinks: string[];
+  /** The subflow instances expanded into it, by path (`clean` → its nodes `clean/…`): the versions that ran. */
+  subflows?: Record<string, SubflowInstanceInfo>;
 }
 
 /** A node and everything downstream of it, in plan order. */
@@ -172,7 +174,8 @@ export function compilePlan(drawn: GraphDoc, catalog: readonly NodeTypeDescripto
       if (used) n.wants = n.outputs.filter((port) => used.has(port)); // a sink's outputs are the run's results
     }
   }
-  return { nodes, order: topologicalOrder(ids, doc.edges), sinks };
+  const subflows = Object.keys(result.instances).length ? { subflows: result.instances } : {};
+  return { nodes, order: topologicalOrder(ids, doc.edges), sinks, ...subflows };
 }
 
 /** The schema ranges of the params a gate adjusts, so the pure scheduler can clamp without the catalog. */
