@@ -10,6 +10,7 @@ import { CostsModule } from './costs/costs.module';
 import type { AppConfig } from './config/config';
 import { InfraModule } from './db/infra.module';
 import { GraphsModule } from './graphs/graphs.module';
+import { SubflowsModule } from './subflows/subflows.module';
 import { HealthModule } from './health/health.module';
 import { OutgoingWebhooksModule } from './outgoing-webhooks/outgoing-webhooks.module';
 import { ProvidersModule } from './providers/providers.module';
@@ -25,7 +26,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forRoot(config), AuthModule, AccountsModule, GraphsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule, CostsModule, WebhooksModule, ProvidersModule, OutgoingWebhooksModule, RateLimitModule, BatchesModule, RetentionModule, HealthModule],
+      imports: [InfraModule.forRoot(config), AuthModule, AccountsModule, GraphsModule, SubflowsModule, TemplatesModule, ShootsModule, ArtifactsModule, RealtimeModule, AdminModule, CostsModule, WebhooksModule, ProvidersModule, OutgoingWebhooksModule, RateLimitModule, BatchesModule, RetentionModule, HealthModule],
       controllers: [CatalogController],
       providers: [SeedService],
     };

@@ -717,6 +717,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/subflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's subflows, each with its latest version as a node type (`descriptor`: ports, exposed params) */
+        get: operations["Subflows_list"];
+        put?: never;
+        /** Create a subflow (version 1) from a graph, its ports and exposed params (422 with problems if they do not fit) */
+        post: operations["Subflows_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subflows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A subflow: its versions and its latest definition */
+        get: operations["Subflows_get"];
+        put?: never;
+        post?: never;
+        /** Delete a subflow; committed graph versions keep the definitions they were committed with */
+        delete: operations["Subflows_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subflows/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Save an edited subflow as its next version; instances following latest pick it up on their next commit */
+        post: operations["Subflows_addVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subflows/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version of a subflow */
+        get: operations["Subflows_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/templates": {
         parameters: {
             query?: never;
@@ -2125,6 +2195,197 @@ export interface operations {
                         cancelled: true;
                     };
                 };
+            };
+        };
+    };
+    Subflows_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Subflows_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                    graph: {
+                        nodes: unknown[];
+                        edges: unknown[];
+                    };
+                    inputs: {
+                        name: string;
+                        /** @enum {string} */
+                        type: "image" | "cutout" | "mask" | "prompt" | "candidates" | "score" | "review-decision" | "report";
+                        label?: string;
+                        targets: {
+                            node: string;
+                            port: string;
+                        }[];
+                    }[];
+                    outputs: {
+                        name: string;
+                        /** @enum {string} */
+                        type: "image" | "cutout" | "mask" | "prompt" | "candidates" | "score" | "review-decision" | "report";
+                        label?: string;
+                        source: {
+                            node: string;
+                            port: string;
+                        };
+                    }[];
+                    /** @default [] */
+                    params?: {
+                        name: string;
+                        node: string;
+                        param: string;
+                        title?: string;
+                        default?: unknown;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Subflows_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Subflows_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Subflows_addVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string;
+                    graph: {
+                        nodes: unknown[];
+                        edges: unknown[];
+                    };
+                    inputs: {
+                        name: string;
+                        /** @enum {string} */
+                        type: "image" | "cutout" | "mask" | "prompt" | "candidates" | "score" | "review-decision" | "report";
+                        label?: string;
+                        targets: {
+                            node: string;
+                            port: string;
+                        }[];
+                    }[];
+                    outputs: {
+                        name: string;
+                        /** @enum {string} */
+                        type: "image" | "cutout" | "mask" | "prompt" | "candidates" | "score" | "review-decision" | "report";
+                        label?: string;
+                        source: {
+                            node: string;
+                            port: string;
+                        };
+                    }[];
+                    /** @default [] */
+                    params?: {
+                        name: string;
+                        node: string;
+                        param: string;
+                        title?: string;
+                        default?: unknown;
+                    }[];
+                    /** @default  */
+                    message?: string;
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    Subflows_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -30,8 +30,8 @@ export class GraphsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Run the shared validator on a graph document' })
   @ApiZodBody(ValidateBody)
-  validate(@Body(new ZodPipe(ValidateBody)) body: { graph: unknown }) {
-    return this.graphs.validate(body.graph);
+  validate(@CurrentPrincipal() p: Principal, @Body(new ZodPipe(ValidateBody)) body: { graph: unknown }) {
+    return this.graphs.validate(p, body.graph);
   }
 
   @Get(':id')

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { GraphsController } from './graphs.controller';
 import { GraphsService } from './graphs.service';
+import { SubflowsModule } from '../subflows/subflows.module';
 
-@Module({ controllers: [GraphsController], providers: [GraphsService], exports: [GraphsService] })
+@Module({ imports: [SubflowsModule], controllers: [GraphsController], providers: [GraphsService], exports: [GraphsService] })
 export class GraphsModule {}

@@ -2,11 +2,12 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
-import { validateGraph, type GraphDoc, type GraphProblem } from '@studioflow/runtime/graph';
+import { checkGraph, type GraphDoc, type GraphProblem } from '@studioflow/runtime/graph';
 import type { Principal } from '../auth/access-policy';
 import { GraphProblemsException, isUuid, quote } from '../common/errors';
 import { GraphEntity, GraphVersionEntity } from '../db/entities';
 import { CATALOG } from '../db/infra.module';
+import { SubflowsService } from '../subflows/subflows.service';
 
 const EMPTY: GraphDoc = { nodes: [], edges: [] };
 
@@ -18,10 +19,18 @@ export class GraphsService {
     @InjectRepository(GraphVersionEntity) private readonly versions: Repository<GraphVersionEntity>,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(CATALOG) private readonly catalog: NodeCatalog,
+    private readonly subflows: SubflowsService,
   ) {}
 
-  validate(doc: unknown): { ok: boolean; problems: GraphProblem[] } {
-    return validateGraph(doc, this.catalog.descriptors);
+  /** The shared validator, subflow instances included (checked against the tenant's subflows as they are now). */
+  async validate(p: Principal, doc: unknown): Promise<{ ok: boolean; problems: GraphProblem[] }> {
+    const { ok, problems } = await this.check(p, doc);
+    return { ok, problems };
+  }
+
+  private async check(p: Principal, doc: unknown) {
+    const withSubflows = doc && typeof doc === 'object' && Array.isArray((doc as GraphDoc).nodes) ? await this.subflows.withSubflows(p.tenantId, doc as GraphDoc) : doc;
+    return { ...checkGraph(withSubflows, this.catalog.descriptors), withSubflows: withSubflows as GraphDoc };
   }
 
   async list(p: Principal) {
@@ -59,13 +68,17 @@ export class GraphsService {
     g.draft = draft;
     if (name) g.name = name;
     const saved = await this.graphs.save(g);
-    return { id: saved.id, updatedAt: saved.updatedAt, problems: this.validate(draft).problems };
+    return { id: saved.id, updatedAt: saved.updatedAt, problems: (await this.validate(p, draft)).problems };
   }
 
-  /** Freezes the current draft as the next version; refuses (422) an invalid graph. */
+  /**
+   * Freezes the current draft as the next version; refuses (422) an invalid graph. The version
+   * carries the subflow versions its instances use (`latest` resolved now), so its runs never change
+   * meaning when a subflow gets a new version.
+   */
   async commit(p: Principal, id: string, message: string): Promise<GraphVersionEntity> {
     const g = await this.get(p, id);
-    const result = this.validate(g.draft);
+    const result = await this.check(p, g.draft);
     if (!result.ok) throw new GraphProblemsException(result.problems, 'the draft is invalid and cannot be committed');
     return this.db.transaction(async (m) => {
       await m.query(`SELECT id FROM graphs WHERE id = $1 FOR UPDATE`, [g.id]);
@@ -74,7 +87,7 @@ export class GraphsService {
         graphId: g.id,
         tenantId: p.tenantId,
         version: next,
-        doc: g.draft,
+        doc: result.withSubflows,
         message,
         createdBy: p.userId,
       });
