@@ -19,6 +19,7 @@ import { PublishDialog } from './components/PublishDialog';
 import { ShortcutsOverlay } from './components/ShortcutsOverlay';
 import { useShortcuts } from './components/useShortcuts';
 import { useRun } from './store/run';
+import { SubflowLayer } from './subflows/SubflowBanner';
 
 function useStartup() {
   useEffect(() => {
@@ -104,6 +105,7 @@ function Shell() {
       <TopBar />
       <ApiBanner />
       <ViewBanner />
+      <SubflowLayer />
       <div className="sf-main">
         <Palette />
         <div className="sf-centre">

@@ -56,7 +56,7 @@ function report(state: 'ok' | 'unreachable' | 'unauthorized'): void {
   for (const l of listeners) l(state);
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Authorization: `Bearer ${getApiKey()}`, Accept: 'application/json' };
   let payload: BodyInit | undefined;
   if (body instanceof FormData) payload = body;

@@ -7,6 +7,7 @@ import { REPLAYABLE_STATES, selectCanReplay, useRun } from '../store/run';
 import { formatCost, formatDuration, formatValue, shortId } from '../lib/format';
 import { countNodeRender } from '../lib/perf';
 import { replayFrom } from '../store/actions';
+import { SubflowInstanceBar } from '../subflows/SubflowInstanceBar';
 
 function PortRow({ nodeId, port, kind }: { nodeId: string; port: PortSpec; kind: 'in' | 'out' }) {
   const color = portColor(port.type);
@@ -89,6 +90,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
           </div>
         </div>
       ) : null}
+      {data.type.startsWith('subflow:') && !data.diff ? <SubflowInstanceBar nodeId={id} data={data} /> : null}
       {paramEntries.length ? (
         <div className="sf-node-params">
           {paramEntries.map(([k, v]) => (

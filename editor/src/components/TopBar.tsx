@@ -3,6 +3,7 @@ import { getApiKey, setApiKey } from '../api/client';
 import { selectDirty, selectReadOnly, useEditor } from '../store/editor';
 import { exportJson, importJson, loadCatalog, saveDraft } from '../store/actions';
 import { useUi } from '../store/ui';
+import { MakeSubflowButton } from '../subflows/SubflowBanner';
 
 export function TopBar() {
   const graph = useEditor((s) => s.graph);
@@ -44,6 +45,7 @@ export function TopBar() {
         <button className="sf-icon-btn" onClick={() => useEditor.getState().redo()} disabled={!canRedo || readOnly} data-testid="btn-redo" title="Redo (Ctrl+Shift+Z)">
           ↷
         </button>
+        <MakeSubflowButton />
         <button className="sf-btn" onClick={() => useEditor.getState().layout()} disabled={readOnly} data-testid="btn-layout" title="Auto-layout (Shift+L)">
           Auto-layout
         </button>

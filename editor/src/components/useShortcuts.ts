@@ -4,6 +4,7 @@ import { useEditor } from '../store/editor';
 import { useUi } from '../store/ui';
 import { saveDraft } from '../store/actions';
 import { clipboardFragment, copySelection } from '../lib/clipboard';
+import { makeSubflow } from '../subflows/subflow-actions';
 
 function typingIn(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -44,7 +45,8 @@ export function useShortcuts() {
           const frag = clipboardFragment();
           if (frag) ed.insertFragment(frag.doc, frag.offset);
         }
-      } else if (!mod && e.key === 'L' && e.shiftKey) ed.layout();
+      } else if (mod && e.shiftKey && key === 'g') makeSubflow();
+      else if (!mod && e.key === 'L' && e.shiftKey) ed.layout();
       else if (!mod && !e.altKey && key === 'f') void rf.fitView({ padding: 0.2, duration: 300, maxZoom: 1.2 });
       else if (e.key === '?') ui.openDialog('shortcuts');
       else handled = false;

@@ -6,6 +6,8 @@ import { flowToDoc } from '../lib/flow';
 import { useEditor } from './editor';
 import { toast, useUi } from './ui';
 import { useRun } from './run';
+import { loadSubflowDescriptors, useSubflows } from '../subflows/subflows-store';
+import { saveEditedSubflow } from '../subflows/subflow-actions';
 
 const LAST_GRAPH = 'studioflow.lastGraph';
 
@@ -36,8 +38,8 @@ function fail(what: string, err: unknown) {
 
 export async function loadCatalog(): Promise<boolean> {
   try {
-    const list = await api.nodeTypes();
-    useEditor.getState().setCatalog(Array.isArray(list) ? list : []);
+    const [list, subflows] = await Promise.all([api.nodeTypes(), loadSubflowDescriptors()]);
+    useEditor.getState().setCatalog([...(Array.isArray(list) ? list : []), ...subflows]);
     return true;
   } catch (err) {
     useEditor.getState().setCatalogError((err as Error).message);
@@ -89,6 +91,8 @@ export async function createGraph(name: string, description: string): Promise<bo
 
 /** PUT the draft. A graph that was never saved asks for a name first. */
 export async function saveDraft(): Promise<boolean> {
+  // An open subflow is saved as its next version, never as a pipeline.
+  if (useSubflows.getState().editing) return saveEditedSubflow();
   const ed = useEditor.getState();
   if (!ed.graph.id) {
     useUi.getState().openDialog('save');
