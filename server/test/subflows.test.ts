@@ -7,6 +7,7 @@ import { api, sql, startTestApp, type TestApp } from './support/test-app';
 let t: TestApp;
 let rivalKey = '';
 let cutoutId = '';
+let twoSizesVersionId = '';
 
 /** Segment, then compose on white: one input (the photo), one output (the shot), `fill` exposed as "size". */
 const cutoutBody = {
@@ -129,6 +130,7 @@ test('used twice in a graph: the version pins the subflow versions, runs with a 
   assert.equal(graph.status, 201, JSON.stringify(graph.body));
   const committed = await api(t, `/api/graphs/${graph.body.id}/versions`, { method: 'POST', body: JSON.stringify({ message: 'two sizes' }) });
   assert.equal(committed.status, 201, JSON.stringify(committed.body));
+  twoSizesVersionId = committed.body.id;
 
   // A later edit of the subflow (a grey backdrop) must not change what version 1 of the graph means.
   const v2 = await api(t, `/api/subflows/${cutoutId}/versions`, {
@@ -190,4 +192,25 @@ test('a graph using latest picks up the new version on its next commit; a pinned
   assert.ok(pinnedMissing.body.problems.some((p: { nodeId: string; message: string }) => p.nodeId === 'clean' && /unknown node type/.test(p.message)), JSON.stringify(pinnedMissing.body.problems));
   const refused = await api(t, `/api/graphs/${graph.body.id}/versions`, { method: 'POST', body: JSON.stringify({ message: 'broken' }) });
   assert.equal(refused.status, 422);
+});
+
+test("a template may expose an instance's param; a shoot's value reaches the inner node", async () => {
+  assert.ok(twoSizesVersionId, 'needs the version of the earlier test');
+  const published = await api(t, '/api/templates', {
+    method: 'POST',
+    body: JSON.stringify({ graphVersionId: twoSizesVersionId, slug: 'two-cutouts', name: 'Two cut-outs', priceCredits: 1, exposedParams: [{ nodeId: 'large', param: 'size', label: 'Size' }] }),
+  });
+  assert.equal(published.status, 201, JSON.stringify(published.body));
+  const listed = (await api(t, '/api/templates')).body.find((x: { slug: string }) => x.slug === 'two-cutouts');
+  assert.deepEqual(listed.options.map((o: { key: string; default: unknown }) => [o.key, o.default, (o as any).schema.maximum]), [['large.size', 0.85, 0.95]]);
+  const form = new FormData();
+  form.set('image', new Blob([new Uint8Array((await makeProductPhoto({ seed: 32, width: 640, height: 480 })).jpeg)], { type: 'image/jpeg' }), 'photo.jpg');
+  form.set('templateId', 'two-cutouts');
+  form.set('params', JSON.stringify({ 'large.size': 0.9 }));
+  const shoot = await api(t, '/api/shoots', { method: 'POST', body: form });
+  assert.equal(shoot.status, 202, JSON.stringify(shoot.body));
+  await until(shoot.body.runId, ['completed']);
+  const [row] = await sql(t, `SELECT plan FROM runs WHERE id = $1`, [shoot.body.runId]);
+  assert.equal(row.plan.nodes['large/comp'].params.fill, 0.9);
+  assert.equal(row.plan.nodes['small/comp'].params.fill, 0.6);
 });

@@ -8,6 +8,7 @@ import { formatCost, formatDuration, formatValue, shortId } from '../lib/format'
 import { countNodeRender } from '../lib/perf';
 import { replayFrom } from '../store/actions';
 import { SubflowInstanceBar } from '../subflows/SubflowInstanceBar';
+import { useInstanceRunState } from '../subflows/instance-run-state';
 
 function PortRow({ nodeId, port, kind }: { nodeId: string; port: PortSpec; kind: 'in' | 'out' }) {
   const color = portColor(port.type);
@@ -40,7 +41,8 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
   // The diff view shows two documents at once: the last run's states would not belong to either.
   const run = useRun((s) => (data.diff ? undefined : s.nodes[id]));
   const canReplay = useRun((s) => !data.diff && selectCanReplay(s));
-  const state = run?.state ?? 'idle';
+  const instanceState = useInstanceRunState(id, data.diff ? '' : data.type);
+  const state = run?.state ?? instanceState ?? 'idle';
   const reused = !!run?.sourceRunId && state === 'cached';
   const paramEntries = Object.entries(data.params ?? {}).slice(0, 4);
   const classes = [

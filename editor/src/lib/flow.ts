@@ -106,7 +106,8 @@ export function decorateEdges<E extends Edge>(edges: E[], nodes: readonly FlowNo
 
 /** Ids must match NODE_ID_PATTERN: derived from the type, then a number. */
 export function newNodeId(type: string, taken: ReadonlySet<string>): string {
-  let base = type.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 48);
+  // A subflow's type holds its uuid: `subflow_1` reads better than the uuid.
+  let base = type.startsWith('subflow:') ? 'subflow' : type.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 48);
   if (!/^[A-Za-z]/.test(base)) base = `n${base}`;
   for (let i = 1; ; i++) {
     const id = `${base}_${i}`;

@@ -366,7 +366,7 @@ export function replaceWithInstance(doc: GraphDoc, cut: SubflowCut, instance: Gr
     const key = `${e.source}.${e.sourceHandle}>${e.target}.${e.targetHandle}`;
     if (seen.has(key)) return;
     seen.add(key);
-    rewired.push({ ...e, id: `e-${e.source}-${e.sourceHandle}-${e.target}-${e.targetHandle}` });
+    rewired.push(e); // no id: each client derives its own (the editor's edgeId)
   };
   for (const { edge, port } of cut.incoming) add({ source: edge.source, sourceHandle: edge.sourceHandle, target: instance.id, targetHandle: port });
   for (const { edge, port } of cut.outgoing) add({ source: instance.id, sourceHandle: port, target: edge.target, targetHandle: edge.targetHandle });
@@ -399,4 +399,15 @@ export function subflowPortProblems(def: Pick<SubflowDefinition, 'graph' | 'inpu
     else if (!canConnect(inner.type, port.type)) problems.push(`output "${port.name}" (${port.type}) cannot carry '${port.source.node}.${port.source.port}' (${inner.type})`);
   }
   return problems;
+}
+
+/**
+ * A drawn node's descriptor: its catalog entry, or for a subflow instance, the node type of the
+ * subflow version the document carries (a committed version's instance params are checked here).
+ */
+export function nodeDescriptor(doc: Pick<GraphDoc, 'subflows'>, node: GraphNode, catalog: readonly NodeTypeDescriptor[]): NodeTypeDescriptor | undefined {
+  const id = subflowIdOf(node.type);
+  if (id === undefined) return catalog.find((d) => d.type === node.type);
+  const def = embeddedResolver(doc)(id, node.subflowVersion ?? 'latest');
+  return def && subflowDescriptor(def);
 }

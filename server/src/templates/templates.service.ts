@@ -2,7 +2,7 @@ import { ConflictException, Inject, Injectable, NotFoundException, Unprocessable
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
-import type { GraphDoc, PublishTemplateBody, TemplateListing, TemplateOption } from '@studioflow/runtime/graph';
+import { nodeDescriptor, type GraphDoc, type PublishTemplateBody, type TemplateListing, type TemplateOption } from '@studioflow/runtime/graph';
 import { compilePlan, GraphInvalidError } from '@studioflow/runtime/scheduler';
 import type { Principal } from '../auth/access-policy';
 import { isUuid, quote } from '../common/errors';
@@ -26,7 +26,7 @@ export class TemplatesService {
     for (const e of input.exposedParams) {
       const node = version.doc.nodes.find((n) => n.id === e.nodeId);
       if (!node) throw new UnprocessableEntityException(`exposed param ${e.nodeId}.${e.param}: no node "${e.nodeId}" in the version`);
-      const descriptor = this.catalog.descriptors.find((d) => d.type === node.type);
+      const descriptor = nodeDescriptor(version.doc, node, this.catalog.descriptors);
       if (!descriptor?.params.properties[e.param]) {
         throw new UnprocessableEntityException(`exposed param ${e.nodeId}.${e.param}: ${node.type} has no param "${e.param}"`);
       }
@@ -82,7 +82,7 @@ export class TemplatesService {
     const options: TemplateOption[] = [];
     for (const e of t.exposedParams) {
       const node = doc.nodes.find((n) => n.id === e.nodeId);
-      const schema = node && this.catalog.descriptors.find((d) => d.type === node.type)?.params.properties[e.param];
+      const schema = node && nodeDescriptor(doc, node, this.catalog.descriptors)?.params.properties[e.param];
       if (!node || !schema) continue;
       const narrowed = e.allowed ? narrowTo(schema, e.allowed) : schema;
       const value = node.params?.[e.param] ?? schema.default;

@@ -1,0 +1,208 @@
+/**
+ * Subflows in a real browser (Debian chromium + playwright-core) against the real API and a worker:
+ * select two nodes, "Make subflow", use the new node twice (once from the palette's Subflows
+ * section), commit, run to completion; then edit the subflow into v2 and see a pinned instance offer
+ * the update. Screenshots go to test-output/editor/.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { makeProductPhoto } from '@studioflow/nodes/testing';
+import { loadConfig } from '../src/config/config';
+import { api, startTestApp, type TestApp } from './support/test-app';
+import { ensureChromium, launchBrowser, outputDir, type Browser } from './support/browser';
+
+const chrome = ensureChromium();
+const skip = chrome.path === null ? `chromium unavailable, editor subflow test skipped: ${chrome.reason}` : false;
+if (skip) console.warn(skip);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let t: TestApp;
+let browser: Browser;
+let page: Page;
+let shots = '';
+let scratch = '';
+let graphId = '';
+let subflowType = '';
+
+before(async () => {
+  if (skip) return;
+  const editorIndex = join(loadConfig().editorDir, 'index.html');
+  assert.ok(existsSync(editorIndex), `${editorIndex} is missing: build the editor first (npm run build -w editor)`);
+  shots = await outputDir('editor');
+  scratch = await mkdtemp(join(tmpdir(), 'sf-subflow-e2e-'));
+  [t, browser] = await Promise.all([startTestApp('editorsubflow'), launchBrowser(chrome.path!)]);
+  page = browser.page;
+  page.setDefaultTimeout(60_000);
+});
+
+after(async () => {
+  await page?.goto('about:blank').catch(() => undefined);
+  await sleep(250);
+  await browser?.close();
+  await t?.stop();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+  if (browser?.errors.length) console.log(`browser console errors:\n  ${browser.errors.join('\n  ')}`);
+});
+
+const tid = (id: string) => page.getByTestId(id);
+const shot = (name: string) => page.screenshot({ path: join(shots, name) });
+
+async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeout = 60_000): Promise<T> {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    await sleep(50);
+  }
+}
+const waitAttr = (l: Locator, name: string, value: string, timeout?: number) => until(`${l} [${name}=${value}]`, () => l.getAttribute(name), (v) => v === value, timeout);
+
+async function centre(l: Locator): Promise<{ x: number; y: number }> {
+  const box = await l.boundingBox();
+  assert.ok(box, `${l} has a box`);
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+async function connect(from: Locator, to: Locator): Promise<void> {
+  const a = await centre(from);
+  const b = await centre(to);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 6 });
+  await page.mouse.move(b.x, b.y, { steps: 6 });
+  await page.mouse.up();
+}
+
+const edgeCount = () => page.locator('.react-flow__edge').count();
+
+test('select two nodes, make a subflow, use it twice, commit and run it to completion', { skip }, async () => {
+  const draft = {
+    nodes: [
+      { id: 'input', type: 'input-image', position: { x: 0, y: 120 } },
+      { id: 'segment', type: 'segment', position: { x: 300, y: 40 } },
+      { id: 'composite', type: 'studio-composite', params: { fill: 0.8 }, position: { x: 600, y: 40 } },
+      { id: 'deliver', type: 'deliver', position: { x: 900, y: 40 } },
+      { id: 'deliver2', type: 'deliver', position: { x: 900, y: 420 } },
+    ],
+    edges: [
+      { source: 'input', sourceHandle: 'image', target: 'segment', targetHandle: 'image' },
+      { source: 'segment', sourceHandle: 'cutout', target: 'composite', targetHandle: 'cutout' },
+      { source: 'composite', sourceHandle: 'image', target: 'deliver', targetHandle: 'image' },
+    ],
+  };
+  const created = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'Subflow e2e', draft }) });
+  graphId = created.body.id;
+  await page.goto(`${t.baseUrl}/#graph=${graphId}`);
+  await tid('node-composite').waitFor();
+  await page.locator('.react-flow__controls-fitview').click();
+  await sleep(300);
+
+  // Select segment and composite (Ctrl+click adds to the selection), then Make subflow.
+  await tid('node-segment').locator('.sf-node-header').click();
+  await page.keyboard.down('Control');
+  await tid('node-composite').locator('.sf-node-header').click();
+  await page.keyboard.up('Control');
+  await tid('btn-make-subflow').click();
+  await tid('make-subflow-dialog').waitFor();
+  await tid('subflow-port-in-image').waitFor();
+  await tid('subflow-port-out-image').waitFor();
+  assert.match(await tid('subflow-ports').innerText(), /image \(image\) → segment\.image/);
+  await tid('subflow-name').fill('Cutout');
+  await tid('expose-composite-fill').check();
+  await shot('subflow-01-make-dialog.png');
+  await tid('btn-make-subflow-confirm').click();
+  await tid('make-subflow-dialog').waitFor({ state: 'detached' });
+
+  // One instance took their place, wired to the same edges.
+  const instance = tid('node-cutout');
+  await instance.waitFor();
+  subflowType = (await instance.getAttribute('data-nodetype'))!;
+  assert.match(subflowType, /^subflow:[0-9a-f-]{36}$/);
+  assert.equal(await tid('node-segment').count(), 0);
+  assert.equal(await tid('node-composite').count(), 0);
+  await tid('handle-cutout-in-image').waitFor();
+  await tid('handle-cutout-out-image').waitFor();
+  await page.getByTestId('rf__edge-e-input.image-cutout.image').waitFor({ state: 'attached' });
+  await page.getByTestId('rf__edge-e-cutout.image-deliver.image').waitFor({ state: 'attached' });
+  assert.equal(await edgeCount(), 2);
+  assert.match(await tid('subflow-version-cutout').innerText(), /latest \(v1\)/);
+
+  // The palette lists it under Subflows; a second instance from there, wired to the other deliver node.
+  await tid('palette-group-Subflows').waitFor();
+  const canvas = tid('canvas');
+  const box = (await canvas.boundingBox())!;
+  await tid(`palette-item-${subflowType}`).dragTo(canvas, { targetPosition: { x: box.width * 0.45, y: box.height * 0.8 } });
+  const second = page.locator(`[data-nodetype="${subflowType}"]`).nth(1);
+  await second.waitFor();
+  const secondId = (await second.getAttribute('data-testid'))!.replace(/^node-/, '');
+  assert.equal(secondId, 'subflow_1', 'a palette instance gets a short id');
+  await connect(tid('handle-input-out-image'), tid(`handle-${secondId}-in-image`));
+  await connect(tid(`handle-${secondId}-out-image`), tid('handle-deliver2-in-image'));
+  await until('four edges', edgeCount, (n) => n === 4);
+  await waitAttr(tid('problems'), 'data-count', '0');
+  // Pin the second instance to v1: it keeps v1 when the subflow changes.
+  await tid(`btn-subflow-pin-${secondId}`).click();
+  assert.match(await tid(`subflow-version-${secondId}`).innerText(), /v1 pinned/);
+  await page.locator('.react-flow__controls-fitview').click();
+  await sleep(300);
+  await shot('subflow-02-used-twice.png');
+
+  // Save, commit, run.
+  await tid('btn-save').click();
+  await waitAttr(tid('save-state'), 'data-dirty', 'false');
+  await tid('btn-commit').click();
+  await tid('commit-message').fill('two cut-outs');
+  await tid('btn-commit-confirm').click();
+  await tid('commit-dialog').waitFor({ state: 'detached' });
+  await until('v1 in the title', () => tid('btn-graphs').innerText(), (s) => s.includes('v1'));
+
+  const photo = await makeProductPhoto({ seed: 12, width: 1200, height: 900 });
+  const file = join(scratch, 'product.jpg');
+  await writeFile(file, photo.jpeg);
+  await tid('tab-run').click();
+  await tid('run-file-input').setInputFiles(file);
+  await tid('run-file-preview').waitFor();
+  await tid('btn-run').click();
+  await waitAttr(tid('run-status'), 'data-phase', 'completed', 300_000);
+  await until('the instance sums up its inner nodes', () => tid('subflow-run-cutout').innerText().catch(() => ''), (s) => /2\/2 done/.test(s));
+  await waitAttr(tid('node-status-cutout'), 'data-state', 'done');
+  await waitAttr(tid(`node-status-${secondId}`), 'data-state', 'done');
+  await waitAttr(tid('node-status-deliver'), 'data-state', 'done');
+  await waitAttr(tid('node-status-deliver2'), 'data-state', 'done');
+  await shot('subflow-03-run-completed.png');
+
+  const runs = await api(t, `/api/graphs/${graphId}/runs`);
+  const run = await api(t, `/api/runs/${runs.body[0].id}`);
+  const states = Object.fromEntries(run.body.nodes.map((n: { nodeId: string; state: string }) => [n.nodeId, n.state]));
+  for (const id of ['cutout/segment', 'cutout/composite', `${secondId}/segment`, `${secondId}/composite`]) assert.equal(states[id], 'done', `${id} ran`);
+});
+
+test('open the subflow, save it as v2: the pinned instance offers the update, the other follows latest', { skip }, async () => {
+  assert.ok(subflowType, 'needs the subflow of the previous test');
+  const secondId = (await page.locator(`[data-nodetype="${subflowType}"]`).nth(1).getAttribute('data-testid'))!.replace(/^node-/, '');
+  await tid('tab-inspector').click();
+  await tid('btn-open-subflow-cutout').click();
+  await tid('subflow-banner').waitFor();
+  await tid('node-composite').waitFor();
+  assert.match(await tid('graph-name').innerText(), /Subflow: Cutout/);
+  // Any save of the open subflow is its next version.
+  await tid('node-composite').locator('.sf-node-header').click();
+  await shot('subflow-04-editing.png');
+  await tid('btn-save-subflow').click();
+  await tid('subflow-banner').waitFor({ state: 'detached' });
+  await tid('node-cutout').waitFor();
+  await until('cutout follows v2', () => tid('subflow-version-cutout').innerText(), (s) => /latest \(v2\)/.test(s));
+  await tid(`btn-subflow-update-${secondId}`).waitFor();
+  assert.match(await tid(`btn-subflow-update-${secondId}`).innerText(), /v2 available/);
+  await shot('subflow-05-v2-available.png');
+  await tid(`btn-subflow-update-${secondId}`).click();
+  assert.match(await tid(`subflow-version-${secondId}`).innerText(), /v2 pinned/);
+  const detail = await api(t, `/api/subflows/${subflowType.slice('subflow:'.length)}`);
+  assert.equal(detail.body.latestVersion, 2);
+});
