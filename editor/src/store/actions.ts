@@ -74,6 +74,10 @@ export async function refreshVersions(): Promise<void> {
 }
 
 export async function createGraph(name: string, description: string): Promise<boolean> {
+  if (useSubflows.getState().editing) {
+    toast('info', 'A subflow is open: save it as a new version, or go back to the pipeline first');
+    return false;
+  }
   const ed = useEditor.getState();
   const revision = ed.revision;
   try {

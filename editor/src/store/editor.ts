@@ -120,6 +120,11 @@ export interface PendingConnect {
 }
 
 let lastCoalesce: { key: string; at: number } | null = null;
+/** Drops problems that are not problems in the current context (an open subflow's inputs fed by its ports). */
+let problemFilter: (problems: GraphProblem[]) => GraphProblem[] = (problems) => problems;
+export function setProblemFilter(filter: ((problems: GraphProblem[]) => GraphProblem[]) | null): void {
+  problemFilter = filter ?? ((problems) => problems);
+}
 let validateTimer: ReturnType<typeof setTimeout> | null = null;
 
 export const useEditor = create<EditorState>()((set, get) => {
@@ -430,7 +435,7 @@ export const useEditor = create<EditorState>()((set, get) => {
           set({ problems: [], problemCounts: {} });
           return;
         }
-        const { problems } = validateGraph(flowToDoc(s.nodes, s.edges), s.catalogList);
+        const problems = problemFilter(validateGraph(flowToDoc(s.nodes, s.edges), s.catalogList).problems);
         const problemCounts: Record<string, number> = {};
         for (const p of problems) if (p.nodeId) problemCounts[p.nodeId] = (problemCounts[p.nodeId] ?? 0) + 1;
         set({ problems, problemCounts });

@@ -9,7 +9,7 @@ import {
 } from '@studioflow/runtime/graph';
 import { ApiError } from '../api/client';
 import { defaultParams, docToFlow, flowToDoc } from '../lib/flow';
-import { selectDirty, useEditor } from '../store/editor';
+import { selectDirty, setProblemFilter, useEditor } from '../store/editor';
 import { toast } from '../store/ui';
 import { subflowsApi } from './subflows-api';
 import { refreshCatalog, useSubflows, type ParamChoice } from './subflows-store';
@@ -105,6 +105,9 @@ export async function openSubflow(nodeId: string): Promise<void> {
     const version = node.data.subflowVersion;
     const definition = typeof version === 'number' ? await subflowsApi.version(id, version) : (await subflowsApi.latest(id)).definition;
     useSubflows.setState({ editing: { definition, stash: { doc: ed.getDoc(), graph: ed.graph, dirty: selectDirty(ed) } } });
+    // Inner inputs fed by the subflow's ports have no edge here, and need none.
+    const fed = new Set(definition.inputs.flatMap((port) => port.targets.map((t) => `${t.node}.${t.port}`)));
+    setProblemFilter((problems) => problems.filter((p) => !(p.code === 'missing_input' && fed.has(`${p.nodeId}.${p.port}`))));
     ed.setGraph({ id: null, name: `Subflow: ${definition.name}`, description: definition.description ?? '', versions: [] });
     ed.loadDoc(definition.graph, { markSaved: true });
   } catch (err) {
@@ -143,6 +146,7 @@ export function closeSubflow(): void {
   if (!editing) return;
   const ed = useEditor.getState();
   useSubflows.setState({ editing: null });
+  setProblemFilter(null);
   ed.setGraph(editing.stash.graph);
   ed.loadDoc(editing.stash.doc, { markSaved: !editing.stash.dirty });
 }
