@@ -239,3 +239,20 @@ test('cutting a selection computes ports from the cut edges and rewires one inst
   const plan = compilePlan(withSubflows(outer, def), catalog);
   assert.deepEqual(plan.nodes.D.upstream.sort(), ['bc1/B', 'bc1/C']);
 });
+
+test('a graph whose nested subflows expand to more nodes than a graph may hold is refused, not built', () => {
+  const wide = (id: string, inner: string | null, count: number): SubflowDefinition => ({
+    id,
+    version: 1,
+    name: id,
+    graph: { nodes: Array.from({ length: count }, (_, i) => ({ id: `n${i}`, type: inner ? subflowNodeType(inner) : 'source' })), edges: [] },
+    inputs: [],
+    outputs: [],
+    params: [],
+  });
+  const doc = withSubflows({ nodes: [{ id: 'top', type: subflowNodeType('a') }], edges: [] }, wide('a', 'b', 50), wide('b', 'c', 50), wide('c', 'd', 50), wide('d', 'e', 50), wide('e', 'f', 50), wide('f', null, 50));
+  const expanded = expandSubflows(doc);
+  assert.equal(expanded.doc.nodes.length, 2000);
+  assert.match(expanded.problems[0].message, /expands to more than 2000 nodes/);
+  assert.equal(checkGraph(doc, catalog).ok, false);
+});

@@ -214,3 +214,33 @@ test("a template may expose an instance's param; a shoot's value reaches the inn
   assert.equal(row.plan.nodes['large/comp'].params.fill, 0.9);
   assert.equal(row.plan.nodes['small/comp'].params.fill, 0.6);
 });
+
+test('a deleted subflow is gone for drafts, while committed versions keep what they were committed with', async () => {
+  const doomed = await api(t, '/api/subflows', { method: 'POST', body: JSON.stringify({ ...cutoutBody, name: 'Doomed' }) });
+  assert.equal(doomed.status, 201);
+  const draft = {
+    nodes: [
+      { id: 'input', type: 'input-image' },
+      { id: 'clean', type: `subflow:${doomed.body.id}` },
+      { id: 'deliver', type: 'deliver' },
+    ],
+    edges: [
+      { source: 'input', sourceHandle: 'image', target: 'clean', targetHandle: 'photo' },
+      { source: 'clean', sourceHandle: 'shot', target: 'deliver', targetHandle: 'image' },
+    ],
+  };
+  const graph = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'doomed', draft }) });
+  const committed = await api(t, `/api/graphs/${graph.body.id}/versions`, { method: 'POST', body: JSON.stringify({ message: 'v1' }) });
+  assert.equal(committed.status, 201);
+  assert.equal((await api(t, `/api/subflows/${doomed.body.id}`, { method: 'DELETE' })).status, 204);
+  assert.equal((await api(t, `/api/subflows/${doomed.body.id}`)).status, 404);
+  const check = await api(t, '/api/graphs/validate', { method: 'POST', body: JSON.stringify({ graph: draft }) });
+  assert.equal(check.body.ok, false, 'a draft can no longer use it');
+  const published = await api(t, '/api/templates', {
+    method: 'POST',
+    body: JSON.stringify({ graphVersionId: committed.body.id, slug: 'doomed-cutout', name: 'Doomed', exposedParams: [{ nodeId: 'clean', param: 'size', label: 'Size' }] }),
+  });
+  assert.equal(published.status, 201, 'the committed version still knows its subflow: ' + JSON.stringify(published.body));
+  const listed = (await api(t, '/api/templates')).body.find((x: { slug: string }) => x.slug === 'doomed-cutout');
+  assert.equal(listed.needsProvider, undefined, 'and still compiles');
+});

@@ -8,6 +8,9 @@ import type { GraphDoc, GraphEdge, GraphNode, GraphProblem, NodeTypeDescriptor, 
  */
 export const SUBFLOW_TYPE_PREFIX = 'subflow:';
 
+/** The most nodes a graph may expand to, as many as a drawn graph may hold (GraphDocSchema). */
+export const MAX_EXPANDED_NODES = 2000;
+
 export function subflowNodeType(subflowId: string): string {
   return `${SUBFLOW_TYPE_PREFIX}${subflowId}`;
 }
@@ -171,6 +174,8 @@ export function expandSubflows(doc: GraphDoc, resolve: SubflowResolver = embedde
   const used: Record<string, SubflowDefinition> = {};
   const instances: Record<string, SubflowInstanceInfo> = {};
   const problems: GraphProblem[] = [];
+  // Nesting multiplies: ten instances of a subflow holding ten instances of another is a hundred groups.
+  let budget = MAX_EXPANDED_NODES;
 
   const expandLevel = (graph: GraphDoc, prefix: string, chain: string[], topInstance: string | undefined): Level => {
     const nodes: GraphNode[] = [];
@@ -180,9 +185,14 @@ export function expandSubflows(doc: GraphDoc, resolve: SubflowResolver = embedde
       const id = subflowIdOf(node.type);
       const flatId = prefix + node.id;
       if (id === undefined) {
+        if (--budget === -1) {
+          problems.push({ code: 'invalid_document', nodeId: topInstance ?? node.id, message: `the graph expands to more than ${MAX_EXPANDED_NODES} nodes with its subflows` });
+        }
+        if (budget < 0) continue;
         nodes.push({ ...node, id: flatId });
         continue;
       }
+      if (budget < 0) continue; // already too big: expanding further would only take time
       const where = topInstance ?? node.id;
       const versionRef = node.subflowVersion ?? 'latest';
       const def = resolve(id, versionRef);
