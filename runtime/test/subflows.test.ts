@@ -18,7 +18,7 @@ import {
 import { compilePlan, GraphInvalidError } from '../src/scheduler';
 import { LocalArtifactStore } from '../src/artifacts';
 import { runGraphLocally } from '../src/local';
-import { testCatalog } from './support/test-nodes';
+import { gated, testCatalog } from './support/test-nodes';
 
 const catalog = testCatalog().descriptors;
 
@@ -255,4 +255,39 @@ test('a graph whose nested subflows expand to more nodes than a graph may hold i
   assert.equal(expanded.doc.nodes.length, 2000);
   assert.match(expanded.problems[0].message, /expands to more than 2000 nodes/);
   assert.equal(checkGraph(doc, catalog).ok, false);
+});
+
+test("a retry gate inside a subflow keeps pointing at its own subflow's nodes, and retries there", async () => {
+  const inner = gated();
+  const def: SubflowDefinition = {
+    id: 'gated',
+    version: 1,
+    name: 'Gated',
+    graph: { nodes: inner.nodes.filter((n) => n.id !== 'A' && n.id !== 'B'), edges: inner.edges.filter((e) => e.source !== 'A' && e.target !== 'B') },
+    inputs: [{ name: 'in', type: 'report', targets: [{ node: 'P', port: 'in' }] }],
+    outputs: [{ name: 'out', type: 'report', source: { node: 'G', port: 'image' } }],
+    params: [],
+  };
+  const doc = withSubflows(
+    {
+      nodes: [
+        { id: 'A', type: 'source' },
+        { id: 'g1', type: subflowNodeType('gated') },
+        { id: 'B', type: 'pass' },
+      ],
+      edges: [
+        { source: 'A', sourceHandle: 'out', target: 'g1', targetHandle: 'in' },
+        { source: 'g1', sourceHandle: 'out', target: 'B', targetHandle: 'in' },
+      ],
+    },
+    def,
+  );
+  const plan = compilePlan(doc, catalog);
+  assert.equal(plan.nodes['g1/G'].params.rerunFrom, 'g1/P');
+  assert.deepEqual(plan.nodes['g1/G'].params.adjust, [{ param: 'g1/S.quality', op: 'add', value: 0.6 }]);
+  assert.ok(plan.nodes['g1/G'].adjustRanges?.['g1/S.quality'], 'the scheduler can clamp the adjusted param');
+  const log = { calls: [] as Array<{ runId: string; nodeId: string; at: number }> };
+  const result = await runGraphLocally(doc, { catalog: testCatalog(log), artifacts: new LocalArtifactStore(await mkdtemp(join(tmpdir(), 'sf-subflow-gate-'))) });
+  assert.equal(result.error, undefined);
+  assert.equal(log.calls.filter((c) => c.nodeId === 'g1/S').length, 2, 'the scorer ran again with the adjusted quality');
 });

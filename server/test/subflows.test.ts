@@ -101,6 +101,7 @@ test("another tenant's subflow answers 404 and is not listed", async () => {
   assert.equal((await api(t, `/api/subflows/${cutoutId}`, { method: 'DELETE', key: rivalKey })).status, 404);
   assert.deepEqual((await api(t, '/api/subflows', { key: rivalKey })).body, []);
   assert.equal((await api(t, '/api/subflows/not-a-uuid')).status, 404);
+  assert.equal((await api(t, '/api/subflows', { key: t.userKey })).status, 403, 'subflows are staff work');
   const foreignUse = await api(t, '/api/graphs/validate', {
     method: 'POST',
     key: rivalKey,

@@ -10,6 +10,7 @@ const SHORTCUTS: Array<[string, string]> = [
   ['Delete / Backspace', 'Delete selection'],
   ['Ctrl+C / Ctrl+X / Ctrl+V', 'Copy / cut / paste nodes'],
   ['Ctrl+D', 'Duplicate selection'],
+  ['Ctrl+Shift+G', 'Make subflow of the selection'],
   ['Ctrl+A', 'Select all'],
   ['Ctrl+Z', 'Undo'],
   ['Ctrl+Shift+Z / Ctrl+Y', 'Redo'],

@@ -189,7 +189,7 @@ export function expandSubflows(doc: GraphDoc, resolve: SubflowResolver = embedde
           problems.push({ code: 'invalid_document', nodeId: topInstance ?? node.id, message: `the graph expands to more than ${MAX_EXPANDED_NODES} nodes with its subflows` });
         }
         if (budget < 0) continue;
-        nodes.push({ ...node, id: flatId });
+        nodes.push({ ...node, id: flatId, ...(prefix && node.params ? { params: namespaceNodeRefs(node.params, graph, prefix) } : {}) });
         continue;
       }
       if (budget < 0) continue; // already too big: expanding further would only take time
@@ -260,6 +260,24 @@ export function expandSubflows(doc: GraphDoc, resolve: SubflowResolver = embedde
 
   const top = expandLevel(doc, '', [], undefined);
   return { doc: { nodes: top.nodes, edges: top.edges }, used, instances, problems };
+}
+
+/**
+ * Params that name other nodes of the same graph follow their ids into the namespace: a retry
+ * gate's `rerunFrom` ("P") and `adjust[].param` ("S.quality") inside a subflow.
+ */
+function namespaceNodeRefs(params: Record<string, unknown>, graph: GraphDoc, prefix: string): Record<string, unknown> {
+  const local = (id: unknown) => typeof id === 'string' && graph.nodes.some((n) => n.id === id);
+  const out = { ...params };
+  if (local(out.rerunFrom)) out.rerunFrom = prefix + (out.rerunFrom as string);
+  if (Array.isArray(out.adjust)) {
+    out.adjust = out.adjust.map((step: unknown) => {
+      const ref = (step as { param?: unknown })?.param;
+      const dot = typeof ref === 'string' ? ref.indexOf('.') : -1;
+      return dot > 0 && local((ref as string).slice(0, dot)) ? { ...(step as object), param: prefix + (ref as string) } : step;
+    });
+  }
+  return out;
 }
 
 /** The subflow's graph with an instance's params set on the inner params they expose. */
