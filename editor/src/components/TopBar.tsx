@@ -3,6 +3,7 @@ import { getApiKey, setApiKey } from '../api/client';
 import { selectDirty, selectReadOnly, useEditor } from '../store/editor';
 import { exportJson, importJson, loadCatalog, saveDraft } from '../store/actions';
 import { useUi } from '../store/ui';
+import { PublishedHint } from './PublishedHint';
 
 export function TopBar() {
   const graph = useEditor((s) => s.graph);
@@ -24,6 +25,7 @@ export function TopBar() {
         <span className="sf-muted sf-small">{graph.id ? (latest ? `v${latest}` : 'no versions') : 'not saved'}</span>
         <span className="sf-caret">▾</span>
       </button>
+      <PublishedHint />
       <span className={`sf-save-state ${dirty ? 'is-dirty' : ''}`} data-testid="save-state" data-dirty={dirty}>
         {busy ?? (dirty ? '● Unsaved changes' : graph.id ? 'Saved' : '')}
       </span>
