@@ -69,7 +69,7 @@ function near(actual: number[], expected: number[], what: string): void {
 }
 
 before(async () => {
-  t = await startTestApp('tpl-lifecycle');
+  t = await startTestApp('tpl-lifecycle', { templatePreviews: true });
   photo = (await makeProductPhoto({ seed: 14, width: 900, height: 700, kind: 'bottle' })).jpeg;
   const created = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'Lifecycle studio', draft: studio('#ffffff') }) });
   assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -145,6 +145,20 @@ test('repointing to v2 keeps slug, price and labels; sellers get v2 while a v1 s
   const again = await api(t, `/api/v1/shoots/${oldShoot.id}`, { key: t.userKey });
   assert.equal(again.status, 200);
   near(await backgroundOf(again.body), [255, 255, 255], 'the v1 shoot still downloads as v1 made it');
+});
+
+test("the card's preview follows the repoint: the seller listing shows v2's image", async () => {
+  const end = Date.now() + 300_000;
+  let previewUrl: string | undefined;
+  while (!previewUrl) {
+    const listed = (await api(t, '/api/v1/templates', { key: t.userKey })).body as TemplateListing[];
+    previewUrl = listed.find((x) => x.slug === SLUG)?.previewUrl;
+    if (!previewUrl && Date.now() > end) throw new Error(`no preview of ${SLUG} within 300 s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const [row] = await sql(t, `SELECT r.status FROM template_previews p JOIN runs r ON r.id = p.run_id WHERE p.graph_version_id = $1`, [versionIds[2]]);
+  assert.equal(row?.status, 'completed', "v2's preview run delivered");
+  near(await backgroundOf({ results: { jpeg: previewUrl } }), [0x1e, 0x3a, 0x8a], 'the card shows the navy backdrop of v2');
 });
 
 test('a version without an exposed param is refused with 422 naming it; nothing changes', async () => {

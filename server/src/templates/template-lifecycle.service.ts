@@ -80,7 +80,16 @@ export class TemplateLifecycleService {
     return rows.map((r) => ({ ...r, changedAt: (r.changedAt as Date).toISOString() }));
   }
 
-  /** Writes the changelog entry of a new template (POST /templates). */
+  /**
+   * Makes the card preview of a version a template now runs (published, repointed, republished): a
+   * run through the workers, not waited for; the listing shows it once delivered.
+   */
+  previewsFollow(): void {
+    if (!this.config.templatePreviews) return;
+    void this.previews.startMissing().catch((err: unknown) => this.log.warn(`preview not started: ${String(err)}`));
+  }
+
+  /** Writes the changelog entry of a new template (POST /templates) and has its card preview made. */
   async recordPublished(p: Principal, templateId: string): Promise<void> {
     await this.pool.query(
       `INSERT INTO template_changes (template_id, tenant_id, changed_by, action, to_version, changes)
@@ -89,6 +98,7 @@ export class TemplateLifecycleService {
          FROM templates t JOIN graph_versions v ON v.id = t.graph_version_id WHERE t.id = $1`,
       [templateId, p.userId],
     );
+    this.previewsFollow();
   }
 
   /**
@@ -136,10 +146,7 @@ export class TemplateLifecycleService {
       await this.record(c, p, id, 'updated', current.version, target.version, changes, body.note);
       return { changed: true, repointed };
     });
-    if (result.repointed && this.config.templatePreviews) {
-      // The new version's card image: a run through the workers, not waited for.
-      void this.previews.startMissing().catch((err: unknown) => this.log.warn(`preview not started: ${String(err)}`));
-    }
+    if (result.repointed) this.previewsFollow();
     return this.one(p, id);
   }
 
@@ -162,6 +169,7 @@ export class TemplateLifecycleService {
       await c.query(`UPDATE templates SET unpublished_at = NULL, revision = revision + 1, updated_at = now() WHERE id = $1`, [id]);
       await this.record(c, p, id, 'republished', current.version, current.version, {}, body.note);
     });
+    this.previewsFollow();
     return this.one(p, id);
   }
 
