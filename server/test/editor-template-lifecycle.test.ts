@@ -115,6 +115,11 @@ test('commit v2, see "published v1 · v2 latest", repoint the template in the pu
   assert.match(summary, /2 credits per shot/);
   assert.match(summary, /staff@studioflow\.test/);
   // The dialog offers the latest version; the exposed param's graph value differs between them.
+  assert.equal(await tid(`repoint-version-${SLUG}`).inputValue(), '2');
+  await tid(`repoint-version-${SLUG}`).selectOption('1');
+  await tid(`btn-repoint-${SLUG}`).waitFor({ state: 'detached' });
+  assert.equal(await tid(`repoint-preview-${SLUG}`).count(), 0, 'nothing to repoint to the version it runs');
+  await tid(`repoint-version-${SLUG}`).selectOption('2');
   const param = tid('repoint-param-composite.fill');
   await until('the exposed param compared', () => param.getAttribute('data-state'), (s) => s === 'changed');
   assert.match(await param.innerText(), /0\.8 → 0\.9/);

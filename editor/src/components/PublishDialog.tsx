@@ -102,7 +102,7 @@ export function PublishDialog() {
 
   return (
     <Modal title="Publish template" onClose={close} testId="publish-dialog" wide>
-      <PublishedTemplates targetVersion={versionNo} targetDoc={doc} />
+      <PublishedTemplates targetVersion={viewed ?? sorted[0]?.version ?? null} />
       {publishedCount ? <div className="sf-section-title">Publish v{versionNo} as another template</div> : null}
       <form
         onSubmit={(e) => {

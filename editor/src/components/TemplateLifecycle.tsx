@@ -9,7 +9,7 @@ import { republishTemplate, unpublishTemplate, updateTemplate, usePublished, typ
  * What is published from this graph, and its lifecycle: repoint to the version picked in the publish
  * dialog (with the exposed params compared), price and visibility, unpublish/republish, changelog.
  */
-export function PublishedTemplates({ targetVersion, targetDoc }: { targetVersion: number | null; targetDoc: GraphDoc | null }) {
+export function PublishedTemplates({ targetVersion }: { targetVersion: number | null }) {
   const graphId = useEditor((s) => s.graph.id);
   const { templates, error } = usePublished();
   useEffect(() => {
@@ -21,13 +21,20 @@ export function PublishedTemplates({ targetVersion, targetDoc }: { targetVersion
     <div className="sf-lifecycle-list" data-testid="published-templates">
       <div className="sf-section-title">Published from this pipeline</div>
       {templates.map((t) => (
-        <PublishedTemplate key={t.id} template={t} targetVersion={targetVersion} targetDoc={targetDoc} />
+        <PublishedTemplate key={t.id} template={t} offered={targetVersion} />
       ))}
     </div>
   );
 }
 
-function PublishedTemplate({ template: t, targetVersion, targetDoc }: { template: ManagedTemplate; targetVersion: number | null; targetDoc: GraphDoc | null }) {
+/** One template; `offered` is the version the dialog offers (the one viewed, else the latest), the default repoint target. */
+function PublishedTemplate({ template: t, offered }: { template: ManagedTemplate; offered: number | null }) {
+  const graphId = useEditor((s) => s.graph.id);
+  const versions = useEditor((s) => s.graph.versions);
+  const sorted = useMemo(() => [...versions].sort((a, b) => b.version - a.version), [versions]);
+  const [targetVersion, setTargetVersion] = useState<number | null>(offered);
+  useEffect(() => setTargetVersion(offered), [offered]);
+  const targetDoc = useVersionDoc(graphId, targetVersion);
   const [price, setPrice] = useState(String(t.priceCredits));
   const [visibility, setVisibility] = useState<TemplateVisibility>(t.visibility);
   const [note, setNote] = useState('');
@@ -71,6 +78,19 @@ function PublishedTemplate({ template: t, targetVersion, targetDoc }: { template
         Customers may change: {t.exposedParams.length ? t.exposedParams.map((e) => `${e.label} (${e.nodeId}.${e.param})`).join(', ') : 'nothing'}
       </div>
 
+      <div className="sf-lifecycle-edit">
+        <label className="sf-small">
+          Repoint to{' '}
+          <select value={targetVersion ?? ''} onChange={(e) => setTargetVersion(Number(e.target.value))} data-testid={`repoint-version-${t.slug}`}>
+            {sorted.map((v) => (
+              <option key={v.id} value={v.version}>
+                v{v.version}
+                {v.version === t.version ? ' (runs now)' : ''} — {v.message || 'no message'}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
       {repointable ? <RepointPreview template={t} targetVersion={targetVersion} targetDoc={targetDoc} /> : null}
 
       <div className="sf-lifecycle-edit">
@@ -128,6 +148,21 @@ function PublishedTemplate({ template: t, targetVersion, targetDoc }: { template
   );
 }
 
+/** A version's document, loaded when asked for (null while loading or without a version). */
+function useVersionDoc(graphId: string | null, version: number | null): GraphDoc | null {
+  const [loaded, setLoaded] = useState<{ key: string; doc: GraphDoc } | null>(null);
+  const key = `${graphId}/${version}`;
+  useEffect(() => {
+    if (!graphId || version == null) return;
+    let live = true;
+    api.getVersion(graphId, version).then((v) => live && setLoaded({ key, doc: v.doc }), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [graphId, version, key]);
+  return loaded?.key === key ? loaded.doc : null;
+}
+
 function versionIdOf(version: number): string | undefined {
   return useEditor.getState().graph.versions.find((v) => v.version === version)?.id;
 }
@@ -138,15 +173,7 @@ type ParamDiff = { key: string; label: string; state: 'kept' | 'changed' | 'miss
 function RepointPreview({ template: t, targetVersion, targetDoc }: { template: ManagedTemplate; targetVersion: number; targetDoc: GraphDoc }) {
   const graphId = useEditor((s) => s.graph.id);
   const catalog = useEditor((s) => s.catalog);
-  const [currentDoc, setCurrentDoc] = useState<GraphDoc | null>(null);
-  useEffect(() => {
-    if (!graphId) return;
-    let live = true;
-    api.getVersion(graphId, t.version).then((v) => live && setCurrentDoc(v.doc), () => undefined);
-    return () => {
-      live = false;
-    };
-  }, [graphId, t.version]);
+  const currentDoc = useVersionDoc(graphId, t.version);
   const diffs = useMemo(() => exposedDiff(t, currentDoc, targetDoc, catalog), [t, currentDoc, targetDoc, catalog]);
   return (
     <div className="sf-repoint" data-testid={`repoint-preview-${t.slug}`}>
@@ -216,7 +243,7 @@ function Changelog({ template }: { template: ManagedTemplate }) {
       <ol>
         {(log ?? []).map((c) => (
           <li key={c.id} className="sf-small" data-testid="changelog-entry" data-action={c.action}>
-            <b>{ACTION_TITLES[c.action]}</b> <span className="sf-muted">{formatTime(c.changedAt)}{c.changedBy ? ` · ${c.changedBy}` : ''}</span>
+            <b>{c.action === 'updated' && c.fromVersion !== c.toVersion ? 'Repointed' : ACTION_TITLES[c.action]}</b> <span className="sf-muted">{formatTime(c.changedAt)}{c.changedBy ? ` · ${c.changedBy}` : ''}</span>
             <div>{describe(c)}</div>
             {c.note ? <div className="sf-muted">“{c.note}”</div> : null}
           </li>
@@ -229,6 +256,8 @@ function Changelog({ template }: { template: ManagedTemplate }) {
 function describe(c: TemplateChange): string {
   const parts: string[] = [];
   if (c.action === 'published' && c.toVersion != null) parts.push(`v${c.toVersion}`);
+  if (c.action === 'unpublished') parts.push(`sellers no longer see it (was v${c.toVersion})`);
+  if (c.action === 'republished') parts.push(`sellers see it again (v${c.toVersion})`);
   if (c.action === 'updated' && c.fromVersion !== c.toVersion) parts.push(`v${c.fromVersion} → v${c.toVersion}`);
   const field = (name: string, title: string, show: (v: unknown) => string) => {
     const f = c.changes[name];
