@@ -16,6 +16,7 @@ import { GraphsDialog } from './components/GraphsDialog';
 import { SaveDialog } from './components/SaveDialog';
 import { CommitDialog } from './components/CommitDialog';
 import { PublishDialog } from './components/PublishDialog';
+import { RollbackConfirm } from './components/RollbackConfirm';
 import { ShortcutsOverlay } from './components/ShortcutsOverlay';
 import { useShortcuts } from './components/useShortcuts';
 import { useRun } from './store/run';
@@ -115,6 +116,7 @@ function Shell() {
         <SidePanel />
       </div>
       <Dialogs />
+      <RollbackConfirm />
       <Toasts />
     </div>
   );

@@ -11,6 +11,7 @@ import { PublicApi1796300400000 } from './1796300400000-public-api';
 import { TemplatePreviews1796300500000 } from './1796300500000-template-previews';
 import { ArtifactRetention1796400500000 } from './1796400500000-artifact-retention';
 import { Subflows1796510000000 } from './1796510000000-subflows';
+import { TemplateLifecycle1796520000000 } from './1796520000000-template-lifecycle';
 
 /** Every migration, oldest first (one per line). The server's DataSource runs the pending ones at start. */
 export const migrations = [
@@ -27,5 +28,6 @@ export const migrations = [
   TemplatePreviews1796300500000,
   ArtifactRetention1796400500000,
   Subflows1796510000000,
+  TemplateLifecycle1796520000000,
 ];
 export * from './database';

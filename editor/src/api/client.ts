@@ -1,4 +1,13 @@
-import type { GraphDoc, GraphProblem, NodeTypeDescriptor, TemplateListing } from '@studioflow/runtime/graph';
+import type {
+  GraphDoc,
+  GraphProblem,
+  ManagedTemplate,
+  NodeTypeDescriptor,
+  TemplateChange,
+  TemplateLifecycleBody,
+  TemplateListing,
+  UpdateTemplateBody,
+} from '@studioflow/runtime/graph';
 import type {
   GraphDetail,
   GraphSummary,
@@ -123,6 +132,15 @@ export const api = {
     request<GraphVersion>('GET', `/graphs/${encodeURIComponent(id)}/versions/${version}`),
   publish: (body: PublishBody) => request<{ id: string; slug: string }>('POST', '/templates', body),
   listTemplates: () => request<TemplateListing[]>('GET', '/templates'),
+  /** Staff: the tenant's own templates (of one graph), published or not, with their revision. */
+  managedTemplates: (graphId?: string) =>
+    request<ManagedTemplate[]>('GET', `/templates/managed${graphId ? `?graphId=${encodeURIComponent(graphId)}` : ''}`),
+  updateTemplate: (id: string, body: UpdateTemplateBody) => request<ManagedTemplate>('PATCH', `/templates/${encodeURIComponent(id)}`, body),
+  unpublishTemplate: (id: string, body: TemplateLifecycleBody) =>
+    request<ManagedTemplate>('POST', `/templates/${encodeURIComponent(id)}/unpublish`, body),
+  republishTemplate: (id: string, body: TemplateLifecycleBody) =>
+    request<ManagedTemplate>('POST', `/templates/${encodeURIComponent(id)}/republish`, body),
+  templateChangelog: (id: string) => request<TemplateChange[]>('GET', `/templates/${encodeURIComponent(id)}/changelog`),
   startRun: (graphVersionId: string, image: File) => {
     const form = new FormData();
     form.append('graphVersionId', graphVersionId);

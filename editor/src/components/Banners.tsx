@@ -1,6 +1,7 @@
 import { useEditor } from '../store/editor';
-import { loadCatalog, rollback } from '../store/actions';
+import { loadCatalog } from '../store/actions';
 import { useUi } from '../store/ui';
+import { askRollback } from './RollbackConfirm';
 
 export function ApiBanner() {
   const health = useUi((s) => s.apiHealth);
@@ -32,9 +33,7 @@ export function ViewBanner() {
         </span>
         <button
           className="sf-btn sf-btn-small"
-          onClick={() => {
-            if (confirm(`Replace the draft with v${view.version} and commit it as a new version?`)) void rollback(view.version);
-          }}
+          onClick={() => askRollback(view.version)}
           data-testid="btn-rollback-current"
         >
           Roll back to this version

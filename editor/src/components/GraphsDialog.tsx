@@ -5,7 +5,9 @@ import { selectDirty, useEditor } from '../store/editor';
 import { openGraph } from '../store/actions';
 import { useUi } from '../store/ui';
 import { formatTime } from '../lib/format';
+import { publishedHint } from '../store/templates';
 import { Modal } from './Modal';
+import { usePublishedByGraph } from './PublishedHint';
 
 export function GraphsDialog() {
   const close = () => useUi.getState().openDialog(null);
@@ -13,6 +15,7 @@ export function GraphsDialog() {
   const [error, setError] = useState<string | null>(null);
   const [query, setQuery] = useState('');
   const currentId = useEditor((s) => s.graph.id);
+  const published = usePublishedByGraph();
 
   useEffect(() => {
     api
@@ -55,6 +58,11 @@ export function GraphsDialog() {
             <button className={`sf-graph-item ${g.id === currentId ? 'is-current' : ''}`} onClick={() => void open(g.id)} data-testid={`graph-item-${g.id}`}>
               <span className="sf-graph-name">{g.name}</span>
               <span className="sf-muted sf-small">{g.latestVersion != null ? `v${g.latestVersion}` : 'draft only'}</span>
+              {published.has(g.id) ? (
+                <span className="sf-published-hint" data-testid={`graph-published-${g.id}`}>
+                  {publishedHint(published.get(g.id)!, g.latestVersion)}
+                </span>
+              ) : null}
               <span className="sf-muted sf-small">{formatTime(g.updatedAt)}</span>
               {g.description ? <span className="sf-small sf-graph-desc">{g.description}</span> : null}
             </button>

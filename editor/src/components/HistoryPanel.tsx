@@ -1,8 +1,9 @@
 import { useMemo, useState } from 'react';
 import { useEditor } from '../store/editor';
-import { refreshVersions, rollback, showDiff, viewVersion, type DiffSide } from '../store/actions';
+import { refreshVersions, showDiff, viewVersion, type DiffSide } from '../store/actions';
 import { formatTime } from '../lib/format';
 import { useFocusNode } from './ProblemsPanel';
+import { askRollback } from './RollbackConfirm';
 
 export function HistoryPanel() {
   const graphId = useEditor((s) => s.graph.id);
@@ -45,9 +46,7 @@ export function HistoryPanel() {
                   </button>
                   <button
                     className="sf-btn sf-btn-small"
-                    onClick={() => {
-                      if (confirm(`Replace the draft with v${v.version} and commit it as a new version?`)) void rollback(v.version);
-                    }}
+                    onClick={() => askRollback(v.version)}
                     data-testid={`btn-rollback-${v.version}`}
                   >
                     Roll back

@@ -5,7 +5,9 @@ import type { ExposedParam } from '../api/types';
 import { useEditor } from '../store/editor';
 import { publish } from '../store/actions';
 import { useUi } from '../store/ui';
+import { usePublished } from '../store/templates';
 import { Modal } from './Modal';
+import { PublishedTemplates } from './TemplateLifecycle';
 import { TemplatesList } from './TemplatesList';
 
 const slugify = (s: string) =>
@@ -34,6 +36,7 @@ export function PublishDialog() {
   const [exposed, setExposed] = useState<Record<string, ExposedParam>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const publishedCount = usePublished((s) => s.templates.length);
 
   useEffect(() => {
     if (!graph.id || versionNo == null) return;
@@ -83,7 +86,10 @@ export function PublishDialog() {
     });
     setBusy(false);
     if (err) setError(err);
-    else close();
+    else {
+      void usePublished.getState().load(graph.id);
+      close();
+    }
   };
 
   if (!graph.id || !sorted.length) {
@@ -96,6 +102,8 @@ export function PublishDialog() {
 
   return (
     <Modal title="Publish template" onClose={close} testId="publish-dialog" wide>
+      <PublishedTemplates targetVersion={viewed ?? sorted[0]?.version ?? null} />
+      {publishedCount ? <div className="sf-section-title">Publish v{versionNo} as another template</div> : null}
       <form
         onSubmit={(e) => {
           e.preventDefault();

@@ -4,6 +4,7 @@ import { selectDirty, selectReadOnly, useEditor } from '../store/editor';
 import { exportJson, importJson, loadCatalog, saveDraft } from '../store/actions';
 import { useUi } from '../store/ui';
 import { MakeSubflowButton } from '../subflows/SubflowBanner';
+import { PublishedHint } from './PublishedHint';
 
 export function TopBar() {
   const graph = useEditor((s) => s.graph);
@@ -25,6 +26,7 @@ export function TopBar() {
         <span className="sf-muted sf-small">{graph.id ? (latest ? `v${latest}` : 'no versions') : 'not saved'}</span>
         <span className="sf-caret">▾</span>
       </button>
+      <PublishedHint />
       <span className={`sf-save-state ${dirty ? 'is-dirty' : ''}`} data-testid="save-state" data-dirty={dirty}>
         {busy ?? (dirty ? '● Unsaved changes' : graph.id ? 'Saved' : '')}
       </span>

@@ -11,3 +11,4 @@ export * from './accounts';
 export * from './batches';
 export * from './shoot-views';
 export * from './reviews';
+export * from './template-lifecycle';

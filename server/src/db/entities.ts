@@ -76,6 +76,12 @@ export class TemplateEntity {
   @Column({ name: 'price_credits', type: 'int' }) priceCredits!: number;
   @Column({ type: 'text' }) visibility!: TemplateVisibility;
   @CreateDateColumn({ name: 'published_at', type: 'timestamptz' }) publishedAt!: Date;
+  @Column({ name: 'published_by', type: 'uuid', nullable: true }) publishedBy!: string | null;
+  @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+  /** Null while published; sellers neither see nor start an unpublished template. */
+  @Column({ name: 'unpublished_at', type: 'timestamptz', nullable: true }) unpublishedAt!: Date | null;
+  /** Optimistic concurrency: bumped by every change. */
+  @Column({ type: 'int' }) revision!: number;
 }
 
 @Entity('runs')

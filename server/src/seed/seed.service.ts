@@ -137,10 +137,16 @@ export class SeedService {
       `INSERT INTO graph_versions (graph_id, tenant_id, version, doc, message, created_by) VALUES ($1, $2, 1, $3, $4, $5) RETURNING id`,
       [graph.rows[0].id, tenantId, JSON.stringify(t.graph), SHIPPED, staffId],
     );
+    const template = await this.pool.query(
+      `INSERT INTO templates (tenant_id, slug, name, description, graph_version_id, exposed_params, price_credits, visibility, published_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'public', $8) ON CONFLICT (tenant_id, slug) DO NOTHING RETURNING id`,
+      [tenantId, t.slug, t.name, t.description ?? '', version.rows[0].id, JSON.stringify(t.exposedParams ?? []), t.priceCredits ?? 1, staffId],
+    );
     await this.pool.query(
-      `INSERT INTO templates (tenant_id, slug, name, description, graph_version_id, exposed_params, price_credits, visibility)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'public') ON CONFLICT (tenant_id, slug) DO NOTHING`,
-      [tenantId, t.slug, t.name, t.description ?? '', version.rows[0].id, JSON.stringify(t.exposedParams ?? []), t.priceCredits ?? 1],
+      `INSERT INTO template_changes (template_id, tenant_id, changed_by, action, to_version, changes)
+       SELECT id, tenant_id, $2, 'published', 1, jsonb_build_object('priceCredits', jsonb_build_object('to', price_credits), 'visibility', jsonb_build_object('to', visibility))
+         FROM templates WHERE id = ANY($1::uuid[])`,
+      [template.rows.map((r: { id: string }) => r.id), staffId],
     );
     this.log.log(`published template ${t.slug}`);
   }
@@ -157,7 +163,7 @@ export class SeedService {
     try {
       await client.query('BEGIN');
       const locked = await client.query(
-        `SELECT v.doc = $2::jsonb AS same FROM templates t JOIN graph_versions v ON v.id = t.graph_version_id WHERE t.id = $1 FOR UPDATE OF t`,
+        `SELECT v.doc = $2::jsonb AS same, v.version FROM templates t JOIN graph_versions v ON v.id = t.graph_version_id WHERE t.id = $1 FOR UPDATE OF t`,
         [templateId, JSON.stringify(t.graph)],
       );
       if (locked.rows[0]?.same) return void (await client.query('ROLLBACK'));
@@ -168,8 +174,15 @@ export class SeedService {
         [graphId, JSON.stringify(t.graph), `${SHIPPED} update`, staffId],
       );
       await client.query(
-        `UPDATE templates SET graph_version_id = $2, name = $3, description = $4, exposed_params = $5, price_credits = $6 WHERE id = $1`,
+        `UPDATE templates SET graph_version_id = $2, name = $3, description = $4, exposed_params = $5, price_credits = $6,
+                revision = revision + 1, updated_at = now()
+          WHERE id = $1`,
         [templateId, version.rows[0].id, t.name, t.description ?? '', JSON.stringify(t.exposedParams ?? []), t.priceCredits ?? 1],
+      );
+      await client.query(
+        `INSERT INTO template_changes (template_id, tenant_id, changed_by, action, from_version, to_version, note)
+         SELECT $1, tenant_id, $2, 'updated', $3, $4, 'the shipped file changed' FROM templates WHERE id = $1`,
+        [templateId, staffId, locked.rows[0].version, version.rows[0].version],
       );
       await client.query(`UPDATE graphs SET draft = $2, name = $3, description = $4 WHERE id = $1`, [graphId, JSON.stringify(t.graph), t.name, t.description ?? '']);
       await client.query('COMMIT');

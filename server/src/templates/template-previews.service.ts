@@ -136,7 +136,7 @@ export class TemplatePreviewsService {
     const { rows } = await this.pool.query<VersionToPreview>(
       `SELECT DISTINCT ON (v.id) v.id AS "graphVersionId", v.graph_id AS "graphId", v.version, v.doc, t.id AS "templateId", t.slug
          FROM templates t JOIN graph_versions v ON v.id = t.graph_version_id
-        WHERE NOT EXISTS (
+        WHERE t.unpublished_at IS NULL AND NOT EXISTS (
           SELECT 1 FROM template_previews p LEFT JOIN runs r ON r.id = p.run_id
            WHERE p.graph_version_id = v.id
              AND ((p.run_id IS NOT NULL AND r.status NOT IN ('failed', 'cancelled')) OR (p.run_id IS NULL AND p.claimed_at > now() - interval '${RETRY_AFTER}')))

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '../artifacts/artifacts.module';
+import { TemplateLifecycleService } from './template-lifecycle.service';
 import { TemplatePreviewsService } from './template-previews.service';
 import { TemplatesController } from './templates.controller';
 import { TemplatesService } from './templates.service';
@@ -7,7 +8,7 @@ import { TemplatesService } from './templates.service';
 @Module({
   imports: [ArtifactsModule],
   controllers: [TemplatesController],
-  providers: [TemplatesService, TemplatePreviewsService],
+  providers: [TemplatesService, TemplatePreviewsService, TemplateLifecycleService],
   exports: [TemplatesService, TemplatePreviewsService],
 })
 export class TemplatesModule {}

@@ -1,6 +1,6 @@
 import { ConflictException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { IsNull, type Repository } from 'typeorm';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import { nodeDescriptor, type GraphDoc, type PublishTemplateBody, type TemplateListing, type TemplateOption } from '@studioflow/runtime/graph';
 import { compilePlan, GraphInvalidError } from '@studioflow/runtime/scheduler';
@@ -32,8 +32,14 @@ export class TemplatesService {
       }
     }
     // Slugs are unique per owner: the check never looks at (or reveals) other tenants' names.
-    if (await this.templates.findOne({ where: { tenantId: p.tenantId, slug: input.slug } })) {
-      throw new ConflictException(`your tenant already has a template with slug "${input.slug}"`);
+    const existing = await this.templates.findOne({ where: { tenantId: p.tenantId, slug: input.slug } });
+    if (existing) {
+      throw new ConflictException({
+        statusCode: 409,
+        error: 'Conflict',
+        message: `your tenant already has a template with slug "${input.slug}": repoint it to this version with PATCH /api/v1/templates/${existing.id}`,
+        templateId: existing.id,
+      });
     }
     return this.templates.save(
       this.templates.create({
@@ -45,6 +51,10 @@ export class TemplatesService {
         exposedParams: input.exposedParams,
         priceCredits: input.priceCredits,
         visibility: input.visibility ?? 'private',
+        publishedBy: p.userId,
+        revision: 1,
+        unpublishedAt: null,
+        updatedAt: new Date(),
       }),
     );
   }
@@ -57,7 +67,7 @@ export class TemplatesService {
   async list(p: Principal): Promise<TemplateListing[]> {
     const templates = await this.templates
       .createQueryBuilder('t')
-      .where(`t.tenant_id = :tenant OR t.visibility = 'public'`, { tenant: p.tenantId })
+      .where(`(t.tenant_id = :tenant OR t.visibility = 'public') AND t.unpublished_at IS NULL`, { tenant: p.tenantId })
       .orderBy('t.published_at', 'DESC')
       .getMany();
     const ids = [...new Set(templates.map((t) => t.graphVersionId))];
@@ -109,13 +119,14 @@ export class TemplatesService {
 
   /**
    * Finds a template a caller may use, by id or slug: the caller's own tenant's first, then a public
-   * one (the first published under that slug keeps it). Another tenant's private template is unknown.
+   * one (the first published under that slug keeps it). Another tenant's private template is unknown,
+   * and so is an unpublished one (its shoots are found by run, not through here).
    */
   async findUsable(p: Principal, idOrSlug: string): Promise<TemplateEntity> {
     const ref = isUuid(idOrSlug) ? { id: idOrSlug } : { slug: idOrSlug };
     const t =
-      (await this.templates.findOne({ where: { ...ref, tenantId: p.tenantId } })) ??
-      (await this.templates.findOne({ where: { ...ref, visibility: 'public' }, order: { publishedAt: 'ASC' } }));
+      (await this.templates.findOne({ where: { ...ref, tenantId: p.tenantId, unpublishedAt: IsNull() } })) ??
+      (await this.templates.findOne({ where: { ...ref, visibility: 'public', unpublishedAt: IsNull() }, order: { publishedAt: 'ASC' } }));
     if (!t) throw new NotFoundException(`unknown template ${quote(idOrSlug)}`);
     return t;
   }
@@ -129,6 +140,8 @@ function narrowTo(schema: Record<string, unknown>, allowed: unknown[]): Record<s
   return { ...rest, enum: allowed };
 }
 
+/** What anyone who may use a template sees of it (who published it and its lifecycle fields are staff's: GET /templates/managed). */
 function listing(t: TemplateEntity): TemplateListing {
-  return { ...t, publishedAt: t.publishedAt.toISOString() };
+  const { publishedBy: _by, updatedAt: _updated, unpublishedAt: _unpublished, revision: _revision, ...shown } = t;
+  return { ...shown, publishedAt: t.publishedAt.toISOString() };
 }
