@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import {
   missingExposedParams,
+  nodeDescriptor,
   type ExposedParam,
   type FieldChange,
   type GraphDoc,
@@ -175,7 +176,8 @@ export class TemplateLifecycleService {
 
   /** 422 when the version has problems or lacks an exposed param. */
   private checkVersion(doc: GraphDoc, version: number, exposed: ExposedParam[]): void {
-    const missing = missingExposedParams(exposed, doc.nodes, (type) => this.catalog.descriptors.find((d) => d.type === type)?.params.properties);
+    // A subflow instance's params are those of the subflow version the graph version carries.
+    const missing = missingExposedParams(exposed, doc.nodes, (type) => nodeDescriptor(doc, { id: '', type }, this.catalog.descriptors)?.params.properties);
     if (missing.length) {
       throw new UnprocessableEntityException({
         statusCode: 422,
