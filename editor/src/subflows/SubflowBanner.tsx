@@ -12,7 +12,7 @@ export function SubflowLayer() {
       {editing ? (
         <div className="sf-banner sf-banner-info" data-testid="subflow-banner">
           <span>
-            Editing subflow <b>{editing.definition.name}</b> (from v{editing.definition.version}): saving makes a new version; instances that follow the latest use it from their graph's next commit, pinned ones offer an update.
+            Editing subflow <b>{editing.definition.name}</b> v{editing.definition.version}: saving makes v{editing.definition.version + 1}; instances that follow the latest use it from their graph's next commit, pinned ones offer an update.
           </span>
           <button className="sf-btn sf-btn-small sf-btn-primary" onClick={() => void saveEditedSubflow()} data-testid="btn-save-subflow">
             Save subflow as new version

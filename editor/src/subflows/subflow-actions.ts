@@ -95,15 +95,20 @@ export function setSubflowVersion(nodeId: string, version: number | undefined): 
   ed.touch();
 }
 
-/** Opens an instance's subflow on the canvas; the pipeline is put aside until the subflow is saved or closed. */
+/**
+ * Opens an instance's subflow on the canvas; the pipeline is put aside until the subflow is saved or
+ * closed. Always its latest version: a new version built on an older one would silently drop the
+ * changes made since.
+ */
 export async function openSubflow(nodeId: string): Promise<void> {
   const ed = useEditor.getState();
   const node = ed.nodes.find((n) => n.id === nodeId);
   const id = node && subflowIdOf(node.data.type);
   if (!node || !id || useSubflows.getState().editing) return;
   try {
-    const version = node.data.subflowVersion;
-    const definition = typeof version === 'number' ? await subflowsApi.version(id, version) : (await subflowsApi.latest(id)).definition;
+    const definition = (await subflowsApi.latest(id)).definition;
+    const pinned = node.data.subflowVersion;
+    if (pinned && pinned !== definition.version) toast('info', `${nodeId} is pinned to v${pinned}; you are editing the latest, v${definition.version}`);
     useSubflows.setState({ editing: { definition, stash: { doc: ed.getDoc(), graph: ed.graph, dirty: selectDirty(ed) } } });
     // Inner inputs fed by the subflow's ports have no edge here, and need none.
     const fed = new Set(definition.inputs.flatMap((port) => port.targets.map((t) => `${t.node}.${t.port}`)));

@@ -22,7 +22,6 @@ export const subflowsApi = {
   list: () => request<SubflowSummary[]>('GET', '/subflows'),
   create: (body: SubflowBody) => request<SubflowDefinition>('POST', '/subflows', body),
   latest: (id: string) => request<{ definition: SubflowDefinition }>('GET', `/subflows/${encodeURIComponent(id)}`),
-  version: (id: string, version: number) => request<SubflowDefinition>('GET', `/subflows/${encodeURIComponent(id)}/versions/${version}`),
   addVersion: (id: string, body: SubflowBody & { message?: string }) =>
     request<SubflowDefinition>('POST', `/subflows/${encodeURIComponent(id)}/versions`, body),
 };
