@@ -119,7 +119,7 @@ export function subflowDescriptor(def: SubflowDefinition): NodeTypeDescriptor {
   };
 }
 
-/** The subflow versions a document's instances use, recursively: `{ "<id>": [versions] }` for the caller to load. */
+/** One instance's use of a subflow version, as the graph names it (the server loads these, level by level). */
 export interface SubflowUse {
   id: string;
   version: SubflowVersionRef;
@@ -401,7 +401,7 @@ export function replaceWithInstance(doc: GraphDoc, cut: SubflowCut, instance: Gr
   return { nodes, edges: [...kept, ...rewired] };
 }
 
-/** True when each input port's type fits every inner input it feeds (checked when a subflow is saved). */
+/** Why a subflow's ports do not fit its inner nodes (names, endpoints, types); empty when they do. Checked when it is saved. */
 export function subflowPortProblems(def: Pick<SubflowDefinition, 'graph' | 'inputs' | 'outputs'>, catalog: readonly NodeTypeDescriptor[]): string[] {
   const types = new Map(catalog.map((d) => [d.type, d]));
   const problems: string[] = [];
