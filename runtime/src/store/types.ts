@@ -17,7 +17,10 @@ export interface RunDefinition {
 export interface NewRun extends RunDefinition {
   userId?: string | null;
   kind: 'shoot' | 'test' | 'bench';
-  graphVersionId: string;
+  /** The committed version the run executes; null for a draft run (then `draftSnapshotId`). */
+  graphVersionId: string | null;
+  /** A draft run's recorded document (table draft_snapshots); exactly one of the two is set. */
+  draftSnapshotId?: string | null;
   templateId?: string | null;
   parentRunId?: string | null;
   params?: Record<string, unknown>;
