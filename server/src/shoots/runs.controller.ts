@@ -28,9 +28,9 @@ export class RunsController {
   testRun(
     @CurrentPrincipal() p: Principal,
     @UploadedImage() image: StagedUpload | undefined,
-    @Body() body: { graphVersionId?: string },
+    @Body() body: { graphVersionId?: string; untilNodeId?: string },
   ) {
-    return this.shoots.submitTestRun(p, body?.graphVersionId, image);
+    return this.shoots.submitTestRun(p, body?.graphVersionId, image, body?.untilNodeId || undefined);
   }
 
   @Get(':id')
