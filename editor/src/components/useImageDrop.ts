@@ -1,0 +1,29 @@
+import { useMemo, type DragEvent } from 'react';
+import { takeDroppedPhoto } from '../store/draft-run';
+import { imageFileOf } from '../store/test-photo';
+
+/**
+ * Dropping an image file pins it as the test photo. The handlers answer true when they took the
+ * event, so a drop zone that also takes other drags (the canvas: palette nodes, which carry no files)
+ * handles those itself.
+ */
+export function useImageDrop() {
+  return useMemo(
+    () => ({
+      onDragOver(e: DragEvent): boolean {
+        if (!Array.from(e.dataTransfer.types).includes('Files')) return false;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+        return true;
+      },
+      onDrop(e: DragEvent): boolean {
+        const file = imageFileOf(e.dataTransfer);
+        if (!file) return false;
+        e.preventDefault();
+        void takeDroppedPhoto(file);
+        return true;
+      },
+    }),
+    [],
+  );
+}
