@@ -67,7 +67,7 @@ export function DraftRunControls() {
             <img src={photo.url} alt="pinned test photo" className="sf-test-photo-thumb" data-testid="test-photo-thumb" />
             <div className="sf-small">
               <div>
-                📌 Pinned test photo{file ? <span className="sf-muted"> (the picked photo below is used instead)</span> : null}
+                Pinned test photo{file ? <span className="sf-muted"> (the picked photo below is used instead)</span> : null}
               </div>
               <div className="sf-muted">
                 {photo.width}×{photo.height} · {formatBytes(photo.bytes)}
@@ -84,7 +84,7 @@ export function DraftRunControls() {
           </>
         ) : file && graphId ? (
           <button className="sf-link sf-small" onClick={() => pin(file)} data-testid="btn-test-photo-pin">
-            📌 Pin {file.name} to this graph
+            Pin {file.name} to this graph
           </button>
         ) : (
           <div className="sf-muted sf-small sf-drop-hint">{photoStatus === 'pinning' ? 'Pinning…' : 'Drop an image here to pin it as the test photo.'}</div>
