@@ -80,7 +80,7 @@ test('a draft run executes the canvas as sent, records its document and hash, is
   const run = await ended(draftRunId);
   assert.equal(run.status, 'completed', run.error);
   assert.equal(run.graphVersionId, null);
-  assert.deepEqual(run.graph, { graphId, version: null, draft: true, draftHash: res.body.draftHash });
+  assert.deepEqual(run.graph, { graphId, version: null, draft: true, draftHash: res.body.draftHash, untilNodeId: null });
   assert.equal(run.nodeParams.composite.fill, 0.6, 'the run ran the canvas it was sent, not the saved draft (0.85)');
   assert.ok(run.results.jpeg, 'the sink delivered');
   assert.deepEqual(await versions(), [], 'no version was committed');
@@ -164,6 +164,8 @@ test('run to here executes only the node and its ancestors, on the pinned photo,
   const run = await ended(res.body.runId);
   assert.equal(run.status, 'completed', run.error);
   assert.deepEqual(run.nodes.map((n: { nodeId: string }) => n.nodeId), ['input', 'segment'], 'composite and deliver are not part of the run');
+  assert.equal(run.graph.untilNodeId, 'segment');
+  assert.equal((await history()).find((r) => r.id === res.body.runId)?.untilNodeId, 'segment', 'the history says where it stopped');
   assert.ok(run.nodes.every((n: { state: string }) => n.state === 'done' || n.state === 'cached'));
   const [{ seed }] = await sql(`SELECT seed_inputs->'input'->'upload'->>'hash' AS seed FROM runs WHERE id = $1`, [res.body.runId]);
   const [{ hash }] = await sql(`SELECT hash FROM uploads WHERE id = $1`, [pinned.body.uploadId]);
@@ -179,7 +181,7 @@ test('run to here executes only the node and its ancestors, on the pinned photo,
   const v = await ended(versionRun.body.runId);
   assert.equal(v.status, 'completed', v.error);
   assert.deepEqual(v.nodes.map((n: { nodeId: string }) => n.nodeId), ['input', 'segment', 'composite']);
-  assert.deepEqual(v.graph, { graphId, version: 1, draft: false, draftHash: null });
+  assert.deepEqual(v.graph, { graphId, version: 1, draft: false, draftHash: null, untilNodeId: 'composite' });
   assert.equal(v.nodeParams.composite.fill, 0.85, 'a version run shows the committed params');
   assert.deepEqual(Object.keys(v.nodeParams).sort(), ['composite', 'input', 'segment']);
 });

@@ -178,5 +178,6 @@ test('Run to here on the segment node runs only the input and the segment', { sk
   const latest = history.body[0];
   const detail = (await api(t, `/api/runs/${latest.id}`)).body;
   assert.deepEqual(detail.nodes.map((n: { nodeId: string }) => n.nodeId), ['input', 'segment']);
+  await tid(`run-history-until-${latest.id}`).waitFor();
   await shot('draft-04-run-to-here.png');
 });

@@ -57,6 +57,7 @@ export function RunHistory() {
                     `v${r.version}`
                   )}{' '}
                   <span className="sf-mono sf-muted">{shortId(r.id)}</span>
+                  {r.untilNodeId ? <span data-testid={`run-history-until-${r.id}`}> to {r.untilNodeId}</span> : null}
                 </span>
                 <span className="sf-small sf-muted">{formatDuration(took)}</span>
                 <span className="sf-small sf-muted sf-history-when">

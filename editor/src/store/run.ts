@@ -302,6 +302,7 @@ export const useRun = create<RunState>()((set, get) => {
         startedAt: time(shoot.createdAt) ?? time(shoot.startedAt),
         finishedAt: time(shoot.finishedAt),
         draftHash: shoot.graph?.draftHash ?? null,
+        untilNodeId: shoot.graph?.untilNodeId ?? null,
         ranWith: shoot.nodeParams ?? null,
       });
       applyShoot(shoot);

@@ -25,6 +25,8 @@ export interface RunGraphSource {
   draft: boolean;
   /** sha256 of the draft document's canonical JSON; null for a version run. */
   draftHash: string | null;
+  /** "Run to here": the node the run stopped at; null for a whole run. */
+  untilNodeId: string | null;
 }
 
 /** One row of GET /api/graphs/:id/runs (newest first): runs of any version of the graph, and its draft runs. */
@@ -36,6 +38,8 @@ export interface GraphRunSummary {
   version: number | null;
   draft: boolean;
   draftHash: string | null;
+  /** "Run to here": the node the run stopped at; null for a whole run. */
+  untilNodeId: string | null;
   parentRunId: string | null;
   /** The node a replay started from. */
   replayFrom: string | null;

@@ -48,6 +48,7 @@ export async function startRun(coordinator: RunCoordinator, catalog: readonly No
         kind: request.kind,
         graphVersionId: 'id' in version ? version.id : null,
         draftSnapshotId: 'draftSnapshotId' in version ? version.draftSnapshotId : null,
+        untilNodeId: request.untilNodeId ?? null,
         templateId: template?.id ?? null,
         plan,
         info: { runId, tenantId, graphId: version.graphId, ...('version' in version ? { graphVersion: version.version } : {}), ...(template ? { templateId: template.slug } : {}) },

@@ -2001,6 +2001,7 @@ export interface operations {
                             version: number | null;
                             draft: boolean;
                             draftHash: string | null;
+                            untilNodeId: string | null;
                         };
                         /** @description staff: per node, the params the run ran with (defaults applied, retry overrides merged) */
                         nodeParams?: {
@@ -2246,6 +2247,7 @@ export interface operations {
                             version: number | null;
                             draft: boolean;
                             draftHash: string | null;
+                            untilNodeId: string | null;
                         };
                         /** @description staff: per node, the params the run ran with (defaults applied, retry overrides merged) */
                         nodeParams?: {

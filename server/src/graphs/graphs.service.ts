@@ -96,7 +96,7 @@ export class GraphsService {
   async runs(p: Principal, id: string): Promise<GraphRunSummary[]> {
     const g = await this.get(p, id);
     return this.db.query(
-      `SELECT r.id, r.kind, r.status, v.version, r.draft_snapshot_id IS NOT NULL AS draft, rtrim(d.hash) AS "draftHash",
+      `SELECT r.id, r.kind, r.status, v.version, r.draft_snapshot_id IS NOT NULL AS draft, rtrim(d.hash) AS "draftHash", r.until_node_id AS "untilNodeId",
               r.parent_run_id AS "parentRunId", r.replay_from AS "replayFrom",
               r.created_at AS "createdAt", r.finished_at AS "finishedAt", r.error
        FROM runs r LEFT JOIN graph_versions v ON v.id = r.graph_version_id LEFT JOIN draft_snapshots d ON d.id = r.draft_snapshot_id

@@ -77,7 +77,7 @@ export const ShootDetail = z.object({
   templateId: z.uuid().nullable(),
   graphVersionId: z.uuid().nullable().describe('null for a draft run (see graph)'),
   graph: z
-    .object({ graphId: z.uuid(), version: z.number().int().nullable(), draft: z.boolean(), draftHash: z.string().nullable() })
+    .object({ graphId: z.uuid(), version: z.number().int().nullable(), draft: z.boolean(), draftHash: z.string().nullable(), untilNodeId: z.string().nullable() })
     .optional()
     .describe('staff: what the run executed, a committed version or a draft (with its content hash)'),
   nodeParams: z

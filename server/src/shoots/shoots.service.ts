@@ -226,7 +226,7 @@ export class ShootsService {
   async get(p: Principal, id: string) {
     const run = await this.visibleRun(p, id);
     const [orderRow] = await this.pool.query(
-      `SELECT r.plan->'order' AS "order", r.plan->'nodes' AS "planNodes", coalesce(v.graph_id, d.graph_id) AS "graphId", v.version, d.hash AS "draftHash"
+      `SELECT r.plan->'order' AS "order", r.plan->'nodes' AS "planNodes", coalesce(v.graph_id, d.graph_id) AS "graphId", v.version, d.hash AS "draftHash", r.until_node_id AS "untilNodeId"
          FROM runs r LEFT JOIN graph_versions v ON v.id = r.graph_version_id LEFT JOIN draft_snapshots d ON d.id = r.draft_snapshot_id
         WHERE r.id = $1`,
       [id],
@@ -238,6 +238,7 @@ export class ShootsService {
       version: orderRow.version ?? null,
       draft: run.draftSnapshotId !== null,
       draftHash: orderRow.draftHash?.trim() ?? null,
+      untilNodeId: orderRow.untilNodeId ?? null,
     };
     nodes.sort((a, b) => order.indexOf(a.nodeId) - order.indexOf(b.nodeId));
     const [extra] = await this.summaries([run.id]);
