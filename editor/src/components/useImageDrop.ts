@@ -1,6 +1,7 @@
 import { useMemo, type DragEvent } from 'react';
 import { takeDroppedPhoto } from '../store/draft-run';
 import { imageFileOf } from '../store/test-photo';
+import { toast } from '../store/ui';
 
 /**
  * Dropping an image file pins it as the test photo. The handlers answer true when they took the
@@ -17,10 +18,12 @@ export function useImageDrop() {
         return true;
       },
       onDrop(e: DragEvent): boolean {
-        const file = imageFileOf(e.dataTransfer);
-        if (!file) return false;
+        if (!e.dataTransfer.files.length) return false;
+        // Taken even when refused: the browser would otherwise open the file in place of the editor.
         e.preventDefault();
-        void takeDroppedPhoto(file);
+        const file = imageFileOf(e.dataTransfer);
+        if (file) void takeDroppedPhoto(file);
+        else toast('error', 'Drop an image file (JPEG, PNG or WebP) to use it as the test photo.');
         return true;
       },
     }),
