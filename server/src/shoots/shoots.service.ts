@@ -421,7 +421,7 @@ export class ShootsService {
   }
 }
 
-/** Per node, the params a run ran with (staff see them with a past run): the plan's, with a replay's overrides over them. */
+/** Per node, the params a run ran with (staff see them with a past run): the plan's (a replay's carry its new params), with retry overrides (a gate's, a reviewer's) over them. */
 function ranWithParams(planNodes: Record<string, { params?: Record<string, unknown> }>, nodes: NodeRunEntity[]): RunNodeParams {
   const overrides = new Map(nodes.map((n) => [n.nodeId, n.paramsOverride ?? {}]));
   return Object.fromEntries(Object.entries(planNodes).map(([id, n]) => [id, { ...(n.params ?? {}), ...(overrides.get(id) ?? {}) }]));
