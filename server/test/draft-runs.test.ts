@@ -90,8 +90,10 @@ test('a draft run executes the canvas as sent, records its document and hash, is
   assert.equal(snap.hash, res.body.draftHash);
 });
 
-test('the same canvas again is recorded once (same hash); the graph history marks draft runs with their hash', async () => {
-  const res = await api(t, `/api/graphs/${graphId}/draft-runs`, { method: 'POST', body: form(await photo(31), { graph: JSON.stringify(studio(0.6)) }) });
+test('the same canvas again, keys in another order, is recorded once (same hash); the graph history marks draft runs with their hash', async () => {
+  const reordered = (value: unknown): unknown =>
+    Array.isArray(value) ? value.map(reordered) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reordered(v)])) : value;
+  const res = await api(t, `/api/graphs/${graphId}/draft-runs`, { method: 'POST', body: form(await photo(31), { graph: JSON.stringify(reordered(studio(0.6))) }) });
   assert.equal(res.status, 202, JSON.stringify(res.body));
   await ended(res.body.runId);
   const first = (await api(t, `/api/runs/${draftRunId}`)).body.graph.draftHash;
