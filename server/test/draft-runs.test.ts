@@ -186,6 +186,13 @@ test('run to here executes only the node and its ancestors, on the pinned photo,
   assert.deepEqual(v.graph, { graphId, version: 1, draft: false, draftHash: null, untilNodeId: 'composite' });
   assert.equal(v.nodeParams.composite.fill, 0.85, 'a version run shows the committed params');
   assert.deepEqual(Object.keys(v.nodeParams).sort(), ['composite', 'input', 'segment']);
+
+  // A version run sent no photo uses the pinned one too.
+  const onPinned = await api(t, '/api/runs', { method: 'POST', body: JSON.stringify({ graphVersionId: commit.body.id, untilNodeId: 'segment' }) });
+  assert.equal(onPinned.status, 202, JSON.stringify(onPinned.body));
+  assert.equal((await ended(onPinned.body.runId)).status, 'completed');
+  const [pinnedSeed] = await sql(`SELECT seed_inputs->'input'->'upload'->>'hash' AS seed FROM runs WHERE id = $1`, [onPinned.body.runId]);
+  assert.equal(pinnedSeed.seed, hash, 'the version run used the pinned photo');
 });
 
 test('the pinned photo stays live for the storage collector however old; unpinned, it becomes a candidate', async () => {

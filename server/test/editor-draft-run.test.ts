@@ -186,6 +186,7 @@ test('a photo dropped on the Run tab replaces the pinned one; Ctrl+Shift+Enter r
   const [pinned] = await sql(t, `SELECT hash FROM uploads WHERE id = $1`, [after.uploadId]);
   assert.equal(seed.hash, pinned.hash, 'the run used the newly pinned photo');
   assert.equal((await api(t, `/api/graphs/${graphId}`)).body.versions.length, 1);
+  assert.ok(await tid('btn-run').isEnabled(), 'a committed version runs on the pinned photo too, with no photo picked');
 });
 
 test('Run to here on the segment node runs only the input and the segment', { skip }, async () => {

@@ -125,7 +125,9 @@ export const api = {
     request<GraphVersion>('GET', `/graphs/${encodeURIComponent(id)}/versions/${version}`),
   publish: (body: PublishBody) => request<{ id: string; slug: string }>('POST', '/templates', body),
   listTemplates: () => request<TemplateListing[]>('GET', '/templates'),
-  startRun: (graphVersionId: string, image: File) => {
+  /** A test run of a committed version: on `image`, or on the graph's pinned photo without one. */
+  startRun: (graphVersionId: string, image: File | null) => {
+    if (!image) return request<{ runId: string }>('POST', '/runs', { graphVersionId });
     const form = new FormData();
     form.append('graphVersionId', graphVersionId);
     form.append('image', image, image.name);

@@ -7,6 +7,7 @@ import { ResultImage } from './Artifact';
 import { useFocusNode } from './ProblemsPanel';
 import { RunHistory } from './RunHistory';
 import { DraftRunControls } from './DraftRunControls';
+import { useTestPhoto } from '../store/test-photo';
 
 export function RunPanel() {
   const versions = useEditor((s) => s.graph.versions);
@@ -18,6 +19,7 @@ export function RunPanel() {
   const file = useUi((s) => s.runFile);
   const setFile = useUi((s) => s.setRunFile);
   const [preview, setPreview] = useState<string | null>(null);
+  const pinned = useTestPhoto((s) => (s.graphId === graphId ? s.photo : null));
   const sorted = useMemo(() => [...versions].sort((a, b) => b.version - a.version), [versions]);
   const [picked, setPicked] = useState<number | null>(null);
   const focus = useFocusNode();
@@ -37,7 +39,7 @@ export function RunPanel() {
     ? 'Save and commit the graph to run it.'
     : !version
       ? 'Commit a version first: runs execute committed versions.'
-      : !file
+      : !file && !pinned
         ? 'Pick a product photo.'
         : null;
 
@@ -102,7 +104,7 @@ export function RunPanel() {
         <button
           className="sf-btn"
           disabled={!!hint || busy}
-          onClick={() => file && version && void run.start(file, version.id, version.version)}
+          onClick={() => version && void run.start(file, version.id, version.version)}
           data-testid="btn-run"
         >
           {busy ? 'Running…' : `▶ Run v${version?.version ?? ''}`}

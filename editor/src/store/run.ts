@@ -51,7 +51,8 @@ interface RunState {
   historyStatus: 'idle' | 'loading' | 'ok' | 'error';
   historyError: string | null;
 
-  start(file: File, versionId: string, version: number): Promise<void>;
+  /** A test run of a committed version, on `file` or else the graph's pinned photo. */
+  start(file: File | null, versionId: string, version: number): Promise<void>;
   /** Runs the canvas as it is (a draft run): with `file`, or on the graph's pinned photo; optionally only up to one node. */
   startDraft(graphId: string, doc: GraphDoc, file: File | null, untilNodeId?: string): Promise<void>;
   /** Back to editing: the inspector shows the draft's params again. */

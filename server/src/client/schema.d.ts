@@ -658,7 +658,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Staff test run of a graph version (no credits); answers 202 {id, runId} at once */
+        /** Staff test run of a graph version (no credits), on the photo sent or else the graph's pinned test photo; answers 202 {id, runId} at once */
         post: operations["Runs_testRun"];
         delete?: never;
         options?: never;

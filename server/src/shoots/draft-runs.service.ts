@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { canonicalJson, type DraftRunStarted, type GraphDoc, type PinnedTestPhoto } from '@studioflow/runtime/graph';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
@@ -39,10 +39,7 @@ export class DraftRunsService {
     const graph = await this.graphs.get(p, graphId);
     const checked = this.graphs.validate(doc);
     if (!checked.ok) throw new GraphProblemsException(checked.problems, 'the canvas is invalid and cannot run');
-    let photo: Photo;
-    if (image) photo = { image };
-    else if (graph.testPhotoUploadId) photo = { upload: await this.uploads.find(p, graph.testPhotoUploadId) };
-    else throw new BadRequestException('send a photo (multipart `image`) or pin a test photo to the graph first');
+    const photo: Photo = image ? { image } : await this.shoots.pinnedPhoto(p, graph.id);
     const hash = draftHash(doc);
     // Outside the run's own transaction: a snapshot whose run then fails to start is harmless (deduped, never listed).
     const { rows } = await this.pool.query(

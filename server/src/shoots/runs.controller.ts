@@ -21,7 +21,7 @@ export class RunsController {
   @UseInterceptors(UploadInterceptor)
   @RateLimit('create')
   @ApiOperation({
-    summary: 'Staff test run of a graph version (no credits); answers 202 {id, runId} at once',
+    summary: 'Staff test run of a graph version (no credits), on the photo sent or else the graph\'s pinned test photo; answers 202 {id, runId} at once',
     requestBody: { required: true, content: { 'multipart/form-data': { schema: withFile(openApiSchema(TestRunMultipart)) } } },
   })
   @ApiZodResponse(202, RunStarted)

@@ -159,7 +159,14 @@ export class ShootsService {
   async submitTestRun(p: Principal, graphVersionId: string | undefined, image: StagedUpload | undefined, untilNodeId?: string) {
     if (!graphVersionId) throw new BadRequestException('graphVersionId is required');
     const version = await this.graphs.versionById(p, graphVersionId);
-    return this.startTestRun(p, version, { image }, untilNodeId);
+    return this.startTestRun(p, version, image ? { image } : await this.pinnedPhoto(p, version.graphId), untilNodeId);
+  }
+
+  /** The photo a test run sent without one uses: the one pinned to its graph (PUT /api/graphs/:id/test-photo); 400 without. */
+  async pinnedPhoto(p: Principal, graphId: string): Promise<Photo> {
+    const graph = await this.graphs.get(p, graphId);
+    if (!graph.testPhotoUploadId) throw new BadRequestException('send a photo (multipart `image`) or pin a test photo to the graph first');
+    return { upload: await this.uploads.find(p, graph.testPhotoUploadId) };
   }
 
   /** A staff test run (no credits) of a committed version or a draft, optionally only up to one node. */
