@@ -120,11 +120,37 @@ export interface CompileOptions {
   materialize?: Materialize;
   /** Placement of nodes whose type decides it from params (NodeCatalog.place); without it every node runs on its resource. */
   place?: (type: string, params: Record<string, unknown>) => NodePlacement | undefined;
+  /**
+   * "Run to here": the plan holds only this node and its ancestors, so nothing else is placed,
+   * dispatched or charged. The whole graph is still validated first, as a commit would be.
+   */
+  untilNodeId?: string;
 }
 
-export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[], options: CompileOptions = {}): RunPlan {
-  const result = validateWithParams(doc, catalog);
+/** `nodeId` and every node upstream of it in the document (the part of the graph it needs). */
+export function upstreamClosure(doc: GraphDoc, nodeId: string): Set<string> {
+  const sources = new Map<string, string[]>();
+  for (const e of doc.edges) sources.set(e.target, [...(sources.get(e.target) ?? []), e.source]);
+  const seen = new Set<string>([nodeId]);
+  const stack = [nodeId];
+  while (stack.length) for (const s of sources.get(stack.pop()!) ?? []) if (!seen.has(s)) seen.add(s), stack.push(s);
+  return seen;
+}
+
+/** The document cut down to `untilNodeId`'s upstream closure; refuses an id the graph does not have. */
+function cutToUntil(doc: GraphDoc, untilNodeId: string | undefined): GraphDoc {
+  if (untilNodeId === undefined) return doc;
+  if (!doc.nodes.some((n) => n.id === untilNodeId)) {
+    throw new GraphInvalidError([{ code: 'invalid_document', message: `"run to here" names node "${untilNodeId}", which the graph does not have` }]);
+  }
+  const keep = upstreamClosure(doc, untilNodeId);
+  return { nodes: doc.nodes.filter((n) => keep.has(n.id)), edges: doc.edges.filter((e) => keep.has(e.source) && keep.has(e.target)) };
+}
+
+export function compilePlan(fullDoc: GraphDoc, catalog: readonly NodeTypeDescriptor[], options: CompileOptions = {}): RunPlan {
+  const result = validateWithParams(fullDoc, catalog);
   if (!result.ok) throw new GraphInvalidError(result.problems);
+  const doc = cutToUntil(fullDoc, options.untilNodeId);
   const types = new Map(catalog.map((d) => [d.type, d]));
   const placements = placeNodes(doc, result.params, options);
   const nodes: Record<string, PlanNode> = {};

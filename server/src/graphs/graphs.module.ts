@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { GraphsController } from './graphs.controller';
 import { GraphsService } from './graphs.service';
 
-@Module({ controllers: [GraphsController], providers: [GraphsService], exports: [GraphsService] })
+@Module({ imports: [ArtifactsModule], controllers: [GraphsController], providers: [GraphsService], exports: [GraphsService] })
 export class GraphsModule {}
