@@ -10,6 +10,7 @@ import { Batches1796300300000 } from './1796300300000-batches';
 import { PublicApi1796300400000 } from './1796300400000-public-api';
 import { TemplatePreviews1796300500000 } from './1796300500000-template-previews';
 import { ArtifactRetention1796400500000 } from './1796400500000-artifact-retention';
+import { DraftRuns1796500000000 } from './1796500000000-draft-runs';
 import { Subflows1796510000000 } from './1796510000000-subflows';
 import { TemplateLifecycle1796520000000 } from './1796520000000-template-lifecycle';
 
@@ -27,6 +28,7 @@ export const migrations = [
   PublicApi1796300400000,
   TemplatePreviews1796300500000,
   ArtifactRetention1796400500000,
+  DraftRuns1796500000000,
   Subflows1796510000000,
   TemplateLifecycle1796520000000,
 ];

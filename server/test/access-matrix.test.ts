@@ -153,6 +153,15 @@ const MATRIX: Row[] = [
     // aStaff saved an empty draft above: committing it is refused as invalid (422), not forbidden.
     expect: cells(403, { ...TENANT, aStaff: 422, bStaff: 404 }),
   },
+  {
+    route: 'draft run',
+    method: 'POST',
+    path: () => `/api/graphs/${fx.graphId}/draft-runs`,
+    body: () => ({ graph: { nodes: [], edges: [] } }),
+    // An empty canvas is refused as invalid (422) before anything runs, not forbidden.
+    expect: cells(403, { ...TENANT, aStaff: 422, bStaff: 404 }),
+  },
+  { route: 'unpin test photo', method: 'DELETE', path: () => `/api/graphs/${fx.graphId}/test-photo`, expect: cells(403, { ...TENANT, aStaff: 204, bStaff: 404 }) },
   { route: 'validate', method: 'POST', path: () => '/api/graphs/validate', body: () => ({ graph: { nodes: [], edges: [] } }), expect: cells(403, { ...TENANT, aStaff: 200, bStaff: 200 }) },
   { route: 'create graph', method: 'POST', path: () => '/api/graphs', body: () => ({ name: 'matrix' }), expect: cells(403, { ...TENANT, aStaff: 201, bStaff: 201 }) },
   { route: 'list templates', method: 'GET', path: () => '/api/templates', expect: cells(200, TENANT) },

@@ -9,9 +9,11 @@ import type {
   UpdateTemplateBody,
 } from '@studioflow/runtime/graph';
 import type {
+  DraftRunStarted,
   GraphDetail,
   GraphSummary,
   GraphVersion,
+  PinnedTestPhoto,
   PublishBody,
   ReplayResult,
   RunSummary,
@@ -141,7 +143,9 @@ export const api = {
   republishTemplate: (id: string, body: TemplateLifecycleBody) =>
     request<ManagedTemplate>('POST', `/templates/${encodeURIComponent(id)}/republish`, body),
   templateChangelog: (id: string) => request<TemplateChange[]>('GET', `/templates/${encodeURIComponent(id)}/changelog`),
-  startRun: (graphVersionId: string, image: File) => {
+  /** A test run of a committed version: on `image`, or on the graph's pinned photo without one. */
+  startRun: (graphVersionId: string, image: File | null) => {
+    if (!image) return request<{ runId: string }>('POST', '/runs', { graphVersionId });
     const form = new FormData();
     form.append('graphVersionId', graphVersionId);
     form.append('image', image, image.name);
@@ -151,5 +155,20 @@ export const api = {
   /** Re-runs `fromNodeId` and everything downstream in a new linked run, reusing upstream artifacts. */
   replay: (runId: string, fromNodeId: string, params?: Record<string, unknown>) =>
     request<ReplayResult>('POST', `/runs/${encodeURIComponent(runId)}/replay`, params ? { fromNodeId, params } : { fromNodeId }),
+  /** Runs the canvas as it is (no commit): with `image`, or on the graph's pinned photo without. */
+  draftRun: (graphId: string, graph: GraphDoc, image: File | null, untilNodeId?: string) => {
+    if (!image) return request<DraftRunStarted>('POST', `/graphs/${encodeURIComponent(graphId)}/draft-runs`, { graph, untilNodeId });
+    const form = new FormData();
+    form.append('graph', JSON.stringify(graph));
+    if (untilNodeId) form.append('untilNodeId', untilNodeId);
+    form.append('image', image, image.name);
+    return request<DraftRunStarted>('POST', `/graphs/${encodeURIComponent(graphId)}/draft-runs`, form);
+  },
+  pinTestPhoto: (graphId: string, image: File) => {
+    const form = new FormData();
+    form.append('image', image, image.name);
+    return request<PinnedTestPhoto>('PUT', `/graphs/${encodeURIComponent(graphId)}/test-photo`, form);
+  },
+  unpinTestPhoto: (graphId: string) => request<void>('DELETE', `/graphs/${encodeURIComponent(graphId)}/test-photo`),
   graphRuns: (graphId: string) => request<RunSummary[]>('GET', `/graphs/${encodeURIComponent(graphId)}/runs`),
 };

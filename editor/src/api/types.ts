@@ -22,6 +22,8 @@ export interface GraphDetail {
   draft: GraphDoc;
   updatedAt: string;
   versions: VersionSummary[];
+  /** The photo pinned to the graph: draft runs use it when no photo is picked. */
+  testPhoto?: PinnedTestPhoto | null;
 }
 
 export interface GraphVersion {
@@ -41,7 +43,8 @@ export interface SaveDraftResult {
 
 export type PublishBody = PublishTemplateBody;
 
-import type { ArtifactRef, NodeRunState, PublishTemplateBody, RunStatus } from '@studioflow/runtime/graph';
+import type { ArtifactRef, GraphRunSummary, NodeRunState, PinnedTestPhoto, PublishTemplateBody, RunGraphSource, RunNodeParams, RunStatus } from '@studioflow/runtime/graph';
+export type { DraftRunStarted, PinnedTestPhoto, RunNodeParams } from '@studioflow/runtime/graph';
 
 // Wire types shared with the server live in the runtime's browser-safe graph module.
 export { isArtifactRef, type ArtifactRef, type ExposedParam, type NodeRunState, type RunStatus } from '@studioflow/runtime/graph';
@@ -82,7 +85,11 @@ export interface Shoot {
   nodes: ShootNode[];
   results?: RunResults | null;
   error?: string | null;
-  graphVersionId?: string;
+  graphVersionId?: string | null;
+  /** Staff: what the run executed (a version, or a draft with its content hash). */
+  graph?: RunGraphSource;
+  /** Staff: per node, the params the run ran with. */
+  nodeParams?: RunNodeParams;
   /** The run this one replays (POST /api/runs/:id/replay), if any. */
   parentRunId?: string | null;
   /** What the run cost so far in USD: every node execution, re-runs included. */
@@ -92,19 +99,8 @@ export interface Shoot {
   finishedAt?: string | null;
 }
 
-/** One row of GET /api/graphs/:id/runs (newest first). */
-export interface RunSummary {
-  id: string;
-  kind: string;
-  status: RunStatus;
-  version: number;
-  parentRunId: string | null;
-  /** The node a replay started from. */
-  replayFrom: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-  error: string | null;
-}
+/** One row of GET /api/graphs/:id/runs (newest first); draft runs have `draft`, their hash and no version. */
+export type RunSummary = GraphRunSummary;
 
 export interface ReplayResult {
   runId: string;

@@ -16,6 +16,7 @@ import { useUi } from '../store/ui';
 import { FlowNodeView } from './FlowNodeView';
 import { FlowEdgeView } from './FlowEdgeView';
 import { AddNodePopup } from './AddNodePopup';
+import { useImageDrop } from './useImageDrop';
 
 const nodeTypes = { sf: FlowNodeView };
 const edgeTypes = { sf: FlowEdgeView };
@@ -64,21 +65,24 @@ export function Canvas() {
     if (fitRequest) void rf.fitView(FIT_VIEW);
   }, [fitRequest, rf]);
 
+  const imageDrop = useImageDrop();
   const onDragOver = useCallback((e: DragEvent) => {
+    if (imageDrop.onDragOver(e)) return;
     if (!e.dataTransfer.types.includes(DRAG_MIME)) return;
     e.preventDefault();
     e.dataTransfer.dropEffect = 'copy';
-  }, []);
+  }, [imageDrop]);
 
   const onDrop = useCallback(
     (e: DragEvent) => {
+      if (imageDrop.onDrop(e)) return;
       const type = e.dataTransfer.getData(DRAG_MIME);
       if (!type) return;
       e.preventDefault();
       const pos = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
       useEditor.getState().addNode(type, { x: pos.x - 100, y: pos.y - 30 });
     },
-    [rf],
+    [rf, imageDrop],
   );
 
   const onDoubleClick = useCallback(

@@ -5,6 +5,8 @@ import type { FlowNodeData } from '../lib/flow';
 import { selectReadOnly, selectSelectedId, useEditor } from '../store/editor';
 import { ParamField } from './ParamField';
 import { NodeRunDetails } from './NodeRunDetails';
+import { useRun } from '../store/run';
+import { RanWithNote, RunToHereButton } from './RunFromInspector';
 
 export function Inspector() {
   const selectedId = useEditor(selectSelectedId);
@@ -51,9 +53,12 @@ function GraphSummary() {
 }
 
 function NodeInspector({ id, data, descriptor }: { id: string; data: FlowNodeData; descriptor: NodeTypeDescriptor | undefined }) {
-  const readOnly = useEditor(selectReadOnly);
-  const params = data.params;
-  const check = useMemo(() => (descriptor ? checkParams(descriptor, params) : null), [descriptor, params]);
+  const ranWithAll = useRun((s) => s.ranWith);
+  // A past run from the history shows the params it ran with, read-only; otherwise the draft's.
+  const ranWith = ranWithAll?.[id];
+  const readOnly = useEditor(selectReadOnly) || !!ranWith;
+  const params = ranWith ?? data.params;
+  const check = useMemo(() => (descriptor && !ranWith ? checkParams(descriptor, params) : null), [descriptor, params, ranWith]);
   const errors = check && !check.ok ? check.errors : [];
   const properties = descriptor?.params.properties ?? {};
   const required = new Set(descriptor?.params.required ?? []);
@@ -69,6 +74,7 @@ function NodeInspector({ id, data, descriptor }: { id: string; data: FlowNodeDat
           {descriptor ? ` v${descriptor.version} · ${descriptor.category} · ${descriptor.resource}${descriptor.cacheable ? '' : ' · not cached'}` : ' · unknown type'}
         </div>
         {descriptor?.description ? <p className="sf-small">{descriptor.description}</p> : null}
+        <RunToHereButton nodeId={id} />
       </div>
       <div className="sf-pad sf-section">
         <NodeIdField id={id} disabled={readOnly} />
@@ -86,6 +92,7 @@ function NodeInspector({ id, data, descriptor }: { id: string; data: FlowNodeDat
       </div>
       <div className="sf-pad sf-section" data-testid="inspector-params">
         <div className="sf-section-title">Parameters</div>
+        {ranWithAll ? <RanWithNote inRun={!!ranWith} /> : null}
         {names.length === 0 ? <div className="sf-muted sf-small">This node has no parameters.</div> : null}
         {names.map((name) => (
           <ParamField

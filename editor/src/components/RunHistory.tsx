@@ -49,7 +49,15 @@ export function RunHistory() {
               >
                 <span className={`sf-badge sf-badge-${r.status}`}>{r.status}</span>
                 <span className="sf-small">
-                  v{r.version} <span className="sf-mono sf-muted">{shortId(r.id)}</span>
+                  {r.draft ? (
+                    <span className="sf-badge sf-badge-draft" title={`draft run of the canvas ${r.draftHash}`} data-testid={`run-history-draft-${r.id}`}>
+                      draft {r.draftHash?.slice(0, 7)}
+                    </span>
+                  ) : (
+                    `v${r.version}`
+                  )}{' '}
+                  <span className="sf-mono sf-muted">{shortId(r.id)}</span>
+                  {r.untilNodeId ? <span data-testid={`run-history-until-${r.id}`}> to {r.untilNodeId}</span> : null}
                 </span>
                 <span className="sf-small sf-muted">{formatDuration(took)}</span>
                 <span className="sf-small sf-muted sf-history-when">

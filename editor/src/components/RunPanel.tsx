@@ -6,6 +6,8 @@ import { formatBytes, formatCost, formatDuration, shortId } from '../lib/format'
 import { ResultImage } from './Artifact';
 import { useFocusNode } from './ProblemsPanel';
 import { RunHistory } from './RunHistory';
+import { DraftRunControls } from './DraftRunControls';
+import { useTestPhoto } from '../store/test-photo';
 
 export function RunPanel() {
   const versions = useEditor((s) => s.graph.versions);
@@ -17,6 +19,7 @@ export function RunPanel() {
   const file = useUi((s) => s.runFile);
   const setFile = useUi((s) => s.setRunFile);
   const [preview, setPreview] = useState<string | null>(null);
+  const pinned = useTestPhoto((s) => (s.graphId === graphId ? s.photo : null));
   const sorted = useMemo(() => [...versions].sort((a, b) => b.version - a.version), [versions]);
   const [picked, setPicked] = useState<number | null>(null);
   const focus = useFocusNode();
@@ -36,7 +39,7 @@ export function RunPanel() {
     ? 'Save and commit the graph to run it.'
     : !version
       ? 'Commit a version first: runs execute committed versions.'
-      : !file
+      : !file && !pinned
         ? 'Pick a product photo.'
         : null;
 
@@ -62,6 +65,7 @@ export function RunPanel() {
 
   return (
     <div className="sf-run sf-pad" data-testid="run-panel">
+      <DraftRunControls />
       <div className="sf-field">
         <label htmlFor="run-file">Product photo</label>
         <input
@@ -98,12 +102,12 @@ export function RunPanel() {
       </div>
       <div className="sf-btn-row">
         <button
-          className="sf-btn sf-btn-primary"
+          className="sf-btn"
           disabled={!!hint || busy}
-          onClick={() => file && version && void run.start(file, version.id, version.version)}
+          onClick={() => version && void run.start(file, version.id, version.version)}
           data-testid="btn-run"
         >
-          {busy ? 'Running…' : '▶ Run'}
+          {busy ? 'Running…' : `▶ Run v${version?.version ?? ''}`}
         </button>
         {run.phase !== 'idle' ? (
           <button className="sf-btn" onClick={() => run.clear()} data-testid="btn-run-clear">
@@ -122,6 +126,12 @@ export function RunPanel() {
           <div className="sf-run-status" data-testid="run-status" data-phase={run.phase}>
             <span className={`sf-badge sf-badge-${run.phase}`}>{run.phase}</span>
             {run.version ? <span className="sf-small">v{run.version}</span> : null}
+            {run.draftHash ? (
+              <span className="sf-badge sf-badge-draft" title={`draft run of the canvas ${run.draftHash}`} data-testid="run-draft-tag">
+                draft {run.draftHash.slice(0, 7)}
+              </span>
+            ) : null}
+            {run.untilNodeId ? <span className="sf-small">to {run.untilNodeId}</span> : null}
             {elapsed != null ? <span className="sf-small sf-muted">{formatDuration(elapsed)}</span> : null}
             <span className="sf-small sf-muted" title="live updates">
               live: {run.socket === 'connected' ? 'socket' : busy ? 'polling' : '—'}

@@ -16,6 +16,7 @@ const SHORTCUTS: Array<[string, string]> = [
   ['Ctrl+Shift+Z / Ctrl+Y', 'Redo'],
   ['Ctrl+S', 'Save draft'],
   ['Ctrl+Enter', 'Commit…'],
+  ['Ctrl+Shift+Enter', 'Run canvas (draft run, no commit)'],
   ['Shift+L', 'Auto-layout (selection if several nodes are selected)'],
   ['F', 'Fit view'],
   ['Esc', 'Close popups / leave version or diff view'],

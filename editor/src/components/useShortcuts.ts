@@ -3,6 +3,7 @@ import { useReactFlow } from '@xyflow/react';
 import { useEditor } from '../store/editor';
 import { useUi } from '../store/ui';
 import { saveDraft } from '../store/actions';
+import { runCanvas } from '../store/draft-run';
 import { clipboardFragment, copySelection } from '../lib/clipboard';
 import { makeSubflow } from '../subflows/subflow-actions';
 
@@ -31,6 +32,7 @@ export function useShortcuts() {
       if (mod && key === 'z' && !e.shiftKey) ed.undo();
       else if (mod && ((key === 'z' && e.shiftKey) || key === 'y')) ed.redo();
       else if (mod && key === 's') void saveDraft();
+      else if (mod && e.shiftKey && key === 'enter') void runCanvas();
       else if (mod && key === 'enter') ui.openDialog(ed.graph.id ? 'commit' : 'save');
       else if (mod && key === 'a') ed.selectAll();
       else if (mod && (key === 'c' || key === 'x')) {

@@ -1,7 +1,8 @@
 import { create } from 'zustand';
 import { api, ApiError } from '../api/client';
 import { watchRun } from '../api/socket';
-import type { NodeRunState, RunResults, RunSummary, Shoot, ShootNode } from '../api/types';
+import type { GraphDoc } from '@studioflow/runtime/graph';
+import type { NodeRunState, RunNodeParams, RunResults, RunSummary, Shoot, ShootNode } from '../api/types';
 
 export interface NodeRunInfo {
   state: NodeRunState;
@@ -37,6 +38,12 @@ interface RunState {
   replayFrom: string | null;
   /** The run's total cost in USD as the server counts it (every node execution, re-runs included). */
   costUsd: number | null;
+  /** A draft run's content hash (the canvas it ran); null for a version run. */
+  draftHash: string | null;
+  /** "Run to here": the node the run stops at. */
+  untilNodeId: string | null;
+  /** A past run opened from the history: per node, the params it ran with (the inspector shows them read-only). */
+  ranWith: RunNodeParams | null;
 
   /** Run history of the open graph (GET /api/graphs/:id/runs), newest first. */
   history: RunSummary[];
@@ -44,7 +51,12 @@ interface RunState {
   historyStatus: 'idle' | 'loading' | 'ok' | 'error';
   historyError: string | null;
 
-  start(file: File, versionId: string, version: number): Promise<void>;
+  /** A test run of a committed version, on `file` or else the graph's pinned photo. */
+  start(file: File | null, versionId: string, version: number): Promise<void>;
+  /** Runs the canvas as it is (a draft run): with `file`, or on the graph's pinned photo; optionally only up to one node. */
+  startDraft(graphId: string, doc: GraphDoc, file: File | null, untilNodeId?: string): Promise<void>;
+  /** Back to editing: the inspector shows the draft's params again. */
+  dropRanWith(): void;
   watch(runId: string, version: number | null): void;
   /** Re-runs `fromNodeId` and what follows in a new run (POST /api/runs/:id/replay) and follows it live. */
   replay(fromNodeId: string, params?: Record<string, unknown>): Promise<boolean>;
@@ -109,6 +121,9 @@ function idleRun() {
     parentRunId: null,
     replayFrom: null,
     costUsd: null,
+    draftHash: null as string | null,
+    untilNodeId: null as string | null,
+    ranWith: null as RunNodeParams | null,
   };
 }
 
@@ -206,6 +221,22 @@ export const useRun = create<RunState>()((set, get) => {
       }
     },
 
+    async startDraft(graphId, doc, file, untilNodeId) {
+      stopWatching();
+      reset({ phase: 'starting', startedAt: Date.now(), untilNodeId: untilNodeId ?? null });
+      try {
+        const { runId, draftHash } = await api.draftRun(graphId, doc, file, untilNodeId);
+        set({ draftHash });
+        get().watch(runId, null);
+      } catch (err) {
+        set({ phase: 'failed', error: (err as Error).message, finishedAt: Date.now() });
+      }
+    },
+
+    dropRanWith() {
+      set({ ranWith: null });
+    },
+
     watch(runId, version) {
       stopWatching();
       set({ runId, version, phase: 'queued', startedAt: get().startedAt ?? Date.now() });
@@ -243,10 +274,10 @@ export const useRun = create<RunState>()((set, get) => {
     },
 
     async replay(fromNodeId, params) {
-      const { runId: parent, version } = get();
+      const { runId: parent, version, draftHash } = get();
       if (!parent) return false;
       stopWatching();
-      reset({ version, phase: 'starting', startedAt: Date.now(), parentRunId: parent, replayFrom: fromNodeId });
+      reset({ version, draftHash, phase: 'starting', startedAt: Date.now(), parentRunId: parent, replayFrom: fromNodeId });
       try {
         const res = await api.replay(parent, fromNodeId, params);
         get().watch(res.runId, version);
@@ -268,7 +299,13 @@ export const useRun = create<RunState>()((set, get) => {
         return false;
       }
       if (get().runId !== runId) return false;
-      set({ startedAt: time(shoot.createdAt) ?? time(shoot.startedAt), finishedAt: time(shoot.finishedAt) });
+      set({
+        startedAt: time(shoot.createdAt) ?? time(shoot.startedAt),
+        finishedAt: time(shoot.finishedAt),
+        draftHash: shoot.graph?.draftHash ?? null,
+        untilNodeId: shoot.graph?.untilNodeId ?? null,
+        ranWith: shoot.nodeParams ?? null,
+      });
       applyShoot(shoot);
       // A run still going is followed live; a finished one is shown as it ended.
       if (!TERMINAL_PHASES.includes(phaseOf(String(shoot.status)))) get().watch(runId, get().version);

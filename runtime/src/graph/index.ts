@@ -12,3 +12,4 @@ export * from './batches';
 export * from './shoot-views';
 export * from './reviews';
 export * from './template-lifecycle';
+export * from './draft-runs';

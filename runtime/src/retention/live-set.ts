@@ -7,6 +7,7 @@
  * - a run's result within the tenant's delivery retention, or the run of a template preview;
  * - a run's seed (its upload) within the tenant's upload retention, or while the run is unfinished;
  * - an upload within the upload retention, or a batch item still waiting for its run;
+ * - a graph's pinned test photo (an upload), however old, while it stays pinned;
  * - an execution-cache entry (expired entries are deleted before marking, so a hit never serves a
  *   deleted file). With `expiredCacheIsDead`, entries unused for the intermediate retention count as
  *   gone already (what a dry run reports).
@@ -37,6 +38,8 @@ export function liveSetCte(options: { expiredCacheIsDead?: boolean } = {}): stri
     WHERE r.finished_at IS NULL OR r.created_at >= now() - p.upload_keep
     UNION
     SELECT u.hash FROM uploads u JOIN policy p ON p.tenant_id = u.tenant_id WHERE u.created_at >= now() - p.upload_keep
+    UNION
+    SELECT u.hash FROM graphs g JOIN uploads u ON u.id = g.test_photo_upload_id
     UNION
     SELECT jsonb_path_query(b.upload, 'strict $.**.hash') #>> '{}'
     FROM batch_items b JOIN batches bb ON bb.id = b.batch_id JOIN policy p ON p.tenant_id = b.tenant_id

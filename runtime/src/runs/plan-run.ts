@@ -9,6 +9,8 @@ export interface PlanRunOptions {
   materialize?: Materialize;
   /** Node placement (NodeCatalog.place): a segment with a configured model goes to the GPU runtime. */
   place?: CompileOptions['place'];
+  /** "Run to here": only this node and its ancestors are planned (CompileOptions.untilNodeId). */
+  untilNodeId?: string;
   /**
    * The run-start values (e.g. `{ upload }`), or a function producing them from the compiled plan:
    * the API checks an upload against the nodes that take it before storing the file.
@@ -28,7 +30,7 @@ export interface PlannedRun {
  * `runGraphLocally` (the CLI). Throws GraphInvalidError for a bad graph, bad params or a missing seed.
  */
 export async function planRun(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[], options: PlanRunOptions = {}): Promise<PlannedRun> {
-  const plan = compilePlan(applyOverrides(doc, options.params ?? {}), catalog, { materialize: options.materialize ?? 'all', place: options.place });
+  const plan = compilePlan(applyOverrides(doc, options.params ?? {}), catalog, { materialize: options.materialize ?? 'all', place: options.place, untilNodeId: options.untilNodeId });
   const seeds = typeof options.seeds === 'function' ? await options.seeds(plan) : (options.seeds ?? {});
   return { plan, seeds, seedInputs: bindSeeds(plan, seeds) };
 }

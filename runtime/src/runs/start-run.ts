@@ -11,7 +11,8 @@ export interface StartRunRequest extends PlanRunOptions {
   tenantId: string;
   userId?: string | null;
   kind: NewRun['kind'];
-  version: { id: string; graphId: string; version: number; doc: GraphDoc };
+  /** What the run executes: a committed version, or a draft run's recorded document (the canvas as it was). */
+  version: { id: string; graphId: string; version: number; doc: GraphDoc } | { draftSnapshotId: string; graphId: string; doc: GraphDoc };
   template?: { id: string; slug: string };
   priceCredits: number;
   /** The client's name for this submission: a repeat answers the run the first one started. */
@@ -45,10 +46,12 @@ export async function startRun(coordinator: RunCoordinator, catalog: readonly No
         tenantId,
         userId: request.userId ?? null,
         kind: request.kind,
-        graphVersionId: version.id,
+        graphVersionId: 'id' in version ? version.id : null,
+        draftSnapshotId: 'draftSnapshotId' in version ? version.draftSnapshotId : null,
+        untilNodeId: request.untilNodeId ?? null,
         templateId: template?.id ?? null,
         plan,
-        info: { runId, tenantId, graphId: version.graphId, graphVersion: version.version, ...(template ? { templateId: template.slug } : {}) },
+        info: { runId, tenantId, graphId: version.graphId, ...('version' in version ? { graphVersion: version.version } : {}), ...(template ? { templateId: template.slug } : {}) },
         seedInputs,
         seedArtifacts: Object.entries(seeds).flatMap(([seed, value]) => (isArtifactRef(value) ? [{ seed, ref: value }] : [])),
         params: request.params ?? {},

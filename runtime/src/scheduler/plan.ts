@@ -124,13 +124,40 @@ export interface CompileOptions {
   place?: (type: string, params: Record<string, unknown>) => NodePlacement | undefined;
   /** Where subflow instances find their definitions; default the ones the document carries (GraphDoc.subflows). */
   subflows?: SubflowResolver;
+  /**
+   * "Run to here": the plan holds only this node and its ancestors, so nothing else is placed,
+   * dispatched or charged. The whole graph is still validated first, as a commit would be. A subflow
+   * instance's id runs to all of its inner nodes; `<instance>/<inner>` to one of them.
+   */
+  untilNodeId?: string;
+}
+
+/** `nodeIds` and every node upstream of them in the document (the part of the graph they need). */
+export function upstreamClosure(doc: GraphDoc, nodeIds: string | readonly string[]): Set<string> {
+  const sources = new Map<string, string[]>();
+  for (const e of doc.edges) sources.set(e.target, [...(sources.get(e.target) ?? []), e.source]);
+  const seen = new Set<string>(typeof nodeIds === 'string' ? [nodeIds] : nodeIds);
+  const stack = [...seen];
+  while (stack.length) for (const s of sources.get(stack.pop()!) ?? []) if (!seen.has(s)) seen.add(s), stack.push(s);
+  return seen;
+}
+
+/** The (expanded) document cut down to `untilNodeId`'s upstream closure; refuses an id the graph does not have. */
+function cutToUntil(doc: GraphDoc, untilNodeId: string | undefined): GraphDoc {
+  if (untilNodeId === undefined) return doc;
+  const targets = doc.nodes.filter((n) => n.id === untilNodeId || n.id.startsWith(`${untilNodeId}/`)).map((n) => n.id);
+  if (!targets.length) {
+    throw new GraphInvalidError([{ code: 'invalid_document', message: `"run to here" names node "${untilNodeId}", which the graph does not have` }]);
+  }
+  const keep = upstreamClosure(doc, targets);
+  return { nodes: doc.nodes.filter((n) => keep.has(n.id)), edges: doc.edges.filter((e) => keep.has(e.source) && keep.has(e.target)) };
 }
 
 export function compilePlan(drawn: GraphDoc, catalog: readonly NodeTypeDescriptor[], options: CompileOptions = {}): RunPlan {
   // Subflow instances become their inner nodes here (ids `<instance>/<inner>`); the plan never holds one.
   const result = checkGraph(drawn, catalog, options.subflows);
   if (!result.ok) throw new GraphInvalidError(result.problems);
-  const doc = result.doc;
+  const doc = cutToUntil(result.doc, options.untilNodeId);
   const types = new Map(catalog.map((d) => [d.type, d]));
   const placements = placeNodes(doc, result.params, options);
   const nodes: Record<string, PlanNode> = {};

@@ -55,9 +55,9 @@ export class PgRunStore {
       const priorities = queuePriorities(runs, new Map(active.rows.map((row) => [row.tenant_id as string, row.n as number])));
       runs = runs.map((r, i) => ({ ...r, queuePriority: priorities[i] }));
       await c.query(
-        `INSERT INTO runs (id, tenant_id, user_id, kind, graph_version_id, template_id, parent_run_id, replay_from, status, plan, seed_inputs, params, price_credits, idempotency_key, queue_priority, idempotency_fingerprint)
-         SELECT r.id, r.tenant_id, r.user_id, r.kind, r.graph_version_id, r.template_id, r.parent_run_id, r.replay_from, 'queued', r.plan, r.seed_inputs, r.params, r.price_credits, r.idempotency_key, r.queue_priority, r.idempotency_fingerprint
-         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, tenant_id uuid, user_id uuid, kind text, graph_version_id uuid, template_id uuid,
+        `INSERT INTO runs (id, tenant_id, user_id, kind, graph_version_id, draft_snapshot_id, until_node_id, template_id, parent_run_id, replay_from, status, plan, seed_inputs, params, price_credits, idempotency_key, queue_priority, idempotency_fingerprint)
+         SELECT r.id, r.tenant_id, r.user_id, r.kind, r.graph_version_id, r.draft_snapshot_id, r.until_node_id, r.template_id, r.parent_run_id, r.replay_from, 'queued', r.plan, r.seed_inputs, r.params, r.price_credits, r.idempotency_key, r.queue_priority, r.idempotency_fingerprint
+         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, tenant_id uuid, user_id uuid, kind text, graph_version_id uuid, draft_snapshot_id uuid, until_node_id text, template_id uuid,
            parent_run_id uuid, replay_from text, plan jsonb, seed_inputs jsonb, params jsonb, price_credits int, idempotency_key text, queue_priority int, idempotency_fingerprint text)`,
         [
           JSON.stringify(
@@ -67,6 +67,8 @@ export class PgRunStore {
               user_id: r.userId ?? null,
               kind: r.kind,
               graph_version_id: r.graphVersionId,
+              draft_snapshot_id: r.draftSnapshotId ?? null,
+              until_node_id: r.untilNodeId ?? null,
               template_id: r.templateId ?? null,
               parent_run_id: r.parentRunId ?? null,
               replay_from: r.replayFrom ?? null,
@@ -182,7 +184,7 @@ export class PgRunStore {
   /** A new run that re-runs `fromNodeId` and its descendants (optionally with new params), reusing the rest. */
   async replay(parentRunId: string, fromNodeId: string, params: Record<string, unknown> | undefined, newRunId: string, extra: Pick<NewRun, 'userId' | 'priceCredits' | 'kind'>): Promise<ApplyResult> {
     const parent = await this.pool.query(
-      `SELECT id, tenant_id, graph_version_id, template_id, plan, seed_inputs, params FROM runs WHERE id = $1`,
+      `SELECT id, tenant_id, graph_version_id, draft_snapshot_id, until_node_id, template_id, plan, seed_inputs, params FROM runs WHERE id = $1`,
       [parentRunId],
     );
     const row = parent.rows[0];
@@ -208,6 +210,8 @@ export class PgRunStore {
         userId: extra.userId ?? null,
         kind: extra.kind,
         graphVersionId: row.graph_version_id,
+        draftSnapshotId: row.draft_snapshot_id,
+        untilNodeId: row.until_node_id,
         templateId: row.template_id,
         parentRunId,
         plan: replay.plan,

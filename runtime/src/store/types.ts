@@ -17,7 +17,12 @@ export interface RunDefinition {
 export interface NewRun extends RunDefinition {
   userId?: string | null;
   kind: 'shoot' | 'test' | 'bench';
-  graphVersionId: string;
+  /** The committed version the run executes; null for a draft run (then `draftSnapshotId`). */
+  graphVersionId: string | null;
+  /** A draft run's recorded document (table draft_snapshots); exactly one of the two is set. */
+  draftSnapshotId?: string | null;
+  /** "Run to here": the node the run stops at (its plan holds only that node's upstream closure). */
+  untilNodeId?: string | null;
   templateId?: string | null;
   parentRunId?: string | null;
   params?: Record<string, unknown>;

@@ -305,6 +305,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/graphs/{id}/draft-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run the canvas as it is (no commit, no credits): a draft run, recorded with its document and content hash
+         * @description JSON {graph, untilNodeId?} runs on the photo pinned to the graph; multipart sends the photo in `image` and the graph as a JSON string. The document is validated as a commit would be (422 with the problems). The run appears in the graph's runs as `draft: true`, never as a version.
+         */
+        post: operations["DraftRuns_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/graphs/{id}/runs": {
         parameters: {
             query?: never;
@@ -317,6 +337,24 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/graphs/{id}/test-photo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Pin a test photo to the graph (multipart `image`): draft runs without a photo use it; kept while pinned */
+        put: operations["DraftRuns_pin"];
+        post?: never;
+        /** Unpin the graph's test photo */
+        delete: operations["DraftRuns_unpin"];
         options?: never;
         head?: never;
         patch?: never;
@@ -620,7 +658,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Staff test run of a graph version (no credits); answers 202 {id, runId} at once */
+        /** Staff test run of a graph version (no credits), on the photo sent or else the graph's pinned test photo; answers 202 {id, runId} at once */
         post: operations["Runs_testRun"];
         delete?: never;
         options?: never;
@@ -1511,6 +1549,57 @@ export interface operations {
             };
         };
     };
+    DraftRuns_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the graph document to run (checked like a commit) */
+                    graph: {
+                        nodes: unknown[];
+                        edges: unknown[];
+                    };
+                    /** @description "run to here": run only this node and its ancestors */
+                    untilNodeId?: string;
+                };
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description the product photo (JPEG, PNG, WebP, …)
+                     */
+                    image: string;
+                    /** @description the graph document as a JSON string */
+                    graph: string;
+                    /** @description "run to here": run only this node and its ancestors */
+                    untilNodeId?: string;
+                };
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        runId: string;
+                        /** @description sha256 of the document as canonical JSON (keys sorted) */
+                        draftHash: string;
+                    };
+                };
+            };
+        };
+    };
     Graphs_runs: {
         parameters: {
             query?: never;
@@ -1523,6 +1612,65 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DraftRuns_pin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description the product photo (JPEG, PNG, WebP, …)
+                     */
+                    image: string;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        uploadId: string;
+                        /** @description signed, short-lived link to the photo */
+                        url: string;
+                        mime: string;
+                        bytes: number;
+                        width: number;
+                        height: number;
+                    };
+                };
+            };
+        };
+    };
+    DraftRuns_unpin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1947,6 +2095,8 @@ export interface operations {
                      * @description the graph version to run
                      */
                     graphVersionId: string;
+                    /** @description "run to here": run only this node and its ancestors */
+                    untilNodeId?: string;
                 };
             };
         };
@@ -1997,8 +2147,26 @@ export interface operations {
                         status: "queued" | "running" | "completed" | "failed" | "cancelled" | "awaiting_review";
                         /** Format: uuid */
                         templateId: string | null;
-                        /** Format: uuid */
-                        graphVersionId: string;
+                        /**
+                         * Format: uuid
+                         * @description null for a draft run (see graph)
+                         */
+                        graphVersionId: string | null;
+                        /** @description staff: what the run executed, a committed version or a draft (with its content hash) */
+                        graph?: {
+                            /** Format: uuid */
+                            graphId: string;
+                            version: number | null;
+                            draft: boolean;
+                            draftHash: string | null;
+                            untilNodeId: string | null;
+                        };
+                        /** @description staff: per node, the params the run ran with (defaults applied, retry overrides merged) */
+                        nodeParams?: {
+                            [key: string]: {
+                                [key: string]: unknown;
+                            };
+                        };
                         params: {
                             [key: string]: unknown;
                         };
@@ -2225,8 +2393,26 @@ export interface operations {
                         status: "queued" | "running" | "completed" | "failed" | "cancelled" | "awaiting_review";
                         /** Format: uuid */
                         templateId: string | null;
-                        /** Format: uuid */
-                        graphVersionId: string;
+                        /**
+                         * Format: uuid
+                         * @description null for a draft run (see graph)
+                         */
+                        graphVersionId: string | null;
+                        /** @description staff: what the run executed, a committed version or a draft (with its content hash) */
+                        graph?: {
+                            /** Format: uuid */
+                            graphId: string;
+                            version: number | null;
+                            draft: boolean;
+                            draftHash: string | null;
+                            untilNodeId: string | null;
+                        };
+                        /** @description staff: per node, the params the run ran with (defaults applied, retry overrides merged) */
+                        nodeParams?: {
+                            [key: string]: {
+                                [key: string]: unknown;
+                            };
+                        };
                         params: {
                             [key: string]: unknown;
                         };

@@ -45,6 +45,8 @@ export class GraphEntity {
   @Column() name!: string;
   @Column() description!: string;
   @Column({ type: 'jsonb' }) draft!: GraphDoc;
+  /** The upload staff pinned as the graph's test photo (PUT /api/graphs/:id/test-photo). */
+  @Column({ name: 'test_photo_upload_id', type: 'uuid', nullable: true }) testPhotoUploadId!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }
@@ -90,7 +92,9 @@ export class RunEntity {
   @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @Column({ name: 'user_id', type: 'uuid', nullable: true }) userId!: string | null;
   @Column() kind!: string;
-  @Column({ name: 'graph_version_id', type: 'uuid' }) graphVersionId!: string;
+  /** Null for a draft run, which names its recorded document instead (`draftSnapshotId`). */
+  @Column({ name: 'graph_version_id', type: 'uuid', nullable: true }) graphVersionId!: string | null;
+  @Column({ name: 'draft_snapshot_id', type: 'uuid', nullable: true }) draftSnapshotId!: string | null;
   @Column({ name: 'template_id', type: 'uuid', nullable: true }) templateId!: string | null;
   @Column({ name: 'parent_run_id', type: 'uuid', nullable: true }) parentRunId!: string | null;
   @Column() status!: string;
@@ -115,6 +119,8 @@ export class NodeRunEntity {
   @Column({ type: 'int' }) generation!: number;
   @Column({ type: 'int' }) attempts!: number;
   @Column({ type: 'jsonb', nullable: true }) outputs!: Record<string, unknown> | null;
+  /** Params a retry (a gate's, a reviewer's) set over the plan's for this node. */
+  @Column({ name: 'params_override', type: 'jsonb', nullable: true }) paramsOverride!: Record<string, unknown> | null;
   @Column({ type: 'text', nullable: true }) error!: string | null;
   @Column({ name: 'queued_at', type: 'timestamptz', nullable: true }) queuedAt!: Date | null;
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;

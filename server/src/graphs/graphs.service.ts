@@ -2,7 +2,8 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
-import { checkGraph, type GraphDoc, type GraphProblem } from '@studioflow/runtime/graph';
+import { checkGraph, type GraphDoc, type GraphProblem, type GraphRunSummary, type PinnedTestPhoto } from '@studioflow/runtime/graph';
+import { ArtifactUrls } from '../artifacts/artifact-urls';
 import type { Principal } from '../auth/access-policy';
 import { GraphProblemsException, isUuid, quote } from '../common/errors';
 import { GraphEntity, GraphVersionEntity } from '../db/entities';
@@ -20,6 +21,7 @@ export class GraphsService {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(CATALOG) private readonly catalog: NodeCatalog,
     private readonly subflows: SubflowsService,
+    private readonly urls: ArtifactUrls,
   ) {}
 
   /** The shared validator, subflow instances included (checked against the tenant's subflows as they are now). */
@@ -28,9 +30,14 @@ export class GraphsService {
     return { ok, problems };
   }
 
-  private async check(p: Principal, doc: unknown) {
+  /**
+   * Checks a document as it would run: with the subflow versions its instances use now embedded
+   * (`withSubflows`, what a commit stores and a draft run records), so the run never changes meaning.
+   */
+  async check(p: Principal, doc: unknown): Promise<{ ok: boolean; problems: GraphProblem[]; withSubflows: GraphDoc }> {
     const withSubflows = doc && typeof doc === 'object' && Array.isArray((doc as GraphDoc).nodes) ? await this.subflows.withSubflows(p.tenantId, doc as GraphDoc) : doc;
-    return { ...checkGraph(withSubflows, this.catalog.descriptors), withSubflows: withSubflows as GraphDoc };
+    const { ok, problems } = checkGraph(withSubflows, this.catalog.descriptors);
+    return { ok, problems, withSubflows: withSubflows as GraphDoc };
   }
 
   async list(p: Principal) {
@@ -60,7 +67,15 @@ export class GraphsService {
       order: { version: 'DESC' },
       select: ['id', 'version', 'message', 'createdAt'],
     });
-    return { ...g, versions };
+    const { testPhotoUploadId, ...graph } = g;
+    return { ...graph, versions, testPhoto: await this.testPhoto(testPhotoUploadId, g.tenantId) };
+  }
+
+  /** The photo pinned to a graph (draft runs use it when sent none), with a fresh signed link. */
+  private async testPhoto(uploadId: string | null, tenantId: string): Promise<PinnedTestPhoto | null> {
+    if (!uploadId) return null;
+    const [u] = await this.db.query(`SELECT id, hash, mime, bytes::float8 AS bytes, width, height FROM uploads WHERE id = $1`, [uploadId]);
+    return u ? { uploadId: u.id, url: this.urls.url(u.hash, tenantId), mime: u.mime, bytes: u.bytes, width: u.width, height: u.height } : null;
   }
 
   async saveDraft(p: Principal, id: string, draft: GraphDoc, name?: string) {
@@ -95,14 +110,17 @@ export class GraphsService {
     });
   }
 
-  /** Runs of any version of this graph, newest first (the editor's run history). */
-  async runs(p: Principal, id: string) {
+  /** Runs of any version of this graph and its draft runs (marked with their hash), newest first: the editor's run history. */
+  async runs(p: Principal, id: string): Promise<GraphRunSummary[]> {
     const g = await this.get(p, id);
     return this.db.query(
-      `SELECT r.id, r.kind, r.status, v.version, r.parent_run_id AS "parentRunId", r.replay_from AS "replayFrom",
+      `SELECT r.id, r.kind, r.status, v.version, r.draft_snapshot_id IS NOT NULL AS draft, rtrim(d.hash) AS "draftHash", r.until_node_id AS "untilNodeId",
+              r.parent_run_id AS "parentRunId", r.replay_from AS "replayFrom",
               r.created_at AS "createdAt", r.finished_at AS "finishedAt", r.error
-       FROM runs r JOIN graph_versions v ON v.id = r.graph_version_id
-       WHERE v.graph_id = $1 AND r.tenant_id = $2 ORDER BY r.created_at DESC LIMIT 100`,
+       FROM runs r LEFT JOIN graph_versions v ON v.id = r.graph_version_id LEFT JOIN draft_snapshots d ON d.id = r.draft_snapshot_id
+       WHERE r.tenant_id = $2 AND (r.graph_version_id IN (SELECT id FROM graph_versions WHERE graph_id = $1)
+         OR r.draft_snapshot_id IN (SELECT id FROM draft_snapshots WHERE graph_id = $1))
+       ORDER BY r.created_at DESC LIMIT 100`,
       [g.id, p.tenantId],
     );
   }

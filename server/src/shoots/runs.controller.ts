@@ -21,16 +21,16 @@ export class RunsController {
   @UseInterceptors(UploadInterceptor)
   @RateLimit('create')
   @ApiOperation({
-    summary: 'Staff test run of a graph version (no credits); answers 202 {id, runId} at once',
+    summary: 'Staff test run of a graph version (no credits), on the photo sent or else the graph\'s pinned test photo; answers 202 {id, runId} at once',
     requestBody: { required: true, content: { 'multipart/form-data': { schema: withFile(openApiSchema(TestRunMultipart)) } } },
   })
   @ApiZodResponse(202, RunStarted)
   testRun(
     @CurrentPrincipal() p: Principal,
     @UploadedImage() image: StagedUpload | undefined,
-    @Body() body: { graphVersionId?: string },
+    @Body() body: { graphVersionId?: string; untilNodeId?: string },
   ) {
-    return this.shoots.submitTestRun(p, body?.graphVersionId, image);
+    return this.shoots.submitTestRun(p, body?.graphVersionId, image, body?.untilNodeId || undefined);
   }
 
   @Get(':id')

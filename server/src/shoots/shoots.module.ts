@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { GraphsModule } from '../graphs/graphs.module';
 import { TemplatesModule } from '../templates/templates.module';
+import { DraftRunsController } from './draft-runs.controller';
+import { DraftRunsService } from './draft-runs.service';
 import { RunsController } from './runs.controller';
 import { ShootsController } from './shoots.controller';
 import { ShootsService } from './shoots.service';
@@ -10,8 +12,8 @@ import { UploadsService } from './uploads.service';
 
 @Module({
   imports: [ArtifactsModule, GraphsModule, TemplatesModule],
-  controllers: [ShootsController, RunsController, UploadsController],
-  providers: [ShootsService, UploadsService],
+  controllers: [ShootsController, RunsController, UploadsController, DraftRunsController],
+  providers: [ShootsService, UploadsService, DraftRunsService],
   exports: [ShootsService],
 })
 export class ShootsModule {}

@@ -24,7 +24,10 @@ export type CreateShootMultipart = z.infer<typeof CreateShootMultipart>;
 
 /** POST /api/v1/runs (multipart): a staff test run of a graph version, the photo in `image`. */
 export const TestRunMultipart = z
-  .object({ graphVersionId: z.uuid().describe('the graph version to run') })
+  .object({
+    graphVersionId: z.uuid().describe('the graph version to run'),
+    untilNodeId: z.string().min(1).optional().describe('"run to here": run only this node and its ancestors'),
+  })
   .meta({ examples: [{ graphVersionId: '9b0e7c55-2a51-4d1c-8f3e-61a2a7d4c0de' }] });
 
 export const ReplayBody = z
@@ -72,7 +75,15 @@ export const ShootDetail = z.object({
   kind: z.enum(['shoot', 'test', 'bench']),
   status: RunStatus,
   templateId: z.uuid().nullable(),
-  graphVersionId: z.uuid(),
+  graphVersionId: z.uuid().nullable().describe('null for a draft run (see graph)'),
+  graph: z
+    .object({ graphId: z.uuid(), version: z.number().int().nullable(), draft: z.boolean(), draftHash: z.string().nullable(), untilNodeId: z.string().nullable() })
+    .optional()
+    .describe('staff: what the run executed, a committed version or a draft (with its content hash)'),
+  nodeParams: z
+    .record(z.string(), z.record(z.string(), z.unknown()))
+    .optional()
+    .describe('staff: per node, the params the run ran with (defaults applied, retry overrides merged)'),
   params: z.record(z.string(), z.unknown()),
   parentRunId: z.uuid().nullable(),
   priceCredits: z.number().int(),

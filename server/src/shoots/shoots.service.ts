@@ -17,7 +17,17 @@ import type { ArtifactStore } from '@studioflow/runtime/artifacts';
 import { claimBeforeStoring } from '@studioflow/runtime/retention';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import type { ArtifactRef, NodeCatalog } from '@studioflow/runtime/contract';
-import { checkParams, cutoutProvenance, isArtifactRef, type ShootDownloads, type ShootExtras } from '@studioflow/runtime/graph';
+import {
+  canonicalJson,
+  checkParams,
+  cutoutProvenance,
+  isArtifactRef,
+  type GraphDoc,
+  type RunGraphSource,
+  type RunNodeParams,
+  type ShootDownloads,
+  type ShootExtras,
+} from '@studioflow/runtime/graph';
 import { startRun } from '@studioflow/runtime/runs';
 import { nodesTakingSeed, GraphInvalidError, TERMINAL_RUN, type RunPlan, type RunStatus } from '@studioflow/runtime/scheduler';
 import { InsufficientCreditsError, ReplayUnavailableError } from '@studioflow/runtime/store';
@@ -34,8 +44,15 @@ import { TemplatesService } from '../templates/templates.service';
 import type { StagedUpload } from './upload';
 import { UploadsService, type StoredUpload } from './uploads.service';
 
+/** A draft run's recorded document (draft-runs.service.ts): what it runs instead of a committed version. */
+export interface DraftSource {
+  draftSnapshotId: string;
+  graphId: string;
+  doc: GraphDoc;
+}
+
 interface StartOptions {
-  version: GraphVersionEntity;
+  version: GraphVersionEntity | DraftSource;
   template?: TemplateEntity;
   params: Record<string, unknown>;
   kind: 'shoot' | 'test';
@@ -43,10 +60,12 @@ interface StartOptions {
   photo: Photo;
   idempotencyKey?: string;
   idempotencyFingerprint?: string;
+  /** "Run to here": only this node and its ancestors run. */
+  untilNodeId?: string;
 }
 
 /** The photo a run starts from: received with the request, or uploaded earlier. */
-type Photo = { image: StagedUpload | undefined } | { upload: StoredUpload };
+export type Photo = { image: StagedUpload | undefined } | { upload: StoredUpload };
 
 /** What a seller asks for: a template, its exposed params, and the photo or an upload's id. */
 export interface ShootRequest {
@@ -137,10 +156,22 @@ export class ShootsService {
     return startedRun(runId);
   }
 
-  async submitTestRun(p: Principal, graphVersionId: string | undefined, image: StagedUpload | undefined) {
+  async submitTestRun(p: Principal, graphVersionId: string | undefined, image: StagedUpload | undefined, untilNodeId?: string) {
     if (!graphVersionId) throw new BadRequestException('graphVersionId is required');
     const version = await this.graphs.versionById(p, graphVersionId);
-    const started = await this.start(p, { version, params: {}, kind: 'test', priceCredits: 0, photo: { image } });
+    return this.startTestRun(p, version, image ? { image } : await this.pinnedPhoto(p, version.graphId), untilNodeId);
+  }
+
+  /** The photo a test run sent without one uses: the one pinned to its graph (PUT /api/graphs/:id/test-photo); 400 without. */
+  async pinnedPhoto(p: Principal, graphId: string): Promise<Photo> {
+    const graph = await this.graphs.get(p, graphId);
+    if (!graph.testPhotoUploadId) throw new BadRequestException('send a photo (multipart `image`) or pin a test photo to the graph first');
+    return { upload: await this.uploads.find(p, graph.testPhotoUploadId) };
+  }
+
+  /** A staff test run (no credits) of a committed version or a draft, optionally only up to one node. */
+  async startTestRun(p: Principal, version: GraphVersionEntity | DraftSource, photo: Photo, untilNodeId?: string): Promise<StartedRunAnswer> {
+    const started = await this.start(p, { version, params: {}, kind: 'test', priceCredits: 0, photo, untilNodeId });
     return startedRun(started.runId);
   }
 
@@ -157,6 +188,7 @@ export class ShootsService {
         materialize: o.kind === 'shoot' ? 'consumed' : 'all',
         // A segment with a configured model is placed on the GPU runtime (the API never loads a model).
         place: this.catalog.place,
+        untilNodeId: o.untilNodeId,
         seeds: async (plan) => ({ upload: await this.storePhoto(plan, o.photo) }),
         priceCredits: o.priceCredits,
         idempotencyKey: o.idempotencyKey ?? null,
@@ -200,9 +232,21 @@ export class ShootsService {
 
   async get(p: Principal, id: string) {
     const run = await this.visibleRun(p, id);
-    const [orderRow] = await this.pool.query(`SELECT plan->'order' AS "order" FROM runs WHERE id = $1`, [id]).then((r) => r.rows);
+    const [orderRow] = await this.pool.query(
+      `SELECT r.plan->'order' AS "order", r.plan->'nodes' AS "planNodes", coalesce(v.graph_id, d.graph_id) AS "graphId", v.version, d.hash AS "draftHash", r.until_node_id AS "untilNodeId"
+         FROM runs r LEFT JOIN graph_versions v ON v.id = r.graph_version_id LEFT JOIN draft_snapshots d ON d.id = r.draft_snapshot_id
+        WHERE r.id = $1`,
+      [id],
+    ).then((r) => r.rows);
     const order: string[] = orderRow?.order ?? [];
     const nodes = await this.nodeRuns.find({ where: { runId: id } });
+    const graph: RunGraphSource = {
+      graphId: orderRow.graphId,
+      version: orderRow.version ?? null,
+      draft: run.draftSnapshotId !== null,
+      draftHash: orderRow.draftHash?.trim() ?? null,
+      untilNodeId: orderRow.untilNodeId ?? null,
+    };
     nodes.sort((a, b) => order.indexOf(a.nodeId) - order.indexOf(b.nodeId));
     const [extra] = await this.summaries([run.id]);
     return {
@@ -212,6 +256,7 @@ export class ShootsService {
       status: run.status,
       templateId: run.templateId,
       graphVersionId: run.graphVersionId,
+      ...(p.role === 'staff' ? { graph, nodeParams: ranWithParams(orderRow.planNodes ?? {}, nodes) } : {}),
       params: run.params,
       parentRunId: run.parentRunId,
       priceCredits: run.priceCredits,
@@ -383,6 +428,12 @@ export class ShootsService {
   }
 }
 
+/** Per node, the params a run ran with (staff see them with a past run): the plan's (a replay's carry its new params), with retry overrides (a gate's, a reviewer's) over them. */
+function ranWithParams(planNodes: Record<string, { params?: Record<string, unknown> }>, nodes: NodeRunEntity[]): RunNodeParams {
+  const overrides = new Map(nodes.map((n) => [n.nodeId, n.paramsOverride ?? {}]));
+  return Object.fromEntries(Object.entries(planNodes).map(([id, n]) => [id, { ...(n.params ?? {}), ...(overrides.get(id) ?? {}) }]));
+}
+
 function encodeCursor(createdUs: string, id: string): string {
   return Buffer.from(`${createdUs}.${id}`).toString('base64url');
 }
@@ -398,11 +449,4 @@ function requestFingerprint(request: Record<string, unknown>): string {
   return createHash('sha256').update(canonicalJson(request)).digest('base64url');
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
 
