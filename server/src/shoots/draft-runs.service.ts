@@ -35,10 +35,11 @@ export class DraftRunsService {
    * Validates the document as a commit would (422 with the problems), records it by hash and starts
    * a test run of it on the photo sent, or else on the graph's pinned photo (400 with neither).
    */
-  async start(p: Principal, graphId: string, doc: GraphDoc, image: StagedUpload | undefined, untilNodeId?: string): Promise<DraftRunStarted> {
+  async start(p: Principal, graphId: string, canvas: GraphDoc, image: StagedUpload | undefined, untilNodeId?: string): Promise<DraftRunStarted> {
     const graph = await this.graphs.get(p, graphId);
-    const checked = this.graphs.validate(doc);
-    if (!checked.ok) throw new GraphProblemsException(checked.problems, 'the canvas is invalid and cannot run');
+    // Recorded with the subflow versions it ran (embedded), like a committed version.
+    const { ok, problems, withSubflows: doc } = await this.graphs.check(p, canvas);
+    if (!ok) throw new GraphProblemsException(problems, 'the canvas is invalid and cannot run');
     const photo: Photo = image ? { image } : await this.shoots.pinnedPhoto(p, graph.id);
     const hash = draftHash(doc);
     // Outside the run's own transaction: a snapshot whose run then fails to start is harmless (deduped, never listed).
