@@ -291,3 +291,18 @@ test("a retry gate inside a subflow keeps pointing at its own subflow's nodes, a
   assert.equal(result.error, undefined);
   assert.equal(log.calls.filter((c) => c.nodeId === 'g1/S').length, 2, 'the scorer ran again with the adjusted quality');
 });
+
+test("run to here on an instance runs all of its inner nodes and what they need; on an inner node, only that far", () => {
+  const toInstance = compilePlan(twoInstances, catalog, { untilNodeId: 'first' });
+  assert.deepEqual(toInstance.order, ['src', 'first/p1', 'first/p2']);
+  const toInner = compilePlan(twoInstances, catalog, { untilNodeId: 'second/p1' });
+  assert.deepEqual(toInner.order, ['src', 'first/p1', 'first/p2', 'second/p1']);
+  assert.throws(() => compilePlan(twoInstances, catalog, { untilNodeId: 'fir' }), /which the graph does not have/);
+});
+
+test('two definitions of the same subflow version (a check before saving, then the saved one) each have their params checked by their own schema', () => {
+  const before = checkGraph(withSubflows(structuredClone(twoInstances), { ...twice, params: [] }), catalog);
+  assert.equal(before.ok, false, 'stop is unknown without the exposed param');
+  const after = checkGraph(twoInstances, catalog);
+  assert.deepEqual(after.problems, []);
+});

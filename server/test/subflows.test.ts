@@ -245,3 +245,29 @@ test('a deleted subflow is gone for drafts, while committed versions keep what t
   const listed = (await api(t, '/api/templates')).body.find((x: { slug: string }) => x.slug === 'doomed-cutout');
   assert.equal(listed.needsProvider, undefined, 'and still compiles');
 });
+
+test('a draft run of a canvas with an instance records the subflow version it ran, and runs to an instance', async () => {
+  const draft = {
+    nodes: [
+      { id: 'input', type: 'input-image' },
+      { id: 'clean', type: `subflow:${cutoutId}`, params: { size: 0.7 } },
+      { id: 'deliver', type: 'deliver' },
+    ],
+    edges: [
+      { source: 'input', sourceHandle: 'image', target: 'clean', targetHandle: 'photo' },
+      { source: 'clean', sourceHandle: 'shot', target: 'deliver', targetHandle: 'image' },
+    ],
+  };
+  const graph = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'draft cut-out' }) });
+  const form = new FormData();
+  form.set('image', new Blob([new Uint8Array((await makeProductPhoto({ seed: 33, width: 640, height: 480 })).jpeg)], { type: 'image/jpeg' }), 'photo.jpg');
+  form.set('graph', JSON.stringify(draft));
+  form.set('untilNodeId', 'clean');
+  const res = await api(t, `/api/graphs/${graph.body.id}/draft-runs`, { method: 'POST', body: form });
+  assert.equal(res.status, 202, JSON.stringify(res.body));
+  const run = await until(res.body.runId, ['completed']);
+  const states = Object.fromEntries(run.nodes.map((n: { nodeId: string; state: string }) => [n.nodeId, n.state]));
+  assert.deepEqual(Object.keys(states).sort(), ['clean/comp', 'clean/seg', 'input'], 'ran up to the instance, not the deliver node');
+  const [snap] = await sql(t, `SELECT d.doc FROM runs r JOIN draft_snapshots d ON d.id = r.draft_snapshot_id WHERE r.id = $1`, [res.body.runId]);
+  assert.deepEqual(Object.keys(snap.doc.subflows), [`${cutoutId}@2`], 'the draft is recorded with the subflow version it ran');
+});

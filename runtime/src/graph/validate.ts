@@ -4,6 +4,7 @@ import { canConnect } from './ports';
 import type { GraphDoc, GraphNode, GraphProblem, NodeTypeDescriptor, PortSpec, ValidationResult } from './types';
 import { findCycle } from './topology';
 import { gateProblems } from './gate-check';
+import { subflowIdOf } from './subflows';
 
 /** Ajv with defaults filled in, shared by the server, the runtime and the editor. */
 export function createAjv(): Ajv {
@@ -19,7 +20,8 @@ const paramValidators = new Map<string, ValidateFunction>();
 const nodeIdRegex = new RegExp(NODE_ID_PATTERN);
 
 export function paramValidator(descriptor: NodeTypeDescriptor): ValidateFunction {
-  const key = `${descriptor.type}@${descriptor.version}`;
+  // A subflow's param schema comes from its saved definition, which a check before saving may differ from.
+  const key = subflowIdOf(descriptor.type) !== undefined ? `${descriptor.type}@${descriptor.version}:${JSON.stringify(descriptor.params)}` : `${descriptor.type}@${descriptor.version}`;
   let fn = paramValidators.get(key);
   if (!fn) {
     fn = ajv.compile(descriptor.params);
