@@ -10,6 +10,7 @@ import { Batches1796300300000 } from './1796300300000-batches';
 import { PublicApi1796300400000 } from './1796300400000-public-api';
 import { TemplatePreviews1796300500000 } from './1796300500000-template-previews';
 import { ArtifactRetention1796400500000 } from './1796400500000-artifact-retention';
+import { NodeLogs1796530000000 } from './1796530000000-node-logs';
 
 /** Every migration, oldest first (one per line). The server's DataSource runs the pending ones at start. */
 export const migrations = [
@@ -25,5 +26,6 @@ export const migrations = [
   PublicApi1796300400000,
   TemplatePreviews1796300500000,
   ArtifactRetention1796400500000,
+  NodeLogs1796530000000,
 ];
 export * from './database';

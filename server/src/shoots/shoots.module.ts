@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { GraphsModule } from '../graphs/graphs.module';
 import { TemplatesModule } from '../templates/templates.module';
+import { RunEventsService } from './run-events.service';
 import { RunsController } from './runs.controller';
 import { ShootsController } from './shoots.controller';
 import { ShootsService } from './shoots.service';
@@ -11,7 +12,7 @@ import { UploadsService } from './uploads.service';
 @Module({
   imports: [ArtifactsModule, GraphsModule, TemplatesModule],
   controllers: [ShootsController, RunsController, UploadsController],
-  providers: [ShootsService, UploadsService],
-  exports: [ShootsService],
+  providers: [ShootsService, UploadsService, RunEventsService],
+  exports: [ShootsService, RunEventsService],
 })
 export class ShootsModule {}
