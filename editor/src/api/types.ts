@@ -90,6 +90,8 @@ export interface Shoot {
   createdAt?: string;
   startedAt?: string | null;
   finishedAt?: string | null;
+  /** GET /api/runs/:id: the seq of the newest run event this snapshot reflects. */
+  seq?: number;
 }
 
 /** One row of GET /api/graphs/:id/runs (newest first). */
@@ -104,6 +106,9 @@ export interface RunSummary {
   createdAt: string;
   finishedAt: string | null;
   error: string | null;
+  startedAt?: string | null;
+  /** What the run cost in USD (every node execution, re-runs included). */
+  costUsd?: number | null;
 }
 
 export interface ReplayResult {

@@ -87,7 +87,8 @@ export class GraphsService {
     const g = await this.get(p, id);
     return this.db.query(
       `SELECT r.id, r.kind, r.status, v.version, r.parent_run_id AS "parentRunId", r.replay_from AS "replayFrom",
-              r.created_at AS "createdAt", r.finished_at AS "finishedAt", r.error
+              r.created_at AS "createdAt", r.finished_at AS "finishedAt", r.error,
+              r.started_at AS "startedAt", r.cost_usd::float8 AS "costUsd"
        FROM runs r JOIN graph_versions v ON v.id = r.graph_version_id
        WHERE v.graph_id = $1 AND r.tenant_id = $2 ORDER BY r.created_at DESC LIMIT 100`,
       [g.id, p.tenantId],
