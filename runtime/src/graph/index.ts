@@ -9,3 +9,4 @@ export * from './accounts';
 export * from './batches';
 export * from './shoot-views';
 export * from './reviews';
+export * from './run-event-order';
