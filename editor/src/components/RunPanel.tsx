@@ -6,6 +6,7 @@ import { formatBytes, formatCost, formatDuration, shortId } from '../lib/format'
 import { ResultImage } from './Artifact';
 import { useFocusNode } from './ProblemsPanel';
 import { RunHistory } from './RunHistory';
+import { statusLabel } from './run-view/status';
 
 export function RunPanel() {
   const versions = useEditor((s) => s.graph.versions);
@@ -31,7 +32,8 @@ export function RunPanel() {
     return () => URL.revokeObjectURL(url);
   }, [file]);
 
-  const busy = run.phase === 'starting' || run.phase === 'queued' || run.phase === 'running' || run.phase === 'awaiting_review';
+  // A run parked for review holds no worker: the next run may start (the parked one waits for its reviewer).
+  const busy = run.phase === 'starting' || run.phase === 'queued' || run.phase === 'running';
   const hint = !graphId
     ? 'Save and commit the graph to run it.'
     : !version
@@ -120,13 +122,20 @@ export function RunPanel() {
       {run.phase !== 'idle' ? (
         <div className="sf-section">
           <div className="sf-run-status" data-testid="run-status" data-phase={run.phase}>
-            <span className={`sf-badge sf-badge-${run.phase}`}>{run.phase}</span>
+            <span className={`sf-badge sf-badge-${run.phase}`} title={run.phase}>
+              {statusLabel(run.phase)}
+            </span>
             {run.version ? <span className="sf-small">v{run.version}</span> : null}
             {elapsed != null ? <span className="sf-small sf-muted">{formatDuration(elapsed)}</span> : null}
             <span className="sf-small sf-muted" title="live updates">
               live: {run.socket === 'connected' ? 'socket' : busy ? 'polling' : '—'}
             </span>
           </div>
+          {run.phase === 'awaiting_review' ? (
+            <div className="sf-small sf-review-wait" data-testid="run-waiting-review">
+              Waiting for review: the run is parked until a reviewer decides in the review console (/review).
+            </div>
+          ) : null}
           {run.runId ? <div className="sf-muted sf-small sf-mono">run {run.runId}</div> : null}
           {run.parentRunId ? (
             <div className="sf-small sf-run-parent" data-testid="run-parent" data-parent={run.parentRunId}>
@@ -163,7 +172,7 @@ export function RunPanel() {
                     data-reused={reused ? 'true' : undefined}
                     title={reused ? `outputs reused from run ${n.sourceRunId}` : undefined}
                   >
-                    <span className={`sf-badge sf-badge-${n.state}`}>{reused ? 'reused' : n.state}</span>
+                    <span className={`sf-badge sf-badge-${n.state}`}>{reused ? 'reused' : statusLabel(n.state)}</span>
                     <span className="sf-mono sf-small">{id}</span>
                     <span className="sf-muted sf-small">
                       {n.state === 'running' && n.progress !== undefined
