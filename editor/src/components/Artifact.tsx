@@ -1,7 +1,7 @@
 import { cutoutProvenance, describeCutoutMethod } from '@studioflow/runtime/graph';
 import { isArtifactRef, type ServedArtifact } from '../api/types';
 import { formatBytes } from '../lib/format';
-import { ReportView } from './ReportView';
+import { ReportView, TrustChecklist } from './ReportView';
 
 /** The API signs every artifact ref it hands out (`url`): <img> loads it with no API key. */
 export function ArtifactView({ artifact, testId }: { artifact: ServedArtifact; testId: string }) {
@@ -39,6 +39,12 @@ function MadeBy({ artifact, testId }: { artifact: ServedArtifact; testId: string
       <span>made by {describeCutoutMethod(made)}</span>
       {trust && <span className="sf-muted"> · trust {trust.score.toFixed(2)}</span>}
       {trust?.verdict === 'doubtful' && <div className="sf-warn-box">doubtful: {trust.reason}</div>}
+      {trust ? (
+        <details open={trust.verdict === 'doubtful'}>
+          <summary className="sf-muted sf-small">trust checks</summary>
+          <TrustChecklist trust={trust as unknown as Record<string, unknown>} />
+        </details>
+      ) : null}
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { ResultImage } from './Artifact';
 import { useFocusNode } from './ProblemsPanel';
 import { RunHistory } from './RunHistory';
 import { statusLabel } from './run-view/status';
+import { ReportChip } from './run-view/ReportChip';
 
 export function RunPanel() {
   const versions = useEditor((s) => s.graph.versions);
@@ -174,6 +175,7 @@ export function RunPanel() {
                   >
                     <span className={`sf-badge sf-badge-${n.state}`}>{reused ? 'reused' : statusLabel(n.state)}</span>
                     <span className="sf-mono sf-small">{id}</span>
+                    <ReportChip outputs={n.outputs} />
                     <span className="sf-muted sf-small">
                       {n.state === 'running' && n.progress !== undefined
                         ? `${Math.round(n.progress * 100)}%`
