@@ -1,6 +1,6 @@
 import { memo, useState } from 'react';
 import { useRun } from '../store/run';
-import { nodeImages, sizedUrl } from '../lib/run-images';
+import { nodeImages, previewImage, sizedUrl } from '../lib/run-images';
 import { ImageLightbox } from './run-view/ImageLightbox';
 
 /** Pixels of the preview's longest side the server makes (twice what the node shows, for sharp screens). */
@@ -15,8 +15,7 @@ function NodeThumbnailImpl({ nodeId }: { nodeId: string }) {
   const [open, setOpen] = useState(false);
   const images = nodeImages(outputs);
   if (!images.length) return null;
-  // A cut-out or an image port is the node's result; otherwise its first image (a mask is a by-product).
-  const preview = images.find((i) => i.port === 'cutout' || i.port === 'image') ?? images[0];
+  const preview = previewImage(images)!;
   return (
     <>
       <button

@@ -22,6 +22,14 @@ export function nodeImages(outputs: Record<string, unknown> | null | undefined):
 }
 
 /**
+ * The image that stands for a node: its cut-out or image port, else its first image that is not a
+ * mask (a by-product). Port order cannot decide: the stored outputs come back with keys re-ordered.
+ */
+export function previewImage(images: NodeImage[]): NodeImage | undefined {
+  return images.find((i) => i.port === 'cutout' || i.port === 'image') ?? images.find((i) => i.port !== 'mask') ?? images[0];
+}
+
+/**
  * The server's resized copy of an artifact (`?w=` on the signed link, WebP): a node preview loads a
  * few kilobytes, never the full-size PNG.
  */

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import type { RunSummary, Shoot, ShootNode } from '../../api/types';
 import { formatCost, formatDuration, formatTime, shortId } from '../../lib/format';
-import { nodeImages, outputNumbers, sizedUrl } from '../../lib/run-images';
+import { nodeImages, outputNumbers, previewImage, sizedUrl } from '../../lib/run-images';
 import { Modal } from '../Modal';
 import { statusLabel } from './status';
 
@@ -92,7 +92,7 @@ function RunFigures({ run }: { run: Shoot }) {
 /** One run's side of a node: its first image, state, duration, cost and report numbers (diffed against `other`, the left run). */
 function NodeSide({ node, other }: { node: ShootNode | undefined; other?: ShootNode }) {
   if (!node) return <span className="sf-muted sf-small">not in this run</span>;
-  const image = nodeImages(node.outputs)[0];
+  const image = previewImage(nodeImages(node.outputs));
   const numbers = { durationMs: node.durationMs ?? undefined, costUsd: node.costUsd ?? undefined, ...outputNumbers(node.outputs) };
   const before: Record<string, number | undefined> = other
     ? { durationMs: other.durationMs ?? undefined, costUsd: other.costUsd ?? undefined, ...outputNumbers(other.outputs) }
