@@ -190,6 +190,7 @@ test('two runs compared side by side: per node both images, numbers diffed; hist
   for (const id of ['segment', 'composite', 'deliver']) {
     const images = tid(`compare-node-${id}`).getByTestId('compare-image');
     assert.equal(await images.count(), 2, `${id} shows both runs' images`);
+    for (const img of await images.all()) await until(`${id} compare image to load`, () => img.evaluate((el: any) => el.naturalWidth as number), (w) => w > 0);
   }
   // The newer run on the right, diffed against the older on the left.
   await tid('compare-node-deliver').getByTestId('compare-number-durationMs').nth(1).waitFor();

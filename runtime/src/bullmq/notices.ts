@@ -25,9 +25,13 @@ export async function readRunSeq(redis: Redis, prefix: string, runId: string): P
  */
 const PUBLISH_NUMBERED = `
 local parts = {}
+local touched = {}
 for i = 1, #KEYS do
   local seq = redis.call('INCR', KEYS[i])
-  redis.call('EXPIRE', KEYS[i], ARGV[1])
+  if not touched[KEYS[i]] then
+    touched[KEYS[i]] = true
+    redis.call('EXPIRE', KEYS[i], ARGV[1])
+  end
   parts[i] = '{"seq":' .. seq .. ',' .. string.sub(ARGV[i + 2], 2)
 end
 redis.call('PUBLISH', ARGV[2], '[' .. table.concat(parts, ',') .. ']')
