@@ -178,6 +178,20 @@ test('the debug panel shows the nodes’ log lines, filterable by node', { skip 
   await shot('run-view-03-debug-panel.png');
 });
 
+test('the segment node’s details show its cut-out’s trust as a pass/fail checklist with the figures, the JSON folded away', { skip }, async () => {
+  await tid('node-segment').locator('.sf-node-header').click();
+  await tid('tab-inspector').click();
+  const trust = tid('node-outputs-segment').getByTestId('trust-checklist');
+  await trust.waitFor();
+  assert.equal(await trust.getAttribute('data-verdict'), 'trusted');
+  const text = await trust.innerText();
+  assert.match(text, /✓ cut-out trusted: trust \d\.\d{3}/);
+  for (const measure of ['coverage', 'fragments', 'borderContact', 'edgeAgreement', 'softShare']) assert.match(text, new RegExp(`${measure} \\d`));
+  assert.equal(await page.locator('.sf-json:visible').count(), 0, 'no raw JSON unless unfolded');
+  await trust.scrollIntoViewIfNeeded();
+  await shot('run-view-03b-trust-checklist.png');
+});
+
 test('two runs compared side by side: per node both images, numbers diffed; history rows show duration and cost', { skip }, async () => {
   await runOnce();
   await until('a second run', () => api(t, `/api/graphs/${graphId}/runs`), (r) => r.body.length === 2);

@@ -37,13 +37,8 @@ function MadeBy({ artifact, testId }: { artifact: ServedArtifact; testId: string
   return (
     <div className="sf-small" data-testid={`${testId}-made-by`} data-method={made.method} data-verdict={trust?.verdict ?? ''}>
       <span>made by {describeCutoutMethod(made)}</span>
-      {trust && <span className="sf-muted"> · trust {trust.score.toFixed(2)}</span>}
-      {trust?.verdict === 'doubtful' && <div className="sf-warn-box">doubtful: {trust.reason}</div>}
       {trust ? (
-        <details open={trust.verdict === 'doubtful'}>
-          <summary className="sf-muted sf-small">trust checks</summary>
-          <TrustChecklist trust={trust as unknown as Record<string, unknown>} />
-        </details>
+        <TrustChecklist trust={trust as unknown as Record<string, unknown>} />
       ) : null}
     </div>
   );

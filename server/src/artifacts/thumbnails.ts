@@ -40,10 +40,14 @@ export class ArtifactThumbnails {
   }
 
   private async derive(hash: string, width: number): Promise<Buffer> {
-    const source = await this.store.createReadStream(hash);
-    const resize = sharp({ failOn: 'none' }).rotate().resize({ width, height: width, fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 });
-    source.pipe(resize);
-    const out = await resize.toBuffer();
+    // Read whole first: a stream error (a missing file) then rejects here instead of stalling sharp's input.
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.store.createReadStream(hash)) chunks.push(chunk as Buffer);
+    const out = await sharp(Buffer.concat(chunks), { failOn: 'none' })
+      .rotate()
+      .resize({ width, height: width, fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 80 })
+      .toBuffer();
     this.derived++;
     const key = `${hash}:${width}`;
     this.cache.set(key, out);
