@@ -181,11 +181,11 @@ test('the debug panel shows the nodes’ log lines, filterable by node', { skip 
 test('the segment node’s details show its cut-out’s trust as a pass/fail checklist with the figures, the JSON folded away', { skip }, async () => {
   await tid('node-segment').locator('.sf-node-header').click();
   await tid('tab-inspector').click();
-  const trust = tid('node-outputs-segment').getByTestId('trust-checklist');
+  const trust = tid('artifact-segment-cutout').getByTestId('trust-checklist');
   await trust.waitFor();
   assert.equal(await trust.getAttribute('data-verdict'), 'trusted');
   const text = await trust.innerText();
-  assert.match(text, /✓ cut-out trusted: trust \d\.\d{3}/);
+  assert.match(text, /✓ cut-out trusted: trust [\d.]+ \(trusted at ≥ 0\.5\)/);
   for (const measure of ['coverage', 'fragments', 'borderContact', 'edgeAgreement', 'softShare']) assert.match(text, new RegExp(`${measure} \\d`));
   assert.equal(await page.locator('.sf-json:visible').count(), 0, 'no raw JSON unless unfolded');
   await trust.scrollIntoViewIfNeeded();

@@ -38,7 +38,8 @@ function MadeBy({ artifact, testId }: { artifact: ServedArtifact; testId: string
     <div className="sf-small" data-testid={`${testId}-made-by`} data-method={made.method} data-verdict={trust?.verdict ?? ''}>
       <span>made by {describeCutoutMethod(made)}</span>
       {trust ? (
-        <TrustChecklist trust={trust as unknown as Record<string, unknown>} />
+        // The meta's own trust: it carries every measure (the provenance keeps only the verdict).
+        <TrustChecklist trust={{ ...(artifact.meta?.trust as Record<string, unknown> | undefined), ...trust }} />
       ) : null}
     </div>
   );
