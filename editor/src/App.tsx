@@ -10,6 +10,7 @@ import { Canvas } from './components/Canvas';
 import { Inspector } from './components/Inspector';
 import { RunPanel } from './components/RunPanel';
 import { HistoryPanel } from './components/HistoryPanel';
+import { DebugPanel } from './components/run-view/DebugPanel';
 import { ProblemsPanel } from './components/ProblemsPanel';
 import { ApiBanner, Toasts, ViewBanner } from './components/Banners';
 import { GraphsDialog } from './components/GraphsDialog';
@@ -57,6 +58,7 @@ const TABS: Array<[SideTab, string]> = [
   ['inspector', 'Inspector'],
   ['run', 'Run'],
   ['history', 'History'],
+  ['debug', 'Debug'],
 ];
 
 function SidePanel() {
@@ -73,7 +75,7 @@ function SidePanel() {
         ))}
       </nav>
       <div className="sf-side-body">
-        {tab === 'inspector' ? <Inspector /> : tab === 'run' ? <RunPanel /> : <HistoryPanel />}
+        {tab === 'inspector' ? <Inspector /> : tab === 'run' ? <RunPanel /> : tab === 'debug' ? <DebugPanel /> : <HistoryPanel />}
       </div>
     </aside>
   );

@@ -12,6 +12,7 @@ import { TemplatePreviews1796300500000 } from './1796300500000-template-previews
 import { ArtifactRetention1796400500000 } from './1796400500000-artifact-retention';
 import { DraftRuns1796500000000 } from './1796500000000-draft-runs';
 import { TemplateLifecycle1796520000000 } from './1796520000000-template-lifecycle';
+import { NodeLogs1796530000000 } from './1796530000000-node-logs';
 
 /** Every migration, oldest first (one per line). The server's DataSource runs the pending ones at start. */
 export const migrations = [
@@ -29,5 +30,6 @@ export const migrations = [
   ArtifactRetention1796400500000,
   DraftRuns1796500000000,
   TemplateLifecycle1796520000000,
+  NodeLogs1796530000000,
 ];
 export * from './database';

@@ -7,6 +7,7 @@ import { REPLAYABLE_STATES, selectCanReplay, useRun } from '../store/run';
 import { formatCost, formatDuration, formatValue, shortId } from '../lib/format';
 import { countNodeRender } from '../lib/perf';
 import { replayFrom } from '../store/actions';
+import { NodeThumbnail } from './NodeThumbnail';
 
 function PortRow({ nodeId, port, kind }: { nodeId: string; port: PortSpec; kind: 'in' | 'out' }) {
   const color = portColor(port.type);
@@ -102,6 +103,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
           ))}
         </div>
       ) : null}
+      {data.diff ? null : <NodeThumbnail nodeId={id} />}
       {state === 'running' ? (
         <div className="sf-progress" data-testid={`node-progress-${id}`} title={run?.message}>
           <div className="sf-progress-bar" style={{ width: `${Math.round((run?.progress ?? 0) * 100)}%` }} />

@@ -11,3 +11,4 @@ export * from './shoot-views';
 export * from './reviews';
 export * from './template-lifecycle';
 export * from './draft-runs';
+export * from './run-event-order';

@@ -673,8 +673,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Status, per-node states and outputs of a run */
+        /** Status, per-node states and outputs of a run, with the seq of the newest run event it reflects */
         get: operations["Runs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The lines a run's node runs logged (oldest first; bounded per node run), optionally of one node */
+        get: operations["Runs_logs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1060,6 +1077,8 @@ export interface operations {
     Artifacts_get: {
         parameters: {
             query?: {
+                /** @description an image's thumbnail at most this many pixels wide and high (16-1024), as WebP */
+                w?: number;
                 /** @description a plain file name: the artifact comes as an attachment under it */
                 download?: string;
             };
@@ -2125,7 +2144,38 @@ export interface operations {
                             startedAt: string | null;
                             finishedAt: string | null;
                         }[];
+                        /** @description the seq of the newest run event this snapshot reflects (events carry seq; drop older ones) */
+                        seq: number;
                     };
+                };
+            };
+        };
+    };
+    Runs_logs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        nodeId: string;
+                        attempt: number;
+                        /** @enum {string} */
+                        level: "info" | "warn" | "error";
+                        message: string;
+                        /** @description ISO 8601 */
+                        at: string;
+                    }[];
                 };
             };
         };
