@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
 import { onApiHealth } from './api/client';
 import { selectDirty, useEditor } from './store/editor';
@@ -8,15 +8,9 @@ import { TopBar } from './components/TopBar';
 import { Palette } from './components/Palette';
 import { Canvas } from './components/Canvas';
 import { Inspector } from './components/Inspector';
-import { RunPanel } from './components/RunPanel';
-import { HistoryPanel } from './components/HistoryPanel';
 import { ProblemsPanel } from './components/ProblemsPanel';
 import { ApiBanner, Toasts, ViewBanner } from './components/Banners';
-import { GraphsDialog } from './components/GraphsDialog';
-import { SaveDialog } from './components/SaveDialog';
-import { CommitDialog } from './components/CommitDialog';
-import { PublishDialog } from './components/PublishDialog';
-import { ShortcutsOverlay } from './components/ShortcutsOverlay';
+import { CommitDialog, GraphsDialog, HistoryPanel, prefetchLazyParts, PublishDialog, RunPanel, SaveDialog, ShortcutsOverlay } from './components/lazy';
 import { useShortcuts } from './components/useShortcuts';
 import { useRun } from './store/run';
 
@@ -28,6 +22,7 @@ function useStartup() {
       const ok = await loadCatalog();
       const id = initialGraphId();
       if (ok && id && !cancelled) await openGraph(id, true);
+      prefetchLazyParts();
     })();
     // While the API is down, retry quietly so the editor recovers when the server comes up.
     const timer = setInterval(() => {
@@ -72,7 +67,7 @@ function SidePanel() {
         ))}
       </nav>
       <div className="sf-side-body">
-        {tab === 'inspector' ? <Inspector /> : tab === 'run' ? <RunPanel /> : <HistoryPanel />}
+        <Suspense fallback={null}>{tab === 'inspector' ? <Inspector /> : tab === 'run' ? <RunPanel /> : <HistoryPanel />}</Suspense>
       </div>
     </aside>
   );
@@ -112,7 +107,9 @@ function Shell() {
         </div>
         <SidePanel />
       </div>
-      <Dialogs />
+      <Suspense fallback={null}>
+        <Dialogs />
+      </Suspense>
       <Toasts />
     </div>
   );
