@@ -1,7 +1,7 @@
 /**
  * How fast the editor is in a real Chromium: first paint, first meaningful paint (palette and canvas
  * drawn), bytes transferred, a big graph's first render and the frame rate while panning and zooming.
- * One place for these measurements: the editor e2e test prints them, `npm run bench` (section
+ * One place for these measurements (the shoot app's first screen too): the editor e2e test prints them, `npm run bench` (section
  * `editor`) compares them with baselines and budgets.
  */
 import type { Page } from 'playwright-core';
@@ -40,7 +40,7 @@ export function bigGraph(n: number) {
 interface LoadMarks {
   fcp: number | null;
   lcp: number | null;
-  paletteAndCanvasAt: number | null;
+  readyAt: number | null;
   firstNodeAt: number | null;
   allVisibleAt: number | null;
 }
@@ -50,8 +50,8 @@ export interface EditorLoad {
   fcpMs: number | null;
   /** Largest contentful paint (the last candidate before the page was read). */
   lcpMs: number | null;
-  /** First meaningful paint: the palette lists node types and the canvas pane is drawn. */
-  paletteAndCanvasMs: number;
+  /** First meaningful paint: the first frame with the app's main content (the editor: palette items and the canvas pane). */
+  meaningfulPaintMs: number;
   /** With a graph: every node drawn (not hidden), from navigation start and from the graph's answer. */
   allNodesVisibleMs: number | null;
   graphResponseToAllVisibleMs: number | null;
@@ -68,13 +68,18 @@ export interface TransferTotals {
   codeDecodedBytes: number;
 }
 
+/** The editor's main content: the palette lists node types and the canvas pane is drawn. */
+export const EDITOR_READY = ['[data-testid^="palette-item-"]', '.react-flow__pane'];
+/** The shoot app's and the review console's first screen for a visitor: the sign-in form. */
+export const SIGN_IN_READY = ['form input[type="email"]', 'form input[type="password"]'];
+
 /**
- * Call before `page.goto`: records FCP and LCP (PerformanceObserver), the first frame with the palette
- * and the canvas drawn, and, when `nodeCount` > 0, the frames with the first and with all nodes visible.
+ * Call before `page.goto`: records FCP and LCP (PerformanceObserver), the first frame in which every
+ * `ready` selector matches, and, when `nodeCount` > 0, the frames with the first and with all nodes visible.
  */
-export async function watchEditorLoad(page: Page, nodeCount = 0): Promise<void> {
-  await page.addInitScript((count: number) => {
-    const marks = { fcp: null, lcp: null, paletteAndCanvasAt: null, firstNodeAt: null, allVisibleAt: null } as Record<string, number | null>;
+export async function watchEditorLoad(page: Page, nodeCount = 0, ready: string[] = EDITOR_READY): Promise<void> {
+  await page.addInitScript(([count, selectors]: [number, string[]]) => {
+    const marks = { fcp: null, lcp: null, readyAt: null, firstNodeAt: null, allVisibleAt: null } as Record<string, number | null>;
     window.__sfLoad = marks;
     new PerformanceObserver((list: any) => {
       for (const e of list.getEntries()) if (e.name === 'first-contentful-paint') marks.fcp = e.startTime;
@@ -85,9 +90,7 @@ export async function watchEditorLoad(page: Page, nodeCount = 0): Promise<void> 
     }).observe({ type: 'largest-contentful-paint', buffered: true });
     const tick = () => {
       const now = performance.now();
-      if (marks.paletteAndCanvasAt === null && document.querySelector('[data-testid^="palette-item-"]') && document.querySelector('.react-flow__pane')) {
-        marks.paletteAndCanvasAt = now;
-      }
+      if (marks.readyAt === null && selectors.every((sel) => document.querySelector(sel))) marks.readyAt = now;
       if (count > 0) {
         const nodes = document.querySelectorAll('.react-flow__node') as Array<{ style: { visibility: string } }>;
         if (nodes.length && marks.firstNodeAt === null) marks.firstNodeAt = now;
@@ -95,10 +98,10 @@ export async function watchEditorLoad(page: Page, nodeCount = 0): Promise<void> 
         if (nodes.length >= count) for (const el of nodes) if (el.style.visibility !== 'hidden') visible++;
         if (visible >= count) marks.allVisibleAt = now;
       }
-      if (marks.paletteAndCanvasAt === null || (count > 0 && marks.allVisibleAt === null)) requestAnimationFrame(tick);
+      if (marks.readyAt === null || (count > 0 && marks.allVisibleAt === null)) requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
-  }, nodeCount);
+  }, [nodeCount, ready] as [number, string[]]);
 }
 
 /** Bytes of everything the page loaded so far (navigation and resources), from Resource Timing. */
@@ -119,7 +122,7 @@ export async function transferTotals(page: Page): Promise<TransferTotals> {
 }
 
 /**
- * Waits for what {@link watchEditorLoad} watches (the palette and canvas; every node when
+ * Waits for what {@link watchEditorLoad} watches (the ready selectors; every node when
  * `nodeCount` > 0) and reads the timings. `graphId`: the graph the URL opened, whose answer starts
  * the "first render" clock.
  */
@@ -129,7 +132,7 @@ export async function waitEditorLoad(page: Page, o: { nodeCount?: number; graphI
   let marks: LoadMarks;
   for (;;) {
     marks = (await page.evaluate(() => window.__sfLoad)) as LoadMarks;
-    if (marks.paletteAndCanvasAt !== null && (count === 0 || marks.allVisibleAt !== null)) break;
+    if (marks.readyAt !== null && (count === 0 || marks.allVisibleAt !== null)) break;
     if (Date.now() > end) throw new Error(`timed out waiting for the editor to load: ${JSON.stringify(marks)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -146,7 +149,7 @@ export async function waitEditorLoad(page: Page, o: { nodeCount?: number; graphI
   return {
     fcpMs: marks.fcp,
     lcpMs: marks.lcp,
-    paletteAndCanvasMs: marks.paletteAndCanvasAt!,
+    meaningfulPaintMs: marks.readyAt!,
     allNodesVisibleMs: marks.allVisibleAt,
     graphResponseToAllVisibleMs: marks.allVisibleAt !== null && graphResponseEnd !== null ? marks.allVisibleAt - graphResponseEnd : null,
     transfer: await transferTotals(page),
