@@ -1,9 +1,9 @@
 import { lazy, type ComponentType } from 'react';
 
 /**
- * Parts of the editor the first screen does not show (dialogs, the Run and History tabs) load as
- * their own chunks, so the palette and the canvas paint sooner. Once the editor is idle they are
- * fetched anyway, so opening one later does not wait for the network.
+ * Parts of the editor the first screen does not show (dialogs, the Run and History tabs; dagre, which
+ * the store imports for auto-layout) load as their own chunks, so the palette and the canvas paint
+ * sooner. Once the editor is idle they are fetched anyway, so opening one later does not wait.
  */
 const loaders = {
   GraphsDialog: () => import('./GraphsDialog').then((m) => ({ default: m.GraphsDialog })),
@@ -27,6 +27,7 @@ export const HistoryPanel = lazy(loaders.HistoryPanel);
 export function prefetchLazyParts(): void {
   const fetchAll = () => {
     for (const load of Object.values(loaders)) void load().catch(() => undefined);
+    void import('../lib/layout').catch(() => undefined);
   };
   if ('requestIdleCallback' in window) requestIdleCallback(fetchAll, { timeout: 3000 });
   else setTimeout(fetchAll, 1000);
