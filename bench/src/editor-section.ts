@@ -146,9 +146,15 @@ async function firstLoad(browser: Browser, url: string, app: AppLoads, network: 
       uploadThroughput: (network.downloadMbps * 1e6) / 8 / 3,
     });
     if (!compressed) await cdp.send('Network.setExtraHTTPHeaders', { headers: { 'Accept-Encoding': 'identity' } });
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.on('console', (msg) => void (msg.type() === 'error' && errors.push(msg.text())));
+    page.on('response', (res) => void (res.status() >= 400 && errors.push(`${res.status()} ${res.url()}`)));
     await watchEditorLoad(page, 0, app.app === 'editor' ? undefined : SIGN_IN_READY);
     await page.goto(url);
-    const load = await waitEditorLoad(page);
+    const load = await waitEditorLoad(page, { timeoutMs: 60_000 }).catch((err: Error) => {
+      throw new Error(`${url}: ${err.message}; page errors: ${errors.join(' | ') || 'none'}`);
+    });
     if (!compressed && load.transfer.codeEncodedBytes < load.transfer.codeDecodedBytes) throw new Error(`asked for identity at ${url}, got compressed code`);
     return load;
   } finally {
@@ -173,7 +179,8 @@ async function buildOneChunk(root: string, outDir: string): Promise<void> {
       chunkSizeWarningLimit: 5000,
       rollupOptions: {
         input: { editor: join(editor, 'index.html'), app: join(editor, 'app/index.html'), review: join(editor, 'review/index.html') },
-        output: { codeSplitting: { groups: [{ name: 'bundle', test: /./ }] } },
+        // Each module runs only when its app imports it (the chunk holds all three apps' entry modules).
+        output: { codeSplitting: { groups: [{ name: 'bundle', test: /./ }] }, strictExecutionOrder: true },
       },
     },
   });
@@ -212,7 +219,7 @@ export function printEditor(r: EditorSectionResult, summary: string[]): void {
         kB(median(l.map((x) => x.transfer.codeEncodedBytes))),
         kB(median(l.map((x) => x.transfer.codeDecodedBytes))),
         kB(median(l.map((x) => x.transfer.encodedBytes))),
-        median(l.map((x) => x.transfer.requests)),
+        String(median(l.map((x) => x.transfer.requests))),
         median(l.map((x) => x.fcpMs ?? NaN)),
         median(l.map((x) => x.meaningfulPaintMs)),
         median(l.map((x) => x.lcpMs ?? NaN)),

@@ -130,9 +130,13 @@ export async function waitEditorLoad(page: Page, o: { nodeCount?: number; graphI
   const count = o.nodeCount ?? 0;
   const end = Date.now() + (o.timeoutMs ?? 120_000);
   let marks: LoadMarks;
+  let readySeen: number | null = null;
   for (;;) {
     marks = (await page.evaluate(() => window.__sfLoad)) as LoadMarks;
-    if (marks.readyAt !== null && (count === 0 || marks.allVisibleAt !== null)) break;
+    const ready = marks.readyAt !== null && (count === 0 || marks.allVisibleAt !== null);
+    if (ready) readySeen ??= Date.now();
+    // Paint timing is reported a frame after the paint: give FCP a moment to arrive.
+    if (ready && (marks.fcp !== null || Date.now() - readySeen! > 2000)) break;
     if (Date.now() > end) throw new Error(`timed out waiting for the editor to load: ${JSON.stringify(marks)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
