@@ -165,3 +165,16 @@ test('images are sent as they are, and ranged requests get exactly their bytes, 
   assert.equal(scriptRange.status, 206);
   assert.ok(scriptRange.body.equals(bigScriptBytes.subarray(0, 512)));
 });
+
+test('each app page loads only its own code: no canvas library or schema validator in the shoot app or the review console, no dialogs up front in the editor', () => {
+  const initial = (page: string) => [...readFileSync(join(editorDir, page), 'utf8').matchAll(/(?:src|href)="\/assets\/([^"]+\.js)"/g)].map((m) => m[1]);
+  const editor = initial('index.html');
+  assert.ok(editor.some((f) => f.startsWith('xyflow-')) && editor.some((f) => f.startsWith('schema-')), `the editor preloads xyflow and the validator: ${editor.join(', ')}`);
+  assert.ok(!editor.some((f) => /^(PublishDialog|HistoryPanel|RunPanel)-/.test(f)), `dialogs and side tabs load later: ${editor.join(', ')}`);
+  for (const page of ['app/index.html', 'review/index.html']) {
+    const files = initial(page);
+    assert.ok(files.some((f) => f.startsWith('react-')), `${page}: ${files.join(', ')}`);
+    assert.ok(!files.some((f) => /^(xyflow|schema)-/.test(f)), `${page} loads no editor-only chunk: ${files.join(', ')}`);
+  }
+  assert.ok(!initial('app/index.html').some((f) => f.startsWith('socket-')), 'the shoot app loads the Socket.IO client only with a page that follows a shoot');
+});
