@@ -29,7 +29,6 @@ import {
   type FlowEdge,
   type FlowNode,
 } from '../lib/flow';
-import { autoLayout } from '../lib/layout';
 import { diffGraphs, edgeKey, unionDoc, type GraphDiff } from '../lib/diff';
 
 interface Snapshot {
@@ -361,12 +360,16 @@ export const useEditor = create<EditorState>()((set, get) => {
       });
     },
     layout() {
-      const s = get();
-      if (readOnly() || !s.nodes.length) return;
-      s.pushHistory();
-      const selected = s.nodes.filter((n) => n.selected);
-      const only = selected.length > 1 ? new Set(selected.map((n) => n.id)) : undefined;
-      edited({ nodes: autoLayout(s.nodes, s.edges, only) });
+      if (readOnly() || !get().nodes.length) return;
+      // dagre is its own chunk (fetched when the editor is idle): the first screen does not need it.
+      void import('../lib/layout').then(({ autoLayout }) => {
+        const s = get();
+        if (readOnly() || !s.nodes.length) return;
+        s.pushHistory();
+        const selected = s.nodes.filter((n) => n.selected);
+        const only = selected.length > 1 ? new Set(selected.map((n) => n.id)) : undefined;
+        edited({ nodes: autoLayout(s.nodes, s.edges, only) });
+      });
     },
 
     loadDoc(doc, opts) {
