@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { GraphDocSchema, NODE_ID_PATTERN } from './document-schema';
-import { canConnect } from './ports';
+import { canConnect, connectionRefusal } from './ports';
 import type { GraphDoc, GraphProblem, NodeTypeDescriptor, PortSpec, ValidationResult } from './types';
 import { findCycle } from './topology';
 import { gateProblems } from './gate-check';
@@ -153,7 +153,7 @@ export function validateWithParams(
         edgeIndex,
         nodeId: edge.target,
         port: edge.targetHandle,
-        message: `cannot connect ${edge.source}.${out.name} (${out.type}) to ${edge.target}.${inp.name} (${inp.type})`,
+        message: `cannot connect ${edge.source}.${out.name} to ${edge.target}.${inp.name}: ${connectionRefusal(out.type, inp.type)}`,
       });
     }
     const key = `${edge.target}.${edge.targetHandle}`;
