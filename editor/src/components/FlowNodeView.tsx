@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useStore, type NodeProps } from '@xyflow/react';
 import type { PortSpec } from '@studioflow/runtime/graph';
 import { portColor, type FlowNode } from '../lib/flow';
 import { useEditor } from '../store/editor';
@@ -7,6 +7,12 @@ import { REPLAYABLE_STATES, selectCanReplay, useRun } from '../store/run';
 import { formatCost, formatDuration, formatValue, shortId } from '../lib/format';
 import { countNodeRender } from '../lib/perf';
 import { replayFrom } from '../store/actions';
+import { COMPACT_ZOOM } from '../lib/readable-fit';
+import { paramLabel } from '../lib/params';
+import { ResourceBadge } from './canvas/ResourceBadge';
+
+/** Level of detail: below COMPACT_ZOOM a node draws its title and coloured port dots only. */
+const selectCompact = (s: { transform: [number, number, number] }) => s.transform[2] < COMPACT_ZOOM;
 
 function PortRow({ nodeId, port, kind }: { nodeId: string; port: PortSpec; kind: 'in' | 'out' }) {
   const color = portColor(port.type);
@@ -35,6 +41,7 @@ function PortRow({ nodeId, port, kind }: { nodeId: string; port: PortSpec; kind:
 function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
   countNodeRender();
   const descriptor = useEditor((s) => s.catalog[data.type]);
+  const compact = useStore(selectCompact);
   const problemCount = useEditor((s) => s.problemCounts[id] ?? 0);
   // The diff view shows two documents at once: the last run's states would not belong to either.
   const run = useRun((s) => (data.diff ? undefined : s.nodes[id]));
@@ -50,6 +57,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
     `run-${state}`,
     data.diff ? `diff-${data.diff}` : '',
     reused ? 'is-reused' : '',
+    compact ? 'is-compact' : '',
   ].join(' ');
   const finished = state === 'done' || state === 'cached' || state === 'failed';
   const hasTiming = run?.durationMs != null || run?.costUsd != null;
@@ -69,6 +77,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
           <span className="sf-node-name">{data.label || descriptor?.title || data.type}</span>
           <span className="sf-node-id">{id}</span>
         </div>
+        {descriptor ? <ResourceBadge nodeId={id} descriptor={descriptor} /> : null}
         <span className={`sf-badge sf-badge-${state}`} data-testid={`node-status-${id}`} data-state={state}>
           {state === 'awaiting_review' ? 'review' : reused ? 'reused' : state}
         </span>
@@ -89,11 +98,11 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
           </div>
         </div>
       ) : null}
-      {paramEntries.length ? (
+      {paramEntries.length && !compact ? (
         <div className="sf-node-params">
           {paramEntries.map(([k, v]) => (
             <div key={k} className="sf-node-param">
-              <span>{k}</span>
+              <span>{paramLabel(k, descriptor?.params.properties[k])}</span>
               <span className="sf-node-param-value">
                 {typeof v === 'string' && /^#[0-9a-f]{3,8}$/i.test(v) ? <i className="sf-swatch" style={{ background: v }} /> : null}
                 {formatValue(v)}

@@ -124,6 +124,8 @@ export interface PendingConnect {
   nodeId: string;
   handleId: string;
   handleType: 'source' | 'target';
+  /** "Insert node" on an edge: the new node goes between, its output feeding the edge's old target. */
+  splitEdgeId?: string;
 }
 
 let lastCoalesce: { key: string; at: number } | null = null;
@@ -276,6 +278,13 @@ export const useEditor = create<EditorState>()((set, get) => {
           if (input) {
             const e = { source: connect.nodeId, sourceHandle: connect.handleId, target: id, targetHandle: input.name };
             edges = [...edges, ...decorateEdges([{ id: edgeId(e), ...e }], nodes, s.catalog)];
+            const split = connect.splitEdgeId ? edges.find((x) => x.id === connect.splitEdgeId) : undefined;
+            const inType = split && inputPortType(nodes, s.catalog, split.target, split.targetHandle);
+            const output = inType && descriptor.outputs.find((p) => canConnect(p.type, inType));
+            if (split && output) {
+              const onward = { source: id, sourceHandle: output.name, target: split.target, targetHandle: split.targetHandle ?? '' };
+              edges = [...edges.filter((x) => x.id !== split.id), ...decorateEdges([{ id: edgeId(onward), ...onward }], nodes, s.catalog)];
+            }
           }
         } else if (fromDesc && connect.handleType === 'target') {
           const input = fromDesc.inputs.find((p) => p.name === connect.handleId);
