@@ -1292,6 +1292,7 @@ export interface operations {
                     draft?: {
                         nodes: unknown[];
                         edges: unknown[];
+                        annotations?: unknown[];
                     };
                 };
             };
@@ -1339,6 +1340,7 @@ export interface operations {
                     draft: {
                         nodes: unknown[];
                         edges: unknown[];
+                        annotations?: unknown[];
                     };
                     name?: string;
                 };
