@@ -58,6 +58,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
     data.diff ? `diff-${data.diff}` : '',
     reused ? 'is-reused' : '',
     compact ? 'is-compact' : '',
+    data.disabled ? 'is-disabled' : '',
   ].join(' ');
   const finished = state === 'done' || state === 'cached' || state === 'failed';
   const hasTiming = run?.durationMs != null || run?.costUsd != null;
@@ -82,6 +83,11 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
           {state === 'awaiting_review' ? 'review' : reused ? 'reused' : state}
         </span>
       </div>
+      {data.disabled ? (
+        <div className="sf-bypass-tag" data-testid={`node-bypassed-${id}`} title="Disabled: runs skip this node and pass its same-typed inputs on">
+          bypassed
+        </div>
+      ) : null}
       {data.diff && data.diff !== 'same' ? <div className={`sf-diff-tag diff-${data.diff}`}>{data.diff}</div> : null}
       {!descriptor ? <div className="sf-node-warn">unknown node type “{data.type}”</div> : null}
       {descriptor ? (

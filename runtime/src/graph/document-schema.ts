@@ -16,6 +16,7 @@ export const GraphNodeSchema = Type.Object({
     }),
   ),
   timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+  disabled: Type.Optional(Type.Boolean()),
 });
 
 export const GraphEdgeSchema = Type.Object({

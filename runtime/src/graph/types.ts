@@ -11,6 +11,8 @@ export interface GraphNode {
   retry?: { attempts?: number; backoffMs?: number };
   /** Per-node override of the per-attempt timeout. */
   timeoutMs?: number;
+  /** Bypassed: not run; each output passes on its same-typed input (graph/bypass.ts). */
+  disabled?: boolean;
 }
 
 export interface GraphEdge {
@@ -142,7 +144,8 @@ export type ProblemCode =
   | 'missing_input'
   | 'cycle'
   | 'unreviewed_doubt'
-  | 'empty_graph';
+  | 'empty_graph'
+  | 'bypass_blocked';
 
 export interface GraphProblem {
   code: ProblemCode;

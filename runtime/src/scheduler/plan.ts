@@ -122,9 +122,10 @@ export interface CompileOptions {
   place?: (type: string, params: Record<string, unknown>) => NodePlacement | undefined;
 }
 
-export function compilePlan(doc: GraphDoc, catalog: readonly NodeTypeDescriptor[], options: CompileOptions = {}): RunPlan {
-  const result = validateWithParams(doc, catalog);
+export function compilePlan(source: GraphDoc, catalog: readonly NodeTypeDescriptor[], options: CompileOptions = {}): RunPlan {
+  const result = validateWithParams(source, catalog);
   if (!result.ok) throw new GraphInvalidError(result.problems);
+  const doc = result.doc; // disabled nodes bypassed
   const types = new Map(catalog.map((d) => [d.type, d]));
   const placements = placeNodes(doc, result.params, options);
   const nodes: Record<string, PlanNode> = {};

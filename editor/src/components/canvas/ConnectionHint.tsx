@@ -1,4 +1,4 @@
-import { useConnection } from '@xyflow/react';
+import { useConnection, useStore } from '@xyflow/react';
 import { refusalReason } from '../../lib/connection-hint';
 import { selectReadOnly, useEditor } from '../../store/editor';
 
@@ -20,10 +20,14 @@ export function ConnectionHint({ dropped }: { dropped: DroppedRefusal | null }) 
     const text = refusalReason(c.fromHandle, c.toHandle, s.nodes, s.catalog, selectReadOnly(s));
     return text ? { text, x: c.pointer.x, y: c.pointer.y } : null;
   });
+  const canvasWidth = useStore((s) => s.width);
   const shown = live ?? dropped;
   if (!shown) return null;
+  // On the right half the hint opens leftwards, so the canvas edge never cuts it off.
+  const leftwards = shown.x > canvasWidth / 2;
+  const style = leftwards ? { right: canvasWidth - shown.x + 14, top: shown.y + 14 } : { left: shown.x + 14, top: shown.y + 14 };
   return (
-    <div className="sf-conn-hint" role="tooltip" style={{ left: shown.x + 14, top: shown.y + 14 }} data-testid="connection-refused">
+    <div className="sf-conn-hint" role="tooltip" style={style} data-testid="connection-refused">
       ✕ {shown.text}
     </div>
   );

@@ -48,6 +48,29 @@ registerMenuAction({
 });
 
 registerMenuAction({
+  id: 'node-toggle-bypass',
+  label: 'Disable / enable (bypass)',
+  target: 'node',
+  available: editable,
+  run({ nodeId }) {
+    const s = useEditor.getState();
+    const ids = new Set(nodesFor(nodeId));
+    const disable = !s.nodes.find((n) => n.id === nodeId)?.data.disabled;
+    s.pushHistory();
+    useEditor.setState({
+      nodes: s.nodes.map((n) => {
+        if (!ids.has(n.id)) return n;
+        const data = { ...n.data };
+        if (disable) data.disabled = true;
+        else delete data.disabled;
+        return { ...n, data };
+      }),
+    });
+    useEditor.getState().touch();
+  },
+});
+
+registerMenuAction({
   id: 'node-replay',
   label: 'Replay from here',
   target: 'node',
