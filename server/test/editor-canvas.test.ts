@@ -82,20 +82,23 @@ async function connect(from: Locator, to: Locator, held?: () => Promise<void>): 
   await page.mouse.up();
 }
 
-/** A point of bare canvas (no node, edge, note or panel under it), scanning the visible canvas. */
-async function emptyCanvasPoint(): Promise<{ x: number; y: number }> {
-  const point = await page.evaluate(() => {
+/**
+ * A point of bare canvas (no node, edge, note or panel under it), scanning the visible canvas; every
+ * offset in `alsoBare` from it must be bare too.
+ */
+async function emptyCanvasPoint(alsoBare: Array<[number, number]> = []): Promise<{ x: number; y: number }> {
+  const point = await page.evaluate((offsets: Array<[number, number]>) => {
     const box = document.querySelector('[data-testid="canvas"]').getBoundingClientRect();
-    for (let fy = 0.15; fy < 0.95; fy += 0.05) {
-      for (let fx = 0.3; fx < 0.95; fx += 0.05) {
+    const bare = (x: number, y: number) => document.elementFromPoint(x, y)?.classList.contains('react-flow__pane');
+    for (let fy = 0.15; fy < 0.95; fy += 0.025) {
+      for (let fx = 0.3; fx < 0.95; fx += 0.025) {
         const x = box.left + box.width * fx;
         const y = box.top + box.height * fy;
-        const under = document.elementFromPoint(x, y);
-        if (under?.classList.contains('react-flow__pane')) return { x, y };
+        if (bare(x, y) && offsets.every(([dx, dy]) => bare(x + dx, y + dy))) return { x, y };
       }
     }
     return null;
-  });
+  }, alsoBare);
   assert.ok(point, 'some bare canvas is visible');
   return point;
 }
@@ -233,6 +236,62 @@ test('a sticky note is saved in the graph and comes back after a reload', { skip
   await tid('start-screen').waitFor({ state: 'detached', timeout: 1000 }).catch(() => undefined);
   assert.equal(await tid('start-screen').count(), 0, 'an open graph shows no start screen');
   await shot('canvas-08-note-after-reload.png');
+});
+
+test('edge menu delete with undo; bypass from the node menu; a group carries its nodes; inspector labels from titles', { skip }, async () => {
+  // Right-click the input → segment edge at its middle (a straight line between the two handles).
+  const a = await centre(tid('handle-input-out-image'));
+  const b = await centre(tid('handle-segment-in-image'));
+  await page.mouse.click((a.x + b.x) / 2, (a.y + b.y) / 2, { button: 'right' });
+  await tid('context-menu-edge').waitFor();
+  await tid('menu-edge-delete').click();
+  await edge('input', 'segment').waitFor({ state: 'detached' });
+  await page.keyboard.press('Control+z');
+  await edge('input', 'segment').waitFor({ state: 'attached' });
+
+  // Bypassing the segmenter cannot work (no cut-out input to pass on): the problem says so.
+  await tid('node-segment').locator('.sf-node-header').click({ button: 'right' });
+  await tid('menu-node-toggle-bypass').click();
+  await tid('node-bypassed-segment').waitFor();
+  await until('a bypass problem', () => tid('problems').innerText(), (text) => /segment is disabled, but its output "cutout"/.test(text));
+  await shot('canvas-10-bypass-problem.png');
+  await tid('node-segment').locator('.sf-node-header').click({ button: 'right' });
+  await tid('menu-node-toggle-bypass').click();
+  await tid('node-bypassed-segment').waitFor({ state: 'detached' });
+  await until('no problems', () => tid('problems').getAttribute('data-count'), (c) => c === '0');
+
+  // Inspector: labels in words (never camelCase keys), units, no required marks where a default applies.
+  await tid('node-segment').locator('.sf-node-header').click();
+  await tid('tab-inspector').click();
+  await tid('field-shadowTolerance').waitFor();
+  assert.match(await tid('field-shadowTolerance').locator('label').first().innerText(), /^Shadow tolerance/);
+  assert.equal(await tid('param-feather-unit').innerText(), 'px');
+  assert.equal(await tid('inspector-params').locator('.sf-req').count(), 0, 'every segment param has a default');
+  await shot('canvas-12-inspector.png');
+
+  // A group drawn on bare canvas; the input node dropped inside it moves when the group moves.
+  // Room for the group's title row and the spot the node goes to.
+  const at = await emptyCanvasPoint([[10, 0], [10, 30], [200, 0], [200, 30], [120, 90], [200, 130]]);
+  await page.mouse.click(at.x, at.y, { button: 'right' });
+  await tid('menu-canvas-add-group').click();
+  await tid('ann-group-1').waitFor();
+  await tid('ann-title-group-1').fill('Inputs');
+  const header = tid('node-input').locator('.sf-node-header');
+  const from = await centre(header);
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(at.x + 120, at.y + 90, { steps: 8 });
+  await page.mouse.up();
+  const before = (await tid('node-input').boundingBox())!;
+  const grip = await centre(tid('ann-grip-group-1'));
+  await page.mouse.move(grip.x, grip.y);
+  await page.mouse.down();
+  await page.mouse.move(grip.x + 40, grip.y + 60, { steps: 8 });
+  await page.mouse.up();
+  const after = (await tid('node-input').boundingBox())!;
+  assert.ok(Math.abs(after.x - before.x - 40) < 14 && Math.abs(after.y - before.y - 60) < 14, `the node moved with its group: ${JSON.stringify({ before, after })}`);
+  await shot('canvas-11-group.png');
+
 });
 
 test("importing the repo's own templates/white-studio.json loads its graph", { skip }, async () => {

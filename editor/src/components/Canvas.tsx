@@ -32,7 +32,7 @@ import { ContextMenu, type OpenMenu } from './canvas/ContextMenu';
 import { GroupView, NoteView } from './canvas/AnnotationViews';
 import { useAnnotationNodes } from './canvas/useAnnotationNodes';
 
-const nodeTypes = { sf: FlowNodeView, note: NoteView, group: GroupView };
+const nodeTypes = { sf: FlowNodeView, sfnote: NoteView, sfgroup: GroupView };
 const edgeTypes = { sf: FlowEdgeView };
 export const DRAG_MIME = 'application/x-studioflow-node';
 const SNAP: [number, number] = [16, 16];

@@ -8,7 +8,8 @@ export const NOTE_COLOURS = ['#fde68a', '#bbf7d0', '#bfdbfe', '#fbcfe8', '#e5e7e
 export const GROUP_COLOURS = ['#3b82f6', '#22c55e', '#f59e0b', '#a855f7', '#64748b'];
 
 export type AnnotationData = { annotation: GraphAnnotation };
-export type AnnotationNode = Node<AnnotationData, 'note' | 'group'>;
+/** Not React Flow's own 'group' type, whose default styles would apply. */
+export type AnnotationNode = Node<AnnotationData, 'sfnote' | 'sfgroup'>;
 
 export const isAnnotationId = (id: string) => id.startsWith(ANNOTATION_PREFIX);
 export const annotationId = (flowId: string) => flowId.slice(ANNOTATION_PREFIX.length);
@@ -26,7 +27,7 @@ export function newAnnotation(kind: GraphAnnotation['kind'], at: XYPosition, exi
 export function annotationToFlow(a: GraphAnnotation, selected: boolean): AnnotationNode {
   return {
     id: `${ANNOTATION_PREFIX}${a.id}`,
-    type: a.kind,
+    type: a.kind === 'note' ? 'sfnote' : 'sfgroup',
     position: a.position,
     width: a.size.width,
     height: a.size.height,

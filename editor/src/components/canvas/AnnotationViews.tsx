@@ -41,6 +41,15 @@ function TitleInput({ a }: { a: GraphAnnotation }) {
   );
 }
 
+/** Where to grab a note or group to move it (its title is a text field). */
+function Grip({ id }: { id: string }) {
+  return (
+    <span className="sf-ann-grip" title="Drag to move" data-testid={`ann-grip-${id}`}>
+      ⠿
+    </span>
+  );
+}
+
 function NoteViewImpl({ data, selected }: NodeProps<AnnotationNode>) {
   const a = data.annotation;
   const readOnly = useEditor(selectReadOnly);
@@ -48,6 +57,7 @@ function NoteViewImpl({ data, selected }: NodeProps<AnnotationNode>) {
     <div className="sf-ann sf-ann-note" style={{ background: a.color }} data-testid={`ann-${a.id}`}>
       <NodeResizer isVisible={selected && !readOnly} minWidth={140} minHeight={80} />
       <div className="sf-ann-head sf-ann-drag">
+        <Grip id={a.id} />
         <TitleInput a={a} />
         {selected ? <ColourSwatches a={a} colours={NOTE_COLOURS} /> : null}
       </div>
@@ -70,6 +80,7 @@ function GroupViewImpl({ data, selected }: NodeProps<AnnotationNode>) {
     <div className="sf-ann sf-ann-group" style={{ borderColor: a.color, background: `${a.color}14` }} data-testid={`ann-${a.id}`}>
       <NodeResizer isVisible={selected && !readOnly} minWidth={200} minHeight={120} color={a.color} />
       <div className="sf-ann-head sf-ann-drag" style={{ background: `${a.color}40` }}>
+        <Grip id={a.id} />
         <TitleInput a={a} />
         {selected ? <ColourSwatches a={a} colours={GROUP_COLOURS} /> : null}
       </div>

@@ -60,7 +60,7 @@ export function useAnnotationNodes(editable: boolean) {
 
   const onDragStart = useCallback((node: Node) => {
     groupDrag.current = null;
-    if (node.type !== 'group' || !isAnnotationId(node.id)) return;
+    if (node.type !== 'sfgroup' || !isAnnotationId(node.id)) return;
     const s = useEditor.getState();
     const group = s.annotations.find((a) => a.id === annotationId(node.id));
     if (!group) return;
