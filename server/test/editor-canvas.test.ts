@@ -249,6 +249,21 @@ test('edge menu delete with undo; bypass from the node menu; a group carries its
   await page.keyboard.press('Control+z');
   await edge('input', 'segment').waitFor({ state: 'attached' });
 
+  // Insert node… on that edge: the new node goes between input and segment.
+  await page.mouse.click((a.x + b.x) / 2, (a.y + b.y) / 2, { button: 'right' });
+  await tid('menu-edge-insert-node').click();
+  await tid('add-node-popup').waitFor();
+  await tid('add-node-search').fill('colour correct');
+  await tid('add-node-item-colour-correct').click();
+  await tid('node-colour-correct_1').waitFor();
+  await edge('input', 'colour-correct_1').waitFor({ state: 'attached' });
+  await edge('colour-correct_1', 'segment').waitFor({ state: 'attached' });
+  await edge('input', 'segment').waitFor({ state: 'detached' });
+  await shot('canvas-09b-inserted-node.png');
+  await page.keyboard.press('Control+z');
+  await edge('input', 'segment').waitFor({ state: 'attached' });
+  await tid('node-colour-correct_1').waitFor({ state: 'detached' });
+
   // Bypassing the segmenter cannot work (no cut-out input to pass on): the problem says so.
   await tid('node-segment').locator('.sf-node-header').click({ button: 'right' });
   await tid('menu-node-toggle-bypass').click();

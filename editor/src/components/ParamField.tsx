@@ -18,7 +18,8 @@ export function ParamField({ name, schema, value, required, errors, disabled, on
   const description = typeof schema.description === 'string' ? schema.description : '';
   const hasDefault = schema.default !== undefined;
   const shown = value === undefined ? schema.default : value;
-  const isDefault = hasDefault && JSON.stringify(value) === JSON.stringify(schema.default);
+  // Unset means the default applies: nothing to reset.
+  const isDefault = hasDefault && (value === undefined || JSON.stringify(value) === JSON.stringify(schema.default));
   const id = `param-${name}`;
   const unit = unitOf(schema);
   const unitTag = unit ? (
