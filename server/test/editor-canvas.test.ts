@@ -282,6 +282,11 @@ test('edge menu delete with undo; bypass from the node menu; a group carries its
   assert.match(await tid('field-shadowTolerance').locator('label').first().innerText(), /^Shadow tolerance/);
   assert.equal(await tid('param-feather-unit').innerText(), 'px');
   assert.equal(await tid('inspector-params').locator('.sf-req').count(), 0, 'every segment param has a default');
+  // The model is a choice among the known presets, each with its licence.
+  assert.deepEqual(await page.locator('#param-model-choices option').evaluateAll((os: any[]) => os.map((o) => o.value)), ['auto', 'birefnet', 'rmbg-1.4', 'rmbg-2.0']);
+  await tid('param-model').fill('birefnet');
+  assert.match(await tid('param-model-licence').innerText(), /MIT/);
+  await tid('param-model').fill('auto');
   await shot('canvas-12-inspector.png');
 
   // A group drawn on bare canvas; the input node dropped inside it moves when the group moves.

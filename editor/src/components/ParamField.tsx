@@ -101,7 +101,17 @@ export function ParamField({ name, schema, value, required, errors, disabled, on
       break;
     case 'text': {
       const suggestions = suggestionsOf(schema);
-      control = <TextInput id={id} value={shown} disabled={disabled} onChange={onChange} multiline={kind.multiline} suggestions={suggestions} />;
+      const licence = suggestions.find((x) => x.value === shown)?.licence;
+      control = (
+        <>
+          <TextInput id={id} value={shown} disabled={disabled} onChange={onChange} multiline={kind.multiline} suggestions={suggestions} />
+          {licence ? (
+            <div className="sf-param-licence" data-testid={`param-${name}-licence`}>
+              Licence: {licence}
+            </div>
+          ) : null}
+        </>
+      );
       break;
     }
     default:
@@ -158,7 +168,15 @@ function NumberInput(props: { id: string; value: unknown; integer: boolean; min?
   );
 }
 
-function TextInput(props: { id: string; value: unknown; disabled: boolean; onChange(v: unknown): void; multiline?: boolean; placeholder?: string; suggestions?: string[] }) {
+function TextInput(props: {
+  id: string;
+  value: unknown;
+  disabled: boolean;
+  onChange(v: unknown): void;
+  multiline?: boolean;
+  placeholder?: string;
+  suggestions?: Array<{ value: string; licence?: string }>;
+}) {
   const { id, value, disabled, onChange, multiline, placeholder, suggestions } = props;
   const v = value === undefined || value === null ? '' : String(value);
   if (multiline) {
@@ -171,7 +189,7 @@ function TextInput(props: { id: string; value: unknown; disabled: boolean; onCha
       {listId ? (
         <datalist id={listId}>
           {suggestions!.map((x) => (
-            <option key={x} value={x} />
+            <option key={x.value} value={x.value} label={x.licence} />
           ))}
         </datalist>
       ) : null}

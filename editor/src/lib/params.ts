@@ -102,9 +102,13 @@ export function unitOf(schema: Schema): string | undefined {
   return m ? (m[1] ?? m[2]) : undefined;
 }
 
-/** Suggested values for a free-text param (JSON Schema `examples`), offered as a datalist. */
-export function suggestionsOf(schema: Schema): string[] {
-  return Array.isArray(schema.examples) ? schema.examples.filter((x): x is string => typeof x === 'string') : [];
+/** Suggested values for a free-text param (JSON Schema `examples`), each with its licence when `x-licences` names one. */
+export function suggestionsOf(schema: Schema): Array<{ value: string; licence?: string }> {
+  if (!Array.isArray(schema.examples)) return [];
+  const licences = (schema['x-licences'] ?? {}) as Record<string, unknown>;
+  return schema.examples
+    .filter((x): x is string => typeof x === 'string')
+    .map((value) => (typeof licences[value] === 'string' ? { value, licence: licences[value] as string } : { value }));
 }
 
 /** A param is marked required only when leaving it out would fail: required and without a default. */
