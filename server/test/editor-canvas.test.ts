@@ -155,12 +155,13 @@ test('the start screen lists the shipped templates; best-of-three opens readable
   const box = (await tid('canvas').boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   for (let i = 0; i < 6; i++) await page.mouse.wheel(0, 300);
-  await until('compact nodes', () => tid('node-segment').getAttribute('class'), (c) => /\bis-compact\b/.test(c ?? ''));
+  await until('compact nodes', () => tid('canvas').getAttribute('data-compact'), (c) => c === 'true');
   assert.equal(await tid('node-segment').locator('.sf-port-label').first().isVisible(), false, 'port labels hidden when compact');
   await shot('canvas-03-zoomed-out-compact.png');
   await page.locator('.react-flow__controls-fitview').click();
   await until('fit back to readable', renderedLabelSizes, (s) => s.zoom >= 0.79);
-  await until('full nodes', () => tid('node-segment').getAttribute('class'), (c) => !/\bis-compact\b/.test(c ?? ''));
+  await until('full nodes', () => tid('canvas').getAttribute('data-compact'), (c) => c === 'false');
+  assert.equal(await tid('node-segment').locator('.sf-port-label').first().isVisible(), true);
 });
 
 test('a refused connection says why; a drop on an occupied input replaces its edge, and Ctrl+Z restores it', { skip }, async () => {

@@ -7,6 +7,7 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStore,
   type Edge,
   type FinalConnectionState,
   type InternalNode,
@@ -15,7 +16,7 @@ import {
 } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import { portColor, type FlowEdge, type FlowNode } from '../lib/flow';
-import { FIT_VIEW, fitReadable } from '../lib/readable-fit';
+import { COMPACT_ZOOM, FIT_VIEW, fitReadable } from '../lib/readable-fit';
 import { refusalReason } from '../lib/connection-hint';
 import { annotationId, isAnnotationId, type AnnotationNode } from '../lib/annotations';
 import type { MenuTarget } from '../lib/context-menu';
@@ -40,6 +41,8 @@ const DELETE_KEYS = ['Delete', 'Backspace'];
 const MULTI_KEYS = ['Meta', 'Control'];
 const REFUSAL_SHOWN_MS = 4000;
 type CanvasNode = FlowNode | AnnotationNode;
+/** Level of detail: below COMPACT_ZOOM nodes show their title and coloured port dots only (styles.css). */
+const selectCompact = (s: { transform: [number, number, number] }) => s.transform[2] < COMPACT_ZOOM;
 
 /** The minimap colours nodes by type, red while they have problems (recoloured when problems change). */
 function FlowMiniMap() {
@@ -73,6 +76,8 @@ export function Canvas() {
   );
   const setAddPopup = useUi((s) => s.setAddPopup);
   const rf = useReactFlow<FlowNode, FlowEdge>();
+  // One subscription for the whole canvas, not one per node: a class switches the nodes' detail.
+  const compact = useStore(selectCompact);
   const wrapper = useRef<HTMLDivElement>(null);
   const fitRequest = useEditor((s) => s.fitRequest);
   const viewportSize = useCallback(() => ({ width: wrapper.current?.clientWidth ?? 0, height: wrapper.current?.clientHeight ?? 0 }), []);
@@ -200,7 +205,7 @@ export function Canvas() {
   );
 
   return (
-    <div className="sf-canvas" ref={wrapper} onDragOver={onDragOver} onDrop={onDrop} onDoubleClick={onDoubleClick} data-testid="canvas">
+    <div className={`sf-canvas ${compact ? 'is-compact' : ''}`} data-compact={compact} ref={wrapper} onDragOver={onDragOver} onDrop={onDrop} onDoubleClick={onDoubleClick} data-testid="canvas">
       <ReactFlow<CanvasNode, FlowEdge>
         nodes={shownNodes}
         edges={edges}

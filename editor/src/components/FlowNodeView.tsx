@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import { Handle, Position, useStore, type NodeProps } from '@xyflow/react';
+import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { PortSpec } from '@studioflow/runtime/graph';
 import { portColor, type FlowNode } from '../lib/flow';
 import { useEditor } from '../store/editor';
@@ -7,12 +7,8 @@ import { REPLAYABLE_STATES, selectCanReplay, useRun } from '../store/run';
 import { formatCost, formatDuration, formatValue, shortId } from '../lib/format';
 import { countNodeRender } from '../lib/perf';
 import { replayFrom } from '../store/actions';
-import { COMPACT_ZOOM } from '../lib/readable-fit';
 import { paramLabel } from '../lib/params';
 import { ResourceBadge } from './canvas/ResourceBadge';
-
-/** Level of detail: below COMPACT_ZOOM a node draws its title and coloured port dots only. */
-const selectCompact = (s: { transform: [number, number, number] }) => s.transform[2] < COMPACT_ZOOM;
 
 function PortRow({ nodeId, port, kind }: { nodeId: string; port: PortSpec; kind: 'in' | 'out' }) {
   const color = portColor(port.type);
@@ -41,7 +37,6 @@ function PortRow({ nodeId, port, kind }: { nodeId: string; port: PortSpec; kind:
 function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
   countNodeRender();
   const descriptor = useEditor((s) => s.catalog[data.type]);
-  const compact = useStore(selectCompact);
   const problemCount = useEditor((s) => s.problemCounts[id] ?? 0);
   // The diff view shows two documents at once: the last run's states would not belong to either.
   const run = useRun((s) => (data.diff ? undefined : s.nodes[id]));
@@ -57,7 +52,6 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
     `run-${state}`,
     data.diff ? `diff-${data.diff}` : '',
     reused ? 'is-reused' : '',
-    compact ? 'is-compact' : '',
     data.disabled ? 'is-disabled' : '',
   ].join(' ');
   const finished = state === 'done' || state === 'cached' || state === 'failed';
@@ -104,7 +98,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
           </div>
         </div>
       ) : null}
-      {paramEntries.length && !compact ? (
+      {paramEntries.length ? (
         <div className="sf-node-params">
           {paramEntries.map(([k, v]) => (
             <div key={k} className="sf-node-param">

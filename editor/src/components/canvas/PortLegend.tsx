@@ -25,8 +25,8 @@ export function PortLegend() {
     }
   };
   return (
-    <Panel position="top-left" className="sf-legend" data-testid="port-legend" data-open={open}>
-      <button className="sf-legend-toggle" onClick={toggle} aria-expanded={open} data-testid="port-legend-toggle">
+    <Panel position="top-left" className="sf-port-legend" data-testid="port-legend" data-open={open}>
+      <button className="sf-port-legend-toggle" onClick={toggle} aria-expanded={open} data-testid="port-legend-toggle">
         {open ? '▾' : '▸'} Port types
       </button>
       {open ? (
