@@ -154,8 +154,14 @@ test('the start screen lists the shipped templates; best-of-three opens readable
   await page.evaluate(() => undefined);
   const box = (await tid('canvas').boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  for (let i = 0; i < 6; i++) await page.mouse.wheel(0, 300);
+  // Small wheel steps, stopping just past the threshold, so the screenshot shows the compact look.
+  for (let i = 0; i < 40 && (await tid('canvas').getAttribute('data-compact')) !== 'true'; i++) {
+    await page.mouse.wheel(0, 60);
+    await sleep(120);
+  }
   await until('compact nodes', () => tid('canvas').getAttribute('data-compact'), (c) => c === 'true');
+  const compactNames = (await renderedLabelSizes()).names;
+  assert.ok(Math.min(...compactNames) >= MIN_LABEL_PX, `compact titles stay readable: ${Math.min(...compactNames).toFixed(1)} px`);
   assert.equal(await tid('node-segment').locator('.sf-port-label').first().isVisible(), false, 'port labels hidden when compact');
   await shot('canvas-03-zoomed-out-compact.png');
   await page.locator('.react-flow__controls-fitview').click();
