@@ -14,6 +14,8 @@ export type FlowNodeData = {
   type: string;
   params: Record<string, unknown>;
   label?: string;
+  /** Bypassed: the run skips it and passes its same-typed inputs on. */
+  disabled?: boolean;
   /** Set only on the diff view's canvas. */
   diff?: DiffState;
 };
@@ -36,7 +38,7 @@ export function docToFlow(doc: GraphDoc, catalog: Catalog): { nodes: FlowNode[];
     id: n.id,
     type: 'sf',
     position: n.position ?? { x: 40 + (i % 4) * 280, y: 40 + Math.floor(i / 4) * 220 },
-    data: { type: n.type, params: n.params ?? {}, ...(n.label ? { label: n.label } : {}) },
+    data: { type: n.type, params: n.params ?? {}, ...(n.label ? { label: n.label } : {}), ...(n.disabled ? { disabled: true } : {}) },
   }));
   const edges = doc.edges.map((e) => ({
     id: e.id ?? edgeId(e),
@@ -56,6 +58,7 @@ export function flowToDoc(nodes: readonly FlowNode[], edges: readonly FlowEdge[]
       params: n.data.params,
       position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
       ...(n.data.label ? { label: n.data.label } : {}),
+      ...(n.data.disabled ? { disabled: true } : {}),
     })),
     edges: edges.map((e) => ({
       id: e.id,

@@ -3,6 +3,7 @@ export * from './ports';
 export * from './types';
 export * from './document-schema';
 export * from './validate';
+export * from './bypass';
 export * from './topology';
 export * from './wire-types';
 export * from './accounts';

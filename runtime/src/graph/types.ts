@@ -11,6 +11,8 @@ export interface GraphNode {
   retry?: { attempts?: number; backoffMs?: number };
   /** Per-node override of the per-attempt timeout. */
   timeoutMs?: number;
+  /** Bypassed: not run; each output passes on its same-typed input (graph/bypass.ts). */
+  disabled?: boolean;
 }
 
 export interface GraphEdge {
@@ -21,10 +23,27 @@ export interface GraphEdge {
   targetHandle: string;
 }
 
+/**
+ * A sticky note or a group frame on the canvas: part of the document's ui, ignored by the validator
+ * and the compiler. A group moves the nodes inside its frame with it.
+ */
+export interface GraphAnnotation {
+  id: string;
+  kind: 'note' | 'group';
+  title: string;
+  /** The note's text (groups have none). */
+  text?: string;
+  /** CSS colour, e.g. "#fde68a". */
+  color: string;
+  position: { x: number; y: number };
+  size: { width: number; height: number };
+}
+
 /** The saved form of a pipeline. Graph versions store exactly this. */
 export interface GraphDoc {
   nodes: GraphNode[];
   edges: GraphEdge[];
+  annotations?: GraphAnnotation[];
 }
 
 export interface PortSpec {
@@ -125,7 +144,8 @@ export type ProblemCode =
   | 'missing_input'
   | 'cycle'
   | 'unreviewed_doubt'
-  | 'empty_graph';
+  | 'empty_graph'
+  | 'bypass_blocked';
 
 export interface GraphProblem {
   code: ProblemCode;

@@ -150,7 +150,8 @@ function cutToUntil(doc: GraphDoc, untilNodeId: string | undefined): GraphDoc {
 export function compilePlan(fullDoc: GraphDoc, catalog: readonly NodeTypeDescriptor[], options: CompileOptions = {}): RunPlan {
   const result = validateWithParams(fullDoc, catalog);
   if (!result.ok) throw new GraphInvalidError(result.problems);
-  const doc = cutToUntil(fullDoc, options.untilNodeId);
+  // Disabled nodes are bypassed in result.doc; "run to here" then keeps what the node needs.
+  const doc = cutToUntil(result.doc, options.untilNodeId);
   const types = new Map(catalog.map((d) => [d.type, d]));
   const placements = placeNodes(doc, result.params, options);
   const nodes: Record<string, PlanNode> = {};

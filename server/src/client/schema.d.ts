@@ -1437,6 +1437,7 @@ export interface operations {
                     draft?: {
                         nodes: unknown[];
                         edges: unknown[];
+                        annotations?: unknown[];
                     };
                 };
             };
@@ -1484,6 +1485,7 @@ export interface operations {
                     draft: {
                         nodes: unknown[];
                         edges: unknown[];
+                        annotations?: unknown[];
                     };
                     name?: string;
                 };
