@@ -1516,6 +1516,7 @@ export interface operations {
                     graph: {
                         nodes: unknown[];
                         edges: unknown[];
+                        annotations?: unknown[];
                     };
                     /** @description "run to here": run only this node and its ancestors */
                     untilNodeId?: string;
