@@ -18,7 +18,10 @@
  *  14. workers: white-studio shoots with 1 vs 2 CPU worker processes on the same Redis/PG (real API), CPU split per process
  *  15. real-photos: the classical matte before and after the graph cut, and each configured segmentation model, on the
  *      real photographs in bench/real-photo-set (reference masks): IoU per photo, failures, ms; the 2048 px CPU budget
- * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models,storage-growth,workers,real-photos (default all), BENCH_RUNS (default 500),
+ *  16. editor: the web apps in Chromium: first visit of the editor and the shoot app (phone) on a throttled network, one
+ *      chunk vs split chunks, uncompressed vs compressed (bytes, FCP, LCP, palette + canvas); a 300-node graph's first
+ *      render and pan/zoom frame rate; budgets printed pass/fail (needs the built editor and /usr/bin/chromium)
+ * Env: BENCH_SECTIONS=throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models,storage-growth,workers,real-photos,editor (default all), BENCH_RUNS (default 500),
  *      BENCH_BATCH_ITEMS (default 1000), BENCH_BATCH_TEMPLATE=tiny|white-studio (default tiny: the catalog's own template),
  *      BENCH_GEN_RUNS (default 200), BENCH_GEN_BATCHES (default 1),
  *      BENCH_REPS (default 3), BENCH_RETRY_REPS (default 7), BENCH_IOU_N (default 60), BENCH_CACHE_RERUNS (default 3), REDIS_URL,
@@ -26,7 +29,8 @@
  *      BENCH_PUSH_SHOOTS (default 200), BENCH_PUSH_SECONDS (default 30), BENCH_STORAGE_REPS (default 5),
  *      BENCH_MODEL_PHOTOS (default 4 generated photos beside the real ones), BENCH_GC_ARTIFACTS (default 5000),
  *      BENCH_GC_LIVE_RUNS (default 2000), BENCH_WORKERS_SHOOTS (default 40 per round), BENCH_WORKERS_ROUNDS (default 2 pairs
- *      of 1- and 2-worker rounds).
+ *      of 1- and 2-worker rounds), BENCH_EDITOR_REPS (default 3 first visits per variant), BENCH_EDITOR_MBPS (default 10),
+ *      BENCH_EDITOR_RTT_MS (default 40): the throttled network of the first visits.
  */
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,6 +45,7 @@ import { printStorage, runStorageSection } from './storage-section';
 import { printModels, runModelsSection } from './models-section';
 import { runStorageGrowthSection, type StorageGrowthResult } from './storage-growth-section';
 import { runWorkersSection, type WorkersSectionResult } from './workers-section';
+import { printEditor, runEditorSection } from './editor-section';
 import { imageMagickArgs } from './imagemagick';
 import type { ImageChildResult } from './image-child';
 import { runImagePath, type ImagePathResult, type OursImageResult } from './image-path';
@@ -65,7 +70,7 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
  * run-to-run noise of one 500-run batch on a shared 2-core machine (±10–20 %); ~2.6 s per pair.
  */
 const RETRY_REPS = Math.max(REPS, Number(process.env.BENCH_RETRY_REPS ?? 7));
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models,storage-growth,workers,real-photos').split(',').map((x) => x.trim()));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'throughput,latency,retries,cache,image,iou,generation,failover,push,batch,storage,models,storage-growth,workers,real-photos,editor').split(',').map((x) => x.trim()));
 const GEN_RUNS = Math.max(1, Number(process.env.BENCH_GEN_RUNS ?? 200));
 const GC_ARTIFACTS = Math.max(100, Number(process.env.BENCH_GC_ARTIFACTS ?? 5000));
 const GC_LIVE_RUNS = Math.max(0, Number(process.env.BENCH_GC_LIVE_RUNS ?? 2000));
@@ -83,6 +88,8 @@ const BATCH_ITEMS = Math.max(10, Number(process.env.BENCH_BATCH_ITEMS ?? 1000));
 const BATCH_TEMPLATE = process.env.BENCH_BATCH_TEMPLATE === 'white-studio' ? 'white-studio' : 'tiny';
 const WORKERS_SHOOTS = Math.max(4, Number(process.env.BENCH_WORKERS_SHOOTS ?? 40));
 const WORKERS_ROUNDS = Math.max(1, Number(process.env.BENCH_WORKERS_ROUNDS ?? 2));
+const EDITOR_REPS = Math.max(1, Number(process.env.BENCH_EDITOR_REPS ?? 3));
+const EDITOR_NETWORK = { downloadMbps: Number(process.env.BENCH_EDITOR_MBPS ?? 10), rttMs: Number(process.env.BENCH_EDITOR_RTT_MS ?? 40) };
 
 interface SchedulingResults {
   /** Per shape: [raw, ours], each the median of REPS repetitions. */
@@ -332,6 +339,14 @@ async function main(): Promise<void> {
     const w = await runWorkersSection({ root: ROOT, redisUrl: REDIS_URL, shoots: WORKERS_SHOOTS, rounds: WORKERS_ROUNDS, cores: cpus().length });
     console.log('done');
     printWorkers(w, summary);
+  }
+
+  if (SECTIONS.has('editor')) {
+    heading(`16. Editor: first visits (one chunk vs split, uncompressed vs compressed) and a 300-node graph, in Chromium`);
+    process.stdout.write(`  running (one-chunk build, two APIs, ${EDITOR_REPS} first visits per variant and app, then the big graph)… `);
+    const r = await runEditorSection({ root: ROOT, redisUrl: REDIS_URL, reps: EDITOR_REPS, network: EDITOR_NETWORK });
+    console.log('done');
+    printEditor(r, summary);
   }
 
   heading('Summary (paste into the release note)');

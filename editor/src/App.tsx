@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
 import { onApiHealth } from './api/client';
 import { selectDirty, useEditor } from './store/editor';
@@ -8,16 +8,10 @@ import { TopBar } from './components/TopBar';
 import { Palette } from './components/Palette';
 import { Canvas } from './components/Canvas';
 import { Inspector } from './components/Inspector';
-import { RunPanel } from './components/RunPanel';
-import { HistoryPanel } from './components/HistoryPanel';
 import { ProblemsPanel } from './components/ProblemsPanel';
 import { ApiBanner, Toasts, ViewBanner } from './components/Banners';
-import { GraphsDialog } from './components/GraphsDialog';
-import { SaveDialog } from './components/SaveDialog';
-import { CommitDialog } from './components/CommitDialog';
-import { PublishDialog } from './components/PublishDialog';
 import { RollbackConfirm } from './components/RollbackConfirm';
-import { ShortcutsOverlay } from './components/ShortcutsOverlay';
+import { CommitDialog, DebugPanel, GraphsDialog, HistoryPanel, prefetchLazyParts, PublishDialog, RunPanel, SaveDialog, ShortcutsOverlay } from './components/lazy';
 import { useShortcuts } from './components/useShortcuts';
 import { useRun } from './store/run';
 import { SubflowLayer } from './subflows/SubflowBanner';
@@ -30,6 +24,7 @@ function useStartup() {
       const ok = await loadCatalog();
       const id = initialGraphId();
       if (ok && id && !cancelled) await openGraph(id, true);
+      prefetchLazyParts();
     })();
     // While the API is down, retry quietly so the editor recovers when the server comes up.
     const timer = setInterval(() => {
@@ -58,6 +53,7 @@ const TABS: Array<[SideTab, string]> = [
   ['inspector', 'Inspector'],
   ['run', 'Run'],
   ['history', 'History'],
+  ['debug', 'Debug'],
 ];
 
 function SidePanel() {
@@ -74,7 +70,7 @@ function SidePanel() {
         ))}
       </nav>
       <div className="sf-side-body">
-        {tab === 'inspector' ? <Inspector /> : tab === 'run' ? <RunPanel /> : <HistoryPanel />}
+        <Suspense fallback={null}>{tab === 'inspector' ? <Inspector /> : tab === 'run' ? <RunPanel /> : tab === 'debug' ? <DebugPanel /> : <HistoryPanel />}</Suspense>
       </div>
     </aside>
   );
@@ -115,7 +111,9 @@ function Shell() {
         </div>
         <SidePanel />
       </div>
-      <Dialogs />
+      <Suspense fallback={null}>
+        <Dialogs />
+      </Suspense>
       <RollbackConfirm />
       <Toasts />
     </div>

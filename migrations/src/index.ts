@@ -13,6 +13,7 @@ import { ArtifactRetention1796400500000 } from './1796400500000-artifact-retenti
 import { DraftRuns1796500000000 } from './1796500000000-draft-runs';
 import { Subflows1796510000000 } from './1796510000000-subflows';
 import { TemplateLifecycle1796520000000 } from './1796520000000-template-lifecycle';
+import { NodeLogs1796530000000 } from './1796530000000-node-logs';
 
 /** Every migration, oldest first (one per line). The server's DataSource runs the pending ones at start. */
 export const migrations = [
@@ -31,5 +32,6 @@ export const migrations = [
   DraftRuns1796500000000,
   Subflows1796510000000,
   TemplateLifecycle1796520000000,
+  NodeLogs1796530000000,
 ];
 export * from './database';

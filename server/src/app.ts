@@ -1,6 +1,4 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { type INestApplication, Logger, VERSION_NEUTRAL, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -19,6 +17,8 @@ import { TemplatePreviewsService } from './templates/template-previews.service';
 import { InfraModule, REDIS } from './db/infra.module';
 import { RedisIoAdapter } from './realtime/redis-io.adapter';
 import { TransientErrorFilter } from './common/transient-error.filter';
+import { compressResponses } from './web/compress-responses';
+import { serveWebApps } from './web/serve-web-apps';
 
 /** Builds the API app: migrations applied, templates seeded, lost jobs re-enqueued. Not yet listening. */
 export async function createApp(config: AppConfig = loadConfig(), options: { logger?: false } = {}): Promise<NestExpressApplication> {
@@ -34,6 +34,7 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
   });
+  app.use(compressResponses());
   // A webhook's signature covers the exact bytes sent: its route keeps the raw body (a Buffer).
   app.use([REPLICATE_WEBHOOK_PATH, REPLICATE_WEBHOOK_PATH.replace(/^\/api\//, '/api/v1/')], raw({ type: () => true, limit: '1mb' }));
   app.useBodyParser('json', { limit: '2mb' });
@@ -46,7 +47,7 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
   app.useGlobalFilters(new TransientErrorFilter(app.getHttpAdapter()));
   SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app));
   mountBullBoard(app);
-  serveEditor(app, config.editorDir);
+  serveWebApps(app, config.editorDir);
   await app.get(SeedService).seed();
   const coordinator = app.get(RunCoordinator);
   await coordinator.reconcile();
@@ -68,18 +69,4 @@ export async function createApp(config: AppConfig = loadConfig(), options: { log
 export function routeVersions(app: INestApplication): void {
   app.setGlobalPrefix('api', { exclude: ['metrics'] });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: [VERSION_NEUTRAL, '1'] });
-}
-
-/**
- * The built web apps: the sellers' shoot app under /app, the review console under /review, the editor
- * everywhere else; each falls back to its own index.html for client-side routes.
- */
-function serveEditor(app: NestExpressApplication, dir: string): void {
-  if (!existsSync(join(dir, 'index.html'))) return;
-  app.useStaticAssets(dir, { index: 'index.html' });
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' || /^\/(api|socket\.io|admin|metrics)(\/|$)/.test(req.path)) return next();
-    const page = /^\/(app|review)(\/|$)/.exec(req.path)?.[1];
-    res.sendFile(page ? `${page}/index.html` : 'index.html', { root: dir });
-  });
 }

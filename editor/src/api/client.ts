@@ -3,6 +3,7 @@ import type {
   GraphProblem,
   ManagedTemplate,
   NodeTypeDescriptor,
+  RunLogEntry,
   TemplateChange,
   TemplateLifecycleBody,
   TemplateListing,
@@ -152,6 +153,10 @@ export const api = {
     return request<{ runId: string }>('POST', '/runs', form);
   },
   getShoot: (id: string) => request<Shoot>('GET', `/shoots/${encodeURIComponent(id)}`),
+  /** A run's snapshot with the seq of the newest event it reflects (editor runs and shoots alike). */
+  getRun: (id: string) => request<Shoot>('GET', `/runs/${encodeURIComponent(id)}`),
+  /** The lines a run's node runs logged, oldest first. */
+  runLogs: (id: string) => request<RunLogEntry[]>('GET', `/runs/${encodeURIComponent(id)}/logs`),
   /** Re-runs `fromNodeId` and everything downstream in a new linked run, reusing upstream artifacts. */
   replay: (runId: string, fromNodeId: string, params?: Record<string, unknown>) =>
     request<ReplayResult>('POST', `/runs/${encodeURIComponent(runId)}/replay`, params ? { fromNodeId, params } : { fromNodeId }),

@@ -97,6 +97,8 @@ export interface Shoot {
   createdAt?: string;
   startedAt?: string | null;
   finishedAt?: string | null;
+  /** GET /api/runs/:id: the seq of the newest run event this snapshot reflects. */
+  seq?: number;
 }
 
 /** One row of GET /api/graphs/:id/runs (newest first); draft runs have `draft`, their hash and no version. */

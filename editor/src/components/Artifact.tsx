@@ -1,7 +1,7 @@
 import { cutoutProvenance, describeCutoutMethod } from '@studioflow/runtime/graph';
 import { isArtifactRef, type ServedArtifact } from '../api/types';
 import { formatBytes } from '../lib/format';
-import { ReportView } from './ReportView';
+import { ReportView, TrustChecklist } from './ReportView';
 
 /** The API signs every artifact ref it hands out (`url`): <img> loads it with no API key. */
 export function ArtifactView({ artifact, testId }: { artifact: ServedArtifact; testId: string }) {
@@ -37,8 +37,10 @@ function MadeBy({ artifact, testId }: { artifact: ServedArtifact; testId: string
   return (
     <div className="sf-small" data-testid={`${testId}-made-by`} data-method={made.method} data-verdict={trust?.verdict ?? ''}>
       <span>made by {describeCutoutMethod(made)}</span>
-      {trust && <span className="sf-muted"> · trust {trust.score.toFixed(2)}</span>}
-      {trust?.verdict === 'doubtful' && <div className="sf-warn-box">doubtful: {trust.reason}</div>}
+      {trust ? (
+        // The meta's own trust: it carries every measure (the provenance keeps only the verdict).
+        <TrustChecklist trust={{ ...(artifact.meta?.trust as Record<string, unknown> | undefined), ...trust }} />
+      ) : null}
     </div>
   );
 }

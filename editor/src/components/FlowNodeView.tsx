@@ -9,6 +9,9 @@ import { countNodeRender } from '../lib/perf';
 import { replayFrom } from '../store/actions';
 import { SubflowInstanceBar } from '../subflows/SubflowInstanceBar';
 import { useInstanceRunState } from '../subflows/instance-run-state';
+import { NodeThumbnail } from './NodeThumbnail';
+import { paramLabel } from '../lib/params';
+import { ResourceBadge } from './canvas/ResourceBadge';
 
 function PortRow({ nodeId, port, kind }: { nodeId: string; port: PortSpec; kind: 'in' | 'out' }) {
   const color = portColor(port.type);
@@ -53,6 +56,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
     `run-${state}`,
     data.diff ? `diff-${data.diff}` : '',
     reused ? 'is-reused' : '',
+    data.disabled ? 'is-disabled' : '',
   ].join(' ');
   const finished = state === 'done' || state === 'cached' || state === 'failed';
   const hasTiming = run?.durationMs != null || run?.costUsd != null;
@@ -72,10 +76,16 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
           <span className="sf-node-name">{data.label || descriptor?.title || data.type}</span>
           <span className="sf-node-id">{id}</span>
         </div>
+        {descriptor ? <ResourceBadge nodeId={id} descriptor={descriptor} /> : null}
         <span className={`sf-badge sf-badge-${state}`} data-testid={`node-status-${id}`} data-state={state}>
           {state === 'awaiting_review' ? 'review' : reused ? 'reused' : state}
         </span>
       </div>
+      {data.disabled ? (
+        <div className="sf-bypass-tag" data-testid={`node-bypassed-${id}`} title="Disabled: runs skip this node and pass its same-typed inputs on">
+          bypassed
+        </div>
+      ) : null}
       {data.diff && data.diff !== 'same' ? <div className={`sf-diff-tag diff-${data.diff}`}>{data.diff}</div> : null}
       {!descriptor ? <div className="sf-node-warn">unknown node type “{data.type}”</div> : null}
       {descriptor ? (
@@ -97,7 +107,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
         <div className="sf-node-params">
           {paramEntries.map(([k, v]) => (
             <div key={k} className="sf-node-param">
-              <span>{k}</span>
+              <span>{paramLabel(k, descriptor?.params.properties[k])}</span>
               <span className="sf-node-param-value">
                 {typeof v === 'string' && /^#[0-9a-f]{3,8}$/i.test(v) ? <i className="sf-swatch" style={{ background: v }} /> : null}
                 {formatValue(v)}
@@ -106,6 +116,7 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
           ))}
         </div>
       ) : null}
+      {data.diff ? null : <NodeThumbnail nodeId={id} />}
       {state === 'running' ? (
         <div className="sf-progress" data-testid={`node-progress-${id}`} title={run?.message}>
           <div className="sf-progress-bar" style={{ width: `${Math.round((run?.progress ?? 0) * 100)}%` }} />

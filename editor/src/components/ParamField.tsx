@@ -1,5 +1,5 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import { fieldKind, toHex6 } from '../lib/params';
+import { fieldKind, needsValue, paramLabel, suggestionsOf, toHex6, unitOf } from '../lib/params';
 
 interface Props {
   name: string;
@@ -14,12 +14,19 @@ interface Props {
 /** One param widget generated from its JSON Schema. `undefined` means "unset" (default applies). */
 export function ParamField({ name, schema, value, required, errors, disabled, onChange }: Props) {
   const kind = fieldKind(schema);
-  const title = typeof schema.title === 'string' ? schema.title : name;
+  const title = paramLabel(name, schema);
   const description = typeof schema.description === 'string' ? schema.description : '';
   const hasDefault = schema.default !== undefined;
   const shown = value === undefined ? schema.default : value;
-  const isDefault = hasDefault && JSON.stringify(value) === JSON.stringify(schema.default);
+  // Unset means the default applies: nothing to reset.
+  const isDefault = hasDefault && (value === undefined || JSON.stringify(value) === JSON.stringify(schema.default));
   const id = `param-${name}`;
+  const unit = unitOf(schema);
+  const unitTag = unit ? (
+    <span className="sf-param-unit" data-testid={`param-${name}-unit`}>
+      {unit}
+    </span>
+  ) : null;
 
   let control: ReactNode;
   switch (kind.kind) {
@@ -39,12 +46,18 @@ export function ParamField({ name, schema, value, required, errors, disabled, on
             aria-label={`${title} slider`}
           />
           <NumberInput id={id} value={shown} integer={kind.integer} min={kind.min} max={kind.max} step={kind.step} disabled={disabled} onChange={onChange} />
+          {unitTag}
         </div>
       );
       break;
     }
     case 'number':
-      control = <NumberInput id={id} value={shown} integer={kind.integer} min={kind.min} max={kind.max} step={kind.step} disabled={disabled} onChange={onChange} />;
+      control = (
+        <div className="sf-slider">
+          <NumberInput id={id} value={shown} integer={kind.integer} min={kind.min} max={kind.max} step={kind.step} disabled={disabled} onChange={onChange} />
+          {unitTag}
+        </div>
+      );
       break;
     case 'enum': {
       const idx = kind.options.findIndex((o) => JSON.stringify(o.value) === JSON.stringify(shown));
@@ -54,10 +67,21 @@ export function ParamField({ name, schema, value, required, errors, disabled, on
           {kind.options.map((o, i) => (
             <option key={i} value={String(i)}>
               {o.label}
+              {o.licence ? ` — ${o.licence}` : ''}
             </option>
           ))}
         </select>
       );
+      if (idx >= 0 && kind.options[idx].licence) {
+        control = (
+          <>
+            {control}
+            <div className="sf-param-licence" data-testid={`param-${name}-licence`}>
+              Licence: {kind.options[idx].licence}
+            </div>
+          </>
+        );
+      }
       break;
     }
     case 'color': {
@@ -75,9 +99,21 @@ export function ParamField({ name, schema, value, required, errors, disabled, on
         <input id={id} data-testid={id} type="checkbox" checked={shown === true} disabled={disabled} onChange={(e) => onChange(e.target.checked)} />
       );
       break;
-    case 'text':
-      control = <TextInput id={id} value={shown} disabled={disabled} onChange={onChange} multiline={kind.multiline} />;
+    case 'text': {
+      const suggestions = suggestionsOf(schema);
+      const licence = suggestions.find((x) => x.value === shown)?.licence;
+      control = (
+        <>
+          <TextInput id={id} value={shown} disabled={disabled} onChange={onChange} multiline={kind.multiline} suggestions={suggestions} />
+          {licence ? (
+            <div className="sf-param-licence" data-testid={`param-${name}-licence`}>
+              Licence: {licence}
+            </div>
+          ) : null}
+        </>
+      );
       break;
+    }
     default:
       control = <JsonInput id={id} value={shown} disabled={disabled} onChange={onChange} />;
   }
@@ -87,7 +123,7 @@ export function ParamField({ name, schema, value, required, errors, disabled, on
       <div className="sf-field-head">
         <label htmlFor={id}>
           {title}
-          {required ? <span className="sf-req" title="required">*</span> : null}
+          {needsValue(schema, required) ? <span className="sf-req" title="required: no default">*</span> : null}
         </label>
         {hasDefault && !isDefault && !disabled ? (
           <button className="sf-link sf-small" onClick={() => onChange(structuredClone(schema.default))} title={`Reset to ${JSON.stringify(schema.default)}`} data-testid={`param-${name}-reset`}>
@@ -132,13 +168,32 @@ function NumberInput(props: { id: string; value: unknown; integer: boolean; min?
   );
 }
 
-function TextInput(props: { id: string; value: unknown; disabled: boolean; onChange(v: unknown): void; multiline?: boolean; placeholder?: string }) {
-  const { id, value, disabled, onChange, multiline, placeholder } = props;
+function TextInput(props: {
+  id: string;
+  value: unknown;
+  disabled: boolean;
+  onChange(v: unknown): void;
+  multiline?: boolean;
+  placeholder?: string;
+  suggestions?: Array<{ value: string; licence?: string }>;
+}) {
+  const { id, value, disabled, onChange, multiline, placeholder, suggestions } = props;
   const v = value === undefined || value === null ? '' : String(value);
-  return multiline ? (
-    <textarea id={id} data-testid={id} value={v} rows={3} disabled={disabled} onChange={(e) => onChange(e.target.value)} placeholder={placeholder} />
-  ) : (
-    <input id={id} data-testid={id} type="text" value={v} disabled={disabled} onChange={(e) => onChange(e.target.value)} placeholder={placeholder} />
+  if (multiline) {
+    return <textarea id={id} data-testid={id} value={v} rows={3} disabled={disabled} onChange={(e) => onChange(e.target.value)} placeholder={placeholder} />;
+  }
+  const listId = suggestions?.length ? `${id}-choices` : undefined;
+  return (
+    <>
+      <input id={id} data-testid={id} type="text" value={v} disabled={disabled} onChange={(e) => onChange(e.target.value)} placeholder={placeholder} list={listId} />
+      {listId ? (
+        <datalist id={listId}>
+          {suggestions!.map((x) => (
+            <option key={x.value} value={x.value} label={x.licence} />
+          ))}
+        </datalist>
+      ) : null}
+    </>
   );
 }
 

@@ -25,6 +25,8 @@ function readable(value: unknown): ReactNode {
   if (Array.isArray(value.attempts)) return <GateAttempts report={value} />;
   if (Array.isArray(value.checks)) return <Checklist report={value} />;
   if (Array.isArray(value.ranking)) return <Ranking report={value} />;
+  if (Array.isArray(value.perCandidate)) return <ClipScores report={value} />;
+  if ((value.verdict === 'trusted' || value.verdict === 'doubtful') && isObject(value.measures)) return <TrustChecklist trust={value} />;
   if (typeof value.score === 'number') return <ScoreParts report={value} />;
   return null;
 }
@@ -39,6 +41,7 @@ function ScoreParts({ report }: { report: Json }) {
         score {fixed(report.score)}
         {threshold !== undefined ? <span className="sf-muted"> (pass at ≥ {fixed(threshold)})</span> : null}
       </Verdict>
+      {typeof report.reason === 'string' && report.reason ? <div className="sf-small">{report.reason}</div> : null}
       {partScores ? (
         <ul className="sf-checklist">
           {Object.entries(partScores).map(([part, score]) => (
@@ -135,6 +138,76 @@ function Ranking({ report }: { report: Json }) {
       </table>
     </>
   );
+}
+
+/** clip-score: how well each candidate matches the prompt (CLIP), the best one first-class. */
+function ClipScores({ report }: { report: Json }) {
+  const rows = (report.perCandidate as unknown[]).filter(isObject);
+  const ramp = isObject(report.ramp) ? report.ramp : null;
+  return (
+    <>
+      <Verdict pass={undefined}>
+        CLIP score {fixed(report.score)}
+        {typeof report.model === 'string' ? <span className="sf-muted"> · {report.model}</span> : null}
+        {ramp ? <span className="sf-muted"> (0 at similarity {fixed(ramp.zeroAt)}, 1 at {fixed(ramp.oneAt)})</span> : null}
+      </Verdict>
+      <ul className="sf-checklist">
+        {rows.map((r, i) => (
+          <CheckItem key={String(r.hash ?? i)} pass={r.hash === report.best} optional>
+            <span className="sf-mono">{typeof r.hash === 'string' ? r.hash.slice(0, 8) : i + 1}</span> score {fixed(r.score)}
+            <span className="sf-muted"> · similarity {fixed(r.similarity)}</span>
+            {r.hash === report.best ? <span className="sf-muted"> (best)</span> : null}
+          </CheckItem>
+        ))}
+      </ul>
+      {report.promptTruncated === true ? <div className="sf-small sf-muted">The prompt was longer than CLIP reads (77 tokens): the rest did not count.</div> : null}
+    </>
+  );
+}
+
+/** A cut-out's trust (segment `trust`): the verdict against its threshold, the reason, and every measure with its figure. */
+export function TrustChecklist({ trust }: { trust: Json }) {
+  const measures = isObject(trust.measures) ? trust.measures : {};
+  const pass = trust.verdict === 'trusted';
+  return (
+    <div data-testid="trust-checklist" data-verdict={String(trust.verdict)}>
+      <Verdict pass={pass}>
+        cut-out {pass ? 'trusted' : 'doubtful'}: trust {fixed(trust.score)} <span className="sf-muted">(trusted at ≥ 0.5)</span>
+      </Verdict>
+      {typeof trust.reason === 'string' && trust.reason ? <div className="sf-small">{trust.reason}</div> : null}
+      <ul className="sf-checklist sf-trust-measures">
+        {Object.entries(measures).map(([name, v]) => (
+          <CheckItem key={name} pass={pass || !String(trust.reason ?? '').includes(MEASURE_WORDS[name] ?? '\u0000')} optional={pass}>
+            <span className="sf-mono">{name}</span> {typeof v === 'boolean' ? (v ? 'yes' : 'no') : fixed(v)}
+          </CheckItem>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** Words of the trust reason that name each measure (nodes/src/segment/matte-trust.ts), to mark the failing one. */
+const MEASURE_WORDS: Record<string, string> = {
+  softShare: 'half-transparent',
+  coverage: 'covers',
+  fragmentShare: 'pieces',
+  borderContact: "photo's edges",
+  edgeAgreement: 'outline',
+  strayShare: 'left out',
+  busyBackdrop: 'not plain',
+};
+
+/** A node's outputs at a glance for the run panel: ✓/✗ and the score of the first report that has a verdict. */
+export function reportVerdict(outputs: Record<string, unknown> | null | undefined): { pass: boolean | undefined; text: string } | null {
+  for (const value of Object.values(outputs ?? {})) {
+    if (!isObject(value)) continue;
+    if (typeof value.pass === 'boolean' && Array.isArray(value.checks)) {
+      const failing = value.checks.filter((c) => isObject(c) && c.pass === false).length;
+      return { pass: value.pass, text: failing ? `${failing} check${failing > 1 ? 's' : ''} fail` : 'checks pass' };
+    }
+    if (typeof value.score === 'number') return { pass: bool(value.pass ?? value.passed), text: `score ${fixed(value.score)}` };
+  }
+  return null;
 }
 
 function Verdict({ pass, children }: { pass: boolean | undefined; children: ReactNode }) {

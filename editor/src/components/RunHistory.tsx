@@ -1,8 +1,10 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useEditor } from '../store/editor';
 import { TERMINAL_PHASES, useRun } from '../store/run';
 import { openRun } from '../store/actions';
-import { formatDuration, formatTime, shortId } from '../lib/format';
+import { formatCost, formatDuration, formatTime, shortId } from '../lib/format';
+import { CompareRuns } from './run-view/CompareRuns';
+import { statusLabel } from './run-view/status';
 
 /** The open graph's runs (GET /api/graphs/:id/runs); clicking one shows it on the canvas. */
 export function RunHistory() {
@@ -12,6 +14,7 @@ export function RunHistory() {
   const error = useRun((s) => s.historyError);
   const currentId = useRun((s) => s.runId);
   const finished = useRun((s) => TERMINAL_PHASES.includes(s.phase));
+  const [comparing, setComparing] = useState(false);
 
   // Reload when the graph changes, a run starts (new id) and when it ends.
   useEffect(() => {
@@ -25,8 +28,14 @@ export function RunHistory() {
         Run history{' '}
         <button className="sf-link sf-small" onClick={() => void useRun.getState().loadHistory(graphId)} data-testid="btn-refresh-runs">
           refresh
-        </button>
+        </button>{' '}
+        {history.length >= 2 ? (
+          <button className="sf-link sf-small" onClick={() => setComparing(true)} title="Two runs side by side: images and numbers per node" data-testid="btn-compare-runs">
+            compare
+          </button>
+        ) : null}
       </div>
+      {comparing ? <CompareRuns history={history} onClose={() => setComparing(false)} /> : null}
       {status === 'error' ? (
         <div className="sf-error-box sf-small" data-testid="run-history-error">
           {error}
@@ -36,7 +45,7 @@ export function RunHistory() {
       <ul className="sf-history-runs">
         {history.map((r) => {
           const current = r.id === currentId;
-          const took = r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.createdAt) : null;
+          const took = r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt ?? r.createdAt) : null;
           return (
             <li key={r.id}>
               <button
@@ -47,7 +56,9 @@ export function RunHistory() {
                 data-status={r.status}
                 data-current={current ? 'true' : undefined}
               >
-                <span className={`sf-badge sf-badge-${r.status}`}>{r.status}</span>
+                <span className={`sf-badge sf-badge-${r.status}`} title={r.status}>
+                  {statusLabel(r.status)}
+                </span>
                 <span className="sf-small">
                   {r.draft ? (
                     <span className="sf-badge sf-badge-draft" title={`draft run of the canvas ${r.draftHash}`} data-testid={`run-history-draft-${r.id}`}>
@@ -59,7 +70,9 @@ export function RunHistory() {
                   <span className="sf-mono sf-muted">{shortId(r.id)}</span>
                   {r.untilNodeId ? <span data-testid={`run-history-until-${r.id}`}> to {r.untilNodeId}</span> : null}
                 </span>
-                <span className="sf-small sf-muted">{formatDuration(took)}</span>
+                <span className="sf-small sf-muted" data-testid={`run-history-figures-${r.id}`}>
+                  {[formatDuration(took), formatCost(r.costUsd)].filter(Boolean).join(' · ')}
+                </span>
                 <span className="sf-small sf-muted sf-history-when">
                   {formatTime(r.createdAt)}
                   {r.kind === 'shoot' ? ' · shoot' : ''}

@@ -8,6 +8,8 @@ import { useFocusNode } from './ProblemsPanel';
 import { RunHistory } from './RunHistory';
 import { DraftRunControls } from './DraftRunControls';
 import { useTestPhoto } from '../store/test-photo';
+import { statusLabel } from './run-view/status';
+import { ReportChip } from './run-view/ReportChip';
 
 export function RunPanel() {
   const versions = useEditor((s) => s.graph.versions);
@@ -34,7 +36,8 @@ export function RunPanel() {
     return () => URL.revokeObjectURL(url);
   }, [file]);
 
-  const busy = run.phase === 'starting' || run.phase === 'queued' || run.phase === 'running' || run.phase === 'awaiting_review';
+  // A run parked for review holds no worker: the next run may start (the parked one waits for its reviewer).
+  const busy = run.phase === 'starting' || run.phase === 'queued' || run.phase === 'running';
   const hint = !graphId
     ? 'Save and commit the graph to run it.'
     : !version
@@ -124,7 +127,9 @@ export function RunPanel() {
       {run.phase !== 'idle' ? (
         <div className="sf-section">
           <div className="sf-run-status" data-testid="run-status" data-phase={run.phase}>
-            <span className={`sf-badge sf-badge-${run.phase}`}>{run.phase}</span>
+            <span className={`sf-badge sf-badge-${run.phase}`} title={run.phase}>
+              {statusLabel(run.phase)}
+            </span>
             {run.version ? <span className="sf-small">v{run.version}</span> : null}
             {run.draftHash ? (
               <span className="sf-badge sf-badge-draft" title={`draft run of the canvas ${run.draftHash}`} data-testid="run-draft-tag">
@@ -137,6 +142,11 @@ export function RunPanel() {
               live: {run.socket === 'connected' ? 'socket' : busy ? 'polling' : '—'}
             </span>
           </div>
+          {run.phase === 'awaiting_review' ? (
+            <div className="sf-small sf-review-wait" data-testid="run-waiting-review">
+              Waiting for review: the run is parked until a reviewer decides in the review console (/review).
+            </div>
+          ) : null}
           {run.runId ? <div className="sf-muted sf-small sf-mono">run {run.runId}</div> : null}
           {run.parentRunId ? (
             <div className="sf-small sf-run-parent" data-testid="run-parent" data-parent={run.parentRunId}>
@@ -173,8 +183,9 @@ export function RunPanel() {
                     data-reused={reused ? 'true' : undefined}
                     title={reused ? `outputs reused from run ${n.sourceRunId}` : undefined}
                   >
-                    <span className={`sf-badge sf-badge-${n.state}`}>{reused ? 'reused' : n.state}</span>
+                    <span className={`sf-badge sf-badge-${n.state}`}>{reused ? 'reused' : statusLabel(n.state)}</span>
                     <span className="sf-mono sf-small">{id}</span>
+                    <ReportChip outputs={n.outputs} />
                     <span className="sf-muted sf-small">
                       {n.state === 'running' && n.progress !== undefined
                         ? `${Math.round(n.progress * 100)}%`

@@ -16,6 +16,8 @@ export type FlowNodeData = {
   label?: string;
   /** A subflow instance's pinned version (absent: follows the latest). */
   subflowVersion?: number;
+  /** Bypassed: the run skips it and passes its same-typed inputs on. */
+  disabled?: boolean;
   /** Set only on the diff view's canvas. */
   diff?: DiffState;
 };
@@ -42,6 +44,7 @@ export function docToFlow(doc: GraphDoc, catalog: Catalog): { nodes: FlowNode[];
       type: n.type,
       params: n.params ?? {},
       ...(n.label ? { label: n.label } : {}),
+      ...(n.disabled ? { disabled: true } : {}),
       ...(typeof n.subflowVersion === 'number' ? { subflowVersion: n.subflowVersion } : {}),
     },
   }));
@@ -64,6 +67,7 @@ export function flowToDoc(nodes: readonly FlowNode[], edges: readonly FlowEdge[]
       position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
       ...(n.data.label ? { label: n.data.label } : {}),
       ...(n.data.subflowVersion ? { subflowVersion: n.data.subflowVersion } : {}),
+      ...(n.data.disabled ? { disabled: true } : {}),
     })),
     edges: edges.map((e) => ({
       id: e.id,

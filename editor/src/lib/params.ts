@@ -2,7 +2,7 @@
 export type FieldKind =
   | { kind: 'slider'; min: number; max: number; step: number; integer: boolean }
   | { kind: 'number'; integer: boolean; min?: number; max?: number; step?: number }
-  | { kind: 'enum'; options: Array<{ value: unknown; label: string }> }
+  | { kind: 'enum'; options: Array<{ value: unknown; label: string; licence?: string }> }
   | { kind: 'color' }
   | { kind: 'boolean' }
   | { kind: 'text'; multiline: boolean }
@@ -29,7 +29,11 @@ export function fieldKind(schema: Schema): FieldKind {
   if (Array.isArray(union) && union.length > 0 && union.every((s) => 'const' in s)) {
     return {
       kind: 'enum',
-      options: union.map((s) => ({ value: s.const, label: typeof s.title === 'string' ? s.title : String(s.const) })),
+      options: union.map((s) => ({
+        value: s.const,
+        label: typeof s.title === 'string' ? s.title : String(s.const),
+        ...(licenceOf(s) ? { licence: licenceOf(s) } : {}),
+      })),
     };
   }
   const type = primaryType(schema);
@@ -80,4 +84,45 @@ export function toHex6(value: unknown): string | null {
   if (/^#[0-9a-f]{6}$/i.test(value)) return value.toLowerCase();
   if (/^#[0-9a-f]{8}$/i.test(value)) return value.slice(0, 7).toLowerCase();
   return null;
+}
+
+/** A choice's licence when its schema states one (`licence`, `license` or `x-licence`). */
+function licenceOf(schema: Schema): string | undefined {
+  const v = schema.licence ?? schema.license ?? schema['x-licence'];
+  return typeof v === 'string' ? v : undefined;
+}
+
+const UNIT_IN_TEXT = /\((px|%|ms|s|seconds|°|degrees|MB|credits|USD)\)|\bin (px|%|ms|seconds|degrees)\b/;
+
+/** The unit a number is in: the schema's `unit`, else one named in its description ("… (px)", "… in px"). */
+export function unitOf(schema: Schema): string | undefined {
+  if (typeof schema.unit === 'string') return schema.unit;
+  if (typeof schema.description !== 'string') return undefined;
+  const m = UNIT_IN_TEXT.exec(schema.description);
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+
+/** Suggested values for a free-text param (JSON Schema `examples`), each with its licence when `x-licences` names one. */
+export function suggestionsOf(schema: Schema): Array<{ value: string; licence?: string }> {
+  if (!Array.isArray(schema.examples)) return [];
+  const licences = (schema['x-licences'] ?? {}) as Record<string, unknown>;
+  return schema.examples
+    .filter((x): x is string => typeof x === 'string')
+    .map((value) => (typeof licences[value] === 'string' ? { value, licence: licences[value] as string } : { value }));
+}
+
+/** A param is marked required only when leaving it out would fail: required and without a default. */
+export function needsValue(schema: Schema, required: boolean): boolean {
+  return required && schema.default === undefined;
+}
+
+/** The schema's `title`, else the key in words: "shadowTolerance" → "Shadow tolerance". */
+export function paramLabel(name: string, schema: Schema | undefined): string {
+  if (typeof schema?.title === 'string' && schema.title) return schema.title;
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .trim()
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }

@@ -1,12 +1,10 @@
-import { useCallback, useEffect, useState } from 'react';
+import { Suspense, useCallback, useEffect, useState } from 'react';
 import type { Me } from '@studioflow/runtime/graph';
 import { SessionGate } from '../shared/SessionGate';
 import type { Session } from '../shared/useSession';
-import { BatchPage } from './batch/BatchPage';
-import { Gallery } from './Gallery';
-import { BALANCE_CHANGED } from './live';
+import { BALANCE_CHANGED } from './balance';
 import { NewShoot } from './NewShoot';
-import { ShootDetail } from './ShootDetail';
+import { BatchPage, Gallery, prefetchPages, ShootDetail } from './pages';
 import './seller.css';
 
 /** The app's places, as paths under /app (the server answers every /app/… with this page). */
@@ -51,6 +49,7 @@ function ShootApp({ me, session }: { me: Me; session: Session }) {
     addEventListener(BALANCE_CHANGED, reread);
     return () => removeEventListener(BALANCE_CHANGED, reread);
   }, [refresh]);
+  useEffect(prefetchPages, []);
 
   return (
     <div className="sf-app">
@@ -82,18 +81,20 @@ function ShootApp({ me, session }: { me: Me; session: Session }) {
         </nav>
       </header>
       <main className="sf-main">
-        {route.page === 'new' && (
-          <NewShoot
-            me={me}
-            onStarted={(id) => {
-              void refresh();
-              go({ page: 'shoot', id });
-            }}
-          />
-        )}
-        {route.page === 'catalog' && <BatchPage onOpenShoot={(id) => go({ page: 'shoot', id })} />}
-        {route.page === 'gallery' && <Gallery onOpen={(id) => go({ page: 'shoot', id })} onNew={() => go({ page: 'new' })} />}
-        {route.page === 'shoot' && <ShootDetail key={route.id} id={route.id} onBack={() => go({ page: 'gallery' })} />}
+        <Suspense fallback={null}>
+          {route.page === 'new' && (
+            <NewShoot
+              me={me}
+              onStarted={(id) => {
+                void refresh();
+                go({ page: 'shoot', id });
+              }}
+            />
+          )}
+          {route.page === 'catalog' && <BatchPage onOpenShoot={(id) => go({ page: 'shoot', id })} />}
+          {route.page === 'gallery' && <Gallery onOpen={(id) => go({ page: 'shoot', id })} onNew={() => go({ page: 'new' })} />}
+          {route.page === 'shoot' && <ShootDetail key={route.id} id={route.id} onBack={() => go({ page: 'gallery' })} />}
+        </Suspense>
       </main>
     </div>
   );

@@ -2,6 +2,9 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { NODE_STATE_EVENTS, type RunEventMap, type RunStatus, type ShootView, type SubscribeAck, type SubscribeRequest } from '@studioflow/runtime/graph';
 import { getShoot } from './api';
+import { BALANCE_CHANGED } from './balance';
+
+export { BALANCE_CHANGED };
 
 /** While the socket is down, a watched shoot is read again this often. */
 export const POLL_MS = 3000;
@@ -9,8 +12,6 @@ const CHECK_WHILE_LIVE_MS = 15_000;
 const FINISHED: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled']);
 export const isFinished = (status: RunStatus) => FINISHED.has(status);
 
-/** Fired on `window` when a watched shoot ends refunded, so the header reads the balance again. */
-export const BALANCE_CHANGED = 'sf:balance-changed';
 const balanceChanged = () => dispatchEvent(new Event(BALANCE_CHANGED));
 
 let shared: Socket | null = null;

@@ -218,11 +218,14 @@ export function exportJson(): void {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
-/** Accepts a GraphDoc, or any object with a `draft` or `doc` GraphDoc (an API response). */
+/**
+ * Accepts a GraphDoc, any object with a `draft` or `doc` GraphDoc (an API response), or a shipped
+ * template file (`templates/*.json`: `{slug, name, …, graph}`), whose name the unsaved graph takes.
+ */
 export async function importJson(file: File): Promise<void> {
   try {
     const raw = JSON.parse(await file.text()) as Record<string, unknown>;
-    const doc = (raw?.nodes ? raw : raw?.draft ?? raw?.doc) as GraphDoc | undefined;
+    const doc = (raw?.nodes ? raw : raw?.draft ?? raw?.doc ?? raw?.graph) as GraphDoc | undefined;
     const shape = validateGraph(doc, []);
     if (!doc || shape.problems.some((p) => p.code === 'invalid_document')) {
       const first = shape.problems.find((p) => p.code === 'invalid_document');
@@ -234,6 +237,7 @@ export async function importJson(file: File): Promise<void> {
     const past = useEditor.getState().past;
     useEditor.getState().loadDoc(doc);
     useEditor.setState({ past });
+    if (raw?.graph && typeof raw.name === 'string' && !useEditor.getState().graph.id) useEditor.getState().setGraph({ name: raw.name });
     toast('success', `Imported ${doc.nodes.length} nodes from ${file.name} (not saved yet)`);
   } catch (err) {
     fail('Import failed', err);

@@ -11,6 +11,7 @@ import {
   NODE_ID_PATTERN,
   canConnect,
   validateGraph,
+  type GraphAnnotation,
   type GraphDoc,
   type GraphProblem,
   type NodeTypeDescriptor,
@@ -29,12 +30,13 @@ import {
   type FlowEdge,
   type FlowNode,
 } from '../lib/flow';
-import { autoLayout } from '../lib/layout';
 import { diffGraphs, edgeKey, unionDoc, type GraphDiff } from '../lib/diff';
 
 interface Snapshot {
   nodes: FlowNode[];
   edges: FlowEdge[];
+  /** Absent in a snapshot taken of a version or diff view (annotations stay the draft's). */
+  annotations?: GraphAnnotation[];
 }
 
 export type View =
@@ -62,6 +64,8 @@ export interface EditorState {
 
   nodes: FlowNode[];
   edges: FlowEdge[];
+  /** Sticky notes and groups of the draft (saved in the document, never compiled). */
+  annotations: GraphAnnotation[];
   past: Snapshot[];
   future: Snapshot[];
   /** Bumped on every document edit; the draft is dirty while it differs from savedRevision. */
@@ -110,6 +114,8 @@ export interface EditorState {
   exitView(): void;
   setSnap(on: boolean): void;
   revalidate(): void;
+  /** Replaces the notes and groups; `historyKey` coalesces typing into one undo step. */
+  setAnnotations(next: GraphAnnotation[], historyKey?: string): void;
 }
 
 /** A connection dragged from a handle into empty space: the new node gets wired to it. */
@@ -117,6 +123,8 @@ export interface PendingConnect {
   nodeId: string;
   handleId: string;
   handleType: 'source' | 'target';
+  /** "Insert node" on an edge: the new node goes between, its output feeding the edge's old target. */
+  splitEdgeId?: string;
 }
 
 let lastCoalesce: { key: string; at: number } | null = null;
@@ -142,6 +150,7 @@ export const useEditor = create<EditorState>()((set, get) => {
     catalogError: null,
     nodes: [],
     edges: [],
+    annotations: [],
     past: [],
     future: [],
     revision: 0,
@@ -216,25 +225,37 @@ export const useEditor = create<EditorState>()((set, get) => {
         return;
       }
       lastCoalesce = coalesceKey ? { key: coalesceKey, at: now } : null;
-      const { nodes, edges, past } = get();
-      set({ past: [...past.slice(-(HISTORY_LIMIT - 1)), { nodes, edges }], future: [] });
+      const { nodes, edges, annotations, past } = get();
+      set({ past: [...past.slice(-(HISTORY_LIMIT - 1)), { nodes, edges, annotations }], future: [] });
     },
     touch() {
       edited({});
     },
     undo() {
-      const { past, future, nodes, edges } = get();
+      const { past, future, nodes, edges, annotations } = get();
       if (readOnly() || !past.length) return;
       const prev = past[past.length - 1];
       lastCoalesce = null;
-      edited({ past: past.slice(0, -1), future: [{ nodes, edges }, ...future], nodes: prev.nodes, edges: prev.edges });
+      edited({
+        past: past.slice(0, -1),
+        future: [{ nodes, edges, annotations }, ...future],
+        nodes: prev.nodes,
+        edges: prev.edges,
+        annotations: prev.annotations ?? annotations,
+      });
     },
     redo() {
-      const { past, future, nodes, edges } = get();
+      const { past, future, nodes, edges, annotations } = get();
       if (readOnly() || !future.length) return;
       const next = future[0];
       lastCoalesce = null;
-      edited({ past: [...past, { nodes, edges }], future: future.slice(1), nodes: next.nodes, edges: next.edges });
+      edited({
+        past: [...past, { nodes, edges, annotations }],
+        future: future.slice(1),
+        nodes: next.nodes,
+        edges: next.edges,
+        annotations: next.annotations ?? annotations,
+      });
     },
 
     addNode(type, position, connect) {
@@ -261,6 +282,13 @@ export const useEditor = create<EditorState>()((set, get) => {
           if (input) {
             const e = { source: connect.nodeId, sourceHandle: connect.handleId, target: id, targetHandle: input.name };
             edges = [...edges, ...decorateEdges([{ id: edgeId(e), ...e }], nodes, s.catalog)];
+            const split = connect.splitEdgeId ? edges.find((x) => x.id === connect.splitEdgeId) : undefined;
+            const inType = split && inputPortType(nodes, s.catalog, split.target, split.targetHandle);
+            const output = inType && descriptor.outputs.find((p) => canConnect(p.type, inType));
+            if (split && output) {
+              const onward = { source: id, sourceHandle: output.name, target: split.target, targetHandle: split.targetHandle ?? '' };
+              edges = [...edges.filter((x) => x.id !== split.id), ...decorateEdges([{ id: edgeId(onward), ...onward }], nodes, s.catalog)];
+            }
           }
         } else if (fromDesc && connect.handleType === 'target') {
           const input = fromDesc.inputs.find((p) => p.name === connect.handleId);
@@ -366,25 +394,31 @@ export const useEditor = create<EditorState>()((set, get) => {
       });
     },
     layout() {
-      const s = get();
-      if (readOnly() || !s.nodes.length) return;
-      s.pushHistory();
-      const selected = s.nodes.filter((n) => n.selected);
-      const only = selected.length > 1 ? new Set(selected.map((n) => n.id)) : undefined;
-      edited({ nodes: autoLayout(s.nodes, s.edges, only) });
+      if (readOnly() || !get().nodes.length) return;
+      // dagre is its own chunk (fetched when the editor is idle): the first screen does not need it.
+      void import('../lib/layout').then(({ autoLayout }) => {
+        const s = get();
+        if (readOnly() || !s.nodes.length) return;
+        s.pushHistory();
+        const selected = s.nodes.filter((n) => n.selected);
+        const only = selected.length > 1 ? new Set(selected.map((n) => n.id)) : undefined;
+        edited({ nodes: autoLayout(s.nodes, s.edges, only) });
+      });
     },
 
     loadDoc(doc, opts) {
       const flow = docToFlow(doc, get().catalog);
       const revision = get().revision + 1;
       const fitRequest = get().fitRequest + (flow.nodes.length ? 1 : 0);
-      set({ ...flow, past: [], future: [], revision, view: { kind: 'draft' }, stash: null, fitRequest });
+      const annotations = doc.annotations ?? [];
+      set({ ...flow, annotations, past: [], future: [], revision, view: { kind: 'draft' }, stash: null, fitRequest });
       if (opts?.markSaved) set({ savedRevision: revision });
       get().revalidate();
     },
     getDoc() {
-      const { nodes, edges, stash } = get();
-      return stash ? flowToDoc(stash.nodes, stash.edges) : flowToDoc(nodes, edges);
+      const { nodes, edges, stash, annotations } = get();
+      const doc = stash ? flowToDoc(stash.nodes, stash.edges) : flowToDoc(nodes, edges);
+      return annotations.length ? { ...doc, annotations } : doc;
     },
     markSaved(revision) {
       set({ savedRevision: revision ?? get().revision });
@@ -424,6 +458,12 @@ export const useEditor = create<EditorState>()((set, get) => {
     },
     setSnap(on) {
       set({ snapToGrid: on });
+    },
+
+    setAnnotations(next, historyKey) {
+      if (readOnly()) return;
+      get().pushHistory(historyKey);
+      edited({ annotations: next });
     },
 
     revalidate() {

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import { api, ApiError } from '../api/client';
 import { watchRun } from '../api/socket';
-import type { GraphDoc } from '@studioflow/runtime/graph';
+import { RunEventOrder, type GraphDoc, type RunLogEntry } from '@studioflow/runtime/graph';
 import type { NodeRunState, RunNodeParams, RunResults, RunSummary, Shoot, ShootNode } from '../api/types';
 
 export interface NodeRunInfo {
@@ -44,6 +44,8 @@ interface RunState {
   untilNodeId: string | null;
   /** A past run opened from the history: per node, the params it ran with (the inspector shows them read-only). */
   ranWith: RunNodeParams | null;
+  /** The lines the run's node runs logged: live (node.log) and, once loaded, the kept ones. */
+  logs: RunLogEntry[];
 
   /** Run history of the open graph (GET /api/graphs/:id/runs), newest first. */
   history: RunSummary[];
@@ -73,6 +75,10 @@ export const REPLAYABLE_STATES: readonly string[] = ['done', 'cached', 'failed',
 let stopSocket: (() => void) | null = null;
 let pollTimer: ReturnType<typeof setTimeout> | null = null;
 let historySeq = 0;
+/** What the watched run has applied, so a late poll answer or a repeated event cannot move a node back. */
+let applied = new RunEventOrder();
+/** Live log lines shown at most (the kept ones are loaded from the server when the run ends). */
+const MAX_LIVE_LOGS = 2000;
 
 function stopWatching() {
   stopSocket?.();
@@ -124,6 +130,7 @@ function idleRun() {
     draftHash: null as string | null,
     untilNodeId: null as string | null,
     ranWith: null as RunNodeParams | null,
+    logs: [] as RunLogEntry[],
   };
 }
 
@@ -132,8 +139,26 @@ export const useRun = create<RunState>()((set, get) => {
     const prev = get().nodes[nodeId] ?? { state: 'pending' as NodeRunState };
     set({ nodes: { ...get().nodes, [nodeId]: { ...prev, ...patch } } });
   };
+  /** Wraps a node event handler: an event older than what its node shows is dropped. */
+  const fresh = <E extends { seq?: number; nodeId?: string }>(handler: (e: E) => void) => (e: E) => {
+    if (applied.acceptEvent(e)) handler(e);
+  };
+  /** Node events after a review decision mean the run goes on. */
+  const resumed = () => {
+    if (get().phase === 'awaiting_review') set({ phase: 'running' });
+  };
+  const loadLogs = async (runId: string) => {
+    try {
+      const logs = await api.runLogs(runId);
+      if (get().runId === runId) set({ logs });
+    } catch {
+      // The live lines stay; the panel says nothing more was kept.
+    }
+  };
   const finish = (phase: RunPhase, patch: Partial<RunState>) => {
     set({ phase, finishedAt: get().finishedAt ?? Date.now(), ...patch });
+    const runId = get().runId;
+    if (runId) void loadLogs(runId);
     // Keep polling once more so final node outputs/durations arrive even if an event was missed.
     schedulePoll(0, true);
     stopSocket?.();
@@ -147,7 +172,7 @@ export const useRun = create<RunState>()((set, get) => {
     if (!runId) return;
     let shoot: Shoot;
     try {
-      shoot = await api.getShoot(runId);
+      shoot = await api.getRun(runId);
     } catch (err) {
       if (!last && !(err instanceof ApiError && err.kind === 'not_found' && Date.now() - (get().startedAt ?? 0) > 60_000)) {
         schedulePoll(3000, false);
@@ -164,6 +189,7 @@ export const useRun = create<RunState>()((set, get) => {
     const nodes = { ...get().nodes };
     for (const n of shoot.nodes ?? []) {
       const prev = nodes[n.nodeId];
+      if (!applied.acceptSnapshotNode(n.nodeId, shoot.seq, prev?.state, n.state)) continue;
       const live = prev?.state === 'running' && n.state === 'running';
       const next: NodeRunInfo = {
         ...prev,
@@ -195,13 +221,17 @@ export const useRun = create<RunState>()((set, get) => {
       if (!TERMINAL_PHASES.includes(get().phase)) finish(phase, {});
       return;
     }
+    if (!applied.acceptSnapshotRun(shoot.seq)) return;
     if (get().phase !== phase && !TERMINAL_PHASES.includes(get().phase)) set({ phase });
   };
   const schedulePoll = (ms: number, last: boolean) => {
     if (pollTimer) clearTimeout(pollTimer);
     pollTimer = setTimeout(() => void poll(last), ms);
   };
-  const reset = (patch: Partial<RunState>) => set({ ...idleRun(), ...patch });
+  const reset = (patch: Partial<RunState>) => {
+    applied = new RunEventOrder();
+    set({ ...idleRun(), ...patch });
+  };
 
   return {
     ...idleRun(),
@@ -239,17 +269,25 @@ export const useRun = create<RunState>()((set, get) => {
 
     watch(runId, version) {
       stopWatching();
+      if (get().runId !== runId) applied = new RunEventOrder();
       set({ runId, version, phase: 'queued', startedAt: get().startedAt ?? Date.now() });
       stopSocket = watchRun(
         runId,
         {
-          'run.started': () => {
+          'run.started': fresh(() => {
             if (!TERMINAL_PHASES.includes(get().phase)) set({ phase: 'running' });
+          }),
+          'node.started': fresh((e) => {
+            resumed();
+            patchNode(e.nodeId, { state: 'running', progress: 0, error: null });
+          }),
+          'node.progress': fresh((e) =>
+            patchNode(e.nodeId, { state: 'running', progress: Math.max(0, Math.min(1, e.progress)), message: e.message })),
+          'node.log': (e) => {
+            const { runId: _run, seq: _seq, ...line } = e;
+            set({ logs: [...get().logs, line].slice(-MAX_LIVE_LOGS) });
           },
-          'node.started': (e) => patchNode(e.nodeId, { state: 'running', progress: 0, error: null }),
-          'node.progress': (e) =>
-            patchNode(e.nodeId, { state: 'running', progress: Math.max(0, Math.min(1, e.progress)), message: e.message }),
-          'node.completed': (e) =>
+          'node.completed': fresh((e) =>
             patchNode(e.nodeId, {
               state: e.cached ? 'cached' : 'done',
               cached: !!e.cached,
@@ -258,15 +296,15 @@ export const useRun = create<RunState>()((set, get) => {
               durationMs: e.durationMs ?? null,
               ...(e.sourceRunId ? { sourceRunId: e.sourceRunId } : {}),
               ...(costOf(e) !== undefined ? { costUsd: costOf(e) } : {}),
-            }),
-          'node.failed': (e) => patchNode(e.nodeId, { state: 'failed', error: e.error ?? 'failed' }),
+            })),
+          'node.failed': fresh((e) => patchNode(e.nodeId, { state: 'failed', error: e.error ?? 'failed' })),
           'run.completed': (e) =>
             finish('completed', { results: (e.results as RunResults) ?? get().results, ...(costOf(e) !== undefined ? { costUsd: costOf(e) } : {}) }),
           'run.failed': (e) => finish('failed', { error: e.error ?? 'run failed' }),
           'run.cancelled': (e) => finish('cancelled', { error: e.error ?? 'run cancelled' }),
-          'run.awaiting_review': () => set({ phase: 'awaiting_review' }),
+          'run.awaiting_review': fresh(() => set({ phase: 'awaiting_review' })),
           'run.snapshot': (shoot) => applyShoot(shoot),
-          'node.state': (e) => patchNode(e.nodeId, { state: e.state, ...(e.error ? { error: e.error } : {}) }),
+          'node.state': fresh((e) => patchNode(e.nodeId, { state: e.state, ...(e.error ? { error: e.error } : {}) })),
         },
         (state) => set({ socket: state }),
       );
@@ -293,7 +331,7 @@ export const useRun = create<RunState>()((set, get) => {
       reset({ runId, version: summary?.version ?? null, phase: 'starting', replayFrom: summary?.replayFrom ?? null });
       let shoot: Shoot;
       try {
-        shoot = await api.getShoot(runId);
+        shoot = await api.getRun(runId);
       } catch (err) {
         if (get().runId === runId) set({ phase: 'failed', error: `Could not load run: ${(err as Error).message}` });
         return false;

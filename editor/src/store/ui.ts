@@ -3,7 +3,7 @@ import type { XYPosition } from '@xyflow/react';
 import type { PendingConnect } from './editor';
 
 export type Dialog = 'graphs' | 'commit' | 'save' | 'publish' | 'shortcuts' | null;
-export type SideTab = 'inspector' | 'run' | 'history';
+export type SideTab = 'inspector' | 'run' | 'history' | 'debug';
 
 export interface Toast {
   id: number;

@@ -65,6 +65,7 @@ export const deliverNode = defineNode({
     const jpegRef = await ctx.artifacts.put(jpeg, { mime: 'image/jpeg', width: img.width, height: img.height, meta: { quality: params.jpegQuality, ...trace } });
     const webpRef = await ctx.artifacts.put(webp, { mime: 'image/webp', width: img.width, height: img.height, meta: { quality: params.webpQuality, ...trace } });
     const thumbRef = await ctx.artifacts.put(thumb.data, { mime: 'image/jpeg', width: thumb.info.width, height: thumb.info.height });
+    ctx.log.info(`delivered ${img.width}×${img.height}: JPEG ${jpeg.length} bytes, WebP ${webp.length} bytes`, { digitalSourceType: sourceType });
     const s3 = s3Target();
     let delivery: Record<string, unknown> | undefined;
     if (s3) {

@@ -3,7 +3,7 @@ import { defineNode, PermanentNodeError, useModel, type NodePlacement, type Port
 import { meaningfulAlpha } from '../image/alpha-mask';
 import { classicalMatte, NoProductError } from './classical-segmenter';
 import { cropRgba, cutoutRegion, featherAlpha, type Unmixing } from '../image/cutout';
-import { MODEL_CONFIG_HINT, modelFingerprint, resolveModel } from '../models/model-registry';
+import { BUILT_IN_PRESETS, MODEL_CONFIG_HINT, modelFingerprint, resolveModel } from '../models/model-registry';
 import { onnxMatte, type SegmentationModel } from './onnx-matte';
 import { judgeMatte, untrustedMessage, type MatteTrust } from './matte-trust';
 import { loadImage, storeImage } from '../image/image-artifacts';
@@ -34,6 +34,9 @@ export const segmentNode = defineNode({
       default: 'auto',
       pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
       description: 'Model preset: auto (STUDIOFLOW_DEFAULT_MODEL, else the first configured commercial-use preset), birefnet (MIT), rmbg-1.4 (non-commercial), rmbg-2.0 (CC BY-NC 4.0, opt-in)',
+      // The editor offers these as choices, each with its licence; other preset ids stay allowed.
+      examples: ['auto', ...BUILT_IN_PRESETS.map((p) => p.id)],
+      'x-licences': Object.fromEntries(BUILT_IN_PRESETS.map((p) => [p.id, p.licence])),
     }),
     sensitivity: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'Higher keeps fainter product parts (and more backdrop noise)' }),
     shadowTolerance: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'How much neutral darkening of the backdrop counts as shadow (share of its lightness)' }),

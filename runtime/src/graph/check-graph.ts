@@ -5,7 +5,7 @@ import { validateWithParams } from './validate';
 export interface CheckedGraph extends ValidationResult {
   /** Each node's params as checked (defaults applied), keyed by its id in `doc`. */
   params: ReadonlyMap<string, Record<string, unknown>>;
-  /** The graph as it runs: subflow instances expanded (the input itself when it has none). */
+  /** The graph as it runs: subflow instances expanded, disabled nodes bypassed. */
   doc: GraphDoc;
   /** The subflow versions the expansion used, keyed `<id>@<version>`. */
   used: Record<string, SubflowDefinition>;
@@ -22,7 +22,7 @@ export interface CheckedGraph extends ValidationResult {
 export function checkGraph(doc: unknown, catalog: readonly NodeTypeDescriptor[], resolve?: SubflowResolver): CheckedGraph {
   const plain = doc as GraphDoc;
   if (!Array.isArray(plain?.nodes) || !hasSubflowInstances(plain)) {
-    return { ...validateWithParams(doc, catalog), doc: plain, used: {}, instances: {} };
+    return { ...validateWithParams(doc, catalog), used: {}, instances: {} };
   }
   const find = resolve ?? embeddedResolver(plain);
   const outer = validateWithParams(doc, catalog, {
@@ -33,14 +33,15 @@ export function checkGraph(doc: unknown, catalog: readonly NodeTypeDescriptor[],
     },
   });
   if (!outer.ok) return { ...outer, doc: plain, used: {}, instances: {} };
-  const expanded = expandSubflows(plain, find);
+  // The drawn graph as it runs (disabled nodes bypassed, a disabled instance included) is what expands.
+  const expanded = expandSubflows(outer.doc, find);
   if (expanded.problems.length) return { ok: false, problems: expanded.problems, params: new Map(), doc: plain, used: expanded.used, instances: expanded.instances };
   const flat = validateWithParams(expanded.doc, catalog, { namespacedIds: true });
   return {
     ok: flat.ok,
     problems: flat.problems.map((p) => explainExpandedProblem(p, expanded.instances)),
     params: flat.params,
-    doc: expanded.doc,
+    doc: flat.doc,
     used: expanded.used,
     instances: expanded.instances,
   };

@@ -18,6 +18,7 @@ export const GraphNodeSchema = Type.Object({
   ),
   timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
   subflowVersion: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('latest')])),
+  disabled: Type.Optional(Type.Boolean()),
 });
 
 export const GraphEdgeSchema = Type.Object({
@@ -28,10 +29,22 @@ export const GraphEdgeSchema = Type.Object({
   targetHandle: Type.String({ minLength: 1 }),
 });
 
+/** Canvas notes and groups: checked for shape only, never compiled. */
+export const GraphAnnotationSchema = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 100 }),
+  kind: Type.Union([Type.Literal('note'), Type.Literal('group')]),
+  title: Type.String({ maxLength: 200 }),
+  text: Type.Optional(Type.String({ maxLength: 5000 })),
+  color: Type.String({ maxLength: 40 }),
+  position: Type.Object({ x: Type.Number(), y: Type.Number() }),
+  size: Type.Object({ width: Type.Number({ minimum: 1 }), height: Type.Number({ minimum: 1 }) }),
+});
+
 export const GraphDocSchema = Type.Object({
   nodes: Type.Array(GraphNodeSchema, { maxItems: 2000 }),
   edges: Type.Array(GraphEdgeSchema, { maxItems: 10000 }),
   subflows: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  annotations: Type.Optional(Type.Array(GraphAnnotationSchema, { maxItems: 500 })),
 });
 
 export type GraphDocInput = Static<typeof GraphDocSchema>;

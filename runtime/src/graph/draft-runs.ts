@@ -46,6 +46,9 @@ export interface GraphRunSummary {
   createdAt: string;
   finishedAt: string | null;
   error: string | null;
+  startedAt?: string | null;
+  /** What the run cost in USD (every node execution, re-runs included). */
+  costUsd?: number | null;
 }
 
 /** POST /api/graphs/:id/draft-runs as JSON (the photo pinned to the graph) or multipart (`image`, `graph` as a JSON string). */

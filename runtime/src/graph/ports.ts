@@ -49,6 +49,13 @@ export function canConnect(sourceType: PortType, targetType: PortType): boolean 
   return ACCEPTS[targetType]?.includes(sourceType) ?? false;
 }
 
+/** Why a source port type cannot feed a target port type ("mask can't feed image"), or null when it can. */
+export function connectionRefusal(sourceType: PortType, targetType: PortType): string | null {
+  if (canConnect(sourceType, targetType)) return null;
+  const accepted = ACCEPTS[targetType] ?? [];
+  return `${sourceType} can't feed ${targetType}${accepted.length ? ` (it takes ${accepted.join(' or ')})` : ''}`;
+}
+
 export function isPortType(value: unknown): value is PortType {
   return typeof value === 'string' && (PORT_TYPES as readonly string[]).includes(value);
 }

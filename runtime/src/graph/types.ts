@@ -14,6 +14,8 @@ export interface GraphNode {
   timeoutMs?: number;
   /** A subflow instance (`subflow:<id>`): the version it uses; absent means `latest`. */
   subflowVersion?: SubflowVersionRef;
+  /** Bypassed: not run; each output passes on its same-typed input (graph/bypass.ts). */
+  disabled?: boolean;
 }
 
 export interface GraphEdge {
@@ -22,6 +24,22 @@ export interface GraphEdge {
   sourceHandle: string;
   target: string;
   targetHandle: string;
+}
+
+/**
+ * A sticky note or a group frame on the canvas: part of the document's ui, ignored by the validator
+ * and the compiler. A group moves the nodes inside its frame with it.
+ */
+export interface GraphAnnotation {
+  id: string;
+  kind: 'note' | 'group';
+  title: string;
+  /** The note's text (groups have none). */
+  text?: string;
+  /** CSS colour, e.g. "#fde68a". */
+  color: string;
+  position: { x: number; y: number };
+  size: { width: number; height: number };
 }
 
 /** The saved form of a pipeline. Graph versions store exactly this. */
@@ -33,6 +51,7 @@ export interface GraphDoc {
    * version is committed, so its runs never change meaning when a subflow gets a new version.
    */
   subflows?: Record<string, SubflowDefinition>;
+  annotations?: GraphAnnotation[];
 }
 
 export interface PortSpec {
@@ -134,7 +153,8 @@ export type ProblemCode =
   | 'cycle'
   | 'unreviewed_doubt'
   | 'empty_graph'
-  | 'subflow_cycle';
+  | 'subflow_cycle'
+  | 'bypass_blocked';
 
 export interface GraphProblem {
   code: ProblemCode;

@@ -1,9 +1,10 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { GraphDocSchema, NODE_ID_PATTERN } from './document-schema';
-import { canConnect } from './ports';
+import { canConnect, connectionRefusal } from './ports';
 import type { GraphDoc, GraphNode, GraphProblem, NodeTypeDescriptor, PortSpec, ValidationResult } from './types';
 import { findCycle } from './topology';
 import { gateProblems } from './gate-check';
+import { bypassDisabled } from './bypass';
 import { subflowIdOf } from './subflows';
 
 /** Ajv with defaults filled in, shared by the server, the runtime and the editor. */
@@ -71,21 +72,27 @@ export interface ValidateOptions {
   descriptorOf?: (node: GraphNode) => NodeTypeDescriptor | undefined;
 }
 
-/** validateGraph, plus each node's params as checked (defaults applied), for the compiler to reuse. */
+/**
+ * validateGraph, plus each node's params as checked (defaults applied) and the graph that runs
+ * (disabled nodes bypassed), for the compiler to reuse.
+ */
 export function validateWithParams(
   doc: unknown,
   catalog: readonly NodeTypeDescriptor[],
   options: ValidateOptions = {},
-): ValidationResult & { params: ReadonlyMap<string, Record<string, unknown>> } {
+): ValidationResult & { params: ReadonlyMap<string, Record<string, unknown>>; doc: GraphDoc } {
   if (!validateDocShape(doc)) {
     const problems = (validateDocShape.errors ?? []).slice(0, 20).map<GraphProblem>((e) => ({
       code: 'invalid_document',
       message: `graph ${describeAjvError(e)}`,
     }));
-    return { ok: false, problems, params: new Map() };
+    return { ok: false, problems, params: new Map(), doc: { nodes: [], edges: [] } };
   }
-  const graph = doc as GraphDoc;
-  const problems: GraphProblem[] = [];
+  // A disabled subflow instance passes its inputs on by its own ports.
+  const own = options.descriptorOf ? (doc as GraphDoc).nodes.flatMap((n) => options.descriptorOf!(n) ?? []) : [];
+  const bypassed = bypassDisabled(doc as GraphDoc, own.length ? [...catalog, ...own] : catalog);
+  const graph = bypassed.doc;
+  const problems: GraphProblem[] = [...bypassed.problems];
   const types = new Map(catalog.map((d) => [d.type, d]));
   const nodes = new Map<string, NodeTypeDescriptor | undefined>();
   const checkedParams = new Map<string, Record<string, unknown>>();
@@ -163,7 +170,7 @@ export function validateWithParams(
         edgeIndex,
         nodeId: edge.target,
         port: edge.targetHandle,
-        message: `cannot connect ${edge.source}.${out.name} (${out.type}) to ${edge.target}.${inp.name} (${inp.type})`,
+        message: `cannot connect ${edge.source}.${out.name} to ${edge.target}.${inp.name}: ${connectionRefusal(out.type, inp.type)}`,
       });
     }
     const key = `${edge.target}.${edge.targetHandle}`;
@@ -220,7 +227,7 @@ export function validateWithParams(
 
   if (!cycle) problems.push(...unreviewedDoubts(checkedParams, nodes, graph.edges));
 
-  return { ok: problems.length === 0, problems, params: checkedParams };
+  return { ok: problems.length === 0, problems, params: checkedParams, doc: graph };
 }
 
 /**

@@ -56,6 +56,12 @@ export interface TemplateListing extends Omit<PublishTemplateBody, 'description'
 /** Fields every run event carries. */
 export interface RunEventBase {
   runId: string;
+  /**
+   * The event's place in its run: 1, 2, 3, … in the order the events were published, assigned by
+   * Redis as they are (NoticePublisher), so every process agrees. Always present on the wire; a
+   * snapshot (GET /api/runs/:id) names the seq it reflects, and a client drops anything older.
+   */
+  seq?: number;
 }
 
 /** Fields every node event carries. */
@@ -94,6 +100,22 @@ export interface RunEventMap {
   /** Artifact refs in `outputs` carry a signed `url` on the wire. costUsd: this execution's cost (0 when cached). */
   'node.completed': NodeEventBase & { state: 'done' | 'cached'; outputs?: PortValues; cached?: boolean; durationMs?: number; sourceRunId?: string | null; costUsd?: number | null };
   'node.failed': NodeEventBase & { state: 'failed'; error?: string; durationMs?: number };
+  /** A line a node logged (ctx.log), live: rate-limited and truncated; the run keeps them (GET /api/runs/:id/logs). */
+  'node.log': NodeEventBase & NodeLogLine;
+}
+
+/** One line a node run logged (ctx.log), as streamed and as kept for the run. */
+export interface NodeLogLine {
+  attempt: number;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  /** ISO 8601 */
+  at: string;
+}
+
+/** GET /api/runs/:id/logs: the lines every node run logged, oldest first (`truncated`: lines beyond a node run's limit were not kept). */
+export interface RunLogEntry extends NodeLogLine {
+  nodeId: string;
 }
 
 export type RunEventName = keyof RunEventMap;

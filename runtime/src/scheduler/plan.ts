@@ -157,6 +157,7 @@ export function compilePlan(drawn: GraphDoc, catalog: readonly NodeTypeDescripto
   // Subflow instances become their inner nodes here (ids `<instance>/<inner>`); the plan never holds one.
   const result = checkGraph(drawn, catalog, options.subflows);
   if (!result.ok) throw new GraphInvalidError(result.problems);
+  // Disabled nodes are bypassed in result.doc; "run to here" then keeps what the node needs.
   const doc = cutToUntil(result.doc, options.untilNodeId);
   const types = new Map(catalog.map((d) => [d.type, d]));
   const placements = placeNodes(doc, result.params, options);

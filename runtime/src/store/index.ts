@@ -5,3 +5,4 @@ export * from './cache-key';
 export * from './job-spec';
 export * from './transient';
 export * from './pg-pool';
+export * from './node-logs';

@@ -4,6 +4,7 @@ import { referencedHashes, type NodeLogger, type PortValues, type RunInfo } from
 import { WriteSet } from './decisions-to-writes';
 import { cacheEntryFor, serveFromCache, writeCacheEntries, type CacheEntry } from './execution-cache';
 import { flushWrites } from './flush-writes';
+import { insertNodeLogs, type NodeLogRow } from './node-logs';
 import { appendLedger, debit } from './ledger';
 import { LruCache } from './lru';
 import type { AppliedEvents, ArtifactRow, RunState } from './run-state';
@@ -140,6 +141,7 @@ export class PgRunStore {
       const applied: AppliedEvents = new Map();
       const artifacts: ArtifactRow[] = [];
       const cacheEntries: CacheEntry[] = [];
+      const logs: NodeLogRow[] = [];
       for (const item of items) {
         const state = states.get(item.runId);
         if (!state) continue; // unknown run: nothing to do
@@ -152,8 +154,10 @@ export class PgRunStore {
         push(applied, item.runId, { item, decisions: outcome.decisions });
         const nodeId = 'nodeId' in e ? e.nodeId : '';
         for (const ref of item.artifacts ?? []) artifacts.push({ tenantId: def.tenantId, runId: item.runId, nodeId, ref });
+        for (const line of item.logs ?? []) logs.push({ runId: item.runId, nodeId, ...line });
       }
       await writeCacheEntries(c, cacheEntries);
+      await insertNodeLogs(c, logs);
       return this.finish(c, states, applied, artifacts);
     });
   }

@@ -1,5 +1,5 @@
 import type { ArtifactRef, NodeCost, PortValue, PortValues, RunInfo } from '../contract';
-import type { Resource, RunEvent, RunEventName } from '../graph';
+import type { NodeLogLine, Resource, RunEvent, RunEventName } from '../graph';
 import type { RunPlan, SchedulerEvent } from '../scheduler';
 
 /** What a run needs forever, fixed at creation: cached per process after the first load. */
@@ -76,6 +76,8 @@ export interface RunEventItem {
   artifacts?: ArtifactRef[];
   /** What a node_succeeded execution cost (the worker host's CostMeter). */
   cost?: NodeCost;
+  /** The lines the node run logged (NodeLogTap), kept with the run in the same transaction. */
+  logs?: NodeLogLine[];
 }
 
 /**
@@ -85,7 +87,7 @@ export interface RunEventItem {
  */
 export type RunNotice =
   | (RunEvent<Exclude<RunEventName, 'run.completed'>> & { tenantId: string })
-  | { type: 'run.completed'; runId: string; tenantId: string; outputs: Record<string, PortValues>; costUsd?: number };
+  | { type: 'run.completed'; runId: string; tenantId: string; outputs: Record<string, PortValues>; costUsd?: number; seq?: number };
 
 export interface ApplyResult {
   jobs: JobSpec[];

@@ -7,3 +7,4 @@ export * from './semaphore';
 export * from './execution-slots';
 export * from './cost-meter';
 export * from './health-server';
+export * from './node-log-tap';

@@ -10,6 +10,7 @@ import { cpuSlots, type ExecutionSlots, type SlotLease } from './execution-slots
 import type { RunCoordinator } from '../bullmq/coordinator';
 import { runWithTimeout } from './timeout';
 import { createNodeContext } from './node-context';
+import { NodeLogTap } from './node-log-tap';
 import { CostMeter, DEFAULT_COST_RATES, type CostRates } from './cost-meter';
 import { DEFAULT_TIMEOUT_MS } from '../scheduler/plan';
 
@@ -103,6 +104,9 @@ export class NodeWorkerHost {
     const attempt = Math.max(job.attemptsMade + 1, job.attemptsStarted ?? 0);
     o.coordinator.notices.publish([{ type: 'node.started', ...notice, attempt }]);
     let lastProgress = 0;
+    const logTap = new NodeLogTap(o.logFor?.({ runId: d.runId, nodeId: d.nodeId, type: d.type }) ?? o.log, attempt, (line) =>
+      o.coordinator.notices.publish([{ type: 'node.log', ...notice, ...line }]),
+    );
     const meter = new CostMeter(o.costRates ?? DEFAULT_COST_RATES);
     // The context is made on the slot the job gets: its device and warm model pool are part of it.
     const contextOn = (slot: SlotLease) => createNodeContext({
@@ -113,7 +117,7 @@ export class NodeWorkerHost {
       attempt,
       artifacts,
       signal: controller.signal,
-      log: o.logFor?.({ runId: d.runId, nodeId: d.nodeId, type: d.type }) ?? o.log,
+      log: logTap.logger,
       wants: d.wants,
       ...(d.model ? { model: d.model } : {}),
       onCost: meter.record,
@@ -143,6 +147,7 @@ export class NodeWorkerHost {
         attempts: attempt,
         artifacts: artifacts.written,
         cost: meter.total(),
+        logs: logTap.lines(),
       });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -155,6 +160,7 @@ export class NodeWorkerHost {
           startedAt,
           finishedAt: new Date(),
           attempts: attempt,
+          logs: logTap.lines(),
         });
         throw new UnrecoverableError(message);
       }

@@ -13,6 +13,7 @@ import { SessionService } from '../auth/sessions';
 import { ARTIFACT_STORE } from '../db/infra.module';
 import { ArtifactUrls } from './artifact-urls';
 import { ArtifactsService } from './artifacts.service';
+import { ArtifactThumbnails, THUMBNAIL_WIDTHS } from './thumbnails';
 
 /** How long a pre-signed object-store GET behind a redirect works: only to be followed at once. */
 const DIRECT_URL_TTL_S = 600;
@@ -26,6 +27,7 @@ export class ArtifactsController {
     private readonly urls: ArtifactUrls,
     private readonly keys: ApiKeyService,
     private readonly sessions: SessionService,
+    private readonly thumbnails: ArtifactThumbnails,
   ) {}
 
   /**
@@ -37,6 +39,7 @@ export class ArtifactsController {
   @Get(':hash')
   @ApiOperation({ summary: 'An artifact: by the signed URL the API gave (no key), or with an API key in a header' })
   @ApiQuery({ name: 'download', required: false, type: String, description: 'a plain file name: the artifact comes as an attachment under it' })
+  @ApiQuery({ name: 'w', required: false, type: Number, description: `an image's thumbnail at most this many pixels wide and high (${THUMBNAIL_WIDTHS.min}-${THUMBNAIL_WIDTHS.max}), as WebP` })
   async get(@Req() req: Request, @Param('hash') hash: string, @Res() res: Response): Promise<void> {
     if (!isArtifactHash(hash)) throw new NotFoundException('not an artifact hash');
     const query = req.query as Record<string, unknown>;
@@ -45,9 +48,23 @@ export class ArtifactsController {
     if (filename !== undefined && (typeof filename !== 'string' || !/^[\w][\w.-]{0,99}$/.test(filename))) {
       throw new BadRequestException('download must be a plain file name (letters, digits, ".", "-", "_"; at most 100)');
     }
+    const width = thumbnailWidth(query.w);
     const tenantId = query.sig !== undefined ? this.urls.verify(hash, query) : await this.tenantOfKey(req);
     const mime = await this.artifacts.mimeOf(tenantId, hash);
     if (!mime) throw new NotFoundException(`artifact ${hash} not found`);
+    if (width !== undefined) {
+      if (!mime.startsWith('image/')) throw new BadRequestException(`w applies to images; this artifact is ${mime}`);
+      let thumbnail: Buffer;
+      try {
+        thumbnail = await this.thumbnails.get(hash, width);
+      } catch {
+        throw new NotFoundException(`artifact ${hash} not found`);
+      }
+      res.setHeader('Content-Type', 'image/webp');
+      res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
+      res.end(thumbnail);
+      return;
+    }
     const direct = await this.store.directUrl(hash, { mime, expiresInS: DIRECT_URL_TTL_S, ...(filename ? { filename } : {}) });
     if (direct) {
       // Cached for less than the pre-signed URL lives, so a cached redirect never leads to an expired one.
@@ -83,4 +100,14 @@ export class ArtifactsController {
     if (!readsTenantArtifacts(principal)) throw new NotFoundException('artifact not found: use the signed URL your shoot gives');
     return principal.tenantId;
   }
+}
+
+/** `?w=`: absent, or a whole number of pixels in THUMBNAIL_WIDTHS (anything else is a 400). */
+function thumbnailWidth(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const width = typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : NaN;
+  if (!(width >= THUMBNAIL_WIDTHS.min && width <= THUMBNAIL_WIDTHS.max)) {
+    throw new BadRequestException(`w must be a whole number of pixels from ${THUMBNAIL_WIDTHS.min} to ${THUMBNAIL_WIDTHS.max}`);
+  }
+  return width;
 }

@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ArtifactUrls } from './artifact-urls';
 import { ArtifactsController } from './artifacts.controller';
 import { ArtifactsService } from './artifacts.service';
+import { ArtifactThumbnails } from './thumbnails';
 
 /** Until an artifact is actually served, the answer (401, 403, 404, ...) must not be cached anywhere. */
 function noStoreUntilServed(_req: Request, res: Response, next: NextFunction): void {
@@ -10,7 +11,7 @@ function noStoreUntilServed(_req: Request, res: Response, next: NextFunction): v
   next();
 }
 
-@Module({ controllers: [ArtifactsController], providers: [ArtifactUrls, ArtifactsService], exports: [ArtifactUrls] })
+@Module({ controllers: [ArtifactsController], providers: [ArtifactUrls, ArtifactsService, ArtifactThumbnails], exports: [ArtifactUrls, ArtifactThumbnails] })
 export class ArtifactsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(noStoreUntilServed).forRoutes(ArtifactsController);

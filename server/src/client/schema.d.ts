@@ -673,8 +673,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Status, per-node states and outputs of a run */
+        /** Status, per-node states and outputs of a run, with the seq of the newest run event it reflects */
         get: operations["Runs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The lines a run's node runs logged (oldest first; bounded per node run), optionally of one node */
+        get: operations["Runs_logs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1130,6 +1147,8 @@ export interface operations {
     Artifacts_get: {
         parameters: {
             query?: {
+                /** @description an image's thumbnail at most this many pixels wide and high (16-1024), as WebP */
+                w?: number;
                 /** @description a plain file name: the artifact comes as an attachment under it */
                 download?: string;
             };
@@ -1488,6 +1507,7 @@ export interface operations {
                     draft?: {
                         nodes: unknown[];
                         edges: unknown[];
+                        annotations?: unknown[];
                     };
                 };
             };
@@ -1535,6 +1555,7 @@ export interface operations {
                     draft: {
                         nodes: unknown[];
                         edges: unknown[];
+                        annotations?: unknown[];
                     };
                     name?: string;
                 };
@@ -1565,6 +1586,7 @@ export interface operations {
                     graph: {
                         nodes: unknown[];
                         edges: unknown[];
+                        annotations?: unknown[];
                     };
                     /** @description "run to here": run only this node and its ancestors */
                     untilNodeId?: string;
@@ -2195,7 +2217,38 @@ export interface operations {
                             startedAt: string | null;
                             finishedAt: string | null;
                         }[];
+                        /** @description the seq of the newest run event this snapshot reflects (events carry seq; drop older ones) */
+                        seq: number;
                     };
+                };
+            };
+        };
+    };
+    Runs_logs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        nodeId: string;
+                        attempt: number;
+                        /** @enum {string} */
+                        level: "info" | "warn" | "error";
+                        message: string;
+                        /** @description ISO 8601 */
+                        at: string;
+                    }[];
                 };
             };
         };
@@ -2504,6 +2557,7 @@ export interface operations {
                     graph: {
                         nodes: unknown[];
                         edges: unknown[];
+                        annotations?: unknown[];
                     };
                     inputs: {
                         name: string;
@@ -2600,6 +2654,7 @@ export interface operations {
                     graph: {
                         nodes: unknown[];
                         edges: unknown[];
+                        annotations?: unknown[];
                     };
                     inputs: {
                         name: string;

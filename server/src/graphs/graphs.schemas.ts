@@ -1,7 +1,12 @@
 import { z } from 'zod';
 
 /** Graph documents are checked by the shared validator; zod only checks the envelope. */
-export const GraphDocEnvelope = z.object({ nodes: z.array(z.any()), edges: z.array(z.any()) });
+export const GraphDocEnvelope = z.object({
+  nodes: z.array(z.any()),
+  edges: z.array(z.any()),
+  /** The canvas's notes and groups; kept with the draft, ignored by the compiler. */
+  annotations: z.array(z.any()).optional(),
+});
 
 const DRAFT_EXAMPLE = {
   nodes: [

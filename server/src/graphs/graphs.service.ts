@@ -116,7 +116,8 @@ export class GraphsService {
     return this.db.query(
       `SELECT r.id, r.kind, r.status, v.version, r.draft_snapshot_id IS NOT NULL AS draft, rtrim(d.hash) AS "draftHash", r.until_node_id AS "untilNodeId",
               r.parent_run_id AS "parentRunId", r.replay_from AS "replayFrom",
-              r.created_at AS "createdAt", r.finished_at AS "finishedAt", r.error
+              r.created_at AS "createdAt", r.finished_at AS "finishedAt", r.error,
+              r.started_at AS "startedAt", r.cost_usd::float8 AS "costUsd"
        FROM runs r LEFT JOIN graph_versions v ON v.id = r.graph_version_id LEFT JOIN draft_snapshots d ON d.id = r.draft_snapshot_id
        WHERE r.tenant_id = $2 AND (r.graph_version_id IN (SELECT id FROM graph_versions WHERE graph_id = $1)
          OR r.draft_snapshot_id IN (SELECT id FROM draft_snapshots WHERE graph_id = $1))

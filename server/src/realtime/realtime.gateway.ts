@@ -21,6 +21,7 @@ import { watchesReviews, watchesTenant, type Principal } from '../auth/access-po
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { REDIS } from '../db/infra.module';
 import { reviewEventsChannel, reviewsRoom, type ReviewEventMessage } from '../review/review-events';
+import { RunEventsService } from '../shoots/run-events.service';
 import { ShootsService } from '../shoots/shoots.service';
 
 /**
@@ -46,6 +47,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     private readonly keys: ApiKeyService,
     private readonly sessions: SessionService,
     private readonly shoots: ShootsService,
+    private readonly runEvents: RunEventsService,
     private readonly urls: ArtifactUrls,
   ) {}
 
@@ -100,6 +102,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
     if (notice.type === 'run.completed') {
       const event: RunEventMap['run.completed'] = {
         runId: notice.runId,
+        ...(notice.seq !== undefined ? { seq: notice.seq } : {}),
         results: this.urls.results(notice.outputs, notice.tenantId),
         ...(notice.costUsd !== undefined ? { costUsd: notice.costUsd } : {}),
       };
@@ -217,7 +220,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
       // heard rather than lost.
       await this.shoots.get(principal, runId);
       await client.join(`run:${runId}`);
-      const snapshot = await this.shoots.get(principal, runId);
+      const snapshot = await this.runEvents.snapshot(principal, runId);
       client.emit('run.snapshot', snapshot);
       return { ok: true, status: snapshot.status };
     } catch (err) {

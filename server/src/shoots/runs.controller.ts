@@ -1,11 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { z } from 'zod';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/access-policy';
 import { CurrentPrincipal, Roles } from '../auth/decorators';
 import { ApiZodBody, ApiZodResponse, openApiSchema, withFile } from '../common/openapi';
 import { ZodPipe } from '../common/zod-pipe';
 import { RateLimit } from '../rate-limit/rate-limit.decorator';
-import { ReplayBody, ReplayStarted, RunStarted, ShootDetail, TestRunMultipart } from './shoots.schemas';
+import { ReplayBody, ReplayStarted, RunStarted, TestRunMultipart } from './shoots.schemas';
+import { RunDetail, RunLogEntry, RunLogsQuery } from './run-events.schemas';
+import { RunEventsService } from './run-events.service';
 import { ShootsService } from './shoots.service';
 import { type StagedUpload, UploadedImage, UploadInterceptor } from './upload';
 
@@ -13,7 +16,10 @@ import { type StagedUpload, UploadedImage, UploadInterceptor } from './upload';
 @ApiTags('runs')
 @Controller('runs')
 export class RunsController {
-  constructor(private readonly shoots: ShootsService) {}
+  constructor(
+    private readonly shoots: ShootsService,
+    private readonly runEvents: RunEventsService,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -35,10 +41,18 @@ export class RunsController {
 
   @Get(':id')
   @RateLimit('read')
-  @ApiOperation({ summary: 'Status, per-node states and outputs of a run' })
-  @ApiZodResponse(200, ShootDetail)
+  @ApiOperation({ summary: 'Status, per-node states and outputs of a run, with the seq of the newest run event it reflects' })
+  @ApiZodResponse(200, RunDetail)
   get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
-    return this.shoots.get(p, id);
+    return this.runEvents.snapshot(p, id);
+  }
+
+  @Get(':id/logs')
+  @RateLimit('read')
+  @ApiOperation({ summary: "The lines a run's node runs logged (oldest first; bounded per node run), optionally of one node" })
+  @ApiZodResponse(200, z.array(RunLogEntry))
+  logs(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query(new ZodPipe(RunLogsQuery, 'query')) query: RunLogsQuery) {
+    return this.runEvents.logs(p, id, query.nodeId);
   }
 
   @Post(':id/replay')
