@@ -306,3 +306,16 @@ test('two definitions of the same subflow version (a check before saving, then t
   const after = checkGraph(twoInstances, catalog);
   assert.deepEqual(after.problems, []);
 });
+
+test('a disabled instance is bypassed by its own ports; a disabled node inside a subflow is bypassed inside it', () => {
+  const off = structuredClone(twoInstances);
+  off.nodes[1].disabled = true;
+  const plan = compilePlan(off, catalog);
+  assert.deepEqual(plan.order, ['src', 'second/p1', 'second/p2']);
+  assert.deepEqual(plan.nodes['second/p1'].upstream, ['src'], 'src passes through the disabled instance');
+  const innerOff: SubflowDefinition = { ...twice, version: 2, graph: { ...twice.graph, nodes: [{ id: 'p1', type: 'pass', disabled: true }, { id: 'p2', type: 'pass' }] } };
+  const doc = withSubflows({ ...twoInstances, nodes: twoInstances.nodes.map((n) => (n.id === 'first' ? { ...n, subflowVersion: 2 } : n)) }, twice, innerOff);
+  const planned = compilePlan(doc, catalog);
+  assert.ok(!planned.nodes['first/p1'], 'the disabled inner node is not run');
+  assert.deepEqual(planned.nodes['first/p2'].upstream, ['src']);
+});
