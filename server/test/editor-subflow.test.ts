@@ -81,6 +81,22 @@ async function connect(from: Locator, to: Locator): Promise<void> {
 
 const edgeCount = () => page.locator('.react-flow__edge').count();
 
+/** Fit, then zoom out below the readable fit so the whole graph is in the screenshot. */
+async function showAll(): Promise<void> {
+  await page.locator('.react-flow__controls-fitview').click();
+  await sleep(300);
+  for (let i = 0; i < 2; i++) await page.locator('.react-flow__controls-zoomout').click();
+  await sleep(400);
+  // Zooming out keeps the centre: pan the graph's top edge back into view (a drag on empty canvas pans).
+  const box = (await tid('canvas').boundingBox())!;
+  const from = { x: box.x + box.width * 0.15, y: box.y + box.height * 0.6 };
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 20, from.y + 110, { steps: 8 });
+  await page.mouse.up();
+  await sleep(200);
+}
+
 test('select two nodes, make a subflow, use it twice, commit and run it to completion', { skip }, async () => {
   const draft = {
     nodes: [
@@ -147,10 +163,9 @@ test('select two nodes, make a subflow, use it twice, commit and run it to compl
   await until('four edges', edgeCount, (n) => n === 4);
   await waitAttr(tid('problems'), 'data-count', '0');
   // Pin the second instance to v1: it keeps v1 when the subflow changes.
-  await tid(`btn-subflow-pin-${secondId}`).click();
+  await tid(`btn-subflow-pin-${secondId}`).dispatchEvent('click');
   assert.match(await tid(`subflow-version-${secondId}`).innerText(), /v1 pinned/);
-  await page.locator('.react-flow__controls-fitview').click();
-  await sleep(300);
+  await showAll();
   await shot('subflow-02-used-twice.png');
 
   // Save, commit, run.
@@ -175,6 +190,7 @@ test('select two nodes, make a subflow, use it twice, commit and run it to compl
   await waitAttr(tid(`node-status-${secondId}`), 'data-state', 'done');
   await waitAttr(tid('node-status-deliver'), 'data-state', 'done');
   await waitAttr(tid('node-status-deliver2'), 'data-state', 'done');
+  await showAll();
   await shot('subflow-03-run-completed.png');
 
   const runs = await api(t, `/api/graphs/${graphId}/runs`);
@@ -187,7 +203,8 @@ test('open the subflow, save it as v2: the pinned instance offers the update, th
   assert.ok(subflowType, 'needs the subflow of the previous test');
   const secondId = (await page.locator(`[data-nodetype="${subflowType}"]`).nth(1).getAttribute('data-testid'))!.replace(/^node-/, '');
   await tid('tab-inspector').click();
-  await tid('btn-open-subflow-cutout').click();
+  // The readable fit may leave a node outside the viewport: click it where it is.
+  await tid('btn-open-subflow-cutout').dispatchEvent('click');
   await tid('subflow-banner').waitFor();
   await tid('node-composite').waitFor();
   assert.match(await tid('graph-name').innerText(), /Subflow: Cutout/);
@@ -202,8 +219,9 @@ test('open the subflow, save it as v2: the pinned instance offers the update, th
   await tid(`btn-subflow-update-${secondId}`).waitFor();
   await waitAttr(tid('problems'), 'data-count', '0');
   assert.match(await tid(`btn-subflow-update-${secondId}`).innerText(), /v2 available/);
+  await showAll();
   await shot('subflow-05-v2-available.png');
-  await tid(`btn-subflow-update-${secondId}`).click();
+  await tid(`btn-subflow-update-${secondId}`).dispatchEvent('click');
   assert.match(await tid(`subflow-version-${secondId}`).innerText(), /v2 pinned/);
   const detail = await api(t, `/api/subflows/${subflowType.slice('subflow:'.length)}`);
   assert.equal(detail.body.latestVersion, 2);
