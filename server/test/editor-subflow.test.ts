@@ -119,11 +119,17 @@ test('select two nodes, make a subflow, use it twice, commit and run it to compl
   await page.locator('.react-flow__controls-fitview').click();
   await sleep(300);
 
+  // The right-click menu offers Make subflow too; the toolbar button is used below.
+  await tid('node-composite').locator('.sf-node-header').click({ button: 'right' });
+  await tid('menu-node-make-subflow').waitFor();
+  await page.keyboard.press('Escape');
+  await tid('menu-node-make-subflow').waitFor({ state: 'detached' });
   // Select segment and composite (Ctrl+click adds to the selection), then Make subflow.
   await tid('node-segment').locator('.sf-node-header').click();
   await page.keyboard.down('Control');
   await tid('node-composite').locator('.sf-node-header').click();
   await page.keyboard.up('Control');
+  assert.equal(await page.locator('.react-flow__node.selected').count(), 2, 'both selected');
   await tid('btn-make-subflow').click();
   await tid('make-subflow-dialog').waitFor();
   await tid('subflow-port-in-image').waitFor();

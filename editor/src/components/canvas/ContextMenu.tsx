@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { menuActionsFor, type MenuContext, type MenuTarget } from '../../lib/context-menu';
 import './menu-actions';
+import '../../subflows/menu-actions';
 
 export interface OpenMenu {
   target: MenuTarget;
