@@ -223,7 +223,8 @@ test('a run parked for review says so in a pill that fits, and leaves Run usable
   await tid('run-waiting-review').waitFor();
   const button = tid('btn-run');
   assert.equal(await button.isEnabled(), true, 'Run is usable while the run waits for a reviewer');
-  assert.equal((await button.innerText()).trim(), '▶ Run');
+  assert.match((await button.innerText()).trim(), /^▶ Run( v\d+)?$/, 'the button offers a new run, not "Running…"');
+  assert.equal(await tid('btn-run-canvas').isEnabled(), true, 'Run canvas is usable too');
   const pill = tid('run-status').locator('.sf-badge');
   assert.equal((await pill.innerText()).trim().toLowerCase(), 'in review');
   const fits = await pill.evaluate((el: any) => el.scrollWidth <= el.clientWidth && el.getBoundingClientRect().width < 120);

@@ -154,6 +154,8 @@ export class NodeWorkerHost {
       const permanent = isPermanentError(err) || this.cancelled.has(key);
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (permanent || lastAttempt) {
+        // The failure is the line a debugging engineer looks for first: it goes to the node's log too.
+        logTap.logger.error(`failed: ${message}`);
         await o.coordinator.submit({
           runId: d.runId,
           event: { kind: 'node_failed', nodeId: d.nodeId, generation: d.generation, error: message },
@@ -164,7 +166,7 @@ export class NodeWorkerHost {
         });
         throw new UnrecoverableError(message);
       }
-      o.log.warn('node attempt failed; will retry', { runId: d.runId, nodeId: d.nodeId, attempt, error: message });
+      logTap.logger.warn(`attempt ${attempt} failed, will retry: ${message}`);
       throw err;
     } finally {
       this.active.delete(key);
