@@ -37,6 +37,11 @@ export interface CutResult {
   /** Share of the product's outline on the frame's border (a product cut by the frame, or no backdrop at all). */
   borderContact: number;
   iterations: number;
+  /**
+   * How well the final colour models tell the two sides apart: the share of pixels (product and
+   * backdrop weighted equally) whose colour alone is likelier under their own side's model.
+   */
+  separability: number;
 }
 
 const BITS = 4;
@@ -133,7 +138,8 @@ export function graphCutMatte(input: CutInput): CutResult {
   const mask = fillHoles(kept, fgModel, bgModel, w, h);
   const area = countSet(mask);
   const dropped = countSet(labels) - countSet(kept);
-  return { mask, productFraction: area / n, strayShare: dropped / Math.max(1, area), borderContact: borderShare(mask, w, h), iterations };
+  const separability = colourSeparability(mask, fgModel, bgModel);
+  return { mask, productFraction: area / n, strayShare: dropped / Math.max(1, area), borderContact: borderShare(mask, w, h), iterations, separability };
 }
 
 function binIndices(rgb: Uint8Array, n: number): Uint16Array {
@@ -478,6 +484,20 @@ function fillHoles(mask: Uint8Array, fg: Float32Array, bg: Float32Array, w: numb
     if (l && lean[l] / areas[l] < 1) out[i] = 1;
   }
   return out;
+}
+
+function colourSeparability(mask: Uint8Array, fg: Float32Array, bg: Float32Array): number {
+  let inRight = 0, inAll = 0, outRight = 0, outAll = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (mask[i]) {
+      inAll++;
+      if (fg[i] < bg[i]) inRight++;
+    } else {
+      outAll++;
+      if (bg[i] < fg[i]) outRight++;
+    }
+  }
+  return 0.5 * (inRight / Math.max(1, inAll) + outRight / Math.max(1, outAll));
 }
 
 function borderShare(mask: Uint8Array, w: number, h: number): number {
