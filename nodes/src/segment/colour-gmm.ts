@@ -9,6 +9,8 @@
 const COMPONENTS = 5;
 /** k-means rounds that seed the components; the fit is deterministic (no random start). */
 const KMEANS_ROUNDS = 6;
+/** Most pixels the k-means seeding looks at (an even stride through the selection); the final fit uses all. */
+const KMEANS_SAMPLE = 2000;
 /** Added to each covariance's diagonal (Lab units²): keeps a flat-coloured component invertible. */
 const REGULARISE = 4;
 
@@ -33,13 +35,15 @@ export class ColourGmm {
     const idx: number[] = [];
     for (let i = 0; i < n; i++) if (select(i)) idx.push(i);
     if (idx.length < COMPONENTS * 4) return null;
-    const centres = seedCentres(lab, idx);
-    const assign = new Uint8Array(idx.length);
+    const stride = Math.max(1, Math.floor(idx.length / KMEANS_SAMPLE));
+    const sample = stride === 1 ? idx : idx.filter((_, k) => k % stride === 0);
+    const centres = seedCentres(lab, sample);
+    const sampleAssign = new Uint8Array(sample.length);
     for (let round = 0; round < KMEANS_ROUNDS; round++) {
-      assignNearest(lab, idx, centres, assign);
+      assignNearest(lab, sample, centres, sampleAssign);
       const sums = new Float64Array(centres.length * 4);
-      for (let k = 0; k < idx.length; k++) {
-        const c = assign[k], i = idx[k];
+      for (let k = 0; k < sample.length; k++) {
+        const c = sampleAssign[k], i = sample[k];
         sums[c * 4] += lab[i * 3];
         sums[c * 4 + 1] += lab[i * 3 + 1];
         sums[c * 4 + 2] += lab[i * 3 + 2];
@@ -50,6 +54,7 @@ export class ColourGmm {
         centres[c] = [sums[c * 4] / sums[c * 4 + 3], sums[c * 4 + 1] / sums[c * 4 + 3], sums[c * 4 + 2] / sums[c * 4 + 3]];
       }
     }
+    const assign = new Uint8Array(idx.length);
     assignNearest(lab, idx, centres, assign);
     const components: Component[] = [];
     let total = 0;
@@ -119,7 +124,7 @@ function seedCentres(lab: LabPlane, idx: number[]): Array<[number, number, numbe
   }
   const centres: Array<[number, number, number]> = [[L / idx.length, a / idx.length, b / idx.length]];
   const nearest = new Float64Array(idx.length).fill(Infinity);
-  // A stride keeps seeding cheap on large selections; farthest points are outliers, so take the 95th percentile instead.
+  // The farthest points are outliers: each new centre is the 95th percentile of distance to the nearest centre.
   while (centres.length < COMPONENTS) {
     const c = centres[centres.length - 1];
     for (let k = 0; k < idx.length; k++) {
