@@ -96,7 +96,8 @@ async function attempt(run: Method, img: RawImage): Promise<Awaited<ReturnType<M
   try {
     return await run(img);
   } catch (err) {
-    if (err instanceof NoProductError) return null;
+    // No product, or a model output the segment node refuses as not a matte (it fails the run the same way).
+    if (err instanceof NoProductError || (err as { permanent?: boolean }).permanent === true) return null;
     throw err;
   }
 }
@@ -144,7 +145,7 @@ const counted = (c: RealPhoto['class']) => c === 'plain' || c === 'moderately bu
 
 export function printRealPhotos(r: RealPhotoResult, summary: string[]): void {
   console.log('  photos: bench/real-photo-set (README.md there: sources, licences, classes, how each reference mask was made);');
-  console.log('  IoU of the mask (≥ 128) against the reference; "none" = no product found; trust: the segment node\'s check (✓ trusted, ✗ doubtful);');
+  console.log('  IoU of the mask (≥ 128) against the reference; "none" = no product found (a model: output refused as not a matte); trust: the segment node\'s check (✓ trusted, ✗ doubtful);');
   console.log('  ms per photo (≤ 1024 px), warm, one after another in one process');
   if (r.skippedModels) console.log(`  ${r.skippedModels}`);
   const judged = (m: string) => r.photos.some((p) => p.runs[m].trusted !== null);
