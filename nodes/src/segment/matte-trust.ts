@@ -74,7 +74,10 @@ export async function judgeMatte({ image, alpha, strayShare, otherAlpha, cut }: 
     fragments,
     fragmentShare: round(fragmentShare),
     borderContact: round(borderContact(fg, w, h)),
-    edgeAgreement: round(edgeAgreement(rgb, fg, w, h)),
+    // A model's outline may run along any inner line of the photo (half a drawing, cut along its ink);
+    // the built-in matte's (it reports strayShare) is where the photo leaves the backdrop, so there a
+    // smooth backdrop beside a clear step is enough.
+    edgeAgreement: round(edgeAgreement(rgb, fg, w, h, strayShare !== undefined)),
     softShare: round(softShare(alpha)),
     ...(strayShare !== undefined ? { strayShare: round(strayShare) } : {}),
     ...(otherAlpha ? { agreement: round(agreement(alpha, otherAlpha)) } : {}),
@@ -184,7 +187,7 @@ function borderContact(fg: Uint8Array, w: number, h: number): number {
  * follows a change of colour; a cut through a textured backdrop or through the product does not.
  * The step that counts as a change is relative to the colour noise in the same windows.
  */
-function edgeAgreement(rgb: Buffer, fg: Uint8Array, w: number, h: number): number {
+function edgeAgreement(rgb: Buffer, fg: Uint8Array, w: number, h: number, oneSmoothSide: boolean): number {
   const n = w * h;
   const fgF = new Float32Array(n);
   const inside = new Float32Array(n * 3);
@@ -210,8 +213,8 @@ function edgeAgreement(rgb: Buffer, fg: Uint8Array, w: number, h: number): numbe
   const outMean = boxBlur(outside, w, h, r, 3);
   const mean = boxBlur(colours, w, h, r, 3);
   const meanSq = boxBlur(squares, w, h, r);
-  const inCore = sideStats(fg, 9, colours, squares, w, h);
-  const outCore = sideStats(fg, 0, colours, squares, w, h);
+  const inCore = oneSmoothSide ? sideStats(fg, 9, colours, squares, w, h) : null;
+  const outCore = oneSmoothSide ? sideStats(fg, 0, colours, squares, w, h) : null;
   let outline = 0, agreeing = 0;
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
@@ -232,7 +235,7 @@ function edgeAgreement(rgb: Buffer, fg: Uint8Array, w: number, h: number): numbe
       const between = s * (1 - s) * step;
       const within = Math.max(0, total - between);
       if (Math.sqrt(step) >= 12 && between >= 1.5 * within) agreeing++;
-      else if (smoothSideStep(inCore, outCore, i)) agreeing++;
+      else if (inCore && outCore && smoothSideStep(inCore, outCore, i)) agreeing++;
     }
   }
   return outline ? agreeing / outline : 0;
