@@ -16,8 +16,8 @@
  *      cold and warm ms per image and IoU, against the built-in matte on the same photos (skipped when none is installed)
  *  13. storage-growth: bytes one white-studio shoot stores by intermediate PNG level; the artifact collector's throughput
  *  14. workers: white-studio shoots with 1 vs 2 CPU worker processes on the same Redis/PG (real API), CPU split per process
- *  15. real-photos: the classical matte before and after the graph cut, and each configured segmentation model, on the
- *      real photographs in bench/real-photo-set (reference masks): IoU per photo, failures, ms; the 2048 px CPU budget
+ *  15. real-photos: the classical matte before and now, and each configured segmentation model (also on a 512 px photo), on the
+ *      real photographs in bench/real-photo-set (reference masks): IoU and trust verdict per photo, failures, ms; the 2048 px CPU budget
  *  16. editor: the web apps in Chromium: first visit of the editor and the shoot app (phone) on a throttled network, one
  *      chunk vs split chunks, uncompressed vs compressed (bytes, FCP, LCP, palette + canvas); a 300-node graph's first
  *      render and pan/zoom frame rate; budgets printed pass/fail (needs the built editor and /usr/bin/chromium)
@@ -266,7 +266,7 @@ async function main(): Promise<void> {
   }
 
   if (SECTIONS.has('real-photos')) {
-    heading('15. Real photos: classical matte before / after the graph cut, and configured models, against reference masks');
+    heading('15. Real photos: classical matte before / now, and configured models (also on a reduced photo), with the trust check, against reference masks');
     printRealPhotos(await runRealPhotoSection(), summary);
   }
 

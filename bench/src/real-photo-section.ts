@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { InferenceSession } from 'onnxruntime-node';
 import sharp from 'sharp';
-import { classicalMatte, configuredModels, NoProductError, onnxMatte, plainBackdropMatte, type ClassicalOptions, type SegmentationModel } from '@studioflow/nodes';
+import { classicalMatte, configuredModels, judgeMatte, NoProductError, onnxMatte, plainBackdropMatte, type ClassicalOptions, type SegmentationModel, type TrustInput } from '@studioflow/nodes';
 import { loadRealPhotos, makeProductPhoto, maskIoU, type RealPhoto } from '@studioflow/nodes/testing';
 import { fmt, table } from './table';
 
@@ -12,12 +12,17 @@ const TARGET_IOU = 0.9;
 const TARGET_SHARE = 0.8;
 /** Timing repetitions of the 2048 px photo (median reported). */
 const TIMING_REPS = 7;
+/** The "faster option" for a model: the photo reduced to this longest side before the model sees it. */
+const REDUCED_SIDE = 512;
+const CLASSICAL = 'classical';
 
 export interface MatteRun {
   /** null when the method found no product. */
   iou: number | null;
   failed: boolean;
   ms: number;
+  /** The trust check's verdict (null: not judged, or no product). */
+  trusted: boolean | null;
 }
 
 export interface RealPhotoResult {
@@ -29,7 +34,8 @@ export interface RealPhotoResult {
 }
 
 type RawImage = Parameters<typeof classicalMatte>[0];
-type Method = (img: RawImage) => Promise<Uint8Array>;
+/** A matte and, for judged methods, what the trust check needs beyond the photo and the alpha. */
+type Method = (img: RawImage) => Promise<{ alpha: Uint8Array; trust?: Omit<TrustInput, 'image' | 'alpha'> }>;
 
 /**
  * Every committed real photo through the previous classical matte (the baseline), the current one,
@@ -39,8 +45,11 @@ type Method = (img: RawImage) => Promise<Uint8Array>;
 export async function runRealPhotoSection(): Promise<RealPhotoResult> {
   const photos = await loadRealPhotos();
   const methods = new Map<string, Method>([
-    ['classical (before)', async (img) => (await plainBackdropMatte(img, OPTIONS)).alpha],
-    ['classical (graph cut)', async (img) => (await classicalMatte(img, OPTIONS)).alpha],
+    ['classical (before)', async (img) => ({ alpha: (await plainBackdropMatte(img, OPTIONS)).alpha })],
+    [CLASSICAL, async (img) => {
+      const m = await classicalMatte(img, OPTIONS);
+      return { alpha: m.alpha, trust: { strayShare: m.stats.strayShare, cut: m.stats.cut } };
+    }],
   ]);
   const sessions: InferenceSession[] = [];
   const models = configuredModels();
@@ -48,7 +57,9 @@ export async function runRealPhotoSection(): Promise<RealPhotoResult> {
     const session = await InferenceSession.create(m.path, { executionProviders: ['cpu'] });
     sessions.push(session);
     const handle: SegmentationModel = { id: m.preset.id, session, provider: 'cpu', device: 'cpu', spec: m.preset, release: () => {} };
-    methods.set(m.preset.id, async (img) => (await onnxMatte(img, handle)).alpha);
+    methods.set(m.preset.id, async (img) => ({ alpha: (await onnxMatte(img, handle)).alpha, trust: {} }));
+    // The faster option at the input: the model's export fixes its input at 1024², so a reduced photo is enlarged again inside.
+    methods.set(`${m.preset.id} (${REDUCED_SIDE} px in)`, async (img) => ({ alpha: await reducedOnnx(img, handle), trust: {} }));
   }
   try {
     const result: RealPhotoResult = {
@@ -60,11 +71,15 @@ export async function runRealPhotoSection(): Promise<RealPhotoResult> {
     for (const run of methods.values()) await attempt(run, photos[0].image); // warm-up
     for (const p of photos) {
       const runs: Record<string, MatteRun> = {};
+      let classicalAlpha: Uint8Array | undefined;
       for (const [name, run] of methods) {
         const t0 = performance.now();
-        const alpha = await attempt(run, p.image);
+        const out = await attempt(run, p.image);
         const ms = performance.now() - t0;
-        runs[name] = { iou: alpha && p.mask ? maskIoU(alpha, p.mask) : null, failed: !alpha, ms };
+        if (name === CLASSICAL && out) classicalAlpha = out.alpha;
+        // Judged as the segment node judges: a model's matte also against the built-in one (agreement).
+        const judged = out?.trust ? await judgeMatte({ image: p.image, alpha: out.alpha, ...out.trust, ...(name !== CLASSICAL && classicalAlpha ? { otherAlpha: classicalAlpha } : {}) }) : null;
+        runs[name] = { iou: out && p.mask ? maskIoU(out.alpha, p.mask) : null, failed: !out, ms, trusted: judged ? judged.verdict === 'trusted' : null };
       }
       result.photos.push({ name: p.name, class: p.class, size: `${p.image.width}×${p.image.height}`, runs });
       process.stdout.write(`${p.name} `);
@@ -77,11 +92,12 @@ export async function runRealPhotoSection(): Promise<RealPhotoResult> {
   }
 }
 
-async function attempt(run: Method, img: RawImage): Promise<Uint8Array | null> {
+async function attempt(run: Method, img: RawImage): Promise<Awaited<ReturnType<Method>> | null> {
   try {
     return await run(img);
   } catch (err) {
-    if (err instanceof NoProductError) return null;
+    // No product, or a model output the segment node refuses as not a matte (it fails the run the same way).
+    if (err instanceof NoProductError || (err as { permanent?: boolean }).permanent === true) return null;
     throw err;
   }
 }
@@ -115,18 +131,31 @@ async function timeOn2048(methods: Array<[string, Method]>, photos: RealPhoto[])
   return out;
 }
 
+/** The model on the photo reduced to REDUCED_SIDE, its alpha enlarged back to the photo's size. */
+async function reducedOnnx(img: RawImage, handle: SegmentationModel): Promise<Uint8Array> {
+  const scale = Math.min(1, REDUCED_SIDE / Math.max(img.width, img.height));
+  const w = Math.max(1, Math.round(img.width * scale)), h = Math.max(1, Math.round(img.height * scale));
+  const data = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } }).resize(w, h, { fit: 'fill' }).raw().toBuffer();
+  const small = await onnxMatte({ data, width: w, height: h, channels: img.channels }, handle);
+  const alpha = await sharp(small.alpha, { raw: { width: w, height: h, channels: 1 } }).resize(img.width, img.height, { fit: 'fill', kernel: 'cubic' }).extractChannel(0).raw().toBuffer();
+  return new Uint8Array(alpha.buffer, alpha.byteOffset, alpha.length);
+}
+
 const counted = (c: RealPhoto['class']) => c === 'plain' || c === 'moderately busy';
 
 export function printRealPhotos(r: RealPhotoResult, summary: string[]): void {
   console.log('  photos: bench/real-photo-set (README.md there: sources, licences, classes, how each reference mask was made);');
-  console.log('  IoU of the mask (≥ 128) against the reference; "none" = no product found; ms per photo (≤ 1024 px), warm');
+  console.log('  IoU of the mask (≥ 128) against the reference; "none" = no product found (a model: output refused as not a matte); trust: the segment node\'s check (✓ trusted, ✗ doubtful);');
+  console.log('  ms per photo (≤ 1024 px), warm, one after another in one process');
   if (r.skippedModels) console.log(`  ${r.skippedModels}`);
-  const header = ['photo', 'class', 'size', ...r.methods.flatMap((m) => [`${m} IoU`, 'ms'])];
+  const judged = (m: string) => r.photos.some((p) => p.runs[m].trusted !== null);
+  const header = ['photo', 'class', 'size', ...r.methods.flatMap((m) => [`${m} IoU`, ...(judged(m) ? ['trust'] : []), 'ms'])];
   const rows: Array<Array<string | number>> = [header];
   for (const p of r.photos) {
     rows.push([p.name, p.class, p.size, ...r.methods.flatMap((m) => {
       const run = p.runs[m];
-      return [run.failed ? 'none' : run.iou === null ? 'found' : fmt(run.iou, 3), fmt(run.ms, 0)];
+      const trust = judged(m) ? [run.trusted === null ? '-' : run.trusted ? '✓' : '✗'] : [];
+      return [run.failed ? 'none' : run.iou === null ? 'found' : fmt(run.iou, 3), ...trust, fmt(run.ms, 0)];
     })]);
   }
   console.log(table(rows));
@@ -144,15 +173,37 @@ export function printRealPhotos(r: RealPhotoResult, summary: string[]): void {
       + `mean IoU over found ${fmt(meanIou, 3)}; median ${fmt(ms[ms.length >> 1], 0)} ms per photo`;
     console.log(`  ${line}`);
     summary.push(`real photos, ${line}`);
+    if (judged(m)) {
+      const trust = confusion(r, m);
+      console.log(`    trust: ${trust}`);
+      summary.push(`real photos, ${m} trust check: ${trust}`);
+    }
+  }
+  if (!r.skippedModels) {
+    console.log(`  faster options: "<model> (${REDUCED_SIDE} px in)" is the photo reduced to ${REDUCED_SIDE} px first. IS-Net's export fixes its input at 1024²,`);
+    console.log('  so the reduced photo is enlarged back to 1024² inside: the same inference cost, less detail — not faster. An int8 model:');
+    console.log('  none ships in the package, and no npm package quantises ONNX models (onnxruntime-node runs models, it does not');
+    console.log('  quantise them; the quantiser is Python\'s onnxruntime.quantization), so it is not measured here.');
   }
   for (const [scene, t] of Object.entries(r.timing2048)) {
-    const before = t['classical (before)'], after = t['classical (graph cut)'];
+    const before = t['classical (before)'], after = t[CLASSICAL];
     const ratio = after / before;
     const line = `classical matte at 2048 px, ${scene}, warm median of ${TIMING_REPS}: before ${fmt(before, 0)} ms, now ${fmt(after, 0)} ms = ${fmt(ratio, 2)}× (budget ≤ 2×: ${ratio <= 2 ? 'met' : 'MISSED'})`;
     console.log(`  ${line}`);
     summary.push(line);
   }
-  const textured = r.photos.filter((p) => !p.runs['classical (graph cut)'].failed);
-  const b = textured.map((p) => p.runs['classical (before)'].ms), a = textured.map((p) => p.runs['classical (graph cut)'].ms);
+  const textured = r.photos.filter((p) => !p.runs[CLASSICAL].failed);
+  const b = textured.map((p) => p.runs['classical (before)'].ms), a = textured.map((p) => p.runs[CLASSICAL].ms);
   if (a.length) console.log(`  time per real photo, summed: before ${fmt(b.reduce((s, x) => s + x, 0), 0)} ms, now ${fmt(a.reduce((s, x) => s + x, 0), 0)} ms`);
+}
+
+/** Trusted / doubtful × IoU ≥ 0.9 / below, over the photos with a reference mask, naming the photos. */
+function confusion(r: RealPhotoResult, m: string): string {
+  const cells: Record<string, string[]> = { 'trusted, IoU ≥ 0.9': [], 'trusted, IoU < 0.9': [], 'doubtful, IoU ≥ 0.9': [], 'doubtful, IoU < 0.9': [] };
+  for (const p of r.photos) {
+    const run = p.runs[m];
+    if (run.iou === null || run.trusted === null) continue;
+    cells[`${run.trusted ? 'trusted' : 'doubtful'}, IoU ${run.iou >= TARGET_IOU ? '≥' : '<'} 0.9`].push(p.name);
+  }
+  return Object.entries(cells).map(([k, names]) => `${k}: ${names.length}${names.length ? ` (${names.join(', ')})` : ''}`).join('; ');
 }

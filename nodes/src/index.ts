@@ -17,6 +17,7 @@ export { fluxLocalNode, cogFillBackend } from './generate/flux-local';
 export { segmentNode } from './segment/segment';
 export { classicalMatte, plainBackdropMatte, NoProductError, type ClassicalOptions, type Matte } from './segment/classical-segmenter';
 export { onnxMatte, type SegmentationModel } from './segment/onnx-matte';
+export { judgeMatte, type MatteTrust, type TrustInput } from './segment/matte-trust';
 export { studioCompositeNode } from './compose/studio-composite';
 export { upscaleNode } from './compose/upscale';
 export {

@@ -36,7 +36,15 @@ export interface Matte {
   foreground: ForegroundColour;
   /** Backdrop model (normalised coordinates), for decontamination. */
   backdrop: BackgroundModel;
-  stats: { pass: 'plain-backdrop' | 'graph-cut'; threshold: number; noise: number; analysisWidth: number; analysisHeight: number; productFraction: number; strayShare: number };
+  stats: { pass: 'plain-backdrop' | 'graph-cut'; threshold: number; noise: number; analysisWidth: number; analysisHeight: number; productFraction: number; strayShare: number; cut?: CutConfidence };
+}
+
+/** The graph-cut pass's own confidence figures (the trust check reads them). */
+export interface CutConfidence {
+  /** Colour-model separability of the final cut (0.5 = chance, 1 = every pixel's colour says its side). */
+  separability: number;
+  /** IoU of the cut with the same cut on a grid of another size: a sound cut barely moves, a guess does. */
+  stability: number;
 }
 
 export class NoProductError extends Error {}
@@ -49,7 +57,7 @@ export async function classicalMatte(img: RawImage, opts: ClassicalOptions): Pro
   // Where the smooth backdrop model fits, what stands out from it but was left out still counts:
   // the cut may have missed product parts it never labelled (dark parts on a pale half).
   const leftOut = backdropFits(a.model) ? strayPixels(cut.mask, a.dist, a.threshold) / Math.max(1, countSet(cut.mask)) : 0;
-  return finish(img, a, cut.mask, 'graph-cut', Math.max(cut.strayShare, leftOut));
+  return finish(img, a, cut.mask, 'graph-cut', Math.max(cut.strayShare, leftOut), cut.confidence);
 }
 
 /**
@@ -119,15 +127,35 @@ const PLAIN_FRAME_CONTACT = 0.25;
 const CUT_SIDE = 160;
 
 /** Graph-cut segmentation on a copy at most CUT_SIDE long, upsampled to the analysis size; null when it found nothing. */
-function refineByGraphCut(a: Analysis): { mask: Uint8Array; strayShare: number } | null {
-  const f = Math.max(1, Math.ceil(Math.max(a.aw, a.ah) / CUT_SIDE));
+function refineByGraphCut(a: Analysis): { mask: Uint8Array; strayShare: number; confidence: CutConfidence } | null {
+  const main = cutAt(a, CUT_SIDE);
+  if (!main) return null;
+  const second = cutAt(a, STABILITY_SIDE);
+  const stability = second ? maskIoU01(main.mask, second.mask) : 0;
+  return { mask: main.mask, strayShare: main.strayShare, confidence: { separability: main.separability, stability } };
+}
+
+/** Longest side of the second, smaller cut grid the stability figure compares against. */
+const STABILITY_SIDE = 112;
+
+function maskIoU01(a: Uint8Array, b: Uint8Array): number {
+  let both = 0, either = 0;
+  for (let i = 0; i < a.length; i++) {
+    both += a[i] & b[i];
+    either += a[i] | b[i];
+  }
+  return either ? both / either : 1;
+}
+
+function cutAt(a: Analysis, side: number): { mask: Uint8Array; strayShare: number; separability: number } | null {
+  const f = Math.max(1, Math.ceil(Math.max(a.aw, a.ah) / side));
   const cw = Math.max(1, Math.floor(a.aw / f)), ch = Math.max(1, Math.floor(a.ah / f));
   const rgb = shrinkRgb(a.small, a.aw, cw, ch, f);
   const evidence = backdropFits(a.model) ? shrinkEvidence(a.dist, a.threshold, a.aw, cw, ch, f) : null;
   const initial = a.fg ? shrinkMask(a.fg, a.aw, cw, ch, f) : null;
   const result = graphCutMatte({ rgb, width: cw, height: ch, backdropEvidence: evidence, initial });
   if (result.productFraction < 0.002) return null;
-  return { mask: enlargeMask(result.mask, cw, ch, a.aw, a.ah), strayShare: result.strayShare };
+  return { mask: enlargeMask(result.mask, cw, ch, a.aw, a.ah), strayShare: result.strayShare, separability: result.separability };
 }
 
 /** Whether the smooth model fits the border well enough to speak about the inside (plain or gently lit backdrops). */
@@ -135,7 +163,7 @@ function backdropFits(m: BackgroundModel): boolean {
   return m.inliers >= 0.6 * m.samples && m.noise < 12;
 }
 
-function finish(img: RawImage, a: Analysis, fg: Uint8Array, pass: 'plain-backdrop' | 'graph-cut', strayShare: number): Matte {
+function finish(img: RawImage, a: Analysis, fg: Uint8Array, pass: 'plain-backdrop' | 'graph-cut', strayShare: number, cut?: CutConfidence): Matte {
   const { aw, ah, small, model } = a;
   // Soft coarse mask: its ramp (5 reduced pixels) is the band refined at full resolution.
   const soft = softMask(fg, aw, ah);
@@ -154,6 +182,7 @@ function finish(img: RawImage, a: Analysis, fg: Uint8Array, pass: 'plain-backdro
       analysisHeight: ah,
       productFraction: area / (aw * ah),
       strayShare,
+      ...(cut ? { cut } : {}),
     },
   };
 }

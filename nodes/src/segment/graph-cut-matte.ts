@@ -1,5 +1,7 @@
 import { boxBlur, labelComponents, floodFromBorder } from '../image/mask-ops';
 import { MaxFlow } from './max-flow';
+import { ColourGmm, labPlane } from './colour-gmm';
+import { rgbToLab } from '../image/lab';
 
 /**
  * GrabCut-style product/backdrop separation on a small copy of the photo, for backdrops the smooth
@@ -8,8 +10,8 @@ import { MaxFlow } from './max-flow';
  *    barrier separates it from the border (minimum barrier distance), what the smooth backdrop
  *    model says where it fits, and a centre prior (sellers frame the product).
  * 2. GrabCut's rectangle around the salient part nearest the centre (Otsu level); outside it is
- *    backdrop. Alternately fit colour models (smoothed 16³ RGB histograms, split by local
- *    texture) to product and backdrop and cut the grid by min-cut with contrast-sensitive
+ *    backdrop. Alternately fit colour models (Gaussian mixtures in Lab, colour-gmm.ts) to product
+ *    and backdrop (frame pixels that are not salient are backdrop for certain) and cut the grid by min-cut with contrast-sensitive
  *    smoothness (8-neighbourhood); widen the rectangle once where the product presses against it.
  * 3. Product vs prop: keep the component nearest the centre and parts of comparable size; fill
  *    enclosed holes unless they look like backdrop (a see-through handle).
@@ -35,6 +37,11 @@ export interface CutResult {
   /** Share of the product's outline on the frame's border (a product cut by the frame, or no backdrop at all). */
   borderContact: number;
   iterations: number;
+  /**
+   * How well the final colour models tell the two sides apart: the share of pixels (product and
+   * backdrop weighted equally) whose colour alone is likelier under their own side's model.
+   */
+  separability: number;
 }
 
 const BITS = 4;
@@ -57,8 +64,17 @@ const MAX_ITERATIONS = 2;
 
 /** How often the rectangle may widen where the product presses against it. */
 const MAX_GROWS = 1;
-/** The rectangle always spans the frame's middle: from this share of each side to its mirror. */
-const CENTRE_SPAN = 0.3;
+/**
+ * The rectangle always spans most of the frame: from this share of each side to its mirror. A tight
+ * rectangle around the salient part cut products whose dull parts are not salient (a saucer under a
+ * cup, the shaded half of a fruit); GrabCut's colour models find the outline within a loose one.
+ */
+const CENTRE_SPAN = 0.1;
+/**
+ * Frame pixels whose location prior is below this are backdrop for certain: a table edge or shelf
+ * running out of the frame is not the product, while a product cropped by the frame stays salient there.
+ */
+const FRAME_BACKDROP_PRIOR = 0.5;
 /** The rectangle's margin around the salient part, as a share of the longest side. */
 const RECT_MARGIN = 0.06;
 /** Weight of the location prior against the colour models (nats per nat). */
@@ -73,6 +89,7 @@ export function graphCutMatte(input: CutInput): CutResult {
   const n = w * h;
   const bins = binIndices(rgb, n);
   addTexture(bins, rgb, w, h);
+  const lab = labPlane(rgb, n, rgbToLab);
   const border = borderFrame(w, h, Math.max(2, Math.round(0.03 * Math.min(w, h))));
   const prior = productPrior(input, bins, border);
 
@@ -96,10 +113,10 @@ export function graphCutMatte(input: CutInput): CutResult {
     for (let grow = 0; ; grow++) {
       const outside = rectMask(r, w, h);
       for (let i = 0; i < n; i++) outside[i] ^= 1;
+      for (let i = 0; i < n; i++) if (border[i] && location[i] < FRAME_BACKDROP_PRIOR) outside[i] = 1;
       for (let k = 0; k < MAX_ITERATIONS; k++, iterations++) {
-        const fgModel = colourModel(bins, labels, 1);
-        const bgModel = colourModel(bins, labels, 0, border);
-        const next = cut(w, h, bins, fgModel, bgModel, location, outside, edges, balloon);
+        const { fg: fgModel, bg: bgModel } = colourCosts(lab, labels, border);
+        const next = cut(w, h, fgModel, bgModel, location, outside, edges, balloon);
         const changed = differing(labels, next);
         labels = next;
         if (changed < n * 0.003) break;
@@ -116,13 +133,13 @@ export function graphCutMatte(input: CutInput): CutResult {
     run = { ...tight, iterations: run.iterations + tight.iterations };
   }
   const { labels, iterations } = run;
-  const bgModel = colourModel(bins, labels, 0, border);
-  const fgModel = colourModel(bins, labels, 1);
+  const { fg: fgModel, bg: bgModel } = colourCosts(lab, labels, border);
   const kept = keepProduct(labels, w, h);
-  const mask = fillHoles(kept, bins, fgModel, bgModel, w, h);
+  const mask = fillHoles(kept, fgModel, bgModel, w, h);
   const area = countSet(mask);
   const dropped = countSet(labels) - countSet(kept);
-  return { mask, productFraction: area / n, strayShare: dropped / Math.max(1, area), borderContact: borderShare(mask, w, h), iterations };
+  const separability = colourSeparability(mask, fgModel, bgModel);
+  return { mask, productFraction: area / n, strayShare: dropped / Math.max(1, area), borderContact: borderShare(mask, w, h), iterations, separability };
 }
 
 function binIndices(rgb: Uint8Array, n: number): Uint16Array {
@@ -333,21 +350,13 @@ function blurHistogram(hist: Float32Array): Float32Array {
   return a;
 }
 
-/** -ln p(colour | class), from the pixels labelled `label` (border pixels count twice for the backdrop). */
-function colourModel(bins: Uint16Array, labels: Uint8Array, label: number, border?: Uint8Array): Float32Array {
-  const hist = new Float32Array(BINS);
-  let total = 0;
-  for (let i = 0; i < bins.length; i++) {
-    if (labels[i] !== label) continue;
-    const weight = border && border[i] ? 2 : 1;
-    hist[bins[i]] += weight;
-    total += weight;
-  }
-  const smooth = blurHistogram(hist);
-  const cost = new Float32Array(BINS);
-  const floor = 0.5 / BINS;
-  for (let k = 0; k < BINS; k++) cost[k] = -Math.log(smooth[k] / Math.max(1, total) + floor);
-  return cost;
+/** Per-pixel -ln p(colour | product) and -ln p(colour | backdrop) under the current labels. */
+function colourCosts(lab: Float32Array, labels: Uint8Array, border: Uint8Array): { fg: Float32Array; bg: Float32Array } {
+  const fgModel = ColourGmm.fit(lab, (i) => labels[i] === 1);
+  const bgModel = ColourGmm.fit(lab, (i) => labels[i] === 0, (i) => (border[i] ? 2 : 1));
+  const n = labels.length;
+  // No pixels of a class yet: a flat cost (an unlikely colour) so the prior decides.
+  return { fg: fgModel ? fgModel.costs(lab) : new Float32Array(n).fill(20), bg: bgModel ? bgModel.costs(lab) : new Float32Array(n).fill(20) };
 }
 
 interface Smoothness {
@@ -395,7 +404,7 @@ function smoothnessWeights(rgb: Uint8Array, w: number, h: number): Smoothness {
  * One min-cut: source = product. A pixel pays its product cost on the sink arc, its backdrop cost
  * on the source arc; outside the rectangle product is ruled out.
  */
-function cut(w: number, h: number, bins: Uint16Array, fg: Float32Array, bg: Float32Array, prior: Float32Array, outside: Uint8Array, e: Smoothness, balloon: number): Uint8Array {
+function cut(w: number, h: number, fg: Float32Array, bg: Float32Array, prior: Float32Array, outside: Uint8Array, e: Smoothness, balloon: number): Uint8Array {
   const n = w * h;
   const g = new MaxFlow(n, n * 4);
   for (let i = 0; i < n; i++) {
@@ -404,8 +413,8 @@ function cut(w: number, h: number, bins: Uint16Array, fg: Float32Array, bg: Floa
       continue;
     }
     const p = Math.min(0.97, Math.max(0.03, prior[i]));
-    const asProduct = fg[bins[i]] - PRIOR_WEIGHT * Math.log(p);
-    const asBackdrop = bg[bins[i]] - PRIOR_WEIGHT * Math.log(1 - p) + balloon;
+    const asProduct = fg[i] - PRIOR_WEIGHT * Math.log(p);
+    const asBackdrop = bg[i] - PRIOR_WEIGHT * Math.log(1 - p) + balloon;
     const m = Math.min(asProduct, asBackdrop);
     g.addTerminal(i, Math.round((asBackdrop - m) * SCALE), Math.round((asProduct - m) * SCALE));
   }
@@ -460,7 +469,7 @@ function keepProduct(mask: Uint8Array, w: number, h: number): Uint8Array {
 }
 
 /** Enclosed pockets become product unless their colours say backdrop (a see-through handle, a gap between legs). */
-function fillHoles(mask: Uint8Array, bins: Uint16Array, fg: Float32Array, bg: Float32Array, w: number, h: number): Uint8Array {
+function fillHoles(mask: Uint8Array, fg: Float32Array, bg: Float32Array, w: number, h: number): Uint8Array {
   const passable = new Uint8Array(mask.length);
   for (let i = 0; i < mask.length; i++) passable[i] = mask[i] ? 0 : 1;
   const outside = floodFromBorder(passable, w, h);
@@ -468,13 +477,27 @@ function fillHoles(mask: Uint8Array, bins: Uint16Array, fg: Float32Array, bg: Fl
   for (let i = 0; i < mask.length; i++) pocket[i] = passable[i] && !outside[i] ? 1 : 0;
   const { labels, areas } = labelComponents(pocket, w, h);
   const lean = new Float64Array(areas.length);
-  for (let i = 0; i < labels.length; i++) if (labels[i]) lean[labels[i]] += fg[bins[i]] - bg[bins[i]];
+  for (let i = 0; i < labels.length; i++) if (labels[i]) lean[labels[i]] += fg[i] - bg[i];
   const out = mask.slice();
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i];
     if (l && lean[l] / areas[l] < 1) out[i] = 1;
   }
   return out;
+}
+
+function colourSeparability(mask: Uint8Array, fg: Float32Array, bg: Float32Array): number {
+  let inRight = 0, inAll = 0, outRight = 0, outAll = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (mask[i]) {
+      inAll++;
+      if (fg[i] < bg[i]) inRight++;
+    } else {
+      outAll++;
+      if (bg[i] < fg[i]) outRight++;
+    }
+  }
+  return 0.5 * (inRight / Math.max(1, inAll) + outRight / Math.max(1, outAll));
 }
 
 function borderShare(mask: Uint8Array, w: number, h: number): number {

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { boxBlur, labelComponents } from '../image/mask-ops';
+import { boxBlur, boxCount, labelComponents } from '../image/mask-ops';
 import { rawInput, type RawImage } from '../image/raw-image';
 
 /**
@@ -33,8 +33,14 @@ export interface TrustMeasures {
   strayShare?: number;
   /** IoU with a second method's matte, when both ran. */
   agreement?: number;
-  /** The built-in matte found no plain backdrop and had to guess the boundary (its graph-cut pass). */
-  busyBackdrop?: boolean;
+  /**
+   * The built-in matte's graph-cut pass (no plain backdrop): IoU of its cut with the same cut on a
+   * grid of another size. A cut that follows the product's outline barely moves; one that guessed
+   * (a busy backdrop, no single subject) lands elsewhere.
+   */
+  stability?: number;
+  /** The graph-cut pass: how well its colour models tell product from backdrop (0.5 chance, 1 perfect). */
+  separability?: number;
 }
 
 export const TRUST_THRESHOLD = 0.5;
@@ -49,11 +55,11 @@ export interface TrustInput {
   strayShare?: number;
   /** Full-resolution alpha of a second method, for agreement. */
   otherAlpha?: Uint8Array;
-  /** The built-in matte's graph-cut pass made it: no plain backdrop to measure the product against. */
-  busyBackdrop?: boolean;
+  /** The built-in matte's graph-cut pass made it: its own confidence figures. */
+  cut?: { stability: number; separability: number };
 }
 
-export async function judgeMatte({ image, alpha, strayShare, otherAlpha, busyBackdrop }: TrustInput): Promise<MatteTrust> {
+export async function judgeMatte({ image, alpha, strayShare, otherAlpha, cut }: TrustInput): Promise<MatteTrust> {
   const { width: W, height: H } = image;
   const scale = Math.min(1, ANALYSIS_SIDE / Math.max(W, H));
   const w = Math.max(1, Math.round(W * scale));
@@ -68,11 +74,14 @@ export async function judgeMatte({ image, alpha, strayShare, otherAlpha, busyBac
     fragments,
     fragmentShare: round(fragmentShare),
     borderContact: round(borderContact(fg, w, h)),
-    edgeAgreement: round(edgeAgreement(rgb, fg, w, h)),
+    // A model's outline may run along any inner line of the photo (half a drawing, cut along its ink);
+    // the built-in matte's (it reports strayShare) is where the photo leaves the backdrop, so there a
+    // smooth backdrop beside a clear step is enough.
+    edgeAgreement: round(edgeAgreement(rgb, fg, w, h, strayShare !== undefined)),
     softShare: round(softShare(alpha)),
     ...(strayShare !== undefined ? { strayShare: round(strayShare) } : {}),
     ...(otherAlpha ? { agreement: round(agreement(alpha, otherAlpha)) } : {}),
-    ...(busyBackdrop ? { busyBackdrop } : {}),
+    ...(cut ? { stability: round(cut.stability), separability: round(cut.separability) } : {}),
   };
   return verdictOf(measures);
 }
@@ -88,23 +97,41 @@ export function verdictOf(m: TrustMeasures): MatteTrust {
   const checks: Check[] = [
     { score: ramp(m.softShare, 0.25, 0.5), reason: 'much of the cut-out is half-transparent: the matte could not tell product from background' },
     { score: m.coverage < 0.002 ? 0 : m.coverage > 0.98 ? 0 : 1, reason: m.coverage < 0.002 ? 'the cut-out is a speck: almost nothing was kept' : 'the cut-out covers almost the whole photo: the background was kept as product' },
-    { score: ramp(m.fragmentShare, 0.3, 0.45), reason: `the cut-out fell apart into ${m.fragments} pieces` },
+    { score: piecesScore(m), reason: `the cut-out fell apart into ${m.fragments} pieces` },
     { score: ramp(m.borderContact, 0.3, 0.55), reason: 'the cut-out runs along the photo\'s edges: part of the background was kept as product' },
     { score: rampUp(m.edgeAgreement, 0.2, 0.5), reason: 'the cut-out\'s outline does not follow the edges in the photo: it cuts through the product or the background' },
   ];
   if (m.strayShare !== undefined) {
     checks.push({ score: ramp(m.strayShare, 0.1, 0.25), reason: `within the product's bounding box, an area ${Math.round(m.strayShare * 100)} % the size of the cut-out looks like product but was left out` });
   }
-  // On real photos the graph cut's bad cut-outs (a cup cut to its rim, a dog to its head: IoU 0.1–0.6) pass every
-  // measure above, because it cuts along real edges: without a plain backdrop nothing here tells a good guess from a bad one.
-  if (m.busyBackdrop) {
-    checks.push({ score: 0.3, reason: 'the background is not plain, so the built-in cut-out had to guess where the product ends' });
+  // Without a plain backdrop the graph cut follows real edges even when it cut the wrong thing (a cup
+  // to its rim, a dog to its head), so the measures above pass its bad cut-outs; whether the cut
+  // stays put on a grid of another size is what told good from bad on the real photos.
+  if (m.stability !== undefined) {
+    checks.push({ score: rampUp(m.stability, STABILITY_BAD, STABILITY_GOOD), reason: 'the background is not plain and the built-in cut-out is unsure where the product ends (it moves when cut at another size)' });
+  }
+  if (m.separability !== undefined) {
+    checks.push({ score: rampUp(m.separability, 0.62, 0.72), reason: 'the product\'s colours are too close to the background\'s for the built-in cut-out to tell them apart' });
   }
   // Several half-bad measures together are as telling as one bad one: the score is their product.
   const weakest = checks.reduce((a, b) => (b.score < a.score ? b : a));
   const score = round(checks.reduce((p, c) => p * c.score, 1));
   const verdict = score >= TRUST_THRESHOLD ? 'trusted' : 'doubtful';
   return { score, verdict, reason: verdict === 'doubtful' ? weakest.reason : '', measures: m };
+}
+
+/** Graph-cut stability (IoU between two grid sizes) at and below which the cut is a guess, and from which it is sound. */
+const STABILITY_BAD = 0.94;
+const STABILITY_GOOD = 0.97;
+
+/**
+ * Pieces are a broken cut-out unless every outline follows a real edge and no second method's
+ * figures say otherwise: separate items on a plain backdrop (sweets, a pair of earrings) are a set.
+ */
+function piecesScore(m: TrustMeasures): number {
+  const broken = ramp(m.fragmentShare, 0.3, 0.45);
+  if (m.stability !== undefined) return broken;
+  return Math.max(broken, rampUp(m.edgeAgreement, 0.8, 0.9));
 }
 
 /** What the seller and the engineer read when a cut-out is refused: what went wrong, what to do. */
@@ -160,7 +187,7 @@ function borderContact(fg: Uint8Array, w: number, h: number): number {
  * follows a change of colour; a cut through a textured backdrop or through the product does not.
  * The step that counts as a change is relative to the colour noise in the same windows.
  */
-function edgeAgreement(rgb: Buffer, fg: Uint8Array, w: number, h: number): number {
+function edgeAgreement(rgb: Buffer, fg: Uint8Array, w: number, h: number, oneSmoothSide: boolean): number {
   const n = w * h;
   const fgF = new Float32Array(n);
   const inside = new Float32Array(n * 3);
@@ -186,6 +213,8 @@ function edgeAgreement(rgb: Buffer, fg: Uint8Array, w: number, h: number): numbe
   const outMean = boxBlur(outside, w, h, r, 3);
   const mean = boxBlur(colours, w, h, r, 3);
   const meanSq = boxBlur(squares, w, h, r);
+  const inCore = oneSmoothSide ? sideStats(fg, 9, colours, squares, w, h) : null;
+  const outCore = oneSmoothSide ? sideStats(fg, 0, colours, squares, w, h) : null;
   let outline = 0, agreeing = 0;
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
@@ -205,11 +234,51 @@ function edgeAgreement(rgb: Buffer, fg: Uint8Array, w: number, h: number): numbe
       const total = Math.max(0, meanSq[i] - m2);
       const between = s * (1 - s) * step;
       const within = Math.max(0, total - between);
-      const stepLength = Math.sqrt(step);
-      if (stepLength >= 12 && between >= 1.5 * within) agreeing++;
+      if (Math.sqrt(step) >= 12 && between >= 1.5 * within) agreeing++;
+      else if (inCore && outCore && smoothSideStep(inCore, outCore, i)) agreeing++;
     }
   }
   return outline ? agreeing / outline : 0;
+}
+
+interface SideStats { share: Float32Array; sum: Float32Array; sumSq: Float32Array }
+
+/**
+ * Window sums (radius 3) over one side's core: pixels whose whole 3×3 neighbourhood is on that side
+ * (`count` 9 = inside, 0 = outside). Leaving out the pixel next to the cut keeps an inked outline
+ * that the cut runs through from spoiling both sides.
+ */
+function sideStats(fg: Uint8Array, count: number, colours: Float32Array, squares: Float32Array, w: number, h: number): SideStats {
+  const n = w * h;
+  const counts = boxCount(fg, w, h, 1);
+  const core = new Float32Array(n), sum = new Float32Array(n * 3), sumSq = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (counts[i] !== count) continue;
+    core[i] = 1;
+    sum[i * 3] = colours[i * 3];
+    sum[i * 3 + 1] = colours[i * 3 + 1];
+    sum[i * 3 + 2] = colours[i * 3 + 2];
+    sumSq[i] = squares[i];
+  }
+  return { share: boxBlur(core, w, h, 3), sum: boxBlur(sum, w, h, 3, 3), sumSq: boxBlur(sumSq, w, h, 3) };
+}
+
+/**
+ * A clear step between the two cores with at least one core smooth beside it: a drawing's inked
+ * outline on white paper, a smooth product on a textured cloth.
+ */
+function smoothSideStep(a: SideStats, b: SideStats, i: number): boolean {
+  const sa = a.share[i], sb = b.share[i];
+  if (sa < 0.1 || sb < 0.1) return false;
+  let step = 0, a2 = 0, b2 = 0;
+  for (let c = 0; c < 3; c++) {
+    const ma = a.sum[i * 3 + c] / sa, mb = b.sum[i * 3 + c] / sb;
+    step += (ma - mb) * (ma - mb);
+    a2 += ma * ma;
+    b2 += mb * mb;
+  }
+  const smoothest = Math.min(Math.max(0, a.sumSq[i] / sa - a2), Math.max(0, b.sumSq[i] / sb - b2));
+  return step >= 12 * 12 && smoothest * 9 <= step;
 }
 
 function softShare(alpha: Uint8Array): number {

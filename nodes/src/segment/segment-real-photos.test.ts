@@ -15,12 +15,21 @@ const FLOORS: Record<string, number> = {
   // Plain backdrop: the smooth backdrop model's own path.
   'fish-drawing': 0.93,
   // Cloth backdrop and a pencil in front: the graph cut, and the pencil left out as a prop.
-  'apple-on-cloth': 0.93,
-  // One side in shadow: the previous matte kept the lit half (0.52); the graph cut keeps more.
-  'orange-shadowed': 0.6,
+  'apple-on-cloth': 0.95,
+  // One side in shadow: the Lab colour models keep the shaded half apart from the dark backdrop (0.66 before).
+  'orange-shadowed': 0.91,
+  // A dark red cup and saucer on dark wood: the loose rectangle keeps the saucer (0.31 before: the rim alone).
+  'coffee-cup-on-wood': 0.94,
   // A cluttered shelf: the graph cut finds the pot and most of the plant.
-  'plant-in-pot': 0.6,
+  'plant-in-pot': 0.65,
 };
+
+/** The plain to moderately busy photos the issue's target counts, and how many must reach IoU 0.9 (the issue asks 5: not met yet). */
+const COUNTED = ['fish-drawing', 'apple-on-cloth', 'orange-shadowed', 'coffee-cup-on-wood', 'plant-in-pot', 'aloe-on-cloth'];
+const AT_LEAST = 4;
+
+/** Good cut-outs the trust check must let through: two graph cuts on busy backdrops, a line drawing, a set of separate items. */
+const TRUSTED = ['apple-on-cloth', 'orange-shadowed', 'coffee-cup-on-wood', 'fish-drawing', 'sweets-scattered'];
 
 describe('classical matte on real photos', () => {
   let photos: RealPhoto[];
@@ -53,9 +62,34 @@ describe('classical matte on real photos', () => {
     assert.equal(matte.stats.pass, 'graph-cut');
   });
 
+  it(`reaches IoU 0.9 on at least ${AT_LEAST} of the ${COUNTED.length} plain to moderately busy photos`, async () => {
+    const counted = await loadRealPhotos(COUNTED);
+    const scores: string[] = [];
+    let hits = 0;
+    for (const p of counted) {
+      const score = maskIoU((await classicalMatte(p.image, OPTIONS)).alpha, p.mask!);
+      scores.push(`${p.name} ${score.toFixed(3)}`);
+      if (score >= 0.9) hits++;
+    }
+    assert.ok(hits >= AT_LEAST, `IoU ≥ 0.9 on ${hits}: ${scores.join(', ')}`);
+  });
+
+  it('trusts the good cut-outs: graph cuts on cloth and wood, a line drawing, scattered sweets', async () => {
+    const refused: string[] = [];
+    for (const p of await loadRealPhotos(TRUSTED)) {
+      const matte = await classicalMatte(p.image, OPTIONS);
+      const score = maskIoU(matte.alpha, p.mask!);
+      assert.ok(score >= 0.9, `${p.name}: IoU ${score.toFixed(3)}, no longer a good cut-out to test trust with`);
+      const trust = await judgeMatte({ image: p.image, alpha: matte.alpha, strayShare: matte.stats.strayShare, cut: matte.stats.cut });
+      if (trust.verdict !== 'trusted') refused.push(`${p.name} (${matte.stats.pass}, trust ${trust.score}: ${trust.reason})`);
+    }
+    assert.deepEqual(refused, [], 'good cut-outs the trust check refused');
+  });
+
   it('delivers no bad cut-out unchecked: every real photo it cuts out below 0.9 IoU is judged doubtful', async () => {
     const all = await loadRealPhotos();
     const silent: string[] = [];
+    let doubtful = 0;
     for (const p of all.filter((x) => x.mask)) {
       let matte;
       try {
@@ -64,10 +98,13 @@ describe('classical matte on real photos', () => {
         if (err instanceof NoProductError) continue;
         throw err;
       }
-      const trust = await judgeMatte({ image: p.image, alpha: matte.alpha, strayShare: matte.stats.strayShare, busyBackdrop: matte.stats.pass === 'graph-cut' });
+      const trust = await judgeMatte({ image: p.image, alpha: matte.alpha, strayShare: matte.stats.strayShare, cut: matte.stats.cut });
       const score = maskIoU(matte.alpha, p.mask!);
       if (score < 0.9 && trust.verdict === 'trusted') silent.push(`${p.name} (IoU ${score.toFixed(2)}, trust ${trust.score})`);
+      if (trust.verdict === 'doubtful') doubtful++;
     }
     assert.deepEqual(silent, [], 'bad cut-outs the trust check let through');
+    // The busy photos (a dog, a cat, a rocket, a motorcycle) are cut badly: the check must have refused something.
+    assert.ok(doubtful >= 4, `only ${doubtful} judged doubtful`);
   });
 });

@@ -84,7 +84,7 @@ export const segmentNode = defineNode({
         unmix = { foreground: matte.foreground, backdrop: matte.backdrop };
         madeBy = { method: 'classical', model: null, licence: 'built-in (no model)' };
         stats = matte.stats;
-        trust = await judgeMatte({ image: img, alpha, strayShare: matte.stats.strayShare, busyBackdrop: matte.stats.pass === 'graph-cut' });
+        trust = await judgeMatte({ image: img, alpha, strayShare: matte.stats.strayShare, cut: matte.stats.cut });
       }
       if (trust.verdict === 'doubtful' && params.trustCheck === 'fail') throw new PermanentNodeError(untrustedMessage(trust, madeBy.method));
     }

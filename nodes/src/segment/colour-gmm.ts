@@ -1,0 +1,180 @@
+/**
+ * Gaussian mixture colour models in Lab, as in GrabCut (Rother et al. 2004): a few full-covariance
+ * components per class, fitted to the pixels currently labelled as that class. Lab rather than RGB
+ * so a product's shaded side (dark orange) stays apart from a dark green backdrop: chroma is kept
+ * when the light falls.
+ */
+
+/** Components per class (GrabCut's K). */
+const COMPONENTS = 5;
+/** k-means rounds that seed the components; the fit is deterministic (no random start). */
+const KMEANS_ROUNDS = 6;
+/** Most pixels the k-means seeding looks at (an even stride through the selection); the final fit uses all. */
+const KMEANS_SAMPLE = 2000;
+/** Added to each covariance's diagonal (Lab units²): keeps a flat-coloured component invertible. */
+const REGULARISE = 4;
+
+/** Lab planes of an RGB buffer: L, a, b interleaved, one triple per pixel. */
+export type LabPlane = Float32Array;
+
+interface Component {
+  weight: number;
+  mean: [number, number, number];
+  /** Inverse covariance (row-major 3×3). */
+  inv: Float64Array;
+  /** -ln(weight) + ½ ln det Σ + 3/2 ln 2π: the part of the cost that does not depend on the colour. */
+  offset: number;
+}
+
+export class ColourGmm {
+  private constructor(private readonly components: Component[]) {}
+
+  /** Fits the mixture to the pixels where `select(i)` holds, weighted by `weightOf(i)`; null when none. */
+  static fit(lab: LabPlane, select: (i: number) => boolean, weightOf: (i: number) => number = () => 1): ColourGmm | null {
+    const n = lab.length / 3;
+    const idx: number[] = [];
+    for (let i = 0; i < n; i++) if (select(i)) idx.push(i);
+    if (idx.length < COMPONENTS * 4) return null;
+    const stride = Math.max(1, Math.floor(idx.length / KMEANS_SAMPLE));
+    const sample = stride === 1 ? idx : idx.filter((_, k) => k % stride === 0);
+    const centres = seedCentres(lab, sample);
+    const sampleAssign = new Uint8Array(sample.length);
+    for (let round = 0; round < KMEANS_ROUNDS; round++) {
+      assignNearest(lab, sample, centres, sampleAssign);
+      const sums = new Float64Array(centres.length * 4);
+      for (let k = 0; k < sample.length; k++) {
+        const c = sampleAssign[k], i = sample[k];
+        sums[c * 4] += lab[i * 3];
+        sums[c * 4 + 1] += lab[i * 3 + 1];
+        sums[c * 4 + 2] += lab[i * 3 + 2];
+        sums[c * 4 + 3]++;
+      }
+      for (let c = 0; c < centres.length; c++) {
+        if (!sums[c * 4 + 3]) continue;
+        centres[c] = [sums[c * 4] / sums[c * 4 + 3], sums[c * 4 + 1] / sums[c * 4 + 3], sums[c * 4 + 2] / sums[c * 4 + 3]];
+      }
+    }
+    const assign = new Uint8Array(idx.length);
+    assignNearest(lab, idx, centres, assign);
+    const components: Component[] = [];
+    let total = 0;
+    const stats = centres.map(() => ({ w: 0, s: new Float64Array(3), ss: new Float64Array(9) }));
+    for (let k = 0; k < idx.length; k++) {
+      const i = idx[k], st = stats[assign[k]], wt = weightOf(i);
+      const L = lab[i * 3], a = lab[i * 3 + 1], b = lab[i * 3 + 2];
+      st.w += wt;
+      st.s[0] += wt * L;
+      st.s[1] += wt * a;
+      st.s[2] += wt * b;
+      const v = [L, a, b];
+      for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) st.ss[r * 3 + c] += wt * v[r] * v[c];
+      total += wt;
+    }
+    for (const st of stats) {
+      if (st.w <= 0) continue;
+      const mean: [number, number, number] = [st.s[0] / st.w, st.s[1] / st.w, st.s[2] / st.w];
+      const cov = new Float64Array(9);
+      for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) cov[r * 3 + c] = st.ss[r * 3 + c] / st.w - mean[r] * mean[c] + (r === c ? REGULARISE : 0);
+      const det = det3(cov);
+      if (!(det > 1e-9)) continue;
+      const weight = st.w / total;
+      components.push({ weight, mean, inv: inverse3(cov, det), offset: -Math.log(weight) + 0.5 * Math.log(det) + 1.5 * Math.log(2 * Math.PI) });
+    }
+    return components.length ? new ColourGmm(components) : null;
+  }
+
+  /** -ln p(colour) of every pixel. */
+  costs(lab: LabPlane): Float32Array {
+    const n = lab.length / 3;
+    const out = new Float32Array(n);
+    const cs = this.components;
+    const e = new Float64Array(cs.length);
+    for (let i = 0; i < n; i++) {
+      const L = lab[i * 3], a = lab[i * 3 + 1], b = lab[i * 3 + 2];
+      // log-sum-exp over the components, anchored at the nearest one for precision.
+      let best = Infinity;
+      for (let k = 0; k < cs.length; k++) {
+        const c = cs[k], m = c.mean, q = c.inv;
+        const x = L - m[0], y = a - m[1], z = b - m[2];
+        const d2 = x * (q[0] * x + q[1] * y + q[2] * z) + y * (q[3] * x + q[4] * y + q[5] * z) + z * (q[6] * x + q[7] * y + q[8] * z);
+        e[k] = c.offset + 0.5 * d2;
+        if (e[k] < best) best = e[k];
+      }
+      let s = 0;
+      for (let k = 0; k < cs.length; k++) s += Math.exp(best - e[k]);
+      out[i] = best - Math.log(s);
+    }
+    return out;
+  }
+}
+
+export function labPlane(rgb: Uint8Array, n: number, toLab: (r: number, g: number, b: number, out: Float32Array, o: number) => void): LabPlane {
+  const out = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) toLab(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], out, i * 3);
+  return out;
+}
+
+/** Farthest-point seeding from the mean: deterministic and spread over the colours present. */
+function seedCentres(lab: LabPlane, idx: number[]): Array<[number, number, number]> {
+  let L = 0, a = 0, b = 0;
+  for (const i of idx) {
+    L += lab[i * 3];
+    a += lab[i * 3 + 1];
+    b += lab[i * 3 + 2];
+  }
+  const centres: Array<[number, number, number]> = [[L / idx.length, a / idx.length, b / idx.length]];
+  const nearest = new Float64Array(idx.length).fill(Infinity);
+  // The farthest points are outliers: each new centre is the 95th percentile of distance to the nearest centre.
+  while (centres.length < COMPONENTS) {
+    const c = centres[centres.length - 1];
+    for (let k = 0; k < idx.length; k++) {
+      const i = idx[k];
+      const d = (lab[i * 3] - c[0]) ** 2 + (lab[i * 3 + 1] - c[1]) ** 2 + (lab[i * 3 + 2] - c[2]) ** 2;
+      if (d < nearest[k]) nearest[k] = d;
+    }
+    const sorted = Float64Array.from(nearest).sort();
+    const target = sorted[Math.floor(0.95 * (sorted.length - 1))];
+    let pick = 0;
+    for (let k = 0; k < idx.length; k++) if (nearest[k] >= target) {
+      pick = k;
+      break;
+    }
+    const i = idx[pick];
+    centres.push([lab[i * 3], lab[i * 3 + 1], lab[i * 3 + 2]]);
+  }
+  return centres;
+}
+
+function assignNearest(lab: LabPlane, idx: number[], centres: Array<[number, number, number]>, assign: Uint8Array): void {
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k];
+    let best = 0, bestD = Infinity;
+    for (let c = 0; c < centres.length; c++) {
+      const m = centres[c];
+      const d = (lab[i * 3] - m[0]) ** 2 + (lab[i * 3 + 1] - m[1]) ** 2 + (lab[i * 3 + 2] - m[2]) ** 2;
+      if (d < bestD) {
+        bestD = d;
+        best = c;
+      }
+    }
+    assign[k] = best;
+  }
+}
+
+function det3(m: Float64Array): number {
+  return m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6]);
+}
+
+function inverse3(m: Float64Array, det: number): Float64Array {
+  const r = new Float64Array(9);
+  r[0] = (m[4] * m[8] - m[5] * m[7]) / det;
+  r[1] = (m[2] * m[7] - m[1] * m[8]) / det;
+  r[2] = (m[1] * m[5] - m[2] * m[4]) / det;
+  r[3] = (m[5] * m[6] - m[3] * m[8]) / det;
+  r[4] = (m[0] * m[8] - m[2] * m[6]) / det;
+  r[5] = (m[2] * m[3] - m[0] * m[5]) / det;
+  r[6] = (m[3] * m[7] - m[4] * m[6]) / det;
+  r[7] = (m[1] * m[6] - m[0] * m[7]) / det;
+  r[8] = (m[0] * m[4] - m[1] * m[3]) / det;
+  return r;
+}
