@@ -7,12 +7,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { loadConfig } from '../src/config/config';
-import { startTestApp, type TestApp } from './support/test-app';
-import { ensureChromium, launchBrowser, outputDir, type Browser } from './support/browser';
+import { type TestApp } from './support/test-app';
+import { ensureChromium, type Browser } from './support/browser';
+import { centre, closeEditorSession, dragConnection, openEditorSession, sleep, until, type EditorSession } from './support/editor-page';
 
 // Page functions run in the browser: the server project compiles without the DOM library.
 declare const document: any;
@@ -25,7 +24,7 @@ if (skip) console.warn(skip);
 
 const TEMPLATES_DIR = join(__dirname, '..', '..', '..', 'templates');
 const MIN_LABEL_PX = 9;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let session: EditorSession | undefined;
 let t: TestApp;
 let browser: Browser;
 let page: Page;
@@ -33,54 +32,17 @@ let shots = '';
 
 before(async () => {
   if (skip) return;
-  const editorIndex = join(loadConfig().editorDir, 'index.html');
-  assert.ok(existsSync(editorIndex), `${editorIndex} is missing: build the editor first (npm run build -w editor)`);
-  shots = await outputDir('editor');
-  [t, browser] = await Promise.all([startTestApp('canvasread'), launchBrowser(chrome.path!)]);
-  page = browser.page;
-  page.setDefaultTimeout(60_000);
+  session = await openEditorSession('canvasread');
+  ({ t, browser, page, shots } = session);
 });
 
-after(async () => {
-  await page?.goto('about:blank').catch(() => undefined);
-  await sleep(250);
-  await browser?.close();
-  await t?.stop();
-  if (browser?.errors.length) console.log(`browser console errors:\n  ${browser.errors.join('\n  ')}`);
-});
+after(() => closeEditorSession(session));
 
+const connect = (from: Locator, to: Locator, held?: () => Promise<void>) => dragConnection(page, from, to, held);
 const tid = (id: string) => page.getByTestId(id);
 const shot = (name: string) => page.screenshot({ path: join(shots, name) });
 /** The shipped templates name their edges ("e1"): find an edge by its ends. */
 const edge = (source: string, target: string) => page.locator(`.react-flow__edge[aria-label="Edge from ${source} to ${target}"]`);
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeout = 60_000): Promise<T> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await sleep(50);
-  }
-}
-
-async function centre(l: Locator): Promise<{ x: number; y: number }> {
-  const box = await l.boundingBox();
-  assert.ok(box, `${l} has a box`);
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-}
-
-/** Drags a connection from one handle to another with the real mouse; `held` runs before release. */
-async function connect(from: Locator, to: Locator, held?: () => Promise<void>): Promise<void> {
-  const a = await centre(from);
-  const b = await centre(to);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 6 });
-  await page.mouse.move(b.x, b.y, { steps: 6 });
-  await held?.();
-  await page.mouse.up();
-}
 
 /**
  * A point of bare canvas (no node, edge, note or panel under it), scanning the visible canvas; every

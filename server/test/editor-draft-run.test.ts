@@ -7,26 +7,18 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
-import { loadConfig } from '../src/config/config';
-import { api, sql, startTestApp, type TestApp } from './support/test-app';
-import { ensureChromium, launchBrowser, outputDir, type Browser } from './support/browser';
-
-// Page functions run in the browser: the server project compiles without the DOM library.
-declare const document: any;
-declare const DataTransfer: any;
-declare const DragEvent: any;
-declare const File: any;
-declare function atob(s: string): string;
+import { api, sql, type TestApp } from './support/test-app';
+import { ensureChromium, type Browser } from './support/browser';
+import { closeEditorSession, dropImage, openEditorSession, until, waitAttr, type EditorSession } from './support/editor-page';
 
 const chrome = ensureChromium();
 const skip = chrome.path === null ? `chromium unavailable, draft-run browser test skipped: ${chrome.reason}` : false;
 if (skip) console.warn(skip);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let session: EditorSession | undefined;
 let t: TestApp;
 let browser: Browser;
 let page: Page;
@@ -51,12 +43,8 @@ const doc = {
 
 before(async () => {
   if (skip) return;
-  const editorIndex = join(loadConfig().editorDir, 'index.html');
-  assert.ok(existsSync(editorIndex), `${editorIndex} is missing: build the editor first (npm run build -w editor)`);
-  shots = await outputDir('editor');
-  [t, browser] = await Promise.all([startTestApp('editordraft'), launchBrowser(chrome.path!)]);
-  page = browser.page;
-  page.setDefaultTimeout(60_000);
+  session = await openEditorSession('editordraft');
+  ({ t, browser, page, shots } = session);
   // A graph with one committed version and one finished run of it (fill 0.85): the "older run".
   const created = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'Draft-run studio', draft: doc }) });
   assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -72,52 +60,15 @@ before(async () => {
   await until('the version run to finish', () => api(t, `/api/runs/${versionRunId}`), (r) => r.body.status === 'completed', 240_000);
 });
 
-after(async () => {
-  await page?.goto('about:blank').catch(() => undefined);
-  await sleep(250);
-  await browser?.close();
-  await t?.stop();
-  if (browser?.errors.length) console.log(`browser console errors:\n  ${browser.errors.join('\n  ')}`);
-});
+after(() => closeEditorSession(session));
 
 const tid = (id: string, p: Page = page) => p.getByTestId(id);
 const shot = (name: string) => page.screenshot({ path: join(shots, name) });
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeout = 60_000): Promise<T> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await sleep(100);
-  }
-}
-
-const waitAttr = (l: Locator, name: string, value: string, timeout?: number) =>
-  until(`${l} [${name}=${value}]`, () => l.getAttribute(name), (v) => v === value, timeout);
 
 async function selectNode(id: string): Promise<void> {
   await tid(`node-${id}`).locator('.sf-node-header').click();
   await tid('tab-inspector').click();
   await waitAttr(tid('inspector'), 'data-nodeid', id);
-}
-
-/** Drops an image file on an element as a file manager would (a DataTransfer carrying a File). */
-async function dropImage(target: Locator, bytes: Buffer, name: string): Promise<void> {
-  await target.evaluate(
-    (el: any, file: { b64: string; name: string }) => {
-      const raw = atob(file.b64);
-      const data = new Uint8Array(raw.length);
-      for (let i = 0; i < raw.length; i++) data[i] = raw.charCodeAt(i);
-      const dt = new DataTransfer();
-      dt.items.add(new File([data], file.name, { type: 'image/jpeg' }));
-      const box = el.getBoundingClientRect();
-      const at = { bubbles: true, cancelable: true, dataTransfer: dt, clientX: box.x + box.width / 2, clientY: box.y + box.height / 2 };
-      el.dispatchEvent(new DragEvent('dragover', at));
-      el.dispatchEvent(new DragEvent('drop', at));
-    },
-    { b64: bytes.toString('base64'), name },
-  );
 }
 
 test('edit a param without saving, drop a photo on the canvas, Run canvas: a draft run completes, in history as draft, no new version', { skip }, async () => {

@@ -6,16 +6,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
 import type { GraphDoc } from '@studioflow/runtime/graph';
-import { loadConfig } from '../src/config/config';
-import { api, startTestApp, type TestApp } from './support/test-app';
-import { ensureChromium, launchBrowser, outputDir, type Browser } from './support/browser';
+import { api, type TestApp } from './support/test-app';
+import { ensureChromium, type Browser } from './support/browser';
+import { closeEditorSession, committedGraph, openEditorSession, sleep, until, waitAttr, type EditorSession } from './support/editor-page';
 import { REVIEWED_LOOK } from './support/test-graphs';
 
 // Page functions run in the browser: the server project compiles without the DOM library.
@@ -44,7 +42,7 @@ const NODES = ['input', 'segment', 'composite', 'deliver'];
 /** How far along a node state is: a node may only move up this ladder within one run. */
 const RANK: Record<string, number> = { idle: 0, pending: 1, queued: 1, running: 2, awaiting_review: 3, done: 4, cached: 4, failed: 4, skipped: 4, cancelled: 4 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let session: EditorSession | undefined;
 let t: TestApp;
 let browser: Browser;
 let page: Page;
@@ -56,18 +54,14 @@ let reviewedGraphId = '';
 
 before(async () => {
   if (skip) return;
-  const editorIndex = join(loadConfig().editorDir, 'index.html');
-  assert.ok(existsSync(editorIndex), `${editorIndex} is missing: build the editor first (npm run build -w editor)`);
-  shots = await outputDir('editor');
-  scratch = await mkdtemp(join(tmpdir(), 'sf-runview-'));
-  [t, browser] = await Promise.all([startTestApp('runview-editor'), launchBrowser(chrome.path!)]);
-  page = browser.page;
-  page.setDefaultTimeout(60_000);
+  session = await openEditorSession('runview-editor');
+  ({ t, browser, page, shots } = session);
+  scratch = session.scratch;
   const photo = await makeProductPhoto({ seed: 21, width: 1600, height: 1200, kind: 'bottle' });
   photoFile = join(scratch, 'product.jpg');
   await writeFile(photoFile, photo.jpeg);
-  graphId = await committedGraph('run view', WHITE_STUDIO);
-  reviewedGraphId = await committedGraph(REVIEWED_LOOK.name, REVIEWED_LOOK.draft);
+  graphId = await committedGraph(t, 'run view', WHITE_STUDIO);
+  reviewedGraphId = await committedGraph(t, REVIEWED_LOOK.name, REVIEWED_LOOK.draft);
   // Every node state the canvas shows, in order, per node (consecutive repeats folded).
   await page.addInitScript(() => {
     const seen: Record<string, string[]> = {};
@@ -84,36 +78,10 @@ before(async () => {
   });
 });
 
-after(async () => {
-  await page?.goto('about:blank').catch(() => undefined);
-  await sleep(250);
-  await browser?.close();
-  await t?.stop();
-  if (scratch) await rm(scratch, { recursive: true, force: true });
-  if (browser?.errors.length) console.log(`browser console errors:\n  ${browser.errors.join('\n  ')}`);
-});
-
-async function committedGraph(name: string, draft: GraphDoc): Promise<string> {
-  const graph = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name, draft }) });
-  assert.equal(graph.status, 201, JSON.stringify(graph.body));
-  const version = await api(t, `/api/graphs/${graph.body.id}/versions`, { method: 'POST', body: JSON.stringify({ message: 'v1' }) });
-  assert.equal(version.status, 201, JSON.stringify(version.body));
-  return graph.body.id;
-}
+after(() => closeEditorSession(session));
 
 const tid = (id: string) => page.getByTestId(id);
 const shot = (name: string) => page.screenshot({ path: join(shots, name) });
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeout = 60_000): Promise<T> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await sleep(50);
-  }
-}
-const waitAttr = (l: Locator, name: string, value: string, timeout?: number) => until(`${l} [${name}=${value}]`, () => l.getAttribute(name), (v) => v === value, timeout);
 
 async function runOnce(): Promise<void> {
   await tid('tab-run').click();

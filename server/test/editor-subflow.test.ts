@@ -6,21 +6,19 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
-import { loadConfig } from '../src/config/config';
-import { api, startTestApp, type TestApp } from './support/test-app';
-import { ensureChromium, launchBrowser, outputDir, type Browser } from './support/browser';
+import { api, type TestApp } from './support/test-app';
+import { ensureChromium, type Browser } from './support/browser';
+import { centre, closeEditorSession, dragConnection, openEditorSession, sleep, until, waitAttr, type EditorSession } from './support/editor-page';
 
 const chrome = ensureChromium();
 const skip = chrome.path === null ? `chromium unavailable, editor subflow test skipped: ${chrome.reason}` : false;
 if (skip) console.warn(skip);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let session: EditorSession | undefined;
 let t: TestApp;
 let browser: Browser;
 let page: Page;
@@ -31,53 +29,16 @@ let subflowType = '';
 
 before(async () => {
   if (skip) return;
-  const editorIndex = join(loadConfig().editorDir, 'index.html');
-  assert.ok(existsSync(editorIndex), `${editorIndex} is missing: build the editor first (npm run build -w editor)`);
-  shots = await outputDir('editor');
-  scratch = await mkdtemp(join(tmpdir(), 'sf-subflow-e2e-'));
-  [t, browser] = await Promise.all([startTestApp('editorsubflow'), launchBrowser(chrome.path!)]);
-  page = browser.page;
-  page.setDefaultTimeout(60_000);
+  session = await openEditorSession('editorsubflow');
+  ({ t, browser, page, shots } = session);
+  scratch = session.scratch;
 });
 
-after(async () => {
-  await page?.goto('about:blank').catch(() => undefined);
-  await sleep(250);
-  await browser?.close();
-  await t?.stop();
-  if (scratch) await rm(scratch, { recursive: true, force: true });
-  if (browser?.errors.length) console.log(`browser console errors:\n  ${browser.errors.join('\n  ')}`);
-});
+after(() => closeEditorSession(session));
 
+const connect = (from: Locator, to: Locator, held?: () => Promise<void>) => dragConnection(page, from, to, held);
 const tid = (id: string) => page.getByTestId(id);
 const shot = (name: string) => page.screenshot({ path: join(shots, name) });
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeout = 60_000): Promise<T> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await sleep(50);
-  }
-}
-const waitAttr = (l: Locator, name: string, value: string, timeout?: number) => until(`${l} [${name}=${value}]`, () => l.getAttribute(name), (v) => v === value, timeout);
-
-async function centre(l: Locator): Promise<{ x: number; y: number }> {
-  const box = await l.boundingBox();
-  assert.ok(box, `${l} has a box`);
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-}
-
-async function connect(from: Locator, to: Locator): Promise<void> {
-  const a = await centre(from);
-  const b = await centre(to);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 6 });
-  await page.mouse.move(b.x, b.y, { steps: 6 });
-  await page.mouse.up();
-}
 
 const edgeCount = () => page.locator('.react-flow__edge').count();
 

@@ -6,20 +6,19 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { GraphDoc, ManagedTemplate, TemplateListing } from '@studioflow/runtime/graph';
-import { loadConfig } from '../src/config/config';
-import { api, startTestApp, type TestApp } from './support/test-app';
-import { ensureChromium, launchBrowser, outputDir, type Browser } from './support/browser';
+import { api, type TestApp } from './support/test-app';
+import { ensureChromium, type Browser } from './support/browser';
+import { closeEditorSession, openEditorSession, until, type EditorSession } from './support/editor-page';
 
 const chrome = ensureChromium();
 const skip = chrome.path === null ? `chromium unavailable, template lifecycle browser test skipped: ${chrome.reason}` : false;
 if (skip) console.warn(skip);
 
 const SLUG = 'lifecycle-in-editor';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let session: EditorSession | undefined;
 let t: TestApp;
 let browser: Browser;
 let page: Page;
@@ -45,16 +44,6 @@ function studio(fill: number): GraphDoc {
 const tid = (id: string) => page.getByTestId(id);
 const shot = (name: string) => page.screenshot({ path: join(shots, name) });
 
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeout = 60_000): Promise<T> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await sleep(100);
-  }
-}
-
 async function managed(): Promise<ManagedTemplate> {
   const res = await api(t, `/api/v1/templates/managed?graphId=${graphId}`);
   assert.equal(res.status, 200);
@@ -63,12 +52,8 @@ async function managed(): Promise<ManagedTemplate> {
 
 before(async () => {
   if (skip) return;
-  const editorIndex = join(loadConfig().editorDir, 'index.html');
-  assert.ok(existsSync(editorIndex), `${editorIndex} is missing: build the editor first (npm run build -w editor)`);
-  shots = await outputDir('editor');
-  [t, browser] = await Promise.all([startTestApp('tpl-lifecycle-editor', { workers: 0 }), launchBrowser(chrome.path!)]);
-  page = browser.page;
-  page.setDefaultTimeout(60_000);
+  session = await openEditorSession('tpl-lifecycle-editor', { workers: 0 });
+  ({ t, browser, page, shots } = session);
 
   // A published pipeline at v1, and a saved (not yet committed) draft with a bigger product.
   const created = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'Lifecycle in the editor', draft: studio(0.8) }) });
@@ -85,13 +70,7 @@ before(async () => {
   assert.equal(saved.status, 200, JSON.stringify(saved.body));
 });
 
-after(async () => {
-  await page?.goto('about:blank').catch(() => undefined);
-  await sleep(250);
-  await browser?.close();
-  await t?.stop();
-  if (browser?.errors.length) console.log(`browser console errors:\n  ${browser.errors.join('\n  ')}`);
-});
+after(() => closeEditorSession(session));
 
 test('commit v2, see "published v1 · v2 latest", repoint the template in the publish dialog and read its changelog', { skip }, async () => {
   await page.goto(`${t.baseUrl}/#graph=${graphId}`);
