@@ -10,15 +10,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
-import { loadConfig } from '../src/config/config';
-import { api, startTestApp, type TestApp } from './support/test-app';
-import { ensureChromium, launchBrowser, outputDir, type Browser } from './support/browser';
+import { api, type TestApp } from './support/test-app';
+import { ensureChromium, type Browser } from './support/browser';
+import { closeEditorSession, dragConnection, imageLoaded, openEditorSession, sleep, until, waitAttr, type EditorSession } from './support/editor-page';
 import { bigGraph, measurePanZoom, waitEditorLoad, watchEditorLoad } from './support/editor-perf';
 
 // Page functions run in the browser: the server project compiles without the DOM library.
@@ -31,7 +29,7 @@ const skip = chrome.path === null ? `chromium unavailable, editor e2e skipped: $
 if (skip) console.warn(skip);
 
 const PERF_NODES = 300;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let session: EditorSession | undefined;
 let t: TestApp;
 let browser: Browser;
 let page: Page;
@@ -42,67 +40,18 @@ const runIds: string[] = [];
 
 before(async () => {
   if (skip) return;
-  const editorIndex = join(loadConfig().editorDir, 'index.html');
-  assert.ok(existsSync(editorIndex), `${editorIndex} is missing: build the editor first (npm run build -w editor)`);
-  shots = await outputDir('editor');
-  scratch = await mkdtemp(join(tmpdir(), 'sf-e2e-'));
-  [t, browser] = await Promise.all([startTestApp('editore2e'), launchBrowser(chrome.path!)]);
-  page = browser.page;
-  page.setDefaultTimeout(60_000);
+  session = await openEditorSession('editore2e');
+  ({ t, browser, page, shots } = session);
+  scratch = session.scratch;
 });
 
-after(async () => {
-  // Stop the page's polling and socket first and let requests in flight finish before the server goes.
-  await page?.goto('about:blank').catch(() => undefined);
-  await sleep(250);
-  await browser?.close();
-  await t?.stop();
-  if (scratch) await rm(scratch, { recursive: true, force: true });
-  if (browser?.errors.length) console.log(`browser console errors:\n  ${browser.errors.join('\n  ')}`);
-});
+after(() => closeEditorSession(session));
 
+const connect = (from: Locator, to: Locator, held?: () => Promise<void>) => dragConnection(page, from, to, held);
 const tid = (id: string, p: Page = page) => p.getByTestId(id);
 
 async function shot(name: string, p: Page = page): Promise<void> {
   await p.screenshot({ path: join(shots, name) });
-}
-
-/** Polls until `ok` holds (playwright-core has no `expect`; @playwright/test is not used). */
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeout = 60_000): Promise<T> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await sleep(50);
-  }
-}
-
-const attr = (l: Locator, name: string) => () => l.getAttribute(name);
-const waitAttr = (l: Locator, name: string, value: string, timeout?: number) =>
-  until(`${l} [${name}=${value}]`, attr(l, name), (v) => v === value, timeout);
-
-async function centre(l: Locator): Promise<{ x: number; y: number }> {
-  const box = await l.boundingBox();
-  assert.ok(box, `${l} has a box`);
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-}
-
-/** Drags a connection from one handle to another with the real mouse; `held` runs before release. */
-async function connect(from: Locator, to: Locator, held?: () => Promise<void>): Promise<void> {
-  const a = await centre(from);
-  const b = await centre(to);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 6 });
-  await page.mouse.move(b.x, b.y, { steps: 6 });
-  await held?.();
-  await page.mouse.up();
-}
-
-async function imageLoaded(img: Locator): Promise<number> {
-  await img.scrollIntoViewIfNeeded();
-  return until(`${img} to load`, () => img.evaluate((el: any) => el.naturalWidth as number), (w) => w > 0, 60_000);
 }
 
 const edge = (s: string, sh: string, d: string, dh: string) => tid(`rf__edge-e-${s}.${sh}-${d}.${dh}`);
