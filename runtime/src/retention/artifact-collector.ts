@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import { liveSetCte } from './live-set';
 import type { RetentionPolicy } from './policy';
+import { inTransaction } from '../store/pg-pool';
 
 /** What one pass did. */
 export interface GcPassReport {
@@ -167,18 +168,7 @@ export class ArtifactCollector {
   }
 
   private async transaction<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+    return inTransaction(this.pool, fn);
   }
 }
 

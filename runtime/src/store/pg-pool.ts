@@ -1,4 +1,4 @@
-import pg, { type PoolConfig } from 'pg';
+import pg, { type Pool, type PoolClient, type PoolConfig } from 'pg';
 
 /**
  * A pg pool whose connections never end the process when PostgreSQL drops them.
@@ -21,4 +21,23 @@ export const resilientPg = { ...pg, Pool: ResilientPool };
 
 function ignoreDeadConnection(): void {
   // The borrower's query fails with the same error; the idle pool reports it as a pool 'error'.
+}
+
+/**
+ * Runs `work` on one connection between BEGIN and COMMIT, rolling back when it throws. No retries:
+ * callers whose work may be repeated safely retry around it (see PgRunStore).
+ */
+export async function inTransaction<T>(pool: Pool, work: (c: PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const result = await work(c);
+    await c.query('COMMIT');
+    return result;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
 }

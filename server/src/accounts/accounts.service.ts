@@ -9,6 +9,7 @@ import { hashPassword, verifyPassword } from '../auth/passwords';
 import { SessionService, type NewSession } from '../auth/sessions';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { PG_POOL } from '../db/infra.module';
+import { inTransaction } from '@studioflow/runtime/store';
 
 /** What a caller needs to sign a browser in: the cookie values and who it is. */
 export interface SignedIn {
@@ -150,18 +151,7 @@ export class AccountsService {
   }
 
   private async transaction<T>(work: (c: PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const result = await work(c);
-      await c.query('COMMIT');
-      return result;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+    return inTransaction(this.pool, work);
   }
 }
 

@@ -20,6 +20,7 @@ import type { Principal } from '../auth/access-policy';
 import { GraphProblemsException, isUuid, quote } from '../common/errors';
 import { CATALOG, PG_POOL } from '../db/infra.module';
 import type { CreateSubflowBody, NewSubflowVersionBody } from './subflows.schemas';
+import { inTransaction } from '@studioflow/runtime/store';
 
 type DefinitionBody = Omit<CreateSubflowBody, 'name'> & { name: string };
 
@@ -61,44 +62,29 @@ export class SubflowsService {
   }
 
   async create(p: Principal, body: CreateSubflowBody): Promise<SubflowDefinition> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query(
         `INSERT INTO subflows (tenant_id, name, description) VALUES ($1, $2, $3) RETURNING id`,
         [p.tenantId, body.name, body.description ?? ''],
       );
-      const def = await this.insertVersion(client, p, rows[0].id, 1, body, '');
-      await client.query('COMMIT');
-      return def;
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
-    } finally {
-      client.release();
-    }
+      return this.insertVersion(client, p, rows[0].id, 1, body, '');
+    });
   }
+
 
   /** Saves an edited subflow as its next version; instances following `latest` use it from the next commit of their graph. */
   async addVersion(p: Principal, id: string, body: NewSubflowVersionBody): Promise<SubflowDefinition> {
     const row = await this.find(p, id);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       await client.query(`SELECT id FROM subflows WHERE id = $1 FOR UPDATE`, [row.id]);
       const { rows } = await client.query(`SELECT coalesce(max(version), 0) + 1 AS next FROM subflow_versions WHERE subflow_id = $1`, [row.id]);
       const name = body.name ?? row.name;
       const def = await this.insertVersion(client, p, row.id, rows[0].next, { ...body, name }, body.message);
       await client.query(`UPDATE subflows SET name = $2, description = $3, updated_at = now() WHERE id = $1`, [row.id, name, body.description ?? row.description]);
-      await client.query('COMMIT');
       return def;
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
+
 
   /** Committed graph versions keep the definitions they were committed with; drafts using it then show it as unknown. */
   async remove(p: Principal, id: string): Promise<void> {

@@ -19,6 +19,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { GraphProblemsException, isUuid, quote } from '../common/errors';
 import { CATALOG, PG_POOL } from '../db/infra.module';
 import { TemplatePreviewsService } from './template-previews.service';
+import { inTransaction } from '@studioflow/runtime/store';
 
 /** The columns of a ManagedTemplate, from `templates t JOIN graph_versions v` (the version it runs). */
 const MANAGED_COLUMNS = `
@@ -201,9 +202,7 @@ export class TemplateLifecycleService {
    */
   private async locked<T>(p: Principal, id: string, revision: number, work: (c: PoolClient, current: ManagedTemplate) => Promise<T>): Promise<T> {
     if (!isUuid(id)) throw new NotFoundException(`template ${quote(id)} not found`);
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
+    return inTransaction(this.pool, async (c) => {
       const { rowCount } = await c.query(`SELECT 1 FROM templates WHERE id = $1 AND tenant_id = $2 FOR UPDATE`, [id, p.tenantId]);
       if (!rowCount) throw new NotFoundException(`template ${quote(id)} not found`);
       const current = await this.one(p, id, c);
@@ -215,16 +214,10 @@ export class TemplateLifecycleService {
           current,
         });
       }
-      const result = await work(c, current);
-      await c.query('COMMIT');
-      return result;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+      return work(c, current);
+    });
   }
+
 
   private async record(
     c: PoolClient,
