@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import type { RunDetail, RunNodeDetail, RunSnapshotView } from '@studioflow/runtime/graph';
@@ -17,6 +17,7 @@ import { ensureChromium, launchBrowser, outputDir, type Browser } from './suppor
 
 // Page functions run in the browser: the server project compiles without the DOM library.
 declare const document: any;
+declare const localStorage: any;
 
 const chrome = ensureChromium();
 const skip = chrome.path === null ? `chromium unavailable, editor polish browser test skipped: ${chrome.reason}` : false;
@@ -150,4 +151,38 @@ test('a past run opened from the history shows the params it ran with on the nod
   await tid('btn-run-clear').click();
   await tid('viewing-run').waitFor({ state: 'detached' });
   assert.match(await tid('node-param-composite-fill').innerText(), /0\.6/);
+});
+
+test('Run canvas on a never-saved graph asks for a name in the save dialog, saves the graph, then runs it', { skip }, async () => {
+  await page.goto(`${t.baseUrl}/`);
+  await page.evaluate(() => localStorage.removeItem('studioflow.lastGraph'));
+  await page.reload();
+  await tid('start-template-white-studio').click();
+  await tid('node-deliver').waitFor({ state: 'attached' });
+  await tid('tab-run').click();
+  assert.match(await tid('btn-run-canvas').innerText(), /Save & run canvas/);
+  const photo = join(shots, 'polish-photo.jpg');
+  writeFileSync(photo, (await makeProductPhoto({ seed: 52, width: 640, height: 480 })).jpeg);
+  await tid('run-file-input').setInputFiles(photo);
+  const before = (await api(t, '/api/graphs')).body.length;
+  await tid('btn-run-canvas').click();
+  await tid('save-dialog').waitFor();
+  await tid('save-then-run').waitFor();
+  assert.match(await tid('btn-save-confirm').innerText(), /Save and run/);
+  await tid('save-name').fill('Never saved studio');
+  await shot('polish-02-save-then-run.png');
+  await tid('btn-save-confirm').click();
+  await tid('save-dialog').waitFor({ state: 'detached' });
+  await waitAttr(tid('run-status'), 'data-phase', 'completed', 240_000);
+  const graphs = (await api(t, '/api/graphs')).body as Array<{ id: string; name: string }>;
+  assert.equal(graphs.length, before + 1, 'the graph was saved once');
+  const saved = graphs.find((g) => g.name === 'Never saved studio');
+  assert.ok(saved, 'saved under the name given');
+  const runs = (await api(t, `/api/graphs/${saved.id}/runs`)).body as Array<{ id: string; draft: boolean; status: string }>;
+  assert.equal(runs.length, 1, 'and then ran once');
+  assert.equal(runs[0].draft, true);
+  assert.equal(runs[0].status, 'completed');
+  assert.equal((await api(t, `/api/graphs/${saved.id}`)).body.versions.length, 0, 'no version was committed');
+  assert.equal(await tid('graph-name').innerText(), 'Never saved studio');
+  await shot('polish-03-saved-and-ran.png');
 });
