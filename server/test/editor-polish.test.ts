@@ -186,3 +186,45 @@ test('Run canvas on a never-saved graph asks for a name in the save dialog, save
   assert.equal(await tid('graph-name').innerText(), 'Never saved studio');
   await shot('polish-03-saved-and-ran.png');
 });
+
+test('right-click in a multi-selection keeps the selection: duplicate and delete from the menu apply to every selected node', { skip }, async () => {
+  const created = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'Selection studio', draft: doc }) });
+  assert.equal(created.status, 201);
+  await openGraph(created.body.id);
+  const selected = () => page.evaluate(() => [...document.querySelectorAll('.react-flow__node.selected')].map((el: any) => el.dataset.id).sort());
+  const nodeCount = () => page.locator('.react-flow__node[data-id]:not([data-id^="annotation"])').count();
+  const count = await nodeCount();
+
+  // Ctrl+click selection, right-click one of them: both stay selected, Duplicate copies both.
+  await tid('node-segment').locator('.sf-node-header').click();
+  await tid('node-composite').locator('.sf-node-header').click({ modifiers: ['Control'] });
+  assert.deepEqual(await selected(), ['composite', 'segment']);
+  await tid('node-composite').locator('.sf-node-header').click({ button: 'right' });
+  await tid('context-menu-node').waitFor();
+  assert.deepEqual(await selected(), ['composite', 'segment'], 'the right-click kept the selection');
+  await shot('polish-04-right-click-selection.png');
+  await tid('menu-node-duplicate').click();
+  await until('both nodes duplicated', nodeCount, (n) => n === count + 2);
+  await page.keyboard.press('Control+z');
+  await until('the duplicate undone', nodeCount, (n) => n === count);
+
+  // A box selection (Shift+drag), right-clicked on one of its nodes: Delete removes both.
+  await tid('canvas').click({ position: { x: 20, y: 20 } });
+  const a = (await tid('node-segment').boundingBox())!;
+  const b = (await tid('node-composite').boundingBox())!;
+  await page.keyboard.down('Shift');
+  await page.mouse.move(a.x - 15, Math.min(a.y, b.y) - 15);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width + 15, Math.max(a.y + a.height, b.y + b.height) + 15, { steps: 8 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  assert.deepEqual(await selected(), ['composite', 'segment'], 'the box selected both');
+  await page.mouse.click(b.x + b.width / 2, b.y + 12, { button: 'right' });
+  await tid('context-menu-node').waitFor();
+  assert.deepEqual(await selected(), ['composite', 'segment'], 'the right-click kept the box selection');
+  await tid('menu-node-delete').click();
+  await until('both nodes deleted', nodeCount, (n) => n === count - 2);
+  assert.equal(await tid('node-segment').count(), 0);
+  assert.equal(await tid('node-composite').count(), 0);
+  assert.equal(await tid('node-input').count(), 1, 'the nodes outside the selection stay');
+});
