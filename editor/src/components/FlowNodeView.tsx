@@ -46,7 +46,9 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
   const run = useRun((s) => (data.diff ? undefined : s.nodes[id]));
   const canReplay = useRun((s) => !data.diff && selectCanReplay(s));
   const instanceState = useInstanceRunState(id, data.diff ? '' : data.type);
-  const state = run?.state ?? instanceState ?? 'idle';
+  // A disabled node is left out of the run (its inputs pass on): once a run is on screen it says so.
+  const runShown = useRun((s) => !data.diff && !!data.disabled && s.phase !== 'idle');
+  const state = run?.state ?? instanceState ?? (runShown ? 'bypassed' : 'idle');
   const reused = !!run?.sourceRunId && state === 'cached';
   // A past run opened from the history shows the params it ran with, not the draft's.
   const { entries: paramEntries, fromRun } = useCardParams(id, data.params, descriptor);
