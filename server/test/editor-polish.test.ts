@@ -290,3 +290,35 @@ test('a disabled node shows "bypassed" after a run, and the version diff lists d
   await shot('polish-06-diff-bypass-annotations.png');
   await tid('btn-exit-view').click();
 });
+
+test('the CLIP, upscale and FLUX model params offer their models as choices and show the chosen one\'s licence', { skip }, async () => {
+  const draft: GraphDoc = {
+    nodes: [
+      { id: 'clip', type: 'clip-score', position: { x: 0, y: 0 } },
+      { id: 'up', type: 'upscale', position: { x: 320, y: 0 } },
+      { id: 'flux', type: 'flux-local', position: { x: 640, y: 0 } },
+    ],
+    edges: [],
+  };
+  const created = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'Model choices', draft }) });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  await page.goto(`${t.baseUrl}/#graph=${created.body.id}`);
+  const cases = [
+    { node: 'clip', choices: ['auto', 'clip-vit-b-32', 'clip-vit-l-14'], pick: 'clip-vit-b-32', licence: /MIT/ },
+    { node: 'up', choices: ['auto', 'realesrgan-x4', 'realesrgan-x2'], pick: 'realesrgan-x4', licence: /BSD-3-Clause/ },
+    { node: 'flux', choices: ['flux-fill'], pick: 'flux-fill', licence: /Non-Commercial/ },
+  ];
+  for (const c of cases) {
+    await tid(`node-${c.node}`).locator('.sf-node-header').click();
+    await tid('tab-inspector').click();
+    await waitAttr(tid('inspector'), 'data-nodeid', c.node);
+    assert.deepEqual(await page.locator('#param-model-choices option').evaluateAll((os: any[]) => os.map((o) => o.value)), c.choices, `${c.node}: the choices`);
+    await tid('param-model').fill(c.pick);
+    assert.match(await tid('param-model-licence').innerText(), c.licence, `${c.node}: the licence of ${c.pick}`);
+    if (c.node === 'up') await shot('polish-07-model-licence.png');
+  }
+  await tid('node-clip').locator('.sf-node-header').click();
+  await tid('tab-inspector').click();
+  await tid('param-model').fill('auto');
+  assert.equal(await tid('param-model-licence').count(), 0, 'auto names no licence');
+});
