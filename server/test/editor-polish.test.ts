@@ -60,6 +60,7 @@ before(async () => {
   [t, browser] = await Promise.all([startTestApp('editorpolish'), launchBrowser(chrome.path!)]);
   page = browser.page;
   page.setDefaultTimeout(60_000);
+  page.on('dialog', (dialog) => void dialog.accept());
   // A graph with one committed version (fill 0.85) and one finished run of it; the draft then moves to fill 0.6.
   const created = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'Polish studio', draft: doc }) });
   assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -103,9 +104,15 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => bool
 const waitAttr = (l: Locator, name: string, value: string | null, timeout?: number) =>
   until(`${l} [${name}=${value}]`, () => l.getAttribute(name), (v) => v === value, timeout);
 
-async function openGraph(id: string): Promise<void> {
-  await page.goto(`${t.baseUrl}/#graph=${id}`);
-  await tid('node-input').waitFor();
+/** A fresh page load (a change of the hash alone would not reopen anything); leaving unsaved edits is confirmed. */
+async function load(url: string): Promise<void> {
+  await page.goto('about:blank');
+  await page.goto(url);
+}
+
+async function openGraph(id: string, someNode = 'input'): Promise<void> {
+  await load(`${t.baseUrl}/#graph=${id}`);
+  await tid(`node-${someNode}`).waitFor();
 }
 
 test('GET /api/runs/:id and /api/shoots/:id answer the one declared run detail: ISO dates, typed states, the declared node fields', { skip }, async () => {
@@ -154,9 +161,9 @@ test('a past run opened from the history shows the params it ran with on the nod
 });
 
 test('Run canvas on a never-saved graph asks for a name in the save dialog, saves the graph, then runs it', { skip }, async () => {
-  await page.goto(`${t.baseUrl}/`);
+  await load(`${t.baseUrl}/`);
   await page.evaluate(() => localStorage.removeItem('studioflow.lastGraph'));
-  await page.reload();
+  await load(`${t.baseUrl}/`);
   await tid('start-template-white-studio').click();
   await tid('node-deliver').waitFor({ state: 'attached' });
   await tid('tab-run').click();
@@ -302,7 +309,7 @@ test('the CLIP, upscale and FLUX model params offer their models as choices and 
   };
   const created = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'Model choices', draft }) });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  await page.goto(`${t.baseUrl}/#graph=${created.body.id}`);
+  await openGraph(created.body.id, 'clip');
   const cases = [
     { node: 'clip', choices: ['auto', 'clip-vit-b-32', 'clip-vit-l-14'], pick: 'clip-vit-b-32', licence: /MIT/ },
     { node: 'up', choices: ['auto', 'realesrgan-x4', 'realesrgan-x2'], pick: 'realesrgan-x4', licence: /BSD-3-Clause/ },
