@@ -88,9 +88,13 @@ const RunNodeDetail = z.object({
   startedAt: z.string().nullable().describe('ISO 8601'),
   finishedAt: z.string().nullable().describe('ISO 8601'),
 });
-// The documented node declares every field of the shared type (tsc fails when they drift apart).
-RunNodeDetail.shape satisfies Record<keyof SharedRunNodeDetail, unknown>;
-({}) as SharedRunNodeDetail satisfies z.infer<typeof RunNodeDetail>;
+/** Compile time only: tsc fails when the documented node and the shared RunNodeDetail drift apart (a field or its type). */
+type Fits<T extends U, U> = T;
+export type DocumentedRunNode = [
+  Fits<keyof SharedRunNodeDetail, keyof typeof RunNodeDetail.shape>,
+  Fits<keyof typeof RunNodeDetail.shape, keyof SharedRunNodeDetail>,
+  Fits<SharedRunNodeDetail, z.infer<typeof RunNodeDetail>>,
+];
 
 export const ShootDetail = z.object({
   id: z.uuid(),
