@@ -10,6 +10,7 @@ import { Canvas } from './components/Canvas';
 import { Inspector } from './components/Inspector';
 import { ProblemsPanel } from './components/ProblemsPanel';
 import { ApiBanner, Toasts, ViewBanner } from './components/Banners';
+import { ViewingRunBanner } from './components/run-view/ran-with';
 import { RollbackConfirm } from './components/RollbackConfirm';
 import { CommitDialog, DebugPanel, GraphsDialog, HistoryPanel, prefetchLazyParts, PublishDialog, RunPanel, SaveDialog, ShortcutsOverlay } from './components/lazy';
 import { useShortcuts } from './components/useShortcuts';
@@ -102,6 +103,7 @@ function Shell() {
       <TopBar />
       <ApiBanner />
       <ViewBanner />
+      <ViewingRunBanner />
       <SubflowLayer />
       <div className="sf-main">
         <Palette />

@@ -18,8 +18,9 @@ import type {
   PublishBody,
   ReplayResult,
   RunSummary,
+  RunDetail,
+  RunSnapshotView,
   SaveDraftResult,
-  Shoot,
 } from './types';
 
 const KEY_STORAGE = 'studioflow.apiKey';
@@ -152,9 +153,9 @@ export const api = {
     form.append('image', image, image.name);
     return request<{ runId: string }>('POST', '/runs', form);
   },
-  getShoot: (id: string) => request<Shoot>('GET', `/shoots/${encodeURIComponent(id)}`),
+  getShoot: (id: string) => request<RunDetail>('GET', `/shoots/${encodeURIComponent(id)}`),
   /** A run's snapshot with the seq of the newest event it reflects (editor runs and shoots alike). */
-  getRun: (id: string) => request<Shoot>('GET', `/runs/${encodeURIComponent(id)}`),
+  getRun: (id: string) => request<RunSnapshotView>('GET', `/runs/${encodeURIComponent(id)}`),
   /** The lines a run's node runs logged, oldest first. */
   runLogs: (id: string) => request<RunLogEntry[]>('GET', `/runs/${encodeURIComponent(id)}/logs`),
   /** Re-runs `fromNodeId` and everything downstream in a new linked run, reusing upstream artifacts. */

@@ -1,15 +1,13 @@
 import { io, type Socket } from 'socket.io-client';
 import { getApiKey } from './client';
-import { NODE_STATE_EVENTS, type NodeStateEvent, type RunEventMap, type RunEventName, type SubscribeRequest } from '@studioflow/runtime/graph';
-import type { Shoot } from './types';
+import { NODE_STATE_EVENTS, type NodeStateEvent, type RunSocketEventMap, type SubscribeRequest } from '@studioflow/runtime/graph';
 
 /**
- * Handlers for the run events the server declares (RunEventMap, shared with the runtime and the
- * gateway), plus what this client adds: `run.snapshot` right after `subscribe`, and `node.state`
- * standing for every state-only node event (NODE_STATE_EVENTS).
+ * Handlers for what a subscribed socket hears (RunSocketEventMap, shared with the runtime and the
+ * gateway: the run events and `run.snapshot`), plus what this client adds: `node.state` standing for
+ * every state-only node event (NODE_STATE_EVENTS).
  */
-export type RunEvents = { [K in RunEventName]: (e: RunEventMap[K]) => void } & {
-  'run.snapshot': (e: Shoot) => void;
+export type RunEvents = { [K in keyof RunSocketEventMap]: (e: RunSocketEventMap[K]) => void } & {
   'node.state': (e: NodeStateEvent) => void;
 };
 

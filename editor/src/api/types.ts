@@ -43,8 +43,10 @@ export interface SaveDraftResult {
 
 export type PublishBody = PublishTemplateBody;
 
-import type { ArtifactRef, GraphRunSummary, NodeRunState, PinnedTestPhoto, PublishTemplateBody, RunGraphSource, RunNodeParams, RunStatus } from '@studioflow/runtime/graph';
+import type { ArtifactRef, GraphRunSummary, PinnedTestPhoto, PublishTemplateBody } from '@studioflow/runtime/graph';
 export type { DraftRunStarted, PinnedTestPhoto, RunNodeParams } from '@studioflow/runtime/graph';
+// A run's detail (GET /api/shoots/:id), snapshot (GET /api/runs/:id, `run.snapshot`) and node runs: one declaration, in the runtime.
+export type { RunDetail, RunNodeDetail, RunResultUrls, RunSnapshotView } from '@studioflow/runtime/graph';
 
 // Wire types shared with the server live in the runtime's browser-safe graph module.
 export { isArtifactRef, type ArtifactRef, type ExposedParam, type NodeRunState, type RunStatus } from '@studioflow/runtime/graph';
@@ -52,53 +54,6 @@ export { isArtifactRef, type ArtifactRef, type ExposedParam, type NodeRunState, 
 /** An artifact ref as the API hands it out: with a short-lived signed `url` that needs no API key (<img src>). */
 export interface ServedArtifact extends ArtifactRef {
   url?: string;
-}
-
-export interface ShootNode {
-  nodeId: string;
-  type: string;
-  state: NodeRunState;
-  attempts?: number;
-  durationMs?: number | null;
-  error?: string | null;
-  outputs?: Record<string, unknown> | null;
-  /** Set when a replay reused this node's outputs from an earlier run (the node shows state `cached`). */
-  sourceRunId?: string | null;
-  startedAt?: string | null;
-  finishedAt?: string | null;
-  /** Cost of this node's latest execution in USD (cloud price, GPU time, storage); 0 when cached; null until it finishes. */
-  costUsd?: number | null;
-  cost?: number | null;
-}
-
-export interface RunResults {
-  jpeg?: string;
-  webp?: string;
-  thumbnail?: string;
-  [key: string]: unknown;
-}
-
-export interface Shoot {
-  id: string;
-  kind?: string;
-  status: RunStatus;
-  nodes: ShootNode[];
-  results?: RunResults | null;
-  error?: string | null;
-  graphVersionId?: string | null;
-  /** Staff: what the run executed (a version, or a draft with its content hash). */
-  graph?: RunGraphSource;
-  /** Staff: per node, the params the run ran with. */
-  nodeParams?: RunNodeParams;
-  /** The run this one replays (POST /api/runs/:id/replay), if any. */
-  parentRunId?: string | null;
-  /** What the run cost so far in USD: every node execution, re-runs included. */
-  costUsd?: number | null;
-  createdAt?: string;
-  startedAt?: string | null;
-  finishedAt?: string | null;
-  /** GET /api/runs/:id: the seq of the newest run event this snapshot reflects. */
-  seq?: number;
 }
 
 /** One row of GET /api/graphs/:id/runs (newest first); draft runs have `draft`, their hash and no version. */

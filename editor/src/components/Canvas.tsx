@@ -124,6 +124,16 @@ export function Canvas() {
       openMenu(e, isAnnotationId(node.id) ? { kind: 'annotation', annotationId: annotationId(node.id) } : { kind: 'node', nodeId: node.id }),
     [openMenu],
   );
+  // A box selection lays a rectangle over its nodes, which takes the right-click: the menu is the
+  // node's under the pointer (or the selection's first), and its entries apply to the whole selection.
+  const onSelectionContextMenu = useCallback(
+    (e: ReactMouseEvent, selected: Node[]) => {
+      const nodeId = nodeUnderPointer(e, selected) ?? selected.find((n) => !isAnnotationId(n.id))?.id;
+      if (nodeId) openMenu(e, { kind: 'node', nodeId });
+      else e.preventDefault();
+    },
+    [openMenu],
+  );
   const onEdgeContextMenu = useCallback((e: ReactMouseEvent, edge: Edge) => openMenu(e, { kind: 'edge', edgeId: edge.id }), [openMenu]);
   const onPaneContextMenu = useCallback((e: ReactMouseEvent | MouseEvent) => openMenu(e, { kind: 'canvas' }), [openMenu]);
 
@@ -227,6 +237,7 @@ export function Canvas() {
         onNodeContextMenu={onNodeContextMenu}
         onEdgeContextMenu={onEdgeContextMenu}
         onPaneContextMenu={onPaneContextMenu}
+        onSelectionContextMenu={onSelectionContextMenu}
         onSelectionDragStart={onDragStart}
         nodesDraggable={!readOnly}
         nodesConnectable={!readOnly}
@@ -265,4 +276,14 @@ export function Canvas() {
       <AddNodePopup />
     </div>
   );
+}
+
+/** The selected pipeline node drawn under the pointer, if any. */
+function nodeUnderPointer(e: ReactMouseEvent, selected: Node[]): string | undefined {
+  const ids = new Set(selected.map((n) => n.id).filter((id) => !isAnnotationId(id)));
+  for (const el of document.elementsFromPoint(e.clientX, e.clientY)) {
+    const id = el.closest<HTMLElement>('.react-flow__node')?.dataset.id;
+    if (id && ids.has(id)) return id;
+  }
+  return undefined;
 }

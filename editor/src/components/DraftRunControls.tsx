@@ -26,7 +26,11 @@ export function DraftRunControls() {
     void useTestPhoto.getState().load(graphId);
   }, [graphId]);
 
-  const hint = !graphId ? 'Save the graph once to run it; no commit is needed.' : !file && !photo ? 'Drop a product photo here or on the canvas to pin it.' : null;
+  const hint = !file && !photo
+    ? graphId
+      ? 'Drop a product photo here or on the canvas to pin it.'
+      : 'Drop a product photo here or on the canvas; Run canvas then saves the new pipeline (it asks for a name) and runs it.'
+    : null;
   const pin = (f: File | null | undefined) => {
     if (f && graphId) void useTestPhoto.getState().pin(graphId, f);
   };
@@ -50,7 +54,7 @@ export function DraftRunControls() {
           title="Run the canvas as it is, without saving or committing (Ctrl+Shift+Enter)"
           data-testid="btn-run-canvas"
         >
-          {busy ? 'Running…' : '▶ Run canvas'}
+          {busy ? 'Running…' : graphId ? '▶ Run canvas' : '▶ Save & run canvas'}
         </button>
         <span className="sf-muted sf-small">
           <kbd>Ctrl</kbd>+<kbd>Shift</kbd>+<kbd>Enter</kbd>

@@ -12,6 +12,7 @@ import { useInstanceRunState } from '../subflows/instance-run-state';
 import { NodeThumbnail } from './NodeThumbnail';
 import { paramLabel } from '../lib/params';
 import { ResourceBadge } from './canvas/ResourceBadge';
+import { useCardParams } from './run-view/ran-with';
 
 function PortRow({ nodeId, port, kind }: { nodeId: string; port: PortSpec; kind: 'in' | 'out' }) {
   const color = portColor(port.type);
@@ -45,9 +46,12 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
   const run = useRun((s) => (data.diff ? undefined : s.nodes[id]));
   const canReplay = useRun((s) => !data.diff && selectCanReplay(s));
   const instanceState = useInstanceRunState(id, data.diff ? '' : data.type);
-  const state = run?.state ?? instanceState ?? 'idle';
+  // A disabled node is left out of the run (its inputs pass on): once a run is on screen it says so.
+  const runShown = useRun((s) => !data.diff && !!data.disabled && s.phase !== 'idle');
+  const state = run?.state ?? instanceState ?? (runShown ? 'bypassed' : 'idle');
   const reused = !!run?.sourceRunId && state === 'cached';
-  const paramEntries = Object.entries(data.params ?? {}).slice(0, 4);
+  // A past run opened from the history shows the params it ran with, not the draft's.
+  const { entries: paramEntries, fromRun } = useCardParams(id, data.params, descriptor);
   const classes = [
     'sf-node',
     `sf-node-${descriptor?.category ?? 'unknown'}`.replace(/[^\w-]/g, '_'),
@@ -104,9 +108,9 @@ function FlowNodeViewImpl({ id, data, selected }: NodeProps<FlowNode>) {
       ) : null}
       {data.type.startsWith('subflow:') && !data.diff ? <SubflowInstanceBar nodeId={id} data={data} /> : null}
       {paramEntries.length ? (
-        <div className="sf-node-params">
-          {paramEntries.map(([k, v]) => (
-            <div key={k} className="sf-node-param">
+        <div className={`sf-node-params${fromRun ? ' is-ran-with' : ''}`} data-testid={`node-params-${id}`} data-ran-with={fromRun ? 'true' : undefined} title={fromRun ? 'The params the open run ran with' : undefined}>
+          {paramEntries.map(([k, v, differs]) => (
+            <div key={k} className={`sf-node-param${differs ? ' is-ran-diff' : ''}`} data-testid={`node-param-${id}-${k}`}>
               <span>{paramLabel(k, descriptor?.params.properties[k])}</span>
               <span className="sf-node-param-value">
                 {typeof v === 'string' && /^#[0-9a-f]{3,8}$/i.test(v) ? <i className="sf-swatch" style={{ background: v }} /> : null}

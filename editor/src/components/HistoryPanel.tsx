@@ -92,12 +92,13 @@ function DiffSummary() {
   const focus = useFocusNode();
   if (view.kind !== 'diff') return null;
   const { diff, labelA, labelB } = view;
-  const empty = !diff.changes.length && !diff.edgeChanges.length;
+  const empty = !diff.changes.length && !diff.edgeChanges.length && !diff.annotationChanges.length;
   return (
     <div className="sf-diff-summary" data-testid="diff-summary">
       <div className="sf-small sf-muted">
         {labelA} → {labelB}: {diff.changes.filter((c) => c.state === 'added').length} added, {diff.changes.filter((c) => c.state === 'removed').length} removed,{' '}
         {diff.changes.filter((c) => c.state === 'changed').length} changed nodes; {diff.edgeChanges.length} edge changes
+        {diff.annotationChanges.length ? `; ${diff.annotationChanges.length} note/group changes` : ''}
       </div>
       {empty ? <div className="sf-small">No differences (positions are ignored).</div> : null}
       <ul>
@@ -116,6 +117,16 @@ function DiffSummary() {
         {diff.edgeChanges.map((e) => (
           <li key={e.key} className={`diff-${e.state}`}>
             <span className={`sf-diff-tag diff-${e.state}`}>{e.state}</span> <span className="sf-small sf-mono">{e.key}</span>
+          </li>
+        ))}
+        {diff.annotationChanges.map((c) => (
+          <li key={`annotation-${c.id}`} className={`diff-${c.state}`} data-testid={`diff-annotation-${c.id}`} data-state={c.state}>
+            <span className={`sf-diff-tag diff-${c.state}`}>{c.state}</span> {c.kind} <span className="sf-muted sf-mono">{c.id}</span>
+            {c.details.map((d) => (
+              <div key={d} className="sf-small sf-mono sf-diff-detail">
+                {d}
+              </div>
+            ))}
           </li>
         ))}
       </ul>

@@ -1,4 +1,4 @@
-import type { GraphDoc, GraphEdge, GraphNode } from '@studioflow/runtime/graph';
+import type { GraphAnnotation, GraphDoc, GraphEdge, GraphNode } from '@studioflow/runtime/graph';
 import type { DiffState } from './flow';
 
 export interface NodeChange {
@@ -13,6 +13,15 @@ export interface GraphDiff {
   edges: Map<string, DiffState>;
   changes: NodeChange[];
   edgeChanges: Array<{ key: string; state: 'added' | 'removed' }>;
+  /** Sticky notes and groups added, removed or changed (title, text, colour; moves and resizes are ignored). */
+  annotationChanges: AnnotationChange[];
+}
+
+export interface AnnotationChange {
+  id: string;
+  kind: GraphAnnotation['kind'];
+  state: Exclude<DiffState, 'same'>;
+  details: string[];
 }
 
 export function edgeKey(e: Pick<GraphEdge, 'source' | 'sourceHandle' | 'target' | 'targetHandle'>): string {
@@ -36,6 +45,7 @@ function nodeDetails(a: GraphNode, b: GraphNode): string[] {
   const out: string[] = [];
   if (a.type !== b.type) out.push(`type ${a.type} → ${b.type}`);
   if ((a.label ?? '') !== (b.label ?? '')) out.push(`label ${short(a.label)} → ${short(b.label)}`);
+  if (!!a.disabled !== !!b.disabled) out.push(b.disabled ? 'disabled (bypassed)' : 'enabled (no longer bypassed)');
   const pa = a.params ?? {};
   const pb = b.params ?? {};
   for (const k of new Set([...Object.keys(pa), ...Object.keys(pb)])) {
@@ -81,7 +91,27 @@ export function diffGraphs(a: GraphDoc, b: GraphDoc): GraphDiff {
       edgeChanges.push({ key: k, state: 'removed' });
     }
   }
-  return { nodes, edges, changes, edgeChanges };
+  return { nodes, edges, changes, edgeChanges, annotationChanges: diffAnnotations(a.annotations ?? [], b.annotations ?? []) };
+}
+
+function diffAnnotations(a: GraphAnnotation[], b: GraphAnnotation[]): AnnotationChange[] {
+  const out: AnnotationChange[] = [];
+  const old = new Map(a.map((x) => [x.id, x]));
+  const ids = new Set(b.map((x) => x.id));
+  for (const x of b) {
+    const was = old.get(x.id);
+    if (!was) {
+      out.push({ id: x.id, kind: x.kind, state: 'added', details: [`${x.kind} ${short(x.title)}`] });
+      continue;
+    }
+    const details: string[] = [];
+    if (was.title !== x.title) details.push(`title ${short(was.title)} → ${short(x.title)}`);
+    if ((was.text ?? '') !== (x.text ?? '')) details.push(`text ${short(was.text)} → ${short(x.text)}`);
+    if (was.color !== x.color) details.push(`colour ${was.color} → ${x.color}`);
+    if (details.length) out.push({ id: x.id, kind: x.kind, state: 'changed', details });
+  }
+  for (const x of a) if (!ids.has(x.id)) out.push({ id: x.id, kind: x.kind, state: 'removed', details: [`${x.kind} ${short(x.title)}`] });
+  return out;
 }
 
 /** One document holding both sides, for drawing: b's nodes plus a's removed ones. */

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import { NODE_STATE_EVENTS, type RunEventMap, type RunStatus, type ShootView, type SubscribeAck, type SubscribeRequest } from '@studioflow/runtime/graph';
+import { NODE_STATE_EVENTS, type RunEventMap, type RunSocketEventMap, type RunStatus, type ShootView, type SubscribeAck, type SubscribeRequest } from '@studioflow/runtime/graph';
 import { getShoot } from './api';
 import { BALANCE_CHANGED } from './balance';
 
@@ -66,7 +66,7 @@ export function useLiveShoot(id: string): LiveShoot {
       connect: () => socket.emit('subscribe', { runId: id } satisfies SubscribeRequest, (ack: SubscribeAck | undefined) => setLive(ack?.ok === true)),
       disconnect: () => setLive(false),
       connect_error: () => setLive(false),
-      'run.snapshot': (s: ShootView) => s?.id === id && ++pushed.current && setShoot(s),
+      'run.snapshot': (s: RunSocketEventMap['run.snapshot']) => s?.id === id && ++pushed.current && setShoot(s),
       'run.started': (e: RunEventMap['run.started']) => mine(e) && ++pushed.current && setShoot((s) => (s ? { ...s, status: 'running' } : s)),
       'node.started': (e: RunEventMap['node.started']) => {
         if (!mine(e)) return;

@@ -1,3 +1,4 @@
+import { create } from 'zustand';
 import { useEditor } from './editor';
 import { useRun } from './run';
 import { useTestPhoto } from './test-photo';
@@ -12,14 +13,16 @@ export async function runCanvas(untilNodeId?: string): Promise<boolean> {
   const ed = useEditor.getState();
   const ui = useUi.getState();
   ui.setSideTab('run');
-  if (!ed.graph.id) {
-    toast('info', 'Save the graph once to run it (drafts run without commits).');
-    ui.openDialog('save');
-    return false;
-  }
-  const pinned = useTestPhoto.getState().graphId === ed.graph.id ? useTestPhoto.getState().photo : null;
+  const pinned = ed.graph.id && useTestPhoto.getState().graphId === ed.graph.id ? useTestPhoto.getState().photo : null;
   if (!ui.runFile && !pinned) {
     toast('error', 'Pick or drop a product photo first, or pin one to the graph.');
+    return false;
+  }
+  if (!ed.graph.id) {
+    // Runs are kept per graph: a graph never saved is saved first (it asks for a name), then it runs.
+    useRunAfterSave.setState({ pending: { untilNodeId } });
+    toast('info', 'Name the pipeline: it is saved first, then the canvas runs (no commit needed).');
+    ui.openDialog('save');
     return false;
   }
   await useRun.getState().startDraft(ed.graph.id, ed.getDoc(), ui.runFile, untilNodeId);
@@ -39,4 +42,14 @@ export async function takeDroppedPhoto(file: File): Promise<void> {
     return;
   }
   if (await useTestPhoto.getState().pin(graphId, file)) toast('success', `${file.name} pinned as this graph's test photo.`);
+}
+
+/** A Run canvas waiting for the first save of a new graph (the save dialog says so and runs it once saved). */
+export const useRunAfterSave = create<{ pending: { untilNodeId?: string } | null }>(() => ({ pending: null }));
+
+/** The waiting Run canvas, if any, forgotten once taken (the dialog was confirmed or cancelled). */
+export function takeRunAfterSave(): { untilNodeId?: string } | null {
+  const pending = useRunAfterSave.getState().pending;
+  if (pending) useRunAfterSave.setState({ pending: null });
+  return pending;
 }

@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import { api, ApiError } from '../api/client';
 import { watchRun } from '../api/socket';
 import { RunEventOrder, type GraphDoc, type RunLogEntry } from '@studioflow/runtime/graph';
-import type { NodeRunState, RunNodeParams, RunResults, RunSummary, Shoot, ShootNode } from '../api/types';
+import type { NodeRunState, RunNodeParams, RunResultUrls, RunSnapshotView, RunSummary } from '../api/types';
 
 export interface NodeRunInfo {
   state: NodeRunState;
@@ -26,7 +26,7 @@ interface RunState {
   version: number | null;
   phase: RunPhase;
   error: string | null;
-  results: RunResults | null;
+  results: RunResultUrls | null;
   nodes: Record<string, NodeRunInfo>;
   /** Node ids in execution-plan order (from the server snapshot), for listing. */
   order: string[];
@@ -96,8 +96,8 @@ function phaseOf(status: string): RunPhase {
   return 'running';
 }
 
-function costOf(n: { costUsd?: number | null; cost?: number | null }): number | undefined {
-  const c = n.costUsd ?? n.cost;
+function costOf(n: { costUsd?: number | null }): number | undefined {
+  const c = n.costUsd;
   return typeof c === 'number' && Number.isFinite(c) ? c : undefined;
 }
 
@@ -170,7 +170,7 @@ export const useRun = create<RunState>()((set, get) => {
   const poll = async (last: boolean) => {
     const runId = get().runId;
     if (!runId) return;
-    let shoot: Shoot;
+    let shoot: RunSnapshotView;
     try {
       shoot = await api.getRun(runId);
     } catch (err) {
@@ -184,7 +184,7 @@ export const useRun = create<RunState>()((set, get) => {
     if (!last && !TERMINAL_PHASES.includes(get().phase)) schedulePoll(get().socket === 'connected' ? 4000 : 1500, false);
   };
   /** Merges a server snapshot (poll or `run.snapshot`) with what the socket already told us. */
-  const applyShoot = (shoot: Shoot) => {
+  const applyShoot = (shoot: RunSnapshotView) => {
     if (shoot.id && shoot.id !== get().runId) return;
     const nodes = { ...get().nodes };
     for (const n of shoot.nodes ?? []) {
@@ -200,7 +200,7 @@ export const useRun = create<RunState>()((set, get) => {
         outputs: n.outputs ?? prev?.outputs,
         cached: n.state === 'cached' || prev?.cached,
         sourceRunId: n.sourceRunId ?? prev?.sourceRunId ?? null,
-        costUsd: costOf(n as ShootNode) ?? prev?.costUsd,
+        costUsd: costOf(n) ?? prev?.costUsd,
         progress: live ? prev?.progress : DONE_STATES.includes(n.state) ? 1 : prev?.progress,
       };
       // Keep the object when nothing changed, so only the nodes that changed re-render.
@@ -299,7 +299,7 @@ export const useRun = create<RunState>()((set, get) => {
             })),
           'node.failed': fresh((e) => patchNode(e.nodeId, { state: 'failed', error: e.error ?? 'failed' })),
           'run.completed': (e) =>
-            finish('completed', { results: (e.results as RunResults) ?? get().results, ...(costOf(e) !== undefined ? { costUsd: costOf(e) } : {}) }),
+            finish('completed', { results: e.results ?? get().results, ...(costOf(e) !== undefined ? { costUsd: costOf(e) } : {}) }),
           'run.failed': (e) => finish('failed', { error: e.error ?? 'run failed' }),
           'run.cancelled': (e) => finish('cancelled', { error: e.error ?? 'run cancelled' }),
           'run.awaiting_review': fresh(() => set({ phase: 'awaiting_review' })),
@@ -329,7 +329,7 @@ export const useRun = create<RunState>()((set, get) => {
     async load(runId, summary) {
       stopWatching();
       reset({ runId, version: summary?.version ?? null, phase: 'starting', replayFrom: summary?.replayFrom ?? null });
-      let shoot: Shoot;
+      let shoot: RunSnapshotView;
       try {
         shoot = await api.getRun(runId);
       } catch (err) {

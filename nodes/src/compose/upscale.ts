@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { InferenceSession } from 'onnxruntime-node';
 import { defineNode, PermanentNodeError, useModel, type ModelHandle, type NodePlacement } from '@studioflow/runtime/contract';
 import { modelFingerprint, resolveUpscaler, type SegmentationPreset } from '../models/model-registry';
+import { KNOWN_UPSCALERS, modelChoices } from '../models/model-choices';
 import { loadImage, storeImage } from '../image/image-artifacts';
 import { rawInput } from '../image/raw-image';
 
@@ -27,7 +28,13 @@ export const upscaleNode = defineNode({
   inputs: [{ name: 'cutout', type: 'cutout', label: 'Cut-out' }],
   outputs: [{ name: 'cutout', type: 'cutout', label: 'Cut-out', description: 'Enlarged by the model factor; meta.upscaledBy names the model and licence' }],
   params: Type.Object({
-    model: Type.String({ default: 'auto', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'Upscaler preset id; auto: the first configured commercial-use upscaler' }),
+    model: Type.String({
+      default: 'auto',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+      description: 'Upscaler preset id; auto: the first configured commercial-use upscaler',
+      // The editor offers the usual ids as choices, each with its licence; other configured ids stay allowed.
+      ...modelChoices(KNOWN_UPSCALERS, { auto: true }),
+    }),
     minSide: Type.Integer({ minimum: 64, maximum: 8192, default: 1024, description: 'Only cut-outs whose longest side is below this are enlarged' }),
   }),
   cacheable: true,

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineNode, PermanentNodeError, useModel, type ModelHandle, type NodePlacement } from '@studioflow/runtime/contract';
 import { COG_CONFIG_HINT, cogModel, cogModelFingerprint, type CogModelConfig } from '../models/cog-models';
+import { KNOWN_COG_MODELS, modelChoices } from '../models/model-choices';
 import { cogOutputFiles, readCogFile, type CogClient } from '../providers/cog';
 import { INPAINT_PARAMS, inpaintProduct, type FillBackend } from './inpaint';
 import { promptOf } from './prompt-text';
@@ -29,7 +30,13 @@ export const fluxLocalNode = defineNode({
     { name: 'mask', type: 'mask', label: 'Mask', description: 'the product as placed (its alpha on the image), 255 = product' },
   ],
   params: Type.Object({
-    model: Type.String({ default: 'flux-fill', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'Cog model id in STUDIOFLOW_COG_MODELS' }),
+    model: Type.String({
+      default: 'flux-fill',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+      description: 'Cog model id in STUDIOFLOW_COG_MODELS',
+      // The editor offers the usual ids as choices, each with its licence; other configured ids stay allowed.
+      ...modelChoices(KNOWN_COG_MODELS),
+    }),
     ...INPAINT_PARAMS,
   }),
   // Every generation is new: a cached result would hand back the old picture.

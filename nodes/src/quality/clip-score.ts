@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineNode, PermanentNodeError, useModel, type NodePlacement } from '@studioflow/runtime/contract';
 import { clipModelFingerprint, resolveClipModel } from '../models/clip-models';
+import { KNOWN_CLIP_MODELS, modelChoices } from '../models/model-choices';
 import { loadImage } from '../image/image-artifacts';
 import { clipSimilarityScore, cosine, embedImage, embedText, type ClipModel } from './clip-encoders';
 
@@ -23,6 +24,8 @@ export const clipScoreNode = defineNode({
       default: 'auto',
       pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
       description: 'CLIP model id from STUDIOFLOW_CLIP_MODELS; auto: STUDIOFLOW_DEFAULT_CLIP, else the first configured',
+      // The editor offers the usual ids as choices, each with its licence; other configured ids stay allowed.
+      ...modelChoices(KNOWN_CLIP_MODELS, { auto: true }),
     }),
     zeroAt: Type.Number({ minimum: -1, maximum: 1, default: 0, description: 'cosine similarity that scores 0 (and below)' }),
     oneAt: Type.Number({ minimum: -1, maximum: 1, default: 0.4, description: 'cosine similarity that scores 1 (and above); the default pair is CLIPScore\'s 2.5·cos' }),

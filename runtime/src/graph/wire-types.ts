@@ -4,8 +4,10 @@
  */
 import type { PortValues } from '../contract/values';
 export { isArtifactRef, type ArtifactRef, type PortValue, type PortValues } from '../contract/values';
-import type { NodeRunState } from '../scheduler/state';
-import type { TemplateOption } from './shoot-views';
+import type { NodeRunState, RunStatus } from '../scheduler/state';
+import type { CostPart } from '../contract/cost';
+import type { RunGraphSource, RunNodeParams } from './draft-runs';
+import type { ShootExtras, TemplateOption } from './shoot-views';
 export type { NodeRunState, RunStatus } from '../scheduler/state';
 
 /** A template param an end user may set: `<nodeId>.<param>` with a label and optional allowed values. */
@@ -119,6 +121,68 @@ export interface RunLogEntry extends NodeLogLine {
 }
 
 export type RunEventName = keyof RunEventMap;
+
+/** What started a run: a seller's shoot, a staff test run (versions, drafts, replays) or a bench run. */
+export type RunKind = 'shoot' | 'test' | 'bench';
+
+/** One node of a run as GET /api/runs/:id and /api/shoots/:id answer it (artifact refs carry a signed `url`). */
+export interface RunNodeDetail {
+  nodeId: string;
+  type: string;
+  state: NodeRunState;
+  attempts: number;
+  durationMs: number | null;
+  error: string | null;
+  outputs: PortValues;
+  /** Set when a replay reused this node's outputs from an earlier run (the node shows state `cached`). */
+  sourceRunId: string | null;
+  /** The latest execution's cost in USD (0 when cached); null until it finishes. */
+  costUsd: number | null;
+  costParts: CostPart[] | null;
+  /** ISO 8601 */
+  startedAt: string | null;
+  /** ISO 8601 */
+  finishedAt: string | null;
+}
+
+/** GET /api/shoots/:id: a run with its node states, outputs and results (dates as ISO 8601). */
+export interface RunDetail extends ShootExtras {
+  id: string;
+  kind: RunKind;
+  status: RunStatus;
+  templateId: string | null;
+  /** Null for a draft run (see `graph`). */
+  graphVersionId: string | null;
+  /** Staff only: what the run executed (a version, or a draft with its content hash). */
+  graph?: RunGraphSource;
+  /** Staff only: per node, the params the run ran with (defaults applied, retry overrides merged). */
+  nodeParams?: RunNodeParams;
+  params: Record<string, unknown>;
+  /** The run this one replays, if any. */
+  parentRunId: string | null;
+  priceCredits: number;
+  /** What the run cost so far: every node execution, re-runs included (US dollars). */
+  costUsd: number;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  results: RunResultUrls;
+  nodes: RunNodeDetail[];
+}
+
+/** GET /api/runs/:id and the `run.snapshot` event: a run's detail with the seq of the newest event it reflects. */
+export interface RunSnapshotView extends RunDetail {
+  seq: number;
+}
+
+/**
+ * Everything a socket subscribed to a run hears: the runtime's events (RunEventMap) and, right after
+ * `subscribe`, the gateway's `run.snapshot` (never published by the runtime, so not a RunNotice).
+ */
+export interface RunSocketEventMap extends RunEventMap {
+  'run.snapshot': RunSnapshotView;
+}
 
 /**
  * What a socket sends as `subscribe` (and `unsubscribe`): one run's events, or — staff and reviewers

@@ -2207,14 +2207,32 @@ export interface operations {
                         nodes: {
                             nodeId: string;
                             type: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "pending" | "queued" | "running" | "done" | "cached" | "failed" | "skipped" | "cancelled" | "awaiting_review";
                             attempts: number;
                             durationMs: number | null;
                             error: string | null;
+                            /** @description by output port; artifact refs carry a signed url */
                             outputs: {
                                 [key: string]: unknown;
                             };
+                            /**
+                             * Format: uuid
+                             * @description set when a replay reused this node's outputs from that run
+                             */
+                            sourceRunId: string | null;
+                            /** @description the latest execution's cost in USD (0 when cached); null until it finishes */
+                            costUsd: number | null;
+                            costParts: {
+                                /** @enum {string} */
+                                kind: "cloud" | "gpu" | "storage";
+                                usd: number;
+                                model?: string;
+                                detail?: string;
+                            }[] | null;
+                            /** @description ISO 8601 */
                             startedAt: string | null;
+                            /** @description ISO 8601 */
                             finishedAt: string | null;
                         }[];
                         /** @description the seq of the newest run event this snapshot reflects (events carry seq; drop older ones) */
@@ -2484,14 +2502,32 @@ export interface operations {
                         nodes: {
                             nodeId: string;
                             type: string;
-                            state: string;
+                            /** @enum {string} */
+                            state: "pending" | "queued" | "running" | "done" | "cached" | "failed" | "skipped" | "cancelled" | "awaiting_review";
                             attempts: number;
                             durationMs: number | null;
                             error: string | null;
+                            /** @description by output port; artifact refs carry a signed url */
                             outputs: {
                                 [key: string]: unknown;
                             };
+                            /**
+                             * Format: uuid
+                             * @description set when a replay reused this node's outputs from that run
+                             */
+                            sourceRunId: string | null;
+                            /** @description the latest execution's cost in USD (0 when cached); null until it finishes */
+                            costUsd: number | null;
+                            costParts: {
+                                /** @enum {string} */
+                                kind: "cloud" | "gpu" | "storage";
+                                usd: number;
+                                model?: string;
+                                detail?: string;
+                            }[] | null;
+                            /** @description ISO 8601 */
                             startedAt: string | null;
+                            /** @description ISO 8601 */
                             finishedAt: string | null;
                         }[];
                     };

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn, type ValueTransformer } from 'typeorm';
-import type { GraphDoc } from '@studioflow/runtime/graph';
+import type { GraphDoc, NodeRunState, RunKind, RunStatus } from '@studioflow/runtime/graph';
 import type { CostPart } from '@studioflow/runtime/contract';
 
 /** numeric columns arrive as strings (exact decimals); dollar amounts are read as numbers. */
@@ -91,13 +91,13 @@ export class RunEntity {
   @PrimaryColumn('uuid') id!: string;
   @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @Column({ name: 'user_id', type: 'uuid', nullable: true }) userId!: string | null;
-  @Column() kind!: string;
+  @Column() kind!: RunKind;
   /** Null for a draft run, which names its recorded document instead (`draftSnapshotId`). */
   @Column({ name: 'graph_version_id', type: 'uuid', nullable: true }) graphVersionId!: string | null;
   @Column({ name: 'draft_snapshot_id', type: 'uuid', nullable: true }) draftSnapshotId!: string | null;
   @Column({ name: 'template_id', type: 'uuid', nullable: true }) templateId!: string | null;
   @Column({ name: 'parent_run_id', type: 'uuid', nullable: true }) parentRunId!: string | null;
-  @Column() status!: string;
+  @Column() status!: RunStatus;
   @Column({ type: 'jsonb', nullable: true }) outputs!: Record<string, Record<string, unknown>> | null;
   @Column({ type: 'text', nullable: true }) error!: string | null;
   @Column({ type: 'jsonb' }) params!: Record<string, unknown>;
@@ -115,7 +115,7 @@ export class NodeRunEntity {
   @PrimaryColumn({ name: 'node_id' }) nodeId!: string;
   @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @Column({ name: 'node_type' }) nodeType!: string;
-  @Column() state!: string;
+  @Column() state!: NodeRunState;
   @Column({ type: 'int' }) generation!: number;
   @Column({ type: 'int' }) attempts!: number;
   @Column({ type: 'jsonb', nullable: true }) outputs!: Record<string, unknown> | null;

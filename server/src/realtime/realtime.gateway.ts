@@ -11,7 +11,7 @@ import {
 import type { Server, Socket } from 'socket.io';
 import type { Redis } from 'ioredis';
 import { eventsChannel, parseBatch } from '@studioflow/runtime/bullmq';
-import { SESSION_COOKIE, type ReviewEventMap, type RunEventMap, type SubscribeAck, type SubscribeRequest } from '@studioflow/runtime/graph';
+import { SESSION_COOKIE, type ReviewEventMap, type RunEventMap, type RunSocketEventMap, type SubscribeAck, type SubscribeRequest } from '@studioflow/runtime/graph';
 import type { RunNotice } from '@studioflow/runtime/store';
 import { ArtifactUrls } from '../artifacts/artifact-urls';
 import { ApiKeyService } from '../auth/api-keys';
@@ -220,7 +220,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnMo
       // heard rather than lost.
       await this.shoots.get(principal, runId);
       await client.join(`run:${runId}`);
-      const snapshot = await this.runEvents.snapshot(principal, runId);
+      const snapshot: RunSocketEventMap['run.snapshot'] = await this.runEvents.snapshot(principal, runId);
       client.emit('run.snapshot', snapshot);
       return { ok: true, status: snapshot.status };
     } catch (err) {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { Redis } from 'ioredis';
 import { readRunSeq } from '@studioflow/runtime/bullmq';
-import type { RunLogEntry } from '@studioflow/runtime/graph';
+import type { RunLogEntry, RunSnapshotView } from '@studioflow/runtime/graph';
 import { readNodeLogs } from '@studioflow/runtime/store';
 import type { Principal } from '../auth/access-policy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -24,7 +24,7 @@ export class RunEventsService {
    * published after its transaction committed, so the rows read next hold at least that much (maybe
    * more, which later events repeat). A client applies the snapshot only where it holds nothing newer.
    */
-  async snapshot(p: Principal, runId: string) {
+  async snapshot(p: Principal, runId: string): Promise<RunSnapshotView> {
     const seq = await readRunSeq(this.redis, this.config.queuePrefix, runId).catch(() => 0);
     return { ...(await this.shoots.get(p, runId)), seq };
   }

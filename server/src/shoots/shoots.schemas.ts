@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RunNodeDetail as SharedRunNodeDetail } from '@studioflow/runtime/graph';
 import { positiveInt } from '../common/zod-pipe';
 
 const EXPOSED_PARAMS_EXAMPLE = { 'composite.fill': 0.8 };
@@ -70,6 +71,31 @@ export const ShootPage = z.object({
   nextCursor: z.string().nullable().describe('pass as ?cursor= for the next page; null on the last page'),
 });
 
+const NodeRunState = z.enum(['pending', 'queued', 'running', 'done', 'cached', 'failed', 'skipped', 'cancelled', 'awaiting_review']);
+
+/** One node run as GET /api/shoots/:id and /api/runs/:id answer it (the shared RunNodeDetail). */
+const RunNodeDetail = z.object({
+  nodeId: z.string(),
+  type: z.string(),
+  state: NodeRunState,
+  attempts: z.number().int(),
+  durationMs: z.number().nullable(),
+  error: z.string().nullable(),
+  outputs: z.record(z.string(), z.unknown()).describe('by output port; artifact refs carry a signed url'),
+  sourceRunId: z.uuid().nullable().describe('set when a replay reused this node\'s outputs from that run'),
+  costUsd: z.number().nullable().describe('the latest execution\'s cost in USD (0 when cached); null until it finishes'),
+  costParts: z.array(z.object({ kind: z.enum(['cloud', 'gpu', 'storage']), usd: z.number(), model: z.string().optional(), detail: z.string().optional() })).nullable(),
+  startedAt: z.string().nullable().describe('ISO 8601'),
+  finishedAt: z.string().nullable().describe('ISO 8601'),
+});
+/** Compile time only: tsc fails when the documented node and the shared RunNodeDetail drift apart (a field or its type). */
+type Fits<T extends U, U> = T;
+export type DocumentedRunNode = [
+  Fits<keyof SharedRunNodeDetail, keyof typeof RunNodeDetail.shape>,
+  Fits<keyof typeof RunNodeDetail.shape, keyof SharedRunNodeDetail>,
+  Fits<SharedRunNodeDetail, z.infer<typeof RunNodeDetail>>,
+];
+
 export const ShootDetail = z.object({
   id: z.uuid(),
   kind: z.enum(['shoot', 'test', 'bench']),
@@ -93,19 +119,7 @@ export const ShootDetail = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   results: Results,
-  nodes: z.array(
-    z.object({
-      nodeId: z.string(),
-      type: z.string(),
-      state: z.string(),
-      attempts: z.number().int(),
-      durationMs: z.number().nullable(),
-      error: z.string().nullable(),
-      outputs: z.record(z.string(), z.unknown()),
-      startedAt: z.string().nullable(),
-      finishedAt: z.string().nullable(),
-    }),
-  ),
+  nodes: z.array(RunNodeDetail),
 });
 
 export const Cancelled = z.object({ id: z.uuid(), cancelled: z.literal(true) });

@@ -23,6 +23,8 @@ import {
   cutoutProvenance,
   isArtifactRef,
   type GraphDoc,
+  type PortValues,
+  type RunDetail,
   type RunGraphSource,
   type RunNodeParams,
   type ShootDownloads,
@@ -230,7 +232,7 @@ export class ShootsService {
     return run;
   }
 
-  async get(p: Principal, id: string) {
+  async get(p: Principal, id: string): Promise<RunDetail> {
     const run = await this.visibleRun(p, id);
     const [orderRow] = await this.pool.query(
       `SELECT r.plan->'order' AS "order", r.plan->'nodes' AS "planNodes", coalesce(v.graph_id, d.graph_id) AS "graphId", v.version, d.hash AS "draftHash", r.until_node_id AS "untilNodeId"
@@ -260,12 +262,11 @@ export class ShootsService {
       params: run.params,
       parentRunId: run.parentRunId,
       priceCredits: run.priceCredits,
-      /** What the run cost us so far: every node execution, re-runs included (US dollars). */
       costUsd: run.costUsd,
       error: run.error,
-      createdAt: run.createdAt,
-      startedAt: run.startedAt,
-      finishedAt: run.finishedAt,
+      createdAt: run.createdAt.toISOString(),
+      startedAt: run.startedAt?.toISOString() ?? null,
+      finishedAt: run.finishedAt?.toISOString() ?? null,
       results: this.urls.results(run.outputs, run.tenantId),
       nodes: nodes.map((n) => ({
         nodeId: n.nodeId,
@@ -274,12 +275,12 @@ export class ShootsService {
         attempts: n.attempts,
         durationMs: n.durationMs,
         error: n.error,
-        outputs: this.urls.withUrls(n.outputs ?? {}, run.tenantId),
+        outputs: this.urls.withUrls((n.outputs ?? {}) as PortValues, run.tenantId),
         sourceRunId: n.sourceRunId,
         costUsd: n.costUsd,
         costParts: n.costParts,
-        startedAt: n.startedAt,
-        finishedAt: n.finishedAt,
+        startedAt: n.startedAt?.toISOString() ?? null,
+        finishedAt: n.finishedAt?.toISOString() ?? null,
       })),
     };
   }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
-import type { RunSummary, Shoot, ShootNode } from '../../api/types';
+import type { RunNodeDetail, RunSnapshotView, RunSummary } from '../../api/types';
 import { formatCost, formatDuration, formatTime, shortId } from '../../lib/format';
 import { nodeImages, outputNumbers, previewImage, sizedUrl } from '../../lib/run-images';
 import { Modal } from '../Modal';
@@ -10,7 +10,7 @@ import { statusLabel } from './status';
 export function CompareRuns({ history, onClose }: { history: RunSummary[]; onClose(): void }) {
   const [leftId, setLeftId] = useState(history[1]?.id ?? history[0]?.id ?? '');
   const [rightId, setRightId] = useState(history[0]?.id ?? '');
-  const [runs, setRuns] = useState<{ left: Shoot | null; right: Shoot | null; error: string | null }>({ left: null, right: null, error: null });
+  const [runs, setRuns] = useState<{ left: RunSnapshotView | null; right: RunSnapshotView | null; error: string | null }>({ left: null, right: null, error: null });
 
   useEffect(() => {
     let current = true;
@@ -80,7 +80,7 @@ export function CompareRuns({ history, onClose }: { history: RunSummary[]; onClo
   );
 }
 
-function RunFigures({ run }: { run: Shoot }) {
+function RunFigures({ run }: { run: RunSnapshotView }) {
   const took = run.finishedAt && (run.startedAt ?? run.createdAt) ? Date.parse(run.finishedAt) - Date.parse((run.startedAt ?? run.createdAt)!) : null;
   return (
     <span className="sf-muted sf-small">
@@ -90,7 +90,7 @@ function RunFigures({ run }: { run: Shoot }) {
 }
 
 /** One run's side of a node: its first image, state, duration, cost and report numbers (diffed against `other`, the left run). */
-function NodeSide({ node, other }: { node: ShootNode | undefined; other?: ShootNode }) {
+function NodeSide({ node, other }: { node: RunNodeDetail | undefined; other?: RunNodeDetail }) {
   if (!node) return <span className="sf-muted sf-small">not in this run</span>;
   const image = previewImage(nodeImages(node.outputs));
   const numbers = { durationMs: node.durationMs ?? undefined, costUsd: node.costUsd ?? undefined, ...outputNumbers(node.outputs) };
