@@ -6,14 +6,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { GraphAnnotation, GraphDoc, RunDetail, RunNodeDetail, RunSnapshotView } from '@studioflow/runtime/graph';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
-import { loadConfig } from '../src/config/config';
-import { api, startTestApp, type TestApp } from './support/test-app';
-import { ensureChromium, launchBrowser, outputDir, type Browser } from './support/browser';
+import { api, type TestApp } from './support/test-app';
+import { ensureChromium, type Browser } from './support/browser';
+import { closeEditorSession, openEditorSession, until, waitAttr, type EditorSession } from './support/editor-page';
 
 // Page functions run in the browser: the server project compiles without the DOM library.
 declare const document: any;
@@ -23,7 +23,7 @@ const chrome = ensureChromium();
 const skip = chrome.path === null ? `chromium unavailable, editor polish browser test skipped: ${chrome.reason}` : false;
 if (skip) console.warn(skip);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let session: EditorSession | undefined;
 let t: TestApp;
 let browser: Browser;
 let page: Page;
@@ -54,12 +54,8 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 before(async () => {
   if (skip) return;
-  const editorIndex = join(loadConfig().editorDir, 'index.html');
-  assert.ok(existsSync(editorIndex), `${editorIndex} is missing: build the editor first (npm run build -w editor)`);
-  shots = await outputDir('editor');
-  [t, browser] = await Promise.all([startTestApp('editorpolish'), launchBrowser(chrome.path!)]);
-  page = browser.page;
-  page.setDefaultTimeout(60_000);
+  session = await openEditorSession('editorpolish');
+  ({ t, browser, page, shots } = session);
   page.on('dialog', (dialog) => void dialog.accept());
   // A graph with one committed version (fill 0.85) and one finished run of it; the draft then moves to fill 0.6.
   const created = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'Polish studio', draft: doc }) });
@@ -80,29 +76,10 @@ before(async () => {
   assert.equal(saved.status, 200, JSON.stringify(saved.body));
 });
 
-after(async () => {
-  await page?.goto('about:blank').catch(() => undefined);
-  await sleep(250);
-  await browser?.close();
-  await t?.stop();
-  if (browser?.errors.length) console.log(`browser console errors:\n  ${browser.errors.join('\n  ')}`);
-});
+after(() => closeEditorSession(session));
 
 const tid = (id: string, p: Page = page) => p.getByTestId(id);
 const shot = (name: string) => page.screenshot({ path: join(shots, name) });
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeout = 60_000): Promise<T> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await sleep(100);
-  }
-}
-
-const waitAttr = (l: Locator, name: string, value: string | null, timeout?: number) =>
-  until(`${l} [${name}=${value}]`, () => l.getAttribute(name), (v) => v === value, timeout);
 
 /** A fresh page load (a change of the hash alone would not reopen anything); leaving unsaved edits is confirmed. */
 async function load(url: string): Promise<void> {

@@ -166,7 +166,8 @@ test('two runs compared side by side: per node both images, numbers diffed; hist
   await waitAttr(tid('run-status'), 'data-phase', 'completed', 240_000);
   const history = (await api(t, `/api/graphs/${graphId}/runs`)).body as Array<{ id: string }>;
   await waitAttr(tid('run-history'), 'data-count', '2');
-  assert.match(await tid(`run-history-figures-${history[0].id}`).innerText(), /\d.*s · \$\d/, 'duration and cost on the row');
+  // The row's figures come with the history reload that follows the run's end: wait for them rather than read at once.
+  await until('duration and cost on the newest history row', () => tid(`run-history-figures-${history[0].id}`).innerText(), (text) => /\d.*s · \$\d/.test(text));
   await tid('btn-compare-runs').click();
   await tid('compare-table').waitFor();
   for (const id of ['segment', 'composite', 'deliver']) {

@@ -62,7 +62,7 @@ export async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) 
   }
 }
 
-export const waitAttr = (l: Locator, name: string, value: string, timeout?: number) =>
+export const waitAttr = (l: Locator, name: string, value: string | null, timeout?: number) =>
   until(`${l} [${name}=${value}]`, () => l.getAttribute(name), (v) => v === value, timeout);
 
 export async function centre(l: Locator): Promise<{ x: number; y: number }> {
