@@ -153,7 +153,8 @@ function cutAt(a: Analysis, side: number): { mask: Uint8Array; strayShare: numbe
   const rgb = shrinkRgb(a.small, a.aw, cw, ch, f);
   const evidence = backdropFits(a.model) ? shrinkEvidence(a.dist, a.threshold, a.aw, cw, ch, f) : null;
   const initial = a.fg ? shrinkMask(a.fg, a.aw, cw, ch, f) : null;
-  const result = graphCutMatte({ rgb, width: cw, height: ch, backdropEvidence: evidence, initial });
+  const texture = blockTexture(a.small, a.aw, a.ah, cw, ch, f);
+  const result = graphCutMatte({ rgb, width: cw, height: ch, texture, backdropEvidence: evidence, initial });
   if (result.productFraction < 0.002) return null;
   return { mask: enlargeMask(result.mask, cw, ch, a.aw, a.ah), strayShare: result.strayShare, separability: result.separability };
 }
@@ -211,6 +212,27 @@ function shrinkRgb(rgb: Uint8Array, w: number, cw: number, ch: number, f: number
     out[o] = (r + (k >> 1)) / k;
     out[o + 1] = (g + (k >> 1)) / k;
     out[o + 2] = (b + (k >> 1)) / k;
+  }
+  return out;
+}
+
+/**
+ * Texture per grid cell: the mean luminance step between neighbours of the analysis copy inside its
+ * f×f block. The grid's block means smooth a cloth's pattern away; measured here it still tells
+ * patterned cloth from a smooth leaf, and a speckled pot from a smooth coat of the same colour.
+ */
+function blockTexture(rgb: Uint8Array, w: number, h: number, cw: number, ch: number, f: number): Float32Array {
+  const out = new Float32Array(cw * ch);
+  const luma = new Float32Array(w * h);
+  for (let i = 0; i < w * h; i++) luma[i] = 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
+  const k = f * f;
+  for (let y = 0; y < ch * f; y++) {
+    const row = ((y / f) | 0) * cw, below = y + 1 < h ? w : 0;
+    for (let x = 0; x < cw * f; x++) {
+      const i = y * w + x;
+      const step = Math.abs(luma[i] - luma[x + 1 < w ? i + 1 : i]) + Math.abs(luma[i] - luma[i + below]);
+      out[row + ((x / f) | 0)] += step / k;
+    }
   }
   return out;
 }
