@@ -368,7 +368,10 @@ function colourCosts(lab: Float32Array, texture: Uint8Array, labels: Uint8Array,
   if (!fgModel || !bgModel) return { fg: fgModel ? fgModel.costs(lab) : new Float32Array(n).fill(20), bg: bgModel ? bgModel.costs(lab) : new Float32Array(n).fill(20) };
   const fg = fgModel.costs(lab), bg = bgModel.costs(lab);
   const fgCount = new Float64Array(TEXTURE_CLASSES).fill(1), bgCount = new Float64Array(TEXTURE_CLASSES).fill(1);
-  for (let i = 0; i < n; i++) (labels[i] ? fgCount : bgCount)[texture[i]]++;
+  for (let i = 0; i < n; i++) {
+    if (labels[i]) fgCount[texture[i]]++;
+    else bgCount[texture[i]]++;
+  }
   const fgTotal = fgCount.reduce((a, b) => a + b), bgTotal = bgCount.reduce((a, b) => a + b);
   const fgCost = fgCount.map((c) => -TEXTURE_WEIGHT * Math.log(c / fgTotal)), bgCost = bgCount.map((c) => -TEXTURE_WEIGHT * Math.log(c / bgTotal));
   for (let i = 0; i < n; i++) {
