@@ -8,7 +8,7 @@
 /** Components per class (GrabCut's K). */
 const COMPONENTS = 5;
 /** k-means rounds that seed the components; the fit is deterministic (no random start). */
-const KMEANS_ROUNDS = 6;
+const KMEANS_ROUNDS = 4;
 /** Most pixels the k-means seeding looks at (an even stride through the selection); the final fit uses all. */
 const KMEANS_SAMPLE = 2000;
 /** Added to each covariance's diagonal (Lab units²): keeps a flat-coloured component invertible. */
@@ -113,8 +113,9 @@ export class ColourGmm {
         e[k] = c.offset + 0.5 * d2;
         if (e[k] < best) best = e[k];
       }
+      // Components more than 25 nats away add under 1e-10 to the sum: their exp is skipped.
       let s = 0;
-      for (let k = 0; k < cs.length; k++) s += Math.exp(best - e[k]);
+      for (let k = 0; k < cs.length; k++) if (e[k] - best < 25) s += Math.exp(best - e[k]);
       out[i] = best - Math.log(s);
     }
     return out;
@@ -159,7 +160,7 @@ function seedCentres(lab: LabPlane, idx: Int32Array): Array<[number, number, num
 }
 
 /** The k-th smallest value (0-based) by quickselect; reorders `values`. */
-function kthSmallest(values: Float64Array, k: number): number {
+export function kthSmallest(values: Float64Array | Float32Array, k: number): number {
   let lo = 0, hi = values.length - 1;
   while (lo < hi) {
     const pivot = values[(lo + hi) >> 1];

@@ -1,6 +1,6 @@
 import { boxBlur, labelComponents, floodFromBorder } from '../image/mask-ops';
 import { MaxFlow } from './max-flow';
-import { ColourGmm, labPlane } from './colour-gmm';
+import { ColourGmm, kthSmallest, labPlane } from './colour-gmm';
 import { rgbToLab } from '../image/lab';
 
 /**
@@ -163,8 +163,8 @@ function binIndices(rgb: Uint8Array, n: number): Uint16Array {
 function textureClasses(bins: Uint16Array, texture: Float32Array, w: number, h: number): Uint8Array {
   const n = w * h;
   const energy = boxBlur(texture, w, h, 1);
-  const sorted = Float32Array.from(energy).sort();
-  const quartiles = [sorted[n >> 2], sorted[n >> 1], sorted[(3 * n) >> 2]];
+  const scratch = Float32Array.from(energy);
+  const quartiles = [kthSmallest(scratch, n >> 2), kthSmallest(scratch, n >> 1), kthSmallest(scratch, (3 * n) >> 2)];
   const top = LEVELS * LEVELS * LEVELS;
   const classes = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
@@ -200,12 +200,14 @@ function productPrior(input: CutInput, bins: Uint16Array, border: Uint8Array): F
   // A colour is "backdrop" when the border holds it at least a quarter as often as a uniform spread would.
   const common = (0.25 * borderCount) / BINS;
   const prior = new Float32Array(n);
+  // The centre prior is separable: a Gaussian per column times one per row.
+  const columnPrior = new Float64Array(w);
+  for (let x = 0; x < w; x++) columnPrior[x] = Math.exp(-(((x + 0.5) / w - 0.5) ** 2) / (2 * 0.3 * 0.3));
   for (let y = 0; y < h; y++) {
-    const dy = (y + 0.5) / h - 0.5;
+    const rowPrior = Math.exp(-(((y + 0.5) / h - 0.5) ** 2) / (2 * 0.3 * 0.3));
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
-      const dx = (x + 0.5) / w - 0.5;
-      const centre = Math.exp(-(dx * dx + dy * dy) / (2 * 0.3 * 0.3));
+      const centre = columnPrior[x] * rowPrior;
       const rarity = 1 / (1 + smooth[bins[i]] / common);
       let p = (0.5 * rarity + 0.5 * barrier[i]) * (0.35 + 0.65 * centre);
       if (backdropEvidence) p = 0.5 * p + 0.5 * backdropEvidence[i] * (0.5 + 0.5 * centre);
