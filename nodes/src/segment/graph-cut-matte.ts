@@ -10,8 +10,8 @@ import { rgbToLab } from '../image/lab';
  *    barrier separates it from the border (minimum barrier distance), what the smooth backdrop
  *    model says where it fits, and a centre prior (sellers frame the product).
  * 2. GrabCut's rectangle around the salient part nearest the centre (Otsu level); outside it is
- *    backdrop. Alternately fit colour models (Gaussian mixtures in Lab, colour-gmm.ts) to product
- *    and backdrop (frame pixels that are not salient are backdrop for certain) and cut the grid by min-cut with contrast-sensitive
+ *    backdrop. Alternately fit colour models (Gaussian mixtures in Lab, colour-gmm.ts, with a
+ *    texture-class histogram beside each) to product and backdrop (frame pixels that are not salient are backdrop for certain) and cut the grid by min-cut with contrast-sensitive
  *    smoothness (8-neighbourhood); widen the rectangle once where the product presses against it.
  * 3. Product vs prop: keep the component nearest the centre and parts of comparable size; fill
  *    enclosed holes unless they look like backdrop (a see-through handle).
