@@ -8,7 +8,7 @@
 /** Components per class (GrabCut's K). */
 const COMPONENTS = 5;
 /** k-means rounds that seed the components; the fit is deterministic (no random start). */
-const KMEANS_ROUNDS = 6;
+const KMEANS_ROUNDS = 4;
 /** Most pixels the k-means seeding looks at (an even stride through the selection); the final fit uses all. */
 const KMEANS_SAMPLE = 2000;
 /** Added to each covariance's diagonal (Lab units²): keeps a flat-coloured component invertible. */
@@ -32,10 +32,12 @@ export class ColourGmm {
   /** Fits the mixture to the pixels where `select(i)` holds, weighted by `weightOf(i)`; null when none. */
   static fit(lab: LabPlane, select: (i: number) => boolean, weightOf: (i: number) => number = () => 1): ColourGmm | null {
     const n = lab.length / 3;
-    const idx: number[] = [];
-    for (let i = 0; i < n; i++) if (select(i)) idx.push(i);
-    if (idx.length < COMPONENTS * 4) return null;
-    const stride = Math.max(1, Math.floor(idx.length / KMEANS_SAMPLE));
+    const all = new Int32Array(n);
+    let count = 0;
+    for (let i = 0; i < n; i++) if (select(i)) all[count++] = i;
+    if (count < COMPONENTS * 4) return null;
+    const idx = all.subarray(0, count);
+    const stride = Math.max(1, Math.floor(count / KMEANS_SAMPLE));
     const sample = stride === 1 ? idx : idx.filter((_, k) => k % stride === 0);
     const centres = seedCentres(lab, sample);
     const sampleAssign = new Uint8Array(sample.length);
@@ -66,9 +68,20 @@ export class ColourGmm {
       st.s[0] += wt * L;
       st.s[1] += wt * a;
       st.s[2] += wt * b;
-      const v = [L, a, b];
-      for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) st.ss[r * 3 + c] += wt * v[r] * v[c];
+      // The upper triangle only (the covariance is symmetric), mirrored below.
+      const ss = st.ss;
+      ss[0] += wt * L * L;
+      ss[1] += wt * L * a;
+      ss[2] += wt * L * b;
+      ss[4] += wt * a * a;
+      ss[5] += wt * a * b;
+      ss[8] += wt * b * b;
       total += wt;
+    }
+    for (const st of stats) {
+      st.ss[3] = st.ss[1];
+      st.ss[6] = st.ss[2];
+      st.ss[7] = st.ss[5];
     }
     for (const st of stats) {
       if (st.w <= 0) continue;
@@ -100,8 +113,9 @@ export class ColourGmm {
         e[k] = c.offset + 0.5 * d2;
         if (e[k] < best) best = e[k];
       }
+      // Components more than 25 nats away add under 1e-10 to the sum: their exp is skipped.
       let s = 0;
-      for (let k = 0; k < cs.length; k++) s += Math.exp(best - e[k]);
+      for (let k = 0; k < cs.length; k++) if (e[k] - best < 25) s += Math.exp(best - e[k]);
       out[i] = best - Math.log(s);
     }
     return out;
@@ -115,9 +129,10 @@ export function labPlane(rgb: Uint8Array, n: number, toLab: (r: number, g: numbe
 }
 
 /** Farthest-point seeding from the mean: deterministic and spread over the colours present. */
-function seedCentres(lab: LabPlane, idx: number[]): Array<[number, number, number]> {
+function seedCentres(lab: LabPlane, idx: Int32Array): Array<[number, number, number]> {
   let L = 0, a = 0, b = 0;
-  for (const i of idx) {
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k];
     L += lab[i * 3];
     a += lab[i * 3 + 1];
     b += lab[i * 3 + 2];
@@ -132,8 +147,7 @@ function seedCentres(lab: LabPlane, idx: number[]): Array<[number, number, numbe
       const d = (lab[i * 3] - c[0]) ** 2 + (lab[i * 3 + 1] - c[1]) ** 2 + (lab[i * 3 + 2] - c[2]) ** 2;
       if (d < nearest[k]) nearest[k] = d;
     }
-    const sorted = Float64Array.from(nearest).sort();
-    const target = sorted[Math.floor(0.95 * (sorted.length - 1))];
+    const target = kthSmallest(Float64Array.from(nearest), Math.floor(0.95 * (nearest.length - 1)));
     let pick = 0;
     for (let k = 0; k < idx.length; k++) if (nearest[k] >= target) {
       pick = k;
@@ -145,7 +159,31 @@ function seedCentres(lab: LabPlane, idx: number[]): Array<[number, number, numbe
   return centres;
 }
 
-function assignNearest(lab: LabPlane, idx: number[], centres: Array<[number, number, number]>, assign: Uint8Array): void {
+/** The k-th smallest value (0-based) by quickselect; reorders `values`. */
+export function kthSmallest(values: Float64Array | Float32Array, k: number): number {
+  let lo = 0, hi = values.length - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const t = values[i];
+        values[i] = values[j];
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k];
+  }
+  return values[k];
+}
+
+function assignNearest(lab: LabPlane, idx: Int32Array, centres: Array<[number, number, number]>, assign: Uint8Array): void {
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k];
     let best = 0, bestD = Infinity;

@@ -1,6 +1,6 @@
 import { boxBlur, labelComponents, floodFromBorder } from '../image/mask-ops';
 import { MaxFlow } from './max-flow';
-import { ColourGmm, labPlane } from './colour-gmm';
+import { ColourGmm, kthSmallest, labPlane } from './colour-gmm';
 import { rgbToLab } from '../image/lab';
 
 /**
@@ -10,8 +10,8 @@ import { rgbToLab } from '../image/lab';
  *    barrier separates it from the border (minimum barrier distance), what the smooth backdrop
  *    model says where it fits, and a centre prior (sellers frame the product).
  * 2. GrabCut's rectangle around the salient part nearest the centre (Otsu level); outside it is
- *    backdrop. Alternately fit colour models (Gaussian mixtures in Lab, colour-gmm.ts) to product
- *    and backdrop (frame pixels that are not salient are backdrop for certain) and cut the grid by min-cut with contrast-sensitive
+ *    backdrop. Alternately fit colour models (Gaussian mixtures in Lab, colour-gmm.ts, with a
+ *    texture-class histogram beside each) to product and backdrop (frame pixels that are not salient are backdrop for certain) and cut the grid by min-cut with contrast-sensitive
  *    smoothness (8-neighbourhood); widen the rectangle once where the product presses against it.
  * 3. Product vs prop: keep the component nearest the centre and parts of comparable size; fill
  *    enclosed holes unless they look like backdrop (a see-through handle).
@@ -21,6 +21,8 @@ export interface CutInput {
   rgb: Uint8Array;
   width: number;
   height: number;
+  /** Per pixel: luminance texture measured at a finer scale than the grid (cloth weave, wood grain, speckle). */
+  texture: Float32Array;
   /** Per pixel 0..1: how much the smooth backdrop model (with its shadow discount) says "product"; null when it does not fit. */
   backdropEvidence: Float32Array | null;
   /** The plain-backdrop matte's product mask (0/1) when it found one. */
@@ -81,6 +83,9 @@ const RECT_MARGIN = 0.06;
 const PRIOR_WEIGHT = 0.6;
 /** How sharply the location prior turns from backdrop to product around the saliency level. */
 const PRIOR_SLOPE = 10;
+/** Texture classes (quartiles of the texture measure) and their weight against colour in the unary terms. */
+const TEXTURE_CLASSES = 4;
+const TEXTURE_WEIGHT = 2;
 /** A capacity no cut pays: pixels outside the rectangle are backdrop. */
 const HARD = 1 << 24;
 
@@ -88,7 +93,7 @@ export function graphCutMatte(input: CutInput): CutResult {
   const { rgb, width: w, height: h } = input;
   const n = w * h;
   const bins = binIndices(rgb, n);
-  addTexture(bins, rgb, w, h);
+  const texture = textureClasses(bins, input.texture, w, h);
   const lab = labPlane(rgb, n, rgbToLab);
   const border = borderFrame(w, h, Math.max(2, Math.round(0.03 * Math.min(w, h))));
   const prior = productPrior(input, bins, border);
@@ -115,7 +120,7 @@ export function graphCutMatte(input: CutInput): CutResult {
       for (let i = 0; i < n; i++) outside[i] ^= 1;
       for (let i = 0; i < n; i++) if (border[i] && location[i] < FRAME_BACKDROP_PRIOR) outside[i] = 1;
       for (let k = 0; k < MAX_ITERATIONS; k++, iterations++) {
-        const { fg: fgModel, bg: bgModel } = colourCosts(lab, labels, border);
+        const { fg: fgModel, bg: bgModel } = colourCosts(lab, texture, labels, border);
         const next = cut(w, h, fgModel, bgModel, location, outside, edges, balloon);
         const changed = differing(labels, next);
         labels = next;
@@ -133,7 +138,7 @@ export function graphCutMatte(input: CutInput): CutResult {
     run = { ...tight, iterations: run.iterations + tight.iterations };
   }
   const { labels, iterations } = run;
-  const { fg: fgModel, bg: bgModel } = colourCosts(lab, labels, border);
+  const { fg: fgModel, bg: bgModel } = colourCosts(lab, texture, labels, border);
   const kept = keepProduct(labels, w, h);
   const mask = fillHoles(kept, fgModel, bgModel, w, h);
   const area = countSet(mask);
@@ -150,24 +155,24 @@ function binIndices(rgb: Uint8Array, n: number): Uint16Array {
 }
 
 /**
- * Splits every colour bin by texture: whether the pixel's neighbourhood (5×5) has more luminance
- * gradient than the photo's median. Cloth weave and wood grain are then told from a smooth product
- * of the same colour, and a product's shaded side from the shadowed backdrop beside it.
+ * Splits every colour bin by texture: whether the pixel's neighbourhood (3×3) is more textured than
+ * the photo's median. Cloth weave and wood grain are then told from a smooth product of the same
+ * colour, and a product's shaded side from the shadowed backdrop beside it. Returns each pixel's
+ * texture class (its quartile), which the unary terms use beside colour.
  */
-function addTexture(bins: Uint16Array, rgb: Uint8Array, w: number, h: number): void {
+function textureClasses(bins: Uint16Array, texture: Float32Array, w: number, h: number): Uint8Array {
   const n = w * h;
-  const luma = new Float32Array(n);
-  for (let i = 0; i < n; i++) luma[i] = 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
-  const grad = new Float32Array(n);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const i = y * w + x;
-    grad[i] = Math.abs(luma[i] - luma[x + 1 < w ? i + 1 : i]) + Math.abs(luma[i] - luma[y + 1 < h ? i + w : i]);
-  }
-  const energy = boxBlur(grad, w, h, 2);
-  const sorted = Float32Array.from(energy).sort();
-  const median = sorted[n >> 1];
+  const energy = boxBlur(texture, w, h, 1);
+  const scratch = Float32Array.from(energy);
+  const quartiles = [kthSmallest(scratch, n >> 2), kthSmallest(scratch, n >> 1), kthSmallest(scratch, (3 * n) >> 2)];
   const top = LEVELS * LEVELS * LEVELS;
-  for (let i = 0; i < n; i++) if (energy[i] > median) bins[i] += top;
+  const classes = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const e = energy[i];
+    classes[i] = e > quartiles[2] ? 3 : e > quartiles[1] ? 2 : e > quartiles[0] ? 1 : 0;
+    if (e > quartiles[1]) bins[i] += top;
+  }
+  return classes;
 }
 
 function borderFrame(w: number, h: number, strip: number): Uint8Array {
@@ -195,12 +200,14 @@ function productPrior(input: CutInput, bins: Uint16Array, border: Uint8Array): F
   // A colour is "backdrop" when the border holds it at least a quarter as often as a uniform spread would.
   const common = (0.25 * borderCount) / BINS;
   const prior = new Float32Array(n);
+  // The centre prior is separable: a Gaussian per column times one per row.
+  const columnPrior = new Float64Array(w);
+  for (let x = 0; x < w; x++) columnPrior[x] = Math.exp(-(((x + 0.5) / w - 0.5) ** 2) / (2 * 0.3 * 0.3));
   for (let y = 0; y < h; y++) {
-    const dy = (y + 0.5) / h - 0.5;
+    const rowPrior = Math.exp(-(((y + 0.5) / h - 0.5) ** 2) / (2 * 0.3 * 0.3));
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
-      const dx = (x + 0.5) / w - 0.5;
-      const centre = Math.exp(-(dx * dx + dy * dy) / (2 * 0.3 * 0.3));
+      const centre = columnPrior[x] * rowPrior;
       const rarity = 1 / (1 + smooth[bins[i]] / common);
       let p = (0.5 * rarity + 0.5 * barrier[i]) * (0.35 + 0.65 * centre);
       if (backdropEvidence) p = 0.5 * p + 0.5 * backdropEvidence[i] * (0.5 + 0.5 * centre);
@@ -350,13 +357,30 @@ function blurHistogram(hist: Float32Array): Float32Array {
   return a;
 }
 
-/** Per-pixel -ln p(colour | product) and -ln p(colour | backdrop) under the current labels. */
-function colourCosts(lab: Float32Array, labels: Uint8Array, border: Uint8Array): { fg: Float32Array; bg: Float32Array } {
+/**
+ * Per-pixel -ln p(colour, texture | product) and the same for the backdrop under the current labels:
+ * colour from the Gaussian mixtures, texture class from each side's histogram (weighted, taken as
+ * independent of colour). A leaf the colour of the cloth's print still differs from it in texture.
+ */
+function colourCosts(lab: Float32Array, texture: Uint8Array, labels: Uint8Array, border: Uint8Array): { fg: Float32Array; bg: Float32Array } {
   const fgModel = ColourGmm.fit(lab, (i) => labels[i] === 1);
   const bgModel = ColourGmm.fit(lab, (i) => labels[i] === 0, (i) => (border[i] ? 2 : 1));
   const n = labels.length;
   // No pixels of a class yet: a flat cost (an unlikely colour) so the prior decides.
-  return { fg: fgModel ? fgModel.costs(lab) : new Float32Array(n).fill(20), bg: bgModel ? bgModel.costs(lab) : new Float32Array(n).fill(20) };
+  if (!fgModel || !bgModel) return { fg: fgModel ? fgModel.costs(lab) : new Float32Array(n).fill(20), bg: bgModel ? bgModel.costs(lab) : new Float32Array(n).fill(20) };
+  const fg = fgModel.costs(lab), bg = bgModel.costs(lab);
+  const fgCount = new Float64Array(TEXTURE_CLASSES).fill(1), bgCount = new Float64Array(TEXTURE_CLASSES).fill(1);
+  for (let i = 0; i < n; i++) {
+    if (labels[i]) fgCount[texture[i]]++;
+    else bgCount[texture[i]]++;
+  }
+  const fgTotal = fgCount.reduce((a, b) => a + b), bgTotal = bgCount.reduce((a, b) => a + b);
+  const fgCost = fgCount.map((c) => -TEXTURE_WEIGHT * Math.log(c / fgTotal)), bgCost = bgCount.map((c) => -TEXTURE_WEIGHT * Math.log(c / bgTotal));
+  for (let i = 0; i < n; i++) {
+    fg[i] += fgCost[texture[i]];
+    bg[i] += bgCost[texture[i]];
+  }
+  return { fg, bg };
 }
 
 interface Smoothness {
