@@ -1,4 +1,5 @@
 import { rgbToLab } from './lab';
+import { kthSmallest } from './quickselect';
 
 /**
  * A smooth backdrop model fitted to the image border: per channel a quadratic surface in the
@@ -187,27 +188,5 @@ function gaussSolve(A: Float64Array, B: Float64Array, n: number, m: number): Flo
 
 /** Median by quickselect (reorders `values`; callers pass a scratch copy). */
 function median(values: Float64Array): number {
-  const n = values.length;
-  if (n === 0) return 0;
-  const k = (n - 1) >> 1;
-  let lo = 0, hi = n - 1;
-  while (hi > lo) {
-    const pivot = values[(lo + hi) >> 1];
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (values[i] < pivot) i++;
-      while (values[j] > pivot) j--;
-      if (i <= j) {
-        const t = values[i];
-        values[i] = values[j];
-        values[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
-  }
-  return values[k];
+  return values.length === 0 ? 0 : kthSmallest(values, (values.length - 1) >> 1);
 }

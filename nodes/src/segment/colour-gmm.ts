@@ -4,6 +4,7 @@
  * so a product's shaded side (dark orange) stays apart from a dark green backdrop: chroma is kept
  * when the light falls.
  */
+import { kthSmallest } from '../image/quickselect';
 
 /** Components per class (GrabCut's K). */
 const COMPONENTS = 5;
@@ -157,30 +158,6 @@ function seedCentres(lab: LabPlane, idx: Int32Array): Array<[number, number, num
     centres.push([lab[i * 3], lab[i * 3 + 1], lab[i * 3 + 2]]);
   }
   return centres;
-}
-
-/** The k-th smallest value (0-based) by quickselect; reorders `values`. */
-export function kthSmallest(values: Float64Array | Float32Array, k: number): number {
-  let lo = 0, hi = values.length - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >> 1];
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (values[i] < pivot) i++;
-      while (values[j] > pivot) j--;
-      if (i <= j) {
-        const t = values[i];
-        values[i] = values[j];
-        values[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return values[k];
-  }
-  return values[k];
 }
 
 function assignNearest(lab: LabPlane, idx: Int32Array, centres: Array<[number, number, number]>, assign: Uint8Array): void {

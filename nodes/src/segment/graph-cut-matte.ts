@@ -1,6 +1,7 @@
 import { boxBlur, labelComponents, floodFromBorder } from '../image/mask-ops';
 import { MaxFlow } from './max-flow';
-import { ColourGmm, kthSmallest, labPlane } from './colour-gmm';
+import { kthSmallest } from '../image/quickselect';
+import { ColourGmm, labPlane } from './colour-gmm';
 import { rgbToLab } from '../image/lab';
 
 /**
