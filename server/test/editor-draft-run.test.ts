@@ -13,6 +13,7 @@ import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { api, sql, type TestApp } from './support/test-app';
 import { ensureChromium, type Browser } from './support/browser';
 import { closeEditorSession, dropImage, openEditorSession, until, waitAttr, type EditorSession } from './support/editor-page';
+import { WHITE_STUDIO_LAID_OUT } from './support/test-graphs';
 
 const chrome = ensureChromium();
 const skip = chrome.path === null ? `chromium unavailable, draft-run browser test skipped: ${chrome.reason}` : false;
@@ -27,19 +28,7 @@ let graphId = '';
 let versionRunId = '';
 let draftRunId = '';
 
-const doc = {
-  nodes: [
-    { id: 'input', type: 'input-image', position: { x: 0, y: 80 } },
-    { id: 'segment', type: 'segment', position: { x: 300, y: 80 } },
-    { id: 'composite', type: 'studio-composite', params: { fill: 0.85 }, position: { x: 600, y: 80 } },
-    { id: 'deliver', type: 'deliver', position: { x: 900, y: 80 } },
-  ],
-  edges: [
-    { id: 'e1', source: 'input', sourceHandle: 'image', target: 'segment', targetHandle: 'image' },
-    { id: 'e2', source: 'segment', sourceHandle: 'cutout', target: 'composite', targetHandle: 'cutout' },
-    { id: 'e3', source: 'composite', sourceHandle: 'image', target: 'deliver', targetHandle: 'image' },
-  ],
-};
+const doc = WHITE_STUDIO_LAID_OUT;
 
 before(async () => {
   if (skip) return;

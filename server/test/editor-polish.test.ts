@@ -14,6 +14,7 @@ import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { api, type TestApp } from './support/test-app';
 import { ensureChromium, type Browser } from './support/browser';
 import { closeEditorSession, openEditorSession, until, waitAttr, type EditorSession } from './support/editor-page';
+import { WHITE_STUDIO_LAID_OUT } from './support/test-graphs';
 
 // Page functions run in the browser: the server project compiles without the DOM library.
 declare const document: any;
@@ -31,19 +32,7 @@ let shots = '';
 let graphId = '';
 let runId = '';
 
-const doc = {
-  nodes: [
-    { id: 'input', type: 'input-image', position: { x: 0, y: 80 } },
-    { id: 'segment', type: 'segment', position: { x: 300, y: 80 } },
-    { id: 'composite', type: 'studio-composite', params: { fill: 0.85 }, position: { x: 600, y: 80 } },
-    { id: 'deliver', type: 'deliver', position: { x: 900, y: 80 } },
-  ],
-  edges: [
-    { id: 'e1', source: 'input', sourceHandle: 'image', target: 'segment', targetHandle: 'image' },
-    { id: 'e2', source: 'segment', sourceHandle: 'cutout', target: 'composite', targetHandle: 'cutout' },
-    { id: 'e3', source: 'composite', sourceHandle: 'image', target: 'deliver', targetHandle: 'image' },
-  ],
-};
+const doc = WHITE_STUDIO_LAID_OUT;
 
 /** Every field of a node run on the wire, as the shared type names them (tsc fails if the type gains or loses one). */
 const NODE_FIELDS = {

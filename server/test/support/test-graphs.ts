@@ -2,6 +2,21 @@ import assert from 'node:assert/strict';
 import type { GraphDoc } from '@studioflow/runtime/graph';
 import { api, type TestApp } from './test-app';
 
+/** The white-studio pipeline laid out left to right, as the editor would save it (composite fill 0.85). */
+export const WHITE_STUDIO_LAID_OUT: GraphDoc = {
+  nodes: [
+    { id: 'input', type: 'input-image', position: { x: 0, y: 80 } },
+    { id: 'segment', type: 'segment', position: { x: 300, y: 80 } },
+    { id: 'composite', type: 'studio-composite', params: { fill: 0.85 }, position: { x: 600, y: 80 } },
+    { id: 'deliver', type: 'deliver', position: { x: 900, y: 80 } },
+  ],
+  edges: [
+    { id: 'e1', source: 'input', sourceHandle: 'image', target: 'segment', targetHandle: 'image' },
+    { id: 'e2', source: 'segment', sourceHandle: 'cutout', target: 'composite', targetHandle: 'cutout' },
+    { id: 'e3', source: 'composite', sourceHandle: 'image', target: 'deliver', targetHandle: 'image' },
+  ],
+};
+
 /** White studio with a reviewer between the composite and delivery: every shoot of it parks for review. */
 export const REVIEWED_LOOK: { name: string; draft: GraphDoc } = {
   name: 'reviewed look',
