@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { api, sql, type TestApp } from './support/test-app';
 import { ensureChromium, type Browser } from './support/browser';
-import { closeEditorSession, dropImage, openEditorSession, until, waitAttr, type EditorSession } from './support/editor-page';
+import { closeEditorSession, commitGraph, completedTestRun, dropImage, openEditorSession, until, waitAttr, type EditorSession } from './support/editor-page';
 import { WHITE_STUDIO_LAID_OUT } from './support/test-graphs';
 
 const chrome = ensureChromium();
@@ -35,18 +35,9 @@ before(async () => {
   session = await openEditorSession('editordraft');
   ({ t, browser, page, shots } = session);
   // A graph with one committed version and one finished run of it (fill 0.85): the "older run".
-  const created = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'Draft-run studio', draft: doc }) });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  graphId = created.body.id;
-  const v1 = await api(t, `/api/graphs/${graphId}/versions`, { method: 'POST', body: JSON.stringify({ message: 'fill 0.85' }) });
-  assert.equal(v1.status, 201);
-  const form = new FormData();
-  form.set('image', new Blob([new Uint8Array((await makeProductPhoto({ seed: 41, width: 640, height: 480 })).jpeg)], { type: 'image/jpeg' }), 'photo.jpg');
-  form.set('graphVersionId', v1.body.id);
-  const run = await api(t, '/api/runs', { method: 'POST', body: form });
-  assert.equal(run.status, 202, JSON.stringify(run.body));
-  versionRunId = run.body.runId;
-  await until('the version run to finish', () => api(t, `/api/runs/${versionRunId}`), (r) => r.body.status === 'completed', 240_000);
+  const committed = await commitGraph(t, 'Draft-run studio', doc, 'fill 0.85');
+  graphId = committed.graphId;
+  versionRunId = await completedTestRun(t, committed.versionId, 41);
 });
 
 after(() => closeEditorSession(session));

@@ -13,7 +13,7 @@ import type { GraphAnnotation, GraphDoc, RunDetail, RunNodeDetail, RunSnapshotVi
 import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { api, type TestApp } from './support/test-app';
 import { ensureChromium, type Browser } from './support/browser';
-import { closeEditorSession, openEditorSession, until, waitAttr, type EditorSession } from './support/editor-page';
+import { closeEditorSession, commitGraph, completedTestRun, openEditorSession, until, waitAttr, type EditorSession } from './support/editor-page';
 import { WHITE_STUDIO_LAID_OUT } from './support/test-graphs';
 
 // Page functions run in the browser: the server project compiles without the DOM library.
@@ -47,18 +47,9 @@ before(async () => {
   ({ t, browser, page, shots } = session);
   page.on('dialog', (dialog) => void dialog.accept());
   // A graph with one committed version (fill 0.85) and one finished run of it; the draft then moves to fill 0.6.
-  const created = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name: 'Polish studio', draft: doc }) });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  graphId = created.body.id;
-  const v1 = await api(t, `/api/graphs/${graphId}/versions`, { method: 'POST', body: JSON.stringify({ message: 'fill 0.85' }) });
-  assert.equal(v1.status, 201);
-  const form = new FormData();
-  form.set('image', new Blob([new Uint8Array((await makeProductPhoto({ seed: 51, width: 640, height: 480 })).jpeg)], { type: 'image/jpeg' }), 'photo.jpg');
-  form.set('graphVersionId', v1.body.id);
-  const run = await api(t, '/api/runs', { method: 'POST', body: form });
-  assert.equal(run.status, 202, JSON.stringify(run.body));
-  runId = run.body.runId;
-  await until('the version run to finish', () => api(t, `/api/runs/${runId}`), (r) => r.body.status === 'completed', 240_000);
+  const committed = await commitGraph(t, 'Polish studio', doc, 'fill 0.85');
+  graphId = committed.graphId;
+  runId = await completedTestRun(t, committed.versionId, 51);
   const moved = structuredClone(doc);
   moved.nodes[2].params = { fill: 0.6 };
   const saved = await api(t, `/api/graphs/${graphId}/draft`, { method: 'PUT', body: JSON.stringify({ draft: moved }) });

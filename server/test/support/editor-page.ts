@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import type { GraphDoc } from '@studioflow/runtime/graph';
+import { makeProductPhoto } from '@studioflow/nodes/testing';
 import { loadConfig } from '../../src/config/config';
 import { CHROMIUM_PATH, launchBrowser, outputDir, type Browser } from './browser';
 import { api, startTestApp, type TestApp } from './test-app';
@@ -107,11 +108,28 @@ export async function dropImage(target: Locator, bytes: Buffer, name: string): P
   );
 }
 
-/** A graph saved with `draft` and committed as v1 through the API; its id. */
-export async function committedGraph(t: TestApp, name: string, draft: GraphDoc): Promise<string> {
+/** A graph saved with `draft` and committed as v1 through the API. */
+export async function commitGraph(t: TestApp, name: string, draft: GraphDoc, message = 'v1'): Promise<{ graphId: string; versionId: string }> {
   const graph = await api(t, '/api/graphs', { method: 'POST', body: JSON.stringify({ name, draft }) });
   assert.equal(graph.status, 201, JSON.stringify(graph.body));
-  const version = await api(t, `/api/graphs/${graph.body.id}/versions`, { method: 'POST', body: JSON.stringify({ message: 'v1' }) });
+  const version = await api(t, `/api/graphs/${graph.body.id}/versions`, { method: 'POST', body: JSON.stringify({ message }) });
   assert.equal(version.status, 201, JSON.stringify(version.body));
-  return graph.body.id;
+  return { graphId: graph.body.id, versionId: version.body.id };
+}
+
+/** commitGraph's graph id. */
+export async function committedGraph(t: TestApp, name: string, draft: GraphDoc): Promise<string> {
+  return (await commitGraph(t, name, draft)).graphId;
+}
+
+/** A staff test run of a version on a generated 640×480 product photo, waited for until it completed; its id. */
+export async function completedTestRun(t: TestApp, graphVersionId: string, photoSeed: number): Promise<string> {
+  const form = new FormData();
+  form.set('image', new Blob([new Uint8Array((await makeProductPhoto({ seed: photoSeed, width: 640, height: 480 })).jpeg)], { type: 'image/jpeg' }), 'photo.jpg');
+  form.set('graphVersionId', graphVersionId);
+  const run = await api(t, '/api/runs', { method: 'POST', body: form });
+  assert.equal(run.status, 202, JSON.stringify(run.body));
+  const runId: string = run.body.runId;
+  await until('the test run to finish', () => api(t, `/api/runs/${runId}`), (r) => r.body.status === 'completed', 240_000);
+  return runId;
 }
