@@ -18,7 +18,7 @@ import {
 import { compilePlan, GraphInvalidError } from '../src/scheduler';
 import { LocalArtifactStore } from '../src/artifacts';
 import { runGraphLocally } from '../src/local';
-import { gated, testCatalog } from './support/test-nodes';
+import { diamond, gated, testCatalog } from './support/test-nodes';
 
 const catalog = testCatalog().descriptors;
 
@@ -215,20 +215,7 @@ test('latest resolves to the highest version the document carries; a pinned inst
 });
 
 test('cutting a selection computes ports from the cut edges and rewires one instance in its place', () => {
-  const doc: GraphDoc = {
-    nodes: [
-      { id: 'A', type: 'source' },
-      { id: 'B', type: 'pass' },
-      { id: 'C', type: 'pass' },
-      { id: 'D', type: 'join' },
-    ],
-    edges: [
-      { source: 'A', sourceHandle: 'out', target: 'B', targetHandle: 'in' },
-      { source: 'A', sourceHandle: 'out', target: 'C', targetHandle: 'in' },
-      { source: 'B', sourceHandle: 'out', target: 'D', targetHandle: 'a' },
-      { source: 'C', sourceHandle: 'out', target: 'D', targetHandle: 'b' },
-    ],
-  };
+  const doc: GraphDoc = diamond;
   const cut = cutSubflow(doc, new Set(['B', 'C']), catalog);
   assert.deepEqual(cut.inputs, [{ name: 'in', type: 'report', targets: [{ node: 'B', port: 'in' }, { node: 'C', port: 'in' }] }]);
   assert.deepEqual(cut.outputs.map((p) => [p.name, p.source.node]), [['out', 'B'], ['out2', 'C']]);
