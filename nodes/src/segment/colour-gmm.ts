@@ -101,27 +101,42 @@ export class ColourGmm {
   costs(lab: LabPlane): Float32Array {
     const n = lab.length / 3;
     const out = new Float32Array(n);
-    const cs = this.components;
-    const e = new Float64Array(cs.length);
+    const k = this.components.length;
+    const p = this.packed();
+    const e = new Float64Array(k);
     for (let i = 0; i < n; i++) {
       const L = lab[i * 3], a = lab[i * 3 + 1], b = lab[i * 3 + 2];
       // log-sum-exp over the components, anchored at the nearest one for precision.
       let best = Infinity;
-      for (let k = 0; k < cs.length; k++) {
-        const c = cs[k], m = c.mean, q = c.inv;
-        const x = L - m[0], y = a - m[1], z = b - m[2];
-        const d2 = x * (q[0] * x + q[1] * y + q[2] * z) + y * (q[3] * x + q[4] * y + q[5] * z) + z * (q[6] * x + q[7] * y + q[8] * z);
-        e[k] = c.offset + 0.5 * d2;
-        if (e[k] < best) best = e[k];
+      for (let c = 0, o = 0; c < k; c++, o += PACKED) {
+        const x = L - p[o + 1], y = a - p[o + 2], z = b - p[o + 3];
+        // The inverse covariance is symmetric: six distinct entries.
+        const d2 = p[o + 4] * x * x + p[o + 5] * y * y + p[o + 6] * z * z + 2 * (p[o + 7] * x * y + p[o + 8] * x * z + p[o + 9] * y * z);
+        const cost = p[o] + 0.5 * d2;
+        e[c] = cost;
+        if (cost < best) best = cost;
       }
       // Components more than 25 nats away add under 1e-10 to the sum: their exp is skipped.
       let s = 0;
-      for (let k = 0; k < cs.length; k++) if (e[k] - best < 25) s += Math.exp(best - e[k]);
+      for (let c = 0; c < k; c++) if (e[c] - best < 25) s += Math.exp(best - e[c]);
       out[i] = best - Math.log(s);
     }
     return out;
   }
+
+  /** The components flattened for the per-pixel loop: offset, mean (3), inverse covariance's six distinct entries. */
+  private packed(): Float64Array {
+    const p = new Float64Array(this.components.length * PACKED);
+    this.components.forEach((c, k) => {
+      const q = c.inv;
+      p.set([c.offset, c.mean[0], c.mean[1], c.mean[2], q[0], q[4], q[8], q[1], q[2], q[5]], k * PACKED);
+    });
+    return p;
+  }
 }
+
+/** Numbers per component in ColourGmm.packed(). */
+const PACKED = 10;
 
 export function labPlane(rgb: Uint8Array, n: number, toLab: (r: number, g: number, b: number, out: Float32Array, o: number) => void): LabPlane {
   const out = new Float32Array(n * 3);
@@ -161,18 +176,21 @@ function seedCentres(lab: LabPlane, idx: Int32Array): Array<[number, number, num
 }
 
 function assignNearest(lab: LabPlane, idx: Int32Array, centres: Array<[number, number, number]>, assign: Uint8Array): void {
-  for (let k = 0; k < idx.length; k++) {
-    const i = idx[k];
+  const flat = Float64Array.from(centres.flat());
+  const k = centres.length;
+  for (let j = 0; j < idx.length; j++) {
+    const i = idx[j] * 3;
+    const L = lab[i], a = lab[i + 1], b = lab[i + 2];
     let best = 0, bestD = Infinity;
-    for (let c = 0; c < centres.length; c++) {
-      const m = centres[c];
-      const d = (lab[i * 3] - m[0]) ** 2 + (lab[i * 3 + 1] - m[1]) ** 2 + (lab[i * 3 + 2] - m[2]) ** 2;
+    for (let c = 0; c < k; c++) {
+      const dL = L - flat[c * 3], da = a - flat[c * 3 + 1], db = b - flat[c * 3 + 2];
+      const d = dL * dL + da * da + db * db;
       if (d < bestD) {
         bestD = d;
         best = c;
       }
     }
-    assign[k] = best;
+    assign[j] = best;
   }
 }
 
