@@ -71,14 +71,14 @@ export async function runRealPhotoSection(): Promise<RealPhotoResult> {
     for (const run of methods.values()) await attempt(run, photos[0].image); // warm-up
     for (const p of photos) {
       const runs: Record<string, MatteRun> = {};
-      let classicalAlpha: Uint8Array | undefined;
+      let builtIn: { alpha: Uint8Array; trusted: boolean } | undefined;
       for (const [name, run] of methods) {
         const t0 = performance.now();
         const out = await attempt(run, p.image);
         const ms = performance.now() - t0;
-        if (name === CLASSICAL && out) classicalAlpha = out.alpha;
-        // Judged as the segment node judges: a model's matte also against the built-in one (agreement).
-        const judged = out?.trust ? await judgeMatte({ image: p.image, alpha: out.alpha, ...out.trust, ...(name !== CLASSICAL && classicalAlpha ? { otherAlpha: classicalAlpha } : {}) }) : null;
+        // Judged as the segment node judges: a model's matte also beside the built-in one and its verdict.
+        const judged = out?.trust ? await judgeMatte({ image: p.image, alpha: out.alpha, ...out.trust, ...(name !== CLASSICAL && builtIn ? { builtIn } : {}) }) : null;
+        if (name === CLASSICAL && out && judged) builtIn = { alpha: out.alpha, trusted: judged.verdict === 'trusted' };
         runs[name] = { iou: out && p.mask ? maskIoU(out.alpha, p.mask) : null, failed: !out, ms, trusted: judged ? judged.verdict === 'trusted' : null };
       }
       result.photos.push({ name: p.name, class: p.class, size: `${p.image.width}×${p.image.height}`, runs });

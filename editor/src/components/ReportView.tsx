@@ -195,6 +195,8 @@ const MEASURE_WORDS: Record<string, string> = {
   edgeAgreement: 'outline',
   strayShare: 'left out',
   busyBackdrop: 'not plain',
+  builtInKept: 'keeps only',
+  agreement: 'disagrees',
 };
 
 /** A node's outputs at a glance for the run panel: ✓/✗ and the score of the first report that has a verdict. */

@@ -59,7 +59,7 @@ describe('matte trust', () => {
     const image: RawImage = { data, width: info.width, height: info.height, channels: 3 };
     const crisp = new Uint8Array(photo.mask);
     const washed = new Uint8Array(crisp.length).map((_, i) => 126 + (crisp[i] ? 60 : 0));
-    const good = await judgeMatte({ image, alpha: crisp, otherAlpha: crisp });
+    const good = await judgeMatte({ image, alpha: crisp, builtIn: { alpha: crisp, trusted: true } });
     assert.equal(good.verdict, 'trusted', JSON.stringify(good));
     assert.equal(good.measures.agreement, 1, 'two methods that agree exactly');
     const bad = await judgeMatte({ image, alpha: washed });
@@ -78,5 +78,28 @@ describe('matte trust', () => {
     const strayish = verdictOf({ ...sound, strayShare: 0.16 });
     assert.ok(softish.score >= TRUST_THRESHOLD && strayish.score >= TRUST_THRESHOLD);
     assert.ok(verdictOf({ ...sound, softShare: 0.36, strayShare: 0.16 }).score < TRUST_THRESHOLD);
+  });
+
+  // A model's matte, judged beside the built-in matte of the same photo (figures from IS-Net on the real photos).
+  const modelCut = { coverage: 0.2, fragments: 1, fragmentShare: 0, borderContact: 0, edgeAgreement: 0.8, softShare: 0.05 };
+
+  it('doubts a model cut-out that keeps only a sliver of the built-in one, even when the built-in one was itself doubtful', () => {
+    // plant-in-pot: IS-Net kept only the clothes peg, crisp and along real edges.
+    const peg = verdictOf({ ...modelCut, coverage: 0.025, softShare: 0.18, agreement: 0.038, builtInKept: 0.038, builtInTrusted: false });
+    assert.equal(peg.verdict, 'doubtful');
+    assert.match(peg.reason, /keeps only 4 % of what the built-in cut-out found as product: the model probably picked out a detail or a prop/);
+    // aloe-on-cloth: the built-in cut kept the cloth around the plant, the model the plant; a doubtful built-in cut is no evidence against it.
+    const plant = verdictOf({ ...modelCut, agreement: 0.29, builtInKept: 0.29, builtInTrusted: false });
+    assert.equal(plant.verdict, 'trusted', JSON.stringify(plant));
+  });
+
+  it('doubts a model cut-out that disagrees with a built-in cut-out that looked sound, and trusts one that agrees', () => {
+    const halfAgreeing = verdictOf({ ...modelCut, agreement: 0.5, builtInKept: 0.65, builtInTrusted: true });
+    assert.equal(halfAgreeing.verdict, 'doubtful');
+    assert.match(halfAgreeing.reason, /the built-in cut-out looks sound and disagrees with this one \(they share 50 % of what either kept\): one of them cut the wrong thing/);
+    // sweets-scattered: the two differ on a few sweets' edges only.
+    assert.equal(verdictOf({ ...modelCut, agreement: 0.87, builtInKept: 0.87, builtInTrusted: true }).score, 1);
+    // The same disagreement with a doubtful built-in cut-out (a busy backdrop it could not read) is not held against the model.
+    assert.equal(verdictOf({ ...modelCut, agreement: 0.5, builtInKept: 0.65, builtInTrusted: false }).score, 1);
   });
 });

@@ -31,8 +31,15 @@ export interface TrustMeasures {
   softShare: number;
   /** The classical matte's own figure: what looks like product inside its box but was left out. */
   strayShare?: number;
-  /** IoU with a second method's matte, when both ran. */
+  /** A model's matte: IoU with the built-in matte, when that found a product too. */
   agreement?: number;
+  /**
+   * A model's matte: share of the built-in cut-out that this one keeps too. A model that picked out
+   * a detail or a prop (a peg clipped to a plant) keeps a sliver of what the built-in cut found.
+   */
+  builtInKept?: number;
+  /** A model's matte: the built-in matte's own trust verdict was trusted. */
+  builtInTrusted?: boolean;
   /**
    * The built-in matte's graph-cut pass (no plain backdrop): IoU of its cut with the same cut on a
    * grid of another size. A cut that follows the product's outline barely moves; one that guessed
@@ -53,13 +60,13 @@ export interface TrustInput {
   /** Full-resolution alpha, one byte per pixel. */
   alpha: Uint8Array;
   strayShare?: number;
-  /** Full-resolution alpha of a second method, for agreement. */
-  otherAlpha?: Uint8Array;
+  /** Judging a model's matte: the built-in matte of the same photo and whether it was itself trusted. */
+  builtIn?: { alpha: Uint8Array; trusted: boolean };
   /** The built-in matte's graph-cut pass made it: its own confidence figures. */
   cut?: { stability: number; separability: number };
 }
 
-export async function judgeMatte({ image, alpha, strayShare, otherAlpha, cut }: TrustInput): Promise<MatteTrust> {
+export async function judgeMatte({ image, alpha, strayShare, builtIn, cut }: TrustInput): Promise<MatteTrust> {
   const { width: W, height: H } = image;
   const scale = Math.min(1, ANALYSIS_SIDE / Math.max(W, H));
   const w = Math.max(1, Math.round(W * scale));
@@ -80,7 +87,7 @@ export async function judgeMatte({ image, alpha, strayShare, otherAlpha, cut }: 
     edgeAgreement: round(edgeAgreement(rgb, fg, w, h, strayShare !== undefined)),
     softShare: round(softShare(alpha)),
     ...(strayShare !== undefined ? { strayShare: round(strayShare) } : {}),
-    ...(otherAlpha ? { agreement: round(agreement(alpha, otherAlpha)) } : {}),
+    ...(builtIn ? comparison(alpha, builtIn) : {}),
     ...(cut ? { stability: round(cut.stability), separability: round(cut.separability) } : {}),
   };
   return verdictOf(measures);
@@ -103,6 +110,15 @@ export function verdictOf(m: TrustMeasures): MatteTrust {
   ];
   if (m.strayShare !== undefined) {
     checks.push({ score: ramp(m.strayShare, 0.1, 0.25), reason: `within the product's bounding box, an area ${Math.round(m.strayShare * 100)} % the size of the cut-out looks like product but was left out` });
+  }
+  // A model's cut-out judged on its own looks sound even when it cut the wrong thing (IS-Net keeps
+  // only the clothes peg on plant-in-pot, crisp and along real edges): beside the built-in cut it shows.
+  if (m.builtInKept !== undefined) {
+    checks.push({ score: rampUp(m.builtInKept, 0.1, 0.2), reason: `the cut-out keeps only ${Math.round(m.builtInKept * 100)} % of what the built-in cut-out found as product: the model probably picked out a detail or a prop, not the product` });
+  }
+  // Two cut-outs that each look sound yet differ: one of them cut the wrong thing, and nothing tells which.
+  if (m.builtInTrusted && m.agreement !== undefined) {
+    checks.push({ score: rampUp(m.agreement, 0.6, 0.8), reason: `the built-in cut-out looks sound and disagrees with this one (they share ${Math.round(m.agreement * 100)} % of what either kept): one of them cut the wrong thing` });
   }
   // Without a plain backdrop the graph cut follows real edges even when it cut the wrong thing (a cup
   // to its rim, a dog to its head), so the measures above pass its bad cut-outs; whether the cut
@@ -293,15 +309,22 @@ function softShare(alpha: Uint8Array): number {
   return product ? soft / product : 0;
 }
 
-function agreement(a: Uint8Array, b: Uint8Array): number {
-  let both = 0, either = 0;
-  const n = Math.min(a.length, b.length);
+/** A model's matte beside the built-in one: their IoU, and how much of the built-in cut-out it keeps. */
+function comparison(alpha: Uint8Array, builtIn: { alpha: Uint8Array; trusted: boolean }): Pick<TrustMeasures, 'agreement' | 'builtInKept' | 'builtInTrusted'> {
+  let both = 0, either = 0, builtInArea = 0;
+  const other = builtIn.alpha;
+  const n = Math.min(alpha.length, other.length);
   for (let i = 0; i < n; i++) {
-    const x = a[i] >= 128, y = b[i] >= 128;
+    const x = alpha[i] >= 128, y = other[i] >= 128;
     if (x && y) both++;
     if (x || y) either++;
+    if (y) builtInArea++;
   }
-  return either ? both / either : 1;
+  return {
+    agreement: round(either ? both / either : 1),
+    builtInKept: round(builtInArea ? both / builtInArea : 1),
+    builtInTrusted: builtIn.trusted,
+  };
 }
 
 function round(v: number): number {

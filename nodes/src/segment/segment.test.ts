@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import type { ArtifactRef } from '@studioflow/runtime/contract';
+import type { ArtifactRef, ModelAccess, ModelHandle } from '@studioflow/runtime/contract';
+import { resolveModel } from '../models/model-registry';
+import { thresholdAt, tinySegmentationModel } from '../testing/tiny-onnx-model';
 import { inputImageNode } from '../input/input-image';
 import { segmentNode } from './segment';
 import type { MatteTrust } from './matte-trust';
@@ -170,6 +174,70 @@ describe('segment', () => {
     assert.equal(m[holeCentre], 0, 'handle hole is transparent');
     const full = await segment(await prepare(photo.jpeg), { holes: 'fill' });
     assert.equal((await maskOf(h, full.mask))[holeCentre], 255, 'holes: fill keeps it');
+  });
+});
+
+describe('segment with a model: judged beside the built-in cut-out', () => {
+  const ENV = ['STUDIOFLOW_MODELS', 'STUDIOFLOW_MODEL_DIR', 'STUDIOFLOW_DEFAULT_MODEL'];
+  const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
+  const HALF = { mean: [0.5, 0.5, 0.5], std: [1, 1, 1] };
+  // A stand-in for the GPU runtime's pool: a fresh CPU session per job.
+  const models: ModelAccess = {
+    acquire: async <Session, Spec>(id: string) => {
+      const resolved = resolveModel(id)!;
+      const { InferenceSession } = await import('onnxruntime-node');
+      const session = await InferenceSession.create(resolved.path);
+      const handle = { id, session, provider: 'cpu', device: 'cpu', spec: resolved.preset, release: () => void session.release() };
+      return handle as unknown as ModelHandle<Session, Spec>;
+    },
+  };
+  let h: NodeHarness;
+  let image: ArtifactRef;
+
+  before(async () => {
+    h = await NodeHarness.create({ models });
+    // A tan box with a dark label on a plain light backdrop: the built-in cut-out finds the box and trusts it.
+    // Tiny models that keep what is darker than a level: below the box's grey, only the label.
+    const presets: Record<string, unknown> = {};
+    for (const [name, level] of [['label-only', 80], ['whole-box', 200]] as const) {
+      const file = join(h.store.dir, `${name}.onnx`);
+      await writeFile(file, tinySegmentationModel({ size: 128, ...thresholdAt(level, 0.12, HALF.mean, HALF.std), sigmoid: true }));
+      presets[name] = { file, inputName: 'pixel_values', outputName: 'alphas', inputSize: 128, ...HALF, output: 'probability', normalise: 'none', licence: 'test', commercialUse: true };
+    }
+    for (const k of ENV) delete process.env[k];
+    process.env.STUDIOFLOW_MODELS = JSON.stringify(presets);
+    const box = await sharp({ create: { width: 240, height: 180, channels: 3, background: '#c8965a' } }).png().toBuffer();
+    const label = await sharp({ create: { width: 60, height: 45, channels: 3, background: '#1e1e1e' } }).png().toBuffer();
+    const photo = await sharp({ create: { width: 480, height: 360, channels: 3, background: '#ebebeb' } })
+      .composite([{ input: box, left: 120, top: 90 }, { input: label, left: 210, top: 157 }])
+      .jpeg({ quality: 92 })
+      .toBuffer();
+    image = (await h.runNode(inputImageNode, { upload: await h.put(photo, 'image/jpeg') })).image as ArtifactRef;
+  });
+  after(async () => {
+    for (const k of ENV) (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]));
+    await h.close();
+  });
+
+  it('refuses a model cut-out that kept only a detail of what the trusted built-in cut-out found', async () => {
+    const err = await rejectsPermanent(
+      h.runNode(segmentNode, { image }, { method: 'onnx', model: 'label-only' }),
+      /can't be trusted \(trust 0\.00 < 0\.5\): the cut-out keeps only \d+ % of what the built-in cut-out found as product: the model probably picked out a detail or a prop.*Shoot on a plainer background, or check the model's preset/s,
+    );
+    assert.ok(!/\bundefined\b|NaN/.test(err.message), err.message);
+    const out = await h.runNode(segmentNode, { image }, { method: 'onnx', model: 'label-only', trustCheck: 'review' });
+    const trust = ((out.cutout as ArtifactRef).meta as { trust: MatteTrust }).trust;
+    assert.equal(trust.verdict, 'doubtful', 'with review, the cut-out goes on marked doubtful');
+    assert.equal(trust.measures.builtInTrusted, true, JSON.stringify(trust));
+    assert.ok(trust.measures.agreement! < 0.2, JSON.stringify(trust));
+  });
+
+  it('trusts a model cut-out that agrees with the built-in one', async () => {
+    const out = await h.runNode(segmentNode, { image }, { method: 'onnx', model: 'whole-box' });
+    const meta = (out.cutout as ArtifactRef).meta as { trust: MatteTrust; method: string };
+    assert.equal(meta.method, 'onnx');
+    assert.equal(meta.trust.verdict, 'trusted', JSON.stringify(meta.trust));
+    assert.ok(meta.trust.measures.agreement! > 0.9, JSON.stringify(meta.trust));
   });
 });
 

@@ -75,9 +75,7 @@ export const segmentNode = defineNode({
         alpha = matte.alpha;
         madeBy = { method: 'onnx', model: matte.stats.model, licence: matte.stats.licence };
         stats = matte.stats;
-        // The built-in matte is cheap beside a model: where it finds a product, how far the two agree is one more figure.
-        const second = await classicalMatte(img, { sensitivity: params.sensitivity, shadowTolerance: params.shadowTolerance, holes: params.holes }).catch(() => undefined);
-        trust = await judgeMatte({ image: img, alpha, otherAlpha: second?.alpha });
+        trust = await judgeMatte({ image: img, alpha, builtIn: await judgedBuiltInMatte(img, params) });
       } else {
         const matte = await classical(img, params);
         alpha = matte.alpha;
@@ -146,6 +144,18 @@ function workingScaleOf(meta: Record<string, unknown> | undefined, W: number, H:
   const ow = meta?.originalWidth, oh = meta?.originalHeight;
   if (typeof ow !== 'number' || typeof oh !== 'number' || ow <= 0 || oh <= 0) return {};
   return { workingScale: Math.round((Math.max(W, H) / Math.max(ow, oh)) * 1e4) / 1e4 };
+}
+
+/**
+ * The built-in matte beside a model's, with its own verdict: it is cheap beside a model, and a model
+ * that cut the wrong thing (a prop, a detail) still makes a crisp matte along real edges that only
+ * the comparison gives away. Undefined when the built-in matte finds no product.
+ */
+async function judgedBuiltInMatte(img: RawImage, params: { sensitivity: number; shadowTolerance: number; holes: 'auto' | 'fill' }): Promise<{ alpha: Uint8Array; trusted: boolean } | undefined> {
+  const matte = await classicalMatte(img, { sensitivity: params.sensitivity, shadowTolerance: params.shadowTolerance, holes: params.holes }).catch(() => undefined);
+  if (!matte) return undefined;
+  const trust = await judgeMatte({ image: img, alpha: matte.alpha, strayShare: matte.stats.strayShare, cut: matte.stats.cut });
+  return { alpha: matte.alpha, trusted: trust.verdict === 'trusted' };
 }
 
 async function classical(img: RawImage, params: { sensitivity: number; shadowTolerance: number; holes: 'auto' | 'fill' }) {
