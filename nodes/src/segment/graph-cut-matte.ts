@@ -96,7 +96,8 @@ export function graphCutMatte(input: CutInput): CutResult {
   const bins = binIndices(rgb, n);
   const texture = textureClasses(bins, input.texture, w, h);
   const lab = labPlane(rgb, n, rgbToLab);
-  const border = borderFrame(w, h, Math.max(2, Math.round(0.03 * Math.min(w, h))));
+  const strip = Math.max(2, Math.round(0.03 * Math.min(w, h)));
+  const border = borderFrame(w, h, strip);
   const prior = productPrior(input, bins, border);
 
   // GrabCut's rectangle: around the salient part nearest the centre, with a margin; outside is backdrop.
@@ -122,7 +123,9 @@ export function graphCutMatte(input: CutInput): CutResult {
       for (let i = 0; i < n; i++) if (border[i] && location[i] < FRAME_BACKDROP_PRIOR) outside[i] = 1;
       for (let k = 0; k < MAX_ITERATIONS; k++, iterations++) {
         const { fg: fgModel, bg: bgModel } = colourCosts(lab, texture, labels, border);
-        const next = cut(w, h, fgModel, bgModel, location, outside, edges, balloon);
+        // Once a first cut exists, the product it reaches the frame with may continue into the frame strip.
+        const frame = k === 0 ? { outside, location } : continueThroughFrame(outside, location, labels, fgModel, bgModel, w, h, strip);
+        const next = cut(w, h, fgModel, bgModel, frame.location, frame.outside, edges, balloon);
         const changed = differing(labels, next);
         labels = next;
         if (changed < n * 0.003) break;
@@ -457,6 +460,49 @@ function cut(w: number, h: number, fg: Float32Array, bg: Float32Array, prior: Fl
   for (let i = 0; i < n; i++) out[i] = g.onSourceSide(i) ? 1 : 0;
   return out;
 }
+
+/**
+ * A product cut by the frame: where the cut reaches the frame strip's inner edge along a wide stretch,
+ * the strip pixels beyond it (outwards, while their colour is likelier product) are no longer backdrop
+ * for certain and take the location prior of the product pixel they continue. A thin part (a stray
+ * blade of grass) does not carry the product into the strip.
+ */
+function continueThroughFrame(
+  outside: Uint8Array, location: Float32Array, labels: Uint8Array, fg: Float32Array, bg: Float32Array, w: number, h: number, strip: number,
+): { outside: Uint8Array; location: Float32Array } {
+  const released = outside.slice(), prior = location.slice();
+  const minRun = Math.max(3, Math.round(FRAME_CONTINUATION_RUN * Math.min(w, h)));
+  // Each side: its inner edge's first pixel, the step along it, its length, and the step out towards the frame.
+  const sides = [
+    { start: strip * w, along: 1, length: w, out: -w },
+    { start: (h - 1 - strip) * w, along: 1, length: w, out: w },
+    { start: strip, along: w, length: h, out: -1 },
+    { start: w - 1 - strip, along: w, length: h, out: 1 },
+  ];
+  // The cut keeps a pixel's distance from the hard backdrop: it reaches the edge when it covers the edge or the pixel within.
+  const reachesEdge = (inner: number, out: number) => labels[inner] === 1 || labels[inner - out] === 1;
+  for (const side of sides) {
+    for (let a = 0; a < side.length; ) {
+      const first = a;
+      while (a < side.length && reachesEdge(side.start + a * side.along, side.out)) a++;
+      if (a - first < minRun) {
+        a = Math.max(a, first + 1);
+        continue;
+      }
+      for (let b = first; b < a; b++) {
+        const inner = side.start + b * side.along;
+        for (let d = 1, q = inner + side.out; d <= strip && fg[q] < bg[q]; d++, q += side.out) {
+          released[q] = 0;
+          prior[q] = Math.max(prior[q], location[inner]);
+        }
+      }
+    }
+  }
+  return { outside: released, location: prior };
+}
+
+/** The shortest stretch of the frame strip's inner edge, as a share of the frame's short side, through which the product continues into the strip. */
+const FRAME_CONTINUATION_RUN = 0.08;
 
 /**
  * The product is the largest part weighted by nearness to the centre; other parts stay when they
