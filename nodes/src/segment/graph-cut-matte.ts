@@ -30,6 +30,8 @@ export interface CutInput {
   backdropEvidence: Float32Array | null;
   /** The plain-backdrop matte's product mask (0/1) when it found one. */
   initial: Uint8Array | null;
+  /** Whether to look for a prop the product touches (dropJoinedProps): a cut again, too dear for a second opinion. */
+  dropProps: boolean;
 }
 
 export interface CutResult {
@@ -150,7 +152,7 @@ export function graphCutMatte(input: CutInput): CutResult {
     const costs = colourCosts(lab, texture, seed, border);
     return cut(w, h, costs.fg, costs.bg, location, run.backdropForCertain, edges, run.balloon);
   };
-  const labels = dropJoinedProps(keepProduct(run.labels, w, h), lab, texture, border, recut, w, h);
+  const labels = input.dropProps ? dropJoinedProps(keepProduct(run.labels, w, h), lab, texture, border, recut, w, h) : run.labels;
   const { iterations } = run;
   const { fg: fgModel, bg: bgModel } = colourCosts(lab, texture, labels, border);
   const kept = keepProduct(labels, w, h);
@@ -528,15 +530,20 @@ function dropJoinedProps(
   if (!model) return labels;
   const components = model.likeliestComponents(lab, (i) => labels[i] === 1);
   const area = countSet(labels);
-  let best = labels, bestSeparability = separabilityOf(labels, lab, texture, border);
-  for (const part of outlineParts(components, labels, w, h, PROP_MIN_SHARE * area, PROP_MAX_SHARE * area)) {
-    // A part running out of the frame continues the product beyond it (a pot cut by the bottom edge); a prop stands in the scene.
-    if (reachesStrip(part, border)) continue;
+  let best = labels, bestSeparability = NaN;
+  // A part running out of the frame continues the product beyond it (a pot cut by the bottom edge); a prop stands in the scene.
+  const candidates = outlineParts(components, labels, w, h, PROP_MIN_SHARE * area, PROP_MAX_SHARE * area).filter((p) => !reachesStrip(p.mask, border));
+  // Each try is a cut: only the parts lying most along the outline.
+  candidates.sort((a, b) => b.onBackdrop - a.onBackdrop);
+  for (const { mask: part } of candidates.slice(0, PROP_TRIES)) {
     const seed = best.slice();
     for (let i = 0; i < seed.length; i++) if (part[i]) seed[i] = 0;
     const next = keepProduct(recut(seed), w, h);
+    if (!separatesCleanly(part, best, next)) continue;
+    // Fitting the colour models is the dear part: only for a cut that passed the cheap test.
+    if (Number.isNaN(bestSeparability)) bestSeparability = separabilityOf(best, lab, texture, border);
     const separability = separabilityOf(next, lab, texture, border);
-    if (separatesCleanly(part, best, next) && separability >= bestSeparability - PROP_SEPARABILITY_SLACK) {
+    if (separability >= bestSeparability - PROP_SEPARABILITY_SLACK) {
       best = next;
       bestSeparability = separability;
     }
@@ -547,6 +554,8 @@ function dropJoinedProps(
 /** Smallest and largest prop tried, as a share of the product: a larger part is the product's own (the shaded half of a fruit). */
 const PROP_MIN_SHARE = 0.01;
 const PROP_MAX_SHARE = 0.15;
+/** How many parts are tried as props. */
+const PROP_TRIES = 1;
 /** A part whose outline borders the backdrop for at least this share lies along the product's outline. */
 const PROP_OUTLINE_SHARE = 0.25;
 /** Share of the prop the cut without it must drop, and share of the rest of the product it must keep. */
@@ -569,9 +578,12 @@ function separatesCleanly(part: Uint8Array, before: Uint8Array, after: Uint8Arra
   return partDropped >= PROP_CLEAN_SHARE * partSize && restKept >= PROP_CLEAN_SHARE * rest;
 }
 
-/** Connected parts of one colour component each (0/1 masks) whose outline borders the backdrop for PROP_OUTLINE_SHARE or more. */
-function outlineParts(components: Uint8Array, labels: Uint8Array, w: number, h: number, minArea: number, maxArea: number): Uint8Array[] {
-  const parts: Uint8Array[] = [];
+/**
+ * Connected parts of one colour component each (0/1 masks) whose outline borders the backdrop for
+ * PROP_OUTLINE_SHARE or more, with that share.
+ */
+function outlineParts(components: Uint8Array, labels: Uint8Array, w: number, h: number, minArea: number, maxArea: number): Array<{ mask: Uint8Array; onBackdrop: number }> {
+  const parts: Array<{ mask: Uint8Array; onBackdrop: number }> = [];
   const n = w * h;
   const ids = new Set(components.filter((c) => c !== 255));
   for (const id of ids) {
@@ -592,7 +604,7 @@ function outlineParts(components: Uint8Array, labels: Uint8Array, w: number, h: 
       if (areas[l] < minArea || areas[l] > maxArea || onBackdrop[l] < PROP_OUTLINE_SHARE * outline[l]) continue;
       const part = new Uint8Array(n);
       for (let i = 0; i < n; i++) if (blobs[i] === l) part[i] = 1;
-      parts.push(part);
+      parts.push({ mask: part, onBackdrop: onBackdrop[l] / outline[l] });
     }
   }
   return parts;
