@@ -121,7 +121,7 @@ export function graphCutMatte(input: CutInput): CutResult {
     // As in GrabCut, the first product colour model is the whole rectangle's.
     let labels: Uint8Array = rectMask(r, w, h);
     let iterations = 0;
-    let backdropForCertain = labels;
+    let frame = { outside: labels, location };
     for (let grow = 0; ; grow++) {
       const outside = rectMask(r, w, h);
       for (let i = 0; i < n; i++) outside[i] ^= 1;
@@ -129,9 +129,8 @@ export function graphCutMatte(input: CutInput): CutResult {
       for (let k = 0; k < MAX_ITERATIONS; k++, iterations++) {
         const { fg: fgModel, bg: bgModel } = colourCosts(lab, texture, labels, border);
         // Once a first cut exists, the product it reaches the frame with may continue into the frame strip.
-        const frame = k === 0 ? { outside, location } : continueThroughFrame(outside, location, labels, fgModel, bgModel, w, h, strip);
+        frame = k === 0 ? { outside, location } : continueThroughFrame(outside, location, labels, fgModel, bgModel, w, h, strip);
         const next = cut(w, h, fgModel, bgModel, frame.location, frame.outside, edges, balloon);
-        backdropForCertain = frame.outside;
         const changed = differing(labels, next);
         labels = next;
         if (changed < n * 0.003) break;
@@ -139,7 +138,7 @@ export function graphCutMatte(input: CutInput): CutResult {
       // A product pressed against a side of the rectangle that is not the frame's was cut short there: widen that side.
       if (grow >= MAX_GROWS || !widen(r, keepProduct(labels, w, h), w, h, margin)) break;
     }
-    return { labels, iterations, fill: rectFill(labels, r, w), balloon, backdropForCertain };
+    return { labels, iterations, fill: rectFill(labels, r, w), balloon, frame };
   };
   let run = grabCut(BALLOON);
   // Ballooned into the backdrop: the cut fills the rectangle instead of following an outline.
@@ -150,9 +149,9 @@ export function graphCutMatte(input: CutInput): CutResult {
   // The final cut's terms, with colour models fitted to other labels.
   const recut = (seed: Uint8Array) => {
     const costs = colourCosts(lab, texture, seed, border);
-    return cut(w, h, costs.fg, costs.bg, location, run.backdropForCertain, edges, run.balloon);
+    return cut(w, h, costs.fg, costs.bg, run.frame.location, run.frame.outside, edges, run.balloon);
   };
-  const labels = input.dropProps ? dropJoinedProps(keepProduct(run.labels, w, h), lab, texture, border, recut, w, h) : run.labels;
+  const labels = input.dropProps ? dropJoinedProps(run.labels, lab, texture, border, recut, w, h) : run.labels;
   const { iterations } = run;
   const { fg: fgModel, bg: bgModel } = colourCosts(lab, texture, labels, border);
   const kept = keepProduct(labels, w, h);
@@ -526,25 +525,28 @@ const FRAME_CONTINUATION_RUN = 0.08;
 function dropJoinedProps(
   labels: Uint8Array, lab: Float32Array, texture: Uint8Array, border: Uint8Array, recut: (seed: Uint8Array) => Uint8Array, w: number, h: number,
 ): Uint8Array {
-  const model = ColourGmm.fit(lab, (i) => labels[i] === 1);
+  const product = keepProduct(labels, w, h);
+  const model = ColourGmm.fit(lab, (i) => product[i] === 1);
   if (!model) return labels;
-  const components = model.likeliestComponents(lab, (i) => labels[i] === 1);
-  const area = countSet(labels);
-  let best = labels, bestSeparability = NaN;
+  const components = model.likeliestComponents(lab, (i) => product[i] === 1);
+  const area = countSet(product);
   // A part running out of the frame continues the product beyond it (a pot cut by the bottom edge); a prop stands in the scene.
-  const candidates = outlineParts(components, labels, w, h, PROP_MIN_SHARE * area, PROP_MAX_SHARE * area).filter((p) => !reachesStrip(p.mask, border));
+  const candidates = outlineParts(components, product, w, h, PROP_MIN_SHARE * area, PROP_MAX_SHARE * area).filter((p) => !reachesStrip(p.mask, border));
   // Each try is a cut: only the parts lying most along the outline.
   candidates.sort((a, b) => b.onBackdrop - a.onBackdrop);
+  let best = labels, bestProduct = product, bestSeparability = NaN;
   for (const { mask: part } of candidates.slice(0, PROP_TRIES)) {
-    const seed = best.slice();
+    const seed = bestProduct.slice();
     for (let i = 0; i < seed.length; i++) if (part[i]) seed[i] = 0;
-    const next = keepProduct(recut(seed), w, h);
-    if (!separatesCleanly(part, best, next)) continue;
+    const next = recut(seed);
+    const nextProduct = keepProduct(next, w, h);
+    if (!separatesCleanly(part, bestProduct, nextProduct)) continue;
     // Fitting the colour models is the dear part: only for a cut that passed the cheap test.
-    if (Number.isNaN(bestSeparability)) bestSeparability = separabilityOf(best, lab, texture, border);
-    const separability = separabilityOf(next, lab, texture, border);
+    if (Number.isNaN(bestSeparability)) bestSeparability = separabilityOf(bestProduct, lab, texture, border);
+    const separability = separabilityOf(nextProduct, lab, texture, border);
     if (separability >= bestSeparability - PROP_SEPARABILITY_SLACK) {
       best = next;
+      bestProduct = nextProduct;
       bestSeparability = separability;
     }
   }
