@@ -129,9 +129,10 @@ const CUT_SIDE = 160;
 /** Graph-cut segmentation on a copy at most CUT_SIDE long, upsampled to the analysis size; null when it found nothing. */
 function refineByGraphCut(a: Analysis): { mask: Uint8Array; strayShare: number; confidence: CutConfidence } | null {
   const steps = luminanceSteps(a.small, a.aw, a.ah);
-  const main = cutAt(a, steps, CUT_SIDE);
+  const main = cutAt(a, steps, CUT_SIDE, true);
   if (!main) return null;
-  const second = cutAt(a, steps, STABILITY_SIDE);
+  // The second opinion leaves props in: a prop dropped by the main cut alone lowers the stability, erring on the side of doubt.
+  const second = cutAt(a, steps, STABILITY_SIDE, false);
   const stability = second ? maskIoU01(main.mask, second.mask) : 0;
   return { mask: main.mask, strayShare: main.strayShare, confidence: { separability: main.separability, stability } };
 }
@@ -148,14 +149,14 @@ function maskIoU01(a: Uint8Array, b: Uint8Array): number {
   return either ? both / either : 1;
 }
 
-function cutAt(a: Analysis, steps: Float32Array, side: number): { mask: Uint8Array; strayShare: number; separability: number } | null {
+function cutAt(a: Analysis, steps: Float32Array, side: number, dropProps: boolean): { mask: Uint8Array; strayShare: number; separability: number } | null {
   const f = Math.max(1, Math.ceil(Math.max(a.aw, a.ah) / side));
   const cw = Math.max(1, Math.floor(a.aw / f)), ch = Math.max(1, Math.floor(a.ah / f));
   const rgb = shrinkRgb(a.small, a.aw, cw, ch, f);
   const evidence = backdropFits(a.model) ? shrinkEvidence(a.dist, a.threshold, a.aw, cw, ch, f) : null;
   const initial = a.fg ? shrinkMask(a.fg, a.aw, cw, ch, f) : null;
   const texture = blockMeans(steps, a.aw, cw, ch, f);
-  const result = graphCutMatte({ rgb, width: cw, height: ch, texture, backdropEvidence: evidence, initial });
+  const result = graphCutMatte({ rgb, width: cw, height: ch, texture, backdropEvidence: evidence, initial, dropProps });
   if (result.productFraction < 0.002) return null;
   return { mask: enlargeMask(result.mask, cw, ch, a.aw, a.ah), strayShare: result.strayShare, separability: result.separability };
 }

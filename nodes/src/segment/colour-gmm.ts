@@ -30,6 +30,28 @@ interface Component {
 export class ColourGmm {
   private constructor(private readonly components: Component[]) {}
 
+  /** Per pixel where `select(i)` holds, the index of its likeliest component; 255 elsewhere. */
+  likeliestComponents(lab: LabPlane, select: (i: number) => boolean): Uint8Array {
+    const n = lab.length / 3;
+    const out = new Uint8Array(n).fill(255);
+    const cs = this.components;
+    for (let i = 0; i < n; i++) {
+      if (!select(i)) continue;
+      const L = lab[i * 3], a = lab[i * 3 + 1], b = lab[i * 3 + 2];
+      let best = Infinity;
+      for (let k = 0; k < cs.length; k++) {
+        const c = cs[k], m = c.mean, q = c.inv;
+        const x = L - m[0], y = a - m[1], z = b - m[2];
+        const e = c.offset + 0.5 * (x * (q[0] * x + q[1] * y + q[2] * z) + y * (q[3] * x + q[4] * y + q[5] * z) + z * (q[6] * x + q[7] * y + q[8] * z));
+        if (e < best) {
+          best = e;
+          out[i] = k;
+        }
+      }
+    }
+    return out;
+  }
+
   /** Fits the mixture to the pixels where `select(i)` holds, weighted by `weightOf(i)`; null when none. */
   static fit(lab: LabPlane, select: (i: number) => boolean, weightOf: (i: number) => number = () => 1): ColourGmm | null {
     const n = lab.length / 3;

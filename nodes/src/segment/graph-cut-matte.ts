@@ -12,10 +12,12 @@ import { rgbToLab } from '../image/lab';
  *    model says where it fits, and a centre prior (sellers frame the product).
  * 2. GrabCut's rectangle around the salient part nearest the centre (Otsu level); outside it is
  *    backdrop. Alternately fit colour models (Gaussian mixtures in Lab, colour-gmm.ts, with a
- *    texture-class histogram beside each) to product and backdrop (frame pixels that are not salient are backdrop for certain) and cut the grid by min-cut with contrast-sensitive
- *    smoothness (8-neighbourhood); widen the rectangle once where the product presses against it.
- * 3. Product vs prop: keep the component nearest the centre and parts of comparable size; fill
- *    enclosed holes unless they look like backdrop (a see-through handle).
+ *    texture-class histogram beside each) to product and backdrop (frame pixels that are not salient are backdrop for certain,
+ *    unless the product reaches the frame along a wide stretch and continues into it) and cut the grid by min-cut with
+ *    contrast-sensitive smoothness (8-neighbourhood); widen the rectangle once where the product presses against it.
+ * 3. Product vs prop: keep the component nearest the centre and parts of comparable size; drop a prop
+ *    the product touches (a part of one colour along its outline that a cut without it leaves out cleanly);
+ *    fill enclosed holes unless they look like backdrop (a see-through handle).
  */
 
 export interface CutInput {
@@ -28,6 +30,8 @@ export interface CutInput {
   backdropEvidence: Float32Array | null;
   /** The plain-backdrop matte's product mask (0/1) when it found one. */
   initial: Uint8Array | null;
+  /** Whether to look for a prop the product touches (dropJoinedProps): a cut again, too dear for a second opinion. */
+  dropProps: boolean;
 }
 
 export interface CutResult {
@@ -96,7 +100,8 @@ export function graphCutMatte(input: CutInput): CutResult {
   const bins = binIndices(rgb, n);
   const texture = textureClasses(bins, input.texture, w, h);
   const lab = labPlane(rgb, n, rgbToLab);
-  const border = borderFrame(w, h, Math.max(2, Math.round(0.03 * Math.min(w, h))));
+  const strip = Math.max(2, Math.round(0.03 * Math.min(w, h)));
+  const border = borderFrame(w, h, strip);
   const prior = productPrior(input, bins, border);
 
   // GrabCut's rectangle: around the salient part nearest the centre, with a margin; outside is backdrop.
@@ -116,13 +121,16 @@ export function graphCutMatte(input: CutInput): CutResult {
     // As in GrabCut, the first product colour model is the whole rectangle's.
     let labels: Uint8Array = rectMask(r, w, h);
     let iterations = 0;
+    let frame = { outside: labels, location };
     for (let grow = 0; ; grow++) {
       const outside = rectMask(r, w, h);
       for (let i = 0; i < n; i++) outside[i] ^= 1;
       for (let i = 0; i < n; i++) if (border[i] && location[i] < FRAME_BACKDROP_PRIOR) outside[i] = 1;
       for (let k = 0; k < MAX_ITERATIONS; k++, iterations++) {
         const { fg: fgModel, bg: bgModel } = colourCosts(lab, texture, labels, border);
-        const next = cut(w, h, fgModel, bgModel, location, outside, edges, balloon);
+        // Once a first cut exists, the product it reaches the frame with may continue into the frame strip.
+        frame = k === 0 ? { outside, location } : continueThroughFrame(outside, location, labels, fgModel, bgModel, w, h, strip);
+        const next = cut(w, h, fgModel, bgModel, frame.location, frame.outside, edges, balloon);
         const changed = differing(labels, next);
         labels = next;
         if (changed < n * 0.003) break;
@@ -130,7 +138,7 @@ export function graphCutMatte(input: CutInput): CutResult {
       // A product pressed against a side of the rectangle that is not the frame's was cut short there: widen that side.
       if (grow >= MAX_GROWS || !widen(r, keepProduct(labels, w, h), w, h, margin)) break;
     }
-    return { labels, iterations, fill: rectFill(labels, r, w) };
+    return { labels, iterations, fill: rectFill(labels, r, w), balloon, frame };
   };
   let run = grabCut(BALLOON);
   // Ballooned into the backdrop: the cut fills the rectangle instead of following an outline.
@@ -138,7 +146,13 @@ export function graphCutMatte(input: CutInput): CutResult {
     const tight = grabCut(0);
     run = { ...tight, iterations: run.iterations + tight.iterations };
   }
-  const { labels, iterations } = run;
+  // The final cut's terms, with colour models fitted to other labels.
+  const recut = (seed: Uint8Array) => {
+    const costs = colourCosts(lab, texture, seed, border);
+    return cut(w, h, costs.fg, costs.bg, run.frame.location, run.frame.outside, edges, run.balloon);
+  };
+  const labels = input.dropProps ? dropJoinedProps(run.labels, lab, texture, border, recut, w, h) : run.labels;
+  const { iterations } = run;
   const { fg: fgModel, bg: bgModel } = colourCosts(lab, texture, labels, border);
   const kept = keepProduct(labels, w, h);
   const mask = fillHoles(kept, fgModel, bgModel, w, h);
@@ -456,6 +470,158 @@ function cut(w: number, h: number, fg: Float32Array, bg: Float32Array, prior: Fl
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = g.onSourceSide(i) ? 1 : 0;
   return out;
+}
+
+/**
+ * A product cut by the frame: where the cut reaches the frame strip's inner edge along a wide stretch,
+ * the strip pixels beyond it (outwards, while their colour is likelier product) are no longer backdrop
+ * for certain and take the location prior of the product pixel they continue. A thin part (a stray
+ * blade of grass) does not carry the product into the strip.
+ */
+function continueThroughFrame(
+  outside: Uint8Array, location: Float32Array, labels: Uint8Array, fg: Float32Array, bg: Float32Array, w: number, h: number, strip: number,
+): { outside: Uint8Array; location: Float32Array } {
+  const released = outside.slice(), prior = location.slice();
+  const minRun = Math.max(3, Math.round(FRAME_CONTINUATION_RUN * Math.min(w, h)));
+  // Each side: its inner edge's first pixel, the step along it, its length, and the step out towards the frame.
+  const sides = [
+    { start: strip * w, along: 1, length: w, out: -w },
+    { start: (h - 1 - strip) * w, along: 1, length: w, out: w },
+    { start: strip, along: w, length: h, out: -1 },
+    { start: w - 1 - strip, along: w, length: h, out: 1 },
+  ];
+  // The cut keeps a pixel's distance from the hard backdrop: it reaches the edge when it covers the edge or the pixel within.
+  const reachesEdge = (inner: number, out: number) => labels[inner] === 1 || labels[inner - out] === 1;
+  for (const side of sides) {
+    for (let a = 0; a < side.length; ) {
+      const first = a;
+      while (a < side.length && reachesEdge(side.start + a * side.along, side.out)) a++;
+      if (a - first < minRun) {
+        a = Math.max(a, first + 1);
+        continue;
+      }
+      for (let b = first; b < a; b++) {
+        const inner = side.start + b * side.along;
+        for (let d = 1, q = inner + side.out; d <= strip && fg[q] < bg[q]; d++, q += side.out) {
+          released[q] = 0;
+          prior[q] = Math.max(prior[q], location[inner]);
+        }
+      }
+    }
+  }
+  return { outside: released, location: prior };
+}
+
+/** The shortest stretch of the frame strip's inner edge, as a share of the frame's short side, through which the product continues into the strip. */
+const FRAME_CONTINUATION_RUN = 0.08;
+
+/**
+ * A prop joined to the product (a glass behind a plant, touched by its leaves): a part of one colour
+ * component of the product's model that lies along the product's outline rather than inside it. Each
+ * such part is tried as backdrop: the colour models are refitted with it on the backdrop's side and the
+ * grid cut again. A prop then leaves whole while the rest stays; a part of the product itself (the
+ * shaded side of a fruit) is pulled back in by the product's other colours and its outline.
+ */
+function dropJoinedProps(
+  labels: Uint8Array, lab: Float32Array, texture: Uint8Array, border: Uint8Array, recut: (seed: Uint8Array) => Uint8Array, w: number, h: number,
+): Uint8Array {
+  const product = keepProduct(labels, w, h);
+  const model = ColourGmm.fit(lab, (i) => product[i] === 1);
+  if (!model) return labels;
+  const components = model.likeliestComponents(lab, (i) => product[i] === 1);
+  const area = countSet(product);
+  // A part running out of the frame continues the product beyond it (a pot cut by the bottom edge); a prop stands in the scene.
+  const candidates = outlineParts(components, product, w, h, PROP_MIN_SHARE * area, PROP_MAX_SHARE * area).filter((p) => !reachesStrip(p.mask, border));
+  // Each try is a cut: only the parts lying most along the outline.
+  candidates.sort((a, b) => b.onBackdrop - a.onBackdrop);
+  let best = labels, bestProduct = product, bestSeparability = NaN;
+  for (const { mask: part } of candidates.slice(0, PROP_TRIES)) {
+    const seed = bestProduct.slice();
+    for (let i = 0; i < seed.length; i++) if (part[i]) seed[i] = 0;
+    const next = recut(seed);
+    const nextProduct = keepProduct(next, w, h);
+    if (!separatesCleanly(part, bestProduct, nextProduct)) continue;
+    // Fitting the colour models is the dear part: only for a cut that passed the cheap test.
+    if (Number.isNaN(bestSeparability)) bestSeparability = separabilityOf(bestProduct, lab, texture, border);
+    const separability = separabilityOf(nextProduct, lab, texture, border);
+    if (separability >= bestSeparability - PROP_SEPARABILITY_SLACK) {
+      best = next;
+      bestProduct = nextProduct;
+      bestSeparability = separability;
+    }
+  }
+  return best;
+}
+
+/** Smallest and largest prop tried, as a share of the product: a larger part is the product's own (the shaded half of a fruit). */
+const PROP_MIN_SHARE = 0.01;
+const PROP_MAX_SHARE = 0.15;
+/** How many parts are tried as props. */
+const PROP_TRIES = 1;
+/** A part whose outline borders the backdrop for at least this share lies along the product's outline. */
+const PROP_OUTLINE_SHARE = 0.25;
+/** Share of the prop the cut without it must drop, and share of the rest of the product it must keep. */
+const PROP_CLEAN_SHARE = 0.95;
+/** How much worse the colours may separate product from backdrop without the prop (the prop's own colours were easy to tell apart). */
+const PROP_SEPARABILITY_SLACK = 0.02;
+
+/** Whether the cut `after` dropped nearly all of `part` and kept nearly all the rest of `before`. */
+function separatesCleanly(part: Uint8Array, before: Uint8Array, after: Uint8Array): boolean {
+  let partSize = 0, partDropped = 0, rest = 0, restKept = 0;
+  for (let i = 0; i < part.length; i++) {
+    if (part[i]) {
+      partSize++;
+      partDropped += 1 - after[i];
+    } else if (before[i]) {
+      rest++;
+      restKept += after[i];
+    }
+  }
+  return partDropped >= PROP_CLEAN_SHARE * partSize && restKept >= PROP_CLEAN_SHARE * rest;
+}
+
+/**
+ * Connected parts of one colour component each (0/1 masks) whose outline borders the backdrop for
+ * PROP_OUTLINE_SHARE or more, with that share.
+ */
+function outlineParts(components: Uint8Array, labels: Uint8Array, w: number, h: number, minArea: number, maxArea: number): Array<{ mask: Uint8Array; onBackdrop: number }> {
+  const parts: Array<{ mask: Uint8Array; onBackdrop: number }> = [];
+  const n = w * h;
+  const ids = new Set(components.filter((c) => c !== 255));
+  for (const id of ids) {
+    const one = new Uint8Array(n);
+    for (let i = 0; i < n; i++) one[i] = components[i] === id ? 1 : 0;
+    const { labels: blobs, areas } = labelComponents(one, w, h);
+    const onBackdrop = new Float64Array(areas.length), outline = new Float64Array(areas.length);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      const i = y * w + x, l = blobs[i];
+      if (!l || areas[l] < minArea || areas[l] > maxArea) continue;
+      for (const j of [x > 0 ? i - 1 : -1, x + 1 < w ? i + 1 : -1, y > 0 ? i - w : -1, y + 1 < h ? i + w : -1]) {
+        if (j < 0 || blobs[j] === l) continue;
+        outline[l]++;
+        if (!labels[j]) onBackdrop[l]++;
+      }
+    }
+    for (let l = 1; l < areas.length; l++) {
+      if (areas[l] < minArea || areas[l] > maxArea || onBackdrop[l] < PROP_OUTLINE_SHARE * outline[l]) continue;
+      const part = new Uint8Array(n);
+      for (let i = 0; i < n; i++) if (blobs[i] === l) part[i] = 1;
+      parts.push({ mask: part, onBackdrop: onBackdrop[l] / outline[l] });
+    }
+  }
+  return parts;
+}
+
+/** Whether `part` reaches into the frame strip. */
+function reachesStrip(part: Uint8Array, border: Uint8Array): boolean {
+  for (let i = 0; i < part.length; i++) if (part[i] && border[i]) return true;
+  return false;
+}
+
+/** colourSeparability of `labels` under colour models fitted to them. */
+function separabilityOf(labels: Uint8Array, lab: Float32Array, texture: Uint8Array, border: Uint8Array): number {
+  const { fg, bg } = colourCosts(lab, texture, labels, border);
+  return colourSeparability(labels, fg, bg);
 }
 
 /**
