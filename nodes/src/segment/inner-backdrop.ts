@@ -156,50 +156,38 @@ function appearanceClusters(input: InnerBackdropInput, product: Uint8Array): Uin
   const { lab, texture } = input;
   const idx: number[] = [];
   for (let i = 0; i < product.length; i++) if (product[i]) idx.push(i);
-  const feature = (i: number, out: Float64Array) => {
-    out[0] = lab[i * 3];
-    out[1] = lab[i * 3 + 1];
-    out[2] = lab[i * 3 + 2];
-    out[3] = texture[i] * TEXTURE_SPREAD;
-  };
-  const f = new Float64Array(4);
+  const features = new Float64Array(idx.length * 4);
   const mean = new Float64Array(4);
-  for (const i of idx) {
-    feature(i, f);
-    for (let k = 0; k < 4; k++) mean[k] += f[k] / idx.length;
-  }
+  idx.forEach((i, k) => {
+    features.set([lab[i * 3], lab[i * 3 + 1], lab[i * 3 + 2], texture[i] * TEXTURE_SPREAD], k * 4);
+    for (let d = 0; d < 4; d++) mean[d] += features[k * 4 + d] / idx.length;
+  });
+  const distance2 = (k: number, c: Float64Array) => (features[k * 4] - c[0]) ** 2 + (features[k * 4 + 1] - c[1]) ** 2 + (features[k * 4 + 2] - c[2]) ** 2 + (features[k * 4 + 3] - c[3]) ** 2;
   const centres = [mean];
   const nearest = new Float64Array(idx.length).fill(Infinity);
   while (centres.length < CLUSTERS) {
     const c = centres[centres.length - 1];
     let pick = 0;
     for (let k = 0; k < idx.length; k++) {
-      feature(idx[k], f);
-      nearest[k] = Math.min(nearest[k], distance2(f, c));
+      nearest[k] = Math.min(nearest[k], distance2(k, c));
       if (nearest[k] > nearest[pick]) pick = k;
     }
-    const next = new Float64Array(4);
-    feature(idx[pick], next);
-    centres.push(next);
+    centres.push(features.slice(pick * 4, pick * 4 + 4));
   }
   const assign = new Uint8Array(product.length);
   for (let round = 0; round < KMEANS_ROUNDS; round++) {
     const sums = centres.map(() => new Float64Array(5));
-    for (const i of idx) {
-      feature(i, f);
-      let best = 0;
-      for (let c = 1; c < CLUSTERS; c++) if (distance2(f, centres[c]) < distance2(f, centres[best])) best = c;
-      assign[i] = best;
-      for (let k = 0; k < 4; k++) sums[best][k] += f[k];
+    for (let k = 0; k < idx.length; k++) {
+      let best = 0, bestD = distance2(k, centres[0]);
+      for (let c = 1; c < CLUSTERS; c++) {
+        const d = distance2(k, centres[c]);
+        if (d < bestD) (best = c), (bestD = d);
+      }
+      assign[idx[k]] = best;
+      for (let d = 0; d < 4; d++) sums[best][d] += features[k * 4 + d];
       sums[best][4]++;
     }
-    for (let c = 0; c < CLUSTERS; c++) if (sums[c][4]) for (let k = 0; k < 4; k++) centres[c][k] = sums[c][k] / sums[c][4];
+    for (let c = 0; c < CLUSTERS; c++) if (sums[c][4]) for (let d = 0; d < 4; d++) centres[c][d] = sums[c][d] / sums[c][4];
   }
   return assign;
-}
-
-function distance2(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let k = 0; k < a.length; k++) s += (a[k] - b[k]) ** 2;
-  return s;
 }
