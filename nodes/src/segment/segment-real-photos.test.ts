@@ -22,9 +22,11 @@ const FLOORS: Record<string, number> = {
   'coffee-cup-on-wood': 0.94,
   // A cluttered shelf: the graph cut finds the plant and, by its speckled texture, the pot running out of the frame (0.71 before).
   'plant-in-pot': 0.74,
+  // A light printed cloth hung behind the plant, inside the frame's dark cloth: the inner backdrop is peeled (0.36 before: the whole light cloth kept).
+  'aloe-on-cloth': 0.74,
 };
 
-/** The plain to moderately busy photos the issue's target counts, and how many must reach IoU 0.9 (the issue asks 5: not met yet). */
+/** The plain to moderately busy photos the issue's target counts, and how many must reach IoU 0.9 (the issue asks 5: not met yet, the aloe reaches 0.77). */
 const COUNTED = ['fish-drawing', 'apple-on-cloth', 'orange-shadowed', 'coffee-cup-on-wood', 'plant-in-pot', 'aloe-on-cloth'];
 const AT_LEAST = 4;
 
