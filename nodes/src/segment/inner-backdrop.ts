@@ -21,13 +21,16 @@ const KMEANS_ROUNDS = 6;
 const TEXTURE_SPREAD = 12;
 /** The cut's outer ring, as a share of the grid's shorter side. */
 const RING_SHARE = 0.04;
-/** A printed cluster: its mean texture class (0..3) is at least the photo's median texture. */
-const PRINTED = 1.95;
+/**
+ * A printed cluster: its mean texture class (0..3) is above the middle of the classes, the photo's
+ * median texture. The cloth's cream ground reaches it at fine grids; at coarse ones the ground rule below finds it.
+ */
+const PRINTED = 1.5;
 /**
  * The print's ground (the cream between a cloth's motifs): a cluster with at least this share of its
  * pixels within GROUND_REACH of a printed pixel. A smooth product's body lies away from the print.
  */
-const GROUND_SHARE = 0.7;
+const GROUND_SHARE = 0.75;
 const GROUND_REACH = 2;
 /** The wrapping appearance holds at least this share of the cut's outer ring... */
 const MIN_RING_SHARE = 0.6;
@@ -39,8 +42,8 @@ const MIN_SURROUND = 0.75;
 /** ...and is more textured than what it leaves (mean texture class): a print behind a smooth product. */
 const MIN_TEXTURE_GAP = 1;
 
-/** A peel must raise the colour models' separability by this much... */
-const MIN_SEPARABILITY_GAIN = 0.15;
+/** A peel must raise the colour models' separability by this much (taking an orange's shaded half away raises it by 0.12)... */
+const MIN_SEPARABILITY_GAIN = 0.2;
 /** ...leave a product of at least this share of the first cut... */
 const MIN_REMAINDER = 0.15;
 /** ...which the peeled part borders along most of its outline. */
