@@ -17,6 +17,8 @@ import { findInnerBackdrop, peelIsBetter } from './inner-backdrop';
  *    smoothness (8-neighbourhood); widen the rectangle once where the product presses against it.
  * 3. Product vs prop: keep the component nearest the centre and parts of comparable size; fill
  *    enclosed holes unless they look like backdrop (a see-through handle).
+ * 4. When the colour models barely tell the sides apart, the cut may have kept a backdrop that hangs
+ *    inside the rectangle (a printed cloth behind a plant): inner-backdrop.ts peels it off.
  */
 
 export interface CutInput {
