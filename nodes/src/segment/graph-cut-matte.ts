@@ -3,6 +3,7 @@ import { MaxFlow } from './max-flow';
 import { kthSmallest } from '../image/quickselect';
 import { ColourGmm, labPlane } from './colour-gmm';
 import { rgbToLab } from '../image/lab';
+import { findInnerBackdrop, peelIsBetter } from './inner-backdrop';
 
 /**
  * GrabCut-style product/backdrop separation on a small copy of the photo, for backdrops the smooth
@@ -18,6 +19,8 @@ import { rgbToLab } from '../image/lab';
  * 3. Product vs prop: keep the component nearest the centre and parts of comparable size; drop a prop
  *    the product touches (a part of one colour along its outline that a cut without it leaves out cleanly);
  *    fill enclosed holes unless they look like backdrop (a see-through handle).
+ * 4. When the colour models barely tell the sides apart, the cut may have kept a backdrop that wraps
+ *    the product (a printed cloth behind a plant): inner-backdrop.ts peels it off.
  */
 
 export interface CutInput {
@@ -68,6 +71,8 @@ const BALLOON = 2;
 /** Above this share of the rectangle filled with product, the balloon leaked: cut again without it. */
 const MAX_FILL = 0.9;
 const MAX_ITERATIONS = 2;
+/** Below this separability the first cut may have kept a backdrop inside the rectangle as product (inner-backdrop.ts). */
+const PEEL_BELOW_SEPARABILITY = 0.75;
 
 /** How often the rectangle may widen where the product presses against it. */
 const MAX_GROWS = 1;
@@ -151,15 +156,37 @@ export function graphCutMatte(input: CutInput): CutResult {
     const costs = colourCosts(lab, texture, seed, border);
     return cut(w, h, costs.fg, costs.bg, run.frame.location, run.frame.outside, edges, run.balloon);
   };
-  const labels = input.dropProps ? dropJoinedProps(run.labels, lab, texture, border, recut, w, h) : run.labels;
-  const { iterations } = run;
-  const { fg: fgModel, bg: bgModel } = colourCosts(lab, texture, labels, border);
-  const kept = keepProduct(labels, w, h);
-  const mask = fillHoles(kept, fgModel, bgModel, w, h);
+  const first = settle(input.dropProps ? dropJoinedProps(run.labels, lab, texture, border, recut, w, h) : run.labels);
+  // GrabCut's classic failure shows as colour models that barely tell the sides apart.
+  const peeled = first.separability < PEEL_BELOW_SEPARABILITY ? peelInnerBackdrop(first) : null;
+  const { mask, separability, dropped } = peeled ?? first;
   const area = countSet(mask);
-  const dropped = countSet(labels) - countSet(kept);
-  const separability = colourSeparability(mask, fgModel, bgModel);
-  return { mask, productFraction: area / n, strayShare: dropped / Math.max(1, area), borderContact: borderShare(mask, w, h), iterations, separability };
+  return { mask, productFraction: area / n, strayShare: dropped / Math.max(1, area), borderContact: borderShare(mask, w, h), iterations: run.iterations, separability };
+
+  /** The product-vs-prop decision, filled holes and the colour models' separability of a cut's labels. */
+  function settle(labels: Uint8Array): Settled {
+    const { fg: fgModel, bg: bgModel } = colourCosts(lab, texture, labels, border);
+    const kept = keepProduct(labels, w, h);
+    const mask = fillHoles(kept, fgModel, bgModel, w, h);
+    return { mask, separability: colourSeparability(mask, fgModel, bgModel), dropped: countSet(labels) - countSet(kept) };
+  }
+
+  /** The first cut without a backdrop it wraps the product in (inner-backdrop.ts), when that is clearly better. */
+  function peelInnerBackdrop(cut: Settled): Settled | null {
+    const inner = findInnerBackdrop({ lab, texture, width: w, height: h }, cut.mask);
+    if (!inner) return null;
+    const labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) labels[i] = cut.mask[i] & (inner[i] ^ 1);
+    const peeled = settle(labels);
+    return peelIsBetter(cut, peeled, w, h) ? peeled : null;
+  }
+}
+
+interface Settled {
+  mask: Uint8Array;
+  separability: number;
+  /** Pixels the product-vs-prop decision left out. */
+  dropped: number;
 }
 
 function binIndices(rgb: Uint8Array, n: number): Uint16Array {

@@ -23,9 +23,11 @@ const FLOORS: Record<string, number> = {
   // A cluttered shelf: the graph cut finds the plant and, by its speckled texture, the pot running out of the frame (0.71 before);
   // leaf tips and the pot's foot continue into the frame strip, and the blue glass the leaves touch is dropped as a prop (0.77 before).
   'plant-in-pot': 0.82,
+  // A printed cloth behind the plant on every side: the inner backdrop is peeled (0.36 before: the whole cloth inside the rectangle kept).
+  'aloe-on-cloth': 0.74,
 };
 
-/** The plain to moderately busy photos the issue's target counts, and how many must reach IoU 0.9 (the issue asks 5: not met yet). */
+/** The plain to moderately busy photos the issue's target counts, and how many must reach IoU 0.9 (the issue asks 5: not met yet, the aloe reaches 0.77). */
 const COUNTED = ['fish-drawing', 'apple-on-cloth', 'orange-shadowed', 'coffee-cup-on-wood', 'plant-in-pot', 'aloe-on-cloth'];
 const AT_LEAST = 4;
 
