@@ -3,6 +3,7 @@ import { fitBackground, rowPolynomials, type BackgroundModel } from '../image/ba
 import { rgbToLab } from '../image/lab';
 import { boxCount, floodFromBorder, labelComponents } from '../image/mask-ops';
 import { ForegroundColour } from '../image/foreground-colour';
+import { refineInBand } from './band-refine';
 import { upsampleAndRefine } from './edge-refine';
 import { graphCutMatte } from './graph-cut-matte';
 import type { RawImage } from '../image/raw-image';
@@ -132,8 +133,10 @@ function refineByGraphCut(a: Analysis): { mask: Uint8Array; strayShare: number; 
   const main = cutAt(a, steps, CUT_SIDE);
   if (!main) return null;
   const second = cutAt(a, steps, STABILITY_SIDE);
+  // Both grids' coarse masks: the figure compares like with like, before the band refinement.
   const stability = second ? maskIoU01(main.mask, second.mask) : 0;
-  return { mask: main.mask, strayShare: main.strayShare, confidence: { separability: main.separability, stability } };
+  const mask = refineInBand({ rgb: a.small, width: a.aw, height: a.ah, steps, coarse: main.mask, cell: main.cell });
+  return { mask, strayShare: main.strayShare, confidence: { separability: main.separability, stability } };
 }
 
 /** Longest side of the second, smaller cut grid the stability figure compares against. */
@@ -148,7 +151,7 @@ function maskIoU01(a: Uint8Array, b: Uint8Array): number {
   return either ? both / either : 1;
 }
 
-function cutAt(a: Analysis, steps: Float32Array, side: number): { mask: Uint8Array; strayShare: number; separability: number } | null {
+function cutAt(a: Analysis, steps: Float32Array, side: number): { mask: Uint8Array; cell: number; strayShare: number; separability: number } | null {
   const f = Math.max(1, Math.ceil(Math.max(a.aw, a.ah) / side));
   const cw = Math.max(1, Math.floor(a.aw / f)), ch = Math.max(1, Math.floor(a.ah / f));
   const rgb = shrinkRgb(a.small, a.aw, cw, ch, f);
@@ -157,7 +160,7 @@ function cutAt(a: Analysis, steps: Float32Array, side: number): { mask: Uint8Arr
   const texture = blockMeans(steps, a.aw, cw, ch, f);
   const result = graphCutMatte({ rgb, width: cw, height: ch, texture, backdropEvidence: evidence, initial });
   if (result.productFraction < 0.002) return null;
-  return { mask: enlargeMask(result.mask, cw, ch, a.aw, a.ah), strayShare: result.strayShare, separability: result.separability };
+  return { mask: enlargeMask(result.mask, cw, ch, a.aw, a.ah), cell: f, strayShare: result.strayShare, separability: result.separability };
 }
 
 /** Whether the smooth model fits the border well enough to speak about the inside (plain or gently lit backdrops). */
