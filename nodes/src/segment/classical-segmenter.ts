@@ -135,9 +135,33 @@ function refineByGraphCut(a: Analysis): { mask: Uint8Array; strayShare: number; 
   const second = cutAt(a, steps, STABILITY_SIDE);
   // Both grids' coarse masks: the figure compares like with like, before the band refinement.
   const stability = second ? maskIoU01(main.mask, second.mask) : 0;
-  const mask = refineInBand({ rgb: a.small, width: a.aw, height: a.ah, steps, coarse: main.mask, cell: main.cell });
+  const mask = refineFinely(a, steps, main.mask, main.cell);
   return { mask, strayShare: main.strayShare, confidence: { separability: main.separability, stability } };
 }
+
+/**
+ * The coarse cut's outline cut again at a finer scale (band-refine.ts). From grid cells of
+ * HALVED_FROM_CELL px it runs on 2×2 blocks: a quarter of the pixels to cut (the CPU budget at
+ * 2048 px), still twice the grid's resolution, and as good on the real photos as single pixels.
+ */
+function refineFinely(a: Analysis, steps: Float32Array, coarse: Uint8Array, cell: number): Uint8Array {
+  if (cell < HALVED_FROM_CELL) return refineInBand({ rgb: a.small, width: a.aw, height: a.ah, steps, coarse, cell });
+  const fw = Math.floor(a.aw / 2), fh = Math.floor(a.ah / 2);
+  const rgb = shrinkRgb(a.small, a.aw, fw, fh, 2);
+  const halved = shrinkMask(coarse, a.aw, fw, fh, 2);
+  const refined = refineInBand({ rgb, width: fw, height: fh, steps: blockMeans(steps, a.aw, fw, fh, 2), coarse: halved, cell: cell / 2 });
+  // Only the blocks the band cut relabelled change: elsewhere the coarse outline stays as it was.
+  const out = coarse.slice();
+  for (let y = 0; y < fh; y++) for (let x = 0; x < fw; x++) {
+    const k = y * fw + x;
+    if (refined[k] === halved[k]) continue;
+    const i = 2 * y * a.aw + 2 * x;
+    out[i] = out[i + 1] = out[i + a.aw] = out[i + a.aw + 1] = refined[k];
+  }
+  return out;
+}
+
+const HALVED_FROM_CELL = 4;
 
 /** Longest side of the second, smaller cut grid the stability figure compares against. */
 const STABILITY_SIDE = 112;

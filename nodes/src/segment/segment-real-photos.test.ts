@@ -20,8 +20,9 @@ const FLOORS: Record<string, number> = {
   'orange-shadowed': 0.91,
   // A dark red cup and saucer on dark wood: the loose rectangle keeps the saucer (0.31 before: the rim alone).
   'coffee-cup-on-wood': 0.94,
-  // A cluttered shelf: the graph cut finds the plant and, by its speckled texture, the pot running out of the frame (0.71 before).
-  'plant-in-pot': 0.74,
+  // A cluttered shelf: the graph cut finds the plant and, by its speckled texture, the pot running out of the frame (0.71 before);
+  // the band cut at twice the grid's resolution recovers leaf tips the grid rounded off (0.77 before it).
+  'plant-in-pot': 0.78,
 };
 
 /** The plain to moderately busy photos the issue's target counts, and how many must reach IoU 0.9 (the issue asks 5: not met yet). */
