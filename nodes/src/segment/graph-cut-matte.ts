@@ -59,9 +59,9 @@ const LEVELS = 1 << BITS;
 /** Colour bins × 2: smooth or textured neighbourhood. */
 const BINS = LEVELS * LEVELS * LEVELS * 2;
 /** Energies (nats) → integer capacities. */
-const SCALE = 16;
+export const SCALE = 16;
 /** Smoothness weight (GrabCut's γ). */
-const GAMMA = 40;
+export const GAMMA = 40;
 /**
  * A constant lean towards product inside the rectangle (nats per pixel): min-cuts favour short
  * outlines and would otherwise shrink onto the strongest inner contour (a cup's rim, the lit half
@@ -404,7 +404,7 @@ function blurHistogram(hist: Float32Array): Float32Array {
  * colour from the Gaussian mixtures, texture class from each side's histogram (weighted, taken as
  * independent of colour). A leaf the colour of the cloth's print still differs from it in texture.
  */
-function colourCosts(lab: Float32Array, texture: Uint8Array, labels: Uint8Array, border: Uint8Array): { fg: Float32Array; bg: Float32Array } {
+export function colourCosts(lab: Float32Array, texture: Uint8Array, labels: Uint8Array, border: Uint8Array): { fg: Float32Array; bg: Float32Array } {
   const fgModel = ColourGmm.fit(lab, (i) => labels[i] === 1);
   const bgModel = ColourGmm.fit(lab, (i) => labels[i] === 0, (i) => (border[i] ? 2 : 1));
   const n = labels.length;
