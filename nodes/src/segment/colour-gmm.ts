@@ -129,19 +129,22 @@ export class ColourGmm {
     for (let i = 0; i < n; i++) {
       const L = lab[i * 3], a = lab[i * 3 + 1], b = lab[i * 3 + 2];
       // log-sum-exp over the components, anchored at the nearest one for precision.
-      let best = Infinity;
+      let best = Infinity, nearest = 0;
       for (let c = 0, o = 0; c < k; c++, o += PACKED) {
         const x = L - p[o + 1], y = a - p[o + 2], z = b - p[o + 3];
         // The inverse covariance is symmetric: six distinct entries.
         const d2 = p[o + 4] * x * x + p[o + 5] * y * y + p[o + 6] * z * z + 2 * (p[o + 7] * x * y + p[o + 8] * x * z + p[o + 9] * y * z);
         const cost = p[o] + 0.5 * d2;
         e[c] = cost;
-        if (cost < best) best = cost;
+        if (cost < best) {
+          best = cost;
+          nearest = c;
+        }
       }
-      // Components more than 25 nats away add under 1e-10 to the sum: their exp is skipped.
-      let s = 0;
-      for (let c = 0; c < k; c++) if (e[c] - best < 25) s += Math.exp(best - e[c]);
-      out[i] = best - Math.log(s);
+      // The nearest component adds exp(0) = 1; components more than 25 nats away add under 1e-10: their exp is skipped.
+      let s = 1;
+      for (let c = 0; c < k; c++) if (c !== nearest && e[c] - best < 25) s += Math.exp(best - e[c]);
+      out[i] = s === 1 ? best : best - Math.log(s);
     }
     return out;
   }
