@@ -168,6 +168,7 @@ function ClipScores({ report }: { report: Json }) {
 /** A cut-out's trust (segment `trust`): the verdict against its threshold, the reason, and every measure with its figure. */
 export function TrustChecklist({ trust }: { trust: Json }) {
   const measures = isObject(trust.measures) ? trust.measures : {};
+  const scores = isObject(trust.scores) ? trust.scores : {};
   const pass = trust.verdict === 'trusted';
   return (
     <div data-testid="trust-checklist" data-verdict={String(trust.verdict)}>
@@ -177,7 +178,7 @@ export function TrustChecklist({ trust }: { trust: Json }) {
       {typeof trust.reason === 'string' && trust.reason ? <div className="sf-small">{trust.reason}</div> : null}
       <ul className="sf-checklist sf-trust-measures">
         {Object.entries(measures).map(([name, v]) => (
-          <CheckItem key={name} pass={pass || !String(trust.reason ?? '').includes(MEASURE_WORDS[name] ?? '\u0000')} optional={pass}>
+          <CheckItem key={name} pass={measureSound(scores[name])} optional={Number(scores[name]) >= 0.5}>
             <span className="sf-mono">{name}</span> {typeof v === 'boolean' ? (v ? 'yes' : 'no') : fixed(v)}
           </CheckItem>
         ))}
@@ -186,18 +187,10 @@ export function TrustChecklist({ trust }: { trust: Json }) {
   );
 }
 
-/** Words of the trust reason that name each measure (nodes/src/segment/matte-trust.ts), to mark the failing one. */
-const MEASURE_WORDS: Record<string, string> = {
-  softShare: 'half-transparent',
-  coverage: 'covers',
-  fragmentShare: 'pieces',
-  borderContact: "photo's edges",
-  edgeAgreement: 'outline',
-  strayShare: 'left out',
-  busyBackdrop: 'not plain',
-  builtInKept: 'keeps only',
-  agreement: 'disagrees',
-};
+/** A measure without a sub-score (a figure shown for information, or a run judged before sub-scores were kept) is not marked down. */
+function measureSound(score: unknown): boolean {
+  return typeof score !== 'number' || score >= 1;
+}
 
 /** A node's outputs at a glance for the run panel: ✓/✗ and the score of the first report that has a verdict. */
 export function reportVerdict(outputs: Record<string, unknown> | null | undefined): { pass: boolean | undefined; text: string } | null {

@@ -73,6 +73,10 @@ describe('matte trust', () => {
     const edgeless = verdictOf({ ...sound, edgeAgreement: 0.1 });
     assert.ok(edgeless.score < TRUST_THRESHOLD);
     assert.match(edgeless.reason, /outline does not follow the edges/);
+    // Each judged measure's sub-score travels with the verdict, so a checklist marks the failing one by its figure, not its words.
+    assert.equal(edgeless.scores.edgeAgreement, 0);
+    assert.equal(edgeless.scores.softShare, 1);
+    assert.equal(verdictOf({ ...sound, stability: 0.89, separability: 0.86 }).scores.stability, 0, 'an unstable graph cut marks stability');
     // Two half-bad measures together fall below the threshold where either alone would not.
     const softish = verdictOf({ ...sound, softShare: 0.36 });
     const strayish = verdictOf({ ...sound, strayShare: 0.16 });

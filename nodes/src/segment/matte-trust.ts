@@ -14,6 +14,8 @@ export interface MatteTrust {
   /** The measure that set the score, in plain words (empty when trusted). */
   reason: string;
   measures: TrustMeasures;
+  /** Each judged measure's sub-score (1 = sound, 0 = fails on its own): what a checklist marks. */
+  scores: Partial<Record<keyof TrustMeasures, number>>;
 }
 
 export interface TrustMeasures {
@@ -94,6 +96,7 @@ export async function judgeMatte({ image, alpha, strayShare, builtIn, cut }: Tru
 }
 
 interface Check {
+  measure: keyof TrustMeasures;
   score: number;
   reason: string;
 }
@@ -102,38 +105,39 @@ interface Check {
 export function verdictOf(m: TrustMeasures): MatteTrust {
   // On a tie the first named wins: a half-transparent matte explains the rest (a wrong normalisation).
   const checks: Check[] = [
-    { score: ramp(m.softShare, 0.25, 0.5), reason: 'much of the cut-out is half-transparent: the matte could not tell product from background' },
-    { score: m.coverage < 0.002 ? 0 : m.coverage > 0.98 ? 0 : 1, reason: m.coverage < 0.002 ? 'the cut-out is a speck: almost nothing was kept' : 'the cut-out covers almost the whole photo: the background was kept as product' },
-    { score: piecesScore(m), reason: `the cut-out fell apart into ${m.fragments} pieces` },
-    { score: ramp(m.borderContact, 0.3, 0.55), reason: 'the cut-out runs along the photo\'s edges: part of the background was kept as product' },
-    { score: rampUp(m.edgeAgreement, 0.2, 0.5), reason: 'the cut-out\'s outline does not follow the edges in the photo: it cuts through the product or the background' },
+    { measure: 'softShare', score: ramp(m.softShare, 0.25, 0.5), reason: 'much of the cut-out is half-transparent: the matte could not tell product from background' },
+    { measure: 'coverage', score: m.coverage < 0.002 ? 0 : m.coverage > 0.98 ? 0 : 1, reason: m.coverage < 0.002 ? 'the cut-out is a speck: almost nothing was kept' : 'the cut-out covers almost the whole photo: the background was kept as product' },
+    { measure: 'fragmentShare', score: piecesScore(m), reason: `the cut-out fell apart into ${m.fragments} pieces` },
+    { measure: 'borderContact', score: ramp(m.borderContact, 0.3, 0.55), reason: 'the cut-out runs along the photo\'s edges: part of the background was kept as product' },
+    { measure: 'edgeAgreement', score: rampUp(m.edgeAgreement, 0.2, 0.5), reason: 'the cut-out\'s outline does not follow the edges in the photo: it cuts through the product or the background' },
   ];
   if (m.strayShare !== undefined) {
-    checks.push({ score: ramp(m.strayShare, 0.1, 0.25), reason: `within the product's bounding box, an area ${Math.round(m.strayShare * 100)} % the size of the cut-out looks like product but was left out` });
+    checks.push({ measure: 'strayShare', score: ramp(m.strayShare, 0.1, 0.25), reason: `within the product's bounding box, an area ${Math.round(m.strayShare * 100)} % the size of the cut-out looks like product but was left out` });
   }
   // A model's cut-out judged on its own looks sound even when it cut the wrong thing (IS-Net keeps
   // only the clothes peg on plant-in-pot, crisp and along real edges): beside the built-in cut it shows.
   if (m.builtInKept !== undefined) {
-    checks.push({ score: rampUp(m.builtInKept, 0.1, 0.2), reason: `the cut-out keeps only ${Math.round(m.builtInKept * 100)} % of what the built-in cut-out found as product: the model probably picked out a detail or a prop, not the product` });
+    checks.push({ measure: 'builtInKept', score: rampUp(m.builtInKept, 0.1, 0.2), reason: `the cut-out keeps only ${Math.round(m.builtInKept * 100)} % of what the built-in cut-out found as product: the model probably picked out a detail or a prop, not the product` });
   }
   // Two cut-outs that each look sound yet differ: one of them cut the wrong thing, and nothing tells which.
   if (m.builtInTrusted && m.agreement !== undefined) {
-    checks.push({ score: rampUp(m.agreement, 0.6, 0.8), reason: `the built-in cut-out looks sound and disagrees with this one (they share ${Math.round(m.agreement * 100)} % of what either kept): one of them cut the wrong thing` });
+    checks.push({ measure: 'agreement', score: rampUp(m.agreement, 0.6, 0.8), reason: `the built-in cut-out looks sound and disagrees with this one (they share ${Math.round(m.agreement * 100)} % of what either kept): one of them cut the wrong thing` });
   }
   // Without a plain backdrop the graph cut follows real edges even when it cut the wrong thing (a cup
   // to its rim, a dog to its head), so the measures above pass its bad cut-outs; whether the cut
   // stays put on a grid of another size is what told good from bad on the real photos.
   if (m.stability !== undefined) {
-    checks.push({ score: rampUp(m.stability, STABILITY_BAD, STABILITY_GOOD), reason: 'the background is not plain and the built-in cut-out is unsure where the product ends (it moves when cut at another size)' });
+    checks.push({ measure: 'stability', score: rampUp(m.stability, STABILITY_BAD, STABILITY_GOOD), reason: 'the background is not plain and the built-in cut-out is unsure where the product ends (it moves when cut at another size)' });
   }
   if (m.separability !== undefined) {
-    checks.push({ score: rampUp(m.separability, 0.62, 0.72), reason: 'the product\'s colours are too close to the background\'s for the built-in cut-out to tell them apart' });
+    checks.push({ measure: 'separability', score: rampUp(m.separability, 0.62, 0.72), reason: 'the product\'s colours are too close to the background\'s for the built-in cut-out to tell them apart' });
   }
   // Several half-bad measures together are as telling as one bad one: the score is their product.
   const weakest = checks.reduce((a, b) => (b.score < a.score ? b : a));
   const score = round(checks.reduce((p, c) => p * c.score, 1));
   const verdict = score >= TRUST_THRESHOLD ? 'trusted' : 'doubtful';
-  return { score, verdict, reason: verdict === 'doubtful' ? weakest.reason : '', measures: m };
+  const scores = Object.fromEntries(checks.map((c) => [c.measure, round(c.score)]));
+  return { score, verdict, reason: verdict === 'doubtful' ? weakest.reason : '', measures: m, scores };
 }
 
 /** Graph-cut stability (IoU between two grid sizes) at and below which the cut is a guess, and from which it is sound. */
