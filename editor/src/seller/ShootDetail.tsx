@@ -52,7 +52,7 @@ function ShootBody({ shoot, running }: { shoot: ShootView; running: Record<strin
           {shoot.status === 'awaiting_review' && (
             <p className="sf-note" data-testid="in-review">
               {shoot.cutout?.trust?.verdict === 'doubtful'
-                ? `We were not sure the product was cut out cleanly (${shoot.cutout.trust.reason}), so a reviewer is checking this shot. It will appear here as soon as it is approved.`
+                ? `We were not sure the product was cut out cleanly: ${shoot.cutout.trust.reason}. A reviewer is checking this shot; it will appear here as soon as it is approved.`
                 : 'A reviewer is checking this shot. It will appear here as soon as it is approved.'}
             </p>
           )}
