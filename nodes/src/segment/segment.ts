@@ -17,8 +17,10 @@ export const segmentNode = defineNode({
   category: 'segmentation',
   description:
     'Separates the product from its backdrop: a cut-out cropped to the product and a full-size mask. With a segmentation model '
-    + 'configured (ONNX: BiRefNet, RMBG) it runs the model on the GPU runtime; otherwise the classical model-free matte for plain backdrops. '
-    + 'Shadows on the backdrop are left out; an image that already has transparency keeps its own alpha.',
+    + 'configured (ONNX: BiRefNet, RMBG, IS-Net) it runs the model on the GPU runtime; otherwise the built-in model-free matte '
+    + '(a smooth-backdrop pass, else a GrabCut-style graph cut for cloth, wood or clutter). Every cut-out is judged by a trust check: '
+    + 'a doubtful one fails and is refunded, or goes to review. Shadows on the backdrop are left out; an image that already has '
+    + 'transparency keeps its own alpha.',
   resource: 'cpu',
   inputs: [{ name: 'image', type: 'image', label: 'Image' }],
   outputs: [
