@@ -1,5 +1,5 @@
 import { boxBlur, boxCount } from '../image/mask-ops';
-import { kthSmallest } from '../image/quickselect';
+import { quartileClasses } from '../image/quickselect';
 import { rgbToLab } from '../image/lab';
 import { MaxFlow } from './max-flow';
 import { colourCosts, GAMMA, SCALE } from './graph-cut-matte';
@@ -117,14 +117,7 @@ function modelSample(band: Uint8Array, size: number): Int32Array {
 function textureQuartiles(energy: Float32Array, pixels: Int32Array): Uint8Array {
   const values = new Float32Array(pixels.length);
   for (let k = 0; k < pixels.length; k++) values[k] = energy[pixels[k]];
-  const m = values.length;
-  const quartiles = [kthSmallest(values.slice(), m >> 2), kthSmallest(values.slice(), m >> 1), kthSmallest(values.slice(), (3 * m) >> 2)];
-  const classes = new Uint8Array(m);
-  for (let k = 0; k < m; k++) {
-    const e = values[k];
-    classes[k] = e > quartiles[2] ? 3 : e > quartiles[1] ? 2 : e > quartiles[0] ? 1 : 0;
-  }
-  return classes;
+  return quartileClasses(values).classes;
 }
 
 /**

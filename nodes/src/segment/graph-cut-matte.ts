@@ -1,6 +1,6 @@
 import { boxBlur, labelComponents, floodFromBorder } from '../image/mask-ops';
 import { MaxFlow } from './max-flow';
-import { kthSmallest } from '../image/quickselect';
+import { quartileClasses } from '../image/quickselect';
 import { ColourGmm, labPlane } from './colour-gmm';
 import { rgbToLab } from '../image/lab';
 import { findInnerBackdrop, peelIsBetter } from './inner-backdrop';
@@ -205,15 +205,9 @@ function binIndices(rgb: Uint8Array, n: number): Uint16Array {
 function textureClasses(bins: Uint16Array, texture: Float32Array, w: number, h: number): Uint8Array {
   const n = w * h;
   const energy = boxBlur(texture, w, h, 1);
-  const scratch = Float32Array.from(energy);
-  const quartiles = [kthSmallest(scratch, n >> 2), kthSmallest(scratch, n >> 1), kthSmallest(scratch, (3 * n) >> 2)];
+  const { classes, median } = quartileClasses(energy);
   const top = LEVELS * LEVELS * LEVELS;
-  const classes = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const e = energy[i];
-    classes[i] = e > quartiles[2] ? 3 : e > quartiles[1] ? 2 : e > quartiles[0] ? 1 : 0;
-    if (e > quartiles[1]) bins[i] += top;
-  }
+  for (let i = 0; i < n; i++) if (energy[i] > median) bins[i] += top;
   return classes;
 }
 
