@@ -119,23 +119,12 @@ function wrappingClusters(cluster: Uint8Array, product: Uint8Array, texture: Uin
   return wraps;
 }
 
-/** Product pixels within `width` (chessboard distance) of a pixel that is not product, or of the frame. */
+/** Product pixels within `width` (chessboard distance) of a pixel that is not product, or of the frame: their window is not all product. */
 function outerRing(product: Uint8Array, w: number, h: number, width: number): Uint8Array {
-  // Distance to the nearest non-product pixel by two chessboard passes; beyond the frame is outside.
-  const d = new Int32Array(w * h);
-  const far = w + h;
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const i = y * w + x;
-    if (!product[i]) continue;
-    d[i] = x === 0 || y === 0 ? 1 : Math.min(d[i - 1], d[i - w], d[i - w - 1], x + 1 < w ? d[i - w + 1] : far) + 1;
-  }
-  for (let y = h - 1; y >= 0; y--) for (let x = w - 1; x >= 0; x--) {
-    const i = y * w + x;
-    if (!product[i]) continue;
-    d[i] = x === w - 1 || y === h - 1 ? 1 : Math.min(d[i], d[i + 1] + 1, d[i + w] + 1, d[i + w + 1] + 1, x > 0 ? d[i + w - 1] + 1 : far);
-  }
+  const counts = boxCount(product, w, h, width);
+  const full = (2 * width + 1) ** 2;
   const out = new Uint8Array(w * h);
-  for (let i = 0; i < out.length; i++) out[i] = product[i] && d[i] <= width ? 1 : 0;
+  for (let i = 0; i < out.length; i++) out[i] = product[i] && counts[i] < full ? 1 : 0;
   return out;
 }
 
