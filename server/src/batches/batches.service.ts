@@ -13,6 +13,7 @@ import {
 import type { Pool } from 'pg';
 import type { ArtifactStore } from '@studioflow/runtime/artifacts';
 import { claimBeforeStoring } from '@studioflow/runtime/retention';
+import { inTransaction } from '@studioflow/runtime/store';
 import { RunCoordinator } from '@studioflow/runtime/bullmq';
 import type { ArtifactRef, NodeCatalog } from '@studioflow/runtime/contract';
 import type { BatchDetail, BatchItemStatus, GraphDoc, BatchItemView, BatchProblem, BatchProgress, BatchView } from '@studioflow/runtime/graph';
@@ -193,33 +194,23 @@ export class BatchesService {
       items: Array<{ item: CatalogItem; params: Record<string, unknown>; upload: ArtifactRef }>;
     },
   ): Promise<boolean> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
+    return inTransaction(this.pool, async (c) => {
       const created = await c.query(
         `INSERT INTO batches (id, tenant_id, user_id, template_id, graph_version_id, price_credits, params, item_count, idempotency_key, request_hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
         [b.id, p.tenantId, p.userId, b.template.id, b.graphVersionId, b.template.priceCredits, b.params, b.items.length, b.idempotencyKey, b.requestHash],
       );
-      if (created.rowCount === 0) {
-        await c.query('ROLLBACK');
-        return false;
-      }
+      // The idempotency key is taken: nothing was written.
+      if (created.rowCount === 0) return false;
       await c.query(
         `INSERT INTO batch_items (batch_id, ordinal, tenant_id, name, title, params, upload, run_id)
          SELECT $1, i.ordinal, $2, i.name, i.title, i.params, i.upload, gen_random_uuid()
          FROM jsonb_to_recordset($3::jsonb) AS i(ordinal int, name text, title text, params jsonb, upload jsonb)`,
         [b.id, p.tenantId, JSON.stringify(b.items.map(({ item, params, upload }) => ({ ordinal: item.ordinal, name: item.name, title: item.title, params, upload })))],
       );
-      await c.query('COMMIT');
       return true;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+    });
   }
 
   /** A batch the caller may see: its tenant's; an end user only their own. Anything else is 404. */
@@ -318,19 +309,11 @@ export class BatchesService {
    */
   async cancel(p: Principal, id: string): Promise<BatchView> {
     await this.visible(p, id);
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
+    await inTransaction(this.pool, async (c) => {
       await c.query(`SELECT pg_advisory_xact_lock($1)`, [ADMISSION_LOCK]);
       await c.query(`UPDATE batches SET status = 'cancelled', cancelled_at = now() WHERE id = $1 AND status = 'active'`, [id]);
       await c.query(`UPDATE batch_items SET state = 'cancelled' WHERE batch_id = $1 AND state = 'waiting'`, [id]);
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+    });
     const running = (
       await this.pool.query(`SELECT r.id FROM batch_items bi JOIN runs r ON r.id = bi.run_id WHERE bi.batch_id = $1 AND r.status IN ${ACTIVE_RUN}`, [id])
     ).rows.map((r) => r.id as string);

@@ -2,6 +2,7 @@ import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Pool } from 'pg';
+import { inTransaction } from '@studioflow/runtime/store';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { PG_POOL } from '../db/infra.module';
 import { webhookHeaders } from './signing';
@@ -89,9 +90,7 @@ export class WebhookDelivery extends WorkerHost implements OnModuleDestroy {
     error: string | null,
     o: { delivered?: boolean; retryAt?: Date | null } = {},
   ): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       const { rows } = await client.query(
         `UPDATE webhook_messages SET attempts = attempts + 1,
            state = CASE WHEN $2 THEN 'delivered' ELSE state END,
@@ -104,13 +103,7 @@ export class WebhookDelivery extends WorkerHost implements OnModuleDestroy {
         `INSERT INTO webhook_attempts (message_id, attempt, started_at, duration_ms, status_code, error) VALUES ($1, $2, $3, $4, $5, $6)`,
         [messageId, rows[0]?.attempts ?? 1, startedAt, durationMs, status, error],
       );
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** After the last attempt failed, the message is given up on (a manual re-send can still deliver it). */

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
+import { inTransaction } from '@studioflow/runtime/store';
 import type { NodeCatalog } from '@studioflow/runtime/contract';
 import { validateGraph, type GraphDoc } from '@studioflow/runtime/graph';
 import { hashKey, keyPrefix } from '../auth/api-keys';
@@ -159,14 +160,13 @@ export class SeedService {
 
   /** The shipped file as the template's next version; the row lock keeps two starting API processes from both adding it. */
   private async updateTemplate(templateId: string, graphId: string, staffId: string, t: TemplateFile): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const updated = await inTransaction(this.pool, async (client) => {
       const locked = await client.query(
         `SELECT v.doc = $2::jsonb AS same, v.version FROM templates t JOIN graph_versions v ON v.id = t.graph_version_id WHERE t.id = $1 FOR UPDATE OF t`,
         [templateId, JSON.stringify(t.graph)],
       );
-      if (locked.rows[0]?.same) return void (await client.query('ROLLBACK'));
+      // Already this file: nothing to write.
+      if (locked.rows[0]?.same) return null;
       const version = await client.query(
         `INSERT INTO graph_versions (graph_id, tenant_id, version, doc, message, created_by)
          SELECT $1, tenant_id, (SELECT max(version) + 1 FROM graph_versions WHERE graph_id = $1), $2, $3, $4 FROM graphs WHERE id = $1
@@ -185,13 +185,8 @@ export class SeedService {
         [templateId, staffId, locked.rows[0].version, version.rows[0].version],
       );
       await client.query(`UPDATE graphs SET draft = $2, name = $3, description = $4 WHERE id = $1`, [graphId, JSON.stringify(t.graph), t.name, t.description ?? '']);
-      await client.query('COMMIT');
-      this.log.log(`template ${t.slug} updated from its shipped file (version ${version.rows[0].version})`);
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      return version.rows[0].version as number;
+    });
+    if (updated !== null) this.log.log(`template ${t.slug} updated from its shipped file (version ${updated})`);
   }
 }
