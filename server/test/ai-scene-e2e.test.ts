@@ -91,10 +91,18 @@ async function imageLoaded(img: Locator): Promise<number> {
   return until(`${img} to load`, () => img.evaluate((el: any) => el.naturalWidth as number), (w) => w > 0);
 }
 
+/** Selects a node by its header and waits for the inspector to show it; a click lost to a re-render on a busy machine is repeated. */
 async function inspect(nodeId: string): Promise<void> {
-  await tid(`node-${nodeId}`).locator('.sf-node-header').click();
-  await tid('tab-inspector').click();
-  await waitAttr(tid('inspector'), 'data-nodeid', nodeId);
+  for (let attempt = 1; ; attempt++) {
+    await tid(`node-${nodeId}`).locator('.sf-node-header').click();
+    await tid('tab-inspector').click();
+    try {
+      await waitAttr(tid('inspector'), 'data-nodeid', nodeId, 10_000);
+      return;
+    } catch (err) {
+      if (attempt === 4) throw err;
+    }
+  }
 }
 
 test('the palette offers the generation nodes; the seeded AI scene pipeline opens and their forms show the scene choices and retry settings', { skip }, async () => {
