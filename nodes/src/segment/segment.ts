@@ -7,8 +7,12 @@ import { BUILT_IN_PRESETS, MODEL_CONFIG_HINT, modelFingerprint, resolveModel } f
 import { onnxMatte, type SegmentationModel } from './onnx-matte';
 import { judgeMatte, untrustedMessage, type MatteTrust } from './matte-trust';
 import { loadImage, storeImage } from '../image/image-artifacts';
+import { segmentCodeFingerprint } from './code-fingerprint';
 import type { RawImage } from '../image/raw-image';
 import type { CutoutMethod } from '@studioflow/runtime/graph';
+
+/** Read once: the code does not change while the process runs. */
+let codeFingerprint: string | undefined;
 
 export const segmentNode = defineNode({
   type: 'segment',
@@ -53,6 +57,7 @@ export const segmentNode = defineNode({
     }),
   }),
   cacheable: true,
+  cacheSalt: () => (codeFingerprint ??= segmentCodeFingerprint()),
   placement: placeSegment,
   async run(ctx, inputs, params) {
     const img = await loadImage(ctx, inputs.image, 'input image');
