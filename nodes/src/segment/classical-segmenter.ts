@@ -198,7 +198,9 @@ function finish(img: RawImage, a: Analysis, fg: Uint8Array, pass: 'plain-backdro
   // Soft coarse mask: its ramp (5 reduced pixels) is the band refined at full resolution.
   const soft = softMask(fg, aw, ah);
   const foreground = ForegroundColour.estimate(small, fg, aw, ah);
-  const alpha = upsampleAndRefine(img, soft, aw, ah, model, foreground);
+  // The graph cut's edges lie on a backdrop the smooth model may not describe: no matting against it there.
+  const behindEdge = pass === 'plain-backdrop' || backdropFits(model) ? model : null;
+  const alpha = upsampleAndRefine(img, soft, aw, ah, behindEdge, foreground);
   const area = countSet(fg);
   return {
     alpha,
