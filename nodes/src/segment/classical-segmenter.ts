@@ -136,7 +136,7 @@ function refineByGraphCut(a: Analysis): { mask: Uint8Array; strayShare: number; 
   const second = cutAt(a, steps, STABILITY_SIDE, false);
   // Both grids' coarse masks: the figure compares like with like, before the band refinement.
   const stability = second ? maskIoU01(main.mask, second.mask) : 0;
-  const mask = refineFinely(a, steps, main.mask, main.cell);
+  const mask = refineFinely(a, steps, main.mask, main.cell, main.peeled);
   return { mask, strayShare: main.strayShare, confidence: { separability: main.separability, stability } };
 }
 
@@ -144,13 +144,15 @@ function refineByGraphCut(a: Analysis): { mask: Uint8Array; strayShare: number; 
  * The coarse cut's outline cut again at a finer scale (band-refine.ts). From grid cells of
  * HALVED_FROM_CELL px it runs on 2×2 blocks: a quarter of the pixels to cut (the CPU budget at
  * 2048 px), still twice the grid's resolution, and as good on the real photos as single pixels.
+ * An outline peeled off a printed cloth is cut on single pixels: it runs along thin leaves the
+ * blocks would halve.
  */
-function refineFinely(a: Analysis, steps: Float32Array, coarse: Uint8Array, cell: number): Uint8Array {
-  if (cell < HALVED_FROM_CELL) return refineInBand({ rgb: a.small, width: a.aw, height: a.ah, steps, coarse, cell });
+function refineFinely(a: Analysis, steps: Float32Array, coarse: Uint8Array, cell: number, peeled: boolean): Uint8Array {
+  if (cell < HALVED_FROM_CELL || peeled) return refineInBand({ rgb: a.small, width: a.aw, height: a.ah, steps, coarse, cell, peeled });
   const fw = Math.floor(a.aw / 2), fh = Math.floor(a.ah / 2);
   const rgb = shrinkRgb(a.small, a.aw, fw, fh, 2);
   const halved = shrinkMask(coarse, a.aw, fw, fh, 2);
-  const refined = refineInBand({ rgb, width: fw, height: fh, steps: blockMeans(steps, a.aw, fw, fh, 2), coarse: halved, cell: cell / 2 });
+  const refined = refineInBand({ rgb, width: fw, height: fh, steps: blockMeans(steps, a.aw, fw, fh, 2), coarse: halved, cell: cell / 2, peeled: false });
   // Only the blocks the band cut relabelled change: elsewhere the coarse outline stays as it was.
   const out = coarse.slice();
   for (let y = 0; y < fh; y++) for (let x = 0; x < fw; x++) {
@@ -176,7 +178,7 @@ function maskIoU01(a: Uint8Array, b: Uint8Array): number {
   return either ? both / either : 1;
 }
 
-function cutAt(a: Analysis, steps: Float32Array, side: number, dropProps: boolean): { mask: Uint8Array; cell: number; strayShare: number; separability: number } | null {
+function cutAt(a: Analysis, steps: Float32Array, side: number, dropProps: boolean): { mask: Uint8Array; cell: number; strayShare: number; separability: number; peeled: boolean } | null {
   const f = Math.max(1, Math.ceil(Math.max(a.aw, a.ah) / side));
   const cw = Math.max(1, Math.floor(a.aw / f)), ch = Math.max(1, Math.floor(a.ah / f));
   const rgb = shrinkRgb(a.small, a.aw, cw, ch, f);
@@ -185,7 +187,7 @@ function cutAt(a: Analysis, steps: Float32Array, side: number, dropProps: boolea
   const texture = blockMeans(steps, a.aw, cw, ch, f);
   const result = graphCutMatte({ rgb, width: cw, height: ch, texture, backdropEvidence: evidence, initial, dropProps });
   if (result.productFraction < 0.002) return null;
-  return { mask: enlargeMask(result.mask, cw, ch, a.aw, a.ah), cell: f, strayShare: result.strayShare, separability: result.separability };
+  return { mask: enlargeMask(result.mask, cw, ch, a.aw, a.ah), cell: f, strayShare: result.strayShare, separability: result.separability, peeled: result.peeled };
 }
 
 /** Whether the smooth model fits the border well enough to speak about the inside (plain or gently lit backdrops). */
