@@ -144,11 +144,14 @@ function refineByGraphCut(a: Analysis): { mask: Uint8Array; strayShare: number; 
  * The coarse cut's outline cut again at a finer scale (band-refine.ts). From grid cells of
  * HALVED_FROM_CELL px it runs on 2×2 blocks: a quarter of the pixels to cut (the CPU budget at
  * 2048 px), still twice the grid's resolution, and as good on the real photos as single pixels.
- * An outline peeled off a printed cloth is cut on single pixels: it runs along thin leaves the
- * blocks would halve.
+ * An outline peeled off a printed cloth is cut on single pixels (it runs along thin leaves the
+ * blocks would halve), and once more around the outline that cut drew: the peel's outline is far
+ * from the product's in places, and the first band ends where its cut went on.
  */
 function refineFinely(a: Analysis, steps: Float32Array, coarse: Uint8Array, cell: number, peeled: boolean): Uint8Array {
-  if (cell < HALVED_FROM_CELL || peeled) return refineInBand({ rgb: a.small, width: a.aw, height: a.ah, steps, coarse, cell, peeled });
+  const atFullSize = (mask: Uint8Array) => refineInBand({ rgb: a.small, width: a.aw, height: a.ah, steps, coarse: mask, cell, peeled });
+  if (peeled) return atFullSize(atFullSize(coarse));
+  if (cell < HALVED_FROM_CELL) return atFullSize(coarse);
   const fw = Math.floor(a.aw / 2), fh = Math.floor(a.ah / 2);
   const rgb = shrinkRgb(a.small, a.aw, fw, fh, 2);
   const halved = shrinkMask(coarse, a.aw, fw, fh, 2);
