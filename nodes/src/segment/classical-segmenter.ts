@@ -58,7 +58,8 @@ export async function classicalMatte(img: RawImage, opts: ClassicalOptions): Pro
   // Where the smooth backdrop model fits, what stands out from it but was left out still counts:
   // the cut may have missed product parts it never labelled (dark parts on a pale half).
   const leftOut = backdropFits(a.model) ? strayPixels(cut.mask, a.dist, a.threshold) / Math.max(1, countSet(cut.mask)) : 0;
-  return finish(img, a, cut.mask, 'graph-cut', Math.max(cut.strayShare, leftOut), cut.confidence);
+  const outline = cut.peeled ? await refinePeeledInDetail(img, a, cut.mask) : undefined;
+  return finish(img, a, cut.mask, 'graph-cut', Math.max(cut.strayShare, leftOut), cut.confidence, outline);
 }
 
 /**
@@ -128,7 +129,7 @@ const PLAIN_FRAME_CONTACT = 0.25;
 const CUT_SIDE = 160;
 
 /** Graph-cut segmentation on a copy at most CUT_SIDE long, upsampled to the analysis size; null when it found nothing. */
-function refineByGraphCut(a: Analysis): { mask: Uint8Array; strayShare: number; confidence: CutConfidence } | null {
+function refineByGraphCut(a: Analysis): { mask: Uint8Array; strayShare: number; confidence: CutConfidence; peeled: boolean } | null {
   const steps = luminanceSteps(a.small, a.aw, a.ah);
   const main = cutAt(a, steps, CUT_SIDE, true);
   if (!main) return null;
@@ -137,8 +138,32 @@ function refineByGraphCut(a: Analysis): { mask: Uint8Array; strayShare: number; 
   // Both grids' coarse masks: the figure compares like with like, before the band refinement.
   const stability = second ? maskIoU01(main.mask, second.mask) : 0;
   const mask = refineFinely(a, steps, main.mask, main.cell, main.peeled);
-  return { mask, strayShare: main.strayShare, confidence: { separability: main.separability, stability } };
+  return { mask, strayShare: main.strayShare, confidence: { separability: main.separability, stability }, peeled: main.peeled };
 }
+
+/** A product mask (0/1) at a size of its own. */
+interface SizedMask {
+  mask: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/**
+ * After a peel, the outline cut again on a copy up to twice the analysis copy's size: leaf tips
+ * and the strips of cloth between leaves are only a few analysis pixels wide. Two band cuts in
+ * bands of DETAIL_BAND_CELL analysis pixels' cells: the analysis cut's outline is good to a few of its pixels.
+ */
+async function refinePeeledInDetail(img: RawImage, a: Analysis, mask: Uint8Array): Promise<SizedMask> {
+  const width = Math.min(img.width, 2 * a.aw), height = Math.min(img.height, 2 * a.ah);
+  const rgb = await reduce(img, width, height);
+  const steps = luminanceSteps(rgb, width, height);
+  const cell = DETAIL_BAND_CELL * Math.max(1, Math.round(width / a.aw));
+  const cutBand = (coarse: Uint8Array) => refineInBand({ rgb, width, height, steps, coarse, cell, peeled: true });
+  return { mask: cutBand(cutBand(enlargeMask(mask, a.aw, a.ah, width, height))), width, height };
+}
+
+/** The detail band cut's cell, in analysis pixels. */
+const DETAIL_BAND_CELL = 2;
 
 /**
  * The coarse cut's outline cut again at a finer scale (band-refine.ts). From grid cells of
@@ -198,14 +223,16 @@ function backdropFits(m: BackgroundModel): boolean {
   return m.inliers >= 0.6 * m.samples && m.noise < 12;
 }
 
-function finish(img: RawImage, a: Analysis, fg: Uint8Array, pass: 'plain-backdrop' | 'graph-cut', strayShare: number, cut?: CutConfidence): Matte {
+/** `outline`: the product's outline cut at a finer size than the analysis copy, when it was. */
+function finish(img: RawImage, a: Analysis, fg: Uint8Array, pass: 'plain-backdrop' | 'graph-cut', strayShare: number, cut?: CutConfidence, outline?: SizedMask): Matte {
   const { aw, ah, small, model } = a;
-  // Soft coarse mask: its ramp (5 reduced pixels) is the band refined at full resolution.
-  const soft = softMask(fg, aw, ah);
+  const edge = outline ?? { mask: fg, width: aw, height: ah };
+  // Soft coarse mask: its ramp (5 pixels) is the band refined at full resolution.
+  const soft = softMask(edge.mask, edge.width, edge.height);
   const foreground = ForegroundColour.estimate(small, fg, aw, ah);
   // The graph cut's edges lie on a backdrop the smooth model may not describe: no matting against it there.
   const behindEdge = pass === 'plain-backdrop' || backdropFits(model) ? model : null;
-  const alpha = upsampleAndRefine(img, soft, aw, ah, behindEdge, foreground);
+  const alpha = upsampleAndRefine(img, soft, edge.width, edge.height, behindEdge, foreground);
   const area = countSet(fg);
   return {
     alpha,
