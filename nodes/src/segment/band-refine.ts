@@ -24,6 +24,8 @@ export interface BandInput {
   coarse: Uint8Array;
   /** Side of one coarse grid cell in this copy's pixels. */
   cell: number;
+  /** The coarse cut is what a peel left of a cut that wrapped the product in a printed cloth (inner-backdrop.ts). */
+  peeled: boolean;
 }
 
 /** Half-width of the band around the coarse outline, in coarse cells. */
@@ -39,15 +41,38 @@ const MODEL_SAMPLE = 3000;
 /** Nats by which a band pixel's colour must confirm its coarse label for it to keep that label without a cut. */
 const CONFIRMED = 4;
 
+/** How the band cut weighs its terms. */
+interface Weights {
+  /** Nats a band pixel pays for leaving its coarse label (COARSE_LEAN). */
+  lean: number;
+  /** Nats of confirmation that exempt a band pixel from the cut (CONFIRMED). */
+  confirmed: number;
+  /** Smoothness weight (GrabCut's γ). */
+  gamma: number;
+  /** Whether the colour models see hue and chroma only, not lightness. */
+  chromaOnly: boolean;
+}
+
+const GRID_OUTLINE: Weights = { lean: COARSE_LEAN, confirmed: CONFIRMED, gamma: GAMMA, chromaOnly: false };
+/**
+ * A peeled outline (a printed cloth around the product taken away by its appearance clusters on the
+ * grid, not by a cut) is a weak hint: every band pixel is cut and the lean is small. The print's own
+ * contrast sets the contrast scale so high that the smoothness no longer drops at the product's
+ * outline: at full weight it only shortens the outline, cutting thin leaves and tips. The cloth's
+ * folds and the shadows cast on it change its lightness, not its hue: the colour models use chroma.
+ */
+const PEELED_OUTLINE: Weights = { lean: 0.5, confirmed: Infinity, gamma: GAMMA / 4, chromaOnly: true };
+
 /** The coarse mask with the band around its outline cut again at this copy's resolution. */
 export function refineInBand(input: BandInput): Uint8Array {
   const { width: w, height: h, coarse, cell } = input;
   const band = outlineBand(coarse, w, h, Math.max(1, Math.round(BAND_CELLS * cell)));
   const members = indicesOf(band);
   if (!members.length) return coarse;
-  const { fg, bg } = bandCosts(input, band, members);
-  const free = uncertain(members, coarse, fg, bg);
-  const product = cutBand(input, free.members, free.fg, free.bg);
+  const weights = input.peeled ? PEELED_OUTLINE : GRID_OUTLINE;
+  const { fg, bg } = bandCosts(input, band, members, weights.chromaOnly);
+  const free = uncertain(members, coarse, fg, bg, weights.confirmed);
+  const product = cutBand(input, free.members, free.fg, free.bg, weights);
   const out = coarse.slice();
   for (let k = 0; k < free.members.length; k++) out[free.members[k]] = product[k];
   return out;
@@ -57,7 +82,7 @@ export function refineInBand(input: BandInput): Uint8Array {
  * Each band pixel's -ln p(colour, texture) as product and as backdrop, from models fitted to a
  * sample of the pixels outside the band (under their coarse labels) and the band itself.
  */
-function bandCosts(input: BandInput, band: Uint8Array, members: Int32Array): { fg: Float32Array; bg: Float32Array } {
+function bandCosts(input: BandInput, band: Uint8Array, members: Int32Array, chromaOnly: boolean): { fg: Float32Array; bg: Float32Array } {
   const { rgb, width: w, height: h, coarse, cell } = input;
   const samples = modelSample(band, MODEL_SAMPLE);
   // One compact plane: the samples, then the band pixels.
@@ -69,6 +94,7 @@ function bandCosts(input: BandInput, band: Uint8Array, members: Int32Array): { f
   for (let k = 0; k < pixels.length; k++) {
     const i = pixels[k];
     rgbToLab(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], lab, k * 3);
+    if (chromaOnly) lab[k * 3] = CHROMA_ONLY_LIGHTNESS;
     labels[k] = coarse[i];
   }
   // Texture measured over about half a coarse cell: cloth weave still shows, a leaf's own edge less so.
@@ -78,6 +104,9 @@ function bandCosts(input: BandInput, band: Uint8Array, members: Int32Array): { f
   const { fg, bg } = colourCosts(lab, texture, labels, new Uint8Array(pixels.length));
   return { fg: fg.subarray(samples.length), bg: bg.subarray(samples.length) };
 }
+
+/** The one lightness every pixel gets when the colour models see chroma only. */
+const CHROMA_ONLY_LIGHTNESS = 50;
 
 /** Pixels with both a product and a backdrop pixel within `radius` (a square window): the coarse outline, widened. */
 export function outlineBand(mask: Uint8Array, w: number, h: number, radius: number): Uint8Array {
@@ -125,7 +154,7 @@ function textureQuartiles(energy: Float32Array, pixels: Int32Array): Uint8Array 
  * smoothness and the lean towards the coarse label. A link to a pixel outside the graph becomes a
  * terminal capacity towards that pixel's fixed coarse label.
  */
-function cutBand(input: BandInput, members: Int32Array, fg: Float32Array, bg: Float32Array): Uint8Array {
+function cutBand(input: BandInput, members: Int32Array, fg: Float32Array, bg: Float32Array, weights: Weights): Uint8Array {
   const { rgb, width: w, height: h, coarse } = input;
   const node = new Int32Array(w * h).fill(-1);
   for (let k = 0; k < members.length; k++) node[members[k]] = k;
@@ -133,11 +162,11 @@ function cutBand(input: BandInput, members: Int32Array, fg: Float32Array, bg: Fl
   const g = new MaxFlow(members.length, members.length * 4);
   for (let k = 0; k < members.length; k++) {
     const wasProduct = coarse[members[k]];
-    const asProduct = fg[k] + (wasProduct ? 0 : COARSE_LEAN), asBackdrop = bg[k] + (wasProduct ? COARSE_LEAN : 0);
+    const asProduct = fg[k] + (wasProduct ? 0 : weights.lean), asBackdrop = bg[k] + (wasProduct ? weights.lean : 0);
     const m = Math.min(asProduct, asBackdrop);
     g.addTerminal(k, Math.round((asBackdrop - m) * SCALE), Math.round((asProduct - m) * SCALE));
   }
-  const straight = GAMMA * SCALE, diagonal = straight / Math.SQRT2;
+  const straight = weights.gamma * SCALE, diagonal = straight / Math.SQRT2;
   for (let k = 0; k < members.length; k++) {
     const i = members[k], x = i % w, y = (i - x) / w;
     for (let o = 0; o < NEIGHBOURS; o++) {
@@ -161,15 +190,15 @@ function cutBand(input: BandInput, members: Int32Array, fg: Float32Array, bg: Fl
 }
 
 /**
- * The band pixels whose colour does not already confirm their coarse label by CONFIRMED nats: the
+ * The band pixels whose colour does not already confirm their coarse label by `confirmed` nats: the
  * others keep it, as fixed neighbours, which keeps the graph small on a clean outline.
  */
-function uncertain(members: Int32Array, coarse: Uint8Array, fg: Float32Array, bg: Float32Array): { members: Int32Array; fg: Float32Array; bg: Float32Array } {
+function uncertain(members: Int32Array, coarse: Uint8Array, fg: Float32Array, bg: Float32Array, confirmed: number): { members: Int32Array; fg: Float32Array; bg: Float32Array } {
   const keep = new Uint8Array(members.length);
   let count = 0;
   for (let k = 0; k < members.length; k++) {
     const margin = coarse[members[k]] ? bg[k] - fg[k] : fg[k] - bg[k];
-    if (margin < CONFIRMED) keep[k] = 1, count++;
+    if (margin < confirmed) keep[k] = 1, count++;
   }
   const out = { members: new Int32Array(count), fg: new Float32Array(count), bg: new Float32Array(count) };
   for (let k = 0, j = 0; k < members.length; k++) if (keep[k]) {

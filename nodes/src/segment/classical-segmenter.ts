@@ -58,7 +58,8 @@ export async function classicalMatte(img: RawImage, opts: ClassicalOptions): Pro
   // Where the smooth backdrop model fits, what stands out from it but was left out still counts:
   // the cut may have missed product parts it never labelled (dark parts on a pale half).
   const leftOut = backdropFits(a.model) ? strayPixels(cut.mask, a.dist, a.threshold) / Math.max(1, countSet(cut.mask)) : 0;
-  return finish(img, a, cut.mask, 'graph-cut', Math.max(cut.strayShare, leftOut), cut.confidence);
+  const outline = cut.peeled ? await refinePeeledInDetail(img, a, cut.mask) : undefined;
+  return finish(img, a, cut.mask, 'graph-cut', Math.max(cut.strayShare, leftOut), cut.confidence, outline);
 }
 
 /**
@@ -128,7 +129,7 @@ const PLAIN_FRAME_CONTACT = 0.25;
 const CUT_SIDE = 160;
 
 /** Graph-cut segmentation on a copy at most CUT_SIDE long, upsampled to the analysis size; null when it found nothing. */
-function refineByGraphCut(a: Analysis): { mask: Uint8Array; strayShare: number; confidence: CutConfidence } | null {
+function refineByGraphCut(a: Analysis): { mask: Uint8Array; strayShare: number; confidence: CutConfidence; peeled: boolean } | null {
   const steps = luminanceSteps(a.small, a.aw, a.ah);
   const main = cutAt(a, steps, CUT_SIDE, true);
   if (!main) return null;
@@ -136,21 +137,50 @@ function refineByGraphCut(a: Analysis): { mask: Uint8Array; strayShare: number; 
   const second = cutAt(a, steps, STABILITY_SIDE, false);
   // Both grids' coarse masks: the figure compares like with like, before the band refinement.
   const stability = second ? maskIoU01(main.mask, second.mask) : 0;
-  const mask = refineFinely(a, steps, main.mask, main.cell);
-  return { mask, strayShare: main.strayShare, confidence: { separability: main.separability, stability } };
+  const mask = refineFinely(a, steps, main.mask, main.cell, main.peeled);
+  return { mask, strayShare: main.strayShare, confidence: { separability: main.separability, stability }, peeled: main.peeled };
 }
+
+/** A product mask (0/1) at a size of its own. */
+interface SizedMask {
+  mask: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/**
+ * After a peel, the outline cut again on a copy up to twice the analysis copy's size: leaf tips
+ * and the strips of cloth between leaves are only a few analysis pixels wide. Two band cuts in
+ * bands of DETAIL_BAND_CELL analysis pixels' cells: the analysis cut's outline is good to a few of its pixels.
+ */
+async function refinePeeledInDetail(img: RawImage, a: Analysis, mask: Uint8Array): Promise<SizedMask> {
+  const width = Math.min(img.width, 2 * a.aw), height = Math.min(img.height, 2 * a.ah);
+  const rgb = await reduce(img, width, height);
+  const steps = luminanceSteps(rgb, width, height);
+  const cell = DETAIL_BAND_CELL * Math.max(1, Math.round(width / a.aw));
+  const cutBand = (coarse: Uint8Array) => refineInBand({ rgb, width, height, steps, coarse, cell, peeled: true });
+  return { mask: cutBand(cutBand(enlargeMask(mask, a.aw, a.ah, width, height))), width, height };
+}
+
+/** The detail band cut's cell, in analysis pixels. */
+const DETAIL_BAND_CELL = 2;
 
 /**
  * The coarse cut's outline cut again at a finer scale (band-refine.ts). From grid cells of
  * HALVED_FROM_CELL px it runs on 2×2 blocks: a quarter of the pixels to cut (the CPU budget at
  * 2048 px), still twice the grid's resolution, and as good on the real photos as single pixels.
+ * An outline peeled off a printed cloth is cut on single pixels (it runs along thin leaves the
+ * blocks would halve), and once more around the outline that cut drew: the peel's outline is far
+ * from the product's in places, and the first band ends where its cut went on.
  */
-function refineFinely(a: Analysis, steps: Float32Array, coarse: Uint8Array, cell: number): Uint8Array {
-  if (cell < HALVED_FROM_CELL) return refineInBand({ rgb: a.small, width: a.aw, height: a.ah, steps, coarse, cell });
+function refineFinely(a: Analysis, steps: Float32Array, coarse: Uint8Array, cell: number, peeled: boolean): Uint8Array {
+  const atFullSize = (mask: Uint8Array) => refineInBand({ rgb: a.small, width: a.aw, height: a.ah, steps, coarse: mask, cell, peeled });
+  if (peeled) return atFullSize(atFullSize(coarse));
+  if (cell < HALVED_FROM_CELL) return atFullSize(coarse);
   const fw = Math.floor(a.aw / 2), fh = Math.floor(a.ah / 2);
   const rgb = shrinkRgb(a.small, a.aw, fw, fh, 2);
   const halved = shrinkMask(coarse, a.aw, fw, fh, 2);
-  const refined = refineInBand({ rgb, width: fw, height: fh, steps: blockMeans(steps, a.aw, fw, fh, 2), coarse: halved, cell: cell / 2 });
+  const refined = refineInBand({ rgb, width: fw, height: fh, steps: blockMeans(steps, a.aw, fw, fh, 2), coarse: halved, cell: cell / 2, peeled: false });
   // Only the blocks the band cut relabelled change: elsewhere the coarse outline stays as it was.
   const out = coarse.slice();
   for (let y = 0; y < fh; y++) for (let x = 0; x < fw; x++) {
@@ -176,7 +206,7 @@ function maskIoU01(a: Uint8Array, b: Uint8Array): number {
   return either ? both / either : 1;
 }
 
-function cutAt(a: Analysis, steps: Float32Array, side: number, dropProps: boolean): { mask: Uint8Array; cell: number; strayShare: number; separability: number } | null {
+function cutAt(a: Analysis, steps: Float32Array, side: number, dropProps: boolean): { mask: Uint8Array; cell: number; strayShare: number; separability: number; peeled: boolean } | null {
   const f = Math.max(1, Math.ceil(Math.max(a.aw, a.ah) / side));
   const cw = Math.max(1, Math.floor(a.aw / f)), ch = Math.max(1, Math.floor(a.ah / f));
   const rgb = shrinkRgb(a.small, a.aw, cw, ch, f);
@@ -185,7 +215,7 @@ function cutAt(a: Analysis, steps: Float32Array, side: number, dropProps: boolea
   const texture = blockMeans(steps, a.aw, cw, ch, f);
   const result = graphCutMatte({ rgb, width: cw, height: ch, texture, backdropEvidence: evidence, initial, dropProps });
   if (result.productFraction < 0.002) return null;
-  return { mask: enlargeMask(result.mask, cw, ch, a.aw, a.ah), cell: f, strayShare: result.strayShare, separability: result.separability };
+  return { mask: enlargeMask(result.mask, cw, ch, a.aw, a.ah), cell: f, strayShare: result.strayShare, separability: result.separability, peeled: result.peeled };
 }
 
 /** Whether the smooth model fits the border well enough to speak about the inside (plain or gently lit backdrops). */
@@ -193,12 +223,16 @@ function backdropFits(m: BackgroundModel): boolean {
   return m.inliers >= 0.6 * m.samples && m.noise < 12;
 }
 
-function finish(img: RawImage, a: Analysis, fg: Uint8Array, pass: 'plain-backdrop' | 'graph-cut', strayShare: number, cut?: CutConfidence): Matte {
+/** `outline`: the product's outline cut at a finer size than the analysis copy, when it was. */
+function finish(img: RawImage, a: Analysis, fg: Uint8Array, pass: 'plain-backdrop' | 'graph-cut', strayShare: number, cut?: CutConfidence, outline?: SizedMask): Matte {
   const { aw, ah, small, model } = a;
-  // Soft coarse mask: its ramp (5 reduced pixels) is the band refined at full resolution.
-  const soft = softMask(fg, aw, ah);
+  const edge = outline ?? { mask: fg, width: aw, height: ah };
+  // Soft coarse mask: its ramp (5 pixels) is the band refined at full resolution.
+  const soft = softMask(edge.mask, edge.width, edge.height);
   const foreground = ForegroundColour.estimate(small, fg, aw, ah);
-  const alpha = upsampleAndRefine(img, soft, aw, ah, model, foreground);
+  // The graph cut's edges lie on a backdrop the smooth model may not describe: no matting against it there.
+  const behindEdge = pass === 'plain-backdrop' || backdropFits(model) ? model : null;
+  const alpha = upsampleAndRefine(img, soft, edge.width, edge.height, behindEdge, foreground);
   const area = countSet(fg);
   return {
     alpha,

@@ -8,8 +8,10 @@ import type { RawImage } from '../image/raw-image';
  * so only the band costs per-pixel work. In the band each pixel is projected onto the line from the
  * backdrop colour to the local product colour (alpha matting); the coarse value bounds the result
  * near the band edges so detail inside the product (a label near the edge) cannot punch holes.
+ * Without a backdrop model (null: the smooth model does not describe a cloth or wood behind the edge,
+ * and projecting onto it eats thin parts) the ramp is upsampled as it is.
  */
-export function upsampleAndRefine(img: RawImage, soft: Uint8Array, aw: number, ah: number, m: BackgroundModel, fgc: ForegroundColour): Uint8Array {
+export function upsampleAndRefine(img: RawImage, soft: Uint8Array, aw: number, ah: number, m: BackgroundModel | null, fgc: ForegroundColour): Uint8Array {
   const { width: W, height: H, channels: C, data } = img;
   const alpha = new Uint8Array(W * H);
   // Full-res x → coarse sample positions (pixel-centre aligned), and where each coarse cell starts.
@@ -47,7 +49,7 @@ export function upsampleAndRefine(img: RawImage, soft: Uint8Array, aw: number, a
         solidFrom = -1;
       }
       if ((a | b | c | d) === 0) continue;
-      if (!rowReady) {
+      if (!rowReady && m) {
         rowPolynomials(m, H > 1 ? y / (H - 1) : 0.5, poly);
         rowReady = true;
       }
@@ -62,7 +64,7 @@ export function upsampleAndRefine(img: RawImage, soft: Uint8Array, aw: number, a
   return alpha;
 
   function refinePixel(p: number, x: number, y: number): number {
-    if (p <= 0 || p >= 1 || !fgc.sample((x + 0.5) / W, (y + 0.5) / H, f)) return p;
+    if (!m || p <= 0 || p >= 1 || !fgc.sample((x + 0.5) / W, (y + 0.5) / H, f)) return p;
     const u = W > 1 ? (2 * x) / (W - 1) - 1 : 0;
     const bR = poly[9] + u * (poly[10] + u * poly[11]);
     const bG = poly[12] + u * (poly[13] + u * poly[14]);

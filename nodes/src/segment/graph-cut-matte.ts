@@ -42,6 +42,8 @@ export interface CutResult {
   mask: Uint8Array;
   /** Share of the frame that is product. */
   productFraction: number;
+  /** Whether a printed backdrop the first cut wrapped the product in was peeled off (inner-backdrop.ts). */
+  peeled: boolean;
   /** Parts the cut marked as product but the product-vs-prop decision left out, as a share of the product. */
   strayShare: number;
   /** Share of the product's outline on the frame's border (a product cut by the frame, or no backdrop at all). */
@@ -161,7 +163,7 @@ export function graphCutMatte(input: CutInput): CutResult {
   const peeled = first.separability < PEEL_BELOW_SEPARABILITY ? peelInnerBackdrop(first) : null;
   const { mask, separability, dropped } = peeled ?? first;
   const area = countSet(mask);
-  return { mask, productFraction: area / n, strayShare: dropped / Math.max(1, area), borderContact: borderShare(mask, w, h), iterations: run.iterations, separability };
+  return { mask, productFraction: area / n, peeled: peeled !== null, strayShare: dropped / Math.max(1, area), borderContact: borderShare(mask, w, h), iterations: run.iterations, separability };
 
   /** The product-vs-prop decision, filled holes and the colour models' separability of a cut's labels. */
   function settle(labels: Uint8Array): Settled {

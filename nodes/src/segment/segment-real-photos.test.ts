@@ -24,11 +24,12 @@ const FLOORS: Record<string, number> = {
   // leaf tips and the pot's foot continue into the frame strip, the blue glass the leaves touch is dropped as a prop,
   // and the band cut at twice the grid's resolution recovers leaf tips the grid rounded off (0.77 before).
   'plant-in-pot': 0.82,
-  // A printed cloth behind the plant on every side: the inner backdrop is peeled (0.36 before: the whole cloth inside the rectangle kept).
-  'aloe-on-cloth': 0.74,
+  // A printed cloth behind the plant on every side: the inner backdrop is peeled (0.36 before: the whole cloth inside the rectangle kept),
+  // and the outline it leaves is cut again on chroma, at the analysis size and at twice it (0.77 before: cloth kept between leaves, tips lost).
+  'aloe-on-cloth': 0.88,
 };
 
-/** The plain to moderately busy photos the issue's target counts, and how many must reach IoU 0.9 (the issue asks 5: not met yet, the aloe reaches 0.77). */
+/** The plain to moderately busy photos the issue's target counts, and how many must reach IoU 0.9 (the issue asks 5: the aloe reaches 0.900, on the line, so the test asks 4). */
 const COUNTED = ['fish-drawing', 'apple-on-cloth', 'orange-shadowed', 'coffee-cup-on-wood', 'plant-in-pot', 'aloe-on-cloth'];
 const AT_LEAST = 4;
 
