@@ -195,8 +195,10 @@ function backdropFits(m: BackgroundModel): boolean {
 
 function finish(img: RawImage, a: Analysis, fg: Uint8Array, pass: 'plain-backdrop' | 'graph-cut', strayShare: number, cut?: CutConfidence): Matte {
   const { aw, ah, small, model } = a;
-  // Soft coarse mask: its ramp (5 reduced pixels) is the band refined at full resolution.
-  const soft = softMask(fg, aw, ah);
+  // Soft coarse mask: its ramp is the band refined at full resolution. The graph cut's band cut has
+  // already placed the outline at this scale: a narrower ramp keeps the leaf tips and thin stems it
+  // found, which a 5-pixel average rounds off below one half.
+  const soft = softMask(fg, aw, ah, pass === 'graph-cut' ? 1 : 2);
   const foreground = ForegroundColour.estimate(small, fg, aw, ah);
   const alpha = upsampleAndRefine(img, soft, aw, ah, model, foreground);
   const area = countSet(fg);
@@ -346,11 +348,12 @@ function countSet(mask: Uint8Array): number {
   return n;
 }
 
-/** 5×5 box average of a 0/1 mask, as 0..255. */
-function softMask(fg: Uint8Array, w: number, h: number): Uint8Array {
-  const counts = boxCount(fg, w, h, 2);
+/** (2r+1)² box average of a 0/1 mask, as 0..255. */
+function softMask(fg: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  const counts = boxCount(fg, w, h, r);
+  const area = (2 * r + 1) * (2 * r + 1);
   const soft = new Uint8Array(fg.length);
-  for (let i = 0; i < fg.length; i++) soft[i] = (counts[i] * 255 + 12) / 25;
+  for (let i = 0; i < fg.length; i++) soft[i] = (counts[i] * 255 + (area >> 1)) / area;
   return soft;
 }
 

@@ -24,8 +24,9 @@ const FLOORS: Record<string, number> = {
   // leaf tips and the pot's foot continue into the frame strip, the blue glass the leaves touch is dropped as a prop,
   // and the band cut at twice the grid's resolution recovers leaf tips the grid rounded off (0.77 before).
   'plant-in-pot': 0.82,
-  // A printed cloth behind the plant on every side: the inner backdrop is peeled (0.36 before: the whole cloth inside the rectangle kept).
-  'aloe-on-cloth': 0.74,
+  // A printed cloth behind the plant on every side: the inner backdrop is peeled (0.36 before: the whole cloth inside the rectangle kept);
+  // the narrower soft edge of a graph cut keeps its thin leaf tips (0.80 before).
+  'aloe-on-cloth': 0.78,
 };
 
 /** The plain to moderately busy photos the issue's target counts, and how many must reach IoU 0.9 (the issue asks 5: not met yet, the aloe reaches 0.77). */
