@@ -151,14 +151,15 @@ interface SizedMask {
 /**
  * After a peel, the outline cut again on a copy up to twice the analysis copy's size: leaf tips
  * and the strips of cloth between leaves are only a few analysis pixels wide. Two band cuts in
- * bands of DETAIL_BAND_CELL analysis pixels' cells: the analysis cut's outline is good to a few of its pixels.
+ * bands of DETAIL_BAND_CELL analysis pixels' cells: the analysis cut's outline is good to a few of its pixels,
+ * close enough for colour models fitted locally (band-refine.ts).
  */
 async function refinePeeledInDetail(img: RawImage, a: Analysis, mask: Uint8Array): Promise<SizedMask> {
   const width = Math.min(img.width, 2 * a.aw), height = Math.min(img.height, 2 * a.ah);
   const rgb = await reduce(img, width, height);
   const steps = luminanceSteps(rgb, width, height);
   const cell = DETAIL_BAND_CELL * Math.max(1, Math.round(width / a.aw));
-  const cutBand = (coarse: Uint8Array) => refineInBand({ rgb, width, height, steps, coarse, cell, peeled: true });
+  const cutBand = (coarse: Uint8Array) => refineInBand({ rgb, width, height, steps, coarse, cell, peeled: true, local: true });
   return { mask: cutBand(cutBand(enlargeMask(mask, a.aw, a.ah, width, height))), width, height };
 }
 
