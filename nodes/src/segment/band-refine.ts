@@ -31,10 +31,12 @@ export interface BandInput {
    * is close. On the analysis copy the peeled outline is still far off in places and local models learn its mistakes.
    */
   local?: boolean;
+  /** Only the band pixels inside this region (0/1) are cut; elsewhere the coarse label stays. */
+  region?: Uint8Array;
 }
 
 /** Half-width of the band around the coarse outline, in coarse cells. */
-const BAND_CELLS = 3;
+export const BAND_CELLS = 3;
 /**
  * Nats a band pixel pays for leaving its coarse label. The coarse cut also weighed the saliency
  * prior, which this cut lacks: without a lean the fine cut snaps to the strongest nearby edge (a
@@ -79,6 +81,7 @@ const LOCAL_OUTLINE: Weights = { lean: PEELED_OUTLINE.lean / 3, confirmed: Infin
 export function refineInBand(input: BandInput): Uint8Array {
   const { width: w, height: h, coarse, cell } = input;
   const band = outlineBand(coarse, w, h, Math.max(1, Math.round(BAND_CELLS * cell)));
+  if (input.region) for (let i = 0; i < band.length; i++) band[i] &= input.region[i];
   const members = indicesOf(band);
   if (!members.length) return coarse;
   const weights = input.local ? LOCAL_OUTLINE : input.peeled ? PEELED_OUTLINE : GRID_OUTLINE;
