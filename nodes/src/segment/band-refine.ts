@@ -1,5 +1,5 @@
 import { boxBlur, boxCount } from '../image/mask-ops';
-import { quartileClasses } from '../image/quickselect';
+import { kthSmallest, quartileClasses } from '../image/quickselect';
 import { rgbToLab } from '../image/lab';
 import { MaxFlow } from './max-flow';
 import { colourCosts, GAMMA, SCALE } from './graph-cut-matte';
@@ -26,10 +26,17 @@ export interface BandInput {
   cell: number;
   /** The coarse cut is what a peel left of a cut that wrapped the product in a printed cloth (inner-backdrop.ts). */
   peeled: boolean;
+  /**
+   * Colour models fitted per tile around the band pixels (localCosts): after a peel, once its outline
+   * is close. On the analysis copy the peeled outline is still far off in places and local models learn its mistakes.
+   */
+  local?: boolean;
+  /** Only the band pixels inside this region (0/1) are cut; elsewhere the coarse label stays. */
+  region?: Uint8Array;
 }
 
 /** Half-width of the band around the coarse outline, in coarse cells. */
-const BAND_CELLS = 3;
+export const BAND_CELLS = 3;
 /**
  * Nats a band pixel pays for leaving its coarse label. The coarse cut also weighed the saliency
  * prior, which this cut lacks: without a lean the fine cut snaps to the strongest nearby edge (a
@@ -62,15 +69,23 @@ const GRID_OUTLINE: Weights = { lean: COARSE_LEAN, confirmed: CONFIRMED, gamma: 
  * folds and the shadows cast on it change its lightness, not its hue: the colour models use chroma.
  */
 const PEELED_OUTLINE: Weights = { lean: 0.5, confirmed: Infinity, gamma: GAMMA / 4, chromaOnly: true };
+/**
+ * Local colour models (after a peel, on the detail copy) see lightness again and count for more: the
+ * smoothness and the lean weigh a third of the peeled outline's. A fold's or a shadow's change in
+ * lightness is local, so a model fitted nearby has it on the right side; the blurred histogram bins
+ * give flatter costs than the mixtures the weights were set for (a half to a quarter do as well).
+ */
+const LOCAL_OUTLINE: Weights = { lean: PEELED_OUTLINE.lean / 3, confirmed: Infinity, gamma: PEELED_OUTLINE.gamma / 3, chromaOnly: false };
 
 /** The coarse mask with the band around its outline cut again at this copy's resolution. */
 export function refineInBand(input: BandInput): Uint8Array {
   const { width: w, height: h, coarse, cell } = input;
   const band = outlineBand(coarse, w, h, Math.max(1, Math.round(BAND_CELLS * cell)));
+  if (input.region) for (let i = 0; i < band.length; i++) band[i] &= input.region[i];
   const members = indicesOf(band);
   if (!members.length) return coarse;
-  const weights = input.peeled ? PEELED_OUTLINE : GRID_OUTLINE;
-  const { fg, bg } = bandCosts(input, band, members, weights.chromaOnly);
+  const weights = input.local ? LOCAL_OUTLINE : input.peeled ? PEELED_OUTLINE : GRID_OUTLINE;
+  const { fg, bg } = input.local ? localCosts(input, members) : bandCosts(input, band, members, weights.chromaOnly);
   const free = uncertain(members, coarse, fg, bg, weights.confirmed);
   const product = cutBand(input, free.members, free.fg, free.bg, weights);
   const out = coarse.slice();
@@ -107,6 +122,142 @@ function bandCosts(input: BandInput, band: Uint8Array, members: Int32Array, chro
 
 /** The one lightness every pixel gets when the colour models see chroma only. */
 const CHROMA_ONLY_LIGHTNESS = 50;
+
+/** Side of a local model's tile, in coarse cells; each band pixel's models are fitted on its tile and the eight around it. */
+const LOCAL_TILE_CELLS = 24;
+/** Histogram bins of the local models: lightness (0..100), a and b (each over the copy's 0.5th..99.5th percentile), texture quartile. */
+const LIGHT_BINS = 12, CHROMA_BINS = 16, TEXTURE_BINS = 4;
+const LOCAL_BINS = LIGHT_BINS * CHROMA_BINS * CHROMA_BINS * TEXTURE_BINS;
+/** Count added to every histogram bin: a colour neither side shows nearby costs the same on both. */
+const BIN_FLOOR = 1e-3;
+
+/**
+ * Each band pixel's -ln p(Lab, texture) as product and as backdrop from joint histograms of the
+ * pixels (under their coarse labels) of the 3×3 tiles around it. A printed cloth holds many
+ * colours, lit and shaded across the photo; near one stretch of outline only a few of them meet the
+ * product, and a leaf tip that matches some print colour somewhere still differs from the print beside it.
+ */
+function localCosts(input: BandInput, members: Int32Array): { fg: Float32Array; bg: Float32Array } {
+  const { rgb, width: w, height: h, coarse, cell } = input;
+  const colour = colourBinsOf(rgb, w * h);
+  const texture = textureLevel(input, members);
+  const bin = (i: number) => colour[i] * TEXTURE_BINS + texture(i);
+  const tile = Math.max(8, LOCAL_TILE_CELLS * cell);
+  const tx = Math.ceil(w / tile), ty = Math.ceil(h / tile);
+  const byTile: number[][] = Array.from({ length: tx * ty }, () => []);
+  for (let k = 0; k < members.length; k++) {
+    const i = members[k], x = i % w, y = (i - x) / w;
+    byTile[((y / tile) | 0) * tx + ((x / tile) | 0)].push(k);
+  }
+  // Only the tiles with band pixels and their neighbours are counted (a cut around a leaf tip needs a few).
+  const slot = new Int32Array(tx * ty).fill(-1);
+  let slots = 0;
+  for (let t = 0; t < byTile.length; t++) {
+    if (!byTile[t].length) continue;
+    const cx = t % tx, cy = (t - cx) / tx;
+    for (let ny = Math.max(0, cy - 1); ny <= Math.min(ty - 1, cy + 1); ny++) for (let nx = Math.max(0, cx - 1); nx <= Math.min(tx - 1, cx + 1); nx++) if (slot[ny * tx + nx] < 0) slot[ny * tx + nx] = slots++;
+  }
+  // Per counted tile and side (backdrop 0, product 1): the histogram of its own pixels.
+  const counts = new Uint16Array(slots * 2 * LOCAL_BINS);
+  for (let y = 0; y < h; y++) {
+    const row = ((y / tile) | 0) * tx;
+    for (let cx = 0; cx < tx; cx++) {
+      const s = slot[row + cx];
+      if (s < 0) continue;
+      for (let x = cx * tile, end = Math.min(w, x + tile); x < end; x++) {
+        const i = y * w + x;
+        counts[(s * 2 + coarse[i]) * LOCAL_BINS + bin(i)]++;
+      }
+    }
+  }
+  const fg = new Float32Array(members.length), bg = new Float32Array(members.length);
+  const hist = new Float32Array(LOCAL_BINS), scratch = new Float32Array(LOCAL_BINS);
+  for (let t = 0; t < byTile.length; t++) {
+    if (!byTile[t].length) continue;
+    const cx = t % tx, cy = (t - cx) / tx;
+    for (let side = 0; side < 2; side++) {
+      hist.fill(0);
+      for (let ny = Math.max(0, cy - 1); ny <= Math.min(ty - 1, cy + 1); ny++) for (let nx = Math.max(0, cx - 1); nx <= Math.min(tx - 1, cx + 1); nx++) {
+        const base = (slot[ny * tx + nx] * 2 + side) * LOCAL_BINS;
+        for (let b = 0; b < LOCAL_BINS; b++) hist[b] += counts[base + b];
+      }
+      let total = 0;
+      for (let b = 0; b < LOCAL_BINS; b++) total += hist[b];
+      blurBins(hist, scratch);
+      const costs = side ? fg : bg;
+      const norm = total + BIN_FLOOR * LOCAL_BINS;
+      for (const k of byTile[t]) costs[k] = -Math.log((hist[bin(members[k])] + BIN_FLOOR) / norm);
+    }
+  }
+  return { fg, bg };
+}
+
+/** A pixel's texture quartile (0..3), the quartiles taken over the band (as in bandCosts). */
+function textureLevel(input: BandInput, members: Int32Array): (i: number) => number {
+  const energy = textureEnergy(input.steps, input.width, input.height, Math.max(1, input.cell >> 1));
+  const values = new Float32Array(members.length);
+  for (let k = 0; k < members.length; k++) values[k] = energy[members[k]];
+  const q1 = kthSmallest(values, members.length >> 2), q2 = kthSmallest(values, members.length >> 1), q3 = kthSmallest(values, (3 * members.length) >> 2);
+  return (i) => {
+    const e = energy[i];
+    return e > q3 ? 3 : e > q2 ? 2 : e > q1 ? 1 : 0;
+  };
+}
+
+/** The step measure averaged over a window, once per copy and radius: the detail passes share it. */
+function textureEnergy(steps: Float32Array, w: number, h: number, radius: number): Float32Array {
+  const cached = energyCache.get(steps);
+  if (cached?.radius === radius) return cached.energy;
+  const energy = boxBlur(steps, w, h, radius);
+  energyCache.set(steps, { radius, energy });
+  return energy;
+}
+
+const energyCache = new WeakMap<Float32Array, { radius: number; energy: Float32Array }>();
+
+/** Each pixel's (lightness, a, b) bin of the local histograms, once per copy: the detail passes share it. */
+function colourBinsOf(rgb: Uint8Array, n: number): Int32Array {
+  let bins = colourBinCache.get(rgb);
+  if (!bins) colourBinCache.set(rgb, (bins = colourBins(rgb, n)));
+  return bins;
+}
+
+const colourBinCache = new WeakMap<Uint8Array, Int32Array>();
+
+function colourBins(rgb: Uint8Array, n: number): Int32Array {
+  const lab = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) rgbToLab(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], lab, i * 3);
+  const [a, b] = [1, 2].map((c) => {
+    const v = new Float32Array(n);
+    for (let i = 0; i < n; i++) v[i] = lab[i * 3 + c];
+    const lo = kthSmallest(v, Math.floor(0.005 * n)), hi = kthSmallest(v, Math.floor(0.995 * n));
+    return { lo, span: Math.max(1e-3, hi - lo) };
+  });
+  const level = (v: number, lo: number, span: number, count: number) => Math.min(count - 1, Math.max(0, Math.floor(((v - lo) / span) * count)));
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const L = level(lab[i * 3], 0, 100, LIGHT_BINS), A = level(lab[i * 3 + 1], a.lo, a.span, CHROMA_BINS), B = level(lab[i * 3 + 2], b.lo, b.span, CHROMA_BINS);
+    out[i] = (L * CHROMA_BINS + A) * CHROMA_BINS + B;
+  }
+  return out;
+}
+
+/** [1,2,1]/4 along each colour axis of a local histogram, twice (neighbouring colours share counts: light varies), once along texture. */
+function blurBins(hist: Float32Array, scratch: Float32Array): void {
+  const sizes = [LIGHT_BINS, CHROMA_BINS, CHROMA_BINS, TEXTURE_BINS];
+  let stride = LOCAL_BINS;
+  for (let axis = 0; axis < sizes.length; axis++) {
+    const size = sizes[axis];
+    stride /= size;
+    for (let pass = 0; pass < (axis < 3 ? 2 : 1); pass++) {
+      for (let i = 0; i < LOCAL_BINS; i++) {
+        const c = ((i / stride) | 0) % size;
+        scratch[i] = (2 * hist[i] + (c > 0 ? hist[i - stride] : hist[i]) + (c < size - 1 ? hist[i + stride] : hist[i])) / 4;
+      }
+      hist.set(scratch);
+    }
+  }
+}
 
 /** Pixels with both a product and a backdrop pixel within `radius` (a square window): the coarse outline, widened. */
 export function outlineBand(mask: Uint8Array, w: number, h: number, radius: number): Uint8Array {

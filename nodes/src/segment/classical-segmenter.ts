@@ -3,7 +3,7 @@ import { fitBackground, rowPolynomials, type BackgroundModel } from '../image/ba
 import { rgbToLab } from '../image/lab';
 import { boxCount, floodFromBorder, labelComponents } from '../image/mask-ops';
 import { ForegroundColour } from '../image/foreground-colour';
-import { refineInBand } from './band-refine';
+import { BAND_CELLS, refineInBand } from './band-refine';
 import { upsampleAndRefine } from './edge-refine';
 import { graphCutMatte } from './graph-cut-matte';
 import type { RawImage } from '../image/raw-image';
@@ -151,19 +151,45 @@ interface SizedMask {
 /**
  * After a peel, the outline cut again on a copy up to twice the analysis copy's size: leaf tips
  * and the strips of cloth between leaves are only a few analysis pixels wide. Two band cuts in
- * bands of DETAIL_BAND_CELL analysis pixels' cells: the analysis cut's outline is good to a few of its pixels.
+ * bands of DETAIL_BAND_CELL analysis pixels' cells: the analysis cut's outline is good to a few of its pixels,
+ * close enough for colour models fitted locally (band-refine.ts). Then cuts only around what the
+ * last cut added, while it adds: a leaf tip goes on past the band its outline drew.
  */
 async function refinePeeledInDetail(img: RawImage, a: Analysis, mask: Uint8Array): Promise<SizedMask> {
   const width = Math.min(img.width, 2 * a.aw), height = Math.min(img.height, 2 * a.ah);
   const rgb = await reduce(img, width, height);
   const steps = luminanceSteps(rgb, width, height);
   const cell = DETAIL_BAND_CELL * Math.max(1, Math.round(width / a.aw));
-  const cutBand = (coarse: Uint8Array) => refineInBand({ rgb, width, height, steps, coarse, cell, peeled: true });
-  return { mask: cutBand(cutBand(enlargeMask(mask, a.aw, a.ah, width, height))), width, height };
+  const cutBand = (coarse: Uint8Array, region?: Uint8Array) => refineInBand({ rgb, width, height, steps, coarse, cell, peeled: true, local: true, region });
+  let before = cutBand(enlargeMask(mask, a.aw, a.ah, width, height));
+  let after = cutBand(before);
+  for (let round = 0; round < MAX_EXTENSIONS; round++) {
+    const around = aroundAdditions(before, after, width, height, cell);
+    if (!around) break;
+    [before, after] = [after, cutBand(after, around)];
+  }
+  return { mask: after, width, height };
 }
 
 /** The detail band cut's cell, in analysis pixels. */
 const DETAIL_BAND_CELL = 2;
+/** At most this many cuts around a growing outline (the aloe's stops growing after five). */
+const MAX_EXTENSIONS = 8;
+
+/**
+ * The pixels within a band's half-width of those `after` added to `before`, or null when it added
+ * fewer than the square of that half-width: the outline stopped growing (a growing tip adds more).
+ */
+function aroundAdditions(before: Uint8Array, after: Uint8Array, w: number, h: number, cell: number): Uint8Array | null {
+  const added = new Uint8Array(after.length);
+  let count = 0;
+  for (let i = 0; i < after.length; i++) if (after[i] && !before[i]) (added[i] = 1), count++;
+  if (count < (BAND_CELLS * cell) ** 2) return null;
+  const near = boxCount(added, w, h, BAND_CELLS * cell);
+  const around = new Uint8Array(after.length);
+  for (let i = 0; i < after.length; i++) around[i] = near[i] ? 1 : 0;
+  return around;
+}
 
 /**
  * The coarse cut's outline cut again at a finer scale (band-refine.ts). From grid cells of

@@ -25,13 +25,14 @@ const FLOORS: Record<string, number> = {
   // and the band cut at twice the grid's resolution recovers leaf tips the grid rounded off (0.77 before).
   'plant-in-pot': 0.82,
   // A printed cloth behind the plant on every side: the inner backdrop is peeled (0.36 before: the whole cloth inside the rectangle kept),
-  // and the outline it leaves is cut again on chroma, at the analysis size and at twice it (0.77 before: cloth kept between leaves, tips lost).
-  'aloe-on-cloth': 0.88,
+  // and the outline it leaves is cut again on chroma at the analysis size, then at twice it on local colour models while it grows
+  // (0.77 before: cloth kept between leaves, tips lost; 0.90 on global models).
+  'aloe-on-cloth': 0.9,
 };
 
-/** The plain to moderately busy photos the issue's target counts, and how many must reach IoU 0.9 (the issue asks 5: the aloe reaches 0.900, on the line, so the test asks 4). */
+/** The plain to moderately busy photos the issue's target counts, and how many must reach IoU 0.9 (the issue asks 5; the aloe, the fifth, reaches 0.918). */
 const COUNTED = ['fish-drawing', 'apple-on-cloth', 'orange-shadowed', 'coffee-cup-on-wood', 'plant-in-pot', 'aloe-on-cloth'];
-const AT_LEAST = 4;
+const AT_LEAST = 5;
 
 /** Good cut-outs the trust check must let through: two graph cuts on busy backdrops, a line drawing, a set of separate items. */
 const TRUSTED = ['apple-on-cloth', 'orange-shadowed', 'coffee-cup-on-wood', 'fish-drawing', 'sweets-scattered'];
