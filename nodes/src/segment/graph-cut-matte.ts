@@ -1,6 +1,6 @@
 import { boxBlur, labelComponents, floodFromBorder } from '../image/mask-ops';
 import { MaxFlow } from './max-flow';
-import { quartileClasses } from '../image/quickselect';
+import { kthSmallest, quartileClasses } from '../image/quickselect';
 import { ColourGmm, labPlane } from './colour-gmm';
 import { rgbToLab } from '../image/lab';
 import { findInnerBackdrop, peelIsBetter } from './inner-backdrop';
@@ -347,14 +347,12 @@ function barrierSaliency(rgb: Uint8Array, w: number, h: number): Float32Array {
     for (let i = 0; i < n; i++) {
       v[i] = rgb[i * 3 + c];
       hi[i] = lo[i] = v[i];
-      const x = i % w, y = (i - x) / w;
-      d[i] = x === 0 || y === 0 || x === w - 1 || y === h - 1 ? 0 : Infinity;
     }
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) d[y * w + x] = x === 0 || y === 0 || x === w - 1 || y === h - 1 ? 0 : Infinity;
     for (let pass = 0; pass < 4; pass++) barrierScan(d, hi, lo, v, w, h, pass % 2 === 1);
     for (let i = 0; i < n; i++) total[i] += d[i];
   }
-  const sorted = Float32Array.from(total).sort();
-  const scale = Math.max(1, sorted[Math.floor(0.95 * (n - 1))]);
+  const scale = Math.max(1, kthSmallest(Float32Array.from(total), Math.floor(0.95 * (n - 1))));
   for (let i = 0; i < n; i++) total[i] = Math.min(1, total[i] / scale);
   return total;
 }
@@ -364,15 +362,19 @@ function barrierScan(d: Float32Array, hi: Uint8Array, lo: Uint8Array, v: Uint8Ar
   for (let y = backward ? h - 2 : 1; backward ? y >= 1 : y <= h - 2; y += step) {
     for (let x = backward ? w - 2 : 1; backward ? x >= 1 : x <= w - 2; x += step) {
       const i = y * w + x;
-      for (const j of [i - step, i - step * w]) {
-        const top = hi[j] > v[i] ? hi[j] : v[i], bottom = lo[j] < v[i] ? lo[j] : v[i];
-        if (top - bottom < d[i]) {
-          d[i] = top - bottom;
-          hi[i] = top;
-          lo[i] = bottom;
-        }
-      }
+      relax(d, hi, lo, v, i, i - step);
+      relax(d, hi, lo, v, i, i - step * w);
     }
+  }
+}
+
+/** The barrier of the path to the border through neighbour j, when it is lower than i's so far. */
+function relax(d: Float32Array, hi: Uint8Array, lo: Uint8Array, v: Uint8Array, i: number, j: number): void {
+  const top = hi[j] > v[i] ? hi[j] : v[i], bottom = lo[j] < v[i] ? lo[j] : v[i];
+  if (top - bottom < d[i]) {
+    d[i] = top - bottom;
+    hi[i] = top;
+    lo[i] = bottom;
   }
 }
 
