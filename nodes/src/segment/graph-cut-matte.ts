@@ -120,7 +120,7 @@ export function graphCutMatte(input: CutInput): CutResult {
   rect.x0 = Math.min(rect.x0, Math.round(w * CENTRE_SPAN)), rect.x1 = Math.max(rect.x1, Math.round(w * (1 - CENTRE_SPAN)));
   rect.y0 = Math.min(rect.y0, Math.round(h * CENTRE_SPAN)), rect.y1 = Math.max(rect.y1, Math.round(h * (1 - CENTRE_SPAN)));
   const location = locationPrior(prior, border, level);
-  const edges = smoothnessWeights(rgb, w, h);
+  const links = gridGraph(w, h, smoothnessWeights(rgb, w, h));
   const grabCut = (balloon: number) => {
     const r = { ...rect };
     // As in GrabCut, the first product colour model is the whole rectangle's.
@@ -135,7 +135,7 @@ export function graphCutMatte(input: CutInput): CutResult {
         const { fg: fgModel, bg: bgModel } = colourCosts(lab, texture, labels, border);
         // Once a first cut exists, the product it reaches the frame with may continue into the frame strip.
         frame = k === 0 ? { outside, location } : continueThroughFrame(outside, location, labels, fgModel, bgModel, w, h, strip);
-        const next = cut(w, h, fgModel, bgModel, frame.location, frame.outside, edges, balloon);
+        const next = cut(links, fgModel, bgModel, frame.location, frame.outside, balloon);
         const changed = differing(labels, next);
         labels = next;
         if (changed < n * 0.003) break;
@@ -154,7 +154,7 @@ export function graphCutMatte(input: CutInput): CutResult {
   // The final cut's terms, with colour models fitted to other labels.
   const recut = (seed: Uint8Array) => {
     const costs = colourCosts(lab, texture, seed, border);
-    return cut(w, h, costs.fg, costs.bg, run.frame.location, run.frame.outside, edges, run.balloon);
+    return cut(links, costs.fg, costs.bg, run.frame.location, run.frame.outside, run.balloon);
   };
   const first = settle(input.dropProps ? dropJoinedProps(run.labels, lab, texture, border, recut, w, h) : run.labels);
   // GrabCut's classic failure shows as colour models that barely tell the sides apart.
@@ -462,13 +462,28 @@ function smoothnessWeights(rgb: Uint8Array, w: number, h: number): Smoothness {
   return { right, down, downRight, downLeft };
 }
 
+/** The grid's smoothness links (8-neighbourhood), the same for every cut of one grid: cut() adds the terminal costs. */
+function gridGraph(w: number, h: number, e: Smoothness): MaxFlow {
+  const g = new MaxFlow(w * h, w * h * 4);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const i = y * w + x;
+    if (x + 1 < w && e.right[i]) g.addEdge(i, i + 1, e.right[i], e.right[i]);
+    if (y + 1 < h) {
+      if (e.down[i]) g.addEdge(i, i + w, e.down[i], e.down[i]);
+      if (x + 1 < w && e.downRight[i]) g.addEdge(i, i + w + 1, e.downRight[i], e.downRight[i]);
+      if (x > 0 && e.downLeft[i]) g.addEdge(i, i + w - 1, e.downLeft[i], e.downLeft[i]);
+    }
+  }
+  return g;
+}
+
 /**
- * One min-cut: source = product. A pixel pays its product cost on the sink arc, its backdrop cost
- * on the source arc; outside the rectangle product is ruled out.
+ * One min-cut on the grid's links: source = product. A pixel pays its product cost on the sink arc,
+ * its backdrop cost on the source arc; outside the rectangle product is ruled out.
  */
-function cut(w: number, h: number, fg: Float32Array, bg: Float32Array, prior: Float32Array, outside: Uint8Array, e: Smoothness, balloon: number): Uint8Array {
-  const n = w * h;
-  const g = new MaxFlow(n, n * 4);
+function cut(g: MaxFlow, fg: Float32Array, bg: Float32Array, prior: Float32Array, outside: Uint8Array, balloon: number): Uint8Array {
+  const n = g.nodes;
+  g.reset();
   for (let i = 0; i < n; i++) {
     if (outside[i]) {
       g.addTerminal(i, 0, HARD);
@@ -479,15 +494,6 @@ function cut(w: number, h: number, fg: Float32Array, bg: Float32Array, prior: Fl
     const asBackdrop = bg[i] - PRIOR_WEIGHT * Math.log(1 - p) + balloon;
     const m = Math.min(asProduct, asBackdrop);
     g.addTerminal(i, Math.round((asBackdrop - m) * SCALE), Math.round((asProduct - m) * SCALE));
-  }
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const i = y * w + x;
-    if (x + 1 < w && e.right[i]) g.addEdge(i, i + 1, e.right[i], e.right[i]);
-    if (y + 1 < h) {
-      if (e.down[i]) g.addEdge(i, i + w, e.down[i], e.down[i]);
-      if (x + 1 < w && e.downRight[i]) g.addEdge(i, i + w + 1, e.downRight[i], e.downRight[i]);
-      if (x > 0 && e.downLeft[i]) g.addEdge(i, i + w - 1, e.downLeft[i], e.downLeft[i]);
-    }
   }
   g.solve();
   const out = new Uint8Array(n);

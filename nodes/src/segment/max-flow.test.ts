@@ -111,6 +111,20 @@ describe('MaxFlow (Boykov–Kolmogorov)', () => {
     }
   });
 
+  it('solves a reset graph with new terminal capacities as a freshly built one', () => {
+    for (let seed = 1; seed <= 100; seed++) {
+      const p = randomProblem(seed, 3 + (seed % 23), 0.1 + (seed % 5) * 0.1);
+      const other = randomProblem(seed + 1000, p.nodes, 0.1);
+      const { g } = solve(p);
+      g.reset();
+      for (let i = 0; i < p.nodes; i++) g.addTerminal(i, other.source[i], other.sink[i]);
+      const again = { ...p, source: other.source, sink: other.sink };
+      const want = referenceMaxFlow(again);
+      assert.equal(g.solve(), want, `seed ${seed}: flow`);
+      assert.equal(cutCost(again, g), want, `seed ${seed}: cut cost`);
+    }
+  });
+
   it('separates a 200×200 grid along the cheap seam between two seeded halves', () => {
     const w = 200, h = 200;
     const g = new MaxFlow(w * h);

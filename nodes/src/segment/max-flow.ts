@@ -32,6 +32,8 @@ export class MaxFlow {
   private readonly queued: Uint8Array;
   private flow = 0;
   private solved = false;
+  /** Arc capacities as added, kept at the first solve for reset(). */
+  private built: Int32Array | null = null;
 
   constructor(readonly nodes: number, arcPairsHint = nodes * 4) {
     this.first = new Int32Array(nodes).fill(NONE);
@@ -72,10 +74,27 @@ export class MaxFlow {
     return this.tree[i] === SOURCE;
   }
 
+  /**
+   * The same graph, unsolved and with no terminal capacities: a series of cuts on one grid (new
+   * terminal costs each time) builds its links once. Edges are all added before the first solve.
+   */
+  reset(): void {
+    if (this.built) this.cap.set(this.built);
+    this.solved = false;
+    this.flow = 0;
+    this.terminal.fill(0);
+    this.tree.fill(FREE);
+    this.parent.fill(NONE);
+    this.stamp.fill(0);
+    this.dist.fill(0);
+    this.queued.fill(0);
+  }
+
   /** Runs the algorithm once; returns the maximum flow (= the minimum cut's cost). */
   solve(): number {
     if (this.solved) return this.flow;
     this.solved = true;
+    this.built ??= this.cap.slice(0, this.arcs);
     const { first, head, next, cap, terminal, tree, parent, stamp, dist, queued, nodes } = this;
     const active = new Int32Array(nodes + 1);
     let qHead = 0, qSize = 0;
