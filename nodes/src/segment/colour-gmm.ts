@@ -61,12 +61,13 @@ export class ColourGmm {
     if (count < COMPONENTS * 4) return null;
     const idx = all.subarray(0, count);
     const stride = Math.max(1, Math.floor(count / KMEANS_SAMPLE));
-    const sample = stride === 1 ? idx : idx.filter((_, k) => k % stride === 0);
+    const sample = stride === 1 ? idx : everyNth(idx, stride);
     const centres = seedCentres(lab, sample);
     const sampleAssign = new Uint8Array(sample.length);
+    const sums = new Float64Array(centres.length * 4);
     for (let round = 0; round < KMEANS_ROUNDS; round++) {
       assignNearest(lab, sample, centres, sampleAssign);
-      const sums = new Float64Array(centres.length * 4);
+      sums.fill(0);
       for (let k = 0; k < sample.length; k++) {
         const c = sampleAssign[k], i = sample[k];
         sums[c * 4] += lab[i * 3];
@@ -81,39 +82,36 @@ export class ColourGmm {
     }
     const assign = new Uint8Array(idx.length);
     assignNearest(lab, idx, centres, assign);
-    const components: Component[] = [];
+    // Per component: weight, weighted sums of L, a, b, and of the six distinct products (the covariance is symmetric).
+    const moments = new Float64Array(centres.length * MOMENTS);
     let total = 0;
-    const stats = centres.map(() => ({ w: 0, s: new Float64Array(3), ss: new Float64Array(9) }));
     for (let k = 0; k < idx.length; k++) {
-      const i = idx[k], st = stats[assign[k]], wt = weightOf(i);
+      const i = idx[k], o = assign[k] * MOMENTS, wt = weightOf(i);
       const L = lab[i * 3], a = lab[i * 3 + 1], b = lab[i * 3 + 2];
-      st.w += wt;
-      st.s[0] += wt * L;
-      st.s[1] += wt * a;
-      st.s[2] += wt * b;
-      // The upper triangle only (the covariance is symmetric), mirrored below.
-      const ss = st.ss;
-      ss[0] += wt * L * L;
-      ss[1] += wt * L * a;
-      ss[2] += wt * L * b;
-      ss[4] += wt * a * a;
-      ss[5] += wt * a * b;
-      ss[8] += wt * b * b;
+      moments[o] += wt;
+      moments[o + 1] += wt * L;
+      moments[o + 2] += wt * a;
+      moments[o + 3] += wt * b;
+      moments[o + 4] += wt * L * L;
+      moments[o + 5] += wt * L * a;
+      moments[o + 6] += wt * L * b;
+      moments[o + 7] += wt * a * a;
+      moments[o + 8] += wt * a * b;
+      moments[o + 9] += wt * b * b;
       total += wt;
     }
-    for (const st of stats) {
-      st.ss[3] = st.ss[1];
-      st.ss[6] = st.ss[2];
-      st.ss[7] = st.ss[5];
-    }
-    for (const st of stats) {
-      if (st.w <= 0) continue;
-      const mean: [number, number, number] = [st.s[0] / st.w, st.s[1] / st.w, st.s[2] / st.w];
+    const components: Component[] = [];
+    for (let o = 0; o < moments.length; o += MOMENTS) {
+      const sw = moments[o];
+      if (sw <= 0) continue;
+      const mean: [number, number, number] = [moments[o + 1] / sw, moments[o + 2] / sw, moments[o + 3] / sw];
+      // Row-major second moments, mirrored from the upper triangle.
+      const ss = [moments[o + 4], moments[o + 5], moments[o + 6], moments[o + 5], moments[o + 7], moments[o + 8], moments[o + 6], moments[o + 8], moments[o + 9]];
       const cov = new Float64Array(9);
-      for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) cov[r * 3 + c] = st.ss[r * 3 + c] / st.w - mean[r] * mean[c] + (r === c ? REGULARISE : 0);
+      for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) cov[r * 3 + c] = ss[r * 3 + c] / sw - mean[r] * mean[c] + (r === c ? REGULARISE : 0);
       const det = det3(cov);
       if (!(det > 1e-9)) continue;
-      const weight = st.w / total;
+      const weight = sw / total;
       components.push({ weight, mean, inv: inverse3(cov, det), offset: -Math.log(weight) + 0.5 * Math.log(det) + 1.5 * Math.log(2 * Math.PI) });
     }
     return components.length ? new ColourGmm(components) : null;
@@ -162,6 +160,15 @@ export class ColourGmm {
 
 /** Numbers per component in ColourGmm.packed(). */
 const PACKED = 10;
+/** Sums per component in ColourGmm.fit(): weight, three means, six second moments. */
+const MOMENTS = 10;
+
+/** Every `stride`-th entry of `values`, from the first. */
+function everyNth(values: Int32Array, stride: number): Int32Array {
+  const out = new Int32Array(Math.ceil(values.length / stride));
+  for (let k = 0, j = 0; k < values.length; k += stride, j++) out[j] = values[k];
+  return out;
+}
 
 export function labPlane(rgb: Uint8Array, n: number, toLab: (r: number, g: number, b: number, out: Float32Array, o: number) => void): LabPlane {
   const out = new Float32Array(n * 3);
