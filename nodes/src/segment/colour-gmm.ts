@@ -52,12 +52,15 @@ export class ColourGmm {
     return out;
   }
 
-  /** Fits the mixture to the pixels where `select(i)` holds, weighted by `weightOf(i)`; null when none. */
-  static fit(lab: LabPlane, select: (i: number) => boolean, weightOf: (i: number) => number = () => 1): ColourGmm | null {
+  /**
+   * Fits the mixture to the pixels labelled `side` (0 or 1) in `labels`, each weighing one plus its
+   * `extraWeight` (none when absent); null when too few.
+   */
+  static fit(lab: LabPlane, labels: Uint8Array, side: number, extraWeight?: Uint8Array): ColourGmm | null {
     const n = lab.length / 3;
     const all = new Int32Array(n);
     let count = 0;
-    for (let i = 0; i < n; i++) if (select(i)) all[count++] = i;
+    for (let i = 0; i < n; i++) if (labels[i] === side) all[count++] = i;
     if (count < COMPONENTS * 4) return null;
     const idx = all.subarray(0, count);
     const stride = Math.max(1, Math.floor(count / KMEANS_SAMPLE));
@@ -86,7 +89,7 @@ export class ColourGmm {
     const moments = new Float64Array(centres.length * MOMENTS);
     let total = 0;
     for (let k = 0; k < idx.length; k++) {
-      const i = idx[k], o = assign[k] * MOMENTS, wt = weightOf(i);
+      const i = idx[k], o = assign[k] * MOMENTS, wt = extraWeight ? 1 + extraWeight[i] : 1;
       const L = lab[i * 3], a = lab[i * 3 + 1], b = lab[i * 3 + 2];
       moments[o] += wt;
       moments[o + 1] += wt * L;

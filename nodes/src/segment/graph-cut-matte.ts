@@ -401,8 +401,8 @@ function blurHistogram(hist: Float32Array): Float32Array {
  * independent of colour). A leaf the colour of the cloth's print still differs from it in texture.
  */
 export function colourCosts(lab: Float32Array, texture: Uint8Array, labels: Uint8Array, border: Uint8Array): { fg: Float32Array; bg: Float32Array } {
-  const fgModel = ColourGmm.fit(lab, (i) => labels[i] === 1);
-  const bgModel = ColourGmm.fit(lab, (i) => labels[i] === 0, (i) => (border[i] ? 2 : 1));
+  const fgModel = ColourGmm.fit(lab, labels, 1);
+  const bgModel = ColourGmm.fit(lab, labels, 0, border);
   const n = labels.length;
   // No pixels of a class yet: a flat cost (an unlikely colour) so the prior decides.
   if (!fgModel || !bgModel) return { fg: fgModel ? fgModel.costs(lab) : new Float32Array(n).fill(20), bg: bgModel ? bgModel.costs(lab) : new Float32Array(n).fill(20) };
@@ -555,7 +555,7 @@ function dropJoinedProps(
   labels: Uint8Array, lab: Float32Array, texture: Uint8Array, border: Uint8Array, recut: (seed: Uint8Array) => Uint8Array, w: number, h: number,
 ): Uint8Array {
   const product = keepProduct(labels, w, h);
-  const model = ColourGmm.fit(lab, (i) => product[i] === 1);
+  const model = ColourGmm.fit(lab, product, 1);
   if (!model) return labels;
   const components = model.likeliestComponents(lab, (i) => product[i] === 1);
   const area = countSet(product);
