@@ -348,7 +348,10 @@ function barrierSaliency(rgb: Uint8Array, w: number, h: number): Float32Array {
       v[i] = rgb[i * 3 + c];
       hi[i] = lo[i] = v[i];
     }
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) d[y * w + x] = x === 0 || y === 0 || x === w - 1 || y === h - 1 ? 0 : Infinity;
+    // The frame's own pixels reach the border with no barrier.
+    d.fill(Infinity);
+    for (let x = 0; x < w; x++) d[x] = d[n - w + x] = 0;
+    for (let y = 0; y < h; y++) d[y * w] = d[y * w + w - 1] = 0;
     for (let pass = 0; pass < 4; pass++) barrierScan(d, hi, lo, v, w, h, pass % 2 === 1);
     for (let i = 0; i < n; i++) total[i] += d[i];
   }
@@ -358,23 +361,21 @@ function barrierSaliency(rgb: Uint8Array, w: number, h: number): Float32Array {
 }
 
 function barrierScan(d: Float32Array, hi: Uint8Array, lo: Uint8Array, v: Uint8Array, w: number, h: number, backward: boolean): void {
-  const step = backward ? -1 : 1;
-  for (let y = backward ? h - 2 : 1; backward ? y >= 1 : y <= h - 2; y += step) {
-    for (let x = backward ? w - 2 : 1; backward ? x >= 1 : x <= w - 2; x += step) {
-      const i = y * w + x;
-      relax(d, hi, lo, v, i, i - step);
-      relax(d, hi, lo, v, i, i - step * w);
+  // Forward from the left and upper neighbours, backward from the right and lower ones.
+  const side = backward ? 1 : -1, vertical = backward ? w : -w;
+  for (let y = backward ? h - 2 : 1; backward ? y >= 1 : y <= h - 2; y -= side) {
+    for (let x = 1, i = y * w + (backward ? w - 2 : 1); x <= w - 2; x++, i -= side) {
+      const value = v[i];
+      let barrier = d[i], top = hi[i], bottom = lo[i];
+      // Through the neighbour along the row, then through the one along the column.
+      let j = i + side;
+      let up = hi[j] > value ? hi[j] : value, down = lo[j] < value ? lo[j] : value;
+      if (up - down < barrier) barrier = up - down, top = up, bottom = down;
+      j = i + vertical;
+      up = hi[j] > value ? hi[j] : value, down = lo[j] < value ? lo[j] : value;
+      if (up - down < barrier) barrier = up - down, top = up, bottom = down;
+      d[i] = barrier, hi[i] = top, lo[i] = bottom;
     }
-  }
-}
-
-/** The barrier of the path to the border through neighbour j, when it is lower than i's so far. */
-function relax(d: Float32Array, hi: Uint8Array, lo: Uint8Array, v: Uint8Array, i: number, j: number): void {
-  const top = hi[j] > v[i] ? hi[j] : v[i], bottom = lo[j] < v[i] ? lo[j] : v[i];
-  if (top - bottom < d[i]) {
-    d[i] = top - bottom;
-    hi[i] = top;
-    lo[i] = bottom;
   }
 }
 
