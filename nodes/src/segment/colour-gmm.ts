@@ -58,11 +58,11 @@ export class ColourGmm {
    */
   static fit(lab: LabPlane, labels: Uint8Array, side: number, extraWeight?: Uint8Array): ColourGmm | null {
     const n = lab.length / 3;
-    const all = new Int32Array(n);
     let count = 0;
-    for (let i = 0; i < n; i++) if (labels[i] === side) all[count++] = i;
+    for (let i = 0; i < n; i++) if (labels[i] === side) count++;
     if (count < COMPONENTS * 4) return null;
-    const idx = all.subarray(0, count);
+    const idx = new Int32Array(count);
+    for (let i = 0, k = 0; k < count; i++) if (labels[i] === side) idx[k++] = i;
     const stride = Math.max(1, Math.floor(count / KMEANS_SAMPLE));
     const sample = stride === 1 ? idx : everyNth(idx, stride);
     const centres = seedCentres(lab, sample);
@@ -189,7 +189,7 @@ function seedCentres(lab: LabPlane, idx: Int32Array): Array<[number, number, num
     b += lab[i * 3 + 2];
   }
   const centres: Array<[number, number, number]> = [[L / idx.length, a / idx.length, b / idx.length]];
-  const nearest = new Float64Array(idx.length).fill(Infinity);
+  const nearest = new Float64Array(idx.length).fill(Infinity), scratch = new Float64Array(idx.length);
   // The farthest points are outliers: each new centre is the 95th percentile of distance to the nearest centre.
   while (centres.length < COMPONENTS) {
     const c = centres[centres.length - 1];
@@ -198,7 +198,8 @@ function seedCentres(lab: LabPlane, idx: Int32Array): Array<[number, number, num
       const d = (lab[i * 3] - c[0]) ** 2 + (lab[i * 3 + 1] - c[1]) ** 2 + (lab[i * 3 + 2] - c[2]) ** 2;
       if (d < nearest[k]) nearest[k] = d;
     }
-    const target = kthSmallest(Float64Array.from(nearest), Math.floor(0.95 * (nearest.length - 1)));
+    scratch.set(nearest);
+    const target = kthSmallest(scratch, Math.floor(0.95 * (nearest.length - 1)));
     let pick = 0;
     for (let k = 0; k < idx.length; k++) if (nearest[k] >= target) {
       pick = k;
