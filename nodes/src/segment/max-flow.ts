@@ -30,6 +30,7 @@ export class MaxFlow {
   private readonly stamp: Int32Array;
   private readonly dist: Int32Array;
   private readonly queued: Uint8Array;
+  private readonly active: Int32Array;
   private flow = 0;
   private solved = false;
   /** Arc capacities as added, kept at the first solve for reset(). */
@@ -46,6 +47,7 @@ export class MaxFlow {
     this.stamp = new Int32Array(nodes);
     this.dist = new Int32Array(nodes);
     this.queued = new Uint8Array(nodes);
+    this.active = new Int32Array(nodes + 1);
   }
 
   /** Capacities from the source to `i` and from `i` to the sink (both may be given: only the difference is a choice). */
@@ -96,13 +98,14 @@ export class MaxFlow {
     this.solved = true;
     this.built ??= this.cap.slice(0, this.arcs);
     const { first, head, next, cap, terminal, tree, parent, stamp, dist, queued, nodes } = this;
-    const active = new Int32Array(nodes + 1);
+    // The active nodes: a ring buffer, each node in it at most once.
+    const active = this.active, ring = active.length;
     let qHead = 0, qSize = 0;
-    const cap1 = active.length;
     const push = (i: number): void => {
       if (queued[i]) return;
       queued[i] = 1;
-      active[(qHead + qSize) % cap1] = i;
+      const tail = qHead + qSize;
+      active[tail < ring ? tail : tail - ring] = i;
       qSize++;
     };
     for (let i = 0; i < nodes; i++) {
@@ -122,7 +125,7 @@ export class MaxFlow {
         i = -1;
         while (qSize > 0) {
           const k = active[qHead];
-          qHead = (qHead + 1) % cap1;
+          if (++qHead === ring) qHead = 0;
           qSize--;
           queued[k] = 0;
           if (tree[k] !== FREE) {
