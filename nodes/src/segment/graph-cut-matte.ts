@@ -432,10 +432,7 @@ interface Smoothness {
 /** Contrast-sensitive smoothness γ·exp(−β‖Δc‖²), β from the mean squared neighbour difference (GrabCut). */
 function smoothnessWeights(rgb: Uint8Array, w: number, h: number): Smoothness {
   const n = w * h;
-  const d2 = (i: number, j: number) => {
-    const dr = rgb[i * 3] - rgb[j * 3], dg = rgb[i * 3 + 1] - rgb[j * 3 + 1], db = rgb[i * 3 + 2] - rgb[j * 3 + 2];
-    return dr * dr + dg * dg + db * db;
-  };
+  const d2 = (i: number, j: number) => squaredStep(rgb, i, j);
   let sum = 0, count = 0;
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
     const i = y * w + x;
@@ -476,6 +473,12 @@ function gridGraph(w: number, h: number, e: Smoothness): MaxFlow {
     }
   }
   return g;
+}
+
+/** Squared RGB distance between pixels i and j. */
+function squaredStep(rgb: Uint8Array, i: number, j: number): number {
+  const dr = rgb[i * 3] - rgb[j * 3], dg = rgb[i * 3 + 1] - rgb[j * 3 + 1], db = rgb[i * 3 + 2] - rgb[j * 3 + 2];
+  return dr * dr + dg * dg + db * db;
 }
 
 /**
