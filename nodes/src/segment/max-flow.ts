@@ -33,7 +33,7 @@ export class MaxFlow {
   private readonly active: Int32Array;
   private flow = 0;
   private solved = false;
-  /** Arc capacities as added, kept at the first solve for reset(). */
+  /** Arc capacities as added, kept by the first reset() for the later ones. */
   private built: Int32Array | null = null;
 
   constructor(readonly nodes: number, arcPairsHint = nodes * 4) {
@@ -78,10 +78,13 @@ export class MaxFlow {
 
   /**
    * The same graph, unsolved and with no terminal capacities: a series of cuts on one grid (new
-   * terminal costs each time) builds its links once. Edges are all added before the first solve.
+   * terminal costs each time) builds its links once. Call it before each cut's terminals, the first
+   * time before any solve, once all edges are added.
    */
   reset(): void {
     if (this.built) this.cap.set(this.built);
+    else if (this.solved) throw new Error('MaxFlow.reset: the first reset must come before the first solve');
+    else this.built = this.cap.slice(0, this.arcs);
     this.solved = false;
     this.flow = 0;
     this.terminal.fill(0);
@@ -96,7 +99,6 @@ export class MaxFlow {
   solve(): number {
     if (this.solved) return this.flow;
     this.solved = true;
-    this.built ??= this.cap.slice(0, this.arcs);
     const { first, head, next, cap, terminal, tree, parent, stamp, dist, queued, nodes } = this;
     // The active nodes: a ring buffer, each node in it at most once.
     const active = this.active, ring = active.length;
