@@ -120,7 +120,7 @@ export function graphCutMatte(input: CutInput): CutResult {
   rect.x0 = Math.min(rect.x0, Math.round(w * CENTRE_SPAN)), rect.x1 = Math.max(rect.x1, Math.round(w * (1 - CENTRE_SPAN)));
   rect.y0 = Math.min(rect.y0, Math.round(h * CENTRE_SPAN)), rect.y1 = Math.max(rect.y1, Math.round(h * (1 - CENTRE_SPAN)));
   const location = locationPrior(prior, border, level);
-  const links = gridGraph(w, h, smoothnessWeights(rgb, w, h));
+  const links = gridGraph(rgb, w, h);
   const grabCut = (balloon: number) => {
     const r = { ...rect };
     // As in GrabCut, the first product colour model is the whole rectangle's.
@@ -422,54 +422,38 @@ export function colourCosts(lab: Float32Array, texture: Uint8Array, labels: Uint
   return { fg, bg };
 }
 
-interface Smoothness {
-  right: Int32Array;
-  down: Int32Array;
-  downRight: Int32Array;
-  downLeft: Int32Array;
-}
-
-/** Contrast-sensitive smoothness γ·exp(−β‖Δc‖²), β from the mean squared neighbour difference (GrabCut). */
-function smoothnessWeights(rgb: Uint8Array, w: number, h: number): Smoothness {
-  const n = w * h;
-  const d2 = (i: number, j: number) => squaredStep(rgb, i, j);
+/**
+ * The grid's links (8-neighbourhood) with GrabCut's contrast-sensitive smoothness γ·exp(−β‖Δc‖²), β
+ * from the mean squared neighbour difference. They are the same for every cut of one grid: cut()
+ * adds the terminal costs.
+ */
+function gridGraph(rgb: Uint8Array, w: number, h: number): MaxFlow {
   let sum = 0, count = 0;
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
     const i = y * w + x;
     if (x + 1 < w) {
-      sum += d2(i, i + 1);
+      sum += squaredStep(rgb, i, i + 1);
       count++;
     }
     if (y + 1 < h) {
-      sum += d2(i, i + w);
+      sum += squaredStep(rgb, i, i + w);
       count++;
     }
   }
   const beta = 1 / (2 * Math.max(1, sum / Math.max(1, count)));
-  const right = new Int32Array(n), down = new Int32Array(n), downRight = new Int32Array(n), downLeft = new Int32Array(n);
   const straight = GAMMA * SCALE, diagonal = (GAMMA * SCALE) / Math.SQRT2;
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const i = y * w + x;
-    if (x + 1 < w) right[i] = Math.round(straight * Math.exp(-beta * d2(i, i + 1)));
-    if (y + 1 < h) {
-      down[i] = Math.round(straight * Math.exp(-beta * d2(i, i + w)));
-      if (x + 1 < w) downRight[i] = Math.round(diagonal * Math.exp(-beta * d2(i, i + w + 1)));
-      if (x > 0) downLeft[i] = Math.round(diagonal * Math.exp(-beta * d2(i, i + w - 1)));
-    }
-  }
-  return { right, down, downRight, downLeft };
-}
-
-/** The grid's smoothness links (8-neighbourhood), the same for every cut of one grid: cut() adds the terminal costs. */
-function gridGraph(w: number, h: number, e: Smoothness): MaxFlow {
   const g = new MaxFlow(w * h, w * h * 4);
+  const link = (i: number, j: number, weight: number) => {
+    const cap = Math.round(weight * Math.exp(-beta * squaredStep(rgb, i, j)));
+    if (cap) g.addEdge(i, j, cap, cap);
+  };
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
     const i = y * w + x;
-    if (x + 1 < w && e.right[i]) g.addEdge(i, i + 1, e.right[i], e.right[i]);
+    if (x + 1 < w) link(i, i + 1, straight);
     if (y + 1 < h) {
-      if (e.down[i]) g.addEdge(i, i + w, e.down[i], e.down[i]);
-      if (x + 1 < w && e.downRight[i]) g.addEdge(i, i + w + 1, e.downRight[i], e.downRight[i]);
-      if (x > 0 && e.downLeft[i]) g.addEdge(i, i + w - 1, e.downLeft[i], e.downLeft[i]);
+      link(i, i + w, straight);
+      if (x + 1 < w) link(i, i + w + 1, diagonal);
+      if (x > 0) link(i, i + w - 1, diagonal);
     }
   }
   return g;
