@@ -252,18 +252,20 @@ function shrinkRgb(rgb: Uint8Array, w: number, cw: number, ch: number, f: number
  * speckled pot from a smooth coat of the same colour.
  */
 function luminanceSteps(rgb: Uint8Array, w: number, h: number): Float32Array {
-  const n = w * h;
-  const luma = new Float32Array(n);
-  for (let i = 0; i < n; i++) luma[i] = 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
-  const steps = new Float32Array(n);
+  const steps = new Float32Array(w * h);
+  // Two rows of luminance at a time: this row and the one below (the last row is its own below).
+  let row: Float32Array = lumaRow(rgb, 0, w, new Float32Array(w)), below: Float32Array = new Float32Array(w);
   for (let y = 0; y < h; y++) {
-    const below = y + 1 < h ? w : 0;
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      steps[i] = Math.abs(luma[i] - luma[x + 1 < w ? i + 1 : i]) + Math.abs(luma[i] - luma[i + below]);
-    }
+    below = y + 1 < h ? lumaRow(rgb, y + 1, w, below) : row;
+    for (let x = 0; x < w; x++) steps[y * w + x] = Math.abs(row[x] - row[x + 1 < w ? x + 1 : x]) + Math.abs(row[x] - below[x]);
+    [row, below] = [below, row];
   }
   return steps;
+}
+
+function lumaRow(rgb: Uint8Array, y: number, w: number, out: Float32Array): Float32Array {
+  for (let x = 0, i = y * w; x < w; x++, i++) out[x] = 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
+  return out;
 }
 
 /** f×f block means of a plane. */
