@@ -142,9 +142,10 @@ export class ColourGmm {
           nearest = c;
         }
       }
-      // The nearest component adds exp(0) = 1; components more than 25 nats away add under 1e-10: their exp is skipped.
+      // The nearest component adds exp(0) = 1; one more than 10 nats away adds under 5e-5, a thousandth of the
+      // cuts' capacity step (1/16 nat): its exp is skipped.
       let s = 1;
-      for (let c = 0; c < k; c++) if (c !== nearest && e[c] - best < 25) s += Math.exp(best - e[c]);
+      for (let c = 0; c < k; c++) if (c !== nearest && e[c] - best < 10) s += Math.exp(best - e[c]);
       out[i] = s === 1 ? best : best - Math.log(s);
     }
     return out;
