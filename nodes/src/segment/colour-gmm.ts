@@ -61,10 +61,10 @@ export class ColourGmm {
     let count = 0;
     for (let i = 0; i < n; i++) if (labels[i] === side) count++;
     if (count < COMPONENTS * 4) return null;
-    const idx = new Int32Array(count);
-    for (let i = 0, k = 0; k < count; i++) if (labels[i] === side) idx[k++] = i;
+    // k-means seeds the components on an even stride through the selection.
     const stride = Math.max(1, Math.floor(count / KMEANS_SAMPLE));
-    const sample = stride === 1 ? idx : everyNth(idx, stride);
+    const sample = new Int32Array(Math.ceil(count / stride));
+    for (let i = 0, k = 0, j = 0; j < sample.length; i++) if (labels[i] === side && k++ % stride === 0) sample[j++] = i;
     const centres = seedCentres(lab, sample);
     const sampleAssign = new Uint8Array(sample.length);
     const sums = new Float64Array(centres.length * 4);
@@ -83,14 +83,15 @@ export class ColourGmm {
         centres[c] = [sums[c * 4] / sums[c * 4 + 3], sums[c * 4 + 1] / sums[c * 4 + 3], sums[c * 4 + 2] / sums[c * 4 + 3]];
       }
     }
-    const assign = new Uint8Array(idx.length);
-    assignNearest(lab, idx, centres, assign);
-    // Per component: weight, weighted sums of L, a, b, and of the six distinct products (the covariance is symmetric).
+    // Each selected pixel joins its nearest centre's component. Per component: weight, weighted sums of
+    // L, a, b, and of the six distinct products (the covariance is symmetric).
+    const flat = Float64Array.from(centres.flat());
     const moments = new Float64Array(centres.length * MOMENTS);
     let total = 0;
-    for (let k = 0; k < idx.length; k++) {
-      const i = idx[k], o = assign[k] * MOMENTS, wt = extraWeight ? 1 + extraWeight[i] : 1;
+    for (let i = 0; i < n; i++) {
+      if (labels[i] !== side) continue;
       const L = lab[i * 3], a = lab[i * 3 + 1], b = lab[i * 3 + 2];
+      const o = nearestCentre(flat, L, a, b) * MOMENTS, wt = extraWeight ? 1 + extraWeight[i] : 1;
       moments[o] += wt;
       moments[o + 1] += wt * L;
       moments[o + 2] += wt * a;
@@ -167,13 +168,6 @@ const PACKED = 10;
 /** Sums per component in ColourGmm.fit(): weight, three means, six second moments. */
 const MOMENTS = 10;
 
-/** Every `stride`-th entry of `values`, from the first. */
-function everyNth(values: Int32Array, stride: number): Int32Array {
-  const out = new Int32Array(Math.ceil(values.length / stride));
-  for (let k = 0, j = 0; k < values.length; k += stride, j++) out[j] = values[k];
-  return out;
-}
-
 export function labPlane(rgb: Uint8Array, n: number, toLab: (r: number, g: number, b: number, out: Float32Array, o: number) => void): LabPlane {
   const out = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) toLab(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], out, i * 3);
@@ -214,21 +208,24 @@ function seedCentres(lab: LabPlane, idx: Int32Array): Array<[number, number, num
 
 function assignNearest(lab: LabPlane, idx: Int32Array, centres: Array<[number, number, number]>, assign: Uint8Array): void {
   const flat = Float64Array.from(centres.flat());
-  const k = centres.length;
   for (let j = 0; j < idx.length; j++) {
     const i = idx[j] * 3;
-    const L = lab[i], a = lab[i + 1], b = lab[i + 2];
-    let best = 0, bestD = Infinity;
-    for (let c = 0; c < k; c++) {
-      const dL = L - flat[c * 3], da = a - flat[c * 3 + 1], db = b - flat[c * 3 + 2];
-      const d = dL * dL + da * da + db * db;
-      if (d < bestD) {
-        bestD = d;
-        best = c;
-      }
-    }
-    assign[j] = best;
+    assign[j] = nearestCentre(flat, lab[i], lab[i + 1], lab[i + 2]);
   }
+}
+
+/** Index of the centre (flattened L, a, b triples) nearest to the colour; the first on a tie. */
+function nearestCentre(flat: Float64Array, L: number, a: number, b: number): number {
+  let best = 0, bestD = Infinity;
+  for (let c = 0, o = 0; o < flat.length; c++, o += 3) {
+    const dL = L - flat[o], da = a - flat[o + 1], db = b - flat[o + 2];
+    const d = dL * dL + da * da + db * db;
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best;
 }
 
 function det3(m: Float64Array): number {
