@@ -48,8 +48,8 @@ export interface CutResult {
   borderContact: number;
   iterations: number;
   /**
-   * How well the final colour models tell the two sides apart: the share of pixels (product and
-   * backdrop weighted equally) whose colour alone is likelier under their own side's model.
+   * How well the colour models the final cut was made with tell its two sides apart: the share of
+   * pixels (product and backdrop weighted equally) whose colour alone is likelier under their own side's model.
    */
   separability: number;
 }
@@ -127,12 +127,14 @@ export function graphCutMatte(input: CutInput): CutResult {
     let labels: Uint8Array = rectMask(r, w, h);
     let iterations = 0;
     let frame = { outside: labels, location };
+    let costs: Costs | null = null;
     for (let grow = 0; ; grow++) {
       const outside = rectMask(r, w, h);
       for (let i = 0; i < n; i++) outside[i] ^= 1;
       for (let i = 0; i < n; i++) if (border[i] && location[i] < FRAME_BACKDROP_PRIOR) outside[i] = 1;
       for (let k = 0; k < MAX_ITERATIONS; k++, iterations++) {
-        const { fg: fgModel, bg: bgModel } = colourCosts(lab, texture, labels, border);
+        costs = colourCosts(lab, texture, labels, border);
+        const { fg: fgModel, bg: bgModel } = costs;
         // Once a first cut exists, the product it reaches the frame with may continue into the frame strip.
         frame = k === 0 ? { outside, location } : continueThroughFrame(outside, location, labels, fgModel, bgModel, w, h, strip);
         const next = cut(links, fgModel, bgModel, frame.location, frame.outside, balloon);
@@ -143,7 +145,7 @@ export function graphCutMatte(input: CutInput): CutResult {
       // A product pressed against a side of the rectangle that is not the frame's was cut short there: widen that side.
       if (grow >= MAX_GROWS || !widen(r, keepProduct(labels, w, h), w, h, margin)) break;
     }
-    return { labels, iterations, fill: rectFill(labels, r, w), balloon, frame };
+    return { final: { labels, costs: costs! }, iterations, fill: rectFill(labels, r, w), balloon, frame };
   };
   let run = grabCut(BALLOON);
   // Ballooned into the backdrop: the cut fills the rectangle instead of following an outline.
@@ -152,20 +154,23 @@ export function graphCutMatte(input: CutInput): CutResult {
     run = { ...tight, iterations: run.iterations + tight.iterations };
   }
   // The final cut's terms, with colour models fitted to other labels.
-  const recut = (seed: Uint8Array) => {
+  const recut = (seed: Uint8Array): Cut => {
     const costs = colourCosts(lab, texture, seed, border);
-    return cut(links, costs.fg, costs.bg, run.frame.location, run.frame.outside, run.balloon);
+    return { labels: cut(links, costs.fg, costs.bg, run.frame.location, run.frame.outside, run.balloon), costs };
   };
-  const first = settle(input.dropProps ? dropJoinedProps(run.labels, lab, texture, border, recut, w, h) : run.labels);
-  // GrabCut's classic failure shows as colour models that barely tell the sides apart.
-  const peeled = first.separability < PEEL_BELOW_SEPARABILITY ? peelInnerBackdrop(first) : null;
+  const final = input.dropProps ? dropJoinedProps(run.final, lab, texture, border, recut, w, h) : run.final;
+  // Judged with the colour models the final cut was made with: GrabCut's own, no refit needed.
+  const first = settle(final.labels, final.costs);
+  // GrabCut's classic failure shows as colour models that barely tell the sides apart. The peeled cut's
+  // models are fitted to its labels: the first cut's are refitted to its own to compare like with like.
+  const peeled = first.separability < PEEL_BELOW_SEPARABILITY ? peelInnerBackdrop(settle(final.labels, colourCosts(lab, texture, final.labels, border))) : null;
   const { mask, separability, dropped } = peeled ?? first;
   const area = countSet(mask);
   return { mask, productFraction: area / n, strayShare: dropped / Math.max(1, area), borderContact: borderShare(mask, w, h), iterations: run.iterations, separability };
 
-  /** The product-vs-prop decision, filled holes and the colour models' separability of a cut's labels. */
-  function settle(labels: Uint8Array): Settled {
-    const { fg: fgModel, bg: bgModel } = colourCosts(lab, texture, labels, border);
+  /** The product-vs-prop decision, filled holes and the separability of a cut's labels under the given colour costs. */
+  function settle(labels: Uint8Array, costs: Costs): Settled {
+    const { fg: fgModel, bg: bgModel } = costs;
     const kept = keepProduct(labels, w, h);
     const mask = fillHoles(kept, fgModel, bgModel, w, h);
     return { mask, separability: colourSeparability(mask, fgModel, bgModel), dropped: countSet(labels) - countSet(kept) };
@@ -177,9 +182,21 @@ export function graphCutMatte(input: CutInput): CutResult {
     if (!inner) return null;
     const labels = new Uint8Array(n);
     for (let i = 0; i < n; i++) labels[i] = cut.mask[i] & (inner[i] ^ 1);
-    const peeled = settle(labels);
+    const peeled = settle(labels, colourCosts(lab, texture, labels, border));
     return peelIsBetter(cut, peeled, w, h) ? peeled : null;
   }
+}
+
+/** Per-pixel colour costs as product (fg) and as backdrop (bg), from colourCosts(). */
+export interface Costs {
+  fg: Float32Array;
+  bg: Float32Array;
+}
+
+/** A cut's labels and the colour costs it was made with. */
+interface Cut {
+  labels: Uint8Array;
+  costs: Costs;
 }
 
 interface Settled {
@@ -401,7 +418,7 @@ function blurHistogram(hist: Float32Array): Float32Array {
  * colour from the Gaussian mixtures, texture class from each side's histogram (weighted, taken as
  * independent of colour). A leaf the colour of the cloth's print still differs from it in texture.
  */
-export function colourCosts(lab: Float32Array, texture: Uint8Array, labels: Uint8Array, border: Uint8Array): { fg: Float32Array; bg: Float32Array } {
+export function colourCosts(lab: Float32Array, texture: Uint8Array, labels: Uint8Array, border: Uint8Array): Costs {
   const fgModel = ColourGmm.fit(lab, labels, 1);
   const bgModel = ColourGmm.fit(lab, labels, 0, border);
   const n = labels.length;
@@ -540,23 +557,23 @@ const FRAME_CONTINUATION_RUN = 0.08;
  * shaded side of a fruit) is pulled back in by the product's other colours and its outline.
  */
 function dropJoinedProps(
-  labels: Uint8Array, lab: Float32Array, texture: Uint8Array, border: Uint8Array, recut: (seed: Uint8Array) => Uint8Array, w: number, h: number,
-): Uint8Array {
-  const product = keepProduct(labels, w, h);
+  first: Cut, lab: Float32Array, texture: Uint8Array, border: Uint8Array, recut: (seed: Uint8Array) => Cut, w: number, h: number,
+): Cut {
+  const product = keepProduct(first.labels, w, h);
   const model = ColourGmm.fit(lab, product, 1);
-  if (!model) return labels;
+  if (!model) return first;
   const components = model.likeliestComponents(lab, (i) => product[i] === 1);
   const area = countSet(product);
   // A part running out of the frame continues the product beyond it (a pot cut by the bottom edge); a prop stands in the scene.
   const candidates = outlineParts(components, product, w, h, PROP_MIN_SHARE * area, PROP_MAX_SHARE * area).filter((p) => !reachesStrip(p.mask, border));
   // Each try is a cut: only the parts lying most along the outline.
   candidates.sort((a, b) => b.onBackdrop - a.onBackdrop);
-  let best = labels, bestProduct = product, bestSeparability = NaN;
+  let best = first, bestProduct = product, bestSeparability = NaN;
   for (const { mask: part } of candidates.slice(0, PROP_TRIES)) {
     const seed = bestProduct.slice();
     for (let i = 0; i < seed.length; i++) if (part[i]) seed[i] = 0;
     const next = recut(seed);
-    const nextProduct = keepProduct(next, w, h);
+    const nextProduct = keepProduct(next.labels, w, h);
     if (!separatesCleanly(part, bestProduct, nextProduct)) continue;
     // Fitting the colour models is the dear part: only for a cut that passed the cheap test.
     if (Number.isNaN(bestSeparability)) bestSeparability = separabilityOf(bestProduct, lab, texture, border);
