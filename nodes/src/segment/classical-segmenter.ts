@@ -273,7 +273,12 @@ function blockMeans(plane: Float32Array, w: number, cw: number, ch: number, f: n
   const out = new Float32Array(cw * ch);
   for (let y = 0; y < ch * f; y++) {
     const row = ((y / f) | 0) * cw;
-    for (let x = 0; x < cw * f; x++) out[row + ((x / f) | 0)] += plane[y * w + x];
+    for (let cx = 0, q = y * w; cx < cw; cx++) {
+      // Summed at single precision, as adding into the Float32Array pixel by pixel would.
+      let sum = out[row + cx];
+      for (let dx = 0; dx < f; dx++, q++) sum = Math.fround(sum + plane[q]);
+      out[row + cx] = sum;
+    }
   }
   const k = f * f;
   for (let i = 0; i < out.length; i++) out[i] /= k;
