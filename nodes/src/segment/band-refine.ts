@@ -157,6 +157,7 @@ function cutBand(input: BandInput, members: Int32Array, fg: Float32Array, bg: Fl
   g.solve();
   const out = new Uint8Array(members.length);
   for (let k = 0; k < members.length; k++) out[k] = g.onSourceSide(k) ? 1 : 0;
+  g.release();
   return out;
 }
 

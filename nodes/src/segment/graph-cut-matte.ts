@@ -165,6 +165,7 @@ export function graphCutMatte(input: CutInput): CutResult {
   // models are fitted to its labels: the first cut's are refitted to its own to compare like with like.
   const peeled = first.separability < PEEL_BELOW_SEPARABILITY ? peelInnerBackdrop(settle(final.labels, colourCosts(lab, texture, final.labels, border))) : null;
   const { mask, separability, dropped } = peeled ?? first;
+  links.release();
   const area = countSet(mask);
   return { mask, productFraction: area / n, strayShare: dropped / Math.max(1, area), borderContact: borderShare(mask, w, h), iterations: run.iterations, separability };
 

@@ -129,6 +129,16 @@ describe('MaxFlow (Boykov–Kolmogorov)', () => {
     }
   });
 
+  it('solves on the buffers of a released graph as on fresh ones, smaller and larger graphs in turn', () => {
+    for (let seed = 1; seed <= 100; seed++) {
+      const p = randomProblem(seed, 3 + ((seed * 7) % 23), 0.1 + (seed % 5) * 0.1);
+      const { flow, g } = solve(p);
+      assert.equal(flow, referenceMaxFlow(p), `seed ${seed}: flow`);
+      assert.equal(cutCost(p, g), flow, `seed ${seed}: cut cost`);
+      g.release();
+    }
+  });
+
   it('separates a 200×200 grid along the cheap seam between two seeded halves', () => {
     const w = 200, h = 200;
     const g = new MaxFlow(w * h);
