@@ -74,9 +74,8 @@ function bandCosts(input: BandInput, band: Uint8Array, members: Int32Array): { f
   // Texture measured over about half a coarse cell: cloth weave still shows, a leaf's own edge less so.
   const energy = boxBlur(input.steps, w, h, Math.max(1, cell >> 1));
   const texture = textureQuartiles(energy, pixels);
-  // No frame weighting: the samples come from the whole photo, not from a border strip.
-  const { fg, bg } = colourCosts(lab, texture, labels, new Uint8Array(pixels.length));
-  return { fg: fg.subarray(samples.length), bg: bg.subarray(samples.length) };
+  // No frame weighting: the samples come from the whole photo, not from a border strip. Only the band pixels need costs.
+  return colourCosts(lab, texture, labels, new Uint8Array(pixels.length), samples.length);
 }
 
 /** Pixels with both a product and a backdrop pixel within `radius` (a square window): the coarse outline, widened. */

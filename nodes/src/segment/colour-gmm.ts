@@ -121,14 +121,14 @@ export class ColourGmm {
     return components.length ? new ColourGmm(components) : null;
   }
 
-  /** -ln p(colour) of every pixel. */
-  costs(lab: LabPlane): Float32Array {
+  /** -ln p(colour) of every pixel from index `from` on. */
+  costs(lab: LabPlane, from = 0): Float32Array {
     const n = lab.length / 3;
-    const out = new Float32Array(n);
+    const out = new Float32Array(n - from);
     const k = this.components.length;
     const p = this.packed();
     const e = new Float64Array(k);
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < n; i++) {
       const L = lab[i * 3], a = lab[i * 3 + 1], b = lab[i * 3 + 2];
       // log-sum-exp over the components, anchored at the nearest one for precision.
       let best = Infinity, nearest = 0;
@@ -147,7 +147,7 @@ export class ColourGmm {
       // cuts' capacity step (1/16 nat): its exp is skipped.
       let s = 1;
       for (let c = 0; c < k; c++) if (c !== nearest && e[c] - best < 10) s += Math.exp(best - e[c]);
-      out[i] = s === 1 ? best : best - Math.log(s);
+      out[i - from] = s === 1 ? best : best - Math.log(s);
     }
     return out;
   }

@@ -418,14 +418,15 @@ function blurHistogram(hist: Float32Array): Float32Array {
  * Per-pixel -ln p(colour, texture | product) and the same for the backdrop under the current labels:
  * colour from the Gaussian mixtures, texture class from each side's histogram (weighted, taken as
  * independent of colour). A leaf the colour of the cloth's print still differs from it in texture.
+ * All pixels feed the models; the costs are those of the pixels from index `from` on.
  */
-export function colourCosts(lab: Float32Array, texture: Uint8Array, labels: Uint8Array, border: Uint8Array): Costs {
+export function colourCosts(lab: Float32Array, texture: Uint8Array, labels: Uint8Array, border: Uint8Array, from = 0): Costs {
   const fgModel = ColourGmm.fit(lab, labels, 1);
   const bgModel = ColourGmm.fit(lab, labels, 0, border);
   const n = labels.length;
   // No pixels of a class yet: a flat cost (an unlikely colour) so the prior decides.
-  if (!fgModel || !bgModel) return { fg: fgModel ? fgModel.costs(lab) : new Float32Array(n).fill(20), bg: bgModel ? bgModel.costs(lab) : new Float32Array(n).fill(20) };
-  const fg = fgModel.costs(lab), bg = bgModel.costs(lab);
+  if (!fgModel || !bgModel) return { fg: fgModel ? fgModel.costs(lab, from) : new Float32Array(n - from).fill(20), bg: bgModel ? bgModel.costs(lab, from) : new Float32Array(n - from).fill(20) };
+  const fg = fgModel.costs(lab, from), bg = bgModel.costs(lab, from);
   const fgCount = new Float64Array(TEXTURE_CLASSES).fill(1), bgCount = new Float64Array(TEXTURE_CLASSES).fill(1);
   for (let i = 0; i < n; i++) {
     if (labels[i]) fgCount[texture[i]]++;
@@ -433,9 +434,9 @@ export function colourCosts(lab: Float32Array, texture: Uint8Array, labels: Uint
   }
   const fgTotal = fgCount.reduce((a, b) => a + b), bgTotal = bgCount.reduce((a, b) => a + b);
   const fgCost = fgCount.map((c) => -TEXTURE_WEIGHT * Math.log(c / fgTotal)), bgCost = bgCount.map((c) => -TEXTURE_WEIGHT * Math.log(c / bgTotal));
-  for (let i = 0; i < n; i++) {
-    fg[i] += fgCost[texture[i]];
-    bg[i] += bgCost[texture[i]];
+  for (let i = from; i < n; i++) {
+    fg[i - from] += fgCost[texture[i]];
+    bg[i - from] += bgCost[texture[i]];
   }
   return { fg, bg };
 }
