@@ -462,8 +462,16 @@ function gridGraph(rgb: Uint8Array, w: number, h: number): MaxFlow {
   const beta = 1 / (2 * Math.max(1, sum / Math.max(1, count)));
   const straight = GAMMA * SCALE, diagonal = (GAMMA * SCALE) / Math.SQRT2;
   const g = new MaxFlow(w * h, w * h * 4);
+  // Neighbours in smooth areas repeat the same few small steps: their exp is computed once.
+  const smallSteps = new Float64Array(SMALL_STEPS).fill(-1);
   const link = (i: number, j: number, weight: number) => {
-    const cap = Math.round(weight * Math.exp(-beta * squaredStep(rgb, i, j)));
+    const step = squaredStep(rgb, i, j);
+    let contrast = step < SMALL_STEPS ? smallSteps[step] : -1;
+    if (contrast < 0) {
+      contrast = Math.exp(-beta * step);
+      if (step < SMALL_STEPS) smallSteps[step] = contrast;
+    }
+    const cap = Math.round(weight * contrast);
     if (cap) g.addEdge(i, j, cap, cap);
   };
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
@@ -477,6 +485,9 @@ function gridGraph(rgb: Uint8Array, w: number, h: number): MaxFlow {
   }
   return g;
 }
+
+/** Squared colour steps below this have their smoothness weight remembered (gridGraph). */
+const SMALL_STEPS = 4096;
 
 /** Squared RGB distance between pixels i and j. */
 function squaredStep(rgb: Uint8Array, i: number, j: number): number {
