@@ -311,25 +311,31 @@ function shrinkMask(mask: Uint8Array, w: number, cw: number, ch: number, f: numb
 /** Bilinear enlargement of a 0/1 mask, thresholded at one half (smooth outlines, no blocks). */
 function enlargeMask(mask: Uint8Array, cw: number, ch: number, w: number, h: number): Uint8Array {
   const out = new Uint8Array(w * h);
-  // The columns' source cells and weights are the same on every row.
-  const left = new Int32Array(w), right = new Int32Array(w), across = new Float64Array(w);
-  for (let x = 0; x < w; x++) {
+  // The columns' source cells and weights are the same on every row; the columns between one pair of
+  // cells are a run (span[x0] up to span[x0 + 1]).
+  const left = new Int32Array(w), right = new Int32Array(w), across = new Float64Array(w), span = new Int32Array(cw + 1).fill(w);
+  for (let x = w - 1; x >= 0; x--) {
     const fx = Math.min(Math.max(((x + 0.5) * cw) / w - 0.5, 0), cw - 1);
     left[x] = fx | 0, right[x] = Math.min(left[x] + 1, cw - 1), across[x] = fx - left[x];
+    span[left[x]] = x;
   }
+  for (let x0 = cw - 1; x0 >= 0; x0--) span[x0] = Math.min(span[x0], span[x0 + 1]);
   for (let y = 0; y < h; y++) {
     const fy = Math.min(Math.max(((y + 0.5) * ch) / h - 0.5, 0), ch - 1);
     const y0 = fy | 0, y1 = Math.min(y0 + 1, ch - 1), ty = fy - y0;
-    const upper = y0 * cw, lower = y1 * cw;
-    for (let x = 0; x < w; x++) {
-      const a = mask[upper + left[x]], b = mask[upper + right[x]], c = mask[lower + left[x]], d = mask[lower + right[x]];
+    const upper = y0 * cw, lower = y1 * cw, row = y * w;
+    for (let x0 = 0; x0 < cw; x0++) {
+      const x1 = Math.min(x0 + 1, cw - 1);
+      const a = mask[upper + x0], b = mask[upper + x1], c = mask[lower + x0], d = mask[lower + x1];
       // Away from the outline all four cells agree.
       if (a === b && c === d && a === c) {
-        out[y * w + x] = a;
+        out.fill(a, row + span[x0], row + span[x0 + 1]);
         continue;
       }
-      const top = a + (b - a) * across[x], bottom = c + (d - c) * across[x];
-      out[y * w + x] = top + (bottom - top) * ty >= 0.5 ? 1 : 0;
+      for (let x = span[x0]; x < span[x0 + 1]; x++) {
+        const top = a + (b - a) * across[x], bottom = c + (d - c) * across[x];
+        out[row + x] = top + (bottom - top) * ty >= 0.5 ? 1 : 0;
+      }
     }
   }
   return out;
