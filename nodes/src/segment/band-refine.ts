@@ -115,9 +115,8 @@ function bandCosts(input: BandInput, band: Uint8Array, members: Int32Array, chro
   // Texture measured over about half a coarse cell: cloth weave still shows, a leaf's own edge less so.
   const energy = boxBlur(input.steps, w, h, Math.max(1, cell >> 1));
   const texture = textureQuartiles(energy, pixels);
-  // No frame weighting: the samples come from the whole photo, not from a border strip.
-  const { fg, bg } = colourCosts(lab, texture, labels, new Uint8Array(pixels.length));
-  return { fg: fg.subarray(samples.length), bg: bg.subarray(samples.length) };
+  // No frame weighting: the samples come from the whole photo, not from a border strip. Only the band pixels need costs.
+  return colourCosts(lab, texture, labels, new Uint8Array(pixels.length), samples.length);
 }
 
 /** The one lightness every pixel gets when the colour models see chroma only. */
@@ -337,6 +336,7 @@ function cutBand(input: BandInput, members: Int32Array, fg: Float32Array, bg: Fl
   g.solve();
   const out = new Uint8Array(members.length);
   for (let k = 0; k < members.length; k++) out[k] = g.onSourceSide(k) ? 1 : 0;
+  g.release();
   return out;
 }
 

@@ -314,18 +314,20 @@ function shrinkRgb(rgb: Uint8Array, w: number, cw: number, ch: number, f: number
  * speckled pot from a smooth coat of the same colour.
  */
 function luminanceSteps(rgb: Uint8Array, w: number, h: number): Float32Array {
-  const n = w * h;
-  const luma = new Float32Array(n);
-  for (let i = 0; i < n; i++) luma[i] = 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
-  const steps = new Float32Array(n);
+  const steps = new Float32Array(w * h);
+  // Two rows of luminance at a time: this row and the one below (the last row is its own below).
+  let row: Float32Array = lumaRow(rgb, 0, w, new Float32Array(w)), below: Float32Array = new Float32Array(w);
   for (let y = 0; y < h; y++) {
-    const below = y + 1 < h ? w : 0;
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      steps[i] = Math.abs(luma[i] - luma[x + 1 < w ? i + 1 : i]) + Math.abs(luma[i] - luma[i + below]);
-    }
+    below = y + 1 < h ? lumaRow(rgb, y + 1, w, below) : row;
+    for (let x = 0; x < w; x++) steps[y * w + x] = Math.abs(row[x] - row[x + 1 < w ? x + 1 : x]) + Math.abs(row[x] - below[x]);
+    [row, below] = [below, row];
   }
   return steps;
+}
+
+function lumaRow(rgb: Uint8Array, y: number, w: number, out: Float32Array): Float32Array {
+  for (let x = 0, i = y * w; x < w; x++, i++) out[x] = 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
+  return out;
 }
 
 /** f×f block means of a plane. */
@@ -333,7 +335,12 @@ function blockMeans(plane: Float32Array, w: number, cw: number, ch: number, f: n
   const out = new Float32Array(cw * ch);
   for (let y = 0; y < ch * f; y++) {
     const row = ((y / f) | 0) * cw;
-    for (let x = 0; x < cw * f; x++) out[row + ((x / f) | 0)] += plane[y * w + x];
+    for (let cx = 0, q = y * w; cx < cw; cx++) {
+      // Summed at single precision, as adding into the Float32Array pixel by pixel would.
+      let sum = out[row + cx];
+      for (let dx = 0; dx < f; dx++, q++) sum = Math.fround(sum + plane[q]);
+      out[row + cx] = sum;
+    }
   }
   const k = f * f;
   for (let i = 0; i < out.length; i++) out[i] /= k;
@@ -366,15 +373,31 @@ function shrinkMask(mask: Uint8Array, w: number, cw: number, ch: number, f: numb
 /** Bilinear enlargement of a 0/1 mask, thresholded at one half (smooth outlines, no blocks). */
 function enlargeMask(mask: Uint8Array, cw: number, ch: number, w: number, h: number): Uint8Array {
   const out = new Uint8Array(w * h);
+  // The columns' source cells and weights are the same on every row; the columns between one pair of
+  // cells are a run (span[x0] up to span[x0 + 1]).
+  const left = new Int32Array(w), right = new Int32Array(w), across = new Float64Array(w), span = new Int32Array(cw + 1).fill(w);
+  for (let x = w - 1; x >= 0; x--) {
+    const fx = Math.min(Math.max(((x + 0.5) * cw) / w - 0.5, 0), cw - 1);
+    left[x] = fx | 0, right[x] = Math.min(left[x] + 1, cw - 1), across[x] = fx - left[x];
+    span[left[x]] = x;
+  }
+  for (let x0 = cw - 1; x0 >= 0; x0--) span[x0] = Math.min(span[x0], span[x0 + 1]);
   for (let y = 0; y < h; y++) {
     const fy = Math.min(Math.max(((y + 0.5) * ch) / h - 0.5, 0), ch - 1);
     const y0 = fy | 0, y1 = Math.min(y0 + 1, ch - 1), ty = fy - y0;
-    for (let x = 0; x < w; x++) {
-      const fx = Math.min(Math.max(((x + 0.5) * cw) / w - 0.5, 0), cw - 1);
-      const x0 = fx | 0, x1 = Math.min(x0 + 1, cw - 1), tx = fx - x0;
-      const top = mask[y0 * cw + x0] + (mask[y0 * cw + x1] - mask[y0 * cw + x0]) * tx;
-      const bottom = mask[y1 * cw + x0] + (mask[y1 * cw + x1] - mask[y1 * cw + x0]) * tx;
-      out[y * w + x] = top + (bottom - top) * ty >= 0.5 ? 1 : 0;
+    const upper = y0 * cw, lower = y1 * cw, row = y * w;
+    for (let x0 = 0; x0 < cw; x0++) {
+      const x1 = Math.min(x0 + 1, cw - 1);
+      const a = mask[upper + x0], b = mask[upper + x1], c = mask[lower + x0], d = mask[lower + x1];
+      // Away from the outline all four cells agree.
+      if (a === b && c === d && a === c) {
+        out.fill(a, row + span[x0], row + span[x0 + 1]);
+        continue;
+      }
+      for (let x = span[x0]; x < span[x0 + 1]; x++) {
+        const top = a + (b - a) * across[x], bottom = c + (d - c) * across[x];
+        out[row + x] = top + (bottom - top) * ty >= 0.5 ? 1 : 0;
+      }
     }
   }
   return out;

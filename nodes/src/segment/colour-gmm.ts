@@ -52,21 +52,25 @@ export class ColourGmm {
     return out;
   }
 
-  /** Fits the mixture to the pixels where `select(i)` holds, weighted by `weightOf(i)`; null when none. */
-  static fit(lab: LabPlane, select: (i: number) => boolean, weightOf: (i: number) => number = () => 1): ColourGmm | null {
+  /**
+   * Fits the mixture to the pixels labelled `side` (0 or 1) in `labels`, each weighing one plus its
+   * `extraWeight` (none when absent); null when too few.
+   */
+  static fit(lab: LabPlane, labels: Uint8Array, side: number, extraWeight?: Uint8Array): ColourGmm | null {
     const n = lab.length / 3;
-    const all = new Int32Array(n);
     let count = 0;
-    for (let i = 0; i < n; i++) if (select(i)) all[count++] = i;
+    for (let i = 0; i < n; i++) if (labels[i] === side) count++;
     if (count < COMPONENTS * 4) return null;
-    const idx = all.subarray(0, count);
+    // k-means seeds the components on an even stride through the selection.
     const stride = Math.max(1, Math.floor(count / KMEANS_SAMPLE));
-    const sample = stride === 1 ? idx : idx.filter((_, k) => k % stride === 0);
+    const sample = new Int32Array(Math.ceil(count / stride));
+    for (let i = 0, k = 0, j = 0; j < sample.length; i++) if (labels[i] === side && k++ % stride === 0) sample[j++] = i;
     const centres = seedCentres(lab, sample);
     const sampleAssign = new Uint8Array(sample.length);
+    const sums = new Float64Array(centres.length * 4);
     for (let round = 0; round < KMEANS_ROUNDS; round++) {
       assignNearest(lab, sample, centres, sampleAssign);
-      const sums = new Float64Array(centres.length * 4);
+      sums.fill(0);
       for (let k = 0; k < sample.length; k++) {
         const c = sampleAssign[k], i = sample[k];
         sums[c * 4] += lab[i * 3];
@@ -79,54 +83,52 @@ export class ColourGmm {
         centres[c] = [sums[c * 4] / sums[c * 4 + 3], sums[c * 4 + 1] / sums[c * 4 + 3], sums[c * 4 + 2] / sums[c * 4 + 3]];
       }
     }
-    const assign = new Uint8Array(idx.length);
-    assignNearest(lab, idx, centres, assign);
-    const components: Component[] = [];
+    // Each selected pixel joins its nearest centre's component. Per component: weight, weighted sums of
+    // L, a, b, and of the six distinct products (the covariance is symmetric).
+    const flat = Float64Array.from(centres.flat());
+    const moments = new Float64Array(centres.length * MOMENTS);
     let total = 0;
-    const stats = centres.map(() => ({ w: 0, s: new Float64Array(3), ss: new Float64Array(9) }));
-    for (let k = 0; k < idx.length; k++) {
-      const i = idx[k], st = stats[assign[k]], wt = weightOf(i);
+    for (let i = 0; i < n; i++) {
+      if (labels[i] !== side) continue;
       const L = lab[i * 3], a = lab[i * 3 + 1], b = lab[i * 3 + 2];
-      st.w += wt;
-      st.s[0] += wt * L;
-      st.s[1] += wt * a;
-      st.s[2] += wt * b;
-      // The upper triangle only (the covariance is symmetric), mirrored below.
-      const ss = st.ss;
-      ss[0] += wt * L * L;
-      ss[1] += wt * L * a;
-      ss[2] += wt * L * b;
-      ss[4] += wt * a * a;
-      ss[5] += wt * a * b;
-      ss[8] += wt * b * b;
+      const o = nearestCentre(flat, L, a, b) * MOMENTS, wt = extraWeight ? 1 + extraWeight[i] : 1;
+      moments[o] += wt;
+      moments[o + 1] += wt * L;
+      moments[o + 2] += wt * a;
+      moments[o + 3] += wt * b;
+      moments[o + 4] += wt * L * L;
+      moments[o + 5] += wt * L * a;
+      moments[o + 6] += wt * L * b;
+      moments[o + 7] += wt * a * a;
+      moments[o + 8] += wt * a * b;
+      moments[o + 9] += wt * b * b;
       total += wt;
     }
-    for (const st of stats) {
-      st.ss[3] = st.ss[1];
-      st.ss[6] = st.ss[2];
-      st.ss[7] = st.ss[5];
-    }
-    for (const st of stats) {
-      if (st.w <= 0) continue;
-      const mean: [number, number, number] = [st.s[0] / st.w, st.s[1] / st.w, st.s[2] / st.w];
+    const components: Component[] = [];
+    for (let o = 0; o < moments.length; o += MOMENTS) {
+      const sw = moments[o];
+      if (sw <= 0) continue;
+      const mean: [number, number, number] = [moments[o + 1] / sw, moments[o + 2] / sw, moments[o + 3] / sw];
+      // Row-major second moments, mirrored from the upper triangle.
+      const ss = [moments[o + 4], moments[o + 5], moments[o + 6], moments[o + 5], moments[o + 7], moments[o + 8], moments[o + 6], moments[o + 8], moments[o + 9]];
       const cov = new Float64Array(9);
-      for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) cov[r * 3 + c] = st.ss[r * 3 + c] / st.w - mean[r] * mean[c] + (r === c ? REGULARISE : 0);
+      for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) cov[r * 3 + c] = ss[r * 3 + c] / sw - mean[r] * mean[c] + (r === c ? REGULARISE : 0);
       const det = det3(cov);
       if (!(det > 1e-9)) continue;
-      const weight = st.w / total;
+      const weight = sw / total;
       components.push({ weight, mean, inv: inverse3(cov, det), offset: -Math.log(weight) + 0.5 * Math.log(det) + 1.5 * Math.log(2 * Math.PI) });
     }
     return components.length ? new ColourGmm(components) : null;
   }
 
-  /** -ln p(colour) of every pixel. */
-  costs(lab: LabPlane): Float32Array {
+  /** -ln p(colour) of every pixel from index `from` on. */
+  costs(lab: LabPlane, from = 0): Float32Array {
     const n = lab.length / 3;
-    const out = new Float32Array(n);
+    const out = new Float32Array(n - from);
     const k = this.components.length;
     const p = this.packed();
     const e = new Float64Array(k);
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < n; i++) {
       const L = lab[i * 3], a = lab[i * 3 + 1], b = lab[i * 3 + 2];
       // log-sum-exp over the components, anchored at the nearest one for precision.
       let best = Infinity, nearest = 0;
@@ -141,10 +143,11 @@ export class ColourGmm {
           nearest = c;
         }
       }
-      // The nearest component adds exp(0) = 1; components more than 25 nats away add under 1e-10: their exp is skipped.
+      // The nearest component adds exp(0) = 1; one more than 10 nats away adds under 5e-5, a thousandth of the
+      // cuts' capacity step (1/16 nat): its exp is skipped.
       let s = 1;
-      for (let c = 0; c < k; c++) if (c !== nearest && e[c] - best < 25) s += Math.exp(best - e[c]);
-      out[i] = s === 1 ? best : best - Math.log(s);
+      for (let c = 0; c < k; c++) if (c !== nearest && e[c] - best < 10) s += Math.exp(best - e[c]);
+      out[i - from] = s === 1 ? best : best - Math.log(s);
     }
     return out;
   }
@@ -162,6 +165,8 @@ export class ColourGmm {
 
 /** Numbers per component in ColourGmm.packed(). */
 const PACKED = 10;
+/** Sums per component in ColourGmm.fit(): weight, three means, six second moments. */
+const MOMENTS = 10;
 
 export function labPlane(rgb: Uint8Array, n: number, toLab: (r: number, g: number, b: number, out: Float32Array, o: number) => void): LabPlane {
   const out = new Float32Array(n * 3);
@@ -179,7 +184,7 @@ function seedCentres(lab: LabPlane, idx: Int32Array): Array<[number, number, num
     b += lab[i * 3 + 2];
   }
   const centres: Array<[number, number, number]> = [[L / idx.length, a / idx.length, b / idx.length]];
-  const nearest = new Float64Array(idx.length).fill(Infinity);
+  const nearest = new Float64Array(idx.length).fill(Infinity), scratch = new Float64Array(idx.length);
   // The farthest points are outliers: each new centre is the 95th percentile of distance to the nearest centre.
   while (centres.length < COMPONENTS) {
     const c = centres[centres.length - 1];
@@ -188,7 +193,8 @@ function seedCentres(lab: LabPlane, idx: Int32Array): Array<[number, number, num
       const d = (lab[i * 3] - c[0]) ** 2 + (lab[i * 3 + 1] - c[1]) ** 2 + (lab[i * 3 + 2] - c[2]) ** 2;
       if (d < nearest[k]) nearest[k] = d;
     }
-    const target = kthSmallest(Float64Array.from(nearest), Math.floor(0.95 * (nearest.length - 1)));
+    scratch.set(nearest);
+    const target = kthSmallest(scratch, Math.floor(0.95 * (nearest.length - 1)));
     let pick = 0;
     for (let k = 0; k < idx.length; k++) if (nearest[k] >= target) {
       pick = k;
@@ -202,21 +208,24 @@ function seedCentres(lab: LabPlane, idx: Int32Array): Array<[number, number, num
 
 function assignNearest(lab: LabPlane, idx: Int32Array, centres: Array<[number, number, number]>, assign: Uint8Array): void {
   const flat = Float64Array.from(centres.flat());
-  const k = centres.length;
   for (let j = 0; j < idx.length; j++) {
     const i = idx[j] * 3;
-    const L = lab[i], a = lab[i + 1], b = lab[i + 2];
-    let best = 0, bestD = Infinity;
-    for (let c = 0; c < k; c++) {
-      const dL = L - flat[c * 3], da = a - flat[c * 3 + 1], db = b - flat[c * 3 + 2];
-      const d = dL * dL + da * da + db * db;
-      if (d < bestD) {
-        bestD = d;
-        best = c;
-      }
-    }
-    assign[j] = best;
+    assign[j] = nearestCentre(flat, lab[i], lab[i + 1], lab[i + 2]);
   }
+}
+
+/** Index of the centre (flattened L, a, b triples) nearest to the colour; the first on a tie. */
+function nearestCentre(flat: Float64Array, L: number, a: number, b: number): number {
+  let best = 0, bestD = Infinity;
+  for (let c = 0, o = 0; o < flat.length; c++, o += 3) {
+    const dL = L - flat[o], da = a - flat[o + 1], db = b - flat[o + 2];
+    const d = dL * dL + da * da + db * db;
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best;
 }
 
 function det3(m: Float64Array): number {

@@ -1,6 +1,6 @@
 import { boxBlur, labelComponents, floodFromBorder } from '../image/mask-ops';
 import { MaxFlow } from './max-flow';
-import { quartileClasses } from '../image/quickselect';
+import { kthSmallest, quartileClasses } from '../image/quickselect';
 import { ColourGmm, labPlane } from './colour-gmm';
 import { rgbToLab } from '../image/lab';
 import { findInnerBackdrop, peelIsBetter } from './inner-backdrop';
@@ -50,8 +50,8 @@ export interface CutResult {
   borderContact: number;
   iterations: number;
   /**
-   * How well the final colour models tell the two sides apart: the share of pixels (product and
-   * backdrop weighted equally) whose colour alone is likelier under their own side's model.
+   * How well the colour models the final cut was made with tell its two sides apart: the share of
+   * pixels (product and backdrop weighted equally) whose colour alone is likelier under their own side's model.
    */
   separability: number;
 }
@@ -122,22 +122,24 @@ export function graphCutMatte(input: CutInput): CutResult {
   rect.x0 = Math.min(rect.x0, Math.round(w * CENTRE_SPAN)), rect.x1 = Math.max(rect.x1, Math.round(w * (1 - CENTRE_SPAN)));
   rect.y0 = Math.min(rect.y0, Math.round(h * CENTRE_SPAN)), rect.y1 = Math.max(rect.y1, Math.round(h * (1 - CENTRE_SPAN)));
   const location = locationPrior(prior, border, level);
-  const edges = smoothnessWeights(rgb, w, h);
+  const links = gridGraph(rgb, w, h);
   const grabCut = (balloon: number) => {
     const r = { ...rect };
     // As in GrabCut, the first product colour model is the whole rectangle's.
     let labels: Uint8Array = rectMask(r, w, h);
     let iterations = 0;
     let frame = { outside: labels, location };
+    let costs: Costs | null = null;
     for (let grow = 0; ; grow++) {
       const outside = rectMask(r, w, h);
       for (let i = 0; i < n; i++) outside[i] ^= 1;
       for (let i = 0; i < n; i++) if (border[i] && location[i] < FRAME_BACKDROP_PRIOR) outside[i] = 1;
       for (let k = 0; k < MAX_ITERATIONS; k++, iterations++) {
-        const { fg: fgModel, bg: bgModel } = colourCosts(lab, texture, labels, border);
+        costs = colourCosts(lab, texture, labels, border);
+        const { fg: fgModel, bg: bgModel } = costs;
         // Once a first cut exists, the product it reaches the frame with may continue into the frame strip.
         frame = k === 0 ? { outside, location } : continueThroughFrame(outside, location, labels, fgModel, bgModel, w, h, strip);
-        const next = cut(w, h, fgModel, bgModel, frame.location, frame.outside, edges, balloon);
+        const next = cut(links, fgModel, bgModel, frame.location, frame.outside, balloon);
         const changed = differing(labels, next);
         labels = next;
         if (changed < n * 0.003) break;
@@ -145,7 +147,7 @@ export function graphCutMatte(input: CutInput): CutResult {
       // A product pressed against a side of the rectangle that is not the frame's was cut short there: widen that side.
       if (grow >= MAX_GROWS || !widen(r, keepProduct(labels, w, h), w, h, margin)) break;
     }
-    return { labels, iterations, fill: rectFill(labels, r, w), balloon, frame };
+    return { final: { labels, costs: costs! }, iterations, fill: rectFill(labels, r, w), balloon, frame };
   };
   let run = grabCut(BALLOON);
   // Ballooned into the backdrop: the cut fills the rectangle instead of following an outline.
@@ -154,20 +156,24 @@ export function graphCutMatte(input: CutInput): CutResult {
     run = { ...tight, iterations: run.iterations + tight.iterations };
   }
   // The final cut's terms, with colour models fitted to other labels.
-  const recut = (seed: Uint8Array) => {
+  const recut = (seed: Uint8Array): Cut => {
     const costs = colourCosts(lab, texture, seed, border);
-    return cut(w, h, costs.fg, costs.bg, run.frame.location, run.frame.outside, edges, run.balloon);
+    return { labels: cut(links, costs.fg, costs.bg, run.frame.location, run.frame.outside, run.balloon), costs };
   };
-  const first = settle(input.dropProps ? dropJoinedProps(run.labels, lab, texture, border, recut, w, h) : run.labels);
-  // GrabCut's classic failure shows as colour models that barely tell the sides apart.
-  const peeled = first.separability < PEEL_BELOW_SEPARABILITY ? peelInnerBackdrop(first) : null;
+  const final = input.dropProps ? dropJoinedProps(run.final, lab, texture, border, recut, w, h) : run.final;
+  // Judged with the colour models the final cut was made with: GrabCut's own, no refit needed.
+  const first = settle(final.labels, final.costs);
+  // GrabCut's classic failure shows as colour models that barely tell the sides apart. The peeled cut's
+  // models are fitted to its labels: the first cut's are refitted to its own to compare like with like.
+  const peeled = first.separability < PEEL_BELOW_SEPARABILITY ? peelInnerBackdrop(settle(final.labels, colourCosts(lab, texture, final.labels, border))) : null;
   const { mask, separability, dropped } = peeled ?? first;
+  links.release();
   const area = countSet(mask);
   return { mask, productFraction: area / n, peeled: peeled !== null, strayShare: dropped / Math.max(1, area), borderContact: borderShare(mask, w, h), iterations: run.iterations, separability };
 
-  /** The product-vs-prop decision, filled holes and the colour models' separability of a cut's labels. */
-  function settle(labels: Uint8Array): Settled {
-    const { fg: fgModel, bg: bgModel } = colourCosts(lab, texture, labels, border);
+  /** The product-vs-prop decision, filled holes and the separability of a cut's labels under the given colour costs. */
+  function settle(labels: Uint8Array, costs: Costs): Settled {
+    const { fg: fgModel, bg: bgModel } = costs;
     const kept = keepProduct(labels, w, h);
     const mask = fillHoles(kept, fgModel, bgModel, w, h);
     return { mask, separability: colourSeparability(mask, fgModel, bgModel), dropped: countSet(labels) - countSet(kept) };
@@ -179,9 +185,21 @@ export function graphCutMatte(input: CutInput): CutResult {
     if (!inner) return null;
     const labels = new Uint8Array(n);
     for (let i = 0; i < n; i++) labels[i] = cut.mask[i] & (inner[i] ^ 1);
-    const peeled = settle(labels);
+    const peeled = settle(labels, colourCosts(lab, texture, labels, border));
     return peelIsBetter(cut, peeled, w, h) ? peeled : null;
   }
+}
+
+/** Per-pixel colour costs as product (fg) and as backdrop (bg), from colourCosts(). */
+export interface Costs {
+  fg: Float32Array;
+  bg: Float32Array;
+}
+
+/** A cut's labels and the colour costs it was made with. */
+interface Cut {
+  labels: Uint8Array;
+  costs: Costs;
 }
 
 interface Settled {
@@ -349,31 +367,34 @@ function barrierSaliency(rgb: Uint8Array, w: number, h: number): Float32Array {
     for (let i = 0; i < n; i++) {
       v[i] = rgb[i * 3 + c];
       hi[i] = lo[i] = v[i];
-      const x = i % w, y = (i - x) / w;
-      d[i] = x === 0 || y === 0 || x === w - 1 || y === h - 1 ? 0 : Infinity;
     }
+    // The frame's own pixels reach the border with no barrier.
+    d.fill(Infinity);
+    for (let x = 0; x < w; x++) d[x] = d[n - w + x] = 0;
+    for (let y = 0; y < h; y++) d[y * w] = d[y * w + w - 1] = 0;
     for (let pass = 0; pass < 4; pass++) barrierScan(d, hi, lo, v, w, h, pass % 2 === 1);
     for (let i = 0; i < n; i++) total[i] += d[i];
   }
-  const sorted = Float32Array.from(total).sort();
-  const scale = Math.max(1, sorted[Math.floor(0.95 * (n - 1))]);
+  const scale = Math.max(1, kthSmallest(Float32Array.from(total), Math.floor(0.95 * (n - 1))));
   for (let i = 0; i < n; i++) total[i] = Math.min(1, total[i] / scale);
   return total;
 }
 
 function barrierScan(d: Float32Array, hi: Uint8Array, lo: Uint8Array, v: Uint8Array, w: number, h: number, backward: boolean): void {
-  const step = backward ? -1 : 1;
-  for (let y = backward ? h - 2 : 1; backward ? y >= 1 : y <= h - 2; y += step) {
-    for (let x = backward ? w - 2 : 1; backward ? x >= 1 : x <= w - 2; x += step) {
-      const i = y * w + x;
-      for (const j of [i - step, i - step * w]) {
-        const top = hi[j] > v[i] ? hi[j] : v[i], bottom = lo[j] < v[i] ? lo[j] : v[i];
-        if (top - bottom < d[i]) {
-          d[i] = top - bottom;
-          hi[i] = top;
-          lo[i] = bottom;
-        }
-      }
+  // Forward from the left and upper neighbours, backward from the right and lower ones.
+  const side = backward ? 1 : -1, vertical = backward ? w : -w;
+  for (let y = backward ? h - 2 : 1; backward ? y >= 1 : y <= h - 2; y -= side) {
+    for (let x = 1, i = y * w + (backward ? w - 2 : 1); x <= w - 2; x++, i -= side) {
+      const value = v[i];
+      let barrier = d[i], top = hi[i], bottom = lo[i];
+      // Through the neighbour along the row, then through the one along the column.
+      let j = i + side;
+      let up = hi[j] > value ? hi[j] : value, down = lo[j] < value ? lo[j] : value;
+      if (up - down < barrier) barrier = up - down, top = up, bottom = down;
+      j = i + vertical;
+      up = hi[j] > value ? hi[j] : value, down = lo[j] < value ? lo[j] : value;
+      if (up - down < barrier) barrier = up - down, top = up, bottom = down;
+      d[i] = barrier, hi[i] = top, lo[i] = bottom;
     }
   }
 }
@@ -399,14 +420,15 @@ function blurHistogram(hist: Float32Array): Float32Array {
  * Per-pixel -ln p(colour, texture | product) and the same for the backdrop under the current labels:
  * colour from the Gaussian mixtures, texture class from each side's histogram (weighted, taken as
  * independent of colour). A leaf the colour of the cloth's print still differs from it in texture.
+ * All pixels feed the models; the costs are those of the pixels from index `from` on.
  */
-export function colourCosts(lab: Float32Array, texture: Uint8Array, labels: Uint8Array, border: Uint8Array): { fg: Float32Array; bg: Float32Array } {
-  const fgModel = ColourGmm.fit(lab, (i) => labels[i] === 1);
-  const bgModel = ColourGmm.fit(lab, (i) => labels[i] === 0, (i) => (border[i] ? 2 : 1));
+export function colourCosts(lab: Float32Array, texture: Uint8Array, labels: Uint8Array, border: Uint8Array, from = 0): Costs {
+  const fgModel = ColourGmm.fit(lab, labels, 1);
+  const bgModel = ColourGmm.fit(lab, labels, 0, border);
   const n = labels.length;
   // No pixels of a class yet: a flat cost (an unlikely colour) so the prior decides.
-  if (!fgModel || !bgModel) return { fg: fgModel ? fgModel.costs(lab) : new Float32Array(n).fill(20), bg: bgModel ? bgModel.costs(lab) : new Float32Array(n).fill(20) };
-  const fg = fgModel.costs(lab), bg = bgModel.costs(lab);
+  if (!fgModel || !bgModel) return { fg: fgModel ? fgModel.costs(lab, from) : new Float32Array(n - from).fill(20), bg: bgModel ? bgModel.costs(lab, from) : new Float32Array(n - from).fill(20) };
+  const fg = fgModel.costs(lab, from), bg = bgModel.costs(lab, from);
   const fgCount = new Float64Array(TEXTURE_CLASSES).fill(1), bgCount = new Float64Array(TEXTURE_CLASSES).fill(1);
   for (let i = 0; i < n; i++) {
     if (labels[i]) fgCount[texture[i]]++;
@@ -414,61 +436,74 @@ export function colourCosts(lab: Float32Array, texture: Uint8Array, labels: Uint
   }
   const fgTotal = fgCount.reduce((a, b) => a + b), bgTotal = bgCount.reduce((a, b) => a + b);
   const fgCost = fgCount.map((c) => -TEXTURE_WEIGHT * Math.log(c / fgTotal)), bgCost = bgCount.map((c) => -TEXTURE_WEIGHT * Math.log(c / bgTotal));
-  for (let i = 0; i < n; i++) {
-    fg[i] += fgCost[texture[i]];
-    bg[i] += bgCost[texture[i]];
+  for (let i = from; i < n; i++) {
+    fg[i - from] += fgCost[texture[i]];
+    bg[i - from] += bgCost[texture[i]];
   }
   return { fg, bg };
 }
 
-interface Smoothness {
-  right: Int32Array;
-  down: Int32Array;
-  downRight: Int32Array;
-  downLeft: Int32Array;
-}
-
-/** Contrast-sensitive smoothness γ·exp(−β‖Δc‖²), β from the mean squared neighbour difference (GrabCut). */
-function smoothnessWeights(rgb: Uint8Array, w: number, h: number): Smoothness {
-  const n = w * h;
-  const d2 = (i: number, j: number) => {
-    const dr = rgb[i * 3] - rgb[j * 3], dg = rgb[i * 3 + 1] - rgb[j * 3 + 1], db = rgb[i * 3 + 2] - rgb[j * 3 + 2];
-    return dr * dr + dg * dg + db * db;
-  };
+/**
+ * The grid's links (8-neighbourhood) with GrabCut's contrast-sensitive smoothness γ·exp(−β‖Δc‖²), β
+ * from the mean squared neighbour difference. They are the same for every cut of one grid: cut()
+ * adds the terminal costs.
+ */
+function gridGraph(rgb: Uint8Array, w: number, h: number): MaxFlow {
   let sum = 0, count = 0;
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
     const i = y * w + x;
     if (x + 1 < w) {
-      sum += d2(i, i + 1);
+      sum += squaredStep(rgb, i, i + 1);
       count++;
     }
     if (y + 1 < h) {
-      sum += d2(i, i + w);
+      sum += squaredStep(rgb, i, i + w);
       count++;
     }
   }
   const beta = 1 / (2 * Math.max(1, sum / Math.max(1, count)));
-  const right = new Int32Array(n), down = new Int32Array(n), downRight = new Int32Array(n), downLeft = new Int32Array(n);
   const straight = GAMMA * SCALE, diagonal = (GAMMA * SCALE) / Math.SQRT2;
+  const g = new MaxFlow(w * h, w * h * 4);
+  // Neighbours in smooth areas repeat the same few small steps: their exp is computed once.
+  const smallSteps = new Float64Array(SMALL_STEPS).fill(-1);
+  const link = (i: number, j: number, weight: number) => {
+    const step = squaredStep(rgb, i, j);
+    let contrast = step < SMALL_STEPS ? smallSteps[step] : -1;
+    if (contrast < 0) {
+      contrast = Math.exp(-beta * step);
+      if (step < SMALL_STEPS) smallSteps[step] = contrast;
+    }
+    const cap = Math.round(weight * contrast);
+    if (cap) g.addEdge(i, j, cap, cap);
+  };
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
     const i = y * w + x;
-    if (x + 1 < w) right[i] = Math.round(straight * Math.exp(-beta * d2(i, i + 1)));
+    if (x + 1 < w) link(i, i + 1, straight);
     if (y + 1 < h) {
-      down[i] = Math.round(straight * Math.exp(-beta * d2(i, i + w)));
-      if (x + 1 < w) downRight[i] = Math.round(diagonal * Math.exp(-beta * d2(i, i + w + 1)));
-      if (x > 0) downLeft[i] = Math.round(diagonal * Math.exp(-beta * d2(i, i + w - 1)));
+      link(i, i + w, straight);
+      if (x + 1 < w) link(i, i + w + 1, diagonal);
+      if (x > 0) link(i, i + w - 1, diagonal);
     }
   }
-  return { right, down, downRight, downLeft };
+  return g;
+}
+
+/** Squared colour steps below this have their smoothness weight remembered (gridGraph). */
+const SMALL_STEPS = 4096;
+
+/** Squared RGB distance between pixels i and j. */
+function squaredStep(rgb: Uint8Array, i: number, j: number): number {
+  const dr = rgb[i * 3] - rgb[j * 3], dg = rgb[i * 3 + 1] - rgb[j * 3 + 1], db = rgb[i * 3 + 2] - rgb[j * 3 + 2];
+  return dr * dr + dg * dg + db * db;
 }
 
 /**
- * One min-cut: source = product. A pixel pays its product cost on the sink arc, its backdrop cost
- * on the source arc; outside the rectangle product is ruled out.
+ * One min-cut on the grid's links: source = product. A pixel pays its product cost on the sink arc,
+ * its backdrop cost on the source arc; outside the rectangle product is ruled out.
  */
-function cut(w: number, h: number, fg: Float32Array, bg: Float32Array, prior: Float32Array, outside: Uint8Array, e: Smoothness, balloon: number): Uint8Array {
-  const n = w * h;
-  const g = new MaxFlow(n, n * 4);
+function cut(g: MaxFlow, fg: Float32Array, bg: Float32Array, prior: Float32Array, outside: Uint8Array, balloon: number): Uint8Array {
+  const n = g.nodes;
+  g.reset();
   for (let i = 0; i < n; i++) {
     if (outside[i]) {
       g.addTerminal(i, 0, HARD);
@@ -479,15 +514,6 @@ function cut(w: number, h: number, fg: Float32Array, bg: Float32Array, prior: Fl
     const asBackdrop = bg[i] - PRIOR_WEIGHT * Math.log(1 - p) + balloon;
     const m = Math.min(asProduct, asBackdrop);
     g.addTerminal(i, Math.round((asBackdrop - m) * SCALE), Math.round((asProduct - m) * SCALE));
-  }
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const i = y * w + x;
-    if (x + 1 < w && e.right[i]) g.addEdge(i, i + 1, e.right[i], e.right[i]);
-    if (y + 1 < h) {
-      if (e.down[i]) g.addEdge(i, i + w, e.down[i], e.down[i]);
-      if (x + 1 < w && e.downRight[i]) g.addEdge(i, i + w + 1, e.downRight[i], e.downRight[i]);
-      if (x > 0 && e.downLeft[i]) g.addEdge(i, i + w - 1, e.downLeft[i], e.downLeft[i]);
-    }
   }
   g.solve();
   const out = new Uint8Array(n);
@@ -546,23 +572,23 @@ const FRAME_CONTINUATION_RUN = 0.08;
  * shaded side of a fruit) is pulled back in by the product's other colours and its outline.
  */
 function dropJoinedProps(
-  labels: Uint8Array, lab: Float32Array, texture: Uint8Array, border: Uint8Array, recut: (seed: Uint8Array) => Uint8Array, w: number, h: number,
-): Uint8Array {
-  const product = keepProduct(labels, w, h);
-  const model = ColourGmm.fit(lab, (i) => product[i] === 1);
-  if (!model) return labels;
+  first: Cut, lab: Float32Array, texture: Uint8Array, border: Uint8Array, recut: (seed: Uint8Array) => Cut, w: number, h: number,
+): Cut {
+  const product = keepProduct(first.labels, w, h);
+  const model = ColourGmm.fit(lab, product, 1);
+  if (!model) return first;
   const components = model.likeliestComponents(lab, (i) => product[i] === 1);
   const area = countSet(product);
   // A part running out of the frame continues the product beyond it (a pot cut by the bottom edge); a prop stands in the scene.
   const candidates = outlineParts(components, product, w, h, PROP_MIN_SHARE * area, PROP_MAX_SHARE * area).filter((p) => !reachesStrip(p.mask, border));
   // Each try is a cut: only the parts lying most along the outline.
   candidates.sort((a, b) => b.onBackdrop - a.onBackdrop);
-  let best = labels, bestProduct = product, bestSeparability = NaN;
+  let best = first, bestProduct = product, bestSeparability = NaN;
   for (const { mask: part } of candidates.slice(0, PROP_TRIES)) {
     const seed = bestProduct.slice();
     for (let i = 0; i < seed.length; i++) if (part[i]) seed[i] = 0;
     const next = recut(seed);
-    const nextProduct = keepProduct(next, w, h);
+    const nextProduct = keepProduct(next.labels, w, h);
     if (!separatesCleanly(part, bestProduct, nextProduct)) continue;
     // Fitting the colour models is the dear part: only for a cut that passed the cheap test.
     if (Number.isNaN(bestSeparability)) bestSeparability = separabilityOf(bestProduct, lab, texture, border);

@@ -111,6 +111,34 @@ describe('MaxFlow (Boykov–Kolmogorov)', () => {
     }
   });
 
+  it('solves a reset graph with new terminal capacities as a freshly built one', () => {
+    for (let seed = 1; seed <= 100; seed++) {
+      const p = randomProblem(seed, 3 + (seed % 23), 0.1 + (seed % 5) * 0.1);
+      const other = randomProblem(seed + 1000, p.nodes, 0.1);
+      const g = new MaxFlow(p.nodes, 2);
+      for (const e of p.edges) g.addEdge(e.i, e.j, e.forward, e.backward);
+      g.reset();
+      for (let i = 0; i < p.nodes; i++) g.addTerminal(i, p.source[i], p.sink[i]);
+      assert.equal(g.solve(), referenceMaxFlow(p), `seed ${seed}: first flow`);
+      g.reset();
+      for (let i = 0; i < p.nodes; i++) g.addTerminal(i, other.source[i], other.sink[i]);
+      const again = { ...p, source: other.source, sink: other.sink };
+      const want = referenceMaxFlow(again);
+      assert.equal(g.solve(), want, `seed ${seed}: flow`);
+      assert.equal(cutCost(again, g), want, `seed ${seed}: cut cost`);
+    }
+  });
+
+  it('solves on the buffers of a released graph as on fresh ones, smaller and larger graphs in turn', () => {
+    for (let seed = 1; seed <= 100; seed++) {
+      const p = randomProblem(seed, 3 + ((seed * 7) % 23), 0.1 + (seed % 5) * 0.1);
+      const { flow, g } = solve(p);
+      assert.equal(flow, referenceMaxFlow(p), `seed ${seed}: flow`);
+      assert.equal(cutCost(p, g), flow, `seed ${seed}: cut cost`);
+      g.release();
+    }
+  });
+
   it('separates a 200×200 grid along the cheap seam between two seeded halves', () => {
     const w = 200, h = 200;
     const g = new MaxFlow(w * h);

@@ -16,7 +16,53 @@ const ORPHAN = -3;
 const NONE = -1;
 const INFINITE_DISTANCE = 0x3fffffff;
 
+/** A graph's arrays at their full length: a graph uses their leading part. */
+interface Buffers {
+  first: Int32Array;
+  parent: Int32Array;
+  stamp: Int32Array;
+  dist: Int32Array;
+  active: Int32Array;
+  terminal: Float64Array;
+  tree: Uint8Array;
+  queued: Uint8Array;
+  head: Int32Array;
+  next: Int32Array;
+  cap: Int32Array;
+  built: Int32Array;
+}
+
+/**
+ * The buffers of the last released graph, taken by the next one that fits in them: a matte builds
+ * several graphs in a row (two grids, the band), and large arrays made afresh for each one cost
+ * garbage collections. Graphs are built and solved synchronously, so one spare set is enough.
+ */
+let spare: Buffers | null = null;
+
+function buffersFor(nodes: number, arcs: number): Buffers {
+  const reuse = spare && spare.first.length >= nodes && spare.head.length >= arcs ? spare : null;
+  if (reuse) {
+    spare = null;
+    return reuse;
+  }
+  return {
+    first: new Int32Array(nodes),
+    parent: new Int32Array(nodes),
+    stamp: new Int32Array(nodes),
+    dist: new Int32Array(nodes),
+    active: new Int32Array(nodes + 1),
+    terminal: new Float64Array(nodes),
+    tree: new Uint8Array(nodes),
+    queued: new Uint8Array(nodes),
+    head: new Int32Array(arcs),
+    next: new Int32Array(arcs),
+    cap: new Int32Array(arcs),
+    built: new Int32Array(0),
+  };
+}
+
 export class MaxFlow {
+  private readonly buffers: Buffers;
   private readonly first: Int32Array;
   private head: Int32Array;
   private next: Int32Array;
@@ -30,20 +76,31 @@ export class MaxFlow {
   private readonly stamp: Int32Array;
   private readonly dist: Int32Array;
   private readonly queued: Uint8Array;
+  private readonly active: Int32Array;
   private flow = 0;
   private solved = false;
+  /** Arc capacities as added, kept by the first reset() for the later ones. */
+  private built: Int32Array | null = null;
 
   constructor(readonly nodes: number, arcPairsHint = nodes * 4) {
-    this.first = new Int32Array(nodes).fill(NONE);
-    this.head = new Int32Array(2 * arcPairsHint);
-    this.next = new Int32Array(2 * arcPairsHint);
-    this.cap = new Int32Array(2 * arcPairsHint);
-    this.terminal = new Float64Array(nodes);
-    this.tree = new Uint8Array(nodes);
-    this.parent = new Int32Array(nodes).fill(NONE);
-    this.stamp = new Int32Array(nodes);
-    this.dist = new Int32Array(nodes);
-    this.queued = new Uint8Array(nodes);
+    const b = (this.buffers = buffersFor(nodes, 2 * arcPairsHint));
+    this.first = b.first.subarray(0, nodes).fill(NONE);
+    this.head = b.head;
+    this.next = b.next;
+    this.cap = b.cap;
+    this.terminal = b.terminal.subarray(0, nodes);
+    this.tree = b.tree.subarray(0, nodes);
+    this.parent = b.parent.subarray(0, nodes);
+    this.stamp = b.stamp.subarray(0, nodes);
+    this.dist = b.dist.subarray(0, nodes);
+    this.queued = b.queued.subarray(0, nodes);
+    this.active = b.active.subarray(0, nodes + 1);
+    this.clear();
+  }
+
+  /** Hands the graph's buffers to the next graph built; this one is not to be used afterwards. */
+  release(): void {
+    if (!spare || spare.head.length < this.buffers.head.length) spare = this.buffers;
   }
 
   /** Capacities from the source to `i` and from `i` to the sink (both may be given: only the difference is a choice). */
@@ -72,18 +129,47 @@ export class MaxFlow {
     return this.tree[i] === SOURCE;
   }
 
+  /**
+   * The same graph, unsolved and with no terminal capacities: a series of cuts on one grid (new
+   * terminal costs each time) builds its links once. Call it before each cut's terminals, the first
+   * time before any solve, once all edges are added.
+   */
+  reset(): void {
+    if (this.built) this.cap.set(this.built);
+    else if (this.solved) throw new Error('MaxFlow.reset: the first reset must come before the first solve');
+    else {
+      if (this.buffers.built.length < this.arcs) this.buffers.built = new Int32Array(this.cap.length);
+      this.built = this.buffers.built.subarray(0, this.arcs);
+      this.built.set(this.cap.subarray(0, this.arcs));
+    }
+    this.clear();
+  }
+
+  /** No flow yet, no terminal capacities, every node free. */
+  private clear(): void {
+    this.solved = false;
+    this.flow = 0;
+    this.terminal.fill(0);
+    this.tree.fill(FREE);
+    this.parent.fill(NONE);
+    this.stamp.fill(0);
+    this.dist.fill(0);
+    this.queued.fill(0);
+  }
+
   /** Runs the algorithm once; returns the maximum flow (= the minimum cut's cost). */
   solve(): number {
     if (this.solved) return this.flow;
     this.solved = true;
     const { first, head, next, cap, terminal, tree, parent, stamp, dist, queued, nodes } = this;
-    const active = new Int32Array(nodes + 1);
+    // The active nodes: a ring buffer, each node in it at most once.
+    const active = this.active, ring = active.length;
     let qHead = 0, qSize = 0;
-    const cap1 = active.length;
     const push = (i: number): void => {
       if (queued[i]) return;
       queued[i] = 1;
-      active[(qHead + qSize) % cap1] = i;
+      const tail = qHead + qSize;
+      active[tail < ring ? tail : tail - ring] = i;
       qSize++;
     };
     for (let i = 0; i < nodes; i++) {
@@ -103,7 +189,7 @@ export class MaxFlow {
         i = -1;
         while (qSize > 0) {
           const k = active[qHead];
-          qHead = (qHead + 1) % cap1;
+          if (++qHead === ring) qHead = 0;
           qSize--;
           queued[k] = 0;
           if (tree[k] !== FREE) {
@@ -271,8 +357,8 @@ export class MaxFlow {
       b.set(a);
       return b;
     };
-    this.head = widen(this.head);
-    this.next = widen(this.next);
-    this.cap = widen(this.cap);
+    this.head = this.buffers.head = widen(this.head);
+    this.next = this.buffers.next = widen(this.next);
+    this.cap = this.buffers.cap = widen(this.cap);
   }
 }
