@@ -253,10 +253,9 @@ function backdropFits(m: BackgroundModel): boolean {
 function finish(img: RawImage, a: Analysis, fg: Uint8Array, pass: 'plain-backdrop' | 'graph-cut', strayShare: number, cut?: CutConfidence, outline?: SizedMask): Matte {
   const { aw, ah, small, model } = a;
   const edge = outline ?? { mask: fg, width: aw, height: ah };
-  // Soft coarse mask: its ramp is the band refined at full resolution. The graph cut's band cut has
-  // already placed the outline at the analysis scale: a 3-pixel ramp keeps the leaf tips and thin stems
-  // it found, which a 5-pixel average rounds off below one half (5 pixels of a finer outline are 2.5 there).
-  const soft = softMask(edge.mask, edge.width, edge.height, pass === 'graph-cut' && !outline ? 1 : 2);
+  // Soft coarse mask: its ramp (5 pixels) is the band refined at full resolution. A 3-pixel ramp scored
+  // the same on the real photos and left wood-grain teeth along a saucer's rim.
+  const soft = softMask(edge.mask, edge.width, edge.height);
   const foreground = ForegroundColour.estimate(small, fg, aw, ah);
   // The graph cut's edges lie on a backdrop the smooth model may not describe: no matting against it there.
   const behindEdge = pass === 'plain-backdrop' || backdropFits(model) ? model : null;
@@ -431,12 +430,11 @@ function countSet(mask: Uint8Array): number {
   return n;
 }
 
-/** (2r+1)² box average of a 0/1 mask, as 0..255. */
-function softMask(fg: Uint8Array, w: number, h: number, r: number): Uint8Array {
-  const counts = boxCount(fg, w, h, r);
-  const area = (2 * r + 1) * (2 * r + 1);
+/** 5×5 box average of a 0/1 mask, as 0..255. */
+function softMask(fg: Uint8Array, w: number, h: number): Uint8Array {
+  const counts = boxCount(fg, w, h, 2);
   const soft = new Uint8Array(fg.length);
-  for (let i = 0; i < fg.length; i++) soft[i] = (counts[i] * 255 + (area >> 1)) / area;
+  for (let i = 0; i < fg.length; i++) soft[i] = (counts[i] * 255 + 12) / 25;
   return soft;
 }
 
