@@ -140,9 +140,14 @@ export function verdictOf(m: TrustMeasures): MatteTrust {
   return { score, verdict, reason: verdict === 'doubtful' ? weakest.reason : '', measures: m, scores };
 }
 
-/** Graph-cut stability (IoU between two grid sizes) at and below which the cut is a guess, and from which it is sound. */
-const STABILITY_BAD = 0.94;
-const STABILITY_GOOD = 0.97;
+/**
+ * Graph-cut stability (IoU between two grid sizes) at and below which the cut is a guess, and from which
+ * it is sound. On the real photos and their variants (mirrored, JPEG q70, 0.8× and 1.15× exposure, 0.75×
+ * size) every cut-out at IoU ≥ 0.9 had 0.972 or more; wrong ones reached 0.957 (a mirrored dog cut to its
+ * head, a darker plant with the shelf kept).
+ */
+const STABILITY_BAD = 0.96;
+const STABILITY_GOOD = 0.975;
 
 /**
  * Pieces are a broken cut-out unless every outline follows a real edge and no second method's
