@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { InferenceSession } from 'onnxruntime-node';
 import sharp from 'sharp';
 import { classicalMatte, configuredModels, judgeMatte, NoProductError, onnxMatte, plainBackdropMatte, type ClassicalOptions, type SegmentationModel, type TrustInput } from '@studioflow/nodes';
-import { loadRealPhotos, makeProductPhoto, maskIoU, type RealPhoto } from '@studioflow/nodes/testing';
+import { loadRealPhotos, makeProductPhoto, maskIoU, realPhotoVariants, type RealPhoto } from '@studioflow/nodes/testing';
 import { fmt, table } from './table';
 
 /** The segment node's defaults. */
@@ -30,6 +30,8 @@ export interface RealPhotoResult {
   methods: string[];
   /** Warm median ms per 2048 px photo, by scene then method: the CPU budget's measure. */
   timing2048: Record<string, Record<string, number>>;
+  /** The built-in matte on each photo as another camera might have taken it (realPhotoVariants), by photo then variant. */
+  variants: Array<{ name: string; class: RealPhoto['class']; runs: Record<string, MatteRun> }>;
   skippedModels: string;
 }
 
@@ -66,6 +68,7 @@ export async function runRealPhotoSection(): Promise<RealPhotoResult> {
       photos: [],
       methods: [...methods.keys()],
       timing2048: {},
+      variants: [],
       skippedModels: models.length ? '' : 'no segmentation model configured (STUDIOFLOW_MODEL_DIR / STUDIOFLOW_MODELS): models skipped',
     };
     for (const run of methods.values()) await attempt(run, photos[0].image); // warm-up
@@ -85,11 +88,29 @@ export async function runRealPhotoSection(): Promise<RealPhotoResult> {
       process.stdout.write(`${p.name} `);
     }
     console.log();
+    result.variants = await runVariants(methods.get(CLASSICAL)!, photos);
     result.timing2048 = await timeOn2048([...methods].filter(([name]) => name.startsWith('classical')), photos);
     return result;
   } finally {
     for (const s of sessions) await s.release();
   }
+}
+
+/** The built-in matte, judged, on every photo with a reference mask and on its variants. */
+async function runVariants(run: Method, photos: RealPhoto[]): Promise<RealPhotoResult['variants']> {
+  const out: RealPhotoResult['variants'] = [];
+  for (const p of photos.filter((x) => x.mask)) {
+    const runs: Record<string, MatteRun> = {};
+    for (const v of [{ name: 'original', image: p.image, mask: p.mask! }, ...(await realPhotoVariants(p))]) {
+      const t0 = performance.now();
+      const matte = await attempt(run, v.image);
+      const ms = performance.now() - t0;
+      const judged = matte?.trust ? await judgeMatte({ image: v.image, alpha: matte.alpha, ...matte.trust }) : null;
+      runs[v.name] = { iou: matte ? maskIoU(matte.alpha, v.mask) : null, failed: !matte, ms, trusted: judged ? judged.verdict === 'trusted' : null };
+    }
+    out.push({ name: p.name, class: p.class, runs });
+  }
+  return out;
 }
 
 async function attempt(run: Method, img: RawImage): Promise<Awaited<ReturnType<Method>> | null> {
@@ -192,6 +213,7 @@ export function printRealPhotos(r: RealPhotoResult, summary: string[]): void {
     console.log(`  ${line}`);
     summary.push(line);
   }
+  printVariants(r, summary);
   const textured = r.photos.filter((p) => !p.runs[CLASSICAL].failed);
   const b = textured.map((p) => p.runs['classical (before)'].ms), a = textured.map((p) => p.runs[CLASSICAL].ms);
   if (a.length) console.log(`  time per real photo, summed: before ${fmt(b.reduce((s, x) => s + x, 0), 0)} ms, now ${fmt(a.reduce((s, x) => s + x, 0), 0)} ms`);
@@ -206,4 +228,29 @@ function confusion(r: RealPhotoResult, m: string): string {
     cells[`${run.trusted ? 'trusted' : 'doubtful'}, IoU ${run.iou >= TARGET_IOU ? '≥' : '<'} 0.9`].push(p.name);
   }
   return Object.entries(cells).map(([k, names]) => `${k}: ${names.length}${names.length ? ` (${names.join(', ')})` : ''}`).join('; ');
+}
+
+/** Below this IoU a trusted cut-out is a wrong one (a part kept or lost), not a rough edge. */
+const WRONG_CUT = 0.85;
+
+/** How the built-in matte holds up when the same photos come mirrored, recompressed or darker. */
+function printVariants(r: RealPhotoResult, summary: string[]): void {
+  if (!r.variants.length) return;
+  const names = Object.keys(r.variants[0].runs);
+  console.log(`  the built-in matte on each photo as another camera might have taken it (IoU, trust):`);
+  const rows: Array<Array<string | number>> = [['photo', 'class', ...names]];
+  for (const p of r.variants) {
+    rows.push([p.name, p.class, ...names.map((n) => {
+      const run = p.runs[n];
+      return run.failed ? 'none' : `${fmt(run.iou!, 3)} ${run.trusted ? '✓' : '✗'}`;
+    })]);
+  }
+  console.log(table(rows));
+  const target = r.variants.filter((p) => counted(p.class));
+  const hits = names.map((n) => `${n} ${target.filter((p) => (p.runs[n].iou ?? 0) >= TARGET_IOU).length}/${target.length}`);
+  const wrong = r.variants.flatMap((p) => names.filter((n) => p.runs[n].trusted && (p.runs[n].iou ?? 0) < WRONG_CUT).map((n) => `${p.name} ${n}`));
+  const line = `real photos, built-in matte on variants: IoU ≥ ${TARGET_IOU} on ${hits.join(', ')} plain-to-moderately-busy photos; `
+    + `trusted below IoU ${WRONG_CUT}: ${wrong.length ? wrong.join(', ') : 'none'}`;
+  console.log(`  ${line}`);
+  summary.push(line);
 }

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import sharp from 'sharp';
 import { classicalMatte, NoProductError, plainBackdropMatte, type ClassicalOptions } from './classical-segmenter';
-import { loadRealPhotos, type RealPhoto } from '../testing/real-photos';
-import type { RawImage } from '../image/raw-image';
+import { loadRealPhotos, realPhotoVariants, type RealPhoto } from '../testing/real-photos';
 import { judgeMatte } from './matte-trust';
 import { maskIoU } from '../testing/segmentation-quality';
 
@@ -119,7 +117,7 @@ describe('classical matte on real photos', () => {
   it('delivers no wrong cut-out unchecked when the photos are mirrored, recompressed or darker', async () => {
     const silent: string[] = [];
     for (const p of (await loadRealPhotos()).filter((x) => x.mask)) {
-      for (const variant of await variantsOf(p)) {
+      for (const variant of await realPhotoVariants(p)) {
         let matte;
         try {
           matte = await classicalMatte(variant.image, OPTIONS);
@@ -139,16 +137,3 @@ describe('classical matte on real photos', () => {
 
 /** Below this IoU a cut-out kept or lost a part a buyer would see (the sweets at JPEG q70 reach 0.89: rougher edges, nothing wrong). */
 const WRONG_CUT = 0.85;
-
-/** The photo as another camera or phone might have taken it, with its reference mask to match. */
-async function variantsOf(p: RealPhoto): Promise<Array<{ name: string; image: RawImage; mask: Uint8Array }>> {
-  const { width, height } = p.image;
-  const photo = () => sharp(p.image.data, { raw: { width, height, channels: 3 } });
-  const raw = async (s: sharp.Sharp): Promise<RawImage> => ({ data: await s.raw().toBuffer(), width, height, channels: 3 });
-  const mirroredMask = await sharp(p.mask!, { raw: { width, height, channels: 1 } }).flop().extractChannel(0).raw().toBuffer();
-  return [
-    { name: 'mirrored', image: await raw(photo().flop()), mask: mirroredMask },
-    { name: 'at JPEG q70', image: await raw(sharp(await photo().jpeg({ quality: 70 }).toBuffer())), mask: p.mask! },
-    { name: 'darker (0.8×)', image: await raw(photo().linear(0.8, 0)), mask: p.mask! },
-  ];
-}

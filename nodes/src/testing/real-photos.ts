@@ -39,3 +39,27 @@ export async function loadRealPhotos(names?: readonly string[]): Promise<RealPho
     return { name: p.name, class: p.class, source: p.source, licence: p.licence, maskMethod: p.maskMethod, image, mask };
   }));
 }
+
+export interface RealPhotoVariant {
+  name: string;
+  image: RawImage;
+  /** The reference mask, mirrored with the photo where it was. */
+  mask: Uint8Array;
+}
+
+/**
+ * The photo as another camera or phone might have taken it — mirrored, recompressed at JPEG q70,
+ * 0.8× darker — with its reference mask to match: a sound matte cuts them all alike.
+ */
+export async function realPhotoVariants(p: RealPhoto): Promise<RealPhotoVariant[]> {
+  if (!p.mask) throw new Error(`${p.name} has no reference mask`);
+  const { width, height } = p.image;
+  const photo = () => sharp(p.image.data, { raw: { width, height, channels: p.image.channels } });
+  const raw = async (s: sharp.Sharp): Promise<RawImage> => ({ data: await s.removeAlpha().raw().toBuffer(), width, height, channels: 3 });
+  const mirroredMask = await sharp(p.mask, { raw: { width, height, channels: 1 } }).flop().extractChannel(0).raw().toBuffer();
+  return [
+    { name: 'mirrored', image: await raw(photo().flop()), mask: mirroredMask },
+    { name: 'JPEG q70', image: await raw(sharp(await photo().jpeg({ quality: 70 }).toBuffer())), mask: p.mask },
+    { name: '0.8× darker', image: await raw(photo().linear(0.8, 0)), mask: p.mask },
+  ];
+}
