@@ -16,7 +16,11 @@ import type { LabPlane } from './colour-gmm';
 
 /** Appearance clusters of the cut (k-means on Lab and texture class). */
 const CLUSTERS = 6;
-const KMEANS_ROUNDS = 6;
+/**
+ * k-means runs until no pixel changes cluster (at most this many rounds): stopped early, its clusters
+ * depend on where it started, and a mirrored or re-encoded photo starts elsewhere.
+ */
+const MAX_KMEANS_ROUNDS = 50;
 /** Lab units one texture class (quartile) counts for in the clustering: a print and a smooth leaf of one hue fall apart. */
 const TEXTURE_SPREAD = 12;
 /** The cut's outer ring, as a share of the grid's shorter side. */
@@ -167,7 +171,8 @@ function appearanceClusters(input: InnerBackdropInput, product: Uint8Array): Uin
     centres.push(features.slice(pick * 4, pick * 4 + 4));
   }
   const assign = new Uint8Array(product.length);
-  for (let round = 0; round < KMEANS_ROUNDS; round++) {
+  for (let round = 0, changed = true; changed && round < MAX_KMEANS_ROUNDS; round++) {
+    changed = round === 0;
     const sums = centres.map(() => new Float64Array(5));
     for (let k = 0; k < idx.length; k++) {
       let best = 0, bestD = distance2(k, centres[0]);
@@ -175,7 +180,7 @@ function appearanceClusters(input: InnerBackdropInput, product: Uint8Array): Uin
         const d = distance2(k, centres[c]);
         if (d < bestD) (best = c), (bestD = d);
       }
-      assign[idx[k]] = best;
+      if (assign[idx[k]] !== best) (assign[idx[k]] = best), (changed = true);
       for (let d = 0; d < 4; d++) sums[best][d] += features[k * 4 + d];
       sums[best][4]++;
     }
