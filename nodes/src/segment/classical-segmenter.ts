@@ -307,9 +307,10 @@ function shrinkRgb(rgb: Uint8Array, w: number, cw: number, ch: number, f: number
 }
 
 /**
- * Texture of the analysis copy: the luminance step from each pixel to its right and lower
- * neighbours. Its block means are the graph-cut grid's texture: the grid's own block means smooth
- * a cloth's print away; measured here it still tells patterned cloth from a smooth leaf, and a
+ * Texture of the analysis copy: the luminance step from each pixel to its lower neighbour, and the
+ * mean of its steps to the left and to the right (a step to one side only would give a mirrored photo
+ * another texture). Its block means are the graph-cut grid's texture: the grid's own block means
+ * smooth a cloth's print away; measured here it still tells patterned cloth from a smooth leaf, and a
  * speckled pot from a smooth coat of the same colour.
  */
 function luminanceSteps(rgb: Uint8Array, w: number, h: number): Float32Array {
@@ -318,7 +319,10 @@ function luminanceSteps(rgb: Uint8Array, w: number, h: number): Float32Array {
   let row: Float32Array = lumaRow(rgb, 0, w, new Float32Array(w)), below: Float32Array = new Float32Array(w);
   for (let y = 0; y < h; y++) {
     below = y + 1 < h ? lumaRow(rgb, y + 1, w, below) : row;
-    for (let x = 0; x < w; x++) steps[y * w + x] = Math.abs(row[x] - row[x + 1 < w ? x + 1 : x]) + Math.abs(row[x] - below[x]);
+    for (let x = 0; x < w; x++) {
+      const l = row[x];
+      steps[y * w + x] = 0.5 * (Math.abs(l - row[x > 0 ? x - 1 : x]) + Math.abs(l - row[x + 1 < w ? x + 1 : x])) + Math.abs(l - below[x]);
+    }
     [row, below] = [below, row];
   }
   return steps;

@@ -362,38 +362,48 @@ function boxOf(mask: Uint8Array, w: number, h: number, margin: number): Rect | n
 function barrierSaliency(rgb: Uint8Array, w: number, h: number): Float32Array {
   const n = w * h;
   const total = new Float32Array(n);
-  const d = new Float32Array(n), hi = new Uint8Array(n), lo = new Uint8Array(n), v = new Uint8Array(n);
+  const d = new Float32Array(n), mirrored = new Float32Array(n), v = new Uint8Array(n);
   for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < n; i++) {
-      v[i] = rgb[i * 3 + c];
-      hi[i] = lo[i] = v[i];
-    }
-    // The frame's own pixels reach the border with no barrier.
-    d.fill(Infinity);
-    for (let x = 0; x < w; x++) d[x] = d[n - w + x] = 0;
-    for (let y = 0; y < h; y++) d[y * w] = d[y * w + w - 1] = 0;
-    for (let pass = 0; pass < 4; pass++) barrierScan(d, hi, lo, v, w, h, pass % 2 === 1);
-    for (let i = 0; i < n; i++) total[i] += d[i];
+    for (let i = 0; i < n; i++) v[i] = rgb[i * 3 + c];
+    // Raster scans reach a pixel only by paths that bend their way: a mirrored photo found other
+    // paths (another saliency, another GrabCut rectangle). The lower of the scans and their mirror image is the same on both.
+    barrierScans(d, v, w, h, 1);
+    barrierScans(mirrored, v, w, h, -1);
+    for (let i = 0; i < n; i++) total[i] += Math.min(d[i], mirrored[i]);
   }
   const scale = Math.max(1, kthSmallest(Float32Array.from(total), Math.floor(0.95 * (n - 1))));
   for (let i = 0; i < n; i++) total[i] = Math.min(1, total[i] / scale);
   return total;
 }
 
-function barrierScan(d: Float32Array, hi: Uint8Array, lo: Uint8Array, v: Uint8Array, w: number, h: number, backward: boolean): void {
-  // Forward from the left and upper neighbours, backward from the right and lower ones.
-  const side = backward ? 1 : -1, vertical = backward ? w : -w;
-  for (let y = backward ? h - 2 : 1; backward ? y >= 1 : y <= h - 2; y -= side) {
-    for (let x = 1, i = y * w + (backward ? w - 2 : 1); x <= w - 2; x++, i -= side) {
+/** Four raster scans, alternately forward and backward; `across` 1 starts each forward scan at the left, -1 at the right. */
+function barrierScans(d: Float32Array, v: Uint8Array, w: number, h: number, across: 1 | -1): void {
+  const n = w * h;
+  const hi = v.slice(), lo = v.slice();
+  // The frame's own pixels reach the border with no barrier.
+  d.fill(Infinity);
+  for (let x = 0; x < w; x++) d[x] = d[n - w + x] = 0;
+  for (let y = 0; y < h; y++) d[y * w] = d[y * w + w - 1] = 0;
+  for (let pass = 0; pass < 4; pass++) {
+    const down = pass % 2 === 0 ? 1 : -1;
+    barrierScan(d, hi, lo, v, w, h, (down * across) as 1 | -1, down);
+  }
+}
+
+/** One raster scan, rows in the order `down` and pixels along a row in the order `along`, each reached from its neighbours already passed. */
+function barrierScan(d: Float32Array, hi: Uint8Array, lo: Uint8Array, v: Uint8Array, w: number, h: number, along: 1 | -1, down: 1 | -1): void {
+  const vertical = down * w;
+  for (let y = down > 0 ? 1 : h - 2; y >= 1 && y <= h - 2; y += down) {
+    for (let x = 1, i = y * w + (along > 0 ? 1 : w - 2); x <= w - 2; x++, i += along) {
       const value = v[i];
       let barrier = d[i], top = hi[i], bottom = lo[i];
       // Through the neighbour along the row, then through the one along the column.
-      let j = i + side;
-      let up = hi[j] > value ? hi[j] : value, down = lo[j] < value ? lo[j] : value;
-      if (up - down < barrier) barrier = up - down, top = up, bottom = down;
-      j = i + vertical;
-      up = hi[j] > value ? hi[j] : value, down = lo[j] < value ? lo[j] : value;
-      if (up - down < barrier) barrier = up - down, top = up, bottom = down;
+      let j = i - along;
+      let up = hi[j] > value ? hi[j] : value, low = lo[j] < value ? lo[j] : value;
+      if (up - low < barrier) barrier = up - low, top = up, bottom = low;
+      j = i - vertical;
+      up = hi[j] > value ? hi[j] : value, low = lo[j] < value ? lo[j] : value;
+      if (up - low < barrier) barrier = up - low, top = up, bottom = low;
       d[i] = barrier, hi[i] = top, lo[i] = bottom;
     }
   }

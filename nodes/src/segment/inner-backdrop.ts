@@ -16,7 +16,11 @@ import type { LabPlane } from './colour-gmm';
 
 /** Appearance clusters of the cut (k-means on Lab and texture class). */
 const CLUSTERS = 6;
-const KMEANS_ROUNDS = 6;
+/**
+ * k-means runs until no pixel changes cluster (at most this many rounds): stopped early, its clusters
+ * depend on where it started, and a mirrored or re-encoded photo starts elsewhere.
+ */
+const MAX_KMEANS_ROUNDS = 50;
 /** Lab units one texture class (quartile) counts for in the clustering: a print and a smooth leaf of one hue fall apart. */
 const TEXTURE_SPREAD = 12;
 /** The cut's outer ring, as a share of the grid's shorter side. */
@@ -62,13 +66,11 @@ export function findInnerBackdrop(input: InnerBackdropInput, product: Uint8Array
   const { width: w, height: h, texture } = input;
   const ring = outerRing(product, w, h, Math.max(2, Math.round(RING_SHARE * Math.min(w, h))));
   const cluster = appearanceClusters(input, product);
-  const wraps = wrappingClusters(cluster, product, texture, w, h);
-  const wrapping = new Uint8Array(product.length);
+  const wrapping = wrappingPixels(cluster, product, texture, w, h);
   let cut = 0, inRing = 0, wrapRing = 0, wrapArea = 0, wrapTexture = 0, restTexture = 0;
   for (let i = 0; i < product.length; i++) {
     if (!product[i]) continue;
-    const wrap = wraps[cluster[i]];
-    wrapping[i] = wrap;
+    const wrap = wrapping[i];
     cut++;
     inRing += ring[i];
     if (wrap) {
@@ -101,8 +103,12 @@ export function peelIsBetter(first: { mask: Uint8Array; separability: number }, 
   return left >= MIN_REMAINDER * firstArea && surroundShare(both, takenAway, w, h) >= MIN_PEEL_SURROUND;
 }
 
-/** Clusters (1) that are printed, or the ground between the print. */
-function wrappingClusters(cluster: Uint8Array, product: Uint8Array, texture: Uint8Array, w: number, h: number): Uint8Array {
+/**
+ * Pixels (1) of clusters that are printed, and of the ground between the print where it lies near
+ * the print: a ground cluster may also hold a smooth part of the product of the same colour (a
+ * sunlit leaf as pale as the cloth's cream), whose body lies away from the print.
+ */
+function wrappingPixels(cluster: Uint8Array, product: Uint8Array, texture: Uint8Array, w: number, h: number): Uint8Array {
   const count = new Float64Array(CLUSTERS), textureSum = new Float64Array(CLUSTERS);
   for (let i = 0; i < product.length; i++) if (product[i]) {
     count[cluster[i]]++;
@@ -115,8 +121,11 @@ function wrappingClusters(cluster: Uint8Array, product: Uint8Array, texture: Uin
   const nearPrint = boxCount(printed, w, h, GROUND_REACH);
   const near = new Float64Array(CLUSTERS);
   for (let i = 0; i < product.length; i++) if (product[i] && nearPrint[i]) near[cluster[i]]++;
-  for (let c = 0; c < CLUSTERS; c++) if (count[c] && near[c] >= GROUND_SHARE * count[c]) wraps[c] = 1;
-  return wraps;
+  const ground = new Uint8Array(CLUSTERS);
+  for (let c = 0; c < CLUSTERS; c++) ground[c] = !wraps[c] && count[c] && near[c] >= GROUND_SHARE * count[c] ? 1 : 0;
+  const out = new Uint8Array(product.length);
+  for (let i = 0; i < product.length; i++) if (product[i]) out[i] = wraps[cluster[i]] || (ground[cluster[i]] && nearPrint[i]) ? 1 : 0;
+  return out;
 }
 
 /** Product pixels within `width` (chessboard distance) of a pixel that is not product, or of the frame: their window is not all product. */
@@ -167,7 +176,8 @@ function appearanceClusters(input: InnerBackdropInput, product: Uint8Array): Uin
     centres.push(features.slice(pick * 4, pick * 4 + 4));
   }
   const assign = new Uint8Array(product.length);
-  for (let round = 0; round < KMEANS_ROUNDS; round++) {
+  for (let round = 0, changed = true; changed && round < MAX_KMEANS_ROUNDS; round++) {
+    changed = round === 0;
     const sums = centres.map(() => new Float64Array(5));
     for (let k = 0; k < idx.length; k++) {
       let best = 0, bestD = distance2(k, centres[0]);
@@ -175,7 +185,7 @@ function appearanceClusters(input: InnerBackdropInput, product: Uint8Array): Uin
         const d = distance2(k, centres[c]);
         if (d < bestD) (best = c), (bestD = d);
       }
-      assign[idx[k]] = best;
+      if (assign[idx[k]] !== best) (assign[idx[k]] = best), (changed = true);
       for (let d = 0; d < 4; d++) sums[best][d] += features[k * 4 + d];
       sums[best][4]++;
     }
