@@ -284,7 +284,7 @@ test('a rejected shoot shows the reason in plain words and the refund, in the de
   const id = await startShoot(page, REVIEWED);
   await review(id, 'reject', 'label is blurred');
   await page.getByTestId('failure').waitFor({ timeout: 120_000 });
-  assert.match(await page.getByTestId('failure-reason').innerText(), /reviewer turned this shot down: “label is blurred”/);
+  assert.match(await page.getByTestId('failure-reason').innerText(), /reviewer turned this shot down: “label is blurred”\./);
   assert.equal(await page.getByTestId('refund').innerText(), `${REVIEWED_PRICE} credits refunded to your balance.`);
   assert.equal(await balance(), before, 'the credits are back');
   await page.getByTestId('balance').filter({ hasText: new RegExp(`^${before}\\b`) }).waitFor({ timeout: 30_000 });

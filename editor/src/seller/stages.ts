@@ -46,7 +46,11 @@ export function progressOf(status: RunStatus, nodes: ShootNodeView[], running: R
 export function plainReason(error: string | null | undefined): string {
   if (!error) return 'Something went wrong while making this shot.';
   const rejected = /rejected by reviewer:?\s*(.*)/i.exec(error);
-  if (rejected) return rejected[1] ? `A reviewer turned this shot down: “${rejected[1].trim()}”.` : 'A reviewer turned this shot down.';
+  if (rejected) {
+    const words = rejected[1].trim();
+    // A reviewer's sentence keeps its own full stop, inside the quotes: no second one after them.
+    return words ? `A reviewer turned this shot down: “${words}”${/[.!?…]$/.test(words) ? '' : '.'}` : 'A reviewer turned this shot down.';
+  }
   if (/cancel/i.test(error)) return 'This shot was cancelled.';
   const untrusted = /can't be trusted \([^)]*\): ([^.]*)\./.exec(error);
   if (untrusted) return `We could not cut the product out cleanly: ${untrusted[1]}. A plain, evenly lit background works best.`;
