@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { classicalMatte, NoProductError, plainBackdropMatte, type ClassicalOptions } from './classical-segmenter';
 import { loadRealPhotos, realPhotoVariants, type RealPhoto } from '../testing/real-photos';
-import { judgeMatte } from './matte-trust';
+import { judgeMatte, type MatteTrust } from './matte-trust';
+import type { RawImage } from '../image/raw-image';
 import { maskIoU } from '../testing/segmentation-quality';
 
 const OPTIONS: ClassicalOptions = { sensitivity: 0.5, shadowTolerance: 0.5, holes: 'auto' };
@@ -97,17 +98,11 @@ describe('classical matte on real photos', () => {
     const silent: string[] = [];
     let doubtful = 0;
     for (const p of all.filter((x) => x.mask)) {
-      let matte;
-      try {
-        matte = await classicalMatte(p.image, OPTIONS);
-      } catch (err) {
-        if (err instanceof NoProductError) continue;
-        throw err;
-      }
-      const trust = await judgeMatte({ image: p.image, alpha: matte.alpha, strayShare: matte.stats.strayShare, cut: matte.stats.cut });
-      const score = maskIoU(matte.alpha, p.mask!);
-      if (score < 0.9 && trust.verdict === 'trusted') silent.push(`${p.name} (IoU ${score.toFixed(2)}, trust ${trust.score})`);
-      if (trust.verdict === 'doubtful') doubtful++;
+      const cut = await judgedCut(p.image);
+      if (!cut) continue;
+      const score = maskIoU(cut.alpha, p.mask!);
+      if (score < 0.9 && cut.trust.verdict === 'trusted') silent.push(`${p.name} (IoU ${score.toFixed(2)}, trust ${cut.trust.score})`);
+      if (cut.trust.verdict === 'doubtful') doubtful++;
     }
     assert.deepEqual(silent, [], 'bad cut-outs the trust check let through');
     // The busy photos (a dog, a cat, a rocket, a motorcycle) are cut badly: the check must have refused something.
@@ -118,16 +113,10 @@ describe('classical matte on real photos', () => {
     const silent: string[] = [];
     for (const p of (await loadRealPhotos()).filter((x) => x.mask)) {
       for (const variant of await realPhotoVariants(p)) {
-        let matte;
-        try {
-          matte = await classicalMatte(variant.image, OPTIONS);
-        } catch (err) {
-          if (err instanceof NoProductError) continue;
-          throw err;
-        }
-        const trust = await judgeMatte({ image: variant.image, alpha: matte.alpha, strayShare: matte.stats.strayShare, cut: matte.stats.cut });
-        const score = maskIoU(matte.alpha, variant.mask);
-        if (score < WRONG_CUT && trust.verdict === 'trusted') silent.push(`${p.name} ${variant.name} (IoU ${score.toFixed(2)}, trust ${trust.score})`);
+        const cut = await judgedCut(variant.image);
+        if (!cut) continue;
+        const score = maskIoU(cut.alpha, variant.mask);
+        if (score < WRONG_CUT && cut.trust.verdict === 'trusted') silent.push(`${p.name} ${variant.name} (IoU ${score.toFixed(2)}, trust ${cut.trust.score})`);
       }
     }
     // A mirrored dog cut to its head and a darker shelf kept with the plant were trusted before the stability ramp moved up.
@@ -137,3 +126,15 @@ describe('classical matte on real photos', () => {
 
 /** Below this IoU a cut-out kept or lost a part a buyer would see (the sweets at JPEG q70 reach 0.89: rougher edges, nothing wrong). */
 const WRONG_CUT = 0.85;
+
+/** The built-in matte and its trust verdict, as the segment node judges it; null when it found no product. */
+async function judgedCut(image: RawImage): Promise<{ alpha: Uint8Array; trust: MatteTrust } | null> {
+  let matte;
+  try {
+    matte = await classicalMatte(image, OPTIONS);
+  } catch (err) {
+    if (err instanceof NoProductError) return null;
+    throw err;
+  }
+  return { alpha: matte.alpha, trust: await judgeMatte({ image, alpha: matte.alpha, strayShare: matte.stats.strayShare, cut: matte.stats.cut }) };
+}
