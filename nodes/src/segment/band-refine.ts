@@ -2,6 +2,7 @@ import { boxBlur, boxCount } from '../image/mask-ops';
 import { kthSmallest, quartileClasses } from '../image/quickselect';
 import { rgbToLab } from '../image/lab';
 import { MaxFlow } from './max-flow';
+import { labPlane } from './colour-gmm';
 import { colourCosts, GAMMA, SCALE } from './graph-cut-matte';
 
 /**
@@ -224,8 +225,7 @@ function colourBinsOf(rgb: Uint8Array, n: number): Int32Array {
 const colourBinCache = new WeakMap<Uint8Array, Int32Array>();
 
 function colourBins(rgb: Uint8Array, n: number): Int32Array {
-  const lab = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) rgbToLab(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], lab, i * 3);
+  const lab = labPlane(rgb, n, rgbToLab);
   const [a, b] = [1, 2].map((c) => {
     const v = new Float32Array(n);
     for (let i = 0; i < n; i++) v[i] = lab[i * 3 + c];
